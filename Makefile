@@ -1,0 +1,168 @@
+# kvmscope: a top-like live monitor for KVM hosts.
+#
+#   make            build build/kvmscope and build/kvmscope-storm
+#   make check      install missing packages, build, run unit and end-to-end tests
+#   make demo       install missing packages, build, start storm guests and the monitor
+#   make asan       the tests again, built with ASan/UBSan
+#   make bench      benchmarks (print figures)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BUILD   ?= build
+V       ?= 0
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := ncursesw libtracefs libtraceevent
+
+ifeq ($(V),0)
+Q := @
+endif
+
+# Debian packages behind each requirement: kind:probe:package.
+DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
+	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
+	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
+TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
+BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
+
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wno-missing-field-initializers
+HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+KCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -Iprobes -Iui -MMD -MP
+KLDFLAGS := -pie -Wl,-z,relro,-z,now
+ifeq ($(SANITIZE),1)
+KCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+KLDFLAGS += -fsanitize=address,undefined
+HARDEN  := -fPIE
+endif
+
+# Evaluated on use, so a recursive make sees libraries installed by `deps`.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+LIB_SRC   := $(filter-out src/main.c src/storm%,$(wildcard src/*.c)) $(wildcard probes/*.c) \
+	     $(wildcard ui/*.c)
+STORM_SRC := $(wildcard src/storm*.c) $(wildcard src/storm*.S)
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+STORM_OBJ := $(patsubst %.S,$(BUILD)/obj/%.o,$(STORM_SRC:%.c=$(BUILD)/obj/%.o))
+TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCHES   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+KVMSCOPE := $(BUILD)/kvmscope
+STORM    := $(BUILD)/kvmscope-storm
+
+.PHONY: all deps test-deps bench-deps check check-unit check-e2e asan demo run install \
+	uninstall bench clean format tests
+all: $(KVMSCOPE) $(STORM)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(@D)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libkvmscope.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(KVMSCOPE): $(BUILD)/obj/src/main.o $(BUILD)/libkvmscope.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(KLDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(STORM): $(STORM_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(KLDFLAGS) -o $@ $^ -lpthread $(LDFLAGS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libkvmscope.a
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(KLDFLAGS) -o $@ $^ $(CHECK_LIBS) $(PKG_LIBS) $(LDFLAGS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(KLDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+tests: $(TESTS)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Install what is missing, as root with apt-get; say what is missing otherwise.
+define install_missing
+	@missing=""; for d in $(1); do \
+		kind=$${d%%:*}; rest=$${d#*:}; probe=$${rest%%:*}; pkg=$${rest#*:}; \
+		case $$kind in \
+		cmd) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; \
+		pkg) $(PKG_CONFIG) --exists $$probe 2>/dev/null || missing="$$missing $$pkg";; \
+		hdr) [ -f /usr/include/$$probe ] || missing="$$missing $$pkg";; \
+		esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+		else \
+			echo "missing:$$missing (install them, e.g. apt-get install$$missing)" >&2; exit 1; \
+		fi; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(DEPS))
+test-deps: deps
+	$(call install_missing,$(TEST_DEPS))
+bench-deps: test-deps
+	$(call install_missing,$(BENCH_DEPS))
+
+check: test-deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)$(MAKE) --no-print-directory check-unit check-e2e
+
+check-unit: tests
+	$(Q)tests/run-unit.sh $(TESTS)
+
+check-e2e: all
+	$(Q)KVMSCOPE=$(KVMSCOPE) STORM=$(STORM) tests/run-e2e.sh
+
+asan: test-deps
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-e2e
+
+bench: bench-deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
+	$(Q)KVMSCOPE=$(KVMSCOPE) STORM=$(STORM) BENCH_DIR=$(BUILD)/bench tests/bench/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)KVMSCOPE=$(KVMSCOPE) STORM=$(STORM) tests/demo.sh
+
+run: all
+	$(Q)$(KVMSCOPE) $(ARGS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(KVMSCOPE) $(STORM) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8
+
+format:
+	clang-format -i $(wildcard src/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] tests/bench/*.[ch])
+
+clean:
+	rm -rf $(BUILD)

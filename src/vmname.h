@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VM names from a VMM's command line. QEMU takes -name NAME or -name guest=NAME[,opt=...]
+ * (also with two dashes), where ",," stands for a literal comma, and -uuid UUID.
+ * Pure parsing over caller-owned buffers: no allocation.
+ */
+#ifndef KVMSCOPE_VMNAME_H
+#define KVMSCOPE_VMNAME_H
+
+#include <stddef.h>
+
+/*
+ * Returns 1 when a name was found and written to name (NUL-terminated, cut to namesz - 1
+ * bytes), 0 when the command line has none, -EINVAL on malformed input (e.g. -name as the
+ * last argument). argv is the raw /proc/PID/cmdline: arguments separated by NUL bytes, len
+ * bytes long, not necessarily NUL-terminated. The result is raw bytes: it may hold control
+ * characters, which the caller escapes before display.
+ */
+int vmname_parse(const char *argv, size_t len, char *name, size_t namesz);
+
+/* Returns 1 and copies the -uuid argument to uuid, 0 when absent, -EINVAL if malformed. */
+int vmname_uuid(const char *argv, size_t len, char *uuid, size_t uuidsz);
+
+#endif
