@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The model: pure C over what the probes return. It keeps the VM registry and the
+ * accumulators of the event-driven modules, and builds one immutable snapshot per tick.
+ * It opens no file; every input is passed in, with explicit timestamps.
+ */
+#ifndef KVMSCOPE_MODEL_H
+#define KVMSCOPE_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kvm_event.h"
+#include "procfs.h"
+#include "snapshot.h"
+#include "vmreg.h"
+
+/* Owned by the tick loop (or a test). */
+struct model {
+	struct vmreg reg;
+	struct proc_host host;
+	struct source_status sources[SNAP_SOURCES_MAX];
+	int nsources;
+	unsigned int seq;
+	uint64_t start_ns;	/* first tick or last reset: the cumulative window start */
+	uint64_t last_tick_ns;	/* previous snapshot: the interval window start */
+	uint64_t events, events_base, events_last;
+	uint64_t lost;		/* total reported by the trace source */
+	uint64_t unattributed, unattributed_base, unattributed_last;
+};
+
+void model_init(struct model *m, uint64_t now);
+void model_free(struct model *m);
+void model_set_host(struct model *m, const struct proc_host *host);
+/* Records a source's status (by name; replaces an earlier one of the same name). */
+void model_set_source(struct model *m, const struct source_status *st);
+
+/* Applies a procfs scan: VMs and threads appear, update, or are swept. */
+void model_update_procfs(struct model *m, const struct procfs_sample *s);
+
+/* Feeds one normalized event. The hot path: no allocation once a VM's tables exist. */
+void model_event(struct model *m, const struct kvm_event *ev);
+/* Records the trace source's running total of lost events. */
+void model_set_lost(struct model *m, uint64_t total);
+
+/* Starts the first interval at now, after the first sample (rates need two). */
+void model_prime(struct model *m, uint64_t now);
+
+/* Starts the cumulative window again at now (the `r` key). */
+void model_reset(struct model *m, uint64_t now);
+
+/*
+ * Returns a new snapshot for the tick at now (caller frees with snapshot_free), and starts
+ * the next interval. With cumulative, counts cover start/reset to now, else the interval.
+ */
+struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative);
+
+#endif

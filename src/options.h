@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Command-line options, parsed by main.c; read by the tick loop and the outputs. */
+#ifndef KVMSCOPE_OPTIONS_H
+#define KVMSCOPE_OPTIONS_H
+
+#include <regex.h>
+#include <stdbool.h>
+
+#include "batch.h"
+
+#define OPT_PIDS_MAX 64
+
+/* Owned by main(). */
+struct options {
+	bool batch;		/* -b */
+	long iterations;	/* -n: records to print, 0 = until stopped */
+	double delay_s;		/* -d: refresh interval */
+	enum batch_format format; /* --format */
+	bool detail;		/* -H */
+	bool no_color;		/* --no-color, NO_COLOR */
+	bool no_trace;		/* --no-trace: procfs only */
+	bool utf8;		/* the locale's charset is UTF-8 */
+	const char *filter_src;	/* -f REGEX */
+	regex_t filter;
+	bool have_filter;
+	int pids[OPT_PIDS_MAX]; /* -p: only these VMs */
+	int npids;
+	const char *proc_root;	/* where procfs is ("/proc") */
+};
+
+#endif

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+#include "pane.h"
+
+extern const struct pane pane_vms, pane_threads;
+
+const struct pane *const panes[] = {
+	&pane_vms,
+	&pane_threads,
+	NULL,
+};
+
+const struct pane *pane_find(const char *name)
+{
+	int i;
+
+	for (i = 0; panes[i]; i++)
+		if (!strcmp(panes[i]->name, name))
+			return panes[i];
+	return NULL;
+}
+
+bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
+{
+	char buf[PROC_NAME_MAX + 32], esc[4 * sizeof(buf)];
+
+	if (!o->filter)
+		return true;
+	/* Match what the user sees: the escaped label, or the pid. */
+	escape_text(esc, sizeof(esc), snap_vm_label(vm, buf, sizeof(buf)), (size_t)-1, o->utf8);
+	if (!regexec(o->filter, esc, 0, NULL, 0))
+		return true;
+	snprintf(buf, sizeof(buf), "%d", vm->pid);
+	return !regexec(o->filter, buf, 0, NULL, 0);
+}
+
+const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz)
+{
+	if (t->nthreads > 1 || (t->kind == THREAD_OTHER && !t->tid))
+		snprintf(buf, (size_t)bufsz, "other (%d)", t->nthreads);
+	else if (t->kind == THREAD_VCPU && t->index >= 0 && strncmp(t->comm, "CPU ", 4))
+		/* A vCPU found by its KVM_RUN fd, not its name: say which one it is. */
+		snprintf(buf, (size_t)bufsz, "vCPU %d (%s)", t->index, t->comm);
+	else
+		return t->comm;
+	return buf;
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "procfs.h"
+#include "tick.h"
+#include "util.h"
+
+/* Set by signal handlers, read by the loop: nothing else happens in a handler. */
+static volatile sig_atomic_t sig_quit, sig_winch;
+
+static void on_quit(int sig)
+{
+	sig_quit = sig;
+}
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	sig_winch = 1;
+}
+
+/* Everything the loop holds; torn down in one place. */
+struct loop {
+	const struct options *opt;
+	const struct tick_output *out;
+	struct model model;
+	struct procfs *procfs;
+	struct procfs_sample ps;
+	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
+	struct snapshot *latest; /* the newest, when paused */
+	struct tick_ctl ctl;
+	int epfd, tfd;
+	sigset_t waitmask;
+};
+
+enum { EV_TIMER = 1, EV_INPUT };
+
+/* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
+static int arm_timer(int tfd, double delay)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_value.tv_sec = (time_t)delay;
+	its.it_value.tv_nsec = (long)((delay - floor(delay)) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	its.it_interval = its.it_value;
+	return timerfd_settime(tfd, 0, &its, NULL) ? -errno : 0;
+}
+
+static int watch(int epfd, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* Returns 0 after one sample of every probe into the model. */
+static int sample(struct loop *l)
+{
+	int err = procfs_sample(l->procfs, &l->ps);
+
+	model_set_source(&l->model, procfs_status(l->procfs));
+	if (err)
+		return err;
+	model_update_procfs(&l->model, &l->ps);
+	return 0;
+}
+
+/* Returns the output's verdict after a tick: sample, snapshot, show. */
+static int tick(struct loop *l)
+{
+	uint64_t now;
+	int err;
+
+	err = sample(l);
+	if (err)
+		return err;
+	if (l->ctl.reset) {
+		model_reset(&l->model, now_ns());
+		l->ctl.reset = false;
+	}
+	now = now_ns();
+	if (l->ctl.paused) {
+		snapshot_free(l->latest);
+		l->latest = model_snapshot(&l->model, now, l->ctl.cumulative);
+		return 0;
+	}
+	snapshot_free(l->latest);
+	l->latest = NULL;
+	snapshot_free(l->shown);
+	l->shown = model_snapshot(&l->model, now, l->ctl.cumulative);
+	return l->out->show(l->out->arg, l->shown, &l->ctl);
+}
+
+static int setup(struct loop *l, char *why, size_t whysz)
+{
+	struct sigaction sa = { 0 };
+	struct proc_host host;
+	sigset_t block;
+	int err;
+
+	l->epfd = l->tfd = -1;
+	l->ctl.delay_s = l->opt->delay_s;
+	model_init(&l->model, now_ns());
+
+	sa.sa_handler = on_quit;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Signals arrive only inside epoll_pwait, so a flag set is seen at once. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
+	sigdelset(&l->waitmask, SIGINT);
+	sigdelset(&l->waitmask, SIGTERM);
+	sigdelset(&l->waitmask, SIGHUP);
+	sigdelset(&l->waitmask, SIGWINCH);
+
+	l->procfs = procfs_open(l->opt->proc_root);
+	if (!l->procfs) {
+		err = -errno;
+		snprintf(why, whysz, "cannot read %s: %s", l->opt->proc_root, strerror(errno));
+		return err;
+	}
+	if (!procfs_host(l->procfs, &host))
+		model_set_host(&l->model, &host);
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->epfd < 0 || l->tfd < 0) {
+		err = -errno;
+		snprintf(why, whysz, "epoll/timerfd: %s", strerror(errno));
+		return err;
+	}
+	err = watch(l->epfd, l->tfd, EV_TIMER);
+	if (!err && l->out->input_fd >= 0)
+		err = watch(l->epfd, l->out->input_fd, EV_INPUT);
+	if (!err)
+		err = arm_timer(l->tfd, l->ctl.delay_s);
+	if (err) {
+		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void teardown(struct loop *l)
+{
+	if (l->tfd >= 0)
+		close(l->tfd);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->procfs)
+		procfs_close(l->procfs);
+	procfs_sample_free(&l->ps);
+	snapshot_free(l->shown);
+	snapshot_free(l->latest);
+	model_free(&l->model);
+}
+
+/* Handles what the output asked for after a key; returns 1 to stop, else 0 or -errno. */
+static int apply_ctl(struct loop *l, double *armed)
+{
+	int err = 0;
+
+	if (l->ctl.quit)
+		return 1;
+	if (l->ctl.delay_s != *armed) {
+		err = arm_timer(l->tfd, l->ctl.delay_s);
+		*armed = l->ctl.delay_s;
+	}
+	if (!l->ctl.paused && l->latest) {
+		/* Unpaused: show the newest instead of the frozen one. */
+		snapshot_free(l->shown);
+		l->shown = l->latest;
+		l->latest = NULL;
+		l->ctl.redraw = true;
+	}
+	if (l->ctl.refresh) {
+		l->ctl.refresh = false;
+		err = tick(l);
+	} else if (l->ctl.redraw && l->shown) {
+		err = l->out->show(l->out->arg, l->shown, &l->ctl);
+	}
+	l->ctl.redraw = false;
+	return err;
+}
+
+int tick_run(const struct options *opt, const struct tick_output *out, char *why, size_t whysz)
+{
+	struct loop l = { .opt = opt, .out = out };
+	struct epoll_event evs[16];
+	double armed;
+	int err, n, i;
+
+	why[0] = '\0';
+	err = setup(&l, why, whysz);
+	if (err)
+		goto out;
+	armed = l.ctl.delay_s;
+	/* Prime the model: rates need two samples, so the first record comes one tick later. */
+	err = sample(&l);
+	if (err) {
+		snprintf(why, whysz, "cannot scan %s: %s", opt->proc_root, strerror(-err));
+		goto out;
+	}
+	model_prime(&l.model, now_ns());
+	while (!sig_quit) {
+		if (sig_winch) {
+			sig_winch = 0;
+			if (out->resize)
+				out->resize(out->arg);
+			l.ctl.redraw = true;
+			err = apply_ctl(&l, &armed);
+			if (err)
+				break;
+		}
+		n = epoll_pwait(l.epfd, evs, ARRAY_SIZE(evs), -1, &l.waitmask);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			snprintf(why, whysz, "epoll_pwait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n && !err; i++) {
+			uint64_t expirations;
+
+			switch (evs[i].data.u64) {
+			case EV_TIMER:
+				if (read(l.tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+					err = -errno;
+				else
+					err = tick(&l);
+				break;
+			case EV_INPUT:
+				err = out->input(out->arg, &l.ctl);
+				if (!err)
+					err = apply_ctl(&l, &armed);
+				break;
+			}
+		}
+		if (err)
+			break;
+	}
+	if (err == 1)
+		err = 0;
+	if (err < 0 && !why[0])
+		snprintf(why, whysz, "%s", strerror(-err));
+out:
+	teardown(&l);
+	return err;
+}
+
+void tick_emergency_cleanup(void)
+{
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The tick loop: wait for the refresh timer, trace data, keys or a signal; drain events;
+ * sample the probes; update the model; build a snapshot; show it once.
+ */
+#ifndef KVMSCOPE_TICK_H
+#define KVMSCOPE_TICK_H
+
+#include <stdbool.h>
+
+#include "options.h"
+#include "snapshot.h"
+
+/* Requests an output makes of the loop (from keys). Owned by the loop. */
+struct tick_ctl {
+	bool quit;
+	bool redraw;	 /* show the current snapshot again */
+	bool paused;	 /* keep sampling, keep showing the frozen snapshot */
+	bool reset;	 /* restart the cumulative window */
+	bool cumulative; /* counts since start/reset instead of per interval */
+	bool refresh;	 /* take a tick now */
+	double delay_s;	 /* refresh interval; the loop re-arms its timer when it changes */
+};
+
+/* Where snapshots go: batch printing or the TUI. Owned by main(). */
+struct tick_output {
+	/* Returns 0, 1 when the output is done (e.g. -n reached), or -errno. */
+	int (*show)(void *arg, const struct snapshot *s, const struct tick_ctl *ctl);
+	/* Reads input_fd when readable and records requests in ctl; returns 0 or -errno. */
+	int (*input)(void *arg, struct tick_ctl *ctl);
+	/* The terminal changed size. */
+	void (*resize)(void *arg);
+	int input_fd; /* -1: none */
+	void *arg;
+};
+
+/*
+ * Returns 0 after a clean stop (signal, quit key, -n reached), or -errno with a one-line
+ * reason in why. Removes all tracing state it made before returning.
+ */
+int tick_run(const struct options *opt, const struct tick_output *out, char *why, size_t whysz);
+
+/* Undoes what tick_run() set up that would outlive the process (tracing instances). */
+void tick_emergency_cleanup(void);
+
+#endif
