@@ -20,6 +20,7 @@ struct scope {
 	enum scope_kind kind;
 	int pid;
 	int tid;
+	int hot_only; /* 0: every kind of hot address; else 1 + enum hot_kind (from an exit row) */
 };
 
 /* How to build: set by the output from its view state. Owned by the caller. */

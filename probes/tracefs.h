@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tracefs probe: KVM and scheduler events from a private tracefs instance named after our
+ * pid, read per CPU from trace_pipe_raw with kbuffer and decoded by cached field offsets
+ * into struct kvm_event. Only the events asked for are enabled.
+ */
+#ifndef KVMSCOPE_TRACEFS_H
+#define KVMSCOPE_TRACEFS_H
+
+#include <stdint.h>
+
+#include "exitnames.h"
+#include "kvm_event.h"
+#include "probe.h"
+
+/* Event groups a caller can ask for (each pane enables only what it needs). */
+enum {
+	TRACE_EXIT = 1u << 0,	/* kvm_exit, kvm_entry */
+	TRACE_IO = 1u << 1,	/* kvm_pio, kvm_mmio, kvm_fast_mmio, kvm_msr */
+	TRACE_USER = 1u << 2,	/* kvm_userspace_exit */
+	TRACE_WAKEUP = 1u << 3, /* kvm_vcpu_wakeup */
+	TRACE_IRQ = 1u << 4,	/* kvm_set_irq, kvm_msi_set_irq */
+	TRACE_APIC = 1u << 5,	/* kvm_apic */
+	TRACE_SCHED = 1u << 6,	/* sched_waking, sched_switch */
+	TRACE_EMULATE = 1u << 7, /* kvm_emulate_insn: fires per emulated instruction; costly */
+};
+
+/* Owned by the caller. */
+struct trace_config {
+	unsigned int groups;	/* TRACE_* */
+	unsigned int buffer_kb;	/* per-CPU ring buffer; 0 = the probe's default */
+	const char *prefix;	/* instance name prefix, "kvmscope" */
+};
+
+struct trace;
+
+/* Called for each decoded event, in timestamp order within one drain. */
+typedef void (*trace_event_fn)(void *arg, const struct kvm_event *ev);
+
+/*
+ * Returns an open, enabled trace, or NULL with st set to unavailable and why (not root,
+ * no tracefs, no kvm events...). Removes stale instances of dead kvmscope processes first.
+ */
+struct trace *trace_open(const struct trace_config *cfg, struct source_status *st);
+
+/* Returns the number of fds written (one per CPU) for the caller's epoll set. */
+int trace_fds(const struct trace *t, int *fds, int max);
+
+/* Returns the number of events delivered to fn from what is in the buffers now, or -errno. */
+int trace_drain(struct trace *t, trace_event_fn fn, void *arg);
+
+/* Returns the events lost so far (ring-buffer overruns and missed events). */
+uint64_t trace_lost(const struct trace *t);
+
+/* Returns the exit-reason names from the running kernel's kvm_exit format. */
+const struct exit_names *trace_exit_names(const struct trace *t);
+
+/* Restricts sched events to these tids (set_event_pid); n = 0 lifts it. Returns 0/-errno. */
+int trace_set_pids(struct trace *t, const int *tids, int n);
+
+/* Disables tracing, removes the instance and frees t. */
+void trace_close(struct trace *t);
+
+/*
+ * Removes our instance without allocating: for the fatal path (out of memory) and for
+ * signals that end the process. Safe to call when no trace is open.
+ */
+void trace_emergency_cleanup(void);
+
+#endif
