@@ -103,7 +103,7 @@ static int guest_in(const struct vm_arg *v, struct vm_arg *g)
 			start = k + 1;
 			end = value_end(v, start);
 		} else if (first) {
-			/* The first element may leave out its key: "-name web01,debug-threads=on". */
+			/* The first element may leave out its key: "web01,debug-threads=on". */
 			is_guest = 1;
 			start = i;
 			end = value_end(v, start);

@@ -30,7 +30,7 @@ START_TEST(test_plain_forms)
 	ck_assert_str_eq(name, "web01");
 	ck_assert_int_eq(parse(ARGV("qemu\0--name\0web01\0")), 1);
 	ck_assert_str_eq(name, "web01");
-	ck_assert_int_eq(parse(ARGV("qemu\0-m\0" "64\0-name\0guest=web01\0-smp\0" "2\0")), 1);
+	ck_assert_int_eq(parse(ARGV("qemu\0-m\0size=64\0-name\0guest=web01\0-smp\0cpus=2\0")), 1);
 	ck_assert_str_eq(name, "web01");
 	ck_assert_int_eq(parse(ARGV("qemu\0-name\0guest=web01,debug-threads=on\0")), 1);
 	ck_assert_str_eq(name, "web01");
@@ -90,7 +90,7 @@ END_TEST
 
 START_TEST(test_last_wins)
 {
-	ck_assert_int_eq(parse(ARGV("qemu\0-name\0first\0-m\0" "64\0-name\0second\0")), 1);
+	ck_assert_int_eq(parse(ARGV("qemu\0-name\0first\0-m\0size=64\0-name\0second\0")), 1);
 	ck_assert_str_eq(name, "second");
 	ck_assert_int_eq(parse(ARGV("qemu\0-name\0guest=a\0--name\0guest=b,debug-threads=on\0")),
 			 1);
@@ -106,8 +106,8 @@ END_TEST
 
 START_TEST(test_malformed)
 {
-	ck_assert_int_eq(parse(ARGV("qemu\0-m\0" "64\0-name\0")), -EINVAL);
-	ck_assert_int_eq(parse(ARGV("qemu\0-m\0" "64\0-name")), -EINVAL);
+	ck_assert_int_eq(parse(ARGV("qemu\0-m\0size=64\0-name\0")), -EINVAL);
+	ck_assert_int_eq(parse(ARGV("qemu\0-m\0size=64\0-name")), -EINVAL);
 	ck_assert_int_eq(parse(ARGV("qemu\0-name\0web\0-name\0")), -EINVAL);
 	ck_assert_int_eq(parse(ARGV("qemu\0-name\0\0")), -EINVAL);
 	ck_assert_int_eq(parse(ARGV("qemu\0-name\0guest=\0")), -EINVAL);
@@ -121,7 +121,7 @@ END_TEST
 
 START_TEST(test_absent)
 {
-	ck_assert_int_eq(parse(ARGV("qemu\0-m\0" "64\0")), 0);
+	ck_assert_int_eq(parse(ARGV("qemu\0-m\0size=64\0")), 0);
 	ck_assert_str_eq(name, "");
 	ck_assert_int_eq(parse(NULL, 0), 0);
 	ck_assert_int_eq(parse("", 0), 0);
@@ -161,8 +161,7 @@ START_TEST(test_cut_to_buffer)
 	memset(small, 'X', sizeof(small));
 	ck_assert_int_eq(vmname_parse(ARGV("qemu\0-name\0abcdef\0"), small, sizeof(small)), 1);
 	ck_assert_str_eq(small, "abc");
-	ck_assert_int_eq(vmname_parse(ARGV("qemu\0-name\0a,,,,bcdef\0"), small, sizeof(small)),
-			 1);
+	ck_assert_int_eq(vmname_parse(ARGV("qemu\0-name\0a,,,,bcdef\0"), small, sizeof(small)), 1);
 	ck_assert_str_eq(small, "a,,");
 	ck_assert_int_eq(vmname_parse(ARGV("qemu\0-name\0abcdef\0"), small, 1), 1);
 	ck_assert_str_eq(small, "");
@@ -227,9 +226,9 @@ static unsigned int rnd(unsigned int *state)
 START_TEST(test_garbage)
 {
 	/* Tokens that make the parser work, glued at random, in buffers sized exactly. */
-	static const char *const tok[] = { "-name", "--name", "-uuid", "guest=", "guest",
-					   ",",	    ",,",     "=",     "\0",	 "a",
-					   "\xc3",  "\xa9",   "process=", "-",	 "0" };
+	static const char *const tok[] = { "-name", "--name", "-uuid",	  "guest=", "guest",
+					   ",",	    ",,",     "=",	  "\0",	    "a",
+					   "\xc3",  "\xa9",   "process=", "-",	    "0" };
 	unsigned int seed = 42, i, j, ntok = sizeof(tok) / sizeof(tok[0]);
 	char out[8];
 
@@ -271,33 +270,33 @@ START_TEST(test_uuid)
 {
 	char uuid[40], small[9];
 
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0" "5b1c7e2a-8f3d-4c6e-9a1b-2d4e6f8a0c13\0"),
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0e5b1c7e2-8f3d-4c6e-9a1b-2d4e6f8a0c13\0"),
 				     uuid, sizeof(uuid)),
 			 1);
-	ck_assert_str_eq(uuid, "5b1c7e2a-8f3d-4c6e-9a1b-2d4e6f8a0c13");
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0--uuid\0" "5B1C7E2A-8F3D-4C6E-9A1B-2D4E6F8A0C13"),
+	ck_assert_str_eq(uuid, "e5b1c7e2-8f3d-4c6e-9a1b-2d4e6f8a0c13");
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0--uuid\0E5B1C7E2-8F3D-4C6E-9A1B-2D4E6F8A0C13"),
 				     uuid, sizeof(uuid)),
 			 1);
-	ck_assert_str_eq(uuid, "5B1C7E2A-8F3D-4C6E-9A1B-2D4E6F8A0C13");
+	ck_assert_str_eq(uuid, "E5B1C7E2-8F3D-4C6E-9A1B-2D4E6F8A0C13");
 	/* The last one wins. */
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0" "5b1c7e2a-8f3d-4c6e-9a1b-2d4e6f8a0c13\0"
-					  "-uuid\0" "00000000-0000-0000-0000-000000000001\0"),
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0e5b1c7e2-8f3d-4c6e-9a1b-2d4e6f8a0c13\0"
+					  "-uuid\0f0000000-0000-0000-0000-000000000001\0"),
 				     uuid, sizeof(uuid)),
 			 1);
-	ck_assert_str_eq(uuid, "00000000-0000-0000-0000-000000000001");
+	ck_assert_str_eq(uuid, "f0000000-0000-0000-0000-000000000001");
 	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-name\0web\0"), uuid, sizeof(uuid)), 0);
 	ck_assert_str_eq(uuid, "");
 	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0"), uuid, sizeof(uuid)), -EINVAL);
 	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0\0"), uuid, sizeof(uuid)), -EINVAL);
 	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0not-a-uuid\0"), uuid, sizeof(uuid)),
 			 -EINVAL);
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0" "5b1c7e2a-8f3d-4c6e-9a1b-2d4e6f8a0c1\0"),
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0e5b1c7e2-8f3d-4c6e-9a1b-2d4e6f8a0c1\0"),
 				     uuid, sizeof(uuid)),
 			 -EINVAL);
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0" "5b1c7e2a-8f3d-4c6e-9a1b-2d4e6f8a0c1g\0"),
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0e5b1c7e2-8f3d-4c6e-9a1b-2d4e6f8a0c1g\0"),
 				     uuid, sizeof(uuid)),
 			 -EINVAL);
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0" "5b1c7e2a+8f3d-4c6e-9a1b-2d4e6f8a0c13\0"),
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0e5b1c7e2+8f3d-4c6e-9a1b-2d4e6f8a0c13\0"),
 				     uuid, sizeof(uuid)),
 			 -EINVAL);
 	/* Escape bytes never pass as a UUID. */
@@ -305,10 +304,10 @@ START_TEST(test_uuid)
 				     uuid, sizeof(uuid)),
 			 -EINVAL);
 	/* Cut to the buffer. */
-	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0" "5b1c7e2a-8f3d-4c6e-9a1b-2d4e6f8a0c13\0"),
+	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0e5b1c7e2-8f3d-4c6e-9a1b-2d4e6f8a0c13\0"),
 				     small, sizeof(small)),
 			 1);
-	ck_assert_str_eq(small, "5b1c7e2a");
+	ck_assert_str_eq(small, "e5b1c7e2");
 	ck_assert_int_eq(vmname_uuid(ARGV("qemu\0-uuid\0x\0"), NULL, 40), -EINVAL);
 }
 END_TEST
