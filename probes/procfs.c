@@ -4,10 +4,12 @@
  *
  * A VM is a process holding an anon_inode:kvm-vm fd. Looking at every process's fd table
  * every tick would cost thousands of readlinks on a busy host, so the probe remembers each
- * process it has looked at by (pid, starttime, comm) and looks again only when that changes
- * (a new process, or an exec), for the first samples of a new process (a VMM creates its
- * VM just after starting), and every PROCFS_RECHECK samples anyway. Kernel threads are
- * never looked at.
+ * process it has looked at by (pid, starttime, comm) and looks again only at a new process
+ * (also under a reused pid), in the first samples of a process (a VMM creates its VM just
+ * after starting), and every PROCFS_RECHECK samples anyway (a process may create a VM
+ * later, or exec). Kernel threads are never looked at. Between looks, the inode number of
+ * the /proc/PID entry (from readdir, free) tells that a pid is still the same process, so a
+ * quiet process costs nothing but its directory entry.
  *
  * vCPU threads are named "CPU n/KVM" when QEMU runs with debug-threads=on. Without it they
  * carry the process name, and the only sign is /proc/TID/syscall: blocked in ioctl(fd,
@@ -73,6 +75,7 @@ struct proc_seen {
 	int pid;
 	enum seen_kind kind;
 	uint64_t starttime;
+	uint64_t ino;	    /* of the /proc/PID directory entry */
 	uint64_t first_seq; /* sample in which this (pid, starttime, comm) first showed */
 	int denied;	    /* its fds could not be read at the last look */
 	char comm[PROC_COMM_MAX];
@@ -96,6 +99,7 @@ struct procfs {
 	uint64_t seq;
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
 	int denied;	    /* processes whose fds could not be read in this scan */
+	int denied_pid;	    /* the first of them */
 	struct source_status status;
 	struct proc_seen *seen; /* sorted by pid: what the last scan found */
 	int nseen, seen_cap;
@@ -353,8 +357,13 @@ static int fds_count(struct procfs *p, int pid, int *nvm, int *nvcpu)
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		/* An fd closed since readdir is simply gone: not an error. */
 		n = readlinkat(fd, de->d_name, link, sizeof(link) - 1);
+		if (n < 0 && (errno == EACCES || errno == EPERM)) {
+			/* Access is checked per process: no link of this table will read. */
+			ret = -errno;
+			break;
+		}
+		/* An fd closed since readdir is simply gone: not an error. */
 		if (n <= 0 || (size_t)n >= sizeof(link) - 1)
 			continue;
 		link[n] = '\0';
@@ -676,29 +685,38 @@ static int seen_due(const struct procfs *p, const struct proc_seen *e)
 	return (p->seq + (uint64_t)e->pid) % PROCFS_RECHECK == 0;
 }
 
-/* Returns 0 after looking at one process (adding it to s if it is a VM), or -ENOMEM. */
-static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid)
+/*
+ * Returns 1 with what is known of pid in *ep (appended to p->next), 0 when it vanished
+ * (counted), or -ENOMEM. The /proc entry's inode number tells cheaply that nothing changed:
+ * the kernel gives a new process (even under a reused pid) a new /proc/PID inode, so stat is
+ * read only for newcomers, processes due for a look, and when the inode changed.
+ */
+static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino,
+		    struct proc_seen **ep)
 {
 	struct proc_seen *e, *old;
 	char path[32], buf[1024];
-	int nvm, nvcpu, ret;
 	struct pstat st;
 	ssize_t n;
 
+	if (grow((void **)&p->next, &p->next_cap, p->nnext + 1, sizeof(*p->next)))
+		return -ENOMEM;
+	e = &p->next[p->nnext];
+	old = seen_find(p, pid);
+	if (old && ino > 1 && old->ino == ino && (old->kind == SEEN_KTHREAD || !seen_due(p, old))) {
+		*e = *old;
+		old->vm = NULL; /* moved */
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%d/stat", pid);
 	n = read_small(p->rootfd, path, buf, sizeof(buf));
 	if (n < 0 || stat_parse(buf, (size_t)n, &st)) {
 		s->scan_errors++;
 		return 0;
 	}
-	ret = grow((void **)&p->next, &p->next_cap, p->nnext + 1, sizeof(*p->next));
-	if (ret)
-		return ret;
-	e = &p->next[p->nnext];
-	old = seen_find(p, pid);
 	if (old && old->starttime == st.starttime && !strcmp(old->comm, st.comm)) {
 		*e = *old;
-		old->vm = NULL; /* moved */
+		old->vm = NULL;
 	} else {
 		memset(e, 0, sizeof(*e));
 		e->pid = pid;
@@ -707,7 +725,22 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid)
 		memcpy(e->comm, st.comm, sizeof(e->comm));
 		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
 	}
+	e->ino = ino;
+out:
 	p->nnext++;
+	*ep = e;
+	return 1;
+}
+
+/* Returns 0 after looking at one process (adding it to s if it is a VM), or -ENOMEM. */
+static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino)
+{
+	struct proc_seen *e;
+	int nvm, nvcpu, ret;
+
+	ret = seen_add(p, s, pid, ino, &e);
+	if (ret <= 0)
+		return ret;
 	if (e->kind == SEEN_KTHREAD)
 		return 0;
 
@@ -737,7 +770,8 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid)
 				return ret;
 		}
 	}
-	p->denied += e->denied;
+	if (e->denied && !p->denied++)
+		p->denied_pid = pid;
 	if (e->kind != SEEN_VM)
 		return 0;
 	return vm_scan(p, s, e);
@@ -798,7 +832,7 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 		pid = entry_pid(de->d_name);
 		if (pid < 0)
 			continue;
-		ret = pid_scan(p, s, pid);
+		ret = pid_scan(p, s, pid, (uint64_t)de->d_ino);
 		if (ret)
 			break;
 	}
@@ -813,9 +847,13 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 	else if (geteuid())
 		source_set(&p->status, SOURCE_DEGRADED,
 			   "cannot read other users' fds: run as root");
+	else if (p->denied == 1)
+		source_set(&p->status, SOURCE_DEGRADED, "cannot read the fds of pid %d",
+			   p->denied_pid);
 	else
-		source_set(&p->status, SOURCE_DEGRADED, "cannot read the fds of %d processes",
-			   p->denied);
+		source_set(&p->status, SOURCE_DEGRADED,
+			   "cannot read the fds of %d processes (pid %d and more)", p->denied,
+			   p->denied_pid);
 out:
 	if (dir)
 		closedir(dir);
