@@ -91,9 +91,15 @@ struct pstat {
 	int processor;
 };
 
+/* What vm_scan() needs of a thread beyond struct proc_thread; the probe's scratch. */
+struct thread_extra {
+	uint64_t starttime;
+	unsigned int flags; /* task flags, stat field 9 */
+};
+
 /* The probe; owned by whoever called procfs_open(), freed by procfs_close(). */
 struct procfs {
-	char *sysdir; /* "<parent of root>/sys": module fallback when there is no modules file */
+	char *sysdir; /* "<parent of root>/sys/module": used when there is no modules file */
 	int rootfd;
 	long clk_tck;
 	uint64_t seq;
@@ -105,8 +111,8 @@ struct procfs {
 	int nseen, seen_cap;
 	struct proc_seen *next; /* being filled by this scan */
 	int nnext, next_cap;
-	unsigned int *tflags; /* scratch: task flags of the VM being scanned */
-	int tflags_cap;
+	struct thread_extra *extra; /* scratch: per thread of the VM being scanned */
+	int extra_cap;
 	char *buf; /* scratch for cmdline, modules, stat */
 	size_t buf_cap;
 };
@@ -432,6 +438,7 @@ static int memo_vcpu(const struct vm_memo *vm, int tid, uint64_t starttime)
 	return -1;
 }
 
+/* Returns nothing; frees what the probe remembered of a VM (NULL is fine). */
 static void memo_free(struct vm_memo *vm)
 {
 	if (!vm)
@@ -444,7 +451,8 @@ static void memo_free(struct vm_memo *vm)
  * Returns 0 after remembering the vCPU threads of this sample (and only those: threads
  * that are gone are forgotten), or -ENOMEM.
  */
-static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv, const uint64_t *starts)
+static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
+		      const struct thread_extra *extra)
 {
 	int i, ret;
 
@@ -457,7 +465,8 @@ static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv, const uint64
 		ret = grow((void **)&vm->vcpus, &vm->vcpus_cap, vm->nvcpus + 1, sizeof(*vm->vcpus));
 		if (ret)
 			return ret;
-		vm->vcpus[vm->nvcpus++] = (struct vcpu_memo){ t->tid, starts[i], t->index };
+		vm->vcpus[vm->nvcpus++] =
+			(struct vcpu_memo){ t->tid, extra[i].starttime, t->index };
 	}
 	return 0;
 }
@@ -549,6 +558,7 @@ static int thread_read(struct procfs *p, int taskfd, int tid, struct proc_thread
 	return 0;
 }
 
+/* Returns the qsort order of two threads: by tid. */
 static int thread_cmp(const void *a, const void *b)
 {
 	const struct proc_thread *x = a, *y = b;
@@ -563,8 +573,7 @@ static int thread_cmp(const void *a, const void *b)
 static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_seen *seen)
 {
 	struct vm_memo *memo = seen->vm;
-	uint64_t *starts = NULL;
-	int starts_cap = 0, taskfd = -1, i, nvcpu = 0, tid, ret = 0;
+	int taskfd = -1, i, nvcpu = 0, tid, ret = 0;
 	struct proc_vm *vm;
 	struct dirent *de;
 	DIR *dir = NULL;
@@ -603,9 +612,7 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 			continue;
 		if (grow((void **)&vm->threads, &vm->threads_cap, vm->nthreads + 1,
 			 sizeof(*vm->threads)) ||
-		    grow((void **)&starts, &starts_cap, vm->nthreads + 1, sizeof(*starts)) ||
-		    grow((void **)&p->tflags, &p->tflags_cap, vm->nthreads + 1,
-			 sizeof(*p->tflags))) {
+		    grow((void **)&p->extra, &p->extra_cap, vm->nthreads + 1, sizeof(*p->extra))) {
 			ret = -ENOMEM;
 			goto out;
 		}
@@ -624,8 +631,7 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 			t->kind = THREAD_VCPU;
 		if (t->kind == THREAD_VCPU)
 			nvcpu++;
-		starts[vm->nthreads] = start;
-		p->tflags[vm->nthreads] = flags;
+		p->extra[vm->nthreads] = (struct thread_extra){ start, flags };
 		vm->nthreads++;
 	}
 
@@ -637,7 +643,7 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 		struct proc_thread *t = &vm->threads[i];
 
 		if (t->kind != THREAD_OTHER ||
-		    (p->tflags[i] & (PF_KTHREAD_BIT | PF_USER_WORKER_BIT | PF_IO_WORKER_BIT)))
+		    (p->extra[i].flags & (PF_KTHREAD_BIT | PF_USER_WORKER_BIT | PF_IO_WORKER_BIT)))
 			continue;
 		t->index = syscall_vcpu_index(p, seen->pid, taskfd, t->tid);
 		if (t->index >= 0) {
@@ -645,7 +651,7 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 			nvcpu++;
 		}
 	}
-	ret = memo_learn(memo, vm, starts);
+	ret = memo_learn(memo, vm, p->extra);
 	if (ret)
 		goto out;
 	if (!vm->nthreads)
@@ -655,10 +661,10 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 out:
 	if (dir)
 		closedir(dir);
-	free(starts);
 	return ret;
 }
 
+/* Returns the qsort and bsearch order of two remembered processes: by pid. */
 static int seen_cmp(const void *a, const void *b)
 {
 	const struct proc_seen *x = a, *y = b;
@@ -753,7 +759,10 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 			return 0;
 		}
 		e->denied = ret == -EACCES || ret == -EPERM;
-		if (ret || !nvm) {
+		if (ret && !e->denied) {
+			/* Out of fds, say: keep what was known until a look succeeds. */
+			s->scan_errors++;
+		} else if (ret || !nvm) {
 			memo_free(e->vm);
 			e->vm = NULL;
 			e->kind = SEEN_OTHER;
@@ -762,7 +771,7 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 			if (!e->vm)
 				return -ENOMEM;
 		}
-		if (e->vm) {
+		if (e->vm && !ret) {
 			e->kind = SEEN_VM;
 			e->vm->nvcpu_fds = nvcpu;
 			ret = memo_cmdline(p, pid, e->vm);
@@ -777,6 +786,7 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	return vm_scan(p, s, e);
 }
 
+/* Returns the qsort order of two VMs: by pid. */
 static int vm_cmp(const void *a, const void *b)
 {
 	const struct proc_vm *x = a, *y = b;
@@ -1054,7 +1064,7 @@ void procfs_close(struct procfs *p)
 		memo_free(p->seen[i].vm);
 	free(p->seen);
 	free(p->next);
-	free(p->tflags);
+	free(p->extra);
 	free(p->buf);
 	free(p->sysdir);
 	close(p->rootfd);
