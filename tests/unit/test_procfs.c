@@ -63,27 +63,42 @@ static void check_thread(const struct proc_vm *vm, int tid, const char *comm, en
 	ck_assert_msg(t->index == index, "thread %d: index %d, want %d", tid, t->index, index);
 }
 
+/* The temporary tree of the running test: removed at exit, also when an assertion fails. */
+static char tmp_tree[64];
+
+/* Returns nothing; removes the temporary tree if there is one. */
+static void tmp_tree_remove(void)
+{
+	char cmd[128];
+
+	if (!*tmp_tree)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_tree);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", tmp_tree);
+	*tmp_tree = '\0';
+}
+
 /* Returns a fresh copy of the fixture tree under a new temporary directory (caller frees). */
 static char *fixture_copy(void)
 {
-	char tmpl[] = "/tmp/kvmscope-procfs.XXXXXX", cmd[256], *dir, *root;
+	static int registered;
+	char cmd[256], *root;
 
-	dir = mkdtemp(tmpl);
-	ck_assert_ptr_nonnull(dir);
-	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s/proc'", PROC_FIXTURE, dir);
+	snprintf(tmp_tree, sizeof(tmp_tree), "/tmp/kvmscope-procfs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_tree));
+	if (!registered++)
+		atexit(tmp_tree_remove);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s/proc'", PROC_FIXTURE, tmp_tree);
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_int_ne(asprintf(&root, "%s/proc", dir), -1);
+	ck_assert_int_ne(asprintf(&root, "%s/proc", tmp_tree), -1);
 	return root;
 }
 
 /* Removes the temporary tree made by fixture_copy() and frees its name. */
 static void fixture_drop(char *root)
 {
-	char cmd[256];
-
-	/* root is "<tmpdir>/proc": remove the whole tmpdir. */
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strrchr(root, '/') - root), root);
-	ck_assert_int_eq(system(cmd), 0);
+	tmp_tree_remove();
 	free(root);
 }
 
