@@ -449,6 +449,7 @@ int main(int argc, char **argv)
 {
 	const struct scenario_def *sc = NULL;
 	struct storm_opts opts;
+	struct sigaction old;
 	struct storm_vm vm;
 	sigset_t set;
 	int err, sig;
@@ -457,12 +458,17 @@ int main(int argc, char **argv)
 	if (err)
 		return err > 0 ? 0 : 2;
 
-	/* Stop signals are taken by sigtimedwait() in this thread only; threads inherit. */
+	/*
+	 * Stop signals are taken by sigtimedwait() in this thread only; threads inherit the
+	 * mask. Blocked, SIGINT stops it even from a script's background job, where it
+	 * starts ignored; SIGHUP ignored by nohup stays ignored.
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
+	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 

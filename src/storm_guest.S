@@ -14,7 +14,7 @@
  *   pit     DX = control port, DI = passes per control exit (0 means 65536)
  *   apic    EAX = EOI value, EBX = ICR value, ECX = timer count, DX = control port, DI = batch
  *   virtio  AX = queue index, DX = notify port
- *   idle    ECX = LAPIC timer period in bus cycles
+ *   idle    ECX = LAPIC timer count, in bus cycles (1 ns each) per interrupt
  * DS has its base at the LAPIC (0xfee00000), SS a stack of its own per vCPU.
  */
 #include "storm_guest.h"
@@ -91,7 +91,10 @@ storm_guest_virtio_inc:
 	hlt
 	jmp	1b
 
-/* Halts; the LAPIC timer, periodic, wakes it. */
+/*
+ * Halts; the LAPIC timer wakes it, one-shot and re-armed by the handler. (Periodic mode
+ * fires only once on the kvm_pvm build machine, halted or not.)
+ */
 storm_guest_idle:
 	movl	$0x1ff, STORM_APIC_SVR
 	movl	$0xb, STORM_APIC_TDCR
@@ -104,7 +107,7 @@ storm_guest_idle_inc:
 	incl	%edi
 	jmp	1b
 
-/* The idle timer interrupt: the timer is re-armed here, one-shot. */
+/* The idle timer interrupt. Re-armed first, so the period grows only by the latency. */
 storm_guest_idle_irq:
 	movl	%ecx, STORM_APIC_TMICT
 	movl	%eax, STORM_APIC_EOI
