@@ -192,7 +192,7 @@ static int io_serve(struct storm_vm *vm, struct storm_vcpu *v, const char **what
 	if (err)
 		return err;
 	if (rate) {
-		due = vm->t_go_ns + (v->st.completions + 1) * 1000000000ull / rate;
+		due = storm_vm_due_ns(vm, v->st.completions + 1);
 		if (storm_now_ns() < due) {
 			v->held = true;
 			v->held_until_ns = due;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,8 +62,7 @@ uint64_t storm_now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-/* Returns when the done-th iteration of a vCPU paced at --rate is due, in ns. */
-static uint64_t vm_due_ns(const struct storm_vm *vm, uint64_t done)
+uint64_t storm_vm_due_ns(const struct storm_vm *vm, uint64_t done)
 {
 	uint64_t rate = vm->opts->rate;
 
@@ -293,7 +293,7 @@ int storm_vm_create(struct storm_vm *vm, const struct storm_opts *opts)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->opts = opts;
-	vm->kvm_fd = vm->vm_fd = vm->stop_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->stop_fd = vm->go_fd = -1;
 	storm_io_init(&vm->io);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
@@ -375,7 +375,8 @@ int storm_vm_create(struct storm_vm *vm, const struct storm_opts *opts)
 			goto out;
 	}
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (vm->stop_fd < 0) {
+	vm->go_fd = eventfd(0, EFD_CLOEXEC);
+	if (vm->stop_fd < 0 || vm->go_fd < 0) {
 		err = vm_why(vm, -errno, "eventfd: %s", strerror(errno));
 		goto out;
 	}
@@ -415,14 +416,16 @@ void storm_vm_ready(struct storm_vm *vm)
 
 bool storm_vm_wait_go(struct storm_vm *vm)
 {
-	bool go;
+	struct pollfd pfd = { .fd = vm->go_fd, .events = POLLIN };
 
-	pthread_mutex_lock(&vm->lock);
-	while (!vm->go && !storm_vm_stopping(vm))
-		pthread_cond_wait(&vm->cond, &vm->lock);
-	go = vm->go && !storm_vm_stopping(vm);
-	pthread_mutex_unlock(&vm->lock);
-	return go;
+	/*
+	 * An eventfd rather than a condition variable: all threads wake at once, where a
+	 * broadcast has each wait its turn for the mutex, which on a busy host can take the
+	 * last of many vCPUs a good part of a second.
+	 */
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	return __atomic_load_n(&vm->go, __ATOMIC_ACQUIRE) && !storm_vm_stopping(vm);
 }
 
 /* Returns 0 after sleeping until the done-th iteration is due (or a kick), when paced. */
@@ -433,7 +436,7 @@ static int vcpu_pace(struct storm_vm *vm, uint64_t done)
 
 	if (!vm->opts->rate)
 		return 0;
-	due = vm_due_ns(vm, done);
+	due = storm_vm_due_ns(vm, done);
 	ts.tv_sec = (time_t)(due / NSEC_PER_SEC);
 	ts.tv_nsec = (long)(due % NSEC_PER_SEC);
 	/* A kick ends the sleep early with EINTR; the caller then sees the stop. */
@@ -611,6 +614,7 @@ static void *vcpu_main(void *arg)
 		if (err)
 			goto out;
 	}
+	v->t_end_ns = storm_now_ns();
 	vcpu_finish(v);
 out:
 	return NULL;
@@ -655,45 +659,67 @@ out:
 	return err;
 }
 
+/* Returns nothing; makes go_fd readable for good, which wakes every waiting thread. */
+static void vm_open_gate(struct storm_vm *vm)
+{
+	uint64_t one = 1;
+	ssize_t r;
+
+	/* Written twice at most, the counter is far from its maximum: it cannot fail. */
+	if (vm->go_fd >= 0) {
+		r = write(vm->go_fd, &one, sizeof(one));
+		(void)r;
+	}
+}
+
 void storm_vm_go(struct storm_vm *vm)
 {
-	pthread_mutex_lock(&vm->lock);
 	vm->t_go_ns = storm_now_ns();
-	vm->go = true;
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
+	__atomic_store_n(&vm->go, true, __ATOMIC_RELEASE);
+	vm_open_gate(vm);
+}
+
+/* Returns nothing; waits for v's thread, kicking it again every 10 ms. */
+static void vcpu_join(struct storm_vcpu *v)
+{
+	struct timespec limit;
+
+	/* Kick until joined: a kick that lands just before a pacing sleep is lost. */
+	do {
+		pthread_kill(v->thread, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &limit);
+		limit.tv_nsec += 10000000;
+		if (limit.tv_nsec >= (long)NSEC_PER_SEC) {
+			limit.tv_sec++;
+			limit.tv_nsec -= (long)NSEC_PER_SEC;
+		}
+	} while (pthread_timedjoin_np(v->thread, NULL, &limit) == ETIMEDOUT);
+	v->started = false;
 }
 
 void storm_vm_stop(struct storm_vm *vm)
 {
-	struct timespec limit;
+	unsigned int i, n = vm->vcpus ? vm->opts->vcpus : 0;
 	uint64_t one = 1;
-	unsigned int i;
 
-	pthread_mutex_lock(&vm->lock);
 	if (!vm->t_stop_ns)
 		vm->t_stop_ns = storm_now_ns();
 	__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
+	vm_open_gate(vm);
 
-	for (i = 0; vm->vcpus && i < vm->opts->vcpus; i++) {
-		struct storm_vcpu *v = &vm->vcpus[i];
-
-		if (!v->started)
+	/* All kicked before any is waited for, so that none runs on while another stops. */
+	for (i = 0; i < n; i++) {
+		if (!vm->vcpus[i].started)
 			continue;
-		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
-		/* Kick until joined: a kick that lands just before a pacing sleep is lost. */
-		do {
-			pthread_kill(v->thread, SIGUSR1);
-			clock_gettime(CLOCK_REALTIME, &limit);
-			limit.tv_nsec += 10000000;
-			if (limit.tv_nsec >= (long)NSEC_PER_SEC) {
-				limit.tv_sec++;
-				limit.tv_nsec -= (long)NSEC_PER_SEC;
-			}
-		} while (pthread_timedjoin_np(v->thread, NULL, &limit) == ETIMEDOUT);
-		v->started = false;
+		__atomic_store_n(&vm->vcpus[i].run->immediate_exit, 1, __ATOMIC_RELEASE);
+		pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+	}
+	for (i = 0; i < n; i++) {
+		if (vm->vcpus[i].started)
+			vcpu_join(&vm->vcpus[i]);
+		/* The guest ran until its last vCPU left KVM_RUN. */
+		if (vm->vcpus[i].t_end_ns > vm->t_stop_ns)
+			vm->t_stop_ns = vm->vcpus[i].t_end_ns;
 	}
 	if (vm->io.started) {
 		if (write(vm->stop_fd, &one, sizeof(one)) != sizeof(one))
@@ -725,13 +751,15 @@ void storm_vm_destroy(struct storm_vm *vm)
 	storm_io_close(&vm->io);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);
+	if (vm->go_fd >= 0)
+		close(vm->go_fd);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	if (vm->mem)
 		munmap(vm->mem, STORM_MEM_SIZE);
-	vm->stop_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->stop_fd = vm->go_fd = vm->vm_fd = vm->kvm_fd = -1;
 	vm->mem = NULL;
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);

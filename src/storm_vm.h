@@ -72,6 +72,7 @@ struct storm_vcpu {
 	int notify_fd; /* ioeventfd on the notify port (virtio), else -1 */
 	int irq_fd;    /* irqfd on this vCPU's MSI route (virtio), else -1 */
 	struct storm_stats st;
+	uint64_t t_end_ns; /* when the thread left its KVM_RUN loop */
 	/* The iothread's: a completion held back by --rate, and when it is due. */
 	bool held;
 	uint64_t held_until_ns;
@@ -87,19 +88,20 @@ struct storm_vm {
 	struct storm_vcpu *vcpus;
 	struct storm_io io;
 	int stop_fd; /* eventfd that wakes the iothread at stop */
+	int go_fd;   /* eventfd, readable once the guest may start or the VM stops */
 	pthread_t main_thread;
 
 	/* Iterations between two control exits of the pit and apic loops. */
 	unsigned int batch;   /* the guest's DI: loop passes per control exit */
 	uint64_t batch_iters; /* iterations per control exit */
 
-	pthread_mutex_t lock; /* guards ready, go and the failure fields */
+	pthread_mutex_t lock; /* guards ready and the failure fields */
 	pthread_cond_t cond;
 	unsigned int ready; /* threads named and waiting for go */
-	bool go;
-	int stop; /* read and written with __atomic builtins */
+	bool go;	    /* read and written with __atomic builtins, as is stop */
+	int stop;
 	uint64_t t_go_ns;
-	uint64_t t_stop_ns;
+	uint64_t t_stop_ns; /* the stop, or the last vCPU's leaving KVM_RUN if later */
 
 	int fail_err; /* first failure in a thread: -errno, or -EIO for a guest failure */
 	char why[STORM_WHY_MAX]; /* the failure as one line, without the program name */
@@ -107,6 +109,9 @@ struct storm_vm {
 
 /* Returns CLOCK_MONOTONIC in nanoseconds. */
 uint64_t storm_now_ns(void);
+
+/* Returns when the done-th iteration of a vCPU paced at --rate is due, in ns. */
+uint64_t storm_vm_due_ns(const struct storm_vm *vm, uint64_t done);
 
 /* Returns 0 with the VM, its vCPUs and devices created, or -errno with vm->why set. */
 int storm_vm_create(struct storm_vm *vm, const struct storm_opts *opts);
