@@ -63,7 +63,7 @@ int storm_io_check(const char *path, char *why, size_t whysz)
 /* Returns 0 with a new file of STORM_IO_TMP_BLOCKS blocks written out, its name in path. */
 static int io_make_tmp(char *path, size_t pathsz, char *why, size_t whysz)
 {
-	static char block[STORM_IO_BLOCK];
+	char block[STORM_IO_BLOCK];
 	int fd = -1, err = 0;
 	unsigned int i;
 
@@ -79,6 +79,7 @@ static int io_make_tmp(char *path, size_t pathsz, char *why, size_t whysz)
 	}
 	for (i = 0; i < STORM_IO_TMP_BLOCKS; i++) {
 		memset(block, 'a' + i % 26, sizeof(block));
+		errno = 0;
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block)) {
 			err = errno ? -errno : -EIO;
 			snprintf(why, whysz, "%s: write: %s", path, strerror(-err));
