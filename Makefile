@@ -98,6 +98,9 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
 
 tests: $(TESTS)
 
+# Keep test and bench objects: they are intermediates of pattern rules.
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Install what is missing, as root with apt-get; say what is missing otherwise.

@@ -121,7 +121,6 @@ static double parse_seconds(const char *opt, const char *s)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	char re[64];
 	int c, err;
 
 	opterr = 0; /* one line of our own instead of getopt's */
@@ -153,8 +152,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'p':
 			if (o->filter_src)
 				die("-p and -f: give one of them");
-			snprintf(re, sizeof(re), "^%ld$", parse_long("-p", optarg, 1, INT_MAX));
-			o->filter_src = xstrdup(re);
+			snprintf(o->pid_re, sizeof(o->pid_re), "^%ld$",
+				 parse_long("-p", optarg, 1, INT_MAX));
+			o->filter_src = o->pid_re;
 			break;
 		case 'f':
 			if (o->filter_src)
