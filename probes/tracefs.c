@@ -30,16 +30,17 @@
 /*
  * Per-CPU ring buffer unless asked otherwise. The worst storm measured here, an in-kernel
  * PIT read loop, writes ~870k kvm_pio/s, 32 bytes each: ~28 MB/s on one CPU. The fds wake
- * the loop at TRACE_WAKE_PERCENT full (1 MiB, ~37 ms of that storm), which leaves 3 MiB,
- * ~110 ms, for the loop to come round while it draws or scans /proc before anything is
- * overwritten; without wakeups a 1 s tick alone would need ~28 MiB.
+ * the loop at TRACE_WAKE_PERCENT full (2 MiB, ~70 ms of that storm), which leaves 6 MiB,
+ * ~200 ms, for the loop to come round while it draws or scans /proc before anything is
+ * overwritten (measured: no loss with the loop stalled 150 ms after every drain; 4 MiB
+ * lost events at that stall). Without wakeups a 1 s tick alone would need ~28 MiB.
  */
 #define TRACE_DEFAULT_KB   8192
-#define TRACE_MIN_KB	   512		/* when RAM is small, never below this */
-#define TRACE_RAM_SHARE	   32		/* the default stays under 1/32 of RAM in total */
-#define TRACE_WAKE_PERCENT 25		/* buffer_percent: fds readable at this fill */
-#define STATS_EVERY_NS	   250000000ull /* re-read the overrun counters at most this often */
-#define STALE_SLACK_NS	   2000000000ull
+#define TRACE_MIN_KB	   512		 /* when RAM is small, never below this */
+#define TRACE_RAM_SHARE	   32		 /* the default stays under 1/32 of RAM in total */
+#define TRACE_WAKE_PERCENT 25		 /* buffer_percent: fds readable at this fill */
+#define STATS_EVERY_NS	   250000000ull	 /* re-read the overrun counters at most this often */
+#define STALE_SLACK_NS	   2000000000ull /* clock error allowed when judging pid reuse */
 
 #define DEFAULT_TRACEFS "/sys/kernel/tracing"
 
