@@ -15,9 +15,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <event-parse.h>
 #include <event-utils.h>
@@ -375,20 +378,31 @@ static int open_cpus(struct trace *t)
 	return t->ncpus ? 0 : -ENOENT;
 }
 
+/* Returns whether tracefs is mounted at DEFAULT_TRACEFS. */
+static bool tracefs_at_default(void)
+{
+	struct statfs sfs;
+
+	return !statfs(DEFAULT_TRACEFS, &sfs) && sfs.f_type == TRACEFS_MAGIC;
+}
+
 /* Returns 0 after finding (or mounting) tracefs; sets why otherwise. */
 static int find_tracefs(struct trace *t, const char **dir, struct source_status *st)
 {
-	int ret = tracefs_tracing_dir_is_mounted(false, dir);
+	bool was = tracefs_at_default();
 
-	if (ret == 1)
-		return 0;
-	ret = tracefs_tracing_dir_is_mounted(true, dir);
-	if (ret < 0 || !*dir) {
+	/*
+	 * tracefs_tracing_dir() mounts tracefs when it finds none and keeps the path for
+	 * good (tracefs_tracing_dir_is_mounted() would leak a copy per call in 1.6).
+	 */
+	errno = 0;
+	*dir = tracefs_tracing_dir();
+	if (!*dir) {
 		source_set(st, SOURCE_UNAVAILABLE, "cannot mount tracefs at %s: %s",
 			   DEFAULT_TRACEFS, strerror(errno ? errno : ENODEV));
 		return -ENODEV;
 	}
-	t->mounted = !strcmp(*dir, DEFAULT_TRACEFS);
+	t->mounted = !was && !strcmp(*dir, DEFAULT_TRACEFS) && tracefs_at_default();
 	return 0;
 }
 
