@@ -638,6 +638,14 @@ START_TEST(subbuf_missed_flags)
 	rbpage_start(&p, page, PAGE, 1);
 	rbpage_finish(&p, -1); /* flagged, no room for the count */
 	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 8), -1);
+
+	/* A 32-bit kernel: a 4-byte commit word, data from offset 12, a 4-byte count. */
+	memset(page, 0, sizeof(page));
+	memcpy(page + 8, &(uint32_t){ 16u | 1u << 31 | 1u << 30 }, 4);
+	memcpy(page + 12 + 16, &(uint32_t){ 77 }, 4);
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 4), 77);
+	memcpy(page + 8, &(uint32_t){ 16u }, 4);
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 4), 0);
 }
 END_TEST
 
