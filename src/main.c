@@ -41,6 +41,7 @@ static const char usage_text[] =
 	"\n"
 	"Sources:\n"
 	"      --no-trace         do not trace (procfs only)\n"
+	"      --buffer-kb N      trace ring buffer per CPU in KiB (default 8192)\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
 	"\n"
 	"  -h, --help             this text\n"
@@ -53,6 +54,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_NO_TRACE,
 	OPT_PROC,
+	OPT_BUFFER_KB,
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +68,7 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "filter", required_argument, NULL, 'f' },
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
+	{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -163,6 +166,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_TRACE:
 			o->no_trace = true;
+			break;
+		case OPT_BUFFER_KB:
+			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
 			break;
 		case OPT_PROC:
 			o->proc_root = optarg;
