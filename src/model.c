@@ -34,11 +34,17 @@ static const struct vmreg_release model_release = {
 void model_free(struct model *m)
 {
 	vmreg_free(&m->reg, &model_release);
+	exit_names_free(&m->names);
 }
 
 void model_set_host(struct model *m, const struct proc_host *host)
 {
 	m->host = *host;
+}
+
+void model_set_exit_names(struct model *m, const struct exit_names *names)
+{
+	exit_names_copy(&m->names, names);
 }
 
 void model_set_source(struct model *m, const struct source_status *st)

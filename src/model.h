@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "exitnames.h"
 #include "kvm_event.h"
 #include "procfs.h"
 #include "snapshot.h"
@@ -27,6 +28,7 @@ struct model {
 	uint64_t events, events_base, events_last;
 	uint64_t lost;		/* total reported by the trace source */
 	uint64_t unattributed, unattributed_base, unattributed_last;
+	struct exit_names names; /* exit-reason names from the trace source; owned copy */
 };
 
 void model_init(struct model *m, uint64_t now);
@@ -34,6 +36,9 @@ void model_free(struct model *m);
 void model_set_host(struct model *m, const struct proc_host *host);
 /* Records a source's status (by name; replaces an earlier one of the same name). */
 void model_set_source(struct model *m, const struct source_status *st);
+
+/* Copies the exit-reason names the trace source read from the kernel's kvm_exit format. */
+void model_set_exit_names(struct model *m, const struct exit_names *names);
 
 /* Applies a procfs scan: VMs and threads appear, update, or are swept. */
 void model_update_procfs(struct model *m, const struct procfs_sample *s);
