@@ -29,6 +29,7 @@ struct model {
 	uint64_t lost;		/* total reported by the trace source */
 	uint64_t unattributed, unattributed_base, unattributed_last;
 	struct exit_names names; /* exit-reason names from the trace source; owned copy */
+	bool win_predates_reset; /* a reset came since the last snapshot: WIN is not cumulative */
 };
 
 void model_init(struct model *m, uint64_t now);
