@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "batch.h"
 #include "exits.h"
 #include "model.h"
+#include "pane.h"
 #include "synth.h"
 #include "unit.h"
 
@@ -578,6 +580,163 @@ START_TEST(hints_case1_in_snapshot)
 }
 END_TEST
 
+/* The incident on a host where kvm_exit fires: PM timer reads and LAPIC ICR writes. */
+static struct snapshot *case1(struct model *m, struct synth_host *h)
+{
+	int i;
+
+	synth_model(m, h, 2);
+	for (i = 0; i < 5000; i++) {
+		uint64_t b = 1 * S + (uint64_t)i * 200 * US;
+
+		if (i < 4000) {
+			ev_exit(m, b, C0, VMX_IO_INSTRUCTION);
+			ev_user(m, b + 1 * US, C0, 2, 0);
+			ev_pio(m, b + 9 * US, C0, 0x608, 0);
+			ev_entry(m, b + 10 * US, C0);
+		}
+		ev_exit(m, b + 50 * US, C1, VMX_APIC_ACCESS);
+		ev_mmio(m, b + 50 * US + 200, C1, 0xfee00300, KE_MMIO_WRITE);
+		ev_entry(m, b + 52 * US, C1);
+		if (i < 50) {
+			ev_exit(m, b + 100 * US, C1, VMX_HLT);
+			ev_entry(m, b + 150 * US, C1);
+		}
+		if (i < 10) {
+			ev_exit(m, b, C0B, VMX_EPT_MISCONFIG);
+			ev_fast_mmio(m, b + 100, C0B, 0xfe003000);
+			ev_entry(m, b + 500, C0B);
+		}
+	}
+	return model_snapshot(m, 2 * S, false);
+}
+
+START_TEST(panes_show_case1)
+{
+	struct pane_opts po = { .sort = -1 };
+	struct synth_host h;
+	struct table t = { 0 };
+	struct snapshot *s;
+	struct model m;
+	int i;
+
+	s = case1(&m, &h);
+	/* Host scope: the two storms at the top, each with its VM and the kind behind it. */
+	pane_find("exits")->build(s, &po, &t);
+	ck_assert_int_eq(t.nrows, 5);
+	ck_assert_str_eq(table_cell(&t, 0, 0), "win01");
+	ck_assert_str_eq(table_cell(&t, 0, 1), "APIC_ACCESS");
+	ck_assert_int_eq(t.rows[0].key, VM1);
+	ck_assert_int_eq(t.rows[0].key2, HOT_MMIO);
+	ck_assert_int_eq(t.rows[0].attr, ROW_HOT);
+	ck_assert_str_eq(table_cell(&t, 1, 1), "IO_INSTRUCTION");
+	ck_assert_int_eq(t.rows[1].key2, HOT_PIO);
+	ck_assert_str_eq(table_cell(&t, 1, 3), "4000");
+	ck_assert_str_eq(table_cell(&t, 1, 4), "44.2");
+	/* 4000 x 10 us over 1 s of 2 vCPUs. */
+	ck_assert_str_eq(table_cell(&t, 1, 5), "2.0");
+	ck_assert_str_eq(table_cell(&t, 1, 6), "10.0us");
+	ck_assert_str_eq(table_cell(&t, 2, 1), "KVM_EXIT_IO");
+	ck_assert_str_eq(table_cell(&t, 3, 1), "HLT");
+	ck_assert_int_eq(t.rows[3].key2, -1);
+	ck_assert_str_eq(table_cell(&t, 4, 0), "db02");
+	ck_assert_str_eq(table_cell(&t, 4, 1), "EPT_MISCONFIG");
+	ck_assert_ptr_nonnull(strstr(t.note, "kvm_exit to kvm_entry"));
+
+	/* Hot addresses across VMs: no other buckets; hot_only keeps one kind. */
+	pane_find("hot")->build(s, &po, &t);
+	ck_assert_str_eq(table_cell(&t, 0, 3), "LAPIC ICR");
+	ck_assert_str_eq(table_cell(&t, 1, 2), "0x608");
+	ck_assert_str_eq(table_cell(&t, 1, 3), "ACPI PM timer");
+	ck_assert_str_eq(table_cell(&t, 1, 6), "vmm");
+	ck_assert_str_eq(table_cell(&t, 1, 10), "2.0");
+	ck_assert_int_eq(t.rows[1].attr, ROW_HOT);
+	ck_assert_str_eq(table_cell(&t, 2, 3), "ioeventfd (notify)");
+	po.scope.hot_only = 1 + HOT_PIO;
+	pane_find("hot")->build(s, &po, &t);
+	ck_assert_int_eq(t.nrows, 1);
+	ck_assert_int_eq(t.rows[0].key2, HOT_PIO);
+	ck_assert_str_eq(t.title, "Hot ports");
+	po.scope.hot_only = 0;
+
+	pane_find("hints")->build(s, &po, &t);
+	ck_assert_int_eq(t.nrows, 2);
+	ck_assert_ptr_nonnull(strstr(table_cell(&t, 0, 1), "APICv"));
+	ck_assert_ptr_nonnull(strstr(table_cell(&t, 1, 1), "ACPI PM timer"));
+
+	/* VM scope: keys are reasons and addresses; the VM column is empty and untitled. */
+	po.scope.kind = SCOPE_VM;
+	po.scope.pid = VM1;
+	pane_find("exits")->build(s, &po, &t);
+	ck_assert_int_eq(t.nrows, 4);
+	ck_assert_str_eq(t.cols[0].title, "");
+	ck_assert_str_eq(table_cell(&t, 0, 0), "");
+	ck_assert_int_eq(t.rows[0].key, VMX_APIC_ACCESS);
+	pane_find("hot")->build(s, &po, &t);
+	ck_assert_int_eq(t.rows[0].key, 0xfee00300);
+	ck_assert_int_eq(t.rows[0].key2, HOT_MMIO);
+	pane_find("split")->build(s, &po, &t);
+	ck_assert_str_eq(table_cell(&t, 0, 0), "vCPU mean (2)");
+	ck_assert_str_eq(table_cell(&t, 1, 0), "CPU 0/KVM");
+	ck_assert_str_eq(table_cell(&t, 1, 7), "events");
+	/* vCPU 0: 4000 exits of 10 us, 8 of them in the VMM: 0.8% kernel, 3.2% user. */
+	ck_assert_str_eq(table_cell(&t, 1, 2), "96.0");
+	ck_assert_str_eq(table_cell(&t, 1, 3), "0.8");
+	ck_assert_str_eq(table_cell(&t, 1, 4), "3.2");
+	ck_assert_str_eq(table_cell(&t, 1, 5), "0.0");
+	ck_assert_ptr_nonnull(strstr(t.note, "no sched events"));
+	/* vCPU scope: that vCPU's exits only. */
+	po.scope.kind = SCOPE_VCPU;
+	po.scope.tid = C1;
+	pane_find("exits")->build(s, &po, &t);
+	ck_assert_int_eq(t.nrows, 2);
+	ck_assert_str_eq(t.title, "Exits of CPU 1/KVM");
+	for (i = 0; i < t.nrows; i++)
+		ck_assert_str_ne(table_cell(&t, i, 1), "IO_INSTRUCTION");
+	/* The VM list: exits per second, the top exit, time in exit handling. */
+	po.scope.kind = SCOPE_HOST;
+	pane_find("vms")->build(s, &po, &t);
+	ck_assert_str_eq(table_cell(&t, 0, 5), "APIC_ACCESS");
+	table_free(&t);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(json_sections)
+{
+	struct batch_opts bo = { .format = BATCH_JSON };
+	struct synth_host h;
+	struct snapshot *s;
+	struct model m;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	s = case1(&m, &h);
+	f = open_memstream(&buf, &len);
+	batch_print(f, s, &bo);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\"exits_rate\":9060,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"top_exit\":\"APIC_ACCESS\""));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"name\":\"IO_INSTRUCTION\",\"reason\":30,"
+					  "\"kind\":\"hw\",\"hot\":\"pio\",\"count\":4000,"
+					  "\"rate\":4000,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"total_ns\":40000000,\"mean_ns\":10000,"
+					  "\"p99_ns\":10000,\"max_ns\":10000}"));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"kind\":\"pio\",\"other\":false,"
+					  "\"addr\":\"0x608\",\"name\":\"ACPI PM timer\","
+					  "\"rw\":\"r\",\"size\":1,\"user\":true,"
+					  "\"count\":4000,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"hints\":[\"LAPIC register traffic"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"split\":{\"source\":\"events\","
+					  "\"sched\":false,\"guest_pct\":96,"));
+	free(buf);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
 static Suite *exits_suite(void)
 {
 	Suite *s = suite_create("exits");
@@ -595,6 +754,8 @@ static Suite *exits_suite(void)
 	tcase_add_test(tc, vanishing_vm_and_unknown_tids);
 	tcase_add_test(tc, names_and_overflow);
 	tcase_add_test(tc, hints_case1_in_snapshot);
+	tcase_add_test(tc, panes_show_case1);
+	tcase_add_test(tc, json_sections);
 	suite_add_tcase(s, tc);
 	return s;
 }
