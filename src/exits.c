@@ -446,12 +446,18 @@ int exits_hot_kind(uint8_t kind, const char *name)
 		const char *name;
 		int hot;
 	} map[] = {
-		{ "IO_INSTRUCTION", HOT_PIO }, { "io", HOT_PIO },
-		{ "KVM_EXIT_IO", HOT_PIO },    { "EPT_MISCONFIG", HOT_MMIO },
-		{ "EPT_VIOLATION", HOT_MMIO }, { "APIC_ACCESS", HOT_MMIO },
-		{ "npf", HOT_MMIO },	       { "KVM_EXIT_MMIO", HOT_MMIO },
-		{ "MSR_READ", HOT_MSR },       { "MSR_WRITE", HOT_MSR },
-		{ "msr", HOT_MSR },	       { "KVM_EXIT_X86_RDMSR", HOT_MSR },
+		{ "IO_INSTRUCTION", HOT_PIO },
+		{ "io", HOT_PIO },
+		{ "KVM_EXIT_IO", HOT_PIO },
+		{ "EPT_MISCONFIG", HOT_MMIO },
+		{ "EPT_VIOLATION", HOT_MMIO },
+		{ "APIC_ACCESS", HOT_MMIO },
+		{ "npf", HOT_MMIO },
+		{ "KVM_EXIT_MMIO", HOT_MMIO },
+		{ "MSR_READ", HOT_MSR },
+		{ "MSR_WRITE", HOT_MSR },
+		{ "msr", HOT_MSR },
+		{ "KVM_EXIT_X86_RDMSR", HOT_MSR },
 		{ "KVM_EXIT_X86_WRMSR", HOT_MSR },
 	};
 	size_t i;
@@ -566,7 +572,8 @@ static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const
 			e->total_ns = a.total_ns;
 			e->max_ns = a.max_ns;
 			e->mean_ns = (double)a.total_ns / (double)a.timed;
-			e->p99_ns = hist_quantile(r->hwin, w->view & ACC_TOT ? r->htot : NULL, 0.99);
+			e->p99_ns =
+				hist_quantile(r->hwin, w->view & ACC_TOT ? r->htot : NULL, 0.99);
 			if (!(w->view & ACC_WIN))
 				e->p99_ns = hist_quantile(r->htot, NULL, 0.99);
 			if (e->p99_ns > e->max_ns)
@@ -581,7 +588,8 @@ static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const
 		n++;
 	}
 	for (k = 0; k < 3 && !hw_seen; k++) {
-		uint64_t c = (w->view & ACC_WIN ? ev_win[k] : 0) + (w->view & ACC_TOT ? ev_tot[k] : 0);
+		uint64_t c =
+			(w->view & ACC_WIN ? ev_win[k] : 0) + (w->view & ACC_TOT ? ev_tot[k] : 0);
 		struct snap_exit *e = &rows[n];
 
 		if (!c)

@@ -224,7 +224,8 @@ static uint64_t view_count(const struct hot_slot *sl, unsigned int view)
 static int top_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct top_ctx *c = arg;
-	const struct hot_slot *a = &c->t->slot[*(const int *)pa], *b = &c->t->slot[*(const int *)pb];
+	const struct hot_slot *a = &c->t->slot[*(const int *)pa],
+			      *b = &c->t->slot[*(const int *)pb];
 	uint64_t ca = view_count(a, c->view), cb = view_count(b, c->view);
 
 	if (ca != cb)

@@ -31,19 +31,19 @@ struct hot_slot {
 	uint64_t addr;
 	uint64_t weight; /* space-saving estimate of recent accesses: orders eviction */
 	struct hot_acc win, tot;
-	uint8_t rw;	 /* HOT_READ | HOT_WRITE seen */
-	uint8_t size;	 /* access size in bytes; 0 when mixed or unknown */
-	bool user;	 /* some access went to the VMM (userspace) */
-	bool fast;	 /* seen through kvm_fast_mmio (an ioeventfd) */
-	uint8_t heap;	 /* position in the heap */
+	uint8_t rw;   /* HOT_READ | HOT_WRITE seen */
+	uint8_t size; /* access size in bytes; 0 when mixed or unknown */
+	bool user;    /* some access went to the VMM (userspace) */
+	bool fast;    /* seen through kvm_fast_mmio (an ioeventfd) */
+	uint8_t heap; /* position in the heap */
 };
 
 /* Owned by the per-VM state of the exits module (exits.c), which frees it. */
 struct hot_table {
 	struct hot_slot slot[HOT_CAP];
-	uint8_t heap[HOT_CAP];	  /* slot numbers, a min-heap by weight */
-	int16_t index[HOT_INDEX]; /* open addressing by address: slot number or -1 */
-	int n;			  /* slots in use */
+	uint8_t heap[HOT_CAP];		     /* slot numbers, a min-heap by weight */
+	int16_t index[HOT_INDEX];	     /* open addressing by address: slot number or -1 */
+	int n;				     /* slots in use */
 	struct hot_acc other_win, other_tot; /* accesses of addresses that lost their slot */
 	uint64_t evictions;
 };

@@ -226,10 +226,11 @@ static void mmio_name(uint64_t gpa, char *buf, size_t bufsz)
 			snprintf(buf, bufsz, "LAPIC +0x%x", (unsigned int)off);
 	} else if (in_page(gpa, IOMAP_IOAPIC_BASE, 0x1000)) {
 		off = gpa - IOMAP_IOAPIC_BASE;
-		snprintf(buf, bufsz, "%s", off == 0    ? "IOAPIC index"
-					   : off == 0x10 ? "IOAPIC data"
-					   : off == 0x40 ? "IOAPIC EOI"
-							 : "IOAPIC");
+		snprintf(buf, bufsz, "%s",
+			 off == 0      ? "IOAPIC index"
+			 : off == 0x10 ? "IOAPIC data"
+			 : off == 0x40 ? "IOAPIC EOI"
+				       : "IOAPIC");
 	} else if (in_page(gpa, IOMAP_HPET_BASE, 0x400)) {
 		hpet_name(gpa - IOMAP_HPET_BASE, buf, bufsz);
 	} else if (in_page(gpa, 0xfed40000, 0x5000)) {
@@ -288,20 +289,47 @@ const char *iomap_user_exit_name(uint32_t reason)
 {
 	/* KVM_EXIT_* from linux/kvm.h: numbers are ABI and never change. */
 	static const char *const names[] = {
-		"KVM_EXIT_UNKNOWN",	    "KVM_EXIT_EXCEPTION",     "KVM_EXIT_IO",
-		"KVM_EXIT_HYPERCALL",	    "KVM_EXIT_DEBUG",	      "KVM_EXIT_HLT",
-		"KVM_EXIT_MMIO",	    "KVM_EXIT_IRQ_WINDOW_OPEN", "KVM_EXIT_SHUTDOWN",
-		"KVM_EXIT_FAIL_ENTRY",	    "KVM_EXIT_INTR",	      "KVM_EXIT_SET_TPR",
-		"KVM_EXIT_TPR_ACCESS",	    "KVM_EXIT_S390_SIEIC",    "KVM_EXIT_S390_RESET",
-		"KVM_EXIT_DCR",		    "KVM_EXIT_NMI",	      "KVM_EXIT_INTERNAL_ERROR",
-		"KVM_EXIT_OSI",		    "KVM_EXIT_PAPR_HCALL",    "KVM_EXIT_S390_UCONTROL",
-		"KVM_EXIT_WATCHDOG",	    "KVM_EXIT_S390_TSCH",     "KVM_EXIT_EPR",
-		"KVM_EXIT_SYSTEM_EVENT",    "KVM_EXIT_S390_STSI",     "KVM_EXIT_IOAPIC_EOI",
-		"KVM_EXIT_HYPERV",	    "KVM_EXIT_ARM_NISV",      "KVM_EXIT_X86_RDMSR",
-		"KVM_EXIT_X86_WRMSR",	    "KVM_EXIT_DIRTY_RING_FULL", "KVM_EXIT_AP_RESET_HOLD",
-		"KVM_EXIT_X86_BUS_LOCK",    "KVM_EXIT_XEN",	      "KVM_EXIT_RISCV_SBI",
-		"KVM_EXIT_RISCV_CSR",	    "KVM_EXIT_NOTIFY",	      "KVM_EXIT_LOONGARCH_IOCSR",
-		"KVM_EXIT_MEMORY_FAULT",    "KVM_EXIT_TDX",
+		"KVM_EXIT_UNKNOWN",
+		"KVM_EXIT_EXCEPTION",
+		"KVM_EXIT_IO",
+		"KVM_EXIT_HYPERCALL",
+		"KVM_EXIT_DEBUG",
+		"KVM_EXIT_HLT",
+		"KVM_EXIT_MMIO",
+		"KVM_EXIT_IRQ_WINDOW_OPEN",
+		"KVM_EXIT_SHUTDOWN",
+		"KVM_EXIT_FAIL_ENTRY",
+		"KVM_EXIT_INTR",
+		"KVM_EXIT_SET_TPR",
+		"KVM_EXIT_TPR_ACCESS",
+		"KVM_EXIT_S390_SIEIC",
+		"KVM_EXIT_S390_RESET",
+		"KVM_EXIT_DCR",
+		"KVM_EXIT_NMI",
+		"KVM_EXIT_INTERNAL_ERROR",
+		"KVM_EXIT_OSI",
+		"KVM_EXIT_PAPR_HCALL",
+		"KVM_EXIT_S390_UCONTROL",
+		"KVM_EXIT_WATCHDOG",
+		"KVM_EXIT_S390_TSCH",
+		"KVM_EXIT_EPR",
+		"KVM_EXIT_SYSTEM_EVENT",
+		"KVM_EXIT_S390_STSI",
+		"KVM_EXIT_IOAPIC_EOI",
+		"KVM_EXIT_HYPERV",
+		"KVM_EXIT_ARM_NISV",
+		"KVM_EXIT_X86_RDMSR",
+		"KVM_EXIT_X86_WRMSR",
+		"KVM_EXIT_DIRTY_RING_FULL",
+		"KVM_EXIT_AP_RESET_HOLD",
+		"KVM_EXIT_X86_BUS_LOCK",
+		"KVM_EXIT_XEN",
+		"KVM_EXIT_RISCV_SBI",
+		"KVM_EXIT_RISCV_CSR",
+		"KVM_EXIT_NOTIFY",
+		"KVM_EXIT_LOONGARCH_IOCSR",
+		"KVM_EXIT_MEMORY_FAULT",
+		"KVM_EXIT_TDX",
 	};
 
 	return reason < ARRAY_SIZE(names) ? names[reason] : NULL;

@@ -83,7 +83,8 @@ static int exit_cmp(const void *pa, const void *pb, void *arg)
 	if (a->vm->gone != b->vm->gone)
 		return a->vm->gone ? 1 : -1;
 	if (by->col == X_VM)
-		c = strcmp(snap_vm_label(a->vm, la, sizeof(la)), snap_vm_label(b->vm, lb, sizeof(lb)));
+		c = strcmp(snap_vm_label(a->vm, la, sizeof(la)),
+			   snap_vm_label(b->vm, lb, sizeof(lb)));
 	else if (by->col == X_REASON)
 		c = strcmp(a->e->name, b->e->name);
 	if (!c) {
@@ -183,7 +184,8 @@ static void build_exits(const struct snapshot *s, const struct pane_opts *o, str
 		else if (e->kind != EXIT_KIND_USER && e->rate >= HINT_MIN_RATE &&
 			 e->share >= EXITS_HOT_SHARE)
 			attr = ROW_HOT;
-		table_row(t, attr, o->scope.kind == SCOPE_HOST ? rows[i].vm->pid : (int64_t)e->reason,
+		table_row(t, attr,
+			  o->scope.kind == SCOPE_HOST ? rows[i].vm->pid : (int64_t)e->reason,
 			  e->hot);
 		if (o->scope.kind == SCOPE_HOST)
 			table_set_raw(t, X_VM, snap_vm_label(rows[i].vm, lb, sizeof(lb)), o->utf8);

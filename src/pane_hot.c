@@ -14,8 +14,21 @@
 #include "pane.h"
 #include "util.h"
 
-enum { H_VM, H_KIND, H_ADDR, H_NAME, H_RW, H_SIZE, H_BY, H_COUNT, H_RATE, H_SHARE, H_TIME,
-       H_MEAN, H__N };
+enum {
+	H_VM,
+	H_KIND,
+	H_ADDR,
+	H_NAME,
+	H_RW,
+	H_SIZE,
+	H_BY,
+	H_COUNT,
+	H_RATE,
+	H_SHARE,
+	H_TIME,
+	H_MEAN,
+	H__N
+};
 
 static const struct table_col hot_cols[H__N] = {
 	[H_VM] = { "VM", 16, 6, ALIGN_LEFT, 4 },
@@ -48,8 +61,9 @@ static const struct table_col hot_cols_vm[H__N] = {
 	[H_MEAN] = { "MEAN", 7, 0, ALIGN_RIGHT, 6 },
 };
 
-static const char *const kind_names[] = { [HOT_PIO] = "pio", [HOT_MMIO] = "mmio",
-					   [HOT_MSR] = "msr" };
+static const char *const kind_names[] = {
+	[HOT_PIO] = "pio", [HOT_MMIO] = "mmio", [HOT_MSR] = "msr"
+};
 
 /* A row to show: a hot address of a VM. */
 struct hot_ref {
@@ -94,7 +108,8 @@ static int hot_cmp(const void *pa, const void *pb, void *arg)
 	if (a->h->other != b->h->other)
 		return a->h->other ? 1 : -1;
 	if (by->col == H_VM)
-		c = strcmp(snap_vm_label(a->vm, la, sizeof(la)), snap_vm_label(b->vm, lb, sizeof(lb)));
+		c = strcmp(snap_vm_label(a->vm, la, sizeof(la)),
+			   snap_vm_label(b->vm, lb, sizeof(lb)));
 	else if (by->col == H_NAME)
 		c = strcmp(a->h->name, b->h->name);
 	else if (by->col == H_KIND || by->col == H_RW || by->col == H_BY)
@@ -111,8 +126,9 @@ static int hot_cmp(const void *pa, const void *pb, void *arg)
 		c = ka > kb ? -1 : ka < kb ? 1 : 0;
 	}
 	if (!c)
-		c = a->h->kind != b->h->kind ? a->h->kind - b->h->kind
-		    : a->h->addr < b->h->addr ? -1 : a->h->addr > b->h->addr;
+		c = a->h->kind != b->h->kind  ? a->h->kind - b->h->kind
+		    : a->h->addr < b->h->addr ? -1
+					      : a->h->addr > b->h->addr;
 	if (!c)
 		c = a->vm->pid < b->vm->pid ? -1 : a->vm->pid > b->vm->pid;
 	return by->reverse ? -c : c;
@@ -222,11 +238,13 @@ static void build_hot(const struct snapshot *s, const struct pane_opts *o, struc
 	if (!n)
 		table_note(t, "%s", off ? off : "nothing in the window");
 	else if (hw)
-		table_note(t, "SHARE%%: of the VM's accesses of the kind; TIME%%: of its vCPU time, "
-			      "kvm_exit to kvm_entry; BY vmm: answered in userspace");
+		table_note(t,
+			   "SHARE%%: of the VM's accesses of the kind; TIME%%: of its vCPU time, "
+			   "kvm_exit to kvm_entry; BY vmm: answered in userspace");
 	else
-		table_note(t, "SHARE%%: of the VM's accesses of the kind; TIME%%: of its vCPU time, "
-			      "%s; BY vmm: answered in userspace",
+		table_note(t,
+			   "SHARE%%: of the VM's accesses of the kind; TIME%%: of its vCPU time, "
+			   "%s; BY vmm: answered in userspace",
 			   timed_user ? "the VMM's part only (no kvm_entry here)"
 				      : "unknown without kvm_exit/kvm_entry");
 	free(rows);

@@ -46,7 +46,8 @@ static const char *split_note(bool events, bool procfs, bool sched)
 		return "from kvm_exit/kvm_entry/kvm_userspace_exit; no sched events: WAIT% from "
 		       "schedstat, taken from KERNEL% then USER%; HALT% includes halt polling";
 	if (events && !procfs)
-		return "from kvm_exit/kvm_entry/kvm_userspace_exit and sched_switch; HALT% includes "
+		return "from kvm_exit/kvm_entry/kvm_userspace_exit and sched_switch; HALT% "
+		       "includes "
 		       "halt polling; blocked in the VMM counts as USER%";
 	if (events)
 		return "events where kvm_exit/kvm_entry fire, else coarse (procfs); HALT% includes "

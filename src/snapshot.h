@@ -34,8 +34,8 @@ struct snap_exit {
 	double share;		  /* percent of the scope's exits */
 	uint64_t total_ns, max_ns, p99_ns;
 	double mean_ns;
-	double time_share;	  /* percent of the scope's vCPU time spent handling them; -1 unknown */
-	int8_t hot;		  /* enum hot_kind whose addresses lie behind this exit, -1 none */
+	double time_share;	  /* percent of the scope's vCPU time handling them, -1 unknown */
+	int8_t hot;		  /* enum hot_kind of the addresses behind it, -1 none */
 };
 
 enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR };
@@ -54,7 +54,7 @@ struct snap_hot {
 	double rate, share;	  /* share: percent of the VM's accesses of this kind */
 	uint64_t total_ns;	  /* handling time, 0 when unknown */
 	double mean_ns;
-	double time_share;	  /* percent of the VM's vCPU time spent handling them; -1 unknown */
+	double time_share;	  /* percent of the VM's vCPU time handling them, -1 unknown */
 };
 
 /*

@@ -166,7 +166,8 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 		return;
 	out->source = SPLIT_PROCFS;
 	if (v) {
-		uint64_t u = (view & ACC_WIN ? v->user_win : 0) + (view & ACC_TOT ? v->user_tot : 0);
+		uint64_t u =
+			(view & ACC_WIN ? v->user_win : 0) + (view & ACC_TOT ? v->user_tot : 0);
 
 		if (u)
 			user_pct = MIN(100.0 * (double)u / w, MAX(cpu->host, 0.0));

@@ -30,14 +30,14 @@ enum vstate { VS_NONE = 0, VS_GUEST, VS_KERNEL, VS_USER, VS_HALTED, VS_WAITING, 
 
 /* Per-thread state: vm_thread ext[EXT_CPUTIME]; created on its first event, freed by the model. */
 struct vcpustate {
-	uint8_t state;	   /* enum vstate now; VS_NONE before the thread's first event */
-	uint8_t resume;	   /* the state it goes back to when switched in */
-	bool exits_seen;   /* kvm_exit/kvm_entry drive the timeline */
-	bool sched_seen;   /* sched_switch drives the off-CPU states */
-	bool in_user;	   /* a userspace exit is being handled */
-	bool user_hlt;	   /* ...and it is KVM_EXIT_HLT: blocking there is a halt */
-	uint64_t user_ts;  /* when it began */
-	uint64_t since;	   /* start of the current stretch */
+	uint8_t state;	      /* enum vstate now; VS_NONE before the thread's first event */
+	uint8_t resume;	      /* the state it goes back to when switched in */
+	bool exits_seen;      /* kvm_exit/kvm_entry drive the timeline */
+	bool sched_seen;      /* sched_switch drives the off-CPU states */
+	bool in_user;	      /* a userspace exit is being handled */
+	bool user_hlt;	      /* ...and it is KVM_EXIT_HLT: blocking there is a halt */
+	uint64_t user_ts;     /* when it began */
+	uint64_t since;	      /* start of the current stretch */
 	uint64_t exit_kernel; /* kernel ns since the last kvm_exit, in this window */
 	uint64_t exit_halted; /* halted ns since the last kvm_exit */
 	uint64_t win[VS__N], tot[VS__N];

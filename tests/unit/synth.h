@@ -170,7 +170,9 @@ static inline void synth_scan(struct synth_host *h, int nvms, uint64_t ts, uint6
 			t->tid = pv->pid + k + 1;
 			t->kind = k < 2 ? THREAD_VCPU : THREAD_IOTHREAD;
 			t->index = k < 2 ? k : -1;
-			strcpy(t->comm, k == 0 ? "CPU 0/KVM" : k == 1 ? "CPU 1/KVM" : "IO iothread0");
+			strcpy(t->comm, k == 0	 ? "CPU 0/KVM"
+					: k == 1 ? "CPU 1/KVM"
+						 : "IO iothread0");
 			t->run_ns = step * (k < 2 ? 500 : 50) * MS;
 			t->guest_ns = step * (k < 2 ? 200 : 0) * MS;
 			t->wait_ns = step * (k < 2 ? 100 : 0) * MS;
@@ -194,7 +196,7 @@ static inline void synth_model(struct model *m, struct synth_host *h, int nvms)
 
 /* Returns the exit row named name in rows, or NULL. */
 static inline const struct snap_exit *find_exit(const struct snap_exit *rows, int n,
-						 const char *name)
+						const char *name)
 {
 	for (int i = 0; i < n; i++)
 		if (!strcmp(rows[i].name, name))

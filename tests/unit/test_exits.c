@@ -353,7 +353,8 @@ START_TEST(hot_other_bucket_sums_the_rest)
 	/* Port 0x1000 + p read p + 1 times: 210 accesses over 20 ports. */
 	for (p = 0; p < 20; p++)
 		for (i = 0; i <= p; i++)
-			ev_pio(&m, 1 * S + (uint64_t)(p * 100 + i) * US, C0, 0x1000 + (uint32_t)p, 0);
+			ev_pio(&m, 1 * S + (uint64_t)(p * 100 + i) * US, C0, 0x1000 + (uint32_t)p,
+			       0);
 	s = model_snapshot(&m, 2 * S, false);
 	v = &s->vms[0];
 	ck_assert_int_eq(v->nhot, HOT_SHOW + 1);

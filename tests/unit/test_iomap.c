@@ -130,9 +130,10 @@ START_TEST(hints_case1)
 	int n = iomap_hints(hot, 4, 120000, h, 4);
 
 	ck_assert_int_eq(n, 2);
-	ck_assert_str_eq(h[0].text, "guest polls the ACPI PM timer (port 0x608): enable the Hyper-V "
-				    "clock enlightenment (hv-time / hypervclock) for Windows, or a "
-				    "TSC/kvmclock clocksource");
+	ck_assert_str_eq(h[0].text,
+			 "guest polls the ACPI PM timer (port 0x608): enable the Hyper-V "
+			 "clock enlightenment (hv-time / hypervclock) for Windows, or a "
+			 "TSC/kvmclock clocksource");
 	ck_assert_ptr_nonnull(strstr(h[1].text, "APICv/AVIC"));
 	/* The PM timer at another base names its own port. */
 	hot[0].addr = 0xb008;

@@ -30,7 +30,7 @@ static void wake(struct vcpustate *v, uint64_t ts, uint64_t wait_ns)
 	vcpustate_event(v, &e, 0);
 }
 
-#define T(ms) (1 * S + (uint64_t)(ms) * MS)
+#define T(ms) (1 * S + (uint64_t)(ms)*MS)
 
 /*
  * One second of a vCPU, in ms from 1 s:
