@@ -27,7 +27,7 @@
 #define EXITS_ROWS  64 /* reasons per table; a table that fills up counts the rest as "other" */
 #define EXITS_HASH  128
 #define EXITS_OTHER 0xffffffffu /* reason of the "other" row */
-#define HOT_SHOW    16		/* hot rows per kind in a snapshot, before the "other" bucket */
+#define HOT_SHOW    16		/* hot rows per kind in a snapshot, then the "other" row */
 
 /* Reasons of kvm_userspace_exit rows when KVM_RUN failed rather than exited. */
 #define EXITS_USER_RESTART 0x10000u /* -EINTR: a signal kicked the vCPU out */
