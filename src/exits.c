@@ -212,12 +212,16 @@ static unsigned int on_pio(struct exits_vm *v, struct exits_thread *t, const str
 	int slot;
 
 	if (t->in_user && t->user_reason == 2 /* KVM_EXIT_IO */ && !ev->pio.write) {
+		int known = hot_find(&v->hot[HOT_PIO], ev->pio.port);
+
 		/*
-		 * An IN the VMM answered is traced once, when KVM_RUN completes it. An IN traced
-		 * before the exit (older kernels) was the candidate; the same port again after it
-		 * is the guest's next read, not a completion.
+		 * An IN the VMM answered is traced once, when KVM_RUN completes it. Not so when
+		 * the exit was for an OUT traced before it and this IN is the guest's next access:
+		 * a port the kernel is known to answer, or (older kernels trace an IN before the
+		 * exit) the very port of the IN before.
 		 */
-		completion = !(t->cand.valid && t->cand.kind == HOT_PIO &&
+		completion = !(known >= 0 && v->hot[HOT_PIO].slot[known].kern) &&
+			     !(t->cand.valid && t->cand.kind == HOT_PIO &&
 			       !(t->cand.rw & HOT_WRITE) && t->cand.addr == ev->pio.port);
 	}
 	cand_resolve(v, t, !completion);
@@ -317,6 +321,9 @@ unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struc
 	unsigned int flags = 0;
 
 	t->fresh.valid = false;
+	/* An access followed by anything but an exit to the VMM was answered in the kernel. */
+	if (fresh.valid && ev->type != KE_USER_EXIT)
+		hot_mark_kernel(&v->hot[fresh.kind], fresh.slot, fresh.addr);
 	switch (ev->type) {
 	case KE_EXIT:
 		v->hw_seen = true;

@@ -153,7 +153,7 @@ int hot_touch(struct hot_table *t, uint64_t addr, uint8_t rw, uint8_t size)
 		w = sl->weight + 1;
 		memset(&sl->win, 0, sizeof(sl->win));
 		memset(&sl->tot, 0, sizeof(sl->tot));
-		sl->user = sl->fast = false;
+		sl->user = sl->fast = sl->kern = false;
 	}
 	sl->addr = addr;
 	sl->weight = w;
@@ -183,6 +183,12 @@ void hot_mark_user(struct hot_table *t, int i, uint64_t addr)
 {
 	if (i >= 0 && i < t->n && t->slot[i].addr == addr)
 		t->slot[i].user = true;
+}
+
+void hot_mark_kernel(struct hot_table *t, int i, uint64_t addr)
+{
+	if (i >= 0 && i < t->n && t->slot[i].addr == addr)
+		t->slot[i].kern = true;
 }
 
 void hot_slot_acc(const struct hot_table *t, int i, unsigned int view, struct hot_acc *out)

@@ -35,6 +35,7 @@ struct hot_slot {
 	uint8_t size; /* access size in bytes; 0 when mixed or unknown */
 	bool user;    /* some access went to the VMM (userspace) */
 	bool fast;    /* seen through kvm_fast_mmio (an ioeventfd) */
+	bool kern;    /* some access was answered in the kernel */
 	uint8_t heap; /* position in the heap */
 };
 
@@ -63,6 +64,8 @@ int hot_find(const struct hot_table *t, uint64_t addr);
 void hot_time(struct hot_table *t, int i, uint64_t addr, uint64_t ns);
 /* Marks slot i, if it still holds addr, as handled in userspace. */
 void hot_mark_user(struct hot_table *t, int i, uint64_t addr);
+/* Marks slot i, if it still holds addr, as handled in the kernel. */
+void hot_mark_kernel(struct hot_table *t, int i, uint64_t addr);
 
 /* Returns slot i's counts for view (ACC_WIN | ACC_TOT) summed into *out. */
 void hot_slot_acc(const struct hot_table *t, int i, unsigned int view, struct hot_acc *out);

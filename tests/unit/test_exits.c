@@ -211,6 +211,44 @@ START_TEST(userspace_in_counted_once)
 }
 END_TEST
 
+START_TEST(userspace_out_then_kernel_in)
+{
+	struct synth_host h;
+	struct snapshot *s;
+	const struct snap_hot *hot;
+	const struct snap_exit *e;
+	struct model m;
+	int i, k;
+
+	/*
+	 * A guest reading the in-kernel PIT, pacing itself with an OUT the VMM answers: the IN
+	 * right after that exit is the guest's next read, not the completion of an IN.
+	 */
+	synth_model(&m, &h, 1);
+	for (i = 0; i < 100; i++) {
+		uint64_t b = 1 * S + (uint64_t)i * 100 * US;
+
+		for (k = 0; k < 10; k++)
+			ev_pio(&m, b + (uint64_t)k * US, C0, 0x40, 0);
+		ev_pio(&m, b + 20 * US, C0, 0xf00, 1);
+		ev_user(&m, b + 21 * US, C0, 2, 0);
+	}
+	s = model_snapshot(&m, 2 * S, false);
+	hot = find_hot(&s->vms[0], HOT_PIO, 0x40);
+	ck_assert_uint_eq(hot->count, 1000);
+	ck_assert(!hot->user);
+	ck_assert_uint_eq(hot->total_ns, 0);
+	hot = find_hot(&s->vms[0], HOT_PIO, 0xf00);
+	ck_assert_uint_eq(hot->count, 100);
+	ck_assert(hot->user);
+	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "KVM_EXIT_IO");
+	ck_assert_uint_eq(e->count, 100);
+	ck_assert_uint_eq(e->total_ns, 0);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
 START_TEST(userspace_in_traced_before_exit)
 {
 	struct synth_host h;
@@ -746,6 +784,7 @@ static Suite *exits_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, hw_exits_paired_across_vcpus);
 	tcase_add_test(tc, userspace_in_counted_once);
+	tcase_add_test(tc, userspace_out_then_kernel_in);
 	tcase_add_test(tc, userspace_in_traced_before_exit);
 	tcase_add_test(tc, mmio_unsatisfied_read_counted_once);
 	tcase_add_test(tc, fast_mmio_and_msr);
