@@ -53,8 +53,8 @@ START_TEST(mmio_names)
 	ck_assert_str_eq(name(HOT_MMIO, 0xfee00130), "LAPIC ISR");
 	ck_assert_str_eq(name(HOT_MMIO, 0xfee00270), "LAPIC IRR");
 	ck_assert_str_eq(name(HOT_MMIO, 0xfee00320), "LAPIC LVT timer");
-	ck_assert_str_eq(name(HOT_MMIO, 0xfee00380), "LAPIC timer initial count");
-	ck_assert_str_eq(name(HOT_MMIO, 0xfee00390), "LAPIC timer current count");
+	ck_assert_str_eq(name(HOT_MMIO, 0xfee00380), "LAPIC timer init count");
+	ck_assert_str_eq(name(HOT_MMIO, 0xfee00390), "LAPIC timer cur count");
 	ck_assert_str_eq(name(HOT_MMIO, 0xfee003e0), "LAPIC timer divide");
 	/* Not a register, and beyond the register block: still placed in the LAPIC page. */
 	ck_assert_str_eq(name(HOT_MMIO, 0xfee00040), "LAPIC +0x40");
@@ -75,14 +75,14 @@ START_TEST(msr_names)
 	ck_assert_str_eq(name(HOT_MSR, 0x80b), "x2APIC EOI");
 	ck_assert_str_eq(name(HOT_MSR, 0x830), "x2APIC ICR");
 	ck_assert_str_eq(name(HOT_MSR, 0x808), "x2APIC TPR");
-	ck_assert_str_eq(name(HOT_MSR, 0x838), "x2APIC timer initial count");
+	ck_assert_str_eq(name(HOT_MSR, 0x838), "x2APIC timer init count");
 	ck_assert_str_eq(name(HOT_MSR, 0x83f), "x2APIC self IPI");
 	ck_assert_str_eq(name(HOT_MSR, 0x1b), "IA32_APIC_BASE");
 	ck_assert_str_eq(name(HOT_MSR, 0x10), "TSC");
 	ck_assert_str_eq(name(HOT_MSR, 0xc0000080), "EFER");
 	ck_assert_str_eq(name(HOT_MSR, 0x4b564d00), "kvmclock wall clock");
 	ck_assert_str_eq(name(HOT_MSR, 0x4b564d01), "kvmclock system time");
-	ck_assert_str_eq(name(HOT_MSR, 0x40000020), "Hyper-V reference counter");
+	ck_assert_str_eq(name(HOT_MSR, 0x40000020), "Hyper-V time ref count");
 	ck_assert_str_eq(name(HOT_MSR, 0x40000070), "Hyper-V EOI");
 	ck_assert_str_eq(name(HOT_MSR, 0x40000071), "Hyper-V ICR");
 	ck_assert_str_eq(name(HOT_MSR, 0x400000b2), "Hyper-V STIMER");
@@ -92,6 +92,28 @@ START_TEST(msr_names)
 	ck_assert_str_eq(iomap_user_exit_name(5), "KVM_EXIT_HLT");
 	ck_assert_str_eq(iomap_user_exit_name(30), "KVM_EXIT_X86_WRMSR");
 	ck_assert_ptr_null(iomap_user_exit_name(1000));
+}
+END_TEST
+
+START_TEST(names_fit_the_column)
+{
+	/* The hot pane's NAME column is 24 wide: no name is cut. */
+	const size_t w = 24;
+	uint64_t a;
+
+	for (a = 0; a <= 0xffff; a++)
+		ck_assert_uint_le(strlen(name(HOT_PIO, a)), w);
+	for (a = 0; a < 0x1000; a += 4) {
+		ck_assert_uint_le(strlen(name(HOT_MMIO, 0xfee00000 + a)), w);
+		ck_assert_uint_le(strlen(name(HOT_MMIO, 0xfec00000 + a)), w);
+		ck_assert_uint_le(strlen(name(HOT_MMIO, 0xfed00000 + a)), w);
+	}
+	for (a = 0; a < 0x1000; a++) {
+		ck_assert_uint_le(strlen(name(HOT_MSR, a)), w);
+		ck_assert_uint_le(strlen(name(HOT_MSR, 0x40000000 + a)), w);
+		ck_assert_uint_le(strlen(name(HOT_MSR, 0x4b564d00 + a)), w);
+		ck_assert_uint_le(strlen(name(HOT_MSR, 0xc0000000 + a)), w);
+	}
 }
 END_TEST
 
@@ -196,6 +218,7 @@ static Suite *iomap_suite(void)
 	tcase_add_test(tc, port_names);
 	tcase_add_test(tc, mmio_names);
 	tcase_add_test(tc, msr_names);
+	tcase_add_test(tc, names_fit_the_column);
 	tcase_add_test(tc, classes);
 	tcase_add_test(tc, hints_case1);
 	tcase_add_test(tc, hints_thresholds);
