@@ -288,6 +288,7 @@ static unsigned int on_plain(struct exits_vm *v, struct exits_thread *t, uint8_t
 	return flags;
 }
 
+/* Returns flags after a kvm_userspace_exit; fresh is the access just before it, if any. */
 static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 				 const struct kvm_event *ev, const struct exits_ref *fresh)
 {
@@ -447,7 +448,7 @@ void exits_clear_thread(struct exits_thread *t)
 
 /* --- snapshots --- */
 
-int exits_hot_kind(uint8_t kind, const char *name)
+int exits_hot_kind(const char *name)
 {
 	static const struct {
 		const char *name;
@@ -469,7 +470,6 @@ int exits_hot_kind(uint8_t kind, const char *name)
 	};
 	size_t i;
 
-	(void)kind;
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].name, name))
 			return map[i].hot;
@@ -587,7 +587,7 @@ static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const
 				e->p99_ns = e->max_ns;
 		}
 		e->time_share = time_share(a.timed, a.total_ns, w->window_ns, nvcpus);
-		e->hot = (int8_t)exits_hot_kind(r->kind, e->name);
+		e->hot = (int8_t)exits_hot_kind(e->name);
 		if (r->kind == EXIT_KIND_HW)
 			total += a.count;
 		else

@@ -134,6 +134,6 @@ void exits_clear_vm(struct exits_vm *v);
 void exits_clear_thread(struct exits_thread *t);
 
 /* Returns the hot kind behind an exit reason's name (IO_INSTRUCTION, npf...), or -1. */
-int exits_hot_kind(uint8_t kind, const char *name);
+int exits_hot_kind(const char *name);
 
 #endif

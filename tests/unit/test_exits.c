@@ -576,12 +576,12 @@ START_TEST(names_and_overflow)
 	ck_assert_double_eq_tol(thr(v, C1)->exits[0].share, 100.0 / 3, 1e-9);
 	ck_assert_uint_eq(thr(v, C1)->exits_count, 0);
 	/* Without a name table at all. */
-	ck_assert_int_eq(exits_hot_kind(EXIT_KIND_HW, "npf"), HOT_MMIO);
-	ck_assert_int_eq(exits_hot_kind(EXIT_KIND_HW, "msr"), HOT_MSR);
-	ck_assert_int_eq(exits_hot_kind(EXIT_KIND_HW, "io"), HOT_PIO);
-	ck_assert_int_eq(exits_hot_kind(EXIT_KIND_HW, "APIC_ACCESS"), HOT_MMIO);
-	ck_assert_int_eq(exits_hot_kind(EXIT_KIND_HW, "MSR_READ"), HOT_MSR);
-	ck_assert_int_eq(exits_hot_kind(EXIT_KIND_HW, "HLT"), -1);
+	ck_assert_int_eq(exits_hot_kind("npf"), HOT_MMIO);
+	ck_assert_int_eq(exits_hot_kind("msr"), HOT_MSR);
+	ck_assert_int_eq(exits_hot_kind("io"), HOT_PIO);
+	ck_assert_int_eq(exits_hot_kind("APIC_ACCESS"), HOT_MMIO);
+	ck_assert_int_eq(exits_hot_kind("MSR_READ"), HOT_MSR);
+	ck_assert_int_eq(exits_hot_kind("HLT"), -1);
 	snapshot_free(s);
 	model_free(&m);
 }
