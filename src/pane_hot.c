@@ -6,6 +6,7 @@
  * A row's key is the VM's pid (host scope) or the address; key2 its enum hot_kind.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,24 +261,19 @@ const struct pane pane_hot = {
 	.build = build_hot,
 };
 
-enum { N_VM, N_HINT, N__N };
+enum { N_HINT, N__N };
 
 static const struct table_col hint_cols[N__N] = {
-	[N_VM] = { "VM", 16, 6, ALIGN_LEFT, 1 },
 	[N_HINT] = { "HINT", 0, 20, ALIGN_LEFT, 0 },
 };
 
-static const struct table_col hint_cols_vm[N__N] = {
-	[N_VM] = { "", 16, 0, ALIGN_LEFT, 1 },
-	[N_HINT] = { "HINT", 0, 20, ALIGN_LEFT, 0 },
-};
-
+/* One column, the VM named in it across VMs: a long hint never pushes the VM out. */
 static void build_hints(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	char lb[PROC_NAME_MAX + 32];
+	char lb[PROC_NAME_MAX + 32], buf[PROC_NAME_MAX + 32 + sizeof(s->vms->hints->text)];
 	int i, k, n = 0;
 
-	table_begin(t, o->scope.kind == SCOPE_HOST ? hint_cols : hint_cols_vm, N__N, "Hints");
+	table_begin(t, hint_cols, N__N, "Hints");
 	for (i = 0; i < s->nvms; i++) {
 		const struct snap_vm *v = &s->vms[i];
 
@@ -287,8 +283,11 @@ static void build_hints(const struct snapshot *s, const struct pane_opts *o, str
 		for (k = 0; k < v->nhints && (!o->max_rows || n < o->max_rows); k++, n++) {
 			table_row(t, ROW_HOT, v->pid, k);
 			if (o->scope.kind == SCOPE_HOST)
-				table_set_raw(t, N_VM, snap_vm_label(v, lb, sizeof(lb)), o->utf8);
-			table_set_raw(t, N_HINT, v->hints[k].text, o->utf8);
+				snprintf(buf, sizeof(buf), "%s: %s", snap_vm_label(v, lb, sizeof(lb)),
+					 v->hints[k].text);
+			else
+				snprintf(buf, sizeof(buf), "%s", v->hints[k].text);
+			table_set_raw(t, N_HINT, buf, o->utf8);
 		}
 	}
 }

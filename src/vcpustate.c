@@ -154,8 +154,11 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 		out->halted = 100.0 * (double)view_ns(v, VS_HALTED, view) / w;
 		out->waiting = 100.0 * (double)view_ns(v, VS_WAITING, view) / w;
 		if (!v->sched_seen && have_cpu && cpu->steal >= 0) {
-			/* A preempted vCPU thread is in the host: take its wait from there. */
-			out->waiting = cpu->steal;
+			/*
+			 * A preempted vCPU thread is in the host: take its wait from there, and no
+			 * more than the timeline spent there (the sources sample differently).
+			 */
+			out->waiting = MIN(cpu->steal, out->kernel + out->user);
 			take = MIN(out->waiting, out->kernel);
 			out->kernel -= take;
 			out->user -= MIN(out->waiting - take, out->user);
