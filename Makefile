@@ -155,11 +155,13 @@ run: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(KVMSCOPE) $(STORM) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/kvmscope-storm.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
-		$(DESTDIR)$(MANDIR)/man8/kvmscope.8
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
 
 format:
 	clang-format -i $(wildcard src/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] tests/bench/*.[ch])

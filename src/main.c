@@ -99,8 +99,11 @@ static long parse_long(const char *opt, const char *s, long min, long max)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("%s: '%s' is not a number from %ld to %ld", opt, s, min, max);
+	if (errno || end == s || *end || v < min || v > max) {
+		if (max == LONG_MAX)
+			die("%s: '%s' is not a whole number from %ld up", opt, s, min);
+		die("%s: '%s' is not a whole number from %ld to %ld", opt, s, min, max);
+	}
 	return v;
 }
 
@@ -121,7 +124,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	char re[64];
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "bn:d:Hp:f:hV", long_opts, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, ":bn:d:Hp:f:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = true;
@@ -169,9 +173,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("kvmscope %s\n", KVMSCOPE_VERSION);
 			exit(0);
+		case ':':
+			die("%s needs a value (try --help)", argv[optind - 1]);
 		default:
-			fputs("Try 'kvmscope --help'.\n", stderr);
-			exit(2);
+			if (optopt)
+				die("unknown option '-%c' (try --help)", optopt);
+			die("unknown option '%s' (try --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
