@@ -180,6 +180,16 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 	out->kernel = MAX(cpu->host, 0.0) - MAX(user_pct, 0.0);
 	out->waiting = MAX(cpu->steal, 0.0);
 	out->halted = MAX(100.0 - cpu->cpu - out->waiting, 0.0);
+	/* Run and wait times sampled a little apart can exceed the interval: keep a split. */
+	if (cpu->cpu + out->waiting > 100.0) {
+		double k = 100.0 / (cpu->cpu + out->waiting);
+
+		out->guest *= k;
+		out->kernel *= k;
+		if (out->user > 0)
+			out->user *= k;
+		out->waiting *= k;
+	}
 }
 
 void vcpustate_mean(const struct exit_split *splits, int n, struct exit_split *out)

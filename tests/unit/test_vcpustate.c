@@ -156,6 +156,17 @@ START_TEST(split_coarse_from_procfs)
 	vcpustate_split(NULL, ACC_WIN, 1 * S, &cpu, &s);
 	ck_assert_double_eq(s.user, -1);
 	ck_assert_double_eq_tol(s.kernel, 10.0, 1e-9);
+	/* Run plus wait beyond the interval (sampling jitter): scaled to a split of 100%. */
+	cpu.cpu = 60.0;
+	cpu.guest = 20.0;
+	cpu.host = 40.0;
+	cpu.steal = 60.0;
+	vcpustate_split(NULL, ACC_WIN, 1 * S, &cpu, &s);
+	ck_assert_double_eq_tol(s.guest, 100.0 / 6, 1e-9);
+	ck_assert_double_eq_tol(s.kernel, 100.0 / 3, 1e-9);
+	ck_assert_double_eq_tol(s.waiting, 50.0, 1e-9);
+	ck_assert_double_eq_tol(s.halted, 0.0, 1e-9);
+	ck_assert_double_eq(s.user, -1);
 	/* No procfs data either: nothing. */
 	cpu.cpu = -1;
 	vcpustate_split(NULL, ACC_WIN, 1 * S, &cpu, &s);
