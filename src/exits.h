@@ -33,7 +33,7 @@
 #define EXITS_USER_RESTART 0x10000u /* -EINTR: a signal kicked the vCPU out */
 #define EXITS_USER_ERROR   0x10001u /* any other error */
 
-/* Counts over one window (ACC_WIN / ACC_TOT in hist.h). */
+/* Counts over one window (ACC_WIN / ACC_TOT in hist.h); a plain value. */
 struct exit_acc {
 	uint64_t count;
 	uint64_t timed; /* exits whose handling time was measured */
@@ -57,7 +57,10 @@ struct exit_table {
 	int16_t hash[EXITS_HASH]; /* row number or -1 */
 };
 
-/* An access remembered for attribution: which hot table slot, for which address. */
+/*
+ * An access remembered for attribution: which hot table slot, for which address. A plain
+ * value; the slot may have been given to another address since, hence the address.
+ */
 struct exits_ref {
 	bool valid;
 	uint8_t kind; /* enum hot_kind */

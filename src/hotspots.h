@@ -19,7 +19,7 @@
 #define HOT_CAP	  64  /* addresses tracked per VM and kind */
 #define HOT_INDEX 256 /* hash slots: the load stays at or below 1/4 */
 
-/* Exact counts over one window (see ACC_WIN / ACC_TOT in hist.h). */
+/* Exact counts over one window (see ACC_WIN / ACC_TOT in hist.h); a plain value. */
 struct hot_acc {
 	uint64_t count;
 	uint64_t timed;	   /* accesses whose handling time was measured */
