@@ -76,7 +76,8 @@ print(max([json.loads(l)['events']['lost'] for l in open(sys.argv[1]) if l.strip
 		case $cfg in
 		perf-stat) perf stat $perf_events -a -o "$tmp/perf.txt" sleep 60 & ;;
 		perf-record) perf record $perf_events -a -q -o "$tmp/perf.data" sleep 60 2>/dev/null & ;;
-		perf-kvm) perf kvm stat live --event=ioport -d 1 >/dev/null 2>&1 & ;;
+		# perf kvm leaves a perf.data in its working directory: keep it in tmp.
+		perf-kvm) (cd "$tmp" && exec perf kvm stat live --event=ioport -d 1) >/dev/null 2>&1 & ;;
 		esac
 		p=$!
 		bg+=("$p")
