@@ -131,6 +131,17 @@ static int text_width(const char *s)
 	return w;
 }
 
+/* Returns the columns taken from *w to save up to excess, keeping at least minw. */
+static int shrink(int *w, int excess, int minw)
+{
+	int cut = MIN(excess, *w - minw);
+
+	if (cut <= 0)
+		return 0;
+	*w -= cut;
+	return cut;
+}
+
 int table_layout(const struct table *t, int width, int *widths)
 {
 	int total = 0, i, r, used = 0, flex = -1, worst;
@@ -150,15 +161,13 @@ int table_layout(const struct table *t, int width, int *widths)
 	}
 	if (width <= 0)
 		return total;
-	/* Narrow screen: first shrink the flexible column, then drop by priority. */
-	if (total > width && flex >= 0) {
-		int minw = MAX(t->cols[flex].min, 1), cut = MIN(total - width, widths[flex] - minw);
-
-		if (cut > 0) {
-			widths[flex] -= cut;
-			total -= cut;
-		}
-	}
+	/*
+	 * Narrow screen: a long name gives up its tail down to twice its minimum, then columns
+	 * go by priority, then the name shrinks to its minimum: a name stays readable for as
+	 * long as there are columns to give up.
+	 */
+	if (flex >= 0)
+		total -= shrink(&widths[flex], total - width, 2 * MAX(t->cols[flex].min, 1));
 	while (total > width) {
 		worst = -1;
 		for (i = 0; i < t->ncols; i++)
@@ -170,6 +179,8 @@ int table_layout(const struct table *t, int width, int *widths)
 		total -= widths[worst] + GAP;
 		widths[worst] = 0;
 	}
+	if (flex >= 0)
+		total -= shrink(&widths[flex], total - width, MAX(t->cols[flex].min, 1));
 	return total;
 }
 

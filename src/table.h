@@ -70,8 +70,8 @@ void table_free(struct table *t);
 /*
  * Returns the total width used, after choosing each column's width for a screen width
  * (widths[i] = 0: column dropped). Columns are as wide as their widest cell or title, up to
- * their limit; on a narrow screen, columns with the highest prio go first, then the first
- * left-aligned column shrinks to its min.
+ * their limit. On a narrow screen the first left-aligned column (the name) is cut to twice
+ * its min, then columns with the highest prio go first, then the name shrinks to its min.
  */
 int table_layout(const struct table *t, int width, int *widths);
 
