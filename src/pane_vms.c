@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "fmt.h"
 #include "pane.h"
 #include "util.h"
@@ -142,7 +143,7 @@ static const struct table_col thread_cols[T__N] = {
 static void build_threads(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32];
+	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], esc[4 * sizeof(lb)];
 	int i;
 
 	table_begin(t, thread_cols, T__N, "Threads");
@@ -150,7 +151,9 @@ static void build_threads(const struct snapshot *s, const struct pane_opts *o, s
 		table_note(t, "VM %d is gone", o->scope.pid);
 		return;
 	}
-	table_begin(t, thread_cols, T__N, "Threads of %s", snap_vm_label(v, lb, sizeof(lb)));
+	/* The name is untrusted: escaped here like every cell. */
+	escape_text(esc, sizeof(esc), snap_vm_label(v, lb, sizeof(lb)), (size_t)-1, o->utf8);
+	table_begin(t, thread_cols, T__N, "Threads of %s", esc);
 	for (i = 0; i < v->nthreads; i++) {
 		const struct snap_thread *th = &v->threads[i];
 
