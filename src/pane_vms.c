@@ -103,6 +103,11 @@ static void build_vms(const struct snapshot *s, const struct pane_opts *o, struc
 
 		table_row(t, v->gone ? ROW_DIM : ROW_NORMAL, v->pid, 0);
 		table_set_raw(t, V_NAME, snap_vm_label(v, lb, sizeof(lb)), o->utf8);
+		if (v->gone) {
+			/* Dimmed on screen; plain text needs a word. */
+			table_set(t, V_TOP, "(gone)");
+			continue;
+		}
 		table_set(t, V_PID, "%d", v->pid);
 		table_set(t, V_VCPUS, "%d", v->nvcpus);
 		table_set(t, V_IOTH, "%d", v->niothreads);
