@@ -110,28 +110,89 @@ static void change_sort(struct view *v, int step)
 		     v->reverse[f] ? ", reversed" : "");
 }
 
-/* Enter: opens the selected row, a VM, a vCPU, or the addresses behind an exit reason. */
+/* What Enter does on a row, by what the pane's row keys hold. */
+enum open_what {
+	OPEN_VM,   /* key: a VM's pid (host scope) */
+	OPEN_VCPU, /* key: a thread's tid, key2 its enum thread_kind */
+	OPEN_HOT,  /* key2: the enum hot_kind behind the row, -1 none; key: the pid at host */
+};
+
+static const struct open_rule {
+	const char *pane;
+	unsigned int scopes; /* SCOPE_F() where the rule holds */
+	enum open_what what;
+} open_rules[] = {
+	{ "vms", SCOPE_F(SCOPE_HOST), OPEN_VM },
+	{ "hints", SCOPE_F(SCOPE_HOST), OPEN_VM },
+	{ "exits", SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_HOT },
+	{ "hot", SCOPE_F(SCOPE_HOST), OPEN_HOT },
+	{ "threads", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },
+	{ "split", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },
+};
+
+static void push(struct view *v, const struct scope *sc, int focus)
+{
+	if (!view_push(v, sc, focus))
+		view_message(v, true, "too deep: press Esc");
+}
+
+/* Enter on a row that has ports, addresses or MSRs behind it: list those of its VM. */
+static void open_hot(struct view *v, struct scope sc, const struct table_row *row, int from)
+{
+	int hot = view_pane_index("hot");
+
+	if (sc.kind == SCOPE_HOST) {
+		sc.kind = SCOPE_VM;
+		sc.pid = (int)row->key;
+	}
+	if (row->key2 < HOT_PIO || row->key2 > HOT_MSR || hot < 0) {
+		if (view_level(v)->scope.kind == SCOPE_HOST)
+			push(v, &sc, from); /* nothing behind it: the VM, this pane in focus */
+		else
+			view_message(v, true, "no ports, addresses or MSRs behind this row");
+		return;
+	}
+	sc.hot_only = 1 + (int)row->key2;
+	/* Hot addresses are kept per VM: a vCPU's exit lists its VM's. */
+	if (!(panes[hot]->scopes & SCOPE_F(sc.kind))) {
+		sc.kind = SCOPE_VM;
+		sc.tid = 0;
+	}
+	push(v, &sc, hot);
+}
+
+/* Enter: opens the selected row: a VM, a vCPU, or the addresses behind an exit reason. */
 static void open_row(struct view *v)
 {
 	struct scope sc = view_level(v)->scope;
-	int f = focused(v), hot;
+	const struct open_rule *rule = NULL;
 	const struct table_row *row;
-	const char *name;
+	int f = focused(v);
+	size_t i;
 
 	if (f < 0 || !v->tables[f].nrows) {
 		view_message(v, true, "nothing selected");
 		return;
 	}
 	row = &v->tables[f].rows[view_level(v)->pv[f].sel];
-	name = panes[f]->name;
-	if (!strcmp(name, "vms")) {
-		sc.kind = SCOPE_VM;
-		sc.pid = (int)row->key;
-		sc.tid = 0;
-		sc.hot_only = 0;
-		if (!view_push(v, &sc, -1))
-			view_message(v, true, "too deep: press Esc");
-	} else if (!strcmp(name, "threads")) {
+	for (i = 0; i < ARRAY_SIZE(open_rules) && !rule; i++)
+		if (!strcmp(open_rules[i].pane, panes[f]->name) &&
+		    (open_rules[i].scopes & SCOPE_F(sc.kind)))
+			rule = &open_rules[i];
+	if (!rule) {
+		view_message(v, true, "%s: nothing to open here", panes[f]->title);
+		return;
+	}
+	switch (rule->what) {
+	case OPEN_VM:
+		if (row->key <= 0) {
+			view_message(v, true, "no VM on this row");
+			return;
+		}
+		sc = (struct scope){ .kind = SCOPE_VM, .pid = (int)row->key };
+		push(v, &sc, -1);
+		break;
+	case OPEN_VCPU:
 		if (row->key2 != THREAD_VCPU || row->key <= 0) {
 			view_message(v, true, "only a vCPU row narrows the view");
 			return;
@@ -143,25 +204,11 @@ static void open_row(struct view *v)
 		sc.kind = SCOPE_VCPU;
 		sc.tid = (int)row->key;
 		sc.hot_only = 0;
-		if (!view_push(v, &sc, -1))
-			view_message(v, true, "too deep: press Esc");
-	} else if (!strcmp(name, "exits")) {
-		hot = view_pane_index("hot");
-		if (row->key2 < HOT_PIO || row->key2 > HOT_MSR || hot < 0) {
-			view_message(v, true, "no ports, addresses or MSRs behind this exit");
-			return;
-		}
-		sc.hot_only = 1 + (int)row->key2;
-		/* Hot addresses are kept per VM: a vCPU's exit lists its VM's. */
-		if (!(panes[hot]->scopes & SCOPE_F(sc.kind)) && sc.kind == SCOPE_VCPU) {
-			sc.kind = SCOPE_VM;
-			sc.tid = 0;
-		}
-		if (!view_push(v, &sc, hot))
-			view_message(v, true, "too deep: press Esc");
-	} else {
-		view_message(v, true, "%s: Enter opens VMs, vCPUs and exit reasons",
-			     panes[f]->title);
+		push(v, &sc, -1);
+		break;
+	case OPEN_HOT:
+		open_hot(v, sc, row, f);
+		break;
 	}
 }
 
