@@ -413,6 +413,9 @@ static void check_first_screen(int w, int h)
 	ck_assert_int_eq(screen_cell(&r.scr, 0, y_storm)->color, UC_SELECT);
 	ck_assert_msg(strstr(r.line[y_storm], "74.1k"), "exits/s at %dx%d: %s", w, h,
 		      r.line[y_storm]);
+	/* Every VM fits from 20 lines; on smaller screens End scrolls to the last. */
+	if (h < 20)
+		rig_keys(&r, (const int[]){ KEY_END, 0 });
 	ck_assert_int_ge(rig_find(&r, "\\e[31mevil"), 0);
 	ck_assert(strstr(r.line[h - 1], "host"));
 	assert_clean(&r);
@@ -575,7 +578,9 @@ START_TEST(sort_keys)
 	ck_assert_int_ge(rig_find(&r, "sort TOP EXIT"), 0);
 	rig_keys(&r, (const int[]){ '<', '<', 0 });
 	ck_assert_int_ge(rig_find(&r, "sort IOTH"), 0);
-	rig_keys(&r, (const int[]){ 's', 's', 's', 0 });
+	/* Columns come and go with the panes' versions: step until CPU%. */
+	for (int i = 0; i < 20 && rig_find(&r, "sort CPU%") < 0; i++)
+		rig_keys(&r, (const int[]){ 's', 0 });
 	ck_assert_int_ge(rig_find(&r, "sort CPU%"), 0);
 	ck_assert_int_lt(rig_find(&r, "win-timer"), rig_find(&r, "quiet-db"));
 	rig_keys(&r, (const int[]){ 'R', 0 });
