@@ -145,24 +145,25 @@ static int draw_header(struct view *v, const struct snapshot *s, const struct ti
 	return y;
 }
 
-/* Puts the selection of pane i on a row of its table: the row with the same keys, if any. */
+/*
+ * Puts the selection on a row of the table. A row the user picked is followed wherever the
+ * sort moves it, while it is there; until then the selection stays on its line (the top,
+ * the busiest), as in top, so the view never scrolls after a row nobody chose.
+ */
 static void settle_selection(struct pane_view *pv, const struct table *t)
 {
 	int r;
 
 	if (pv->keyed) {
 		for (r = 0; r < t->nrows; r++)
-			if (t->rows[r].key == pv->key && t->rows[r].key2 == pv->key2) {
-				pv->sel = r;
+			if (t->rows[r].key == pv->key && t->rows[r].key2 == pv->key2)
 				break;
-			}
+		if (r < t->nrows)
+			pv->sel = r;
+		else
+			pv->keyed = false;
 	}
 	pv->sel = MAX(MIN(pv->sel, t->nrows - 1), 0);
-	if (t->nrows) {
-		pv->key = t->rows[pv->sel].key;
-		pv->key2 = t->rows[pv->sel].key2;
-		pv->keyed = true;
-	}
 }
 
 /* Returns the column rows of pane i are sorted by, or -1 when its order is fixed. */

@@ -174,6 +174,8 @@ static void open_row(struct view *v)
 		view_message(v, true, "nothing selected");
 		return;
 	}
+	/* Pinned, so that coming back finds the same row selected. */
+	select_row(v, view_level(v)->pv[f].sel);
 	row = &v->tables[f].rows[view_level(v)->pv[f].sel];
 	for (i = 0; i < ARRAY_SIZE(open_rules) && !rule; i++)
 		if (!strcmp(open_rules[i].pane, panes[f]->name) &&
