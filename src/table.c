@@ -142,9 +142,28 @@ static int shrink(int *w, int excess, int minw)
 	return cut;
 }
 
+/* Returns the total after dropping columns of prio >= from, highest first, to fit width. */
+static int drop_columns(const struct table *t, int *widths, int total, int width, int from)
+{
+	int i, worst;
+
+	while (total > width) {
+		worst = -1;
+		for (i = 0; i < t->ncols; i++)
+			if (widths[i] && t->cols[i].prio >= from &&
+			    (worst < 0 || t->cols[i].prio >= t->cols[worst].prio))
+				worst = i;
+		if (worst < 0)
+			break;
+		total -= widths[worst] + GAP;
+		widths[worst] = 0;
+	}
+	return total;
+}
+
 int table_layout(const struct table *t, int width, int *widths)
 {
-	int total = 0, i, r, used = 0, flex = -1, worst;
+	int total = 0, i, r, used = 0, flex = -1, natural;
 
 	for (i = 0; i < t->ncols; i++) {
 		const struct table_col *c = &t->cols[i];
@@ -162,25 +181,24 @@ int table_layout(const struct table *t, int width, int *widths)
 	if (width <= 0)
 		return total;
 	/*
-	 * Narrow screen: a long name gives up its tail down to twice its minimum, then columns
-	 * go by priority, then the name shrinks to its minimum: a name stays readable for as
-	 * long as there are columns to give up.
+	 * Narrow screen: extra columns go first, then a long name gives up its tail down to
+	 * twice its minimum, then the other columns go by priority, then the name shrinks to
+	 * its minimum. Room left after a drop goes back to the name.
 	 */
+	natural = flex >= 0 ? widths[flex] : 0;
+	total = drop_columns(t, widths, total, width, TABLE_PRIO_EXTRA);
 	if (flex >= 0)
 		total -= shrink(&widths[flex], total - width, 2 * MAX(t->cols[flex].min, 1));
-	while (total > width) {
-		worst = -1;
-		for (i = 0; i < t->ncols; i++)
-			if (widths[i] && t->cols[i].prio &&
-			    (worst < 0 || t->cols[i].prio >= t->cols[worst].prio))
-				worst = i;
-		if (worst < 0)
-			break;
-		total -= widths[worst] + GAP;
-		widths[worst] = 0;
-	}
-	if (flex >= 0)
+	total = drop_columns(t, widths, total, width, 1);
+	if (flex >= 0) {
 		total -= shrink(&widths[flex], total - width, MAX(t->cols[flex].min, 1));
+		if (total < width && widths[flex] < natural) {
+			int back = MIN(width - total, natural - widths[flex]);
+
+			widths[flex] += back;
+			total += back;
+		}
+	}
 	return total;
 }
 

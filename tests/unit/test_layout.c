@@ -565,6 +565,27 @@ START_TEST(selection_follows_its_row)
 }
 END_TEST
 
+START_TEST(untouched_selection_stays_on_top)
+{
+	struct rig r;
+	int vms = view_pane_index("vms"), y;
+
+	rig_init(&r, 80, 24, false);
+	rig_draw(&r);
+	/* Nobody moved the selection: it stays on the top row, whichever VM that is now. */
+	test_vms[0].exits_rate = 1e6;
+	r.s.seq = 2;
+	rig_draw(&r);
+	y = rig_find(&r, "quiet-db");
+	ck_assert_int_lt(y, rig_find(&r, "win-timer"));
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].sel, 0);
+	ck_assert_int_eq(screen_cell(&r.scr, 0, y)->color, UC_SELECT);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].top, 0);
+	test_vms[0].exits_rate = 50;
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(sort_keys)
 {
 	struct rig r;
@@ -809,6 +830,21 @@ START_TEST(columns_drop_by_priority)
 	table_layout(&t, 40, w);
 	ck_assert_int_gt(w[0], 0); /* NAME */
 	ck_assert_int_gt(w[1], 0); /* PID */
+
+	/* A name a little too long for every column: extras go, the name stays whole. */
+	strcpy(test_vms[1].name, "win-timer-prod-eu-1");
+	p->build(&s, &po, &t);
+	table_layout(&t, 75, w);
+	ck_assert_int_eq(w[0], (int)strlen("win-timer-prod-eu-1"));
+	for (i = 0; i < t.ncols; i++)
+		if (t.cols[i].prio && t.cols[i].prio < TABLE_PRIO_EXTRA)
+			ck_assert_msg(w[i] > 0, "column %s dropped before the extras", t.cols[i].title);
+	/* Much too long: cut to twice its minimum before the important columns go. */
+	strcpy(test_vms[1].name, "a-very-long-virtual-machine-name-here");
+	p->build(&s, &po, &t);
+	table_layout(&t, 60, w);
+	ck_assert_int_ge(w[0], 2 * t.cols[0].min);
+	strcpy(test_vms[1].name, "win-timer");
 	table_free(&t);
 }
 END_TEST
@@ -915,6 +951,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, plain_locale_is_ascii);
 	tcase_add_test(tc, drill_down_and_back);
 	tcase_add_test(tc, selection_follows_its_row);
+	tcase_add_test(tc, untouched_selection_stays_on_top);
 	tcase_add_test(tc, sort_keys);
 	tcase_add_test(tc, filter_prompt);
 	tcase_add_test(tc, guest_prompt);
