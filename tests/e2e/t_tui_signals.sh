@@ -6,17 +6,17 @@
 . "$(dirname "$0")/tui_lib.sh"
 need_tui
 
-vm="tui-signals-$$"
+vm="tsig$$"
 storm_start "$E2E_TMP/storm.out" --vcpus 1 --rate 1000 --duration 120 -name "guest=$vm" timer
 wait_until 5 bash -c "grep -q 'CPU 0/KVM' /proc/$STORM_PID/task/*/comm" || fail "storm did not start"
 
-S="tui-signals-$$"
+S="tsig$$"
 tui_shell "$S" 80 24 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen
 
 # Each ending is a clean stop: exit status 0.
 for how in ctrl-c sigterm; do
 	tui_run "$S" -d 0.5
-	tmux_wait_text "$S" 5 "$vm +$STORM_PID " || fail "no row for $vm"
+	tmux_wait_text "$S" 5 "$vm +$STORM_PID " || fail "no row for $vm: $(tmux_capture "$S")"
 	TUI_PID=$(tui_pid "$S")
 	case $how in
 	ctrl-c) tmux_keys "$S" C-c;;
@@ -31,7 +31,7 @@ done
 
 # The terminal goes away (ssh drop): SIGHUP ends kvmscope, which removes its instance.
 tui_run "$S" -d 0.5
-tmux_wait_text "$S" 5 "$vm +$STORM_PID " || fail "no row for $vm"
+tmux_wait_text "$S" 5 "$vm +$STORM_PID " || fail "no row for $vm: $(tmux_capture "$S")"
 TUI_PID=$(tui_pid "$S")
 tmux kill-session -t "$S"
 wait_until 5 bash -c "! kill -0 $TUI_PID" || { kill -KILL "$TUI_PID"; fail "SIGHUP did not end kvmscope"; }
