@@ -98,6 +98,9 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
 
 tests: $(TESTS)
 
+# Keep test and bench objects: they are intermediates of pattern rules.
+.SECONDARY:
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Install what is missing, as root with apt-get; say what is missing otherwise.
@@ -155,11 +158,13 @@ run: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(KVMSCOPE) $(STORM) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/kvmscope-storm.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
-		$(DESTDIR)$(MANDIR)/man8/kvmscope.8
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
 
 format:
 	clang-format -i $(wildcard src/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] tests/bench/*.[ch])

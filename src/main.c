@@ -42,6 +42,7 @@ static const char usage_text[] =
 	"\n"
 	"Sources:\n"
 	"      --no-trace         do not trace (procfs only)\n"
+	"      --buffer-kb N      trace ring buffer per CPU in KiB (default 8192)\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
 	"\n"
 	"  -h, --help             this text\n"
@@ -54,6 +55,7 @@ enum {
 	OPT_NO_COLOR,
 	OPT_NO_TRACE,
 	OPT_PROC,
+	OPT_BUFFER_KB,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +69,7 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
 	{ "filter", required_argument, NULL, 'f' },
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
+	{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -102,8 +105,11 @@ static long parse_long(const char *opt, const char *s, long min, long max)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("%s: '%s' is not a number from %ld to %ld", opt, s, min, max);
+	if (errno || end == s || *end || v < min || v > max) {
+		if (max == LONG_MAX)
+			die("%s: '%s' is not a whole number from %ld up", opt, s, min);
+		die("%s: '%s' is not a whole number from %ld to %ld", opt, s, min, max);
+	}
 	return v;
 }
 
@@ -121,10 +127,10 @@ static double parse_seconds(const char *opt, const char *s)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
-	char re[64];
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "bn:d:Hp:f:hV", long_opts, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((c = getopt_long(argc, argv, ":bn:d:Hp:f:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = true;
@@ -152,8 +158,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'p':
 			if (o->filter_src)
 				die("-p and -f: give one of them");
-			snprintf(re, sizeof(re), "^%ld$", parse_long("-p", optarg, 1, INT_MAX));
-			o->filter_src = xstrdup(re);
+			snprintf(o->pid_re, sizeof(o->pid_re), "^%ld$",
+				 parse_long("-p", optarg, 1, INT_MAX));
+			o->filter_src = o->pid_re;
 			break;
 		case 'f':
 			if (o->filter_src)
@@ -162,6 +169,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_TRACE:
 			o->no_trace = true;
+			break;
+		case OPT_BUFFER_KB:
+			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
 			break;
 		case OPT_PROC:
 			o->proc_root = optarg;
@@ -172,9 +182,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'V':
 			printf("kvmscope %s\n", KVMSCOPE_VERSION);
 			exit(0);
+		case ':':
+			die("%s needs a value (try --help)", argv[optind - 1]);
 		default:
-			fputs("Try 'kvmscope --help'.\n", stderr);
-			exit(2);
+			if (optopt)
+				die("unknown option '-%c' (try --help)", optopt);
+			die("unknown option '%s' (try --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

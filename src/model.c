@@ -34,6 +34,7 @@ static const struct vmreg_release model_release = {
 void model_free(struct model *m)
 {
 	vmreg_free(&m->reg, &model_release);
+	exit_names_free(&m->names);
 }
 
 void model_set_host(struct model *m, const struct proc_host *host)
@@ -106,6 +107,11 @@ void model_event(struct model *m, const struct kvm_event *ev)
 void model_set_lost(struct model *m, uint64_t total)
 {
 	m->lost = total;
+}
+
+void model_set_exit_names(struct model *m, const struct exit_names *names)
+{
+	exit_names_copy(&m->names, names);
 }
 
 void model_prime(struct model *m, uint64_t now)

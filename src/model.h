@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "exitnames.h"
 #include "kvm_event.h"
 #include "procfs.h"
 #include "snapshot.h"
@@ -27,6 +28,7 @@ struct model {
 	uint64_t events, events_base, events_last;
 	uint64_t lost;		/* total reported by the trace source */
 	uint64_t unattributed, unattributed_base, unattributed_last;
+	struct exit_names names;	/* the running kernel's exit-reason names; ours */
 };
 
 void model_init(struct model *m, uint64_t now);
@@ -42,6 +44,8 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s);
 void model_event(struct model *m, const struct kvm_event *ev);
 /* Records the trace source's running total of lost events. */
 void model_set_lost(struct model *m, uint64_t total);
+/* Keeps a copy of the exit-reason names the trace source read from the kernel. */
+void model_set_exit_names(struct model *m, const struct exit_names *names);
 
 /* Starts the first interval at now, after the first sample (rates need two). */
 void model_prime(struct model *m, uint64_t now);

@@ -8,8 +8,6 @@
 
 #include "batch.h"
 
-#define OPT_PIDS_MAX 64
-
 /* Owned by main(). */
 struct options {
 	bool batch;		/* -b */
@@ -19,12 +17,12 @@ struct options {
 	bool detail;		/* -H */
 	bool no_color;		/* --no-color, NO_COLOR */
 	bool no_trace;		/* --no-trace: procfs only */
+	unsigned int buffer_kb;	/* --buffer-kb: trace ring buffer per CPU, 0 = default */
 	bool utf8;		/* the locale's charset is UTF-8 */
-	const char *filter_src;	/* -f REGEX */
+	const char *filter_src;	/* -f REGEX, or pid_re */
+	char pid_re[24];	/* -p PID as a regex: "^PID$" */
 	regex_t filter;
 	bool have_filter;
-	int pids[OPT_PIDS_MAX]; /* -p: only these VMs */
-	int npids;
 	const char *proc_root;	/* where procfs is ("/proc") */
 };
 

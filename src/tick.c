@@ -3,6 +3,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -11,7 +12,11 @@
 #include "model.h"
 #include "procfs.h"
 #include "tick.h"
+#include "tracefs.h"
 #include "util.h"
+
+/* The event groups the model uses; the wakeup-chain panes will add TRACE_SCHED here. */
+#define TICK_TRACE_GROUPS (TRACE_EXIT | TRACE_IO | TRACE_USER | TRACE_WAKEUP | TRACE_IRQ)
 
 /* Set by signal handlers, read by the loop: nothing else happens in a handler. */
 static volatile sig_atomic_t sig_quit, sig_winch;
@@ -34,6 +39,8 @@ struct loop {
 	struct model model;
 	struct procfs *procfs;
 	struct procfs_sample ps;
+	struct trace *trace;	 /* NULL when not tracing */
+	struct source_status trace_st;
 	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
 	struct snapshot *latest; /* the newest, when paused */
 	struct tick_ctl ctl;
@@ -41,7 +48,7 @@ struct loop {
 	sigset_t waitmask;
 };
 
-enum { EV_TIMER = 1, EV_INPUT };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -63,10 +70,35 @@ static int watch(int epfd, int fd, uint64_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+static void on_event(void *arg, const struct kvm_event *ev)
+{
+	model_event(arg, ev);
+}
+
+/* Feeds the model what the trace buffers hold; a failing trace is closed, not fatal. */
+static void drain(struct loop *l)
+{
+	int n;
+
+	if (!l->trace)
+		return;
+	n = trace_drain(l->trace, on_event, &l->model);
+	model_set_lost(&l->model, trace_lost(l->trace));
+	if (n < 0) {
+		source_set(&l->trace_st, SOURCE_UNAVAILABLE, "reading the trace: %s", strerror(-n));
+		trace_close(l->trace);
+		l->trace = NULL;
+	}
+	model_set_source(&l->model, &l->trace_st);
+}
+
 /* Returns 0 after one sample of every probe into the model. */
 static int sample(struct loop *l)
 {
-	int err = procfs_sample(l->procfs, &l->ps);
+	int err;
+
+	drain(l);
+	err = procfs_sample(l->procfs, &l->ps);
 
 	model_set_source(&l->model, procfs_status(l->procfs));
 	if (err)
@@ -99,6 +131,34 @@ static int tick(struct loop *l)
 	snapshot_free(l->shown);
 	l->shown = model_snapshot(&l->model, now, l->ctl.cumulative);
 	return l->out->show(l->out->arg, l->shown, &l->ctl);
+}
+
+/* Returns 0 with the trace open and watched, or not tracing and saying why; -errno on epoll. */
+static int setup_trace(struct loop *l)
+{
+	const struct trace_config cfg = {
+		.groups = TICK_TRACE_GROUPS,
+		.buffer_kb = l->opt->buffer_kb,
+		.prefix = "kvmscope",
+	};
+	int *fds, n, i, err = 0;
+
+	l->trace_st.name = "tracefs";
+	if (l->opt->no_trace)
+		source_set(&l->trace_st, SOURCE_OFF, "--no-trace");
+	else
+		l->trace = trace_open(&cfg, &l->trace_st);
+	model_set_source(&l->model, &l->trace_st);
+	if (!l->trace)
+		return 0;
+	model_set_exit_names(&l->model, trace_exit_names(l->trace));
+	n = (int)sysconf(_SC_NPROCESSORS_CONF);
+	fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
+	n = trace_fds(l->trace, fds, n > 0 ? n : 1);
+	for (i = 0; i < n && !err; i++)
+		err = watch(l->epfd, fds[i], EV_TRACE);
+	free(fds);
+	return err;
 }
 
 static int setup(struct loop *l, char *why, size_t whysz)
@@ -153,6 +213,8 @@ static int setup(struct loop *l, char *why, size_t whysz)
 		err = watch(l->epfd, l->out->input_fd, EV_INPUT);
 	if (!err)
 		err = arm_timer(l->tfd, l->ctl.delay_s);
+	if (!err)
+		err = setup_trace(l);
 	if (err) {
 		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
 		return err;
@@ -162,6 +224,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 
 static void teardown(struct loop *l)
 {
+	trace_close(l->trace);
 	if (l->tfd >= 0)
 		close(l->tfd);
 	if (l->epfd >= 0)
@@ -206,6 +269,7 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 {
 	struct loop l = { .opt = opt, .out = out };
 	struct epoll_event evs[16];
+	bool trace_ready;
 	double armed;
 	int err, n, i;
 
@@ -239,6 +303,7 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 			snprintf(why, whysz, "epoll_pwait: %s", strerror(errno));
 			break;
 		}
+		trace_ready = false;
 		for (i = 0; i < n && !err; i++) {
 			uint64_t expirations;
 
@@ -254,8 +319,14 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 				if (!err)
 					err = apply_ctl(&l, &armed);
 				break;
+			case EV_TRACE:
+				trace_ready = true;
+				break;
 			}
 		}
+		/* A buffer filled past its watermark: one drain serves every CPU. */
+		if (trace_ready && !err)
+			drain(&l);
 		if (err)
 			break;
 	}
@@ -270,4 +341,5 @@ out:
 
 void tick_emergency_cleanup(void)
 {
+	trace_emergency_cleanup();
 }

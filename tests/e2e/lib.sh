@@ -76,3 +76,24 @@ tmux_wait_text() {
 
 # kvmscope instances left in tracefs (names start with "kvmscope-").
 kvmscope_instances() { ls "$TRACEFS/instances" 2>/dev/null | grep '^kvmscope' || true; }
+
+# jq_py FILE CODE: runs python3 CODE with `docs` = the JSON documents of FILE (one per line)
+# and helpers vm(doc, name) and vcpus(vm); CODE prints or asserts; exit status is its verdict.
+jq_py() {
+	local file=$1; shift
+	python3 - "$file" <<PYEOF
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def vm(doc, name):
+    for v in doc["vms"]:
+        if v["name"] == name and not v["gone"]:
+            return v
+    return None
+def vcpus(v):
+    return sorted((t for t in v["threads"] if t["kind"] == "vcpu"), key=lambda t: t["index"])
+$*
+PYEOF
+}
+
+# has_thread PID NAME: true when process PID has a thread named NAME.
+has_thread() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -qxF -- "$2"; }

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <kbuffer.h>
+
+#include "kvmdecode.h"
+
+/* What the decoder reads of each event: the fields, in the order kvmdecode_record uses. */
+struct event_desc {
+	const char *system;
+	const char *name;
+	const char *fields[KVMDECODE_FIELDS];
+	unsigned int required; /* bit i: fields[i] must exist, or the event is not decoded */
+};
+
+static const struct event_desc descs[KE__COUNT] = {
+	[KE_EXIT] = { "kvm", "kvm_exit", { "exit_reason", "isa", "vcpu_id" }, 0x1 },
+	[KE_ENTRY] = { "kvm", "kvm_entry", { "vcpu_id" }, 0x1 },
+	[KE_PIO] = { "kvm", "kvm_pio", { "rw", "port", "size", "count" }, 0x7 },
+	[KE_MMIO] = { "kvm", "kvm_mmio", { "type", "len", "gpa" }, 0x7 },
+	[KE_FAST_MMIO] = { "kvm", "kvm_fast_mmio", { "gpa" }, 0x1 },
+	[KE_MSR] = { "kvm", "kvm_msr", { "write", "ecx", "exception" }, 0x3 },
+	[KE_USER_EXIT] = { "kvm", "kvm_userspace_exit", { "reason", "errno" }, 0x1 },
+	[KE_VCPU_WAKEUP] = { "kvm", "kvm_vcpu_wakeup", { "ns", "waited", "valid" }, 0x1 },
+	[KE_SET_IRQ] = { "kvm", "kvm_set_irq", { "gsi", "level" }, 0x1 },
+	[KE_MSI_SET_IRQ] = { "kvm", "kvm_msi_set_irq", { "address", "data" }, 0x3 },
+	[KE_APIC] = { "kvm", "kvm_apic", { "rw", "reg", "val" }, 0x3 },
+	[KE_EMULATE] = { "kvm", "kvm_emulate_insn", { "rip", "failed" }, 0x1 },
+	[KE_SCHED_WAKING] = { "sched", "sched_waking", { "pid", "target_cpu" }, 0x1 },
+	[KE_SCHED_SWITCH] = { "sched",
+			      "sched_switch",
+			      { "prev_pid", "prev_state", "next_pid" },
+			      0x7 },
+};
+
+const char *kvmdecode_event_name(unsigned int type, const char **system)
+{
+	if (type >= KE__COUNT || !descs[type].name)
+		return NULL;
+	if (system)
+		*system = descs[type].system;
+	return descs[type].name;
+}
+
+const char *kvmdecode_field_name(unsigned int type, int i)
+{
+	if (type >= KE__COUNT || i < 0 || i >= KVMDECODE_FIELDS)
+		return NULL;
+	return descs[type].fields[i];
+}
+
+/* Returns the malloc'd, NUL-terminated contents of path and its length, or NULL with errno. */
+static char *read_file(const char *path, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = NULL, *p;
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	if (!buf) {
+		err = ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (n + 1 >= cap) {
+			p = realloc(buf, cap * 2);
+			if (!p) {
+				err = ENOMEM;
+				goto out;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			goto out;
+		}
+		if (!r)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+out:
+	close(fd);
+	if (err) {
+		free(buf);
+		errno = err;
+		return NULL;
+	}
+	return buf;
+}
+
+/* Returns 0 after parsing one event's format into tep, or -errno (-ENOENT: not there). */
+static int parse_event(struct tep_handle *tep, const char *dir, unsigned int type)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *buf;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/format", dir, descs[type].system, descs[type].name);
+	buf = read_file(path, &len);
+	if (!buf)
+		return -errno;
+	/* A print format libtraceevent cannot parse still leaves the fields we need. */
+	tep_parse_event(tep, buf, len, descs[type].system);
+	free(buf);
+	return tep_find_event_by_name(tep, descs[type].system, descs[type].name) ? 0 : -EINVAL;
+}
+
+struct tep_handle *kvmdecode_load_tep(const char *events_dir, unsigned int mask,
+				      unsigned int *missing)
+{
+	char path[PATH_MAX];
+	struct tep_handle *tep;
+	unsigned int type;
+	size_t len;
+	char *buf;
+	int err = 0;
+
+	*missing = 0;
+	tep = tep_alloc();
+	if (!tep)
+		return NULL;
+	tep_set_long_size(tep, (int)sizeof(long));
+	tep_set_file_bigendian(tep,
+			       tep_is_local_bigendian(tep) ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	snprintf(path, sizeof(path), "%s/header_page", events_dir);
+	buf = read_file(path, &len);
+	if (!buf) {
+		err = errno;
+		goto out;
+	}
+	if (tep_parse_header_page(tep, buf, len, (int)sizeof(long))) {
+		err = EINVAL;
+		goto out;
+	}
+	mask |= KVMDECODE_BIT(KE_EXIT);
+	for (type = KE_NONE + 1; type < KE__COUNT; type++)
+		if ((mask & KVMDECODE_BIT(type)) && parse_event(tep, events_dir, type))
+			*missing |= KVMDECODE_BIT(type);
+out:
+	free(buf);
+	if (err) {
+		tep_free(tep);
+		errno = err;
+		return NULL;
+	}
+	return tep;
+}
+
+static struct kvmdecode_field field_from(const struct tep_format_field *f)
+{
+	struct kvmdecode_field out = { 0 };
+
+	if (!f || f->offset < 0 || f->offset > UINT16_MAX)
+		return out;
+	/* Only plain integers: arrays, strings and odd sizes read as absent. */
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+		return out;
+	if (f->flags & (TEP_FIELD_IS_ARRAY | TEP_FIELD_IS_STRING | TEP_FIELD_IS_DYNAMIC))
+		return out;
+	out.offset = (uint16_t)f->offset;
+	out.size = (uint8_t)f->size;
+	out.is_signed = !!(f->flags & TEP_FIELD_IS_SIGNED);
+	return out;
+}
+
+/* Returns 0 after caching one event's id and fields, -ENOENT if it lacks a required one. */
+static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int type)
+{
+	const struct event_desc *desc = &descs[type];
+	struct tep_event *ev;
+	unsigned int end, min = 0;
+	int i;
+
+	ev = tep_find_event_by_name(tep, desc->system, desc->name);
+	if (!ev || ev->id < 0 || ev->id > UINT16_MAX)
+		return -ENOENT;
+	for (i = 0; i < KVMDECODE_FIELDS && desc->fields[i]; i++) {
+		struct kvmdecode_field f = field_from(tep_find_field(ev, desc->fields[i]));
+
+		if (!f.size && (desc->required & (1u << i)))
+			return -ENOENT;
+		end = f.size ? f.offset + f.size : 0;
+		if (end > min)
+			min = end;
+		d->f[type][i] = f;
+	}
+	d->id[type] = ev->id;
+	d->min_size[type] = (uint16_t)min;
+	return 0;
+}
+
+int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
+{
+	unsigned int type, max_id = 0, found = 0;
+	struct tep_event *any = NULL;
+
+	memset(d, 0, sizeof(*d));
+	for (type = 0; type < KE__COUNT; type++)
+		d->id[type] = -1;
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		if (init_event(d, tep, type)) {
+			memset(d->f[type], 0, sizeof(d->f[type]));
+			continue;
+		}
+		found++;
+		if ((unsigned int)d->id[type] > max_id)
+			max_id = (unsigned int)d->id[type];
+		any = tep_find_event_by_name(tep, descs[type].system, descs[type].name);
+	}
+	if (!found)
+		return -ENOENT;
+	d->type_field = field_from(tep_find_common_field(any, "common_type"));
+	d->pid_field = field_from(tep_find_common_field(any, "common_pid"));
+	if (!d->type_field.size || !d->pid_field.size)
+		return -ENOENT;
+	d->nids = max_id + 1;
+	d->type_of_id = calloc(d->nids, 1);
+	if (!d->type_of_id)
+		return -ENOMEM;
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		if (d->id[type] >= 0) {
+			d->type_of_id[d->id[type]] = (uint8_t)type;
+			/* Every record carries the common fields too. */
+			if (d->min_size[type] < d->pid_field.offset + d->pid_field.size)
+				d->min_size[type] = d->pid_field.offset + d->pid_field.size;
+		}
+	}
+	return 0;
+}
+
+void kvmdecode_free(struct kvmdecode *d)
+{
+	free(d->type_of_id);
+	d->type_of_id = NULL;
+	d->nids = 0;
+}
+
+struct kvmdecode_field kvmdecode_field_of(const struct kvmdecode *d, unsigned int type,
+					  const char *name)
+{
+	struct kvmdecode_field none = { 0 };
+	int i;
+
+	if (type >= KE__COUNT)
+		return none;
+	for (i = 0; i < KVMDECODE_FIELDS && descs[type].fields[i]; i++)
+		if (!strcmp(descs[type].fields[i], name))
+			return d->f[type][i];
+	return none;
+}
+
+/* Returns a field's value zero-extended; absent fields read as 0. */
+static inline uint64_t get_u(const uint8_t *rec, struct kvmdecode_field f)
+{
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (f.size) {
+	case 4:
+		memcpy(&v4, rec + f.offset, 4);
+		return v4;
+	case 8:
+		memcpy(&v8, rec + f.offset, 8);
+		return v8;
+	case 1:
+		return rec[f.offset];
+	case 2:
+		memcpy(&v2, rec + f.offset, 2);
+		return v2;
+	}
+	return 0;
+}
+
+/* Returns a field's value, sign-extended when the format says it is signed. */
+static inline int64_t get_s(const uint8_t *rec, struct kvmdecode_field f)
+{
+	uint64_t v = get_u(rec, f);
+
+	if (f.is_signed && f.size < 8) {
+		uint64_t sign = 1ull << (f.size * 8 - 1);
+
+		return (int64_t)((v ^ sign) - sign);
+	}
+	return (int64_t)v;
+}
+
+int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int size,
+		     struct kvm_event *ev)
+{
+	const uint8_t *p = rec;
+	const struct kvmdecode_field *f;
+	unsigned int type;
+	uint64_t id;
+
+	if (size < (unsigned int)d->type_field.offset + d->type_field.size)
+		return 0;
+	id = get_u(p, d->type_field);
+	if (id >= d->nids)
+		return 0;
+	type = d->type_of_id[id];
+	if (!type || size < d->min_size[type])
+		return 0;
+	f = d->f[type];
+	memset(ev, 0, sizeof(*ev));
+	ev->type = (uint16_t)type;
+	ev->tid = (uint32_t)get_u(p, d->pid_field);
+	switch (type) {
+	case KE_EXIT:
+		ev->exit.reason = (uint32_t)get_u(p, f[0]);
+		ev->exit.isa = (uint32_t)get_u(p, f[1]);
+		ev->exit.vcpu = (uint32_t)get_u(p, f[2]);
+		break;
+	case KE_ENTRY:
+		ev->entry.vcpu = (uint32_t)get_u(p, f[0]);
+		break;
+	case KE_PIO:
+		ev->pio.write = !!get_u(p, f[0]);
+		ev->pio.port = (uint32_t)get_u(p, f[1]);
+		ev->pio.size = (uint8_t)get_u(p, f[2]);
+		ev->pio.count = (uint32_t)get_u(p, f[3]);
+		break;
+	case KE_MMIO:
+		ev->mmio.kind = (uint8_t)get_u(p, f[0]);
+		ev->mmio.len = (uint32_t)get_u(p, f[1]);
+		ev->mmio.gpa = get_u(p, f[2]);
+		break;
+	case KE_FAST_MMIO:
+		ev->fast_mmio.gpa = get_u(p, f[0]);
+		break;
+	case KE_MSR:
+		ev->msr.write = !!get_u(p, f[0]);
+		ev->msr.index = (uint32_t)get_u(p, f[1]);
+		ev->msr.failed = !!get_u(p, f[2]);
+		break;
+	case KE_USER_EXIT:
+		ev->user_exit.reason = (uint32_t)get_u(p, f[0]);
+		ev->user_exit.err = (int32_t)get_s(p, f[1]);
+		break;
+	case KE_VCPU_WAKEUP:
+		ev->wakeup.wait_ns = get_u(p, f[0]);
+		ev->wakeup.waited = !!get_u(p, f[1]);
+		ev->wakeup.valid = !!get_u(p, f[2]);
+		break;
+	case KE_SET_IRQ:
+		ev->set_irq.gsi = (uint32_t)get_u(p, f[0]);
+		ev->set_irq.level = (int32_t)get_s(p, f[1]);
+		break;
+	case KE_MSI_SET_IRQ:
+		ev->msi.address = get_u(p, f[0]);
+		ev->msi.data = get_u(p, f[1]);
+		break;
+	case KE_APIC:
+		ev->apic.write = !!get_u(p, f[0]);
+		ev->apic.reg = (uint32_t)get_u(p, f[1]);
+		ev->apic.val = (uint32_t)get_u(p, f[2]);
+		break;
+	case KE_EMULATE:
+		ev->emulate.rip = get_u(p, f[0]);
+		ev->emulate.failed = !!get_u(p, f[1]);
+		break;
+	case KE_SCHED_WAKING:
+		ev->waking.target = (uint32_t)get_u(p, f[0]);
+		ev->waking.target_cpu = (uint32_t)get_u(p, f[1]);
+		break;
+	case KE_SCHED_SWITCH:
+		ev->sw.prev_tid = (uint32_t)get_u(p, f[0]);
+		ev->sw.prev_state = get_u(p, f[1]);
+		ev->sw.next_tid = (uint32_t)get_u(p, f[2]);
+		break;
+	}
+	return 1;
+}
+
+/* Returns what an argument is once typecasts are peeled off. */
+static struct tep_print_arg *peel(struct tep_print_arg *a)
+{
+	while (a && a->type == TEP_PRINT_TYPE)
+		a = a->typecast.item;
+	return a;
+}
+
+/* Returns the isa value N of a condition `isa == N` (either order), or 0. */
+static uint32_t isa_condition(struct tep_print_arg *cond)
+{
+	struct tep_print_arg *l, *r, *t;
+
+	cond = peel(cond);
+	if (!cond || cond->type != TEP_PRINT_OP || strcmp(cond->op.op, "=="))
+		return 0;
+	l = peel(cond->op.left);
+	r = peel(cond->op.right);
+	if (l && l->type == TEP_PRINT_ATOM) {
+		t = l;
+		l = r;
+		r = t;
+	}
+	if (!l || !r || l->type != TEP_PRINT_FIELD || r->type != TEP_PRINT_ATOM ||
+	    strcmp(l->field.name, "isa"))
+		return 0;
+	return (uint32_t)strtoul(r->atom.atom, NULL, 0);
+}
+
+/* Returns the number of names of one __print_symbolic table added for isa. */
+static int add_table(struct exit_names *names, uint32_t isa, struct tep_print_arg *sym)
+{
+	struct tep_print_flag_sym *s;
+	int n = 0;
+
+	sym = peel(sym);
+	if (!sym || sym->type != TEP_PRINT_SYMBOL)
+		return 0;
+	for (s = sym->symbol.symbols; s; s = s->next) {
+		char *end;
+		long long v;
+
+		if (!s->value || !s->str)
+			continue;
+		/* Values are numbers as written ("0x07b") or evaluated ("64", "-1"). */
+		v = strtoll(s->value, &end, 0);
+		if (end == s->value || *end)
+			continue;
+		if (!exit_names_add(names, isa, (uint32_t)v, s->str))
+			n++;
+	}
+	return n;
+}
+
+/* Returns the names found under the first `isa == N ? A : B` in the argument tree a. */
+static int walk_exit_args(struct exit_names *names, struct tep_print_arg *a)
+{
+	struct tep_print_arg *alt;
+	uint32_t isa;
+	int n;
+
+	for (; a; a = a->next) {
+		if (a->type == TEP_PRINT_TYPE) {
+			n = walk_exit_args(names, a->typecast.item);
+			if (n)
+				return n;
+			continue;
+		}
+		if (a->type != TEP_PRINT_OP)
+			continue;
+		alt = a->op.right;
+		isa = strcmp(a->op.op, "?") ? 0 : isa_condition(a->op.left);
+		if ((isa == KE_ISA_VMX || isa == KE_ISA_SVM) && alt && alt->type == TEP_PRINT_OP &&
+		    !strcmp(alt->op.op, ":")) {
+			n = add_table(names, isa, alt->op.left);
+			n += add_table(names, isa == KE_ISA_VMX ? KE_ISA_SVM : KE_ISA_VMX,
+				       alt->op.right);
+			if (n)
+				return n;
+		}
+		n = walk_exit_args(names, a->op.left);
+		if (!n)
+			n = walk_exit_args(names, a->op.right);
+		if (n)
+			return n;
+	}
+	return 0;
+}
+
+int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
+{
+	struct tep_event *ev = tep_find_event_by_name(tep, "kvm", "kvm_exit");
+	int n;
+
+	if (!ev)
+		return -ENOENT;
+	n = walk_exit_args(names, ev->print_fmt.args);
+	exit_names_sort(names);
+	return n ? n : -ENOENT;
+}
+
+struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep)
+{
+	return kbuffer_alloc(tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
+			     KBUFFER_ENDIAN_SAME_AS_HOST);
+}
+
+/* The kernel's flags in a sub-buffer's commit word (RB_MISSED_*) and its length bits. */
+#define SUBBUF_MISSED_EVENTS (1ull << 31)
+#define SUBBUF_MISSED_STORED (1ull << 30)
+#define SUBBUF_COMMIT_MASK   ((1ull << 27) - 1)
+
+long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
+{
+	const uint8_t *p = subbuf;
+	uint64_t commit, count;
+	uint32_t c4;
+
+	if (commit_size == 4) {
+		memcpy(&c4, p + 8, 4);
+		commit = c4;
+	} else {
+		memcpy(&commit, p + 8, 8);
+	}
+	if (!(commit & SUBBUF_MISSED_EVENTS))
+		return 0;
+	if (!(commit & SUBBUF_MISSED_STORED))
+		return -1;
+	/* The count sits right after the data, in a word of the commit's size. */
+	p += 8 + (unsigned int)commit_size + (commit & SUBBUF_COMMIT_MASK);
+	if (commit_size == 4) {
+		memcpy(&c4, p, 4);
+		count = c4;
+	} else {
+		memcpy(&count, p, 8);
+	}
+	return count > LLONG_MAX ? LLONG_MAX : (long long)count;
+}
+
+int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf)
+{
+	if (kbuffer_load_subbuffer(s->kbuf, subbuf)) {
+		s->rec = NULL;
+		return -EINVAL;
+	}
+	/* Read the flag ourselves: kbuffer reports it only when no time extend leads. */
+	s->missed = kvmdecode_subbuf_missed(subbuf, s->commit_size);
+	s->rec = kbuffer_read_event(s->kbuf, &s->ts);
+	return 0;
+}
+
+/* Returns 1 when s has a record (refilled if need be), 0 when it is done, or -errno. */
+static int stream_ready(struct kvmdecode_stream *s, kvmdecode_refill_fn refill, void *arg)
+{
+	int ret;
+
+	while (!s->rec) {
+		ret = refill(arg, s);
+		if (ret <= 0)
+			return ret;
+	}
+	return 1;
+}
+
+int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg)
+{
+	unsigned long long next_ts;
+	struct kvmdecode_stream *s;
+	struct kvm_event ev;
+	int i, best, ret, delivered = 0;
+
+	/* Streams with nothing are swapped past n; the rest stay in front. */
+	for (i = 0; i < n;) {
+		ret = stream_ready(streams[i], refill, refill_arg);
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			i++;
+			continue;
+		}
+		s = streams[i];
+		streams[i] = streams[--n];
+		streams[n] = s;
+	}
+	while (n > 0) {
+		/* The earliest stream runs until it passes the next earliest one. */
+		best = 0;
+		for (i = 1; i < n; i++)
+			if (streams[i]->ts < streams[best]->ts)
+				best = i;
+		next_ts = ~0ull;
+		for (i = 0; i < n; i++)
+			if (i != best && streams[i]->ts < next_ts)
+				next_ts = streams[i]->ts;
+		s = streams[best];
+		do {
+			if (kvmdecode_record(d, s->rec, (unsigned int)kbuffer_event_size(s->kbuf),
+					     &ev)) {
+				ev.ts_ns = s->ts;
+				ev.cpu = s->cpu;
+				fn(arg, &ev);
+				delivered++;
+			}
+			s->rec = kbuffer_next_event(s->kbuf, &s->ts);
+			ret = s->rec ? 1 : stream_ready(s, refill, refill_arg);
+			if (ret < 0)
+				return ret;
+		} while (ret && s->ts <= next_ts);
+		if (!ret) {
+			streams[best] = streams[--n];
+			streams[n] = s;
+		}
+	}
+	return delivered;
+}

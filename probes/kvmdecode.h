@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The decoder behind the tracefs probe: raw ring-buffer records of the KVM and scheduler
+ * events become struct kvm_event through event ids and field offsets cached once from a
+ * tep_handle, and per-CPU streams of sub-buffers are merged in timestamp order. It does no
+ * ring-buffer I/O: the probe feeds it pages read from trace_pipe_raw, the unit tests and the
+ * ingest benchmark feed it pages built in memory.
+ */
+#ifndef KVMSCOPE_KVMDECODE_H
+#define KVMSCOPE_KVMDECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exitnames.h"
+#include "kvm_event.h"
+
+struct kbuffer;
+struct tep_handle;
+
+/* Set of event types: bit (1u << KE_*). */
+#define KVMDECODE_BIT(type) (1u << (type))
+
+/* Where a field lives in a record; size 0 when this kernel's format lacks the field. */
+struct kvmdecode_field {
+	uint16_t offset;
+	uint8_t size;
+	uint8_t is_signed;
+};
+
+#define KVMDECODE_FIELDS 4
+
+/*
+ * Owned by whoever called kvmdecode_init(); kvmdecode_free() releases the id map. Holds no
+ * pointer into the tep it was built from, so the tep may be freed after init.
+ */
+struct kvmdecode {
+	struct kvmdecode_field type_field; /* common_type */
+	struct kvmdecode_field pid_field;  /* common_pid */
+	uint8_t *type_of_id;		   /* kernel event id -> KE_*, KE_NONE if not decoded */
+	unsigned int nids;
+	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */
+	uint16_t min_size[KE__COUNT]; /* record bytes the required fields need */
+	struct kvmdecode_field f[KE__COUNT][KVMDECODE_FIELDS];
+};
+
+/* Returns the tracefs event name of a type ("kvm_pio"), or NULL; sets *system ("kvm"). */
+const char *kvmdecode_event_name(unsigned int type, const char **system);
+
+/* Returns the i-th field name the decoder reads for type, or NULL after the last. */
+const char *kvmdecode_field_name(unsigned int type, int i);
+
+/*
+ * Returns a new tep (free with tep_free) holding the header page and the formats of the
+ * types in mask, read from events_dir in the tracefs layout (events_dir/header_page,
+ * events_dir/SYSTEM/EVENT/format); kvm_exit is always read, for the exit-reason names.
+ * Types whose format is absent are left out and reported in *missing. NULL with errno set
+ * when the header page cannot be read or parsed.
+ */
+struct tep_handle *kvmdecode_load_tep(const char *events_dir, unsigned int mask,
+				      unsigned int *missing);
+
+/* Returns 0 after caching what tep knows of our events, -ENOENT if it knows none, -ENOMEM. */
+int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep);
+void kvmdecode_free(struct kvmdecode *d);
+
+/* Returns whether the decoder found type's event with all the fields it needs. */
+static inline bool kvmdecode_has(const struct kvmdecode *d, unsigned int type)
+{
+	return type > KE_NONE && type < KE__COUNT && d->id[type] >= 0;
+}
+
+/* Returns the cached place of a field (size 0: absent); for tests and diagnostics. */
+struct kvmdecode_field kvmdecode_field_of(const struct kvmdecode *d, unsigned int type,
+					  const char *name);
+
+/*
+ * Returns 1 after decoding one record (size bytes of event data) into ev, every field but
+ * ts_ns and cpu, which the caller knows; 0 when the record is not an event we decode or is
+ * too short. The hot path: no allocation, no strings.
+ */
+int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int size,
+		     struct kvm_event *ev);
+
+/*
+ * Returns the number of names added to names from the __print_symbolic tables of the
+ * kvm_exit print format in tep (the table under `isa == 1` is VMX, the other SVM), or
+ * -ENOENT when tep has no kvm_exit or its format has no such tables.
+ */
+int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names);
+
+/* Returns a kbuffer that reads tep's sub-buffers (free with kbuffer_free), or NULL. */
+struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep);
+
+/*
+ * Returns the events the kernel lost just before this sub-buffer: 0, their number, or -1
+ * when it flagged a loss without room to store the count. commit_size is the size of the
+ * sub-buffer header's commit word (tep_get_header_page_size: 8, or 4 on 32-bit kernels).
+ */
+long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size);
+
+/* One CPU's sub-buffers during a merge. Owned by whoever set it up (the probe, a test). */
+struct kvmdecode_stream {
+	struct kbuffer *kbuf; /* owned by the stream's owner */
+	void *rec; /* current record; NULL when no sub-buffer is loaded or it is used up */
+	unsigned long long ts; /* timestamp of rec */
+	uint32_t cpu;	       /* written to each event */
+	int commit_size;       /* as for kvmdecode_subbuf_missed */
+	long long missed;      /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
+};
+
+/* Returns 0 after loading subbuf (positioned on its first record, if any), or -EINVAL. */
+int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf);
+
+/*
+ * Called by kvmdecode_merge() when a stream has no record: returns 1 after loading another
+ * sub-buffer with kvmdecode_stream_load(), 0 when the stream has nothing more for now, or
+ * -errno to stop the merge.
+ */
+typedef int (*kvmdecode_refill_fn)(void *arg, struct kvmdecode_stream *s);
+
+/* Receives each decoded event; same shape as trace_event_fn. */
+typedef void (*kvmdecode_event_fn)(void *arg, const struct kvm_event *ev);
+
+/*
+ * Returns the number of events delivered to fn, or the first -errno of refill. Takes
+ * records from n streams in timestamp order (a stream's own order on ties), refilling each
+ * stream when it runs dry, until every stream has nothing more.
+ */
+int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The tracefs probe. It owns one private instance, kvmscope-<pid>: sized, clocked and
+ * enabled before tracing starts, read per CPU from trace_pipe_raw without blocking, and
+ * removed on every way out (trace_close, trace_emergency_cleanup, or the next start after a
+ * kill -9). The top-level buffer and other tools' instances are never written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysinfo.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include <event-parse.h>
+#include <event-utils.h>
+#include <kbuffer.h>
+#include <tracefs/tracefs.h> /* not probes/tracefs.h */
+
+#include "kvmdecode.h"
+#include "tracefs.h"
+
+/*
+ * Per-CPU ring buffer unless asked otherwise. The worst storm measured here, an in-kernel
+ * PIT read loop, writes ~870k kvm_pio/s, 32 bytes each: ~28 MB/s on one CPU. The fds wake
+ * the loop at TRACE_WAKE_PERCENT full (2 MiB, ~70 ms of that storm), which leaves 6 MiB,
+ * ~200 ms, for the loop to come round while it draws or scans /proc before anything is
+ * overwritten (measured: no loss with the loop stalled 150 ms after every drain; 4 MiB
+ * lost events at that stall). Without wakeups a 1 s tick alone would need ~28 MiB.
+ */
+#define TRACE_DEFAULT_KB   8192
+#define TRACE_MIN_KB	   512		 /* when RAM is small, never below this */
+#define TRACE_RAM_SHARE	   32		 /* the default stays under 1/32 of RAM in total */
+#define TRACE_WAKE_PERCENT 25		 /* buffer_percent: fds readable at this fill */
+#define STATS_EVERY_NS	   250000000ull	 /* re-read the overrun counters at most this often */
+#define STALE_SLACK_NS	   2000000000ull /* clock error allowed when judging pid reuse */
+
+#define DEFAULT_TRACEFS "/sys/kernel/tracing"
+
+/* One CPU's reader. Owned by its struct trace. */
+struct trace_cpu {
+	struct kvmdecode_stream s; /* first: the refill callback gets &s */
+	struct trace *t;
+	struct tracefs_cpu *tcpu; /* reads fd; does not own it */
+	int cpu;
+	int fd;		     /* per_cpu/cpuN/trace_pipe_raw, nonblocking */
+	int stats_fd;	     /* per_cpu/cpuN/stats, or -1 */
+	unsigned int budget; /* sub-buffers this drain may still read */
+	uint64_t stats_lost; /* overrun + commit overrun + dropped events, last read */
+	void *page;	     /* one sub-buffer */
+};
+
+/* Owned by whoever called trace_open(); trace_close() frees it and everything in it. */
+struct trace {
+	struct tracefs_instance *inst;
+	bool created; /* inst is ours to remove */
+	bool mounted; /* we mounted tracefs at DEFAULT_TRACEFS */
+	struct tep_handle *tep;
+	struct kvmdecode dec;
+	struct exit_names names;
+	struct trace_cpu *cpus;
+	int ncpus;
+	struct kvmdecode_stream **streams; /* scratch for the merge */
+	int subbuf_size;
+	unsigned int buffer_kb;
+	unsigned int budget; /* sub-buffers per CPU per drain: the ring's size and a bit */
+	uint64_t page_lost;  /* events the sub-buffer headers said were lost */
+	uint64_t lost;	     /* the running total trace_lost() reports */
+	uint64_t stats_ns;   /* when the stats were last read */
+	bool stats_due;
+	char dir[PATH_MAX]; /* the instance directory, for the allocation-free cleanup */
+};
+
+/* The open trace, for trace_emergency_cleanup(); one per process. */
+static struct trace *live_trace;
+
+/*
+ * Library messages: libtraceevent and libtracefs print warnings through tep_vprint() and
+ * tracefs_warning(), which they let applications replace. Ours keep the last one for the
+ * source status instead of letting it reach the terminal under the screen.
+ */
+static char lib_msg[SOURCE_WHY_MAX];
+
+int tep_vprint(const char *name, enum tep_loglevel level, bool print_err, const char *fmt,
+	       va_list ap)
+{
+	int saved = errno;
+
+	(void)name;
+	(void)level;
+	(void)print_err;
+	vsnprintf(lib_msg, sizeof(lib_msg), fmt, ap);
+	return saved;
+}
+
+void tracefs_warning(const char *fmt, ...);
+void tracefs_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tep_vprint("libtracefs", TEP_LOG_WARNING, true, fmt, ap);
+	va_end(ap);
+}
+
+/* The kvm_event types of each group (TRACE_* bit i is entry i). */
+static const unsigned int group_types[] = {
+	KVMDECODE_BIT(KE_EXIT) | KVMDECODE_BIT(KE_ENTRY),
+	KVMDECODE_BIT(KE_PIO) | KVMDECODE_BIT(KE_MMIO) | KVMDECODE_BIT(KE_FAST_MMIO) |
+		KVMDECODE_BIT(KE_MSR),
+	KVMDECODE_BIT(KE_USER_EXIT),
+	KVMDECODE_BIT(KE_VCPU_WAKEUP),
+	KVMDECODE_BIT(KE_SET_IRQ) | KVMDECODE_BIT(KE_MSI_SET_IRQ),
+	KVMDECODE_BIT(KE_APIC),
+	KVMDECODE_BIT(KE_SCHED_WAKING) | KVMDECODE_BIT(KE_SCHED_SWITCH),
+	KVMDECODE_BIT(KE_EMULATE),
+};
+
+/* Returns the event types of groups. */
+static unsigned int types_of(unsigned int groups)
+{
+	unsigned int i, types = 0;
+
+	for (i = 0; i < sizeof(group_types) / sizeof(group_types[0]); i++)
+		if (groups & (1u << i))
+			types |= group_types[i];
+	return types;
+}
+
+/* Writes the names of the types in mask to buf, comma-separated. */
+static void type_list(char *buf, size_t size, unsigned int mask)
+{
+	unsigned int type;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (type = KE_NONE + 1; type < KE__COUNT && n < size; type++)
+		if (mask & KVMDECODE_BIT(type))
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+					      kvmdecode_event_name(type, NULL));
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Returns when process pid started, in CLOCK_REALTIME ns, or 0 when unknown. */
+static uint64_t process_start_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ticks;
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || hz <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ')' comes " S ...": the k-th space starts field 2 + k; starttime is 22. */
+	for (field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+		return 0;
+	/* starttime counts from boot on CLOCK_BOOTTIME. */
+	return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME) +
+	       ticks * (1000000000ull / (unsigned long long)hz);
+}
+
+/*
+ * Returns whether the instance at path, named after pid, was left by a kvmscope that is
+ * gone: pid is dead, or the process now holding pid started after the instance was made
+ * (pid reused). A process that may be its maker is never judged stale: besides, the
+ * kernel refuses to remove an instance whose files are open.
+ */
+static bool instance_stale(const char *path, pid_t pid)
+{
+	uint64_t made, started;
+	struct stat st;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	if (stat(path, &st))
+		return false;
+	made = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+	started = process_start_ns(pid);
+	return started && started > made + STALE_SLACK_NS;
+}
+
+struct stale_walk {
+	const char *prefix;
+	const char *instances; /* the instances directory */
+};
+
+static int remove_stale_one(const char *name, void *arg)
+{
+	const struct stale_walk *w = arg;
+	size_t len = strlen(w->prefix);
+	char path[PATH_MAX], *end;
+	long pid;
+
+	if (strncmp(name, w->prefix, len) || name[len] != '-' || !name[len + 1])
+		return 0;
+	if (name[len + 1] < '0' || name[len + 1] > '9')
+		return 0;
+	errno = 0;
+	pid = strtol(name + len + 1, &end, 10);
+	if (errno || *end || pid <= 0 || pid > INT_MAX)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", w->instances, name);
+	/* Ours by name before we made it: left by an earlier process with our pid. */
+	if (pid == getpid() || instance_stale(path, (pid_t)pid))
+		rmdir(path);
+	return 0;
+}
+
+/* Removes instances prefix-PID left behind by kvmscope processes that are gone. */
+static void remove_stale(const char *tracing_dir, const char *prefix)
+{
+	char instances[PATH_MAX];
+	struct stale_walk w = { .prefix = prefix, .instances = instances };
+
+	snprintf(instances, sizeof(instances), "%s/instances", tracing_dir);
+	tracefs_instances_walk(remove_stale_one, &w);
+}
+
+/* Returns 0 after writing str to an instance file, or -errno. */
+static int inst_write(struct trace *t, const char *file, const char *str)
+{
+	errno = 0;
+	if (tracefs_instance_file_write(t->inst, file, str) < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Returns the default per-CPU size: TRACE_DEFAULT_KB, less on hosts short of memory. */
+static unsigned int default_buffer_kb(int ncpus)
+{
+	unsigned long long cap_kb;
+	struct sysinfo si;
+
+	if (sysinfo(&si) || ncpus <= 0)
+		return TRACE_DEFAULT_KB;
+	cap_kb = (unsigned long long)si.totalram * si.mem_unit / 1024 / TRACE_RAM_SHARE /
+		 (unsigned long long)ncpus;
+	if (cap_kb >= TRACE_DEFAULT_KB)
+		return TRACE_DEFAULT_KB;
+	return cap_kb > TRACE_MIN_KB ? (unsigned int)cap_kb : TRACE_MIN_KB;
+}
+
+/* Returns the sum of the loss counters in one CPU's stats text. */
+static uint64_t parse_stats(const char *text)
+{
+	static const char *const keys[] = { "\noverrun:", "\ncommit overrun:",
+					    "\ndropped events:" };
+	uint64_t sum = 0;
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		p = strstr(text, keys[i]);
+		if (p)
+			sum += strtoull(p + strlen(keys[i]), NULL, 10);
+	}
+	return sum;
+}
+
+/* Re-reads every CPU's loss counters and updates the running total. */
+static void read_stats(struct trace *t)
+{
+	uint64_t sum = 0;
+	char buf[1024];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < t->ncpus; i++) {
+		struct trace_cpu *c = &t->cpus[i];
+
+		if (c->stats_fd >= 0) {
+			/* The kernel writes the text afresh for every read at offset 0. */
+			buf[0] = '\n';
+			n = pread(c->stats_fd, buf + 1, sizeof(buf) - 2, 0);
+			if (n > 0) {
+				buf[n + 1] = '\0';
+				c->stats_lost = parse_stats(buf);
+			}
+		}
+		sum += c->stats_lost;
+	}
+	/* Both count the same overruns; the counters also see what no reader met yet. */
+	t->lost = sum > t->page_lost ? sum : t->page_lost;
+	t->stats_ns = clock_ns(CLOCK_MONOTONIC);
+	t->stats_due = false;
+}
+
+/* Returns 0 after opening one CPU's reader, -ENOENT when the CPU has none, or -errno. */
+static int open_cpu(struct trace *t, struct trace_cpu *c, int cpu)
+{
+	char path[64];
+
+	c->t = t;
+	c->cpu = cpu;
+	c->fd = c->stats_fd = -1;
+	snprintf(path, sizeof(path), "per_cpu/cpu%d/trace_pipe_raw", cpu);
+	c->fd = tracefs_instance_file_open(t->inst, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (c->fd < 0)
+		return errno ? -errno : -ENOENT;
+	snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
+	c->stats_fd = tracefs_instance_file_open(t->inst, path, O_RDONLY | O_CLOEXEC);
+	/* Our own fd: libtracefs 1.6 has no getter for the fd of a tracefs_cpu. */
+	c->tcpu = tracefs_cpu_alloc_fd(c->fd, t->subbuf_size, true);
+	c->page = malloc((size_t)t->subbuf_size);
+	c->s.kbuf = kvmdecode_kbuffer(t->tep);
+	if (!c->tcpu || !c->page || !c->s.kbuf)
+		return -ENOMEM;
+	c->s.cpu = (uint32_t)cpu;
+	c->s.commit_size = tep_get_header_page_size(t->tep);
+	return 0;
+}
+
+static void close_cpu(struct trace_cpu *c)
+{
+	if (c->tcpu)
+		tracefs_cpu_free_fd(c->tcpu);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->stats_fd >= 0)
+		close(c->stats_fd);
+	if (c->s.kbuf)
+		kbuffer_free(c->s.kbuf);
+	free(c->page);
+}
+
+/* Returns 0 after opening a reader for every CPU the instance has, or -errno. */
+static int open_cpus(struct trace *t)
+{
+	long conf = sysconf(_SC_NPROCESSORS_CONF);
+	int cpu, err, n = conf > 0 ? (int)conf : 1;
+
+	t->cpus = calloc((size_t)n, sizeof(*t->cpus));
+	t->streams = calloc((size_t)n, sizeof(*t->streams));
+	if (!t->cpus || !t->streams)
+		return -ENOMEM;
+	for (cpu = 0; cpu < n; cpu++) {
+		err = open_cpu(t, &t->cpus[t->ncpus], cpu);
+		if (err == -ENOENT) {
+			close_cpu(&t->cpus[t->ncpus]);
+			memset(&t->cpus[t->ncpus], 0, sizeof(t->cpus[0]));
+			continue;
+		}
+		t->ncpus++;
+		if (err)
+			return err;
+	}
+	return t->ncpus ? 0 : -ENOENT;
+}
+
+/* Returns whether tracefs is mounted at DEFAULT_TRACEFS. */
+static bool tracefs_at_default(void)
+{
+	struct statfs sfs;
+
+	return !statfs(DEFAULT_TRACEFS, &sfs) && sfs.f_type == TRACEFS_MAGIC;
+}
+
+/* Returns 0 after finding (or mounting) tracefs; sets why otherwise. */
+static int find_tracefs(struct trace *t, const char **dir, struct source_status *st)
+{
+	bool was = tracefs_at_default();
+
+	/*
+	 * tracefs_tracing_dir() mounts tracefs when it finds none and keeps the path for
+	 * good (tracefs_tracing_dir_is_mounted() would leak a copy per call in 1.6).
+	 */
+	errno = 0;
+	*dir = tracefs_tracing_dir();
+	if (!*dir) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot mount tracefs at %s: %s",
+			   DEFAULT_TRACEFS, strerror(errno ? errno : ENODEV));
+		return -ENODEV;
+	}
+	t->mounted = !was && !strcmp(*dir, DEFAULT_TRACEFS) && tracefs_at_default();
+	return 0;
+}
+
+/* Returns 0 after creating our instance, fresh, and noting its directory. */
+static int create_instance(struct trace *t, const char *prefix)
+{
+	char name[64], *dir;
+
+	snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid());
+	t->inst = tracefs_instance_create(name);
+	if (t->inst && !tracefs_instance_is_new(t->inst)) {
+		/* Survived remove_stale (e.g. busy): not ours to reuse with old settings. */
+		tracefs_instance_free(t->inst);
+		t->inst = NULL;
+		errno = EEXIST;
+	}
+	if (!t->inst)
+		return errno ? -errno : -EIO;
+	t->created = true;
+	dir = tracefs_instance_get_dir(t->inst);
+	if (!dir)
+		return -ENOMEM;
+	snprintf(t->dir, sizeof(t->dir), "%s", dir);
+	tracefs_put_tracing_file(dir);
+	live_trace = t;
+	return 0;
+}
+
+/* Returns the sub-buffer size of the instance's ring buffer. */
+static int subbuf_size(struct trace *t)
+{
+	long long kb;
+
+	/* Kernels from 6.8 let it differ from the page size header_page describes. */
+	if (!tracefs_instance_file_read_number(t->inst, "buffer_subbuf_size_kb", &kb) && kb > 0 &&
+	    kb <= 1024)
+		return (int)(kb * 1024);
+	return tep_get_sub_buffer_size(t->tep);
+}
+
+struct trace *trace_open(const struct trace_config *cfg, struct source_status *st)
+{
+	unsigned int want, missing = 0, types, type;
+	char events_dir[PATH_MAX], path[PATH_MAX + 16], num[32], list[SOURCE_WHY_MAX];
+	const char *tdir = NULL, *sys, *name;
+	struct trace *t = NULL;
+	int err, nenabled = 0;
+
+	st->name = "tracefs";
+	lib_msg[0] = '\0';
+	/* Warnings go to tep_vprint above, never to the terminal. */
+	tracefs_set_loglevel(TEP_LOG_WARNING);
+	if (geteuid()) {
+		source_set(st, SOURCE_UNAVAILABLE, "needs root (tracefs)");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		source_set(st, SOURCE_UNAVAILABLE, "out of memory");
+		return NULL;
+	}
+	if (find_tracefs(t, &tdir, st))
+		goto fail;
+	snprintf(events_dir, sizeof(events_dir), "%s/events", tdir);
+	snprintf(path, sizeof(path), "%s/kvm", events_dir);
+	if (access(path, F_OK)) {
+		source_set(st, SOURCE_UNAVAILABLE, "no kvm events in %s (kvm module not loaded?)",
+			   events_dir);
+		goto fail;
+	}
+	remove_stale(tdir, cfg->prefix ? cfg->prefix : "kvmscope");
+
+	types = types_of(cfg->groups);
+	t->tep = kvmdecode_load_tep(events_dir, types, &missing);
+	if (!t->tep) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot read %s/header_page: %s", events_dir,
+			   strerror(errno));
+		goto fail;
+	}
+	err = kvmdecode_init(&t->dec, t->tep);
+	want = types & ~missing;
+	for (type = KE_NONE + 1; type < KE__COUNT; type++)
+		if ((want & KVMDECODE_BIT(type)) && !kvmdecode_has(&t->dec, type))
+			want &= ~KVMDECODE_BIT(type);
+	if (err || !want) {
+		source_set(st, SOURCE_UNAVAILABLE, "no usable kvm events in %s%s%s", events_dir,
+			   lib_msg[0] ? ": " : "", lib_msg);
+		goto fail;
+	}
+	kvmdecode_exit_names(t->tep, &t->names);
+
+	err = create_instance(t, cfg->prefix ? cfg->prefix : "kvmscope");
+	if (err) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot create a tracefs instance: %s",
+			   strerror(-err));
+		goto fail;
+	}
+	t->subbuf_size = subbuf_size(t);
+	t->buffer_kb = cfg->buffer_kb;
+	if (!t->buffer_kb) {
+		long conf = sysconf(_SC_NPROCESSORS_CONF);
+
+		t->buffer_kb = default_buffer_kb(conf > 0 ? (int)conf : 1);
+	}
+	t->budget = (unsigned int)(t->buffer_kb * 1024ull / (unsigned int)t->subbuf_size) + 16;
+	/* Nothing runs until it is all set up: size and clock before the first event. */
+	snprintf(num, sizeof(num), "%u", t->buffer_kb);
+	err = inst_write(t, "tracing_on", "0");
+	if (!err)
+		err = inst_write(t, "trace_clock", "mono");
+	if (err) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot set up the instance: %s",
+			   strerror(-err));
+		goto fail;
+	}
+	err = inst_write(t, "buffer_size_kb", num);
+	if (err) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot get a %u KiB buffer per CPU: %s",
+			   t->buffer_kb, strerror(-err));
+		goto fail;
+	}
+	snprintf(num, sizeof(num), "%d", TRACE_WAKE_PERCENT);
+	inst_write(t, "buffer_percent", num); /* absent before 5.2: wakeups per page then */
+
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		if (!(want & KVMDECODE_BIT(type)))
+			continue;
+		name = kvmdecode_event_name(type, &sys);
+		if (tracefs_event_file_write(t->inst, sys, name, "enable", "1") < 0)
+			want &= ~KVMDECODE_BIT(type);
+		else
+			nenabled++;
+	}
+	if (!nenabled) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot enable any kvm event: %s",
+			   strerror(errno ? errno : EIO));
+		goto fail;
+	}
+	err = open_cpus(t);
+	if (err) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot open trace_pipe_raw: %s",
+			   strerror(-err));
+		goto fail;
+	}
+	err = inst_write(t, "tracing_on", "1");
+	if (err) {
+		source_set(st, SOURCE_UNAVAILABLE, "cannot start tracing: %s", strerror(-err));
+		goto fail;
+	}
+	read_stats(t);
+	if (types & ~want) {
+		type_list(list, sizeof(list), types & ~want);
+		source_set(st, SOURCE_DEGRADED, "no %s on this kernel", list);
+	} else {
+		source_set(st, SOURCE_OK, NULL);
+	}
+	return t;
+fail:
+	trace_close(t);
+	return NULL;
+}
+
+int trace_fds(const struct trace *t, int *fds, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->ncpus && n < max; i++)
+		fds[n++] = t->cpus[i].fd;
+	return n;
+}
+
+/* Refills a CPU's stream from its trace_pipe_raw: 1 loaded, 0 nothing now, or -errno. */
+static int refill_cpu(void *arg, struct kvmdecode_stream *s)
+{
+	struct trace_cpu *c = (struct trace_cpu *)s;
+	struct trace *t = arg;
+	int n;
+
+	if (!c->budget)
+		return 0;
+	/* Nonblocking: 0 when empty; a partly written page comes back as far as committed. */
+	n = tracefs_cpu_read(c->tcpu, c->page, true);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : (errno ? -errno : -EIO);
+	if (!n)
+		return 0;
+	c->budget--;
+	if (kvmdecode_stream_load(s, c->page))
+		return 1; /* an unreadable page: s has no record, the merge refills again */
+	if (s->missed) {
+		t->page_lost += s->missed > 0 ? (uint64_t)s->missed : 1;
+		t->stats_due = true;
+	}
+	return 1;
+}
+
+int trace_drain(struct trace *t, trace_event_fn fn, void *arg)
+{
+	int i, n;
+
+	for (i = 0; i < t->ncpus; i++) {
+		t->cpus[i].budget = t->budget;
+		t->cpus[i].s.rec = NULL;
+		t->streams[i] = &t->cpus[i].s;
+	}
+	n = kvmdecode_merge(&t->dec, t->streams, t->ncpus, refill_cpu, t, fn, arg);
+	if (t->stats_due || clock_ns(CLOCK_MONOTONIC) - t->stats_ns >= STATS_EVERY_NS)
+		read_stats(t);
+	return n;
+}
+
+uint64_t trace_lost(const struct trace *t)
+{
+	return t->lost;
+}
+
+const struct exit_names *trace_exit_names(const struct trace *t)
+{
+	return &t->names;
+}
+
+/* Returns 0 after writing one sched event's filter ("0" lifts it), or -errno. */
+static int set_filter(struct trace *t, const char *event, const char *filter)
+{
+	errno = 0;
+	if (tracefs_event_file_write(t->inst, "sched", event, "filter", filter) < 0)
+		return errno ? -errno : -EINVAL;
+	return 0;
+}
+
+int trace_set_pids(struct trace *t, const int *tids, int n)
+{
+	/* The kernel takes a filter of less than a page. */
+	enum { FILTER_MAX = 4000 };
+	char *waking = NULL, *sw = NULL;
+	size_t wl = 0, sl = 0;
+	int i, err = 0;
+
+	if (n <= 0)
+		goto lift;
+	waking = malloc(FILTER_MAX);
+	sw = malloc(FILTER_MAX);
+	if (!waking || !sw) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Wakeups by or of these threads; switches from or to them. */
+	for (i = 0; i < n; i++) {
+		wl += (size_t)snprintf(waking + wl, FILTER_MAX - wl, "%scommon_pid==%d||pid==%d",
+				       i ? "||" : "", tids[i], tids[i]);
+		sl += (size_t)snprintf(sw + sl, FILTER_MAX - sl, "%sprev_pid==%d||next_pid==%d",
+				       i ? "||" : "", tids[i], tids[i]);
+		if (wl >= FILTER_MAX || sl >= FILTER_MAX) {
+			err = -E2BIG;
+			goto lift;
+		}
+	}
+	err = set_filter(t, "sched_waking", waking);
+	if (!err)
+		err = set_filter(t, "sched_switch", sw);
+	if (!err)
+		goto out;
+lift:
+	/* Too many threads to name, or refused: every thread rather than a wrong subset. */
+	set_filter(t, "sched_waking", "0");
+	set_filter(t, "sched_switch", "0");
+out:
+	free(waking);
+	free(sw);
+	return err;
+}
+
+/* Returns 0 after removing our instance, retrying while a reader lets go of it. */
+static int remove_instance(struct trace *t)
+{
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		if (!tracefs_instance_destroy(t->inst))
+			return 0;
+		if (errno != EBUSY)
+			break;
+		if (!i)
+			inst_write(t, "tracing_on", "0");
+		usleep(20000);
+	}
+	return -errno;
+}
+
+void trace_close(struct trace *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	if (live_trace == t)
+		live_trace = NULL;
+	/* Our own open files would keep the instance busy. */
+	for (i = 0; i < t->ncpus; i++)
+		close_cpu(&t->cpus[i]);
+	if (t->inst) {
+		if (t->created)
+			remove_instance(t);
+		tracefs_instance_free(t->inst);
+	}
+	/* Put back what we found: unmounting fails harmlessly while anyone else uses it. */
+	if (t->mounted)
+		umount2(DEFAULT_TRACEFS, 0);
+	kvmdecode_free(&t->dec);
+	if (t->tep)
+		tep_free(t->tep);
+	exit_names_free(&t->names);
+	free(t->cpus);
+	free(t->streams);
+	free(t);
+}
+
+void trace_emergency_cleanup(void)
+{
+	struct trace *t = live_trace;
+	int i;
+
+	if (!t)
+		return;
+	live_trace = NULL;
+	/* System calls only: this runs when memory is gone. */
+	for (i = 0; i < t->ncpus; i++) {
+		if (t->cpus[i].fd >= 0)
+			close(t->cpus[i].fd);
+		if (t->cpus[i].stats_fd >= 0)
+			close(t->cpus[i].stats_fd);
+		t->cpus[i].fd = t->cpus[i].stats_fd = -1;
+	}
+	rmdir(t->dir);
+}

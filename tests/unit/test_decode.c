@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The trace decoder: formats parsed from the kernel's own format files (fixtures, and the
+ * live kernel's when readable), every field of every event type, exit-reason names from
+ * the kvm_exit print format, sub-buffers in the kernel's layout through kbuffer (time
+ * extends, padding, the long header form, missed-event flags), and the cross-CPU merge.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <kbuffer.h>
+
+#include "kvm_event.h"
+#include "kvmdecode.h"
+#include "rbpage.h"
+#include "unit.h"
+#include "util.h"
+
+#define FIXTURE_EVENTS FIXTURES "/events"
+#define LIVE_EVENTS    "/sys/kernel/tracing/events"
+#define ALL_TYPES      (((1u << KE__COUNT) - 1) & ~KVMDECODE_BIT(KE_NONE))
+#define PAGE	       4096
+
+static struct tep_handle *load(const char *dir)
+{
+	unsigned int missing = ~0u;
+	struct tep_handle *tep = kvmdecode_load_tep(dir, ALL_TYPES, &missing);
+
+	ck_assert_msg(tep, "cannot load formats from %s: %s", dir, strerror(errno));
+	ck_assert_msg(!missing, "formats missing under %s: mask 0x%x", dir, missing);
+	return tep;
+}
+
+/* Returns 0 after finding a field's offset and size in a format file's text, by hand. */
+static int format_field(const char *dir, unsigned int type, const char *name, int *off, int *size)
+{
+	const char *sys, *ev = kvmdecode_event_name(type, &sys);
+	char path[512], line[1024];
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/format", dir, sys, ev);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f)) {
+		char *decl = strstr(line, "field:"), *semi, *p, *word;
+
+		if (!decl || !(semi = strchr(decl, ';')))
+			continue;
+		*semi = '\0';
+		word = decl;
+		for (p = decl; *p; p++)
+			if (*p == ' ' || *p == '\t')
+				word = p + 1;
+		p = strchr(word, '[');
+		if (p)
+			*p = '\0';
+		if (strcmp(word, name))
+			continue;
+		if (sscanf(semi + 1, " offset:%d; size:%d;", off, size) == 2)
+			found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Checks every cached offset and size against the format text under dir. */
+static void check_offsets(const struct kvmdecode *d, const char *dir)
+{
+	unsigned int type;
+	int i, off, size;
+
+	ck_assert_int_eq(format_field(dir, KE_PIO, "common_type", &off, &size), 0);
+	ck_assert_int_eq(d->type_field.offset, off);
+	ck_assert_int_eq(d->type_field.size, size);
+	ck_assert_int_eq(format_field(dir, KE_PIO, "common_pid", &off, &size), 0);
+	ck_assert_int_eq(d->pid_field.offset, off);
+	ck_assert_int_eq(d->pid_field.size, size);
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		ck_assert_msg(kvmdecode_has(d, type), "%s not decoded",
+			      kvmdecode_event_name(type, NULL));
+		for (i = 0; kvmdecode_field_name(type, i); i++) {
+			const char *name = kvmdecode_field_name(type, i);
+			struct kvmdecode_field f = kvmdecode_field_of(d, type, name);
+
+			ck_assert_msg(!format_field(dir, type, name, &off, &size), "%s.%s",
+				      kvmdecode_event_name(type, NULL), name);
+			ck_assert_msg(f.offset == off && f.size == size,
+				      "%s.%s: decoder %u/%u, format %d/%d",
+				      kvmdecode_event_name(type, NULL), name, f.offset, f.size, off,
+				      size);
+		}
+	}
+}
+
+/* A record under construction, written at the offsets the tep parsed. */
+struct rec {
+	struct tep_event *ev;
+	uint8_t data[256];
+	unsigned int size;
+};
+
+static void put(struct rec *r, const char *name, uint64_t v)
+{
+	struct tep_format_field *f = tep_find_field(r->ev, name);
+
+	if (!f)
+		f = tep_find_common_field(r->ev, name);
+	ck_assert_msg(f, "%s has no field %s", r->ev->name, name);
+	ck_assert_int_le(f->offset + f->size, sizeof(r->data));
+	/* Little- or big-endian host alike: store the low f->size bytes in host order. */
+	switch (f->size) {
+	case 1:
+		r->data[f->offset] = (uint8_t)v;
+		break;
+	case 2:
+		memcpy(r->data + f->offset, &(uint16_t){ (uint16_t)v }, 2);
+		break;
+	case 4:
+		memcpy(r->data + f->offset, &(uint32_t){ (uint32_t)v }, 4);
+		break;
+	case 8:
+		memcpy(r->data + f->offset, &v, 8);
+		break;
+	default:
+		ck_abort_msg("%s.%s: size %d", r->ev->name, name, f->size);
+	}
+}
+
+/* Starts a record of type's event from pid; its size is the end of its last field. */
+static void rec_start(struct rec *r, struct tep_handle *tep, unsigned int type, int pid)
+{
+	const char *sys, *name = kvmdecode_event_name(type, &sys);
+	struct tep_format_field *f;
+
+	memset(r, 0, sizeof(*r));
+	r->ev = tep_find_event_by_name(tep, sys, name);
+	ck_assert_ptr_nonnull(r->ev);
+	for (f = r->ev->format.fields; f; f = f->next)
+		if ((unsigned int)(f->offset + f->size) > r->size)
+			r->size = (unsigned int)(f->offset + f->size);
+	put(r, "common_type", (uint64_t)r->ev->id);
+	put(r, "common_pid", (uint64_t)pid);
+	put(r, "common_flags", 0x5);
+	put(r, "common_preempt_count", 0x2);
+}
+
+static struct kvm_event decode(const struct kvmdecode *d, const struct rec *r)
+{
+	struct kvm_event ev;
+
+	memset(&ev, 0xa5, sizeof(ev));
+	ck_assert_int_eq(kvmdecode_record(d, r->data, r->size, &ev), 1);
+	ck_assert_int_eq(ev.pad, 0);
+	return ev;
+}
+
+/* Decodes one record of every kind and checks every field against what was written. */
+static void check_all_fields(struct tep_handle *tep, const struct kvmdecode *d)
+{
+	static const struct {
+		unsigned int write, port, size, count;
+	} pios[] = { { 0, 0x608, 4, 1 },
+		     { 1, 0x70, 1, 1 },
+		     { 0, 0x40, 1, 1 },
+		     { 1, 0xcfc, 2, 1 },
+		     { 0, 0x1f0, 2, 256 } };
+	static const struct {
+		unsigned int kind, len;
+		uint64_t gpa;
+	} mmios[] = { { KE_MMIO_WRITE, 4, 0xfee00300ull },
+		      { KE_MMIO_READ, 4, 0xfee00390ull },
+		      { KE_MMIO_READ_UNSATISFIED, 8, 0xfebf1000ull },
+		      { KE_MMIO_WRITE, 2, 0x10000000000ull } };
+	struct kvm_event ev;
+	struct rec r;
+	unsigned int i;
+
+	rec_start(&r, tep, KE_EXIT, 4242);
+	put(&r, "exit_reason", 30);
+	put(&r, "isa", KE_ISA_VMX);
+	put(&r, "vcpu_id", 3);
+	put(&r, "guest_rip", 0xffffffff81000000ull);
+	put(&r, "info1", ~0ull);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_EXIT);
+	ck_assert_uint_eq(ev.tid, 4242);
+	ck_assert_uint_eq(ev.exit.reason, 30);
+	ck_assert_uint_eq(ev.exit.isa, KE_ISA_VMX);
+	ck_assert_uint_eq(ev.exit.vcpu, 3);
+
+	/* SVM, with the full reason kept (vmgexit codes use the top bit). */
+	rec_start(&r, tep, KE_EXIT, 77);
+	put(&r, "exit_reason", 0x80000010u);
+	put(&r, "isa", KE_ISA_SVM);
+	put(&r, "vcpu_id", 250);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.exit.reason, 0x80000010u);
+	ck_assert_uint_eq(ev.exit.isa, KE_ISA_SVM);
+	ck_assert_uint_eq(ev.exit.vcpu, 250);
+	rec_start(&r, tep, KE_EXIT, 77);
+	put(&r, "exit_reason", 0x400);
+	put(&r, "isa", KE_ISA_SVM);
+	ck_assert_uint_eq(decode(d, &r).exit.reason, 0x400);
+
+	rec_start(&r, tep, KE_ENTRY, 4243);
+	put(&r, "vcpu_id", 7);
+	put(&r, "rip", 0xfff0);
+	put(&r, "immediate_exit", 1);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_ENTRY);
+	ck_assert_uint_eq(ev.tid, 4243);
+	ck_assert_uint_eq(ev.entry.vcpu, 7);
+
+	for (i = 0; i < ARRAY_SIZE(pios); i++) {
+		rec_start(&r, tep, KE_PIO, 100 + (int)i);
+		put(&r, "rw", pios[i].write);
+		put(&r, "port", pios[i].port);
+		put(&r, "size", pios[i].size);
+		put(&r, "count", pios[i].count);
+		put(&r, "val", 0xdeadbeef);
+		ev = decode(d, &r);
+		ck_assert_int_eq(ev.type, KE_PIO);
+		ck_assert_uint_eq(ev.tid, 100 + i);
+		ck_assert_uint_eq(ev.pio.write, pios[i].write);
+		ck_assert_uint_eq(ev.pio.port, pios[i].port);
+		ck_assert_uint_eq(ev.pio.size, pios[i].size);
+		ck_assert_uint_eq(ev.pio.count, pios[i].count);
+	}
+	/* Any non-zero rw is a write. */
+	rec_start(&r, tep, KE_PIO, 1);
+	put(&r, "rw", 0x100);
+	ck_assert_uint_eq(decode(d, &r).pio.write, 1);
+
+	for (i = 0; i < ARRAY_SIZE(mmios); i++) {
+		rec_start(&r, tep, KE_MMIO, 200);
+		put(&r, "type", mmios[i].kind);
+		put(&r, "len", mmios[i].len);
+		put(&r, "gpa", mmios[i].gpa);
+		put(&r, "val", 0x1234);
+		ev = decode(d, &r);
+		ck_assert_int_eq(ev.type, KE_MMIO);
+		ck_assert_uint_eq(ev.mmio.kind, mmios[i].kind);
+		ck_assert_uint_eq(ev.mmio.len, mmios[i].len);
+		ck_assert_uint_eq(ev.mmio.gpa, mmios[i].gpa);
+	}
+
+	rec_start(&r, tep, KE_FAST_MMIO, 201);
+	put(&r, "gpa", 0xfe003000ull);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_FAST_MMIO);
+	ck_assert_uint_eq(ev.fast_mmio.gpa, 0xfe003000ull);
+
+	rec_start(&r, tep, KE_MSR, 202); /* read */
+	put(&r, "write", 0);
+	put(&r, "ecx", 0x1b);
+	put(&r, "data", 0xfee00900ull);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_MSR);
+	ck_assert_uint_eq(ev.msr.index, 0x1b);
+	ck_assert_uint_eq(ev.msr.write, 0);
+	ck_assert_uint_eq(ev.msr.failed, 0);
+	rec_start(&r, tep, KE_MSR, 202); /* write */
+	put(&r, "write", 1);
+	put(&r, "ecx", 0x6e0);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.msr.index, 0x6e0);
+	ck_assert_uint_eq(ev.msr.write, 1);
+	ck_assert_uint_eq(ev.msr.failed, 0);
+	rec_start(&r, tep, KE_MSR, 202); /* failed write (#GP) */
+	put(&r, "write", 1);
+	put(&r, "ecx", 0xc0010000u);
+	put(&r, "exception", 1);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.msr.index, 0xc0010000u);
+	ck_assert_uint_eq(ev.msr.write, 1);
+	ck_assert_uint_eq(ev.msr.failed, 1);
+
+	rec_start(&r, tep, KE_USER_EXIT, 300);
+	put(&r, "reason", 2); /* KVM_EXIT_IO */
+	put(&r, "errno", 0);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_USER_EXIT);
+	ck_assert_uint_eq(ev.user_exit.reason, 2);
+	ck_assert_int_eq(ev.user_exit.err, 0);
+	rec_start(&r, tep, KE_USER_EXIT, 300);
+	put(&r, "reason", 0);
+	put(&r, "errno", (uint64_t)-EINTR);
+	ck_assert_int_eq(decode(d, &r).user_exit.err, -EINTR);
+
+	rec_start(&r, tep, KE_VCPU_WAKEUP, 301);
+	put(&r, "ns", 123456789012ull);
+	put(&r, "waited", 1);
+	put(&r, "valid", 0);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_VCPU_WAKEUP);
+	ck_assert_uint_eq(ev.wakeup.wait_ns, 123456789012ull);
+	ck_assert_uint_eq(ev.wakeup.waited, 1);
+	ck_assert_uint_eq(ev.wakeup.valid, 0);
+	rec_start(&r, tep, KE_VCPU_WAKEUP, 301);
+	put(&r, "ns", 5);
+	put(&r, "waited", 0);
+	put(&r, "valid", 1);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.wakeup.wait_ns, 5);
+	ck_assert_uint_eq(ev.wakeup.waited, 0);
+	ck_assert_uint_eq(ev.wakeup.valid, 1);
+
+	rec_start(&r, tep, KE_SET_IRQ, 302);
+	put(&r, "gsi", 24);
+	put(&r, "level", (uint64_t)-1);
+	put(&r, "irq_source_id", 1);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_SET_IRQ);
+	ck_assert_uint_eq(ev.set_irq.gsi, 24);
+	ck_assert_int_eq(ev.set_irq.level, -1);
+
+	rec_start(&r, tep, KE_MSI_SET_IRQ, 303);
+	put(&r, "address", 0xfee01004ull);
+	put(&r, "data", 0x4031);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_MSI_SET_IRQ);
+	ck_assert_uint_eq(ev.msi.address, 0xfee01004ull);
+	ck_assert_uint_eq(ev.msi.data, 0x4031);
+
+	rec_start(&r, tep, KE_APIC, 304);
+	put(&r, "rw", 1);
+	put(&r, "reg", 0x300);
+	put(&r, "val", 0x1000000000000fdull);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_APIC);
+	ck_assert_uint_eq(ev.apic.write, 1);
+	ck_assert_uint_eq(ev.apic.reg, 0x300);
+	ck_assert_uint_eq(ev.apic.val, 0xfd);
+	rec_start(&r, tep, KE_APIC, 304);
+	put(&r, "rw", 0);
+	put(&r, "reg", 0x390);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.apic.write, 0);
+	ck_assert_uint_eq(ev.apic.reg, 0x390);
+
+	rec_start(&r, tep, KE_EMULATE, 305);
+	put(&r, "rip", 0xfff0);
+	put(&r, "failed", 1);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_EMULATE);
+	ck_assert_uint_eq(ev.emulate.rip, 0xfff0);
+	ck_assert_uint_eq(ev.emulate.failed, 1);
+
+	rec_start(&r, tep, KE_SCHED_WAKING, 306);
+	put(&r, "pid", 4000000);
+	put(&r, "prio", 120);
+	put(&r, "target_cpu", 63);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_SCHED_WAKING);
+	ck_assert_uint_eq(ev.tid, 306);
+	ck_assert_uint_eq(ev.waking.target, 4000000);
+	ck_assert_uint_eq(ev.waking.target_cpu, 63);
+
+	/* prev_state: 0 preempted (R), 1 S, 2 D, and the preempt bit above the states. */
+	{
+		static const uint64_t states[] = { KE_TASK_RUNNING, 0x1, 0x2, 0x100, 0x81 };
+
+		for (i = 0; i < ARRAY_SIZE(states); i++) {
+			rec_start(&r, tep, KE_SCHED_SWITCH, 0);
+			put(&r, "prev_pid", 1234);
+			put(&r, "prev_state", states[i]);
+			put(&r, "next_pid", 5678);
+			ev = decode(d, &r);
+			ck_assert_int_eq(ev.type, KE_SCHED_SWITCH);
+			ck_assert_uint_eq(ev.tid, 0);
+			ck_assert_uint_eq(ev.sw.prev_tid, 1234);
+			ck_assert_uint_eq(ev.sw.next_tid, 5678);
+			ck_assert_uint_eq(ev.sw.prev_state, states[i]);
+		}
+	}
+}
+
+START_TEST(fixture_offsets)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvmdecode d;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	check_offsets(&d, FIXTURE_EVENTS);
+	/* A few known places in this kernel's layout, written out. */
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_PIO, "port").offset, 12);
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_MMIO, "gpa").offset, 16);
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_EXIT, "vcpu_id").offset, 56);
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_SCHED_SWITCH, "prev_state").size, 8);
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_SCHED_SWITCH, "prev_state").offset, 32);
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_USER_EXIT, "errno").is_signed, 1);
+	ck_assert_int_eq(kvmdecode_field_of(&d, KE_PIO, "nonesuch").size, 0);
+	ck_assert_int_eq(d.id[KE_PIO], 110);
+	ck_assert_int_eq(d.id[KE_SCHED_SWITCH], 372);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+START_TEST(fixture_fields)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvmdecode d;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	check_all_fields(tep, &d);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+START_TEST(rejects_unknown_and_short)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvm_event ev;
+	struct kvmdecode d;
+	struct rec r;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	rec_start(&r, tep, KE_PIO, 1);
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size - 9, &ev), 0);
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, 1, &ev), 0);
+	put(&r, "common_type", 111); /* an id no decoded event has */
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size, &ev), 0);
+	put(&r, "common_type", 0xffff);
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size, &ev), 0);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+static void check_exit_names(const struct exit_names *n)
+{
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_VMX, 0), "EXCEPTION_NMI");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_VMX, 30), "IO_INSTRUCTION");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_VMX, 48), "EPT_VIOLATION");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_VMX, 12), "HLT");
+	/* The basic reason is the low 16 bits; FAILED_VMENTRY and friends sit above. */
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_VMX, 0x80000021u), "INVALID_STATE");
+	ck_assert_ptr_null(exit_names_lookup(n, KE_ISA_VMX, 35));
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0x7b), "io");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0x400), "npf");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0x78), "hlt");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0x000), "read_cr0");
+	/* "0x040 + 14" in the format: libtraceevent evaluates it. */
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0x4e), "PF excp");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0xffffffffu), "invalid_guest_state");
+	ck_assert_str_eq(exit_names_lookup(n, KE_ISA_SVM, 0x8000fffdu),
+			 "vmgexit_hypervisor_feature");
+	/* The tables did not mix. */
+	ck_assert_ptr_null(exit_names_lookup(n, KE_ISA_SVM, 0x401 + 0x10000));
+	ck_assert_str_ne(exit_names_lookup(n, KE_ISA_VMX, 0x7b & 0xff) ?: "", "io");
+}
+
+START_TEST(exit_names_fixture)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct exit_names n = { 0 };
+	int i;
+
+	ck_assert_int_eq(kvmdecode_exit_names(tep, &n), n.nvmx + n.nsvm);
+	/* Every entry of both tables in the fixture: 65 VMX, 110 SVM. */
+	ck_assert_int_eq(n.nvmx, 65);
+	ck_assert_int_eq(n.nsvm, 110);
+	for (i = 1; i < n.nvmx; i++)
+		ck_assert_uint_lt(n.vmx[i - 1].code, n.vmx[i].code);
+	check_exit_names(&n);
+	exit_names_free(&n);
+	tep_free(tep);
+}
+END_TEST
+
+/* In-memory CPU streams for the merge: each a list of sub-buffers. */
+struct fake_cpu {
+	struct kvmdecode_stream s;
+	uint8_t (*pages)[PAGE];
+	int npages, next;
+	long long missed; /* sum of what the loaded sub-buffers reported */
+	int refills_after_end;
+};
+
+struct fake_set {
+	struct fake_cpu *cpu;
+	int n;
+	int fail_at; /* refill number that fails with -EIO; 0 never */
+	int refills;
+};
+
+static int fake_refill(void *arg, struct kvmdecode_stream *s)
+{
+	struct fake_set *set = arg;
+	struct fake_cpu *c = (struct fake_cpu *)s; /* s is the first member */
+
+	if (set->fail_at && ++set->refills == set->fail_at)
+		return -EIO;
+	if (c->next >= c->npages) {
+		c->refills_after_end++;
+		return 0;
+	}
+	ck_assert_int_eq(kvmdecode_stream_load(s, c->pages[c->next++]), 0);
+	if (s->missed)
+		c->missed += s->missed;
+	return 1;
+}
+
+/* What the merge delivered, in order. */
+struct got {
+	struct kvm_event ev[4096];
+	int n;
+};
+
+static void collect(void *arg, const struct kvm_event *ev)
+{
+	struct got *g = arg;
+
+	ck_assert_int_lt(g->n, (int)ARRAY_SIZE(g->ev));
+	g->ev[g->n++] = *ev;
+}
+
+static void fake_init(struct fake_cpu *c, struct tep_handle *tep, uint32_t cpu, int npages)
+{
+	memset(c, 0, sizeof(*c));
+	c->s.kbuf = kvmdecode_kbuffer(tep);
+	ck_assert_ptr_nonnull(c->s.kbuf);
+	c->s.cpu = cpu;
+	c->s.commit_size = tep_get_header_page_size(tep);
+	c->pages = calloc((size_t)(npages ? npages : 1), PAGE);
+	ck_assert_ptr_nonnull(c->pages);
+	c->npages = npages;
+}
+
+static void fake_free(struct fake_cpu *c)
+{
+	kbuffer_free(c->s.kbuf);
+	free(c->pages);
+}
+
+/* One sub-buffer with a time extend, a discarded event, the long header form. */
+START_TEST(subbuf_layout)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvmdecode_stream *sp;
+	struct fake_set set = { 0 };
+	struct fake_cpu c;
+	struct kvmdecode d;
+	struct rbpage p;
+	struct rec r;
+	static struct got g;
+	const uint64_t t0 = 5000000000ull; /* 5 s on CLOCK_MONOTONIC */
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	ck_assert_int_eq(tep_get_header_page_size(tep), 8);
+	ck_assert_int_eq(tep_get_sub_buffer_size(tep), PAGE);
+	fake_init(&c, tep, 1, 2);
+	set.cpu = &c;
+	set.n = 1;
+
+	rbpage_start(&p, c.pages[0], PAGE, t0);
+	rec_start(&r, tep, KE_PIO, 10);
+	put(&r, "port", 0x608);
+	put(&r, "size", 4);
+	ck_assert_int_eq(rbpage_add(&p, t0 + 100, r.data, r.size, false), 0); /* delta 100 */
+	rec_start(&r, tep, KE_MMIO, 10);
+	put(&r, "type", KE_MMIO_WRITE);
+	put(&r, "gpa", 0xfee000b0ull);
+	put(&r, "len", 4);
+	/* 2^27 ns and more after the last event: needs a time extend. */
+	ck_assert_int_eq(rbpage_add(&p, t0 + 100 + (3ull << 27) + 17, r.data, r.size, false), 0);
+	/* A filtered-out event: padding that keeps its delta. */
+	ck_assert_int_eq(rbpage_discarded(&p, t0 + 100 + (3ull << 27) + 20, 28), 0);
+	rec_start(&r, tep, KE_SCHED_SWITCH, 0);
+	put(&r, "prev_pid", 10);
+	put(&r, "prev_state", 1);
+	put(&r, "next_pid", 0);
+	ck_assert_int_eq(rbpage_add(&p, t0 + 100 + (3ull << 27) + 25, r.data, r.size, true), 0);
+	rec_start(&r, tep, KE_EXIT, 10);
+	put(&r, "exit_reason", 48);
+	put(&r, "isa", KE_ISA_VMX);
+	/* Same timestamp as the one before: delta 0. */
+	ck_assert_int_eq(rbpage_add(&p, t0 + 100 + (3ull << 27) + 25, r.data, r.size, false), 0);
+	rbpage_finish(&p, 0);
+
+	/* The next sub-buffer says 42 events were lost before it. */
+	rbpage_start(&p, c.pages[1], PAGE, t0 + 10000000000ull);
+	rec_start(&r, tep, KE_ENTRY, 11);
+	put(&r, "vcpu_id", 1);
+	ck_assert_int_eq(rbpage_add(&p, t0 + 10000000000ull, r.data, r.size, false), 0);
+	rbpage_finish(&p, 42);
+
+	memset(&g, 0, sizeof(g));
+	sp = &c.s;
+	ck_assert_int_eq(kvmdecode_merge(&d, &sp, 1, fake_refill, &set, collect, &g), 5);
+	ck_assert_int_eq(g.n, 5);
+	ck_assert_int_eq(g.ev[0].type, KE_PIO);
+	ck_assert_uint_eq(g.ev[0].ts_ns, t0 + 100);
+	ck_assert_uint_eq(g.ev[0].cpu, 1);
+	ck_assert_uint_eq(g.ev[0].pio.port, 0x608);
+	ck_assert_int_eq(g.ev[1].type, KE_MMIO);
+	ck_assert_uint_eq(g.ev[1].ts_ns, t0 + 100 + (3ull << 27) + 17);
+	ck_assert_uint_eq(g.ev[1].mmio.gpa, 0xfee000b0ull);
+	ck_assert_int_eq(g.ev[2].type, KE_SCHED_SWITCH);
+	ck_assert_uint_eq(g.ev[2].ts_ns, t0 + 100 + (3ull << 27) + 25);
+	ck_assert_uint_eq(g.ev[2].sw.prev_tid, 10);
+	ck_assert_uint_eq(g.ev[2].sw.prev_state, 1);
+	ck_assert_int_eq(g.ev[3].type, KE_EXIT);
+	ck_assert_uint_eq(g.ev[3].ts_ns, t0 + 100 + (3ull << 27) + 25);
+	ck_assert_uint_eq(g.ev[3].exit.reason, 48);
+	ck_assert_int_eq(g.ev[4].type, KE_ENTRY);
+	ck_assert_uint_eq(g.ev[4].ts_ns, t0 + 10000000000ull);
+	ck_assert_uint_eq(g.ev[4].tid, 11);
+	ck_assert_int_eq(c.missed, 42);
+	ck_assert_int_eq(c.s.missed, 42);
+
+	fake_free(&c);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+START_TEST(subbuf_missed_flags)
+{
+	uint8_t page[PAGE];
+	struct rbpage p;
+
+	rbpage_start(&p, page, PAGE, 1);
+	rbpage_finish(&p, 0);
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 8), 0);
+	rbpage_start(&p, page, PAGE, 1);
+	rbpage_add(&p, 2, "abcdefgh", 8, false);
+	rbpage_finish(&p, 123456);
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 8), 123456);
+	rbpage_start(&p, page, PAGE, 1);
+	rbpage_finish(&p, -1); /* flagged, no room for the count */
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 8), -1);
+
+	/* A 32-bit kernel: a 4-byte commit word, data from offset 12, a 4-byte count. */
+	memset(page, 0, sizeof(page));
+	memcpy(page + 8, &(uint32_t){ 16u | 1u << 31 | 1u << 30 }, 4);
+	memcpy(page + 12 + 16, &(uint32_t){ 77 }, 4);
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 4), 77);
+	memcpy(page + 8, &(uint32_t){ 16u }, 4);
+	ck_assert_int_eq(kvmdecode_subbuf_missed(page, 4), 0);
+}
+END_TEST
+
+/* Fills CPU c's sub-buffers with kvm_pio events at the given times (port = cpu). */
+static void fill_cpu(struct fake_cpu *c, struct tep_handle *tep, const uint64_t *ts, int n,
+		     int per_page)
+{
+	struct rbpage p;
+	struct rec r;
+	int i, page = -1;
+
+	for (i = 0; i < n; i++) {
+		if (i % per_page == 0) {
+			if (page >= 0)
+				rbpage_finish(&p, 0);
+			page++;
+			ck_assert_int_lt(page, c->npages);
+			rbpage_start(&p, c->pages[page], PAGE, ts[i]);
+		}
+		rec_start(&r, tep, KE_PIO, 1000 + (int)c->s.cpu);
+		put(&r, "port", c->s.cpu);
+		put(&r, "count", (uint64_t)i); /* sequence number within the CPU */
+		ck_assert_int_eq(rbpage_add(&p, ts[i], r.data, r.size, false), 0);
+	}
+	if (page >= 0)
+		rbpage_finish(&p, 0);
+	c->npages = page + 1;
+}
+
+START_TEST(merge_across_cpus)
+{
+	enum { NCPU = 3, N = 300 };
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvmdecode_stream *sp[NCPU];
+	struct fake_cpu cpus[NCPU];
+	struct fake_set set = { .cpu = cpus, .n = NCPU };
+	uint64_t ts[NCPU][N];
+	uint32_t seq[NCPU] = { 0 };
+	static struct got g;
+	struct kvmdecode d;
+	int i, k;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	/* CPU 0 steady, CPU 1 in bursts, CPU 2 quiet then busy; ties between 0 and 1. */
+	for (i = 0; i < N; i++) {
+		ts[0][i] = 1000 + (uint64_t)i * 10;
+		ts[1][i] = 1000 + (uint64_t)(i / 20) * 200 + (uint64_t)(i % 20);
+		ts[2][i] = i < N / 2 ? 500 + (uint64_t)i : 4000 + (uint64_t)i * 3;
+	}
+	ts[1][0] = ts[0][0]; /* a tie across CPUs */
+	for (k = 0; k < NCPU; k++) {
+		fake_init(&cpus[k], tep, (uint32_t)k, 64);
+		/* Short sub-buffers so the merge crosses many of them. */
+		fill_cpu(&cpus[k], tep, ts[k], N, 7 + k * 5);
+		sp[k] = &cpus[k].s;
+	}
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(kvmdecode_merge(&d, sp, NCPU, fake_refill, &set, collect, &g), NCPU * N);
+	ck_assert_int_eq(g.n, NCPU * N);
+	for (i = 0; i < g.n; i++) {
+		const struct kvm_event *e = &g.ev[i];
+
+		if (i)
+			ck_assert_msg(e->ts_ns >= g.ev[i - 1].ts_ns, "event %d: %llu after %llu", i,
+				      (unsigned long long)e->ts_ns,
+				      (unsigned long long)g.ev[i - 1].ts_ns);
+		ck_assert_uint_eq(e->cpu, e->pio.port);
+		/* Each CPU's own order is kept, and nothing is skipped or repeated. */
+		ck_assert_uint_eq(e->pio.count, seq[e->cpu]);
+		ck_assert_uint_eq(e->ts_ns, ts[e->cpu][seq[e->cpu]]);
+		seq[e->cpu]++;
+	}
+	for (k = 0; k < NCPU; k++) {
+		ck_assert_uint_eq(seq[k], N);
+		ck_assert_int_eq(cpus[k].refills_after_end, 1);
+	}
+
+	/* A drain again finds nothing new and asks each CPU once. */
+	g.n = 0;
+	for (k = 0; k < NCPU; k++)
+		sp[k] = &cpus[k].s;
+	ck_assert_int_eq(kvmdecode_merge(&d, sp, NCPU, fake_refill, &set, collect, &g), 0);
+	for (k = 0; k < NCPU; k++)
+		ck_assert_int_eq(cpus[k].refills_after_end, 2);
+
+	/* An empty CPU, and a refill error that stops the merge. */
+	for (k = 0; k < NCPU; k++) {
+		cpus[k].next = 0;
+		cpus[k].s.rec = NULL;
+		sp[k] = &cpus[k].s;
+	}
+	cpus[1].npages = 0;
+	set.fail_at = 10;
+	g.n = 0;
+	ck_assert_int_eq(kvmdecode_merge(&d, sp, NCPU, fake_refill, &set, collect, &g), -EIO);
+
+	for (k = 0; k < NCPU; k++)
+		fake_free(&cpus[k]);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/* The running kernel's own formats, when readable: same offsets as its format text. */
+START_TEST(live_formats)
+{
+	char probe[256];
+	struct tep_handle *tep;
+	struct exit_names n = { 0 };
+	struct kvmdecode d;
+	unsigned int missing = 0;
+
+	snprintf(probe, sizeof(probe), "%s/kvm/kvm_pio/format", LIVE_EVENTS);
+	if (access(probe, R_OK)) {
+		printf("live_formats: skipped: %s not readable (%s): needs root, tracefs and kvm\n",
+		       probe, strerror(errno));
+		return;
+	}
+	tep = kvmdecode_load_tep(LIVE_EVENTS, ALL_TYPES, &missing);
+	ck_assert_ptr_nonnull(tep);
+	if (missing)
+		printf("live_formats: this kernel lacks event mask 0x%x\n", missing);
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	if (!missing) {
+		check_offsets(&d, LIVE_EVENTS);
+		check_all_fields(tep, &d);
+	}
+	/* x86 kernels carry both tables; other architectures have no kvm_exit isa. */
+	if (kvmdecode_exit_names(tep, &n) > 0) {
+		ck_assert_str_eq(exit_names_lookup(&n, KE_ISA_VMX, 30), "IO_INSTRUCTION");
+		ck_assert_str_eq(exit_names_lookup(&n, KE_ISA_SVM, 0x7b), "io");
+	}
+	exit_names_free(&n);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+START_TEST(type_names)
+{
+	ck_assert_str_eq(kvm_event_type_name(KE_PIO), "pio");
+	ck_assert_str_eq(kvm_event_type_name(KE_SCHED_SWITCH), "sched_switch");
+	ck_assert_str_eq(kvm_event_type_name(KE_FAST_MMIO), "fast_mmio");
+	ck_assert_str_eq(kvm_event_type_name(KE__COUNT), "unknown");
+	for (unsigned int t = 0; t < KE__COUNT; t++)
+		ck_assert_ptr_nonnull(kvm_event_type_name(t));
+}
+END_TEST
+
+START_TEST(missing_formats)
+{
+	unsigned int missing = 0;
+	struct tep_handle *tep = kvmdecode_load_tep(FIXTURES "/nonesuch", ALL_TYPES, &missing);
+
+	ck_assert_ptr_null(tep);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+static Suite *decode_suite(void)
+{
+	Suite *s = suite_create("decode");
+	TCase *tc = tcase_create("decode");
+
+	tcase_add_test(tc, fixture_offsets);
+	tcase_add_test(tc, fixture_fields);
+	tcase_add_test(tc, rejects_unknown_and_short);
+	tcase_add_test(tc, exit_names_fixture);
+	tcase_add_test(tc, subbuf_layout);
+	tcase_add_test(tc, subbuf_missed_flags);
+	tcase_add_test(tc, merge_across_cpus);
+	tcase_add_test(tc, live_formats);
+	tcase_add_test(tc, type_names);
+	tcase_add_test(tc, missing_formats);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(decode_suite)
