@@ -251,7 +251,8 @@ static void draw_pane(struct view *v, struct screen *scr, int i, int y, int h, b
 	int widths[COLS_MAX] = { 0 }, data, note, visible, r;
 
 	data = MAX(h - LAY_PANE_CHROME, 0);
-	note = t->note[0] && data && (!t->nrows || data >= 2);
+	/* A note is the content of an empty table, else a legend: shown below all the rows. */
+	note = t->note[0] && data && (!t->nrows || data > t->nrows);
 	visible = MIN(data - note, t->nrows);
 	settle_selection(pv, t);
 	pv->top = layout_scroll(pv->sel, pv->top, t->nrows, data - note);
