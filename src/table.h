@@ -74,9 +74,10 @@ void table_free(struct table *t);
  * Returns the total width used, after choosing each column's width for a screen width
  * (widths[i] = 0: column dropped). Columns are as wide as their widest cell or title, up to
  * their limit. On a narrow screen extra columns (prio >= TABLE_PRIO_EXTRA) go first, highest
- * prio first; then the first left-aligned column (the name) is cut to twice its min; then
- * the other columns go by prio; then the name shrinks to its min. Room left after a drop
- * goes back to the name.
+ * prio first; then the name (the first shown left-aligned column with a min) is cut to twice
+ * its min; then the other columns go by prio; then the name shrinks to its min. Room a drop
+ * left goes back to the name, then to dropped columns, the last dropped first, while they
+ * fit (a left-aligned one with a min may come back narrower).
  */
 int table_layout(const struct table *t, int width, int *widths);
 

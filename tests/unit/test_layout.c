@@ -838,13 +838,52 @@ START_TEST(columns_drop_by_priority)
 	ck_assert_int_eq(w[0], (int)strlen("win-timer-prod-eu-1"));
 	for (i = 0; i < t.ncols; i++)
 		if (t.cols[i].prio && t.cols[i].prio < TABLE_PRIO_EXTRA)
-			ck_assert_msg(w[i] > 0, "column %s dropped before the extras", t.cols[i].title);
+			ck_assert_msg(w[i] > 0, "column %s dropped before the extras",
+				      t.cols[i].title);
 	/* Much too long: cut to twice its minimum before the important columns go. */
 	strcpy(test_vms[1].name, "a-very-long-virtual-machine-name-here");
 	p->build(&s, &po, &t);
 	table_layout(&t, 60, w);
 	ck_assert_int_ge(w[0], 2 * t.cols[0].min);
 	strcpy(test_vms[1].name, "win-timer");
+	table_free(&t);
+}
+END_TEST
+
+START_TEST(columns_come_back)
+{
+	static const struct table_col cols[] = {
+		{ "VM", 16, 6, ALIGN_LEFT, 3 },	  { "REASON", 24, 10, ALIGN_LEFT, 0 },
+		{ "RATE", 7, 0, ALIGN_RIGHT, 0 }, { "MEAN", 7, 0, ALIGN_RIGHT, 4 },
+		{ "MAX", 7, 0, ALIGN_RIGHT, 5 },
+	};
+	struct table t = { 0 };
+	int w[5];
+
+	table_begin(&t, cols, 5, "Exits");
+	table_row(&t, ROW_NORMAL, 1, 0);
+	table_set(&t, 0, "win-timer-prod"); /* 14 */
+	table_set(&t, 1, "IO_INSTRUCTION"); /* 14 */
+	table_set(&t, 2, "74.1k");	    /* RATE: 5 */
+	table_set(&t, 3, "13.3us");	    /* 6 */
+	table_set(&t, 4, "51.7ms");	    /* 6 */
+	/* 14+1+14+1+5+1+6+1+6 = 49 wide. */
+	ck_assert_int_eq(table_layout(&t, 0, w), 49);
+	/* 42: MAX (prio 5) goes. 40: MEAN too, and then it fits. */
+	ck_assert_int_eq(table_layout(&t, 42, w), 42);
+	ck_assert_int_eq(w[4], 0);
+	ck_assert_int_eq(w[3], 6);
+	ck_assert_int_eq(table_layout(&t, 40, w), 35);
+	ck_assert_int_eq(w[3] + w[4], 0);
+	ck_assert_int_eq(w[0], 14);
+	/* 34: VM goes too, then comes back cut into the 13 columns that leaves. */
+	ck_assert_int_eq(table_layout(&t, 34, w), 34);
+	ck_assert_int_eq(w[0], 13);
+	ck_assert_int_eq(w[1], 14);
+	/* 26: no room for the VM at its min; REASON stays whole. */
+	ck_assert_int_eq(table_layout(&t, 26, w), 20);
+	ck_assert_int_eq(w[0], 0);
+	ck_assert_int_eq(w[1], 14);
 	table_free(&t);
 }
 END_TEST
@@ -960,6 +999,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, help_lists_and_scrolls);
 	tcase_add_test(tc, focus_cycles_shown_panes);
 	tcase_add_test(tc, columns_drop_by_priority);
+	tcase_add_test(tc, columns_come_back);
 	tcase_add_test(tc, titles_escape_names);
 	tcase_add_test(tc, docs_list_every_key);
 	suite_add_tcase(s, tc);
