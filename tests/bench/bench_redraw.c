@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "screen.h"
 #include "tui.h"
@@ -24,6 +23,7 @@
 static struct snapshot *make_snapshot(unsigned int seq)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
+	char comm[32];
 	int i, k;
 
 	s->seq = seq;
@@ -64,9 +64,10 @@ static struct snapshot *make_snapshot(unsigned int seq)
 			t->kind = k < VCPUS_PER_VM ? THREAD_VCPU : THREAD_IOTHREAD;
 			t->index = k < VCPUS_PER_VM ? k : -1;
 			if (k < VCPUS_PER_VM)
-				snprintf(t->comm, sizeof(t->comm), "CPU %d/KVM", k);
+				snprintf(comm, sizeof(comm), "CPU %d/KVM", k);
 			else
-				strcpy(t->comm, "IO iothread0");
+				strcpy(comm, "IO iothread0");
+			strlcpy0(t->comm, comm, sizeof(t->comm));
 			t->cpu = (struct cpu_split){ r / 10000 + k, 1, 2, 0.5, 100 + k };
 		}
 	}
