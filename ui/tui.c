@@ -83,6 +83,7 @@ struct tui *tui_start(const struct tui_config *cfg, char *why, size_t whysz)
 	struct tui *t = xcalloc(1, sizeof(*t));
 	struct tick_ctl first = { .delay_s = cfg->delay_s };
 	const char *term = getenv("TERM");
+	char *cup;
 
 	t->out = cfg->out ? cfg->out : stdout;
 	t->in = cfg->in ? cfg->in : stdin;
@@ -99,8 +100,19 @@ struct tui *tui_start(const struct tui_config *cfg, char *why, size_t whysz)
 		free(t);
 		return NULL;
 	}
-	active = t;
 	set_term(t->term);
+	/* A terminal that cannot place the cursor (dumb, emacs shells) would get garbage. */
+	cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(t->term);
+		snprintf(why, whysz, "the terminal (TERM=%s) cannot move the cursor: try -b",
+			 term && *term ? term : "unset");
+		view_free(&t->view);
+		free(t);
+		return NULL;
+	}
+	active = t;
 	cbreak();
 	noecho();
 	nonl();
