@@ -65,4 +65,12 @@ done
 
 tui_quit "$S"
 note "q restored the terminal"
+
+# NO_COLOR: attributes only; colours there are not.
+tmux_keys "$S" "clear; NO_COLOR=1 $KS -d 0.5; echo kvmscope-exit=\$?" Enter
+tmux_wait_text "$S" 5 "$vm +$STORM_PID " || fail "no row with NO_COLOR"
+! tmux capture-pane -p -e -t "$S" | grep -Eq $'\e\\[([0-9;]*;)?([34][0-7]|[34]8;5;[0-9]+)(;[0-9;]*)?m' ||
+	fail "colours with NO_COLOR set: $(tmux capture-pane -p -e -t "$S" | cat -v | head -5)"
+tui_quit "$S"
+note "NO_COLOR: no colours"
 exit 0
