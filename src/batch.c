@@ -74,6 +74,100 @@ static void json_cpu(struct json *j, const struct cpu_split *c)
 	json_obj_end(j);
 }
 
+static void json_split(struct json *j, const struct exit_split *sp)
+{
+	json_obj(j, "split");
+	json_str(j, "source", sp->source == SPLIT_EVENTS   ? "events"
+			      : sp->source == SPLIT_PROCFS ? "procfs"
+							   : "none");
+	json_bool(j, "sched", sp->sched);
+	json_num(j, "guest_pct", sp->guest, true);
+	json_num(j, "kernel_pct", sp->kernel, true);
+	json_num(j, "user_pct", sp->user, true);
+	json_num(j, "halted_pct", sp->halted, true);
+	json_num(j, "waiting_pct", sp->waiting, true);
+	json_obj_end(j);
+}
+
+static const char *const hot_kinds[] = { [HOT_PIO] = "pio", [HOT_MMIO] = "mmio",
+					  [HOT_MSR] = "msr" };
+
+/* Writes a time in ns, or null when none was measured. */
+static void json_ns(struct json *j, const char *key, uint64_t ns, bool known)
+{
+	if (known)
+		json_uint(j, key, ns);
+	else
+		json_num(j, key, -1, true);
+}
+
+static void json_exits(struct json *j, const struct snap_exit *e, int n)
+{
+	static const char *const kinds[] = { [EXIT_KIND_HW] = "hw", [EXIT_KIND_USER] = "user",
+					     [EXIT_KIND_EVENT] = "event" };
+	int i;
+
+	json_arr(j, "exits");
+	for (i = 0; i < n; i++, e++) {
+		bool timed = e->time_share >= 0;
+
+		json_obj(j, NULL);
+		json_str(j, "name", e->name);
+		json_uint(j, "reason", e->reason);
+		json_str(j, "kind", e->kind <= EXIT_KIND_EVENT ? kinds[e->kind] : "?");
+		if (e->hot >= 0 && e->hot <= HOT_MSR)
+			json_str(j, "hot", hot_kinds[e->hot]);
+		else
+			json_num(j, "hot", -1, true);
+		json_uint(j, "count", e->count);
+		json_num(j, "rate", e->rate, true);
+		json_num(j, "share_pct", e->share, true);
+		json_num(j, "time_pct", e->time_share, true);
+		json_ns(j, "total_ns", e->total_ns, timed);
+		json_num(j, "mean_ns", timed ? e->mean_ns : -1, true);
+		json_ns(j, "p99_ns", e->p99_ns, timed);
+		json_ns(j, "max_ns", e->max_ns, timed);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+static void json_hot(struct json *j, const struct snap_vm *v)
+{
+	char addr[24];
+	int i;
+
+	json_arr(j, "hot");
+	for (i = 0; i < v->nhot; i++) {
+		const struct snap_hot *h = &v->hot[i];
+
+		json_obj(j, NULL);
+		json_str(j, "kind", h->kind <= HOT_MSR ? hot_kinds[h->kind] : "?");
+		json_bool(j, "other", h->other);
+		if (h->other) {
+			json_num(j, "addr", -1, true);
+		} else {
+			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)h->addr);
+			json_str(j, "addr", addr);
+		}
+		json_str(j, "name", h->name);
+		json_str(j, "rw", h->rw == (HOT_READ | HOT_WRITE) ? "rw"
+				  : h->rw == HOT_READ		 ? "r"
+				  : h->rw == HOT_WRITE		 ? "w"
+								 : "");
+		json_uint(j, "size", h->size);
+		json_bool(j, "user", h->user);
+		json_uint(j, "count", h->count);
+		json_num(j, "rate", h->rate, true);
+		json_num(j, "share_pct", h->share, true);
+		json_num(j, "time_pct", h->time_share, true);
+		json_ns(j, "total_ns", h->total_ns, h->time_share >= 0);
+		json_num(j, "mean_ns", h->time_share >= 0 ? h->mean_ns : -1, true);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
 static void json_vm(struct json *j, const struct snap_vm *v)
 {
 	char lb[PROC_NAME_MAX + 32];
@@ -102,8 +196,25 @@ static void json_vm(struct json *j, const struct snap_vm *v)
 		json_str(j, "comm", t->comm);
 		json_bool(j, "gone", t->gone);
 		json_cpu(j, &t->cpu);
+		json_split(j, &t->split);
+		if (t->kind == THREAD_VCPU) {
+			json_num(j, "exits_rate", t->exits_rate, true);
+			json_uint(j, "exits_count", t->exits_count);
+			json_exits(j, t->exits, t->nexits);
+		}
 		json_obj_end(j);
 	}
+	json_arr_end(j);
+	json_num(j, "exits_rate", v->exits_rate, true);
+	json_uint(j, "exits_count", v->exits_count);
+	json_str(j, "top_exit", v->top_exit);
+	json_num(j, "top_exit_share_pct", v->top_exit_share, true);
+	json_split(j, &v->split);
+	json_exits(j, v->exits, v->nexits);
+	json_hot(j, v);
+	json_arr(j, "hints");
+	for (i = 0; i < v->nhints; i++)
+		json_str(j, NULL, v->hints[i].text);
 	json_arr_end(j);
 	json_obj_end(j);
 }

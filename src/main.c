@@ -34,6 +34,7 @@ static const char usage_text[] =
 	"  -d, --delay SECONDS    refresh interval, fractions allowed (default 1)\n"
 	"      --format FMT       batch format: text (default) or json (one document per tick)\n"
 	"  -H, --threads          batch: each VM's threads and panes, not only the host view\n"
+	"  -c, --cumulative       counts and shares since start, not per interval\n"
 	"      --no-color         no colours (also when NO_COLOR is set)\n"
 	"\n"
 	"Selection:\n"
@@ -64,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "delay", required_argument, NULL, 'd' },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "threads", no_argument, NULL, 'H' },
+	{ "cumulative", no_argument, NULL, 'c' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
 	{ "pid", required_argument, NULL, 'p' },
@@ -130,7 +132,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	int c, err;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:Hp:f:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = true;
@@ -151,6 +153,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'H':
 			o->detail = true;
+			break;
+		case 'c':
+			o->cumulative = true;
 			break;
 		case OPT_NO_COLOR:
 			o->no_color = true;

@@ -3,8 +3,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "exits.h"
 #include "model.h"
 #include "util.h"
+#include "vcpustate.h"
 
 void model_init(struct model *m, uint64_t now)
 {
@@ -17,13 +19,16 @@ void model_init(struct model *m, uint64_t now)
 static void release_thread(struct vm_thread *t, void *arg)
 {
 	(void)arg;
-	(void)t;
+	exits_thread_free(t->ext[EXT_EXITS]);
+	free(t->ext[EXT_CPUTIME]);
+	t->ext[EXT_EXITS] = t->ext[EXT_CPUTIME] = NULL;
 }
 
 static void release_vm(struct vm *vm, void *arg)
 {
 	(void)arg;
-	(void)vm;
+	exits_vm_free(vm->ext[EXT_EXITS]);
+	vm->ext[EXT_EXITS] = NULL;
 }
 
 static const struct vmreg_release model_release = {
@@ -40,6 +45,11 @@ void model_free(struct model *m)
 void model_set_host(struct model *m, const struct proc_host *host)
 {
 	m->host = *host;
+}
+
+void model_set_exit_names(struct model *m, const struct exit_names *names)
+{
+	exit_names_copy(&m->names, names);
 }
 
 void model_set_source(struct model *m, const struct source_status *st)
@@ -97,11 +107,150 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s)
 	vmreg_sweep(&m->reg, &model_release);
 }
 
+/* Returns the VM's exit state, created on its first event (bounded: fixed-size tables). */
+static struct exits_vm *vm_exits(struct vm *vm)
+{
+	if (!vm->ext[EXT_EXITS])
+		vm->ext[EXT_EXITS] = exits_vm_new();
+	return vm->ext[EXT_EXITS];
+}
+
+static struct exits_thread *thread_exits(struct vm_thread *t)
+{
+	if (!t->ext[EXT_EXITS])
+		t->ext[EXT_EXITS] = exits_thread_new();
+	return t->ext[EXT_EXITS];
+}
+
+static struct vcpustate *thread_state(struct vm_thread *t)
+{
+	if (!t->ext[EXT_CPUTIME]) {
+		t->ext[EXT_CPUTIME] = xmalloc(sizeof(struct vcpustate));
+		vcpustate_init(t->ext[EXT_CPUTIME]);
+	}
+	return t->ext[EXT_CPUTIME];
+}
+
+/* A context switch concerns two threads; it is unattributed only when neither is a VM's. */
+static void model_switch(struct model *m, const struct kvm_event *ev)
+{
+	struct vm_thread *prev = vmreg_find_tid(&m->reg, (int)ev->sw.prev_tid);
+	struct vm_thread *next = vmreg_find_tid(&m->reg, (int)ev->sw.next_tid);
+
+	if (!prev && !next) {
+		m->unattributed++;
+		return;
+	}
+	/*
+	 * Runnable means preempted. The low byte holds the sleep states; a preempted task may
+	 * also carry the kernel's "preempted" report bit above them ("R+").
+	 */
+	if (prev)
+		vcpustate_switch_out(thread_state(prev), ev->ts_ns, !(ev->sw.prev_state & 0xff));
+	if (next)
+		vcpustate_switch_in(thread_state(next), ev->ts_ns);
+}
+
 void model_event(struct model *m, const struct kvm_event *ev)
 {
+	struct vm_thread *t;
+	unsigned int flags;
+
 	m->events++;
-	if (!vmreg_find_tid(&m->reg, (int)ev->tid))
+	if (ev->type == KE_SCHED_SWITCH) {
+		model_switch(m, ev);
+		return;
+	}
+	t = vmreg_find_tid(&m->reg, (int)ev->tid);
+	if (!t) {
 		m->unattributed++;
+		return;
+	}
+	switch (ev->type) {
+	case KE_EXIT:
+	case KE_ENTRY:
+	case KE_PIO:
+	case KE_MMIO:
+	case KE_FAST_MMIO:
+	case KE_MSR:
+	case KE_USER_EXIT:
+	case KE_VCPU_WAKEUP:
+		flags = exits_event(vm_exits(t->vm), thread_exits(t), ev);
+		vcpustate_event(thread_state(t), ev, flags);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Calls fn for every VM's and thread's event state (gone ones too). */
+static void for_each_state(struct model *m, void (*vm_fn)(struct exits_vm *, void *),
+			   void (*th_fn)(struct vm_thread *, void *), void *arg)
+{
+	int v, k;
+
+	for (v = 0; v < m->reg.nvms; v++) {
+		struct vm *vm = m->reg.vms[v];
+
+		if (vm->ext[EXT_EXITS])
+			vm_fn(vm->ext[EXT_EXITS], arg);
+		for (k = 0; k < vm->nthreads; k++)
+			th_fn(vm->threads[k], arg);
+	}
+}
+
+static void vm_clear(struct exits_vm *v, void *arg)
+{
+	(void)arg;
+	exits_clear_vm(v);
+}
+
+static void thread_clear(struct vm_thread *t, void *arg)
+{
+	if (t->ext[EXT_EXITS])
+		exits_clear_thread(t->ext[EXT_EXITS]);
+	if (t->ext[EXT_CPUTIME])
+		vcpustate_clear(t->ext[EXT_CPUTIME], *(const uint64_t *)arg);
+}
+
+static void vm_reset(struct exits_vm *v, void *arg)
+{
+	(void)arg;
+	exits_reset_vm(v);
+}
+
+static void thread_reset(struct vm_thread *t, void *arg)
+{
+	(void)arg;
+	if (t->ext[EXT_EXITS])
+		exits_reset_thread(t->ext[EXT_EXITS]);
+	if (t->ext[EXT_CPUTIME])
+		vcpustate_reset(t->ext[EXT_CPUTIME]);
+}
+
+static void vm_fold(struct exits_vm *v, void *arg)
+{
+	exits_fold_vm(v, *(const bool *)arg);
+}
+
+static void thread_fold(struct vm_thread *t, void *arg)
+{
+	if (t->ext[EXT_EXITS])
+		exits_fold_thread(t->ext[EXT_EXITS], *(const bool *)arg);
+	if (t->ext[EXT_CPUTIME])
+		vcpustate_fold(t->ext[EXT_CPUTIME], *(const bool *)arg);
+}
+
+static void vm_none(struct exits_vm *v, void *arg)
+{
+	(void)v;
+	(void)arg;
+}
+
+static void thread_close(struct vm_thread *t, void *arg)
+{
+	if (t->ext[EXT_CPUTIME])
+		vcpustate_close(t->ext[EXT_CPUTIME], *(const uint64_t *)arg);
 }
 
 void model_set_lost(struct model *m, uint64_t total)
@@ -109,15 +258,13 @@ void model_set_lost(struct model *m, uint64_t total)
 	m->lost = total;
 }
 
-void model_set_exit_names(struct model *m, const struct exit_names *names)
-{
-	exit_names_copy(&m->names, names);
-}
-
 void model_prime(struct model *m, uint64_t now)
 {
 	m->start_ns = now;
 	m->last_tick_ns = now;
+	/* Events before the first interval belong to no window. */
+	for_each_state(m, vm_clear, thread_clear, &now);
+	m->win_predates_reset = false;
 }
 
 void model_reset(struct model *m, uint64_t now)
@@ -135,6 +282,8 @@ void model_reset(struct model *m, uint64_t now)
 			vm->threads[k]->base_ts = vm->threads[k]->cur_ts;
 		}
 	}
+	for_each_state(m, vm_reset, thread_reset, NULL);
+	m->win_predates_reset = true;
 }
 
 /* Returns the order of thread rows: vCPUs by index, then iothreads by name. */
@@ -165,7 +314,21 @@ static void thread_split(const struct vm_thread *t, bool cumulative, struct cpu_
 		cputime_none(out);
 }
 
-static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulative)
+/* Fills the VM's split: the mean of its live vCPUs' splits. */
+static void vm_split(struct snap_vm *sv)
+{
+	struct exit_split *sp = xcalloc((size_t)sv->nthreads + 1, sizeof(*sp));
+	int k, n = 0;
+
+	for (k = 0; k < sv->nthreads; k++)
+		if (sv->threads[k].kind == THREAD_VCPU && !sv->threads[k].gone)
+			sp[n++] = sv->threads[k].split;
+	vcpustate_mean(sp, n, &sv->split);
+	free(sp);
+}
+
+static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulative,
+			 const struct exits_view *w)
 {
 	struct snap_thread *other = NULL;
 	int k, n = 0, have = 0;
@@ -211,22 +374,31 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 		memcpy(st->comm, t->comm, sizeof(st->comm));
 		st->gone = t->gone;
 		st->cpu = cs;
+		exits_snap_thread(t->ext[EXT_EXITS], vm->ext[EXT_EXITS], w, st);
+		vcpustate_split(t->ext[EXT_CPUTIME], w->view, w->window_ns, &cs, &st->split);
 		if (t->kind == THREAD_VCPU)
 			sv->nvcpus += !t->gone;
 		else
 			sv->niothreads += !t->gone;
 	}
 	qsort(sv->threads, (size_t)n, sizeof(*sv->threads), thread_cmp);
-	if (other)
+	if (other) {
+		/* A group's times sum several threads: no split of one thread's wall time. */
+		vcpustate_split(NULL, w->view, w->window_ns, NULL, &other->split);
 		sv->threads[n++] = *other;
+	}
 	sv->nthreads = n;
 	if (vm->gone || !have)
 		cputime_none(&sv->cpu);
+	vm_split(sv);
+	exits_snap_vm(vm->ext[EXT_EXITS], w, MAX(sv->nvcpus, 1), sv);
 }
 
 struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
+	bool drop_win = m->win_predates_reset;
+	struct exits_view w = { .names = &m->names };
 	int v;
 
 	s->seq = ++m->seq;
@@ -242,10 +414,18 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
 	s->events_unattributed =
 		m->unattributed - (cumulative ? m->unattributed_base : m->unattributed_last);
 	s->events_lost = m->lost;
+	w.window_ns = s->window_ns;
+	w.view = cumulative ? ACC_TOT | (drop_win ? 0 : ACC_WIN) : ACC_WIN;
+	for_each_state(m, vm_none, thread_close, &now);
 	s->vms = xcalloc((size_t)m->reg.nvms + 1, sizeof(*s->vms));
-	for (v = 0; v < m->reg.nvms; v++)
-		snap_fill_vm(&s->vms[v], m->reg.vms[v], cumulative);
+	for (v = 0; v < m->reg.nvms; v++) {
+		snap_fill_vm(&s->vms[v], m->reg.vms[v], cumulative, &w);
+		if (!s->vms[v].gone)
+			s->exits_rate += s->vms[v].exits_rate;
+	}
 	s->nvms = m->reg.nvms;
+	for_each_state(m, vm_fold, thread_fold, &drop_win);
+	m->win_predates_reset = false;
 
 	m->last_tick_ns = now;
 	m->events_last = m->events;

@@ -28,7 +28,8 @@ struct model {
 	uint64_t events, events_base, events_last;
 	uint64_t lost;		/* total reported by the trace source */
 	uint64_t unattributed, unattributed_base, unattributed_last;
-	struct exit_names names;	/* the running kernel's exit-reason names; ours */
+	struct exit_names names; /* exit-reason names from the trace source; owned copy */
+	bool win_predates_reset; /* a reset came since the last snapshot: WIN is not cumulative */
 };
 
 void model_init(struct model *m, uint64_t now);
@@ -37,6 +38,9 @@ void model_set_host(struct model *m, const struct proc_host *host);
 /* Records a source's status (by name; replaces an earlier one of the same name). */
 void model_set_source(struct model *m, const struct source_status *st);
 
+/* Copies the exit-reason names the trace source read from the kernel's kvm_exit format. */
+void model_set_exit_names(struct model *m, const struct exit_names *names);
+
 /* Applies a procfs scan: VMs and threads appear, update, or are swept. */
 void model_update_procfs(struct model *m, const struct procfs_sample *s);
 
@@ -44,8 +48,6 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s);
 void model_event(struct model *m, const struct kvm_event *ev);
 /* Records the trace source's running total of lost events. */
 void model_set_lost(struct model *m, uint64_t total);
-/* Keeps a copy of the exit-reason names the trace source read from the kernel. */
-void model_set_exit_names(struct model *m, const struct exit_names *names);
 
 /* Starts the first interval at now, after the first sample (rates need two). */
 void model_prime(struct model *m, uint64_t now);

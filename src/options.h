@@ -15,6 +15,7 @@ struct options {
 	double delay_s;		/* -d: refresh interval */
 	enum batch_format format; /* --format */
 	bool detail;		/* -H */
+	bool cumulative;	/* -c: since start, not per interval */
 	bool no_color;		/* --no-color, NO_COLOR */
 	bool no_trace;		/* --no-trace: procfs only */
 	unsigned int buffer_kb;	/* --buffer-kb: trace ring buffer per CPU, 0 = default */

@@ -5,11 +5,15 @@
 #include "escape.h"
 #include "pane.h"
 
-extern const struct pane pane_vms, pane_threads;
+extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
 
 const struct pane *const panes[] = {
 	&pane_vms,
 	&pane_threads,
+	&pane_exits,
+	&pane_hot,
+	&pane_split,
+	&pane_hints,
 	NULL,
 };
 
@@ -47,4 +51,24 @@ const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz)
 	else
 		return t->comm;
 	return buf;
+}
+
+const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz)
+{
+	const struct source_status *st = snapshot_source(s, "tracefs");
+
+	if (!st)
+		return s->events ? NULL : "no trace source";
+	switch (st->state) {
+	case SOURCE_OK:
+	case SOURCE_DEGRADED:
+		return NULL;
+	case SOURCE_OFF:
+		snprintf(buf, (size_t)bufsz, "tracing off%s%s", st->why[0] ? ": " : "", st->why);
+		return buf;
+	default:
+		snprintf(buf, (size_t)bufsz, "tracing unavailable%s%s", st->why[0] ? ": " : "",
+			 st->why);
+		return buf;
+	}
 }

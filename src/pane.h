@@ -54,6 +54,12 @@ const struct pane *pane_find(const char *name);
 /* Returns true when the VM's label matches o->filter (or there is none). */
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o);
 
+/*
+ * Returns why there are no trace events ("tracing off (--no-trace)", "tracing unavailable:
+ * why") written to buf, or NULL when the trace source runs.
+ */
+const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz);
+
 /* Thread label: "CPU 0/KVM", "IO iothread0", "other (5)"; raw comm for one thread. */
 const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz);
 

@@ -8,7 +8,8 @@
 #include "pane.h"
 #include "util.h"
 
-enum { V_NAME, V_PID, V_VCPUS, V_IOTH, V_EXITS, V_TOP, V_CPU, V_GUEST, V_HOST, V_STEAL, V__N };
+enum { V_NAME, V_PID, V_VCPUS, V_IOTH, V_EXITS, V_TOP, V_EXITPCT, V_CPU, V_GUEST, V_HOST, V_STEAL,
+       V__N };
 
 static const struct table_col vm_cols[V__N] = {
 	[V_NAME] = { "NAME", 32, 8, ALIGN_LEFT, 0 },
@@ -17,6 +18,7 @@ static const struct table_col vm_cols[V__N] = {
 	[V_IOTH] = { "IOTH", 5, 0, ALIGN_RIGHT, 5 },
 	[V_EXITS] = { "EXITS/S", 7, 0, ALIGN_RIGHT, 0 },
 	[V_TOP] = { "TOP EXIT", 20, 0, ALIGN_LEFT, 2 },
+	[V_EXITPCT] = { "EXIT%", 6, 0, ALIGN_RIGHT, 3 },
 	[V_CPU] = { "CPU%", 6, 0, ALIGN_RIGHT, 0 },
 	[V_GUEST] = { "GUEST%", 6, 0, ALIGN_RIGHT, 4 },
 	[V_HOST] = { "HOST%", 6, 0, ALIGN_RIGHT, 1 },
@@ -29,6 +31,14 @@ struct vm_sort {
 	bool reverse;
 };
 
+/* Returns the percent of a vCPU's time spent handling exits (kernel and VMM), -1 unknown. */
+static double exit_pct(const struct snap_vm *v)
+{
+	if (v->split.source == SPLIT_NONE || v->split.kernel < 0)
+		return -1;
+	return v->split.kernel + (v->split.user > 0 ? v->split.user : 0);
+}
+
 static double vm_key(const struct snap_vm *v, int col)
 {
 	switch (col) {
@@ -38,6 +48,8 @@ static double vm_key(const struct snap_vm *v, int col)
 		return v->nvcpus;
 	case V_IOTH:
 		return v->niothreads;
+	case V_EXITPCT:
+		return exit_pct(v);
 	case V_CPU:
 		return v->cpu.cpu;
 	case V_GUEST:
@@ -113,6 +125,7 @@ static void build_vms(const struct snapshot *s, const struct pane_opts *o, struc
 		table_set(t, V_IOTH, "%d", v->niothreads);
 		table_set(t, V_EXITS, "%s", traced ? fmt_si(b, v->exits_rate) : "-");
 		table_set(t, V_TOP, "%s", v->top_exit[0] ? v->top_exit : "-");
+		table_set(t, V_EXITPCT, "%s", fmt_pct(b, exit_pct(v)));
 		table_set(t, V_CPU, "%s", fmt_pct(b, v->cpu.cpu));
 		table_set(t, V_GUEST, "%s", fmt_pct(b, v->cpu.guest));
 		table_set(t, V_HOST, "%s", fmt_pct(b, v->cpu.host));

@@ -34,6 +34,8 @@ struct snap_exit {
 	double share;		  /* percent of the scope's exits */
 	uint64_t total_ns, max_ns, p99_ns;
 	double mean_ns;
+	double time_share;	  /* percent of the scope's vCPU time handling them, -1 unknown */
+	int8_t hot;		  /* enum hot_kind of the addresses behind it, -1 none */
 };
 
 enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR };
@@ -52,9 +54,13 @@ struct snap_hot {
 	double rate, share;	  /* share: percent of the VM's accesses of this kind */
 	uint64_t total_ns;	  /* handling time, 0 when unknown */
 	double mean_ns;
+	double time_share;	  /* percent of the VM's vCPU time handling them, -1 unknown */
 };
 
-/* Where a vCPU's wall time goes, in percent, from events; source says how it was measured. */
+/*
+ * Where a thread's wall time goes, in percent; source says how it was measured. A field is -1
+ * when that source cannot tell it (user time without kvm_entry or a measured completion).
+ */
 enum split_source {
 	SPLIT_NONE = 0,	 /* no data */
 	SPLIT_PROCFS,	 /* coarse: schedstat and guest_time only */
@@ -67,6 +73,7 @@ struct exit_split {
 	double user;	 /* handling exits in the VMM (userspace) */
 	double halted;	 /* blocked after HLT (or idle) */
 	double waiting;	 /* runnable, waiting for a host CPU */
+	bool sched;	 /* off-CPU time from sched_switch; else waiting from schedstat */
 };
 
 /* A remedy worth naming, e.g. for an ACPI PM timer storm. */

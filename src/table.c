@@ -287,7 +287,10 @@ void table_print(FILE *f, const struct table *t)
 	if (t->title[0])
 		fprintf(f, "%s\n", t->title);
 	for (first = 1, i = 0; i < t->ncols; i++) {
-		table_fit(buf, t->cols[i].title, widths[i], t->cols[i].align);
+		if (i == t->ncols - 1 && t->cols[i].align == ALIGN_LEFT)
+			snprintf(buf, sizeof(buf), "%s", t->cols[i].title);
+		else
+			table_fit(buf, t->cols[i].title, widths[i], t->cols[i].align);
 		fprintf(f, "%s%s", first ? "" : " ", buf);
 		first = 0;
 	}

@@ -170,6 +170,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 
 	l->epfd = l->tfd = -1;
 	l->ctl.delay_s = l->opt->delay_s;
+	l->ctl.cumulative = l->opt->cumulative;
 	model_init(&l->model, now_ns());
 
 	sa.sa_handler = on_quit;

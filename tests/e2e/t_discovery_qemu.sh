@@ -35,7 +35,7 @@ ready() {
 	[ "$(lines "$DBG" vcpu | wc -l)" = 2 ] && [ "$(lines "$NODBG" vcpu | wc -l)" = 2 ]
 }
 start=$(date +%s%N)
-for _ in $(seq 300); do
+for _ in $(seq 900); do
 	kill -0 "$DBG" 2>/dev/null && kill -0 "$NODBG" 2>/dev/null || {
 		cat "$E2E_TMP/qemu.log"
 		fail "QEMU exited"
@@ -52,7 +52,7 @@ if [ -s "$E2E_TMP/first" ]; then
 	awk -v pid="$NODBG" '$1 == pid' "$E2E_TMP/first" | sed 's/^/    /'
 fi
 sed 's/^/    /' "$E2E_TMP/dump"
-ready || fail "vCPUs not all found within 30 s"
+ready || fail "vCPUs not all found within 90 s"
 
 # Degraded is allowed: a process whose fds even root may not read (an LSM, another user
 # namespace) makes it so. The guests themselves must have been read, which follows.

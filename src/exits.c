@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exits.h"
+#include "iomap.h"
+#include "util.h"
+
+/* --- tables of reasons --- */
+
+static void table_init(struct exit_table *tab)
+{
+	tab->n = 0;
+	memset(tab->hash, 0xff, sizeof(tab->hash));
+}
+
+static void table_release(struct exit_table *tab)
+{
+	int i;
+
+	for (i = 0; i < tab->n; i++) {
+		free(tab->rows[i].hwin);
+		free(tab->rows[i].htot);
+	}
+}
+
+static unsigned int row_hash(uint8_t kind, uint8_t isa, uint32_t reason)
+{
+	uint32_t k = reason ^ ((uint32_t)kind << 24) ^ ((uint32_t)isa << 28);
+
+	return (k * 2654435761u) >> 25; /* top 7 bits: EXITS_HASH slots */
+}
+
+/* Returns the row of (kind, isa, reason), added if new; the last row takes what does not fit. */
+static int row_get(struct exit_table *tab, uint8_t kind, uint8_t isa, uint32_t reason)
+{
+	unsigned int h = row_hash(kind, isa, reason);
+	struct exit_row *r;
+	int i;
+
+	for (; (i = tab->hash[h]) >= 0; h = (h + 1) & (EXITS_HASH - 1)) {
+		r = &tab->rows[i];
+		if (r->reason == reason && r->kind == kind && r->isa == isa)
+			return i;
+	}
+	/* Full: one last row, found again through its own key, holds the rest. */
+	if (tab->n >= EXITS_ROWS - 1 && !(reason == EXITS_OTHER && kind == EXIT_KIND_HW && !isa))
+		return row_get(tab, EXIT_KIND_HW, 0, EXITS_OTHER);
+	i = tab->n++;
+	r = &tab->rows[i];
+	memset(r, 0, sizeof(*r));
+	r->reason = reason;
+	r->kind = kind;
+	r->isa = isa;
+	tab->hash[h] = (int16_t)i;
+	return i;
+}
+
+static void row_count(struct exit_table *tab, int i)
+{
+	tab->rows[i].win.count++;
+}
+
+static void row_time(struct exit_table *tab, int i, uint64_t ns)
+{
+	struct exit_row *r = &tab->rows[i];
+
+	if (!r->hwin) {
+		/* Once per reason seen: bounded by EXITS_ROWS. */
+		r->hwin = xcalloc(1, sizeof(*r->hwin));
+		r->htot = xcalloc(1, sizeof(*r->htot));
+	}
+	r->win.timed++;
+	r->win.total_ns += ns;
+	if (ns > r->win.max_ns)
+		r->win.max_ns = ns;
+	hist_add(r->hwin, ns);
+}
+
+static void acc_fold(struct exit_acc *tot, struct exit_acc *win, bool drop_win)
+{
+	if (!drop_win) {
+		tot->count += win->count;
+		tot->timed += win->timed;
+		tot->total_ns += win->total_ns;
+		if (win->max_ns > tot->max_ns)
+			tot->max_ns = win->max_ns;
+	}
+	memset(win, 0, sizeof(*win));
+}
+
+static void table_fold(struct exit_table *tab, bool drop_win)
+{
+	int i;
+
+	for (i = 0; i < tab->n; i++) {
+		struct exit_row *r = &tab->rows[i];
+
+		acc_fold(&r->tot, &r->win, drop_win);
+		if (r->hwin && r->hwin->n) {
+			if (!drop_win)
+				hist_merge(r->htot, r->hwin);
+			hist_clear(r->hwin);
+		}
+	}
+}
+
+static void table_reset(struct exit_table *tab)
+{
+	int i;
+
+	for (i = 0; i < tab->n; i++) {
+		memset(&tab->rows[i].tot, 0, sizeof(tab->rows[i].tot));
+		if (tab->rows[i].htot)
+			hist_clear(tab->rows[i].htot);
+	}
+}
+
+static void table_clear(struct exit_table *tab)
+{
+	table_release(tab);
+	table_init(tab);
+}
+
+/* --- state --- */
+
+struct exits_vm *exits_vm_new(void)
+{
+	struct exits_vm *v = xcalloc(1, sizeof(*v));
+	int k;
+
+	table_init(&v->tab);
+	for (k = 0; k < 3; k++)
+		hot_init(&v->hot[k]);
+	return v;
+}
+
+void exits_vm_free(struct exits_vm *v)
+{
+	if (!v)
+		return;
+	table_release(&v->tab);
+	free(v);
+}
+
+struct exits_thread *exits_thread_new(void)
+{
+	struct exits_thread *t = xcalloc(1, sizeof(*t));
+
+	table_init(&t->tab);
+	return t;
+}
+
+void exits_thread_free(struct exits_thread *t)
+{
+	if (!t)
+		return;
+	table_release(&t->tab);
+	free(t);
+}
+
+/* --- the hot path --- */
+
+/* Closes the userspace exit in progress at ts, timing it when it ended there. */
+static void user_end(struct exits_vm *v, struct exits_thread *t, uint64_t ts, bool timed)
+{
+	if (!t->in_user)
+		return;
+	t->in_user = false;
+	if (!timed || ts < t->user_ts)
+		return;
+	row_time(&t->tab, t->user_row_t, ts - t->user_ts);
+	row_time(&v->tab, t->user_row_v, ts - t->user_ts);
+	/* Without kvm_entry the VMM's part is all the handling time we can see. */
+	if (!t->in_exit && t->acc.valid)
+		hot_time(&v->hot[t->acc.kind], t->acc.slot, t->acc.addr, ts - t->user_ts);
+}
+
+/* The userspace exit was for the candidate access: it went to the VMM. */
+static void cand_resolve(struct exits_vm *v, struct exits_thread *t, bool was_cause)
+{
+	if (t->cand.valid && was_cause)
+		hot_mark_user(&v->hot[t->cand.kind], t->cand.slot, t->cand.addr);
+	t->cand.valid = false;
+}
+
+/* Returns the slot after counting one access of kind at addr. */
+static int access(struct exits_vm *v, struct exits_thread *t, uint8_t kind, uint64_t addr,
+		  uint8_t rw, uint8_t size, bool completion)
+{
+	int slot = hot_touch(&v->hot[kind], addr, rw, size);
+	struct exits_ref ref = { true, kind, rw, (int16_t)slot, addr };
+
+	v->ev_win[kind]++;
+	t->ev_win[kind]++;
+	/* Inside an exit the first access is what it was for; otherwise the latest. */
+	if (!t->in_exit || !t->acc.valid)
+		t->acc = ref;
+	/* A completion already belongs to the exit before it; it explains no later one. */
+	if (!completion)
+		t->fresh = ref;
+	return slot;
+}
+
+/* Returns flags after a kvm_pio. */
+static unsigned int on_pio(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	uint8_t rw = ev->pio.write ? HOT_WRITE : HOT_READ;
+	bool completion = false;
+	int slot;
+
+	if (t->in_user && t->user_reason == 2 /* KVM_EXIT_IO */ && !ev->pio.write) {
+		int known = hot_find(&v->hot[HOT_PIO], ev->pio.port);
+
+		/*
+		 * An IN the VMM answered is traced once, when KVM_RUN completes it. Not so when
+		 * the exit was for an OUT traced before it and this IN is the guest's next access:
+		 * a port the kernel is known to answer, or (older kernels trace an IN before the
+		 * exit) the very port of the IN before.
+		 */
+		completion = !(known >= 0 && v->hot[HOT_PIO].slot[known].kern) &&
+			     !(t->cand.valid && t->cand.kind == HOT_PIO &&
+			       !(t->cand.rw & HOT_WRITE) && t->cand.addr == ev->pio.port);
+	}
+	cand_resolve(v, t, !completion);
+	slot = access(v, t, HOT_PIO, ev->pio.port, rw, ev->pio.size, completion);
+	if (!completion) {
+		if (t->in_user) {
+			user_end(v, t, ev->ts_ns, false);
+			return EXITS_USER_DROPPED;
+		}
+		return 0;
+	}
+	hot_mark_user(&v->hot[HOT_PIO], slot, ev->pio.port);
+	user_end(v, t, ev->ts_ns, true);
+	return EXITS_REENTRY;
+}
+
+/* Returns flags after a kvm_mmio. */
+static unsigned int on_mmio(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	uint64_t gpa = ev->mmio.gpa;
+	uint8_t size = ev->mmio.len > 255 ? 0 : (uint8_t)ev->mmio.len;
+	unsigned int flags = 0;
+	int slot;
+
+	if (ev->mmio.kind == KE_MMIO_READ && t->mmio_unsat && t->mmio_unsat_gpa == gpa) {
+		/* The VMM's answer to a read counted when it went out: the same access. */
+		t->mmio_unsat = false;
+		cand_resolve(v, t, false);
+		if (!t->in_user)
+			return 0;
+		user_end(v, t, ev->ts_ns, true);
+		return EXITS_REENTRY;
+	}
+	cand_resolve(v, t, true);
+	if (t->in_user) {
+		user_end(v, t, ev->ts_ns, false);
+		flags = EXITS_USER_DROPPED;
+	}
+	slot = access(v, t, HOT_MMIO, gpa, ev->mmio.kind == KE_MMIO_WRITE ? HOT_WRITE : HOT_READ,
+		      size, false);
+	if (ev->mmio.kind == KE_MMIO_READ_UNSATISFIED) {
+		t->mmio_unsat = true;
+		t->mmio_unsat_gpa = gpa;
+		hot_mark_user(&v->hot[HOT_MMIO], slot, gpa);
+	}
+	return flags;
+}
+
+/* Returns flags after an access that never completes a userspace exit (fast MMIO, MSR). */
+static unsigned int on_plain(struct exits_vm *v, struct exits_thread *t, uint8_t kind,
+			     uint64_t addr, uint8_t rw, bool fast, uint64_t ts)
+{
+	unsigned int flags = 0;
+	int slot;
+
+	cand_resolve(v, t, true);
+	if (t->in_user) {
+		user_end(v, t, ts, false);
+		flags = EXITS_USER_DROPPED;
+	}
+	slot = access(v, t, kind, addr, rw, 0, false);
+	if (fast)
+		v->hot[kind].slot[slot].fast = true;
+	return flags;
+}
+
+/* Returns flags after a kvm_userspace_exit; fresh is the access just before it, if any. */
+static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
+				 const struct kvm_event *ev, const struct exits_ref *fresh)
+{
+	uint32_t reason = ev->user_exit.reason;
+	unsigned int flags = 0;
+
+	if (ev->user_exit.err < 0)
+		reason = ev->user_exit.err == -EINTR ? EXITS_USER_RESTART : EXITS_USER_ERROR;
+	cand_resolve(v, t, true);
+	if (t->in_user) {
+		user_end(v, t, ev->ts_ns, false);
+		flags = EXITS_USER_DROPPED;
+	}
+	t->user_row_t = (int16_t)row_get(&t->tab, EXIT_KIND_USER, 0, reason);
+	t->user_row_v = (int16_t)row_get(&v->tab, EXIT_KIND_USER, 0, reason);
+	row_count(&t->tab, t->user_row_t);
+	row_count(&v->tab, t->user_row_v);
+	t->in_user = true;
+	t->user_ts = ev->ts_ns;
+	t->user_reason = reason;
+	/* The access just before may be what the VMM is asked to handle; what follows says. */
+	if (fresh->valid && ((reason == 2 /* KVM_EXIT_IO */ && fresh->kind == HOT_PIO) ||
+			     (reason == 6 /* KVM_EXIT_MMIO */ && fresh->kind == HOT_MMIO)))
+		t->cand = *fresh;
+	return flags;
+}
+
+unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	struct exits_ref fresh = t->fresh;
+	unsigned int flags = 0;
+
+	t->fresh.valid = false;
+	/* An access followed by anything but an exit to the VMM was answered in the kernel. */
+	if (fresh.valid && ev->type != KE_USER_EXIT)
+		hot_mark_kernel(&v->hot[fresh.kind], fresh.slot, fresh.addr);
+	switch (ev->type) {
+	case KE_EXIT:
+		v->hw_seen = true;
+		cand_resolve(v, t, true);
+		if (t->in_user) {
+			user_end(v, t, ev->ts_ns, false);
+			flags = EXITS_USER_DROPPED;
+		}
+		/* An exit without the entry before it (lost events) stays untimed. */
+		t->exit_row_t = (int16_t)row_get(&t->tab, EXIT_KIND_HW, (uint8_t)ev->exit.isa,
+						 ev->exit.reason);
+		t->exit_row_v = (int16_t)row_get(&v->tab, EXIT_KIND_HW, (uint8_t)ev->exit.isa,
+						 ev->exit.reason);
+		row_count(&t->tab, t->exit_row_t);
+		row_count(&v->tab, t->exit_row_v);
+		t->in_exit = true;
+		t->exit_ts = ev->ts_ns;
+		t->acc.valid = false;
+		t->mmio_unsat = false;
+		return flags;
+	case KE_ENTRY:
+		cand_resolve(v, t, true);
+		user_end(v, t, ev->ts_ns, true);
+		if (t->in_exit && ev->ts_ns >= t->exit_ts) {
+			uint64_t ns = ev->ts_ns - t->exit_ts;
+
+			row_time(&t->tab, t->exit_row_t, ns);
+			row_time(&v->tab, t->exit_row_v, ns);
+			if (t->acc.valid)
+				hot_time(&v->hot[t->acc.kind], t->acc.slot, t->acc.addr, ns);
+		}
+		t->in_exit = false;
+		t->acc.valid = false;
+		t->mmio_unsat = false;
+		return 0;
+	case KE_PIO:
+		return on_pio(v, t, ev);
+	case KE_MMIO:
+		return on_mmio(v, t, ev);
+	case KE_FAST_MMIO:
+		return on_plain(v, t, HOT_MMIO, ev->fast_mmio.gpa, HOT_WRITE, true, ev->ts_ns);
+	case KE_MSR:
+		return on_plain(v, t, HOT_MSR, ev->msr.index, ev->msr.write ? HOT_WRITE : HOT_READ,
+				false, ev->ts_ns);
+	case KE_USER_EXIT:
+		return on_user_exit(v, t, ev, &fresh);
+	default:
+		/* Any other event of the thread in KVM_RUN (a halt ending): the VMM is back. */
+		cand_resolve(v, t, true);
+		if (t->in_user) {
+			user_end(v, t, ev->ts_ns, false);
+			return EXITS_USER_DROPPED;
+		}
+		return 0;
+	}
+}
+
+/* --- windows --- */
+
+void exits_fold_vm(struct exits_vm *v, bool drop_win)
+{
+	int k;
+
+	table_fold(&v->tab, drop_win);
+	for (k = 0; k < 3; k++) {
+		if (!drop_win)
+			v->ev_tot[k] += v->ev_win[k];
+		v->ev_win[k] = 0;
+		hot_fold(&v->hot[k], drop_win);
+	}
+}
+
+void exits_fold_thread(struct exits_thread *t, bool drop_win)
+{
+	int k;
+
+	table_fold(&t->tab, drop_win);
+	for (k = 0; k < 3; k++) {
+		if (!drop_win)
+			t->ev_tot[k] += t->ev_win[k];
+		t->ev_win[k] = 0;
+	}
+}
+
+void exits_reset_vm(struct exits_vm *v)
+{
+	int k;
+
+	table_reset(&v->tab);
+	for (k = 0; k < 3; k++) {
+		v->ev_tot[k] = 0;
+		hot_reset(&v->hot[k]);
+	}
+}
+
+void exits_reset_thread(struct exits_thread *t)
+{
+	table_reset(&t->tab);
+	memset(t->ev_tot, 0, sizeof(t->ev_tot));
+}
+
+void exits_clear_vm(struct exits_vm *v)
+{
+	int k;
+
+	table_clear(&v->tab);
+	for (k = 0; k < 3; k++) {
+		v->ev_win[k] = v->ev_tot[k] = 0;
+		hot_clear(&v->hot[k]);
+	}
+}
+
+void exits_clear_thread(struct exits_thread *t)
+{
+	table_clear(&t->tab);
+	memset(t->ev_win, 0, sizeof(t->ev_win));
+	memset(t->ev_tot, 0, sizeof(t->ev_tot));
+	/* Slots named in references are gone with the hot tables. */
+	t->acc.valid = t->fresh.valid = t->cand.valid = false;
+}
+
+/* --- snapshots --- */
+
+int exits_hot_kind(const char *name)
+{
+	static const struct {
+		const char *name;
+		int hot;
+	} map[] = {
+		{ "IO_INSTRUCTION", HOT_PIO },
+		{ "io", HOT_PIO },
+		{ "KVM_EXIT_IO", HOT_PIO },
+		{ "EPT_MISCONFIG", HOT_MMIO },
+		{ "EPT_VIOLATION", HOT_MMIO },
+		{ "APIC_ACCESS", HOT_MMIO },
+		{ "npf", HOT_MMIO },
+		{ "KVM_EXIT_MMIO", HOT_MMIO },
+		{ "MSR_READ", HOT_MSR },
+		{ "MSR_WRITE", HOT_MSR },
+		{ "msr", HOT_MSR },
+		{ "KVM_EXIT_X86_RDMSR", HOT_MSR },
+		{ "KVM_EXIT_X86_WRMSR", HOT_MSR },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(map); i++)
+		if (!strcmp(map[i].name, name))
+			return map[i].hot;
+	return -1;
+}
+
+static const char *const event_names[3] = {
+	[HOT_PIO] = "io (pio)",
+	[HOT_MMIO] = "mmio",
+	[HOT_MSR] = "msr",
+};
+
+static void row_name(const struct exit_row *r, const struct exit_names *names, char *buf,
+		     size_t bufsz)
+{
+	const char *n = NULL;
+
+	if (r->reason == EXITS_OTHER) {
+		snprintf(buf, bufsz, "other");
+		return;
+	}
+	if (r->kind == EXIT_KIND_HW) {
+		n = names ? exit_names_lookup(names, r->isa, r->reason) : NULL;
+		if (n && r->isa == KE_ISA_VMX && (r->reason & 0x80000000u))
+			snprintf(buf, bufsz, "%s (failed entry)", n);
+		else if (n)
+			snprintf(buf, bufsz, "%s", n);
+		else
+			snprintf(buf, bufsz, "reason %u", r->reason);
+		return;
+	}
+	if (r->reason == EXITS_USER_RESTART)
+		n = "KVM_RUN interrupted";
+	else if (r->reason == EXITS_USER_ERROR)
+		n = "KVM_RUN error";
+	else
+		n = iomap_user_exit_name(r->reason);
+	if (n)
+		snprintf(buf, bufsz, "%s", n);
+	else
+		snprintf(buf, bufsz, "KVM_EXIT %u", r->reason);
+}
+
+static void acc_view(const struct exit_row *r, unsigned int view, struct exit_acc *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (view & ACC_WIN) {
+		*a = r->win;
+	}
+	if (view & ACC_TOT) {
+		a->count += r->tot.count;
+		a->timed += r->tot.timed;
+		a->total_ns += r->tot.total_ns;
+		if (r->tot.max_ns > a->max_ns)
+			a->max_ns = r->tot.max_ns;
+	}
+}
+
+static double per_s(uint64_t count, uint64_t window_ns)
+{
+	return window_ns ? (double)count * 1e9 / (double)window_ns : 0;
+}
+
+static double time_share(uint64_t timed, uint64_t total_ns, uint64_t window_ns, int nvcpus)
+{
+	if (!timed || !window_ns)
+		return -1;
+	return 100.0 * (double)total_ns / ((double)window_ns * (nvcpus > 0 ? nvcpus : 1));
+}
+
+static int exit_cmp(const void *pa, const void *pb)
+{
+	const struct snap_exit *a = pa, *b = pb;
+
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->reason < b->reason ? -1 : a->reason > b->reason;
+}
+
+/*
+ * Returns the number of rows put in *out (allocated; NULL when none) from a table and its
+ * access counts; *exits gets the exits in the window (hardware, or accesses without them).
+ */
+static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const uint64_t *ev_tot,
+		     bool hw_seen, const struct exits_view *w, int nvcpus, struct snap_exit **out,
+		     uint64_t *exits)
+{
+	struct snap_exit *rows = xcalloc((size_t)tab->n + 3, sizeof(*rows));
+	uint64_t total = 0, user = 0;
+	int i, n = 0, k;
+
+	for (i = 0; i < tab->n; i++) {
+		const struct exit_row *r = &tab->rows[i];
+		struct snap_exit *e = &rows[n];
+		struct exit_acc a;
+
+		acc_view(r, w->view, &a);
+		if (!a.count && !a.timed)
+			continue;
+		row_name(r, w->names, e->name, sizeof(e->name));
+		e->reason = r->reason;
+		e->kind = r->kind;
+		e->count = a.count;
+		if (a.timed) {
+			e->total_ns = a.total_ns;
+			e->max_ns = a.max_ns;
+			e->mean_ns = (double)a.total_ns / (double)a.timed;
+			e->p99_ns =
+				hist_quantile(r->hwin, w->view & ACC_TOT ? r->htot : NULL, 0.99);
+			if (!(w->view & ACC_WIN))
+				e->p99_ns = hist_quantile(r->htot, NULL, 0.99);
+			if (e->p99_ns > e->max_ns)
+				e->p99_ns = e->max_ns;
+		}
+		e->time_share = time_share(a.timed, a.total_ns, w->window_ns, nvcpus);
+		e->hot = (int8_t)exits_hot_kind(e->name);
+		if (r->kind == EXIT_KIND_HW)
+			total += a.count;
+		else
+			user += a.count;
+		n++;
+	}
+	for (k = 0; k < 3 && !hw_seen; k++) {
+		uint64_t c =
+			(w->view & ACC_WIN ? ev_win[k] : 0) + (w->view & ACC_TOT ? ev_tot[k] : 0);
+		struct snap_exit *e = &rows[n];
+
+		if (!c)
+			continue;
+		snprintf(e->name, sizeof(e->name), "%s", event_names[k]);
+		e->reason = (uint32_t)k;
+		e->kind = EXIT_KIND_EVENT;
+		e->count = c;
+		e->time_share = -1;
+		e->hot = (int8_t)k;
+		total += c;
+		n++;
+	}
+	/* Userspace exits are a subset of exits: shares are of the exits, not of both. */
+	for (i = 0; i < n; i++) {
+		uint64_t denom = total ? total : user;
+
+		rows[i].rate = per_s(rows[i].count, w->window_ns);
+		rows[i].share = denom ? 100.0 * (double)rows[i].count / (double)denom : 0;
+	}
+	qsort(rows, (size_t)n, sizeof(*rows), exit_cmp);
+	*exits = total;
+	if (!n) {
+		free(rows);
+		rows = NULL;
+	}
+	*out = rows;
+	return n;
+}
+
+static int hot_cmp(const void *pa, const void *pb)
+{
+	const struct snap_hot *a = pa, *b = pb;
+
+	if (a->other != b->other)
+		return a->other ? 1 : -1;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/* Returns the number of hot rows of v put in *out (allocated; NULL when none). */
+static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+			 struct snap_hot **out)
+{
+	struct snap_hot *rows = xcalloc(3 * (HOT_SHOW + 1), sizeof(*rows));
+	int k, i, n = 0;
+
+	for (k = 0; k < 3; k++) {
+		const struct hot_table *t = &v->hot[k];
+		struct hot_acc all, shown = { 0 }, a;
+		int idx[HOT_SHOW], m;
+
+		hot_total(t, w->view, &all);
+		if (!all.count)
+			continue;
+		m = hot_top(t, w->view, idx, HOT_SHOW);
+		for (i = 0; i < m; i++) {
+			const struct hot_slot *sl = &t->slot[idx[i]];
+			struct snap_hot *h = &rows[n++];
+
+			hot_slot_acc(t, idx[i], w->view, &a);
+			h->kind = (uint8_t)k;
+			h->rw = sl->rw;
+			h->size = sl->size;
+			h->user = sl->user;
+			h->addr = sl->addr;
+			iomap_name((unsigned int)k, sl->addr, h->name, sizeof(h->name));
+			if (!h->name[0] && sl->fast)
+				snprintf(h->name, sizeof(h->name), "ioeventfd (notify)");
+			h->count = a.count;
+			h->total_ns = a.total_ns;
+			h->mean_ns = a.timed ? (double)a.total_ns / (double)a.timed : 0;
+			h->time_share = time_share(a.timed, a.total_ns, w->window_ns, nvcpus);
+			shown.count += a.count;
+			shown.timed += a.timed;
+			shown.total_ns += a.total_ns;
+		}
+		if (all.count > shown.count) {
+			struct snap_hot *h = &rows[n++];
+
+			h->kind = (uint8_t)k;
+			h->other = true;
+			snprintf(h->name, sizeof(h->name), "other");
+			h->count = all.count - shown.count;
+			a.timed = all.timed - shown.timed;
+			h->total_ns = all.total_ns - shown.total_ns;
+			h->mean_ns = a.timed ? (double)h->total_ns / (double)a.timed : 0;
+			h->time_share = time_share(a.timed, h->total_ns, w->window_ns, nvcpus);
+		}
+		for (i = n - 1; i >= 0 && rows[i].kind == k; i--) {
+			rows[i].rate = per_s(rows[i].count, w->window_ns);
+			rows[i].share = 100.0 * (double)rows[i].count / (double)all.count;
+		}
+	}
+	qsort(rows, (size_t)n, sizeof(*rows), hot_cmp);
+	if (!n) {
+		free(rows);
+		rows = NULL;
+	}
+	*out = rows;
+	return n;
+}
+
+#define HINTS_MAX 4
+
+void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+		   struct snap_vm *sv)
+{
+	struct snap_hint hints[HINTS_MAX];
+	int i;
+
+	sv->exits_rate = 0;
+	sv->exits_count = 0;
+	sv->top_exit[0] = '\0';
+	sv->top_exit_share = 0;
+	if (!v)
+		return;
+	sv->nexits = snap_rows(&v->tab, v->ev_win, v->ev_tot, v->hw_seen, w, nvcpus, &sv->exits,
+			       &sv->exits_count);
+	sv->exits_rate = per_s(sv->exits_count, w->window_ns);
+	/* The top exit is the busiest real exit; userspace exits only when nothing else shows. */
+	for (i = 0; i < sv->nexits; i++)
+		if (sv->exits[i].kind != EXIT_KIND_USER)
+			break;
+	if (i == sv->nexits)
+		i = 0;
+	if (sv->nexits) {
+		snprintf(sv->top_exit, sizeof(sv->top_exit), "%s", sv->exits[i].name);
+		sv->top_exit_share = sv->exits[i].share;
+	}
+	sv->nhot = snap_hot_rows(v, w, nvcpus, &sv->hot);
+	sv->nhints = iomap_hints(sv->hot, sv->nhot, sv->exits_rate, hints, HINTS_MAX);
+	if (sv->nhints) {
+		sv->hints = xcalloc((size_t)sv->nhints, sizeof(*sv->hints));
+		memcpy(sv->hints, hints, (size_t)sv->nhints * sizeof(*hints));
+	}
+}
+
+void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
+		       const struct exits_view *w, struct snap_thread *st)
+{
+	st->exits_rate = 0;
+	st->exits_count = 0;
+	if (!t)
+		return;
+	st->nexits = snap_rows(&t->tab, t->ev_win, t->ev_tot, v && v->hw_seen, w, 1, &st->exits,
+			       &st->exits_count);
+	st->exits_rate = per_s(st->exits_count, w->window_ns);
+}

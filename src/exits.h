@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Exit reasons and hot addresses from normalized KVM events. Per vCPU thread and per VM:
+ * hardware exits (kvm_exit paired with the next kvm_entry of the same thread, for handling
+ * times), exits to the VMM (kvm_userspace_exit, timed until the VMM is back in KVM_RUN), and
+ * the accesses behind them (kvm_pio, kvm_mmio, kvm_fast_mmio, kvm_msr) in bounded hot tables.
+ * Where kvm_exit does not fire, the accesses themselves become the exit rows (EXIT_KIND_EVENT).
+ *
+ * Each access is counted once, whatever the trace shows: a userspace-handled MMIO read is
+ * traced as "unsatisfied-read" before the exit and "read" when it completes; kvm_pio traces a
+ * userspace-handled IN once, when it completes after the exit (an OUT before it).
+ *
+ * Counting allocates nothing except, once per exit reason seen, that reason's histograms.
+ */
+#ifndef KVMSCOPE_EXITS_H
+#define KVMSCOPE_EXITS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exitnames.h"
+#include "hist.h"
+#include "hotspots.h"
+#include "kvm_event.h"
+#include "snapshot.h"
+
+#define EXITS_ROWS  64 /* reasons per table; a table that fills up counts the rest as "other" */
+#define EXITS_HASH  128
+#define EXITS_OTHER 0xffffffffu /* reason of the "other" row */
+#define HOT_SHOW    16		/* hot rows per kind in a snapshot, then the "other" row */
+
+/* Reasons of kvm_userspace_exit rows when KVM_RUN failed rather than exited. */
+#define EXITS_USER_RESTART 0x10000u /* -EINTR: a signal kicked the vCPU out */
+#define EXITS_USER_ERROR   0x10001u /* any other error */
+
+/* Counts over one window (ACC_WIN / ACC_TOT in hist.h); a plain value. */
+struct exit_acc {
+	uint64_t count;
+	uint64_t timed; /* exits whose handling time was measured */
+	uint64_t total_ns;
+	uint64_t max_ns;
+};
+
+/* One reason in a table. Histograms are allocated on its first timed exit, freed with it. */
+struct exit_row {
+	uint32_t reason;
+	uint8_t kind; /* enum exit_kind */
+	uint8_t isa;  /* KE_ISA_* for hardware exits */
+	struct exit_acc win, tot;
+	struct hist *hwin, *htot;
+};
+
+/* Reasons of one scope (a VM or a vCPU thread). Embedded in its owner. */
+struct exit_table {
+	struct exit_row rows[EXITS_ROWS];
+	int n;
+	int16_t hash[EXITS_HASH]; /* row number or -1 */
+};
+
+/*
+ * An access remembered for attribution: which hot table slot, for which address. A plain
+ * value; the slot may have been given to another address since, hence the address.
+ */
+struct exits_ref {
+	bool valid;
+	uint8_t kind; /* enum hot_kind */
+	uint8_t rw;
+	int16_t slot;
+	uint64_t addr;
+};
+
+/* Per-thread state: vm_thread ext[EXT_EXITS]; created on the first event, freed by the model. */
+struct exits_thread {
+	struct exit_table tab;
+	uint64_t ev_win[3], ev_tot[3]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
+	bool in_exit;		       /* between kvm_exit and kvm_entry */
+	int16_t exit_row_t, exit_row_v;
+	uint64_t exit_ts;
+	bool in_user; /* between kvm_userspace_exit and the VMM's return to KVM_RUN */
+	int16_t user_row_t, user_row_v;
+	uint32_t user_reason;
+	uint64_t user_ts;
+	struct exits_ref acc;	/* first access of the current exit (or the last access) */
+	struct exits_ref fresh; /* the access that was this thread's previous event */
+	struct exits_ref cand;	/* the access a userspace exit may have been for */
+	bool mmio_unsat;	/* a read went to the VMM; its completion is not a new access */
+	uint64_t mmio_unsat_gpa;
+};
+
+/* Per-VM state: vm ext[EXT_EXITS]; created on the VM's first event, freed by the model. */
+struct exits_vm {
+	struct exit_table tab;
+	uint64_t ev_win[3], ev_tot[3];
+	struct hot_table hot[3]; /* by enum hot_kind */
+	bool hw_seen;		 /* kvm_exit fired for this VM: no EXIT_KIND_EVENT rows */
+};
+
+/* What exits_event tells the per-vCPU time split (vcpustate.c). */
+enum {
+	EXITS_REENTRY = 1u,	 /* the VMM re-entered KVM_RUN at this event (a completion) */
+	EXITS_USER_DROPPED = 2u, /* a userspace exit ended at an unknown time */
+};
+
+struct exits_vm *exits_vm_new(void);
+void exits_vm_free(struct exits_vm *v);
+struct exits_thread *exits_thread_new(void);
+void exits_thread_free(struct exits_thread *t);
+
+/* Returns EXITS_* flags after counting one event of thread t of VM v. The hot path. */
+unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev);
+
+/* How a snapshot reads the accumulators. Owned by the caller. */
+struct exits_view {
+	const struct exit_names *names;
+	unsigned int view;  /* ACC_WIN | ACC_TOT */
+	uint64_t window_ns; /* what the counts cover, for rates */
+};
+
+/*
+ * Fills sv's exits, exits_rate/count, top_exit(_share), hot and hints from v (NULL: none seen);
+ * nvcpus scales handling time into a share of the VM's vCPU time.
+ */
+void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+		   struct snap_vm *sv);
+/* Fills st's exits and exits_rate/count from t (NULL: none); v says whether kvm_exit fires. */
+void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
+		       const struct exits_view *w, struct snap_thread *st);
+
+/* Ends a window (see hot_fold). */
+void exits_fold_vm(struct exits_vm *v, bool drop_win);
+void exits_fold_thread(struct exits_thread *t, bool drop_win);
+/* Empties the cumulative window. */
+void exits_reset_vm(struct exits_vm *v);
+void exits_reset_thread(struct exits_thread *t);
+/* Empties both windows (the first interval starts). */
+void exits_clear_vm(struct exits_vm *v);
+void exits_clear_thread(struct exits_thread *t);
+
+/* Returns the hot kind behind an exit reason's name (IO_INSTRUCTION, npf...), or -1. */
+int exits_hot_kind(const char *name);
+
+#endif

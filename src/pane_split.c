@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where each vCPU's and iothread's wall time goes: in the guest, handling exits in the
+ * kernel and in the VMM, halted, waiting for a CPU; the VM's mean over its vCPUs first.
+ * A row's key is the tid (0 for the mean), key2 its thread kind.
+ */
+#include <string.h>
+
+#include "fmt.h"
+#include "pane.h"
+
+enum { S_THREAD, S_TID, S_GUEST, S_KERNEL, S_USER, S_HALT, S_WAIT, S_SRC, S__N };
+
+static const struct table_col split_cols[S__N] = {
+	[S_THREAD] = { "THREAD", 24, 8, ALIGN_LEFT, 0 },
+	[S_TID] = { "TID", 8, 0, ALIGN_RIGHT, 5 },
+	[S_GUEST] = { "GUEST%", 6, 0, ALIGN_RIGHT, 0 },
+	[S_KERNEL] = { "KERNEL%", 7, 0, ALIGN_RIGHT, 1 },
+	[S_USER] = { "USER%", 6, 0, ALIGN_RIGHT, 2 },
+	[S_HALT] = { "HALT%", 6, 0, ALIGN_RIGHT, 1 },
+	[S_WAIT] = { "WAIT%", 6, 0, ALIGN_RIGHT, 2 },
+	[S_SRC] = { "SOURCE", 6, 0, ALIGN_LEFT, 4 },
+};
+
+static const char *source_name(uint8_t src)
+{
+	return src == SPLIT_EVENTS ? "events" : src == SPLIT_PROCFS ? "procfs" : "-";
+}
+
+static void split_row(struct table *t, const struct exit_split *sp)
+{
+	char b[FMT_MAX];
+
+	table_set(t, S_GUEST, "%s", fmt_pct(b, sp->guest));
+	table_set(t, S_KERNEL, "%s", fmt_pct(b, sp->kernel));
+	table_set(t, S_USER, "%s", fmt_pct(b, sp->user));
+	table_set(t, S_HALT, "%s", fmt_pct(b, sp->halted));
+	table_set(t, S_WAIT, "%s", fmt_pct(b, sp->waiting));
+	table_set(t, S_SRC, "%s", source_name(sp->source));
+}
+
+/* Returns the note for the sources used in the rows shown. */
+static const char *split_note(bool events, bool procfs, bool sched)
+{
+	if (events && !sched)
+		return "from kvm_exit/kvm_entry/kvm_userspace_exit; no sched events: WAIT% from "
+		       "schedstat, taken from KERNEL% then USER%; HALT% includes halt polling";
+	if (events && !procfs)
+		return "from kvm_exit/kvm_entry/kvm_userspace_exit and sched_switch; HALT% "
+		       "includes "
+		       "halt polling; blocked in the VMM counts as USER%";
+	if (events)
+		return "events where kvm_exit/kvm_entry fire, else coarse (procfs); HALT% includes "
+		       "halt polling";
+	if (procfs)
+		return "coarse (no kvm_exit/kvm_entry here): schedstat and guest_time; USER% where "
+		       "VMM exits complete, else in KERNEL%; HALT% = blocked or idle";
+	return "";
+}
+
+static void build_split(const struct snapshot *s, const struct pane_opts *o, struct table *t)
+{
+	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
+	char lb[PROC_NAME_MAX + 32];
+	bool events = false, procfs = false, sched = true;
+	int i;
+
+	table_begin(t, split_cols, S__N, "Time split");
+	if (!v) {
+		table_note(t, "VM %d is gone", o->scope.pid);
+		return;
+	}
+	table_begin(t, split_cols, S__N, "Time split of %s", snap_vm_label(v, lb, sizeof(lb)));
+	if (o->scope.kind == SCOPE_VM && v->nvcpus > 1 && v->split.source != SPLIT_NONE) {
+		table_row(t, ROW_TOTAL, 0, THREAD_VCPU);
+		table_set(t, S_THREAD, "vCPU mean (%d)", v->nvcpus);
+		split_row(t, &v->split);
+	}
+	for (i = 0; i < v->nthreads; i++) {
+		const struct snap_thread *th = &v->threads[i];
+
+		/* The grouped others have no single timeline to split. */
+		if (th->kind == THREAD_OTHER)
+			continue;
+		if (o->scope.kind == SCOPE_VCPU && th->tid != o->scope.tid)
+			continue;
+		table_row(t, th->gone ? ROW_DIM : ROW_NORMAL, th->tid, th->kind);
+		table_set_raw(t, S_THREAD, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
+		table_set(t, S_TID, "%d", th->tid);
+		split_row(t, &th->split);
+		if (th->kind == THREAD_VCPU) {
+			events |= th->split.source == SPLIT_EVENTS;
+			procfs |= th->split.source == SPLIT_PROCFS;
+			if (th->split.source == SPLIT_EVENTS)
+				sched = sched && th->split.sched;
+		}
+	}
+	table_note(t, "%s", split_note(events, procfs, sched));
+}
+
+const struct pane pane_split = {
+	.name = "split",
+	.title = "Time split",
+	.scopes = SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU),
+	.cols = split_cols,
+	.ncols = S__N,
+	.sort = -1,
+	.build = build_split,
+};

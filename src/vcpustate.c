@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "exits.h"
+#include "hist.h"
+#include "vcpustate.h"
+#include "util.h"
+
+#define KVM_EXIT_HLT_REASON 5 /* KVM_EXIT_HLT in linux/kvm.h */
+
+void vcpustate_init(struct vcpustate *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+/* Accounts the current stretch up to ts. Events of one thread come in order; older is ignored. */
+static void advance(struct vcpustate *v, uint64_t ts)
+{
+	uint64_t d;
+
+	if (ts <= v->since) {
+		if (!v->since)
+			v->since = ts;
+		return;
+	}
+	d = ts - v->since;
+	v->since = ts;
+	if (v->state == VS_NONE)
+		return;
+	v->win[v->state] += d;
+	if (v->state == VS_KERNEL)
+		v->exit_kernel += d;
+	else if (v->state == VS_HALTED)
+		v->exit_halted += d;
+}
+
+static void user_close(struct vcpustate *v, uint64_t ts)
+{
+	if (v->in_user && ts >= v->user_ts)
+		v->user_win += ts - v->user_ts;
+	v->in_user = false;
+}
+
+/* The halt that just ended lasted ns: what of it was counted as kernel time becomes halted. */
+static void halt_claim(struct vcpustate *v, uint64_t ns)
+{
+	uint64_t claim;
+
+	if (ns <= v->exit_halted)
+		return;
+	claim = MIN(ns - v->exit_halted, v->exit_kernel);
+	claim = MIN(claim, v->win[VS_KERNEL]);
+	v->win[VS_KERNEL] -= claim;
+	v->win[VS_HALTED] += claim;
+	v->exit_kernel -= claim;
+	v->exit_halted += claim;
+}
+
+void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
+{
+	uint64_t ts = ev->ts_ns;
+
+	advance(v, ts);
+	switch (ev->type) {
+	case KE_EXIT:
+		v->exits_seen = true;
+		v->in_user = false;
+		v->state = VS_KERNEL;
+		v->exit_kernel = v->exit_halted = 0;
+		return;
+	case KE_ENTRY:
+		v->exits_seen = true;
+		user_close(v, ts);
+		v->state = VS_GUEST;
+		return;
+	case KE_USER_EXIT:
+		v->in_user = true;
+		v->user_ts = ts;
+		v->user_hlt = ev->user_exit.err >= 0 && ev->user_exit.reason == KVM_EXIT_HLT_REASON;
+		if (v->state != VS_NONE || v->exits_seen)
+			v->state = VS_USER;
+		return;
+	case KE_VCPU_WAKEUP:
+		if (v->exits_seen)
+			halt_claim(v, ev->wakeup.wait_ns);
+		break;
+	default:
+		break;
+	}
+	if (flags & EXITS_REENTRY)
+		user_close(v, ts);
+	else if (flags & EXITS_USER_DROPPED)
+		v->in_user = false;
+	/* Any event in KVM_RUN means the VMM's part is over. */
+	if ((flags & (EXITS_REENTRY | EXITS_USER_DROPPED)) && v->state == VS_USER)
+		v->state = VS_KERNEL;
+}
+
+void vcpustate_switch_out(struct vcpustate *v, uint64_t ts, bool preempted)
+{
+	advance(v, ts);
+	v->sched_seen = true;
+	if (v->state == VS_HALTED || v->state == VS_WAITING)
+		return; /* a second switch-out: a lost switch-in */
+	v->resume = v->state;
+	if (preempted)
+		v->state = VS_WAITING;
+	else if (v->state == VS_USER && !v->user_hlt)
+		v->state = VS_USER; /* the VMM waits on a lock or I/O while handling the exit */
+	else
+		v->state = VS_HALTED;
+}
+
+void vcpustate_switch_in(struct vcpustate *v, uint64_t ts)
+{
+	advance(v, ts);
+	v->sched_seen = true;
+	if (v->state == VS_HALTED || v->state == VS_WAITING)
+		v->state = v->resume;
+}
+
+void vcpustate_close(struct vcpustate *v, uint64_t now)
+{
+	advance(v, now);
+}
+
+static uint64_t view_ns(const struct vcpustate *v, int s, unsigned int view)
+{
+	return (view & ACC_WIN ? v->win[s] : 0) + (view & ACC_TOT ? v->tot[s] : 0);
+}
+
+static void split_none(struct exit_split *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->source = SPLIT_NONE;
+	out->guest = out->kernel = out->user = out->halted = out->waiting = -1;
+}
+
+void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t window_ns,
+		     const struct cpu_split *cpu, struct exit_split *out)
+{
+	double w = (double)window_ns, user_pct = -1, take;
+	bool have_cpu = cpu && cpu->cpu >= 0;
+
+	split_none(out);
+	if (!window_ns)
+		return;
+	if (v && v->exits_seen) {
+		out->source = SPLIT_EVENTS;
+		out->sched = v->sched_seen;
+		out->guest = 100.0 * (double)view_ns(v, VS_GUEST, view) / w;
+		out->kernel = 100.0 * (double)view_ns(v, VS_KERNEL, view) / w;
+		out->user = 100.0 * (double)view_ns(v, VS_USER, view) / w;
+		out->halted = 100.0 * (double)view_ns(v, VS_HALTED, view) / w;
+		out->waiting = 100.0 * (double)view_ns(v, VS_WAITING, view) / w;
+		if (!v->sched_seen && have_cpu && cpu->steal >= 0) {
+			/*
+			 * A preempted vCPU thread is in the host: take its wait from there, and no
+			 * more than the timeline spent there (the sources sample differently).
+			 */
+			out->waiting = MIN(cpu->steal, out->kernel + out->user);
+			take = MIN(out->waiting, out->kernel);
+			out->kernel -= take;
+			out->user -= MIN(out->waiting - take, out->user);
+		}
+		return;
+	}
+	if (!have_cpu)
+		return;
+	out->source = SPLIT_PROCFS;
+	if (v) {
+		uint64_t u =
+			(view & ACC_WIN ? v->user_win : 0) + (view & ACC_TOT ? v->user_tot : 0);
+
+		if (u)
+			user_pct = MIN(100.0 * (double)u / w, MAX(cpu->host, 0.0));
+	}
+	out->guest = MAX(cpu->guest, 0.0);
+	out->user = user_pct;
+	out->kernel = MAX(cpu->host, 0.0) - MAX(user_pct, 0.0);
+	out->waiting = MAX(cpu->steal, 0.0);
+	out->halted = MAX(100.0 - cpu->cpu - out->waiting, 0.0);
+	/* Run and wait times sampled a little apart can exceed the interval: keep a split. */
+	if (cpu->cpu + out->waiting > 100.0) {
+		double k = 100.0 / (cpu->cpu + out->waiting);
+
+		out->guest *= k;
+		out->kernel *= k;
+		if (out->user > 0)
+			out->user *= k;
+		out->waiting *= k;
+	}
+}
+
+void vcpustate_mean(const struct exit_split *splits, int n, struct exit_split *out)
+{
+	int i, m = 0;
+	bool user_known = true;
+
+	split_none(out);
+	for (i = 0; i < n; i++) {
+		const struct exit_split *s = &splits[i];
+
+		if (s->source == SPLIT_NONE)
+			continue;
+		if (!m) {
+			out->guest = out->kernel = out->user = out->halted = out->waiting = 0;
+			out->source = s->source;
+			out->sched = true;
+		}
+		m++;
+		if (s->source < out->source)
+			out->source = s->source;
+		out->sched = out->sched && s->sched;
+		out->guest += s->guest;
+		out->kernel += s->kernel;
+		if (s->user < 0)
+			user_known = false;
+		else
+			out->user += s->user;
+		out->halted += s->halted;
+		out->waiting += s->waiting;
+	}
+	if (!m)
+		return;
+	out->guest /= m;
+	out->kernel /= m;
+	out->user = user_known ? out->user / m : -1;
+	out->halted /= m;
+	out->waiting /= m;
+}
+
+void vcpustate_fold(struct vcpustate *v, bool drop_win)
+{
+	int s;
+
+	for (s = 0; s < VS__N; s++) {
+		if (!drop_win)
+			v->tot[s] += v->win[s];
+		v->win[s] = 0;
+	}
+	if (!drop_win)
+		v->user_tot += v->user_win;
+	v->user_win = 0;
+	/* Kernel time of an exit in progress is now in TOT, out of a wakeup's reach. */
+	v->exit_kernel = 0;
+}
+
+void vcpustate_reset(struct vcpustate *v)
+{
+	memset(v->tot, 0, sizeof(v->tot));
+	v->user_tot = 0;
+}
+
+void vcpustate_clear(struct vcpustate *v, uint64_t now)
+{
+	/* What came before now belongs to no window. */
+	if (v->since < now)
+		v->since = now;
+	memset(v->win, 0, sizeof(v->win));
+	memset(v->tot, 0, sizeof(v->tot));
+	v->user_win = v->user_tot = 0;
+	v->exit_kernel = 0;
+}
