@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
 #include "fmt.h"
 #include "pane.h"
 #include "util.h"
@@ -169,9 +168,8 @@ static void build_threads(const struct snapshot *s, const struct pane_opts *o, s
 		table_note(t, "VM %d is gone", o->scope.pid);
 		return;
 	}
-	/* The name is untrusted: escaped here like every cell. */
-	escape_text(esc, sizeof(esc), snap_vm_label(v, lb, sizeof(lb)), (size_t)-1, o->utf8);
-	table_begin(t, thread_cols, T__N, "Threads of %s", esc);
+	table_begin(t, thread_cols, T__N, "Threads of %s",
+		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	for (i = 0; i < v->nthreads; i++) {
 		const struct snap_thread *th = &v->threads[i];
 
