@@ -270,6 +270,51 @@ static struct snap_thread quiet_threads[] = {
 	  .cpu = { 1, 0.5, 0.5, 0, 10 } },
 };
 
+static struct snap_exit storm_exits[] = {
+	{ .name = "IO_INSTRUCTION",
+	  .reason = 30,
+	  .kind = EXIT_KIND_HW,
+	  .count = 74100,
+	  .rate = 74100,
+	  .share = 99.8,
+	  .time_share = 61,
+	  .hot = HOT_PIO },
+	{ .name = "HLT",
+	  .reason = 12,
+	  .kind = EXIT_KIND_HW,
+	  .count = 120,
+	  .rate = 120,
+	  .share = 0.2,
+	  .time_share = 0.1,
+	  .hot = -1 },
+};
+
+static struct snap_hot storm_hot[] = {
+	{ .kind = HOT_PIO,
+	  .rw = HOT_READ,
+	  .size = 4,
+	  .user = true,
+	  .addr = 0x608,
+	  .name = "ACPI PM timer",
+	  .count = 74100,
+	  .rate = 74100,
+	  .share = 100,
+	  .time_share = 61 },
+	{ .kind = HOT_MMIO,
+	  .rw = HOT_WRITE,
+	  .size = 4,
+	  .addr = 0xfee000b0,
+	  .name = "LAPIC EOI",
+	  .count = 60,
+	  .rate = 60,
+	  .share = 100,
+	  .time_share = -1 },
+};
+
+static struct snap_hint storm_hints[] = {
+	{ "guest polls the ACPI PM timer (port 0x608): enable the Hyper-V clock" },
+};
+
 static struct snap_vm test_vms[] = {
 	{ .pid = 2000,
 	  .name = "quiet-db",
@@ -289,7 +334,13 @@ static struct snap_vm test_vms[] = {
 	  .exits_rate = 74100,
 	  .top_exit = "IO_INSTRUCTION",
 	  .threads = storm_threads,
-	  .nthreads = 4 },
+	  .nthreads = 4,
+	  .exits = storm_exits,
+	  .nexits = 2,
+	  .hot = storm_hot,
+	  .nhot = 2,
+	  .hints = storm_hints,
+	  .nhints = 1 },
 	{ .pid = 3000,
 	  .name = ESC_NAME,
 	  .comm = "kvmscope-storm",
@@ -362,15 +413,21 @@ static void rig_draw(struct rig *r)
 			fprintf(stderr, "%2d|%s\n", y, r->line[y]);
 }
 
-/* Returns the line showing text, or -1. */
-static int rig_find(const struct rig *r, const char *text)
+/* Returns the first line from `from` showing text, or -1. */
+static int rig_find_from(const struct rig *r, const char *text, int from)
 {
 	int y;
 
-	for (y = 0; y < r->scr.h && y < 64; y++)
+	for (y = MAX(from, 0); y < r->scr.h && y < 64; y++)
 		if (strstr(r->line[y], text))
 			return y;
 	return -1;
+}
+
+/* Returns the line showing text, or -1. */
+static int rig_find(const struct rig *r, const char *text)
+{
+	return rig_find_from(r, text, 0);
 }
 
 /* Keys as the TUI takes them: each acts on the frame the one before made. */
@@ -413,8 +470,13 @@ static void check_first_screen(int w, int h)
 	ck_assert_int_eq(screen_cell(&r.scr, 0, y_storm)->color, UC_SELECT);
 	ck_assert_msg(strstr(r.line[y_storm], "74.1k"), "exits/s at %dx%d: %s", w, h,
 		      r.line[y_storm]);
-	/* Every VM fits from 20 lines; on smaller screens End scrolls to the last. */
-	if (h < 20)
+	/* Which exit and which address, on the same first screen. */
+	ck_assert_msg(rig_find_from(&r, "IO_INSTRUCTION", rig_find(&r, " Exits ")) > 0,
+		      "exit at %dx%d", w, h);
+	ck_assert_msg(rig_find(&r, "ACPI PM timer") > 0, "address at %dx%d", w, h);
+	ck_assert(strstr(r.line[rig_find(&r, "ACPI PM timer")], "0x608"));
+	/* When the VM list does not fit, End scrolls to the last. */
+	if (rig_find(&r, "\\e[31mevil") < 0)
 		rig_keys(&r, (const int[]){ KEY_END, 0 });
 	ck_assert_int_ge(rig_find(&r, "\\e[31mevil"), 0);
 	ck_assert(strstr(r.line[h - 1], "host"));
@@ -531,6 +593,44 @@ START_TEST(drill_down_and_back)
 	rig_keys(&r, (const int[]){ '\n', KEY_END, KEY_UP, '\n', 0 });
 	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
 	ck_assert(r.v.msg_error);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(exit_opens_its_addresses)
+{
+	struct rig r;
+	int hot = view_pane_index("hot"), exits = view_pane_index("exits");
+
+	rig_init(&r, 100, 40, false);
+	rig_draw(&r);
+	/* Host scope: Tab to the exits pane, Enter on the storm's exit: its VM's ports. */
+	rig_keys(&r, (const int[]){ '\t', 0 });
+	ck_assert_int_eq(view_level(&r.v)->focus, exits);
+	rig_keys(&r, (const int[]){ '\r', 0 });
+	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
+	ck_assert_int_eq(view_level(&r.v)->scope.pid, 1000);
+	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 1 + HOT_PIO);
+	ck_assert_int_eq(view_level(&r.v)->focus, hot);
+	ck_assert(strstr(r.line[39], "host > win-timer > PIO"));
+	ck_assert_int_ge(rig_find(&r, "Hot ports of win-timer"), 0);
+	ck_assert_int_lt(rig_find(&r, "LAPIC EOI"), 0);
+	ck_assert_int_gt(rig_find(&r, "ACPI PM timer"), rig_find(&r, "Hot ports"));
+	/* Back; into the VM; to its exits: HLT has nothing behind it. */
+	rig_keys(&r, (const int[]){ 27, KEY_BTAB, '\r', 0 });
+	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
+	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 0);
+	while (view_level(&r.v)->focus != exits)
+		rig_keys(&r, (const int[]){ '\t', 0 });
+	rig_keys(&r, (const int[]){ KEY_DOWN, '\r', 0 });
+	ck_assert(r.v.msg_error);
+	ck_assert_int_eq(r.v.depth, 1);
+	/* IO_INSTRUCTION does: the same VM, ports only. */
+	rig_keys(&r, (const int[]){ KEY_UP, KEY_ENTER, 0 });
+	ck_assert_int_eq(r.v.depth, 2);
+	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
+	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 1 + HOT_PIO);
+	ck_assert_int_eq(view_level(&r.v)->focus, hot);
 	rig_free(&r);
 }
 END_TEST
@@ -999,6 +1099,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, tiny_screens_stay_inside);
 	tcase_add_test(tc, plain_locale_is_ascii);
 	tcase_add_test(tc, drill_down_and_back);
+	tcase_add_test(tc, exit_opens_its_addresses);
 	tcase_add_test(tc, selection_follows_its_row);
 	tcase_add_test(tc, untouched_selection_stays_on_top);
 	tcase_add_test(tc, sort_keys);
