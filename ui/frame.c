@@ -468,6 +468,23 @@ static void resolve_pick(struct view *v, const struct snapshot *s)
 	view_message(v, false, "guest %s", vm_title(v, s, found->pid, esc, sizeof(esc)));
 }
 
+/*
+ * Panes kept first when lines are short: what answers "which VM, which exit, which
+ * address, how much CPU". Panes not named here come after them, in registry order.
+ */
+static const char *const pane_ranks[] = { "vms", "threads", "exits", "hot", "split", "hints" };
+
+/* Returns the rank of pane i for the layout: lower ranks are shown first. */
+static int pane_rank(int i)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(pane_ranks); k++)
+		if (!strcmp(panes[i]->name, pane_ranks[k]))
+			return (int)k;
+	return (int)ARRAY_SIZE(pane_ranks) + i;
+}
+
 /* Returns the pane to focus: the one asked for if it is here, else the first with rows. */
 static int settle_focus(struct view *v, const struct lay_pane *lp)
 {
@@ -537,6 +554,7 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 		po.reverse = v->reverse[i];
 		panes[i]->build(s, &po, t);
 		lp[i].want = t->nrows + (t->note[0] ? 1 : 0);
+		lp[i].rank = pane_rank(i);
 	}
 	focus = settle_focus(v, lp);
 	for (i = 0; i < v->npanes; i++)

@@ -22,22 +22,25 @@ void layout_header(int h, int src_lines, struct lay_header *hd)
 
 int layout_panes(struct lay_pane *p, int n, int focus, int lines)
 {
-	int left = MAX(lines, 0), i, k, more;
+	int left = MAX(lines, 0), i, k, more, best;
 
 	for (i = 0; i < n; i++)
 		p[i].h = 0;
-	/* The focused pane first, then the rest in order, each with its chrome and a row. */
-	for (k = -1; k < n; k++) {
-		i = k < 0 ? focus : k;
-		if (i < 0 || i >= n || (k >= 0 && i == focus) || !p[i].avail)
-			continue;
-		if (left >= LAY_PANE_CHROME + 1) {
-			p[i].h = LAY_PANE_CHROME + 1;
-			left -= p[i].h;
-		} else if (k < 0) {
-			p[i].h = left;
-			left = 0;
-		}
+	if (focus >= 0 && focus < n && p[focus].avail) {
+		p[focus].h = MIN(left, LAY_PANE_CHROME + 1);
+		left -= p[focus].h;
+	}
+	/* Then the rest by rank, each with its chrome and a row, while they fit. */
+	for (k = 0; k < n && left >= LAY_PANE_CHROME + 1; k++) {
+		best = -1;
+		for (i = 0; i < n; i++)
+			if (p[i].avail && !p[i].h && i != focus &&
+			    (best < 0 || p[i].rank < p[best].rank))
+				best = i;
+		if (best < 0)
+			break;
+		p[best].h = LAY_PANE_CHROME + 1;
+		left -= p[best].h;
 	}
 	do {
 		more = 0;

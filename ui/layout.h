@@ -33,15 +33,16 @@ void layout_header(int h, int src_lines, struct lay_header *hd);
 struct lay_pane {
 	bool avail; /* has something to show in this scope (or has the focus) */
 	int want;   /* lines of content: rows, and one more for a note */
+	int rank;   /* when lines are short, lower ranks are shown first */
 	int h;	    /* out: lines given, chrome included; 0 = not shown */
 };
 
 /*
  * Returns the lines used after sharing lines between n panes. The focused pane is shown
- * first, then the others in order while each can have its chrome and one row; what is left
- * goes one line at a time, round robin in pane order, to panes that want more, so small
- * panes are shown whole and big ones share the rest evenly. A screen too small for the
- * focused pane's chrome and a row gives it what there is.
+ * first, then the others by rank (then order) while each can have its chrome and one row;
+ * what is left goes one line at a time, round robin in pane order, to panes that want
+ * more, so small panes are shown whole and big ones share the rest evenly. A screen too
+ * small for the focused pane's chrome and a row gives it what there is.
  */
 int layout_panes(struct lay_pane *p, int n, int focus, int lines);
 

@@ -58,6 +58,9 @@ static void three(struct lay_pane *p, int want0, int want1, int want2)
 	p[0].want = want0;
 	p[1].want = want1;
 	p[2].want = want2;
+	p[0].rank = 0;
+	p[1].rank = 1;
+	p[2].rank = 2;
 }
 
 START_TEST(pane_heights_80x24)
@@ -110,6 +113,13 @@ START_TEST(pane_heights_40x12)
 	ck_assert_int_eq(p[2].h, 0);
 	three(p, 2, 12, 10);
 	layout_panes(p, 3, 2, 6);
+	ck_assert_int_eq(p[0].h, 3);
+	ck_assert_int_eq(p[1].h, 0);
+	ck_assert_int_eq(p[2].h, 3);
+	/* A pane ranked before another is kept before it, wherever it is on screen. */
+	three(p, 2, 12, 10);
+	p[1].rank = 5;
+	layout_panes(p, 3, 0, 6);
 	ck_assert_int_eq(p[0].h, 3);
 	ck_assert_int_eq(p[1].h, 0);
 	ck_assert_int_eq(p[2].h, 3);
