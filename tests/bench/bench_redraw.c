@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What one redraw of the live screen costs with 100 VMs and 1000 vCPUs: the whole path
- * (compose the frame, hand it to curses, curses writes the changes to a terminal that is
- * /dev/null) and the composing alone, host view and one VM's view. Two snapshots with
- * different numbers alternate, so every redraw changes most of the screen.
+ * What one redraw of the live screen costs with 100 VMs and 1000 vCPUs, each VM with 5 exit
+ * reasons and 8 hot addresses: the whole path (compose the frame, hand it to curses, curses writes
+ * the changes to a terminal that is /dev/null) and the composing alone, host view and one VM's
+ * view. Two snapshots with different numbers alternate, so every redraw changes most of the screen.
  *
  *   build/bench/bench_redraw [COLSxLINES] [REDRAWS]
  */
@@ -18,6 +18,11 @@
 
 #define NVMS	     100
 #define VCPUS_PER_VM 10
+#define NEXITS	     5
+#define NHOT	     8
+
+static const char *const exit_names[NEXITS] = { "IO_INSTRUCTION", "EPT_MISCONFIG", "MSR_WRITE",
+						"HLT", "EXTERNAL_INTERRUPT" };
 
 /* Returns a synthetic snapshot of NVMS VMs with VCPUS_PER_VM vCPUs and an iothread each. */
 static struct snapshot *make_snapshot(unsigned int seq)
@@ -53,7 +58,38 @@ static struct snapshot *make_snapshot(unsigned int seq)
 		v->niothreads = 1;
 		v->exits_rate = r;
 		v->cpu = (struct cpu_split){ r / 1000, r / 3000, r / 1500, r / 50000, r / 10 };
-		strcpy(v->top_exit, i % 2 ? "EPT_MISCONFIG" : "IO_INSTRUCTION");
+		strcpy(v->top_exit, exit_names[i % 2]);
+		v->nexits = NEXITS;
+		v->exits = xcalloc(NEXITS, sizeof(*v->exits));
+		for (k = 0; k < NEXITS; k++) {
+			struct snap_exit *e = &v->exits[k];
+
+			snprintf(e->name, sizeof(e->name), "%s", exit_names[k]);
+			e->reason = (uint32_t)k;
+			e->count = (uint64_t)(r / (k + 1));
+			e->rate = r / (k + 1);
+			e->share = 100.0 / (k + 2);
+			e->time_share = 10.0 / (k + 1);
+			e->mean_ns = 1000.0 * (k + 1);
+			e->p99_ns = e->max_ns = 5000u * (unsigned int)(k + 1);
+			e->hot = k < 3 ? (int8_t)k : -1;
+		}
+		v->nhot = NHOT;
+		v->hot = xcalloc(NHOT, sizeof(*v->hot));
+		for (k = 0; k < NHOT; k++) {
+			struct snap_hot *h = &v->hot[k];
+
+			h->kind = (uint8_t)(k % 3);
+			h->rw = HOT_READ;
+			h->size = 4;
+			h->addr = k % 3 == HOT_MMIO ? 0xfee00000u + 0x10u * (unsigned int)k
+						    : 0x600u + (unsigned int)k;
+			snprintf(h->name, sizeof(h->name), "register %d", k);
+			h->count = (uint64_t)(r / (k + 1));
+			h->rate = r / (k + 1);
+			h->share = 100.0 / (k + 2);
+			h->time_share = -1;
+		}
 		v->nthreads = VCPUS_PER_VM + 1;
 		v->threads = xcalloc((size_t)v->nthreads, sizeof(*v->threads));
 		for (k = 0; k < v->nthreads; k++) {
