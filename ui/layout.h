@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Lines of each part of the header; filled by layout_header(). */
+/* Lines of each part of the header; the caller's, filled by layout_header(). */
 struct lay_header {
 	int host;    /* 0 or 1: time, host, kernel, KVM, refresh, markers */
 	int sources; /* 0 to 2: data sources and their state, wrapped */
@@ -29,7 +29,7 @@ void layout_header(int h, int src_lines, struct lay_header *hd);
 /* Lines every shown pane spends on its title bar and column titles. */
 #define LAY_PANE_CHROME 2
 
-/* One pane as the layout sees it. */
+/* One pane as the layout sees it; the caller's array, h filled by layout_panes(). */
 struct lay_pane {
 	bool avail; /* has something to show in this scope (or has the focus) */
 	int want;   /* lines of content: rows, and one more for a note */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* One cell of a struct screen, part of it. */
 struct screen_cell {
 	uint32_t cp;   /* a code point one column wide; never a control character */
 	uint8_t color; /* enum ui_color */

@@ -23,7 +23,7 @@
 #define VIEW_INPUT_MAX 128
 #define VIEW_MSG_MAX   160
 
-/* Selection and scroll of one pane at one level of the drill-down. */
+/* Selection and scroll of one pane at one level of the drill-down; part of a view_level. */
 struct pane_view {
 	int sel;	   /* selected row */
 	int top;	   /* first row shown */
@@ -31,14 +31,14 @@ struct pane_view {
 	bool keyed;	   /* key and key2 are set */
 };
 
-/* One level of the drill-down: what is looked at and how its panes were left. */
+/* One level of the drill-down: what is looked at and how its panes were left; in struct view. */
 struct view_level {
 	struct scope scope;
 	int focus;	      /* index in panes[]; -1: the first pane with something */
 	struct pane_view *pv; /* one per pane; owned by the view */
 };
 
-/* What the last frame showed of a pane, for the keys that act on it. */
+/* What the last frame showed of a pane, for the keys that act on it; in struct view. */
 struct pane_frame {
 	bool built; /* the table holds this frame's content for the current scope */
 	bool shown;
