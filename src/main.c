@@ -17,6 +17,7 @@
 #include "batch.h"
 #include "options.h"
 #include "tick.h"
+#include "tui.h"
 #include "util.h"
 
 #ifndef KVMSCOPE_VERSION
@@ -92,6 +93,8 @@ static void die(const char *fmt, ...)
 
 static void fatal_hook(const char *what)
 {
+	/* The terminal first, so the message lands on a normal screen. */
+	tui_abort();
 	tick_emergency_cleanup();
 	fprintf(stderr, "kvmscope: %s\n", what);
 	exit(1);
@@ -234,6 +237,7 @@ int main(int argc, char **argv)
 	};
 	struct batch_out bout = { .opt = &opt };
 	struct tick_output out = { .input_fd = -1 };
+	struct tui *tui = NULL;
 	char why[256];
 	int err;
 
@@ -252,8 +256,30 @@ int main(int argc, char **argv)
 	bout.bo.filter = opt.have_filter ? &opt.filter : NULL;
 	out.show = batch_show;
 	out.arg = &bout;
+	if (!opt.batch) {
+		struct tui_config tc = {
+			.color = !opt.no_color,
+			.utf8 = opt.utf8,
+			.filter_src = opt.filter_src,
+			.iterations = opt.iterations,
+			.delay_s = opt.delay_s,
+		};
+
+		tui = tui_start(&tc, why, sizeof(why));
+		if (!tui) {
+			fprintf(stderr, "kvmscope: %s\n", why);
+			return 1;
+		}
+		out.show = tui_show;
+		out.input = tui_input;
+		out.resize = tui_resize;
+		out.input_fd = tui_input_fd(tui);
+		out.arg = tui;
+	}
 
 	err = tick_run(&opt, &out, why, sizeof(why));
+	/* Signals and q end the loop; the terminal is restored before anything is printed. */
+	tui_stop(tui);
 	if (opt.have_filter)
 		regfree(&opt.filter);
 	if (err) {

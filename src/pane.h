@@ -8,6 +8,7 @@
 
 #include <regex.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "snapshot.h"
 #include "table.h"
@@ -59,6 +60,9 @@ bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o);
  * why") written to buf, or NULL when the trace source runs.
  */
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz);
+
+/* Returns buf holding raw (a name) escaped for a title, as cells are (o->utf8). */
+const char *pane_title_text(const char *raw, const struct pane_opts *o, char *buf, size_t n);
 
 /* Thread label: "CPU 0/KVM", "IO iothread0", "other (5)"; raw comm for one thread. */
 const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz);

@@ -138,6 +138,7 @@ static void build_exits(const struct snapshot *s, const struct pane_opts *o, str
 	const struct snap_vm *v = NULL;
 	const struct snap_thread *th = NULL;
 	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], why[SOURCE_WHY_MAX + 32];
+	char esc[4 * (PROC_NAME_MAX + 32)];
 	struct exit_ref *rows = NULL;
 	int i, n = 0, cap = 0;
 	bool hw = false, event = false;
@@ -163,11 +164,13 @@ static void build_exits(const struct snapshot *s, const struct pane_opts *o, str
 				return;
 			}
 			table_begin(t, exit_cols_vm, X__N, "Exits of %s",
-				    pane_thread_label(th, lb, sizeof(lb)));
+				    pane_title_text(pane_thread_label(th, lb, sizeof(lb)), o, esc,
+						    sizeof(esc)));
 			add_vm_rows(&rows, &n, &cap, v, th->exits, th->nexits);
 		} else {
 			table_begin(t, exit_cols_vm, X__N, "Exits of %s",
-				    snap_vm_label(v, lb, sizeof(lb)));
+				    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc,
+						    sizeof(esc)));
 			add_vm_rows(&rows, &n, &cap, v, v->exits, v->nexits);
 		}
 	}

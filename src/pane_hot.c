@@ -169,6 +169,7 @@ static void build_hot(const struct snapshot *s, const struct pane_opts *o, struc
 {
 	const struct snap_vm *v;
 	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], why[SOURCE_WHY_MAX + 32];
+	char esc[4 * (PROC_NAME_MAX + 32)];
 	const char *off = pane_trace_why(s, why, sizeof(why));
 	static const char *const whats[] = { "ports", "MMIO addresses", "MSRs" };
 	const char *what = o->scope.hot_only > 0 && o->scope.hot_only <= 3
@@ -194,7 +195,7 @@ static void build_hot(const struct snapshot *s, const struct pane_opts *o, struc
 			return;
 		}
 		table_begin(t, hot_cols_vm, H__N, "Hot %s of %s", what,
-			    snap_vm_label(v, lb, sizeof(lb)));
+			    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 		add_rows(&rows, &n, &cap, v, o);
 		hw = kvm_exit_fires(v);
 	}

@@ -61,7 +61,7 @@ static const char *split_note(bool events, bool procfs, bool sched)
 static void build_split(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char lb[PROC_NAME_MAX + 32];
+	char lb[PROC_NAME_MAX + 32], esc[4 * (PROC_NAME_MAX + 32)];
 	bool events = false, procfs = false, sched = true;
 	int i;
 
@@ -70,7 +70,8 @@ static void build_split(const struct snapshot *s, const struct pane_opts *o, str
 		table_note(t, "VM %d is gone", o->scope.pid);
 		return;
 	}
-	table_begin(t, split_cols, S__N, "Time split of %s", snap_vm_label(v, lb, sizeof(lb)));
+	table_begin(t, split_cols, S__N, "Time split of %s",
+		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	if (o->scope.kind == SCOPE_VM && v->nvcpus > 1 && v->split.source != SPLIT_NONE) {
 		table_row(t, ROW_TOTAL, 0, THREAD_VCPU);
 		table_set(t, S_THREAD, "vCPU mean (%d)", v->nvcpus);

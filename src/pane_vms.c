@@ -160,7 +160,7 @@ static const struct table_col thread_cols[T__N] = {
 static void build_threads(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32];
+	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], esc[4 * sizeof(lb)];
 	int i;
 
 	table_begin(t, thread_cols, T__N, "Threads");
@@ -168,7 +168,8 @@ static void build_threads(const struct snapshot *s, const struct pane_opts *o, s
 		table_note(t, "VM %d is gone", o->scope.pid);
 		return;
 	}
-	table_begin(t, thread_cols, T__N, "Threads of %s", snap_vm_label(v, lb, sizeof(lb)));
+	table_begin(t, thread_cols, T__N, "Threads of %s",
+		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	for (i = 0; i < v->nthreads; i++) {
 		const struct snap_thread *th = &v->threads[i];
 

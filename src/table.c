@@ -131,9 +131,71 @@ static int text_width(const char *s)
 	return w;
 }
 
+#define LAYOUT_COLS_MAX 64
+
+/* Returns the width of the shown columns (widths[i] > 0) with the gaps between them. */
+static int shown_width(const struct table *t, const int *widths)
+{
+	int i, total = 0, n = 0;
+
+	for (i = 0; i < t->ncols; i++)
+		if (widths[i])
+			total += widths[i] + (n++ ? GAP : 0);
+	return total;
+}
+
+/*
+ * Returns the total after dropping shown columns of prio >= from, highest first, until the
+ * table fits width; appends each dropped column to order[*n].
+ */
+static int drop_columns(const struct table *t, int *widths, int width, int from, int *order,
+			int *n)
+{
+	int i, worst, total = shown_width(t, widths);
+
+	while (total > width) {
+		worst = -1;
+		for (i = 0; i < t->ncols; i++)
+			if (widths[i] && t->cols[i].prio >= from &&
+			    (worst < 0 || t->cols[i].prio >= t->cols[worst].prio))
+				worst = i;
+		if (worst < 0)
+			break;
+		widths[worst] = 0;
+		order[(*n)++] = worst;
+		total = shown_width(t, widths);
+	}
+	return total;
+}
+
+/* Returns the column that shrinks: the first shown left-aligned one with a min, or -1. */
+static int flex_column(const struct table *t, const int *widths)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (widths[i] && t->cols[i].align == ALIGN_LEFT && t->cols[i].min > 0)
+			return i;
+	return -1;
+}
+
+/* Returns the total after cutting the flexible column down to minw (or less) to fit width. */
+static int shrink_flex(const struct table *t, int *widths, int width, int mult)
+{
+	int total = shown_width(t, widths), f = flex_column(t, widths), cut;
+
+	if (f < 0 || total <= width)
+		return total;
+	cut = MIN(total - width, widths[f] - mult * t->cols[f].min);
+	if (cut > 0)
+		widths[f] -= cut;
+	return shown_width(t, widths);
+}
+
 int table_layout(const struct table *t, int width, int *widths)
 {
-	int total = 0, i, r, used = 0, flex = -1, worst;
+	int natural[LAYOUT_COLS_MAX], order[LAYOUT_COLS_MAX], ndropped = 0;
+	int total, i, r, f, room;
 
 	for (i = 0; i < t->ncols; i++) {
 		const struct table_col *c = &t->cols[i];
@@ -144,31 +206,39 @@ int table_layout(const struct table *t, int width, int *widths)
 		if (c->width && w > c->width)
 			w = c->width;
 		widths[i] = w;
-		total += w + (used++ ? GAP : 0);
-		if (flex < 0 && c->align == ALIGN_LEFT)
-			flex = i;
+		if (i < LAYOUT_COLS_MAX)
+			natural[i] = w;
 	}
-	if (width <= 0)
+	total = shown_width(t, widths);
+	if (width <= 0 || t->ncols > LAYOUT_COLS_MAX)
 		return total;
-	/* Narrow screen: first shrink the flexible column, then drop by priority. */
-	if (total > width && flex >= 0) {
-		int minw = MAX(t->cols[flex].min, 1), cut = MIN(total - width, widths[flex] - minw);
-
-		if (cut > 0) {
-			widths[flex] -= cut;
-			total -= cut;
-		}
+	/*
+	 * Narrow screen: extra columns go first, then a long name gives up its tail down to
+	 * twice its minimum, then the other columns go by priority, then the name shrinks to
+	 * its minimum.
+	 */
+	drop_columns(t, widths, width, TABLE_PRIO_EXTRA, order, &ndropped);
+	shrink_flex(t, widths, width, 2);
+	drop_columns(t, widths, width, 1, order, &ndropped);
+	total = shrink_flex(t, widths, width, 1);
+	/* Room a drop left: the name's tail first, then columns back, the last dropped first. */
+	f = flex_column(t, widths);
+	if (f >= 0 && total < width && widths[f] < natural[f]) {
+		widths[f] += MIN(width - total, natural[f] - widths[f]);
+		total = shown_width(t, widths);
 	}
-	while (total > width) {
-		worst = -1;
-		for (i = 0; i < t->ncols; i++)
-			if (widths[i] && t->cols[i].prio &&
-			    (worst < 0 || t->cols[i].prio >= t->cols[worst].prio))
-				worst = i;
-		if (worst < 0)
+	while (ndropped > 0) {
+		i = order[ndropped - 1];
+		room = width - total - GAP;
+		if (natural[i] <= room)
+			widths[i] = natural[i];
+		else if (t->cols[i].align == ALIGN_LEFT && t->cols[i].min > 0 &&
+			 room >= t->cols[i].min)
+			widths[i] = room;
+		else
 			break;
-		total -= widths[worst] + GAP;
-		widths[worst] = 0;
+		ndropped--;
+		total = shown_width(t, widths);
 	}
 	return total;
 }

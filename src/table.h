@@ -29,6 +29,9 @@ struct table_col {
 	unsigned char prio; /* 0 = never dropped; higher numbers are dropped first */
 };
 
+/* Columns of this prio or higher are extras: they go before a long name is cut. */
+#define TABLE_PRIO_EXTRA 3
+
 struct table_row {
 	uint32_t cell0;	    /* index of this row's first cell in cells */
 	unsigned short attr; /* enum row_attr */
@@ -70,8 +73,11 @@ void table_free(struct table *t);
 /*
  * Returns the total width used, after choosing each column's width for a screen width
  * (widths[i] = 0: column dropped). Columns are as wide as their widest cell or title, up to
- * their limit; on a narrow screen, columns with the highest prio go first, then the first
- * left-aligned column shrinks to its min.
+ * their limit. On a narrow screen extra columns (prio >= TABLE_PRIO_EXTRA) go first, highest
+ * prio first; then the name (the first shown left-aligned column with a min) is cut to twice
+ * its min; then the other columns go by prio; then the name shrinks to its min. Room a drop
+ * left goes back to the name, then to dropped columns, the last dropped first, while they
+ * fit (a left-aligned one with a min may come back narrower).
  */
 int table_layout(const struct table *t, int width, int *widths);
 

@@ -24,7 +24,10 @@ struct tick_ctl {
 
 /* Where snapshots go: batch printing or the TUI. Owned by main(). */
 struct tick_output {
-	/* Returns 0, 1 when the output is done (e.g. -n reached), or -errno. */
+	/*
+	 * Returns 0, 1 when the output is done (e.g. -n reached), or -errno. s stays valid
+	 * until the next show (input may read it).
+	 */
 	int (*show)(void *arg, const struct snapshot *s, const struct tick_ctl *ctl);
 	/* Reads input_fd when readable and records requests in ctl; returns 0 or -errno. */
 	int (*input)(void *arg, struct tick_ctl *ctl);
