@@ -81,7 +81,24 @@ struct snap_hint {
 	char text[160];
 };
 
-struct snap_counter;  /* perf and KVM stats counters: probes/perf.c, probes/kvmstat.c */
+/*
+ * One counter of a scope (host, VM, thread) from perf or KVM stats (probes/perf.c,
+ * probes/kvmstat.c), with what src/counters.c made of it over the window. rate, share and
+ * ratio are -1 when unknown (one sample only, or why says the counter cannot be read).
+ */
+struct snap_counter {
+	char name[SNAP_NAME_MAX]; /* as given: "task-clock", "cycles:mg", "exits", "ipc:mg" */
+	const char *source;	  /* "perf", "debugfs", "tracepoint" (static) */
+	uint8_t kind;		  /* enum ctr_kind (counters.h) */
+	uint64_t value;		  /* cumulative, as read (a gauge: its value) */
+	uint64_t count;		  /* increase in the window, scaled when multiplexed */
+	double rate;		  /* per second over the window */
+	double share;		  /* time counters: percent of the window (of one CPU) */
+	double ratio;		  /* derived (IPC) */
+	double scale;		  /* enabled / running in the window: 1 unless multiplexed */
+	uint64_t p50;		  /* histograms: upper bound of the median bucket, cumulative */
+	char why[40];		  /* "" when read; else why not: "no PMU", "fd limit" ... */
+};
 struct snap_wake;     /* wakeup chains: src/wakegraph.c */
 
 /* A thread of a VM (vCPU, iothread), or all other threads of the VM grouped in one row. */
