@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmstat probe: KVM's own statistics, host-wide, per VM and per vCPU.
+ *
+ * From debugfs (<debugfs>/kvm/: host totals, <pid>-<fd>/ per VM, vcpuN/ per vCPU; one
+ * number per file, several in a histogram file) where it can be read; else, under kernel
+ * lockdown or without debugfs, from KVM tracepoints counted with perf_event_open on each
+ * VM thread, the way kvm_stat does. The status names the source in use and why.
+ */
+#ifndef KVMSCOPE_KVMSTAT_H
+#define KVMSCOPE_KVMSTAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "probe.h"
+#include "procfs.h"
+
+/* One vCPU's counters (vcpuN/, or the vCPU thread's tracepoint counts). */
+struct kstat_vcpu {
+	int index;
+	struct ctr_set set;
+};
+
+/* One VM's counters; vcpus owned. */
+struct kstat_vm {
+	int pid;
+	int fd;	   /* the kvm-vm fd of the <pid>-<fd> directory; -1 for tracepoints */
+	bool gone; /* tracepoints: the process has gone; these are its final counts */
+	struct ctr_set set;
+	struct kstat_vcpu *vcpus;
+	int nvcpus, vcpus_cap;
+};
+
+/* Filled by kvmstat_sample(); owned by the caller, freed by kvmstat_sample_free(). */
+struct kvmstat_sample {
+	uint64_t ts_ns;
+	const char *source; /* "debugfs" or "tracepoint" */
+	struct ctr_set host;
+	struct kstat_vm *vms;
+	int nvms, vms_cap;
+	int scan_errors; /* files that vanished or could not be read */
+};
+
+struct kvmstat;
+
+/*
+ * Returns a probe reading dir/kvm (dir NULL: the debugfs mount found in mounts_path, or
+ * /proc/mounts when NULL), falling back to tracepoint counters when debugfs cannot be read
+ * and tracepoints is set. Never NULL: a probe with no source says why in its status.
+ */
+struct kvmstat *kvmstat_open(const char *dir, const char *mounts_path, bool tracepoints);
+void kvmstat_close(struct kvmstat *k);
+
+/* Returns 0 after following the VM threads of ps (tracepoint counters), or -errno. */
+int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps);
+
+/* Returns 0 after reading every counter into s, or -errno when the source is gone. */
+int kvmstat_sample(struct kvmstat *k, struct kvmstat_sample *s);
+void kvmstat_sample_free(struct kvmstat_sample *s);
+
+const struct source_status *kvmstat_status(const struct kvmstat *k);
+
+/* Tests: hook called with each file's path between listing its directory and reading it. */
+void kvmstat_set_read_hook(struct kvmstat *k, void (*hook)(void *arg, const char *path), void *arg);
+
+/*
+ * Returns the kind of a debugfs stat file from its name and the numbers it held: a
+ * histogram, a time in ns, an instant value, or a count.
+ */
+enum ctr_kind kvmstat_kind(const char *name, int nnumbers);
+
+/* Returns the mount point of the first filesystem of type fstype in mounts into buf, or NULL. */
+const char *kvmstat_find_mount(const char *mounts, const char *fstype, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * perf probe: per-thread counting with perf_event_open.
+ *
+ * Each thread gets two groups, hardware events and the rest, so the software counters keep
+ * counting when the PMU is busy or absent; each group is read in one read() with
+ * PERF_FORMAT_GROUP and the times enabled and running. An event the kernel refuses (no
+ * PMU, perf_event_paranoid, the fd limit) keeps its errno per thread and reads as such;
+ * running out of fds first raises RLIMIT_NOFILE toward its hard limit.
+ */
+#include <errno.h>
+#include <perfmon/pfmlib_perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "perf.h"
+#include "util.h"
+
+#define READ_FMT                                                                                   \
+	(PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING)
+
+/* One counted thread; owned by the probe's threads array. */
+struct perf_thread {
+	int pid, tid;
+	bool seen;
+	int fd[PERF_EVENTS_MAX];     /* -1 when not open */
+	int err[PERF_EVENTS_MAX];    /* -errno of the open, 0 when open */
+	int leader[PERF_EVENTS_MAX]; /* index of the group leader (itself when it leads) */
+	int pos[PERF_EVENTS_MAX];    /* place in the leader's group read */
+};
+
+/* Owned by whoever called perf_open(). */
+struct perf {
+	struct perf_event_def defs[PERF_EVENTS_MAX];
+	int n;
+	struct perf_thread *threads;
+	int nthreads, cap;
+	int last_err[PERF_EVENTS_MAX]; /* the latest open error of each event, 0 when none */
+	struct source_status st;
+};
+
+static int pfm_ready(void)
+{
+	static int done, ret;
+
+	if (!done) {
+		ret = pfm_initialize();
+		done = 1;
+	}
+	return ret;
+}
+
+/* Returns the event's default kind: task-clock and cpu-clock count nanoseconds. */
+static enum ctr_kind kind_of(const struct perf_event_attr *a)
+{
+	if (a->type == PERF_TYPE_SOFTWARE &&
+	    (a->config == PERF_COUNT_SW_TASK_CLOCK || a->config == PERF_COUNT_SW_CPU_CLOCK))
+		return CTR_TIME_NS;
+	return CTR_COUNT;
+}
+
+int perf_encode(const char *name, struct perf_event_def *def, char *why, size_t whysz)
+{
+	pfm_perf_encode_arg_t arg;
+	int ret;
+
+	memset(def, 0, sizeof(*def));
+	if (strlen(name) >= sizeof(def->name)) {
+		snprintf(why, whysz, "'%s': name too long", name);
+		return -ENAMETOOLONG;
+	}
+	ret = pfm_ready();
+	if (ret != PFM_SUCCESS) {
+		snprintf(why, whysz, "libpfm4: %s", pfm_strerror(ret));
+		return -ENODEV;
+	}
+	memset(&arg, 0, sizeof(arg));
+	arg.attr = &def->attr;
+	arg.size = sizeof(arg);
+	ret = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
+	if (ret != PFM_SUCCESS) {
+		snprintf(why, whysz, "'%s': %s", name, pfm_strerror(ret));
+		return ret == PFM_ERR_NOTFOUND ? -ENOENT : -EINVAL;
+	}
+	strlcpy0(def->name, name, sizeof(def->name));
+	def->hw = def->attr.type != PERF_TYPE_SOFTWARE && def->attr.type != PERF_TYPE_TRACEPOINT;
+	/*
+	 * libpfm4 excludes guest mode unless :mg is asked for. A software event counts the
+	 * thread whatever mode it runs in, so only hardware events keep the split.
+	 */
+	if (!def->hw)
+		def->attr.exclude_guest = def->attr.exclude_host = 0;
+	def->kind = (uint8_t)kind_of(&def->attr);
+	return 0;
+}
+
+int perf_parse_list(const char *list, struct perf_event_def *defs, int max, char *why, size_t whysz)
+{
+	char *copy = xstrdup(list), *save = NULL, *tok;
+	int n = 0, err = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == max) {
+			snprintf(why, whysz, "more than %d events", max);
+			err = -E2BIG;
+			goto out;
+		}
+		err = perf_encode(tok, &defs[n], why, whysz);
+		if (err)
+			goto out;
+		n++;
+	}
+	if (!n) {
+		snprintf(why, whysz, "no event named");
+		err = -EINVAL;
+	}
+out:
+	free(copy);
+	return err ? err : n;
+}
+
+struct perf *perf_open(const struct perf_event_def *defs, int n)
+{
+	struct perf *p;
+
+	if (n < 1 || n > PERF_EVENTS_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	memcpy(p->defs, defs, (size_t)n * sizeof(*defs));
+	p->n = n;
+	p->st.name = "perf";
+	source_set(&p->st, SOURCE_OK, NULL);
+	return p;
+}
+
+static void thread_close(struct perf *p, struct perf_thread *t)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (t->fd[i] >= 0)
+			close(t->fd[i]);
+}
+
+void perf_close(struct perf *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nthreads; i++)
+		thread_close(p, &p->threads[i]);
+	free(p->threads);
+	free(p);
+}
+
+int perf_raise_nofile(int need)
+{
+	struct rlimit rl;
+	rlim_t want;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= rl.rlim_max)
+		return -EMFILE;
+	want = rl.rlim_cur * 2 > rl.rlim_cur + (rlim_t)need ? rl.rlim_cur * 2
+							    : rl.rlim_cur + (rlim_t)need;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+}
+
+static int sys_perf_event_open(struct perf_event_attr *a, int tid, int group)
+{
+	return (int)syscall(SYS_perf_event_open, a, tid, -1, group, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Returns an fd or -errno; on EMFILE raises the fd limit once and tries again. */
+static int open_one(const struct perf_event_def *d, int tid, int group)
+{
+	struct perf_event_attr a = d->attr;
+	int fd;
+
+	a.size = sizeof(a);
+	a.read_format = READ_FMT;
+	a.disabled = 0;
+	a.inherit = 0;
+	fd = sys_perf_event_open(&a, tid, group);
+	if (fd < 0 && errno == EMFILE && !perf_raise_nofile(PERF_EVENTS_MAX))
+		fd = sys_perf_event_open(&a, tid, group);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Returns 0 after opening thread t's counters, -ESRCH when it is gone already. */
+static int thread_open(struct perf *p, struct perf_thread *t)
+{
+	int g, i, fd, lead, count;
+
+	for (i = 0; i < p->n; i++) {
+		t->fd[i] = -1;
+		t->err[i] = 0;
+		t->leader[i] = i;
+		t->pos[i] = 0;
+	}
+	for (g = 0; g < 2; g++) {
+		lead = -1;
+		count = 0;
+		for (i = 0; i < p->n; i++) {
+			if (p->defs[i].hw != (g == 0))
+				continue;
+			fd = open_one(&p->defs[i], t->tid, lead >= 0 ? t->fd[lead] : -1);
+			/* Some events will not share a group: count them on their own. */
+			if (fd == -EINVAL && lead >= 0)
+				fd = open_one(&p->defs[i], t->tid, -1);
+			if (fd == -ESRCH) {
+				thread_close(p, t);
+				return -ESRCH;
+			}
+			if (fd < 0) {
+				t->err[i] = fd;
+				p->last_err[i] = fd;
+				continue;
+			}
+			t->fd[i] = fd;
+			if (lead < 0) {
+				lead = i;
+				count = 0;
+			} else {
+				t->leader[i] = lead;
+				t->pos[i] = ++count;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Reads thread t's counters into set (one per event, in order). */
+static void thread_read(const struct perf *p, const struct perf_thread *t, struct ctr_set *set)
+{
+	uint64_t buf[3 + PERF_EVENTS_MAX];
+	int i, k;
+
+	set->n = 0;
+	for (i = 0; i < p->n; i++) {
+		struct ctr_raw *c = ctr_set_add(set, p->defs[i].name, p->defs[i].kind);
+
+		c->hw = p->defs[i].hw;
+		c->err = t->err[i];
+	}
+	for (i = 0; i < p->n; i++) {
+		ssize_t r;
+
+		if (t->fd[i] < 0 || t->leader[i] != i)
+			continue;
+		r = read(t->fd[i], buf, sizeof(buf));
+		if (r < (ssize_t)(3 * sizeof(uint64_t))) {
+			int err = r < 0 ? -errno : -EIO;
+
+			for (k = 0; k < p->n; k++)
+				if (t->fd[k] >= 0 && t->leader[k] == i)
+					set->v[k].err = err;
+			continue;
+		}
+		for (k = 0; k < p->n; k++) {
+			if (t->fd[k] < 0 || t->leader[k] != i)
+				continue;
+			if ((uint64_t)t->pos[k] >= buf[0]) {
+				set->v[k].err = -EIO;
+				continue;
+			}
+			set->v[k].value = buf[3 + t->pos[k]];
+			set->v[k].enabled = buf[1];
+			set->v[k].running = buf[2];
+		}
+	}
+}
+
+/* Says which events could not be opened and why, grouped by reason. */
+static void update_status(struct perf *p)
+{
+	char why[SOURCE_WHY_MAX] = "";
+	const char *reasons[PERF_EVENTS_MAX];
+	int i, k, nr = 0, bad = 0;
+	size_t o = 0;
+
+	for (i = 0; i < p->n; i++) {
+		const char *r;
+
+		if (!p->last_err[i])
+			continue;
+		bad++;
+		r = ctr_why(p->last_err[i], p->defs[i].hw);
+		for (k = 0; k < nr && strcmp(reasons[k], r); k++)
+			;
+		if (k == nr)
+			reasons[nr++] = r;
+	}
+	for (k = 0; k < nr && o < sizeof(why); k++) {
+		int first = 1;
+
+		o += (size_t)snprintf(why + o, sizeof(why) - o, "%s", k ? "; " : "");
+		for (i = 0; i < p->n && o < sizeof(why); i++) {
+			if (!p->last_err[i] ||
+			    strcmp(ctr_why(p->last_err[i], p->defs[i].hw), reasons[k]))
+				continue;
+			o += (size_t)snprintf(why + o, sizeof(why) - o, "%s%s", first ? "" : ", ",
+					      p->defs[i].name);
+			first = 0;
+		}
+		if (o < sizeof(why))
+			o += (size_t)snprintf(why + o, sizeof(why) - o, ": %s", reasons[k]);
+	}
+	if (!bad)
+		source_set(&p->st, SOURCE_OK, NULL);
+	else
+		source_set(&p->st, bad == p->n ? SOURCE_UNAVAILABLE : SOURCE_DEGRADED, "%s", why);
+}
+
+int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
+	      void (*gone)(void *arg, int pid, int tid, const struct ctr_set *set), void *arg)
+{
+	struct ctr_set last = { 0 };
+	int i, k, w;
+
+	for (i = 0; i < p->nthreads; i++)
+		p->threads[i].seen = false;
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < p->nthreads; i++)
+			if (p->threads[i].tid == tids[k] && p->threads[i].pid == pids[k])
+				break;
+		if (i < p->nthreads) {
+			p->threads[i].seen = true;
+			continue;
+		}
+		p->threads = xgrow(p->threads, &p->cap, p->nthreads + 1, sizeof(*p->threads));
+		p->threads[p->nthreads].pid = pids[k];
+		p->threads[p->nthreads].tid = tids[k];
+		p->threads[p->nthreads].seen = true;
+		if (thread_open(p, &p->threads[p->nthreads]) == 0)
+			p->nthreads++;
+	}
+	for (i = w = 0; i < p->nthreads; i++) {
+		struct perf_thread *t = &p->threads[i];
+
+		if (t->seen) {
+			p->threads[w++] = *t;
+			continue;
+		}
+		/* An exited thread's counters still read its final values. */
+		if (gone) {
+			thread_read(p, t, &last);
+			gone(arg, t->pid, t->tid, &last);
+		}
+		thread_close(p, t);
+	}
+	p->nthreads = w;
+	ctr_set_free(&last);
+	update_status(p);
+	return 0;
+}
+
+int perf_sample(struct perf *p, struct perf_sample *s)
+{
+	uint64_t now = now_ns();
+	int i, old = s->cap;
+
+	s->threads = xgrow(s->threads, &s->cap, p->nthreads, sizeof(*s->threads));
+	/* Slots keep their set buffers from tick to tick; new ones start empty. */
+	if (s->cap > old)
+		memset(&s->threads[old], 0, (size_t)(s->cap - old) * sizeof(*s->threads));
+	for (i = 0; i < p->nthreads; i++) {
+		struct perf_thread_sample *ts = &s->threads[i];
+
+		ts->pid = p->threads[i].pid;
+		ts->tid = p->threads[i].tid;
+		thread_read(p, &p->threads[i], &ts->set);
+		ts->set.ts_ns = now;
+	}
+	s->nthreads = p->nthreads;
+	s->ts_ns = now;
+	return 0;
+}
+
+void perf_sample_free(struct perf_sample *s)
+{
+	int i;
+
+	for (i = 0; i < s->cap; i++)
+		ctr_set_free(&s->threads[i].set);
+	free(s->threads);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct source_status *perf_status(const struct perf *p)
+{
+	return &p->st;
+}
