@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "batch.h"
 #include "options.h"
+#include "perf.h"
 #include "tick.h"
 #include "tui.h"
 #include "util.h"
@@ -45,6 +47,10 @@ static const char usage_text[] =
 	"      --no-trace         do not trace (procfs only)\n"
 	"      --buffer-kb N      trace ring buffer per CPU in KiB (default 8192)\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
+	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
+	"                         (default task-clock,context-switches,cpu-migrations,\n"
+	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
+	"      --debugfs DIR      read KVM stats from DIR/kvm (default: the mounted debugfs)\n"
 	"\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
@@ -57,6 +63,7 @@ enum {
 	OPT_NO_TRACE,
 	OPT_PROC,
 	OPT_BUFFER_KB,
+	OPT_DEBUGFS,
 };
 
 static const struct option long_opts[] = {
@@ -73,6 +80,8 @@ static const struct option long_opts[] = {
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
 	{ "proc", required_argument, NULL, OPT_PROC },
+	{ "events", required_argument, NULL, 'e' },
+	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -127,12 +136,31 @@ static double parse_seconds(const char *opt, const char *s)
 	return v;
 }
 
+/* Dies on an -e name libpfm4 cannot encode, or a --debugfs without a kvm directory. */
+static void check_counters(const struct options *o)
+{
+	struct perf_event_def defs[PERF_EVENTS_MAX];
+	char why[SOURCE_WHY_MAX], kvm[PATH_MAX];
+	struct stat sb;
+
+	if (o->events && perf_parse_list(o->events, defs, PERF_EVENTS_MAX, why, sizeof(why)) < 0)
+		die("-e: %s", why);
+	if (!o->debugfs)
+		return;
+	errno = 0;
+	if (stat(o->debugfs, &sb) || !S_ISDIR(sb.st_mode))
+		die("--debugfs: %s: %s", o->debugfs, errno ? strerror(errno) : "not a directory");
+	snprintf(kvm, sizeof(kvm), "%s/kvm", o->debugfs);
+	if (stat(kvm, &sb) || !S_ISDIR(sb.st_mode))
+		die("--debugfs: %s has no kvm directory", o->debugfs);
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	int c, err;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = true;
@@ -181,6 +209,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_PROC:
 			o->proc_root = optarg;
 			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case OPT_DEBUGFS:
+			o->debugfs = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -197,6 +231,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	check_counters(o);
 	if (o->filter_src) {
 		err = regcomp(&o->filter, o->filter_src, REG_EXTENDED | REG_NOSUB | REG_ICASE);
 		if (err) {

@@ -5,6 +5,7 @@
 
 #include "exits.h"
 #include "model.h"
+#include "model_counters.h"
 #include "util.h"
 #include "vcpustate.h"
 
@@ -22,6 +23,7 @@ static void release_thread(struct vm_thread *t, void *arg)
 	exits_thread_free(t->ext[EXT_EXITS]);
 	free(t->ext[EXT_CPUTIME]);
 	t->ext[EXT_EXITS] = t->ext[EXT_CPUTIME] = NULL;
+	model_counters_release_thread(t);
 }
 
 static void release_vm(struct vm *vm, void *arg)
@@ -29,6 +31,7 @@ static void release_vm(struct vm *vm, void *arg)
 	(void)arg;
 	exits_vm_free(vm->ext[EXT_EXITS]);
 	vm->ext[EXT_EXITS] = NULL;
+	model_counters_release_vm(vm);
 }
 
 static const struct vmreg_release model_release = {
@@ -40,6 +43,7 @@ void model_free(struct model *m)
 {
 	vmreg_free(&m->reg, &model_release);
 	exit_names_free(&m->names);
+	model_counters_free(m);
 }
 
 void model_set_host(struct model *m, const struct proc_host *host)
@@ -283,6 +287,7 @@ void model_reset(struct model *m, uint64_t now)
 		}
 	}
 	for_each_state(m, vm_reset, thread_reset, NULL);
+	model_counters_reset(m);
 	m->win_predates_reset = true;
 }
 
@@ -376,6 +381,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 		st->cpu = cs;
 		exits_snap_thread(t->ext[EXT_EXITS], vm->ext[EXT_EXITS], w, st);
 		vcpustate_split(t->ext[EXT_CPUTIME], w->view, w->window_ns, &cs, &st->split);
+		model_counters_snap_thread(t, cumulative, st);
 		if (t->kind == THREAD_VCPU)
 			sv->nvcpus += !t->gone;
 		else
@@ -392,6 +398,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 		cputime_none(&sv->cpu);
 	vm_split(sv);
 	exits_snap_vm(vm->ext[EXT_EXITS], w, MAX(sv->nvcpus, 1), sv);
+	model_counters_snap_vm(vm, cumulative, sv);
 }
 
 struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
@@ -424,6 +431,7 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
 			s->exits_rate += s->vms[v].exits_rate;
 	}
 	s->nvms = m->reg.nvms;
+	model_counters_snap_host(m, cumulative, s);
 	for_each_state(m, vm_fold, thread_fold, &drop_win);
 	m->win_predates_reset = false;
 

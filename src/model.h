@@ -12,6 +12,7 @@
 
 #include "exitnames.h"
 #include "kvm_event.h"
+#include "counters.h"
 #include "procfs.h"
 #include "snapshot.h"
 #include "vmreg.h"
@@ -30,6 +31,7 @@ struct model {
 	uint64_t unattributed, unattributed_base, unattributed_last;
 	struct exit_names names; /* exit-reason names from the trace source; owned copy */
 	bool win_predates_reset; /* a reset came since the last snapshot: WIN is not cumulative */
+	struct ctr_hist *host_ctr; /* host-wide KVM stats samples (model_counters.c); owned */
 };
 
 void model_init(struct model *m, uint64_t now);
@@ -43,6 +45,13 @@ void model_set_exit_names(struct model *m, const struct exit_names *names);
 
 /* Applies a procfs scan: VMs and threads appear, update, or are swept. */
 void model_update_procfs(struct model *m, const struct procfs_sample *s);
+
+struct perf_sample;
+struct kvmstat_sample;
+/* Applies per-thread perf counters (after model_update_procfs; unknown tids are skipped). */
+void model_update_perf(struct model *m, const struct perf_sample *s);
+/* Applies KVM stats: host totals, per VM by pid, per vCPU by index. */
+void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s);
 
 /* Feeds one normalized event. The hot path: no allocation once a VM's tables exist. */
 void model_event(struct model *m, const struct kvm_event *ev);

@@ -25,6 +25,8 @@ struct options {
 	regex_t filter;
 	bool have_filter;
 	const char *proc_root;	/* where procfs is ("/proc") */
+	const char *events;	/* -e: perf events (libpfm4 names), NULL = the default set */
+	const char *debugfs;	/* --debugfs: read DIR/kvm, NULL = the mounted debugfs */
 };
 
 #endif

@@ -9,7 +9,9 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "kvmstat.h"
 #include "model.h"
+#include "perf.h"
 #include "procfs.h"
 #include "tick.h"
 #include "tracefs.h"
@@ -39,6 +41,11 @@ struct loop {
 	struct model model;
 	struct procfs *procfs;
 	struct procfs_sample ps;
+	struct perf *perf;	 /* per-thread counters, NULL when none could be set up */
+	struct perf_sample perf_s;
+	struct source_status perf_st; /* when perf is NULL */
+	struct kvmstat *kstat;
+	struct kvmstat_sample kstat_s;
 	struct trace *trace;	 /* NULL when not tracing */
 	struct source_status trace_st;
 	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
@@ -92,6 +99,34 @@ static void drain(struct loop *l)
 	model_set_source(&l->model, &l->trace_st);
 }
 
+/* Counts on the VM threads just scanned: perf on vCPUs and iothreads, KVM stats. */
+static void sample_counters(struct loop *l)
+{
+	int *pids, *tids, n = 0, v, k;
+
+	for (v = 0; v < l->ps.nvms; v++)
+		n += l->ps.vms[v].nthreads;
+	pids = xcalloc((size_t)n + 1, sizeof(int));
+	tids = xcalloc((size_t)n + 1, sizeof(int));
+	n = 0;
+	for (v = 0; v < l->ps.nvms; v++)
+		for (k = 0; k < l->ps.vms[v].nthreads; k++) {
+			if (l->ps.vms[v].threads[k].kind == THREAD_OTHER)
+				continue;
+			pids[n] = l->ps.vms[v].pid;
+			tids[n++] = l->ps.vms[v].threads[k].tid;
+		}
+	if (l->perf && !perf_sync(l->perf, pids, tids, n, NULL, NULL) &&
+	    !perf_sample(l->perf, &l->perf_s))
+		model_update_perf(&l->model, &l->perf_s);
+	free(pids);
+	free(tids);
+	model_set_source(&l->model, l->perf ? perf_status(l->perf) : &l->perf_st);
+	if (!kvmstat_sync(l->kstat, &l->ps) && !kvmstat_sample(l->kstat, &l->kstat_s))
+		model_update_kvmstat(&l->model, &l->kstat_s);
+	model_set_source(&l->model, kvmstat_status(l->kstat));
+}
+
 /* Returns 0 after one sample of every probe into the model. */
 static int sample(struct loop *l)
 {
@@ -104,6 +139,7 @@ static int sample(struct loop *l)
 	if (err)
 		return err;
 	model_update_procfs(&l->model, &l->ps);
+	sample_counters(l);
 	return 0;
 }
 
@@ -161,6 +197,23 @@ static int setup_trace(struct loop *l)
 	return err;
 }
 
+/* Opens the counter probes; a source that cannot work says why in its status. */
+static void setup_counters(struct loop *l)
+{
+	struct perf_event_def defs[PERF_EVENTS_MAX];
+	char why[SOURCE_WHY_MAX];
+	int n;
+
+	l->perf_st.name = "perf";
+	n = perf_parse_list(l->opt->events ? l->opt->events : PERF_DEFAULT_EVENTS, defs,
+			    PERF_EVENTS_MAX, why, sizeof(why));
+	if (n < 0)
+		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", why);
+	else if (!(l->perf = perf_open(defs, n)))
+		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", strerror(errno));
+	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace);
+}
+
 static int setup(struct loop *l, char *why, size_t whysz)
 {
 	struct sigaction sa = { 0 };
@@ -201,6 +254,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	}
 	if (!procfs_host(l->procfs, &host))
 		model_set_host(&l->model, &host);
+	setup_counters(l);
 
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -226,6 +280,10 @@ static int setup(struct loop *l, char *why, size_t whysz)
 static void teardown(struct loop *l)
 {
 	trace_close(l->trace);
+	perf_close(l->perf);
+	perf_sample_free(&l->perf_s);
+	kvmstat_close(l->kstat);
+	kvmstat_sample_free(&l->kstat_s);
 	if (l->tfd >= 0)
 		close(l->tfd);
 	if (l->epfd >= 0)
