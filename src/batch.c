@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
 #include "batch.h"
+#include "counters.h"
 #include "header.h"
 #include "json.h"
 
@@ -168,6 +170,60 @@ static void json_hot(struct json *j, const struct snap_vm *v)
 	json_arr_end(j);
 }
 
+static const char *const ctr_kinds[] = { [CTR_COUNT] = "count", [CTR_TIME_NS] = "time_ns",
+					  [CTR_HIST] = "hist", [CTR_GAUGE] = "gauge",
+					  [CTR_RATIO] = "ratio" };
+
+/* Writes counters whose source is (or, with not set, is not) src; all when src is NULL. */
+static void json_counters(struct json *j, const char *key, const struct snap_counter *c, int n,
+			  const char *src, bool not)
+{
+	int i;
+
+	json_arr(j, key);
+	for (i = 0; i < n; i++, c++) {
+		if (src && !strcmp(c->source, src) == not)
+			continue;
+		json_obj(j, NULL);
+		json_str(j, "name", c->name);
+		json_str(j, "source", c->source);
+		json_str(j, "kind", c->kind <= CTR_RATIO ? ctr_kinds[c->kind] : "?");
+		json_str(j, "why", c->why);
+		json_uint(j, "value", c->value);
+		json_uint(j, "count", c->count);
+		json_num(j, "rate", c->rate, true);
+		json_num(j, "share_pct", c->share, true);
+		json_num(j, "ratio", c->ratio, true);
+		json_num(j, "scale", c->scale, true);
+		if (c->kind == CTR_HIST)
+			json_uint(j, "p50_ns", c->p50);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}
+
+/* A thread's perf summary (the columns of the threads pane) and its counters. */
+static void json_perf(struct json *j, const struct snap_thread *t)
+{
+	const struct snap_counter *c;
+
+	json_obj(j, "perf");
+	c = snap_counter_find(t->counters, t->ncounters, "task-clock");
+	json_num(j, "task_clock_pct", c ? c->share : -1, true);
+	c = snap_counter_find(t->counters, t->ncounters, "context-switches");
+	json_num(j, "cs_rate", c ? c->rate : -1, true);
+	c = snap_counter_find(t->counters, t->ncounters, "cpu-migrations");
+	json_num(j, "migrations_rate", c ? c->rate : -1, true);
+	c = snap_counter_find(t->counters, t->ncounters, "ipc:mg");
+	json_num(j, "ipc_guest", c ? c->ratio : -1, true);
+	json_str(j, "ipc_guest_why", c ? c->why : "not counted");
+	c = snap_counter_find(t->counters, t->ncounters, "ipc:mh");
+	json_num(j, "ipc_host", c ? c->ratio : -1, true);
+	json_str(j, "ipc_host_why", c ? c->why : "not counted");
+	json_counters(j, "counters", t->counters, t->ncounters, "perf", false);
+	json_obj_end(j);
+}
+
 static void json_vm(struct json *j, const struct snap_vm *v)
 {
 	char lb[PROC_NAME_MAX + 32];
@@ -197,6 +253,10 @@ static void json_vm(struct json *j, const struct snap_vm *v)
 		json_bool(j, "gone", t->gone);
 		json_cpu(j, &t->cpu);
 		json_split(j, &t->split);
+		if (t->kind != THREAD_OTHER) {
+			json_perf(j, t);
+			json_counters(j, "counters", t->counters, t->ncounters, "perf", true);
+		}
 		if (t->kind == THREAD_VCPU) {
 			json_num(j, "exits_rate", t->exits_rate, true);
 			json_uint(j, "exits_count", t->exits_count);
@@ -212,6 +272,7 @@ static void json_vm(struct json *j, const struct snap_vm *v)
 	json_split(j, &v->split);
 	json_exits(j, v->exits, v->nexits);
 	json_hot(j, v);
+	json_counters(j, "counters", v->counters, v->ncounters, NULL, false);
 	json_arr(j, "hints");
 	for (i = 0; i < v->nhints; i++)
 		json_str(j, NULL, v->hints[i].text);
@@ -258,6 +319,7 @@ void batch_json(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 	json_uint(&j, "unattributed", s->events_unattributed);
 	json_obj_end(&j);
 	json_num(&j, "exits_rate", s->exits_rate, true);
+	json_counters(&j, "counters", s->counters, s->ncounters, NULL, false);
 	json_arr(&j, "vms");
 	for (i = 0; i < s->nvms; i++)
 		if (pane_vm_visible(&s->vms[i], &po))

@@ -6,6 +6,7 @@
 #include "pane.h"
 
 extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
+extern const struct pane pane_counters;
 
 const struct pane *const panes[] = {
 	&pane_vms,
@@ -14,6 +15,7 @@ const struct pane *const panes[] = {
 	&pane_hot,
 	&pane_split,
 	&pane_hints,
+	&pane_counters,
 	NULL,
 };
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "fmt.h"
 #include "pane.h"
 #include "util.h"
@@ -145,7 +146,7 @@ const struct pane pane_vms = {
 	.build = build_vms,
 };
 
-enum { T_NAME, T_TID, T_CPU, T_GUEST, T_HOST, T_STEAL, T_CS, T__N };
+enum { T_NAME, T_TID, T_CPU, T_GUEST, T_HOST, T_STEAL, T_CS, T_TASK, T_PCS, T_MIGR, T_IPC, T__N };
 
 static const struct table_col thread_cols[T__N] = {
 	[T_NAME] = { "THREAD", 24, 8, ALIGN_LEFT, 0 },
@@ -155,7 +156,37 @@ static const struct table_col thread_cols[T__N] = {
 	[T_HOST] = { "HOST%", 6, 0, ALIGN_RIGHT, 1 },
 	[T_STEAL] = { "STEAL%", 6, 0, ALIGN_RIGHT, 1 },
 	[T_CS] = { "CSW/S", 7, 0, ALIGN_RIGHT, 4 },
+	/* perf counters (probes/perf.c) */
+	[T_TASK] = { "TASK%", 6, 0, ALIGN_RIGHT, 5 },
+	[T_PCS] = { "CS/S", 6, 0, ALIGN_RIGHT, 6 },
+	[T_MIGR] = { "MIGR/S", 6, 0, ALIGN_RIGHT, 7 },
+	[T_IPC] = { "IPC", 11, 0, ALIGN_RIGHT, 6 },
 };
+
+/* Fills the perf columns of a thread row: "-" where a counter is not counted. */
+static void perf_cells(struct table *t, const struct snap_thread *th)
+{
+	const struct snap_counter *c;
+	char b[FMT_MAX];
+
+	if (th->kind == THREAD_OTHER)
+		return;
+	c = snap_counter_find(th->counters, th->ncounters, "task-clock");
+	table_set(t, T_TASK, "%s", c && !c->why[0] ? fmt_pct(b, c->share) : "-");
+	c = snap_counter_find(th->counters, th->ncounters, "context-switches");
+	table_set(t, T_PCS, "%s", c && c->rate >= 0 ? fmt_si(b, c->rate) : "-");
+	c = snap_counter_find(th->counters, th->ncounters, "cpu-migrations");
+	table_set(t, T_MIGR, "%s", c && c->rate >= 0 ? fmt_si(b, c->rate) : "-");
+	c = snap_counter_find(th->counters, th->ncounters, "ipc:mg");
+	if (!c)
+		c = snap_counter_find(th->counters, th->ncounters, "ipc");
+	if (c && c->why[0])
+		table_set(t, T_IPC, "n/a: %s", c->why);
+	else if (c && c->ratio >= 0)
+		table_set(t, T_IPC, "%.2f", c->ratio);
+	else
+		table_set(t, T_IPC, "-");
+}
 
 static void build_threads(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
@@ -184,6 +215,7 @@ static void build_threads(const struct snapshot *s, const struct pane_opts *o, s
 		table_set(t, T_HOST, "%s", fmt_pct(b, th->cpu.host));
 		table_set(t, T_STEAL, "%s", fmt_pct(b, th->cpu.steal));
 		table_set(t, T_CS, "%s", fmt_si(b, th->cpu.cs));
+		perf_cells(t, th);
 	}
 }
 
