@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counter math (src/counters.c) and the model's counters: rates from two samples and the
+ * interval, wraps and resets, multiplex scaling, IPC, and threads that come and go.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "counters.h"
+#include "kvmstat.h"
+#include "model.h"
+#include "perf.h"
+#include "unit.h"
+
+#define S 1000000000ull
+
+static struct ctr_raw *add(struct ctr_set *s, const char *name, enum ctr_kind kind, uint64_t v)
+{
+	struct ctr_raw *c = ctr_set_add(s, name, kind);
+
+	c->value = v;
+	return c;
+}
+
+START_TEST(delta_wrap_and_reset)
+{
+	ck_assert_uint_eq(ctr_delta(100, 250), 150);
+	ck_assert_uint_eq(ctr_delta(7, 7), 0);
+	/* Across the top of the range: 6 to reach 0, then 4 more. */
+	ck_assert_uint_eq(ctr_delta(UINT64_MAX - 5, 4), 10);
+	/* A counter that went back to near zero from the low half was reset. */
+	ck_assert_uint_eq(ctr_delta(1000, 10), 10);
+	ck_assert_uint_eq(ctr_delta(1000, 0), 0);
+}
+END_TEST
+
+START_TEST(multiplex_scaling)
+{
+	struct ctr_raw a = { .value = 100, .enabled = 1000, .running = 1000 };
+	struct ctr_raw b = { .value = 200, .enabled = 2000, .running = 1500 };
+
+	/* Ran half of the interval: 100 counted stands for 200. */
+	ck_assert(ctr_scaled_delta(&a, &b) > 199.99 && ctr_scaled_delta(&a, &b) < 200.01);
+	/* Not multiplexed: as counted. */
+	b.running = 2000;
+	ck_assert(ctr_scaled_delta(&a, &b) == 100);
+	/* Enabled but never scheduled in the interval: unknown, not zero. */
+	b.running = 1000;
+	ck_assert(ctr_scaled_delta(&a, &b) < 0);
+	/* No perf times at all (debugfs, tracepoints): the plain delta. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	b.value = 42;
+	ck_assert(ctr_scaled_delta(&a, &b) == 42);
+}
+END_TEST
+
+static const struct snap_counter *find(const struct snap_counter *c, int n, const char *name)
+{
+	const struct snap_counter *r = snap_counter_find(c, n, name);
+
+	ck_assert_msg(r != NULL, "%s missing", name);
+	return r;
+}
+
+START_TEST(rates_from_two_samples)
+{
+	struct ctr_hist h = { .source = "debugfs" };
+	struct ctr_set s = { 0 };
+	struct snap_counter *out = NULL;
+	int n = 0;
+
+	s.ts_ns = 10 * S;
+	add(&s, "exits", CTR_COUNT, 1000);
+	add(&s, "halt_wait_ns", CTR_TIME_NS, 0);
+	add(&s, "pages_4k", CTR_GAUGE, 512);
+	ctr_hist_push(&h, &s);
+	/* One sample: values, no rates. */
+	ck_assert_int_eq(ctr_hist_snap(&h, false, &out, &n), 3);
+	ck_assert(find(out, n, "exits")->rate < 0);
+	ck_assert_uint_eq(find(out, n, "exits")->value, 1000);
+
+	/* Two seconds later, in another order, with a newcomer. */
+	ctr_set_clear(&s);
+	s.ts_ns = 12 * S;
+	add(&s, "pages_4k", CTR_GAUGE, 300);
+	add(&s, "halt_wait_ns", CTR_TIME_NS, S / 2);
+	add(&s, "exits", CTR_COUNT, 5000);
+	add(&s, "new_stat", CTR_COUNT, 77);
+	ctr_hist_push(&h, &s);
+	free(out);
+	out = NULL;
+	n = 0;
+	ck_assert_int_eq(ctr_hist_snap(&h, false, &out, &n), 4);
+	ck_assert_uint_eq(find(out, n, "exits")->count, 4000);
+	ck_assert(find(out, n, "exits")->rate > 1999.9 && find(out, n, "exits")->rate < 2000.1);
+	ck_assert_str_eq(find(out, n, "exits")->source, "debugfs");
+	/* Half a second waited in two: 25% of the window. */
+	ck_assert(find(out, n, "halt_wait_ns")->share > 24.99 &&
+		  find(out, n, "halt_wait_ns")->share < 25.01);
+	ck_assert(find(out, n, "pages_4k")->rate < 0);
+	ck_assert_uint_eq(find(out, n, "pages_4k")->value, 300);
+	ck_assert(find(out, n, "new_stat")->rate < 0);
+
+	/* Cumulative: from the first sample; after a reset, from the reset. */
+	ctr_set_clear(&s);
+	s.ts_ns = 14 * S;
+	add(&s, "exits", CTR_COUNT, 9000);
+	ctr_hist_push(&h, &s);
+	free(out);
+	out = NULL;
+	n = 0;
+	ctr_hist_snap(&h, true, &out, &n);
+	ck_assert_uint_eq(find(out, n, "exits")->count, 8000);
+	ck_assert(find(out, n, "exits")->rate > 1999.9 && find(out, n, "exits")->rate < 2000.1);
+	ctr_hist_reset(&h);
+	free(out);
+	out = NULL;
+	n = 0;
+	ctr_hist_snap(&h, true, &out, &n);
+	ck_assert_uint_eq(find(out, n, "exits")->count, 0);
+	free(out);
+	ctr_set_free(&s);
+	ctr_hist_free(&h);
+}
+END_TEST
+
+START_TEST(wrap_between_samples)
+{
+	struct ctr_hist h = { .source = "debugfs" };
+	struct ctr_set s = { 0 };
+	struct snap_counter *out = NULL;
+	int n = 0;
+
+	s.ts_ns = 1 * S;
+	add(&s, "exits", CTR_COUNT, UINT64_MAX - 9);
+	ctr_hist_push(&h, &s);
+	s.ts_ns = 2 * S;
+	s.v[0].value = 10;
+	ctr_hist_push(&h, &s);
+	ctr_hist_snap(&h, false, &out, &n);
+	ck_assert_uint_eq(out[0].count, 20);
+	ck_assert(out[0].rate > 19.99 && out[0].rate < 20.01);
+	free(out);
+	ctr_set_free(&s);
+	ctr_hist_free(&h);
+}
+END_TEST
+
+START_TEST(ipc_and_no_pmu)
+{
+	struct ctr_hist h = { .source = "perf" };
+	struct ctr_set s = { 0 };
+	struct snap_counter *out = NULL;
+	struct ctr_raw *c;
+	int n = 0;
+
+	s.ts_ns = 1 * S;
+	add(&s, "instructions:mg", CTR_COUNT, 0)->hw = true;
+	add(&s, "cycles:mg", CTR_COUNT, 0)->hw = true;
+	c = add(&s, "cycles:mh", CTR_COUNT, 0);
+	c->hw = true;
+	c->err = -ENOENT;
+	c = add(&s, "instructions:mh", CTR_COUNT, 0);
+	c->hw = true;
+	c->err = -ENOENT;
+	c = add(&s, "task-clock", CTR_TIME_NS, 0);
+	c->err = -EACCES;
+	ctr_hist_push(&h, &s);
+	s.ts_ns = 2 * S;
+	s.v[0].value = 3000;
+	s.v[1].value = 1000;
+	ctr_hist_push(&h, &s);
+	ctr_hist_snap(&h, false, &out, &n);
+	ck_assert_int_eq(n, 7);
+	ck_assert(find(out, n, "ipc:mg")->ratio > 2.999 && find(out, n, "ipc:mg")->ratio < 3.001);
+	ck_assert_str_eq(find(out, n, "ipc:mg")->why, "");
+	ck_assert(find(out, n, "ipc:mh")->ratio < 0);
+	ck_assert_str_eq(find(out, n, "ipc:mh")->why, "no PMU");
+	ck_assert_str_eq(find(out, n, "cycles:mh")->why, "no PMU");
+	ck_assert_str_eq(find(out, n, "task-clock")->why, "perf_event_paranoid");
+	/* A "perf::" prefix names the same counter. */
+	ck_assert_ptr_eq(snap_counter_find(out, n, "perf::cycles:mg"), find(out, n, "cycles:mg"));
+	free(out);
+	ctr_set_free(&s);
+	ctr_hist_free(&h);
+}
+END_TEST
+
+/* A procfs sample of VM 9 with the threads in tids (the first a vCPU, the rest iothreads). */
+static void scan(struct model *m, uint64_t ts, const int *tids, int n)
+{
+	struct proc_thread th[8];
+	struct procfs_sample s = { .ts_ns = ts, .nvms = 1 };
+	struct proc_vm vm = { .pid = 9, .starttime = 5, .threads = th, .nthreads = n };
+	int i;
+
+	memset(th, 0, sizeof(th));
+	for (i = 0; i < n; i++) {
+		th[i].tid = tids[i];
+		th[i].kind = i ? THREAD_IOTHREAD : THREAD_VCPU;
+		th[i].index = i ? -1 : 0;
+		snprintf(th[i].comm, sizeof(th[i].comm), i ? "IO t%d" : "CPU 0/KVM", tids[i]);
+		th[i].run_ns = ts / 2;
+	}
+	s.vms = &vm;
+	model_update_procfs(m, &s);
+}
+
+/* Perf counts of threads: task-clock = ts * share / 100, cs = ts / 1e7. */
+static void perf(struct model *m, uint64_t ts, const int *tids, int n, uint64_t share)
+{
+	struct perf_sample ps = { .ts_ns = ts, .nthreads = n };
+	struct perf_thread_sample th[8];
+	int i;
+
+	memset(th, 0, sizeof(th));
+	ps.threads = th;
+	for (i = 0; i < n; i++) {
+		th[i].pid = 9;
+		th[i].tid = tids[i];
+		th[i].set.ts_ns = ts;
+		add(&th[i].set, "task-clock", CTR_TIME_NS, ts * share / 100);
+		add(&th[i].set, "context-switches", CTR_COUNT, ts / 10000000);
+	}
+	model_update_perf(m, &ps);
+	for (i = 0; i < n; i++)
+		ctr_set_free(&th[i].set);
+}
+
+static const struct snap_thread *thread(const struct snapshot *s, int tid)
+{
+	return snapshot_thread(&s->vms[0], tid);
+}
+
+START_TEST(threads_come_and_go)
+{
+	struct snapshot *snap;
+	struct model m;
+	const struct snap_thread *t;
+
+	model_init(&m, 0);
+	scan(&m, 1 * S, (const int[]){ 101, 102 }, 2);
+	perf(&m, 1 * S, (const int[]){ 101, 102 }, 2, 50);
+	model_prime(&m, 1 * S);
+	scan(&m, 2 * S, (const int[]){ 101, 102 }, 2);
+	perf(&m, 2 * S, (const int[]){ 101, 102 }, 2, 50);
+	snap = model_snapshot(&m, 2 * S, false);
+	t = thread(snap, 101);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(find(t->counters, t->ncounters, "task-clock")->share > 49.9);
+	ck_assert(find(t->counters, t->ncounters, "task-clock")->share < 50.1);
+	ck_assert(find(t->counters, t->ncounters, "context-switches")->rate > 99.9);
+	snapshot_free(snap);
+
+	/* 102 goes, 103 comes: 102 is shown gone without counters, 103 has no rate yet. */
+	scan(&m, 3 * S, (const int[]){ 101, 103 }, 2);
+	perf(&m, 3 * S, (const int[]){ 101, 103 }, 2, 50);
+	snap = model_snapshot(&m, 3 * S, false);
+	t = thread(snap, 102);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(t->gone);
+	ck_assert_int_eq(t->ncounters, 0);
+	t = thread(snap, 103);
+	ck_assert_ptr_nonnull(t);
+	ck_assert(find(t->counters, t->ncounters, "task-clock")->share < 0);
+	t = thread(snap, 101);
+	ck_assert(find(t->counters, t->ncounters, "task-clock")->share > 49.9);
+	snapshot_free(snap);
+
+	/* A tick later 102 is released and 103 has its first rate. */
+	scan(&m, 4 * S, (const int[]){ 101, 103 }, 2);
+	perf(&m, 4 * S, (const int[]){ 101, 103 }, 2, 50);
+	snap = model_snapshot(&m, 4 * S, false);
+	ck_assert_ptr_null(thread(snap, 102));
+	t = thread(snap, 103);
+	ck_assert(find(t->counters, t->ncounters, "task-clock")->share > 49.9);
+	ck_assert(find(t->counters, t->ncounters, "task-clock")->share < 50.1);
+	snapshot_free(snap);
+	model_free(&m);
+}
+END_TEST
+
+START_TEST(kvmstat_scopes_in_model)
+{
+	struct kvmstat_sample ks = { .source = "tracepoint" };
+	struct kstat_vcpu vc = { .index = 0 };
+	struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1 };
+	struct snapshot *snap;
+	struct model m;
+	uint64_t t;
+
+	model_init(&m, 0);
+	ks.vms = &kv;
+	ks.nvms = 1;
+	add(&ks.host, "kvm_pio", CTR_COUNT, 0);
+	add(&kv.set, "kvm_pio", CTR_COUNT, 0);
+	add(&vc.set, "kvm_pio", CTR_COUNT, 0);
+	for (t = 1; t <= 2; t++) {
+		scan(&m, t * S, (const int[]){ 101 }, 1);
+		ks.ts_ns = ks.host.ts_ns = kv.set.ts_ns = vc.set.ts_ns = t * S;
+		ks.host.v[0].value = t * 3000;
+		kv.set.v[0].value = t * 2000;
+		vc.set.v[0].value = t * 1000;
+		model_update_kvmstat(&m, &ks);
+		if (t == 1)
+			model_prime(&m, S);
+	}
+	snap = model_snapshot(&m, 2 * S, false);
+	ck_assert(find(snap->counters, snap->ncounters, "kvm_pio")->rate > 2999.9);
+	ck_assert(find(snap->vms[0].counters, snap->vms[0].ncounters, "kvm_pio")->rate > 1999.9);
+	ck_assert(find(thread(snap, 101)->counters, thread(snap, 101)->ncounters, "kvm_pio")->rate >
+		  999.9);
+	ck_assert_str_eq(snap->vms[0].counters[0].source, "tracepoint");
+	snapshot_free(snap);
+	ctr_set_free(&ks.host);
+	ctr_set_free(&kv.set);
+	ctr_set_free(&vc.set);
+	model_free(&m);
+}
+END_TEST
+
+static Suite *counters_suite(void)
+{
+	Suite *s = suite_create("counters");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, delta_wrap_and_reset);
+	tcase_add_test(tc, multiplex_scaling);
+	tcase_add_test(tc, rates_from_two_samples);
+	tcase_add_test(tc, wrap_between_samples);
+	tcase_add_test(tc, ipc_and_no_pmu);
+	tcase_add_test(tc, threads_come_and_go);
+	tcase_add_test(tc, kvmstat_scopes_in_model);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(counters_suite)

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmstat probe: the debugfs reader against tests/fixtures/debugfs and against trees made
+ * here (files that vanish between the listing and the read, garbage, wraps), finding
+ * debugfs by filesystem type, and the tracepoint fallback on this process's own threads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kvmstat.h"
+#include "unit.h"
+
+static const struct ctr_raw *get(const struct ctr_set *s, const char *name)
+{
+	const struct ctr_raw *c = ctr_set_find(s, name);
+
+	ck_assert_msg(c != NULL, "%s missing", name);
+	return c;
+}
+
+static const struct kstat_vcpu *vcpu(const struct kstat_vm *vm, int index)
+{
+	int i;
+
+	for (i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].index == index)
+			return &vm->vcpus[i];
+	ck_abort_msg("vcpu%d missing", index);
+	return NULL;
+}
+
+START_TEST(fixture_tree)
+{
+	struct kvmstat *k = kvmstat_open(FIXTURES "/debugfs", NULL, false);
+	struct kvmstat_sample s = { 0 };
+	const struct ctr_raw *h;
+
+	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_str_eq(s.source, "debugfs");
+	ck_assert_int_eq(s.scan_errors, 0);
+	ck_assert_uint_eq(get(&s.host, "exits")->value, 1500000);
+	ck_assert_int_eq(get(&s.host, "exits")->kind, CTR_COUNT);
+	ck_assert_int_eq(get(&s.host, "halt_wait_ns")->kind, CTR_TIME_NS);
+	ck_assert_int_eq(get(&s.host, "halt_poll_fail_ns")->kind, CTR_TIME_NS);
+	ck_assert_int_eq(get(&s.host, "online_vcpus")->kind, CTR_GAUGE);
+	ck_assert_int_eq(get(&s.host, "pages_4k")->kind, CTR_GAUGE);
+	h = get(&s.host, "halt_poll_success_hist");
+	ck_assert_int_eq(h->kind, CTR_HIST);
+	/* 0 5 10 20 10 5 0 0: 50 in all, the 25th in bucket 3 (below 8 ns). */
+	ck_assert_uint_eq(h->value, 50);
+	ck_assert_uint_eq(h->p50, 8);
+	ck_assert_int_eq(s.host.n, 11);
+	ck_assert_int_eq(s.nvms, 1);
+	ck_assert_int_eq(s.vms[0].pid, 4242);
+	ck_assert_int_eq(s.vms[0].fd, 12);
+	ck_assert_int_eq(s.vms[0].set.n, 6);
+	ck_assert_uint_eq(get(&s.vms[0].set, "remote_tlb_flush")->value, 4);
+	ck_assert_int_eq(s.vms[0].nvcpus, 2);
+	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 0)->set, "exits")->value, 1000000);
+	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 1)->set, "exits")->value, 500000);
+	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 1)->set, "halt_poll_success_hist")->value, 0);
+	ck_assert(s.host.ts_ns > 0 && s.vms[0].set.ts_ns == s.host.ts_ns);
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+}
+END_TEST
+
+/* A temporary tree: dir/kvm with a VM 77-5 and its vcpu0. */
+static char tree[64];
+
+static void put(const char *rel, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kvm/%s", tree, rel);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void make_tree(void)
+{
+	char path[256];
+
+	strcpy(tree, "/tmp/kvmstat-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tree));
+	snprintf(path, sizeof(path), "%s/kvm", tree);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/kvm/77-5", tree);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/kvm/77-5/vcpu0", tree);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	put("exits", "10\n");
+	put("io_exits", "4\n");
+	put("77-5/exits", "10\n");
+	put("77-5/vcpu0/exits", "10\n");
+	put("77-5/vcpu0/io_exits", "4\n");
+	put("77-5/vcpu0/mmio_exits", "6\n");
+}
+
+static void rm_tree(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tree);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Deletes vcpu0/io_exits when the probe is about to read it, as a VM exiting would. */
+static void vanish(void *arg, const char *path)
+{
+	int *hits = arg;
+
+	if (strstr(path, "/77-5/vcpu0/io_exits")) {
+		ck_assert_int_eq(unlink(path), 0);
+		(*hits)++;
+	}
+}
+
+START_TEST(files_vanish_while_read)
+{
+	struct kvmstat *k;
+	struct kvmstat_sample s = { 0 };
+	int hits = 0;
+
+	make_tree();
+	k = kvmstat_open(tree, NULL, false);
+	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
+	kvmstat_set_read_hook(k, vanish, &hits);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_int_eq(hits, 1);
+	/* Listed, gone when read: skipped and counted; the rest read. */
+	ck_assert_int_eq(s.scan_errors, 1);
+	ck_assert_int_eq(s.nvms, 1);
+	ck_assert_ptr_null(ctr_set_find(&vcpu(&s.vms[0], 0)->set, "io_exits"));
+	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 0)->set, "mmio_exits")->value, 6);
+	ck_assert_uint_eq(get(&s.host, "io_exits")->value, 4);
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+	rm_tree();
+}
+END_TEST
+
+/* Removes the VM directory when its first file is about to be read. */
+static void vm_exits(void *arg, const char *path)
+{
+	char cmd[300];
+
+	(void)arg;
+	if (strstr(path, "/77-5/exits")) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/kvm/77-5'", tree);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+
+START_TEST(vm_vanishes_while_read)
+{
+	struct kvmstat *k;
+	struct kvmstat_sample s = { 0 };
+
+	make_tree();
+	k = kvmstat_open(tree, NULL, false);
+	kvmstat_set_read_hook(k, vm_exits, NULL);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_int_ge(s.scan_errors, 1);
+	/* What was read of it stays consistent; the host totals are whole. */
+	ck_assert_int_le(s.nvms, 1);
+	if (s.nvms)
+		ck_assert_int_eq(s.vms[0].nvcpus, 0);
+	ck_assert_uint_eq(get(&s.host, "exits")->value, 10);
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+	rm_tree();
+}
+END_TEST
+
+START_TEST(garbage_and_wraps)
+{
+	struct ctr_hist h = { .source = "debugfs" };
+	struct snap_counter *out = NULL;
+	struct kvmstat *k;
+	struct kvmstat_sample s = { 0 };
+	int n = 0, i;
+
+	make_tree();
+	put("exits", "18446744073709551610\n");
+	put("io_exits", "abc\n");
+	put("77-5/exits", "");
+	put("77-5/vcpu0/exits", "99999999999999999999999\n");
+	put("77-5/vcpu0/io_exits", "12 junk\n");
+	k = kvmstat_open(tree, NULL, false);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_uint_eq(get(&s.host, "exits")->value, 18446744073709551610ull);
+	ck_assert_int_eq(get(&s.host, "io_exits")->err, -EINVAL);
+	ck_assert_int_eq(get(&s.vms[0].set, "exits")->err, -EINVAL);
+	ck_assert_int_eq(get(&vcpu(&s.vms[0], 0)->set, "exits")->err, -EINVAL);
+	ck_assert_int_eq(get(&vcpu(&s.vms[0], 0)->set, "io_exits")->err, -EINVAL);
+	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 0)->set, "mmio_exits")->value, 6);
+	ctr_hist_push(&h, &s.host);
+
+	/* The host counter wraps past 2^64 between two samples a second apart. */
+	usleep(20000);
+	put("exits", "4\n");
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ctr_hist_push(&h, &s.host);
+	ck_assert_int_eq(ctr_hist_snap(&h, false, &out, &n), 2);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(out[i].name, "exits")) {
+			ck_assert_uint_eq(out[i].count, 10);
+			ck_assert(out[i].rate > 0);
+		} else {
+			ck_assert_str_eq(out[i].name, "io_exits");
+			ck_assert_str_eq(out[i].why, "invalid");
+			ck_assert(out[i].rate < 0);
+		}
+	}
+	free(out);
+	ctr_hist_free(&h);
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+	rm_tree();
+}
+END_TEST
+
+START_TEST(kinds)
+{
+	ck_assert_int_eq(kvmstat_kind("exits", 1), CTR_COUNT);
+	ck_assert_int_eq(kvmstat_kind("halt_poll_success_ns", 1), CTR_TIME_NS);
+	ck_assert_int_eq(kvmstat_kind("halt_wait_ns", 1), CTR_TIME_NS);
+	ck_assert_int_eq(kvmstat_kind("halt_poll_fail_hist", 1), CTR_HIST);
+	ck_assert_int_eq(kvmstat_kind("halt_wait_hist", 32), CTR_HIST);
+	ck_assert_int_eq(kvmstat_kind("pages_2m", 1), CTR_GAUGE);
+	ck_assert_int_eq(kvmstat_kind("max_mmu_page_hash_collisions", 1), CTR_GAUGE);
+}
+END_TEST
+
+/* A FUSE filesystem at the usual path is not debugfs; the real one is found by type. */
+START_TEST(debugfs_by_type)
+{
+	char mounts[] = "/tmp/kvmstat-mounts.XXXXXX", buf[256];
+	struct kvmstat *k;
+	int fd = mkstemp(mounts);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	fputs("sysfs /sys sysfs rw,nosuid 0 0\n"
+	      "fake /sys/kernel/debug fuse.fake rw,nosuid 0 0\n",
+	      f);
+	fclose(f);
+	ck_assert_ptr_null(kvmstat_find_mount(mounts, "debugfs", buf, sizeof(buf)));
+	k = kvmstat_open(NULL, mounts, false);
+	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_UNAVAILABLE);
+	ck_assert_str_eq(kvmstat_status(k)->why, "debugfs: not mounted");
+	kvmstat_close(k);
+
+	f = fopen(mounts, "a");
+	fprintf(f, "debugfs %s debugfs rw,relatime 0 0\n", FIXTURES "/debugfs");
+	fclose(f);
+	ck_assert_str_eq(kvmstat_find_mount(mounts, "debugfs", buf, sizeof(buf)),
+			 FIXTURES "/debugfs");
+	k = kvmstat_open(NULL, mounts, false);
+	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
+	kvmstat_close(k);
+	unlink(mounts);
+}
+END_TEST
+
+/* Without a readable debugfs and with tracepoints allowed: counted, and the status says so. */
+START_TEST(tracepoint_fallback_status)
+{
+	char mounts[] = "/tmp/kvmstat-mounts.XXXXXX";
+	struct kvmstat *k;
+	int fd = mkstemp(mounts);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	k = kvmstat_open(NULL, mounts, true);
+	/* No tracefs in this mounts file: the default path is tried. */
+	if (access("/sys/kernel/tracing/events/kvm/kvm_pio/id", R_OK)) {
+		ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_UNAVAILABLE);
+	} else {
+		ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_DEGRADED);
+		ck_assert_str_eq(kvmstat_status(k)->why,
+				 "tracepoint counters (debugfs: not mounted)");
+	}
+	kvmstat_close(k);
+	unlink(mounts);
+}
+END_TEST
+
+static Suite *kvmstat_suite(void)
+{
+	Suite *s = suite_create("kvmstat");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, fixture_tree);
+	tcase_add_test(tc, files_vanish_while_read);
+	tcase_add_test(tc, vm_vanishes_while_read);
+	tcase_add_test(tc, garbage_and_wraps);
+	tcase_add_test(tc, kinds);
+	tcase_add_test(tc, debugfs_by_type);
+	tcase_add_test(tc, tracepoint_fallback_status);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(kvmstat_suite)
