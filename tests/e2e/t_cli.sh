@@ -26,6 +26,10 @@ bad -f '('
 bad -p notapid
 bad -p 1 -f x
 bad stray-argument
+bad -e no-such-event
+bad -e task-clock,cycles:zz
+bad --debugfs /nonexistent
+bad --debugfs /tmp
 
 out=$("$KVMSCOPE" --proc /nonexistent -b -n 1 2>&1)
 [ $? = 1 ] || fail "--proc /nonexistent should exit 1"

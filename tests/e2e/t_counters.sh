@@ -1,0 +1,126 @@
+#!/bin/bash
+# Counters end to end, on a real pit storm:
+# - perf: the vCPU's task-clock within 15% of its schedstat run time over the same window,
+#   context switches counted; hardware events say "no PMU" where there is none;
+# - kvmstat: where debugfs cannot be read (kernel lockdown, not mounted) the tracepoint
+#   counters count the storm's kvm_pio within 10% of what the storm reports;
+# - -e replaces the perf set; --debugfs reads a fixture tree into the JSON.
+. "$(dirname "$0")/lib.sh"
+need_tracefs
+need_kvm
+need_cmd python3
+[ -r "$TRACEFS/events/kvm/kvm_pio/id" ] || skip "no kvm_pio tracepoint in $TRACEFS"
+
+name=e2e-cnt-$$
+storm_start "$E2E_TMP/storm.out" --vcpus 1 --start-delay 1.5 --duration 6 -name "guest=$name" pit
+STORM=$STORM_PID
+wait_until 5 has_thread "$STORM" "CPU 0/KVM" || fail "storm did not start"
+"$KVMSCOPE" -b -c --format json -d 0.5 -n 20 -p "$STORM" >"$E2E_TMP/out.json" 2>"$E2E_TMP/err" &
+MON=$!
+track $MON
+sleep 3
+# -e replaces the set while the storm runs.
+"$KVMSCOPE" -b --format json -d 0.5 -n 2 -p "$STORM" -e task-clock,page-faults \
+	>"$E2E_TMP/e.json" 2>&1 || fail "kvmscope -e: $(cat "$E2E_TMP/e.json")"
+wait "$STORM" || fail "storm: $(cat "$E2E_TMP/storm.out")"
+wait "$MON" || fail "kvmscope: $(cat "$E2E_TMP/err")"
+sed 's/^/  storm: /' "$E2E_TMP/storm.out"
+get() { sed -n "s/^total .*$1=\([0-9]*\).*/\1/p" "$E2E_TMP/storm.out"; }
+pmu=0
+[ -d /sys/bus/event_source/devices/cpu ] || [ -d /sys/bus/event_source/devices/cpu_core ] && pmu=1
+
+jq_py "$E2E_TMP/out.json" "
+pio = $(get pio_0x40) + $(get ctl_exits)
+assert pio > 100000, pio
+src = {s['name']: s for s in docs[-1]['sources']}
+print('  sources: perf %s (%s); kvmstat %s (%s)' % (src['perf']['state'], src['perf']['why'],
+      src['kvmstat']['state'], src['kvmstat']['why']))
+
+# perf on the vCPU: the last record that shows it live, cumulative since it was found.
+last = None
+for d in docs:
+    v = vm(d, '$name')
+    if v and vcpus(v) and vcpus(v)[0]['perf']['task_clock_pct'] is not None:
+        last = (d, v, vcpus(v)[0])
+assert last, 'no perf data for the vCPU'
+d, v, t = last
+task, run = t['perf']['task_clock_pct'], t['cpu']['cpu_pct']
+print('  vCPU task-clock %.1f%% of a CPU, schedstat run %.1f%% (window %.1fs)' % (task, run, d['window_s']))
+assert run > 20, run
+assert abs(task - run) <= 0.15 * run, (task, run)
+cs = [c for c in t['perf']['counters'] if c['name'] == 'context-switches'][0]
+print('  context switches: perf %d (%.1f/s), schedstat %.1f/s' % (cs['count'], cs['rate'], t['cpu']['csw_rate']))
+assert cs['why'] == '' and cs['rate'] is not None and cs['count'] >= 1, cs
+assert abs(cs['rate'] - t['cpu']['csw_rate']) <= 0.5 * max(cs['rate'], t['cpu']['csw_rate']) + 2, cs
+if $pmu:
+    assert t['perf']['ipc_host'] is not None, t['perf']
+else:
+    assert t['perf']['ipc_guest_why'] == 'no PMU' and t['perf']['ipc_host_why'] == 'no PMU', t['perf']
+    assert src['perf']['state'] == 'degraded' and 'no PMU' in src['perf']['why'], src['perf']
+    cyc = [c for c in t['perf']['counters'] if c['name'] == 'cycles:mg'][0]
+    assert cyc['why'] == 'no PMU', cyc
+
+# kvmstat: the tracepoint fallback where debugfs cannot be read.
+if src['kvmstat']['state'] == 'ok':
+    print('  debugfs readable here: the fallback is not in use')
+else:
+    assert src['kvmstat']['why'].startswith('tracepoint counters (debugfs: '), src['kvmstat']
+    final = None
+    for d in docs:
+        for v in d['vms']:
+            if v['name'] == '$name':
+                final = v
+    assert final and final['gone'], 'the storm never showed gone'
+    c = [c for c in final['counters'] if c['name'] == 'kvm_pio']
+    assert c and c[0]['source'] == 'tracepoint', final['counters']
+    got = c[0]['count']
+    print('  kvm_pio tracepoint count %d, storm %d (%+.2f%%)' % (got, pio, 100.0 * (got - pio) / pio))
+    assert abs(got - pio) <= 0.10 * pio, (got, pio)
+    host = [c for c in docs[-1]['counters'] if c['name'] == 'kvm_pio']
+    assert host and host[0]['value'] >= got, host
+" || fail "counters do not match"
+
+jq_py "$E2E_TMP/e.json" "
+t = [t for t in docs[-1]['vms'][0]['threads'] if t['kind'] == 'vcpu'][0]
+names = [c['name'] for c in t['perf']['counters']]
+assert names == ['task-clock', 'page-faults'], names
+print('  -e task-clock,page-faults: %s' % names)
+" || fail "-e did not replace the set"
+
+# --debugfs reads a tree laid out as the kernel writes it.
+"$KVMSCOPE" -b --format json -d 0.2 -n 2 --no-trace --debugfs tests/fixtures/debugfs \
+	>"$E2E_TMP/dbg.json" 2>&1 || fail "kvmscope --debugfs: $(cat "$E2E_TMP/dbg.json")"
+jq_py "$E2E_TMP/dbg.json" "
+d = docs[-1]
+src = {s['name']: s for s in d['sources']}
+assert src['kvmstat']['state'] == 'ok', src['kvmstat']
+c = {c['name']: c for c in d['counters']}
+assert c['exits']['value'] == 1500000 and c['exits']['source'] == 'debugfs', c['exits']
+assert c['exits']['rate'] == 0, c['exits']
+assert c['halt_wait_ns']['kind'] == 'time_ns' and c['halt_wait_ns']['share_pct'] == 0, c['halt_wait_ns']
+assert c['halt_poll_success_hist']['kind'] == 'hist', c['halt_poll_success_hist']
+assert c['halt_poll_success_hist']['value'] == 50 and c['halt_poll_success_hist']['p50_ns'] == 8
+assert c['online_vcpus']['kind'] == 'gauge' and c['online_vcpus']['value'] == 2
+print('  --debugfs fixture: %d host counters, exits %d' % (len(c), c['exits']['value']))
+" || fail "--debugfs fixture counters"
+
+# The real debugfs, mounted in a private mount namespace (the host's mounts stay as found):
+# under lockdown its reads fail with EPERM and the header says the fallback and why.
+if command -v unshare >/dev/null 2>&1 && unshare -m true 2>/dev/null; then
+	unshare -m --propagation private sh -c '
+		mount -t debugfs none /sys/kernel/debug || exit 3
+		cat /sys/kernel/debug/kvm/exits >/dev/null 2>&1 && echo readable
+		"$0" -b -n 1 -d 0.3' "$KVMSCOPE" >"$E2E_TMP/lock.txt" 2>&1
+	rc=$?
+	line=$(grep '^sources:' "$E2E_TMP/lock.txt")
+	note "debugfs mounted privately: ${line#*kvmstat }"
+	if [ $rc = 3 ]; then
+		note "debugfs cannot be mounted here: lockdown check left out"
+	elif grep -qx readable "$E2E_TMP/lock.txt"; then
+		printf '%s\n' "$line" | grep -q 'kvmstat ok' || fail "debugfs readable but: $line"
+	else
+		printf '%s\n' "$line" | grep -q 'kvmstat degraded: tracepoint counters (debugfs: kernel lockdown)' ||
+			fail "lockdown not named: $line"
+	fi
+fi
+exit 0
