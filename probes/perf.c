@@ -20,6 +20,7 @@
 #include "perf.h"
 #include "util.h"
 
+#define PERF_FD_SPARE 64 /* fds left to the rest of the program (procfs, tracefs, tty) */
 #define READ_FMT                                                                                   \
 	(PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING)
 
@@ -180,10 +181,15 @@ static int sys_perf_event_open(struct perf_event_attr *a, int tid, int group)
 	return (int)syscall(SYS_perf_event_open, a, tid, -1, group, PERF_FLAG_FD_CLOEXEC);
 }
 
-/* Returns an fd or -errno; on EMFILE raises the fd limit once and tries again. */
+/*
+ * Returns an fd or -errno. Fds are handed out lowest first, so an fd this close to the soft
+ * limit means the limit is near: it is raised toward the hard limit, and where it cannot
+ * be, the counter gives its fd back so that the rest of the program keeps PERF_FD_SPARE.
+ */
 static int open_one(const struct perf_event_def *d, int tid, int group)
 {
 	struct perf_event_attr a = d->attr;
+	struct rlimit rl;
 	int fd;
 
 	a.size = sizeof(a);
@@ -191,9 +197,16 @@ static int open_one(const struct perf_event_def *d, int tid, int group)
 	a.disabled = 0;
 	a.inherit = 0;
 	fd = sys_perf_event_open(&a, tid, group);
-	if (fd < 0 && errno == EMFILE && !perf_raise_nofile(PERF_EVENTS_MAX))
+	if (fd < 0 && errno == EMFILE && !perf_raise_nofile(PERF_FD_SPARE))
 		fd = sys_perf_event_open(&a, tid, group);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && (rlim_t)fd + PERF_FD_SPARE >= rl.rlim_cur &&
+	    perf_raise_nofile(PERF_FD_SPARE)) {
+		close(fd);
+		return -EMFILE;
+	}
+	return fd;
 }
 
 /* Returns 0 after opening thread t's counters, -ESRCH when it is gone already. */
@@ -315,6 +328,23 @@ static void update_status(struct perf *p)
 		if (o < sizeof(why))
 			o += (size_t)snprintf(why + o, sizeof(why) - o, ": %s", reasons[k]);
 	}
+	for (i = 0; i < p->n; i++) {
+		struct rlimit rl;
+
+		if (p->last_err[i] != -EMFILE || getrlimit(RLIMIT_NOFILE, &rl))
+			continue;
+		/* Say what to change: the hard limit is what stopped us. */
+		if (o < sizeof(why))
+			snprintf(why + o, sizeof(why) - o,
+				 " (RLIMIT_NOFILE at its hard limit %llu)",
+				 (unsigned long long)rl.rlim_max);
+		break;
+	}
+	/* Unavailable only when nothing counts anywhere; some threads counted is degraded. */
+	for (i = 0; i < p->nthreads && bad == p->n; i++)
+		for (k = 0; k < p->n; k++)
+			if (p->threads[i].fd[k] >= 0)
+				bad = -1;
 	if (!bad)
 		source_set(&p->st, SOURCE_OK, NULL);
 	else

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,6 +190,47 @@ START_TEST(final_counts_of_gone_thread)
 }
 END_TEST
 
+/* Near the fd limit: raised toward the hard limit, else the counter says why. */
+START_TEST(fd_limit)
+{
+	struct perf_event_def def;
+	struct perf_sample s = { 0 };
+	struct rlimit rl;
+	char why[128];
+	struct perf *p;
+	int pid = getpid(), tid = (int)syscall(SYS_gettid);
+
+	ck_assert_int_eq(perf_encode("task-clock", &def, why, sizeof(why)), 0);
+	/* Soft limit low, hard limit above it: raised, and counting. */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 200)
+		return;
+	rl.rlim_cur = 60;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	p = perf_open(&def, 1);
+	ck_assert_int_eq(perf_sync(p, &pid, &tid, 1, NULL, NULL), 0);
+	perf_sample(p, &s);
+	ck_assert_int_eq(s.threads[0].set.v[0].err, 0);
+	ck_assert_int_eq(perf_status(p)->state, SOURCE_OK);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_gt(rl.rlim_cur, 60);
+	perf_close(p);
+
+	/* Hard limit low: nothing to raise; fd limit named, with the limit. */
+	rl.rlim_cur = rl.rlim_max = 60;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	p = perf_open(&def, 1);
+	ck_assert_int_eq(perf_sync(p, &pid, &tid, 1, NULL, NULL), 0);
+	perf_sample(p, &s);
+	ck_assert_int_eq(s.threads[0].set.v[0].err, -EMFILE);
+	ck_assert_int_eq(perf_status(p)->state, SOURCE_UNAVAILABLE);
+	ck_assert_str_eq(perf_status(p)->why,
+			 "task-clock: fd limit (RLIMIT_NOFILE at its hard limit 60)");
+	perf_sample_free(&s);
+	perf_close(p);
+}
+END_TEST
+
 static Suite *perf_suite(void)
 {
 	Suite *s = suite_create("perf");
@@ -198,6 +240,7 @@ static Suite *perf_suite(void)
 	tcase_add_test(tc, encode_bad_names);
 	tcase_add_test(tc, count_own_thread);
 	tcase_add_test(tc, final_counts_of_gone_thread);
+	tcase_add_test(tc, fd_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
