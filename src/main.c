@@ -44,7 +44,7 @@ static const char usage_text[] =
 	"  -f, --filter REGEX     only VMs whose name (or pid) matches REGEX\n"
 	"\n"
 	"Sources:\n"
-	"      --no-trace         do not trace (procfs only)\n"
+	"      --no-trace         do not trace (no trace events, no tracepoint counters)\n"
 	"      --buffer-kb N      trace ring buffer per CPU in KiB (default 8192)\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
 	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
