@@ -187,11 +187,13 @@ static void add_ipc(struct snap_counter **out, int *n, int first)
 		const char *in = bare((*out)[i].name);
 		const struct snap_counter *cyc;
 		struct snap_counter *r;
-		char name[SNAP_NAME_MAX];
+		char name[SNAP_NAME_MAX], suffix[SNAP_NAME_MAX - 12];
 
 		if (strncmp(in, "instructions", 12))
 			continue;
-		snprintf(name, sizeof(name), "cycles%s", in + 12);
+		/* Copied: the realloc below moves the names. */
+		strlcpy0(suffix, in + 12, sizeof(suffix));
+		snprintf(name, sizeof(name), "cycles%s", suffix);
 		cyc = snap_counter_find(*out + first, last - first, name);
 		if (!cyc)
 			continue;
@@ -199,7 +201,7 @@ static void add_ipc(struct snap_counter **out, int *n, int first)
 		cyc = snap_counter_find(*out + first, last - first, name);
 		r = &(*out)[(*n)++];
 		memset(r, 0, sizeof(*r));
-		snprintf(r->name, sizeof(r->name), "ipc%s", in + 12);
+		snprintf(r->name, sizeof(r->name), "ipc%s", suffix);
 		r->source = (*out)[i].source;
 		r->kind = CTR_RATIO;
 		r->rate = r->share = r->ratio = -1;
