@@ -124,10 +124,15 @@ static void build_counters(const struct snapshot *s, const struct pane_opts *o, 
 		table_row(t, c->why[0] ? ROW_WARN : ROW_NORMAL, c - cs, 0);
 		table_set(t, C_NAME, "%s", c->name);
 		table_set(t, C_SOURCE, "%s", c->source ? c->source : "-");
-		if (c->kind != CTR_RATIO)
+		/* Times read as durations and shares; a counter not read has no total. */
+		if (c->why[0] || c->kind == CTR_RATIO)
+			table_set(t, C_VALUE, "-");
+		else if (c->kind == CTR_TIME_NS)
+			table_set(t, C_VALUE, "%s", fmt_ns(b, (double)c->value));
+		else
 			table_set(t, C_VALUE, "%s", fmt_si(b, (double)c->value));
-		if (c->kind == CTR_RATIO)
-			table_set(t, C_RATE, "%s", c->ratio >= 0 ? "" : "-");
+		if (c->kind == CTR_RATIO || c->kind == CTR_TIME_NS)
+			table_set(t, C_RATE, "%s", "");
 		else
 			table_set(t, C_RATE, "%s", c->rate >= 0 ? fmt_si(b, c->rate) : "-");
 		if (c->kind == CTR_RATIO && c->ratio >= 0)
