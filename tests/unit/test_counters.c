@@ -10,6 +10,7 @@
 #include "counters.h"
 #include "kvmstat.h"
 #include "model.h"
+#include "pane.h"
 #include "perf.h"
 #include "unit.h"
 
@@ -321,6 +322,78 @@ START_TEST(kvmstat_scopes_in_model)
 }
 END_TEST
 
+/* Returns the column of title in t, or -1. */
+static int col(const struct table *t, const char *title)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i].title, title))
+			return i;
+	return -1;
+}
+
+/* The threads table's perf columns and the vCPU's Counters pane, as text. */
+START_TEST(panes_show_counters)
+{
+	struct pane_opts o = { .sort = -1, .scope = { .kind = SCOPE_VM, .pid = 9 } };
+	struct perf_sample ps = { .nthreads = 1 };
+	struct perf_thread_sample th = { .pid = 9, .tid = 101 };
+	struct table t = { 0 };
+	struct snapshot *snap;
+	struct model m;
+	struct ctr_raw *c;
+	uint64_t ts;
+	int r;
+
+	model_init(&m, 0);
+	ps.threads = &th;
+	for (ts = 1; ts <= 2; ts++) {
+		scan(&m, ts * S, (const int[]){ 101 }, 1);
+		th.set.n = 0;
+		th.set.ts_ns = ts * S;
+		add(&th.set, "task-clock", CTR_TIME_NS, ts * S * 3 / 4);
+		add(&th.set, "context-switches", CTR_COUNT, ts * 40);
+		add(&th.set, "cpu-migrations", CTR_COUNT, ts * 2);
+		c = add(&th.set, "cycles:mg", CTR_COUNT, 0);
+		c->hw = true;
+		c->err = -ENOENT;
+		c = add(&th.set, "instructions:mg", CTR_COUNT, 0);
+		c->hw = true;
+		c->err = -ENOENT;
+		model_update_perf(&m, &ps);
+		if (ts == 1)
+			model_prime(&m, S);
+	}
+	snap = model_snapshot(&m, 2 * S, false);
+	pane_find("threads")->build(snap, &o, &t);
+	ck_assert_int_eq(t.nrows, 1);
+	ck_assert_str_eq(table_cell(&t, 0, col(&t, "TASK%")), "75.0");
+	ck_assert_str_eq(table_cell(&t, 0, col(&t, "CS/S")), "40");
+	ck_assert_str_eq(table_cell(&t, 0, col(&t, "MIGR/S")), "2");
+	ck_assert_str_eq(table_cell(&t, 0, col(&t, "IPC")), "n/a: no PMU");
+
+	o.scope.kind = SCOPE_VCPU;
+	o.scope.tid = 101;
+	pane_find("counters")->build(snap, &o, &t);
+	ck_assert_int_eq(t.nrows, 6);
+	for (r = 0; r < t.nrows; r++)
+		if (!strcmp(table_cell(&t, r, col(&t, "COUNTER")), "ipc:mg"))
+			break;
+	ck_assert_int_lt(r, t.nrows);
+	ck_assert_str_eq(table_cell(&t, r, col(&t, "NOTE")), "n/a: no PMU");
+	for (r = 0; r < t.nrows; r++)
+		if (!strcmp(table_cell(&t, r, col(&t, "COUNTER")), "task-clock"))
+			break;
+	ck_assert_str_eq(table_cell(&t, r, col(&t, "SHARE%")), "75.0");
+	ck_assert_str_eq(table_cell(&t, r, col(&t, "SOURCE")), "perf");
+	table_free(&t);
+	ctr_set_free(&th.set);
+	snapshot_free(snap);
+	model_free(&m);
+}
+END_TEST
+
 static Suite *counters_suite(void)
 {
 	Suite *s = suite_create("counters");
@@ -333,6 +406,7 @@ static Suite *counters_suite(void)
 	tcase_add_test(tc, ipc_and_no_pmu);
 	tcase_add_test(tc, threads_come_and_go);
 	tcase_add_test(tc, kvmstat_scopes_in_model);
+	tcase_add_test(tc, panes_show_counters);
 	suite_add_tcase(s, tc);
 	return s;
 }
