@@ -598,5 +598,11 @@ int kvmstat_sample(struct kvmstat *k, struct kvmstat_sample *s)
 		return err;
 	}
 	s->host.ts_ns = s->ts_ns;
+	/* VMs come and go under debugfs; say so rather than drop files silently. */
+	if (s->scan_errors)
+		source_set(&k->st, SOURCE_OK, "%d file%s vanished or unreadable in the last scan",
+			   s->scan_errors, s->scan_errors > 1 ? "s" : "");
+	else
+		source_set(&k->st, SOURCE_OK, NULL);
 	return 0;
 }

@@ -143,6 +143,13 @@ START_TEST(files_vanish_while_read)
 	ck_assert_ptr_null(ctr_set_find(&vcpu(&s.vms[0], 0)->set, "io_exits"));
 	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 0)->set, "mmio_exits")->value, 6);
 	ck_assert_uint_eq(get(&s.host, "io_exits")->value, 4);
+	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
+	ck_assert_str_eq(kvmstat_status(k)->why, "1 file vanished or unreadable in the last scan");
+	/* The next scan finds the tree whole again. */
+	kvmstat_set_read_hook(k, NULL, NULL);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_int_eq(s.scan_errors, 0);
+	ck_assert_str_eq(kvmstat_status(k)->why, "");
 	kvmstat_sample_free(&s);
 	kvmstat_close(k);
 	rm_tree();
