@@ -17,7 +17,7 @@ struct options {
 	bool detail;		/* -H */
 	bool cumulative;	/* -c: since start, not per interval */
 	bool no_color;		/* --no-color, NO_COLOR */
-	bool no_trace;		/* --no-trace: procfs only */
+	bool no_trace;		/* --no-trace: no trace events, no tracepoint counters */
 	unsigned int buffer_kb;	/* --buffer-kb: trace ring buffer per CPU, 0 = default */
 	bool utf8;		/* the locale's charset is UTF-8 */
 	const char *filter_src;	/* -f REGEX, or pid_re */
