@@ -6,6 +6,7 @@
 #include "pane.h"
 
 extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
+extern const struct pane pane_wake, pane_roundtrip;
 
 const struct pane *const panes[] = {
 	&pane_vms,
@@ -14,6 +15,8 @@ const struct pane *const panes[] = {
 	&pane_hot,
 	&pane_split,
 	&pane_hints,
+	&pane_wake,
+	&pane_roundtrip,
 	NULL,
 };
 
