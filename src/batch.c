@@ -200,6 +200,7 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 		json_str(j, "how", wake_class_name(e->cls));
 		json_uint(j, "count", e->count);
 		json_num(j, "rate", e->rate, true);
+		json_uint(j, "awake", e->awake);
 		json_uint(j, "timed", e->timed);
 		json_num(j, "lat_mean_ns", e->mean_ns, true);
 		json_num(j, "lat_p99_ns", (double)e->p99_ns, true);

@@ -143,7 +143,7 @@ static struct wake_thread *thread_wake(struct vm_thread *t)
 	}
 	if (!t->ext[EXT_WAKE]) {
 		t->ext[EXT_WAKE] = xmalloc(sizeof(struct wake_thread));
-		wake_thread_init(t->ext[EXT_WAKE], t->vm->ext[EXT_WAKE]);
+		wake_thread_init(t->ext[EXT_WAKE], t->vm->ext[EXT_WAKE], t->tid);
 	}
 	return t->ext[EXT_WAKE];
 }

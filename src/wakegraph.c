@@ -20,18 +20,23 @@ void wake_vm_init(struct wake_vm *w)
 	memset(w, 0, sizeof(*w));
 }
 
-void wake_thread_init(struct wake_thread *t, struct wake_vm *vm)
+void wake_thread_init(struct wake_thread *t, struct wake_vm *vm, int tid)
 {
 	memset(t, 0, sizeof(*t));
 	t->vm = vm;
+	t->tid = tid;
 	t->pend_edge = -1;
 }
+
+static void settle(struct wake_thread *t);
 
 void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
 {
 	/* An interrupt handler's work belongs to no thread it happened to interrupt. */
 	if (ev->ctx)
 		return;
+	/* Whatever the thread does next, a signal it sent before has woken what it woke. */
+	settle(t);
 	switch (ev->type) {
 	case KE_PIO:
 		if (!ev->pio.write)
@@ -50,20 +55,33 @@ void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
 		t->write_addr = ev->fast_mmio.gpa;
 		break;
 	case KE_SET_IRQ:
+		/* Lowering a line (the second half of an edge irqfd) signals nobody. */
+		if (!ev->set_irq.level)
+			return;
+		t->inject_kind = 0;
+		t->inject_key = ev->set_irq.gsi;
+		goto inject;
 	case KE_MSI_SET_IRQ:
-		t->inject_ts = ev->ts_ns;
-		if (t->chain.active && t->chain.run_ts && !t->chain.inject_ts)
-			t->chain.inject_ts = ev->ts_ns;
-		return;
+		t->inject_kind = 1;
+		t->inject_key = ev->msi.address << 32 ^ ev->msi.data;
+		goto inject;
 	default:
 		return;
 	}
 	t->write_ts = ev->ts_ns;
+	t->write_open = true;
+	return;
+inject:
+	t->inject_ts = ev->ts_ns;
+	t->inject_open = true;
+	if (t->chain.active && t->chain.run_ts && !t->chain.inject_ts)
+		t->chain.inject_ts = ev->ts_ns;
 }
 
 static void acc_add(struct wake_acc *a, const struct wake_acc *b)
 {
 	a->count += b->count;
+	a->awake += b->awake;
 	a->timed += b->timed;
 	a->total_ns += b->total_ns;
 	hist_merge(&a->lat, &b->lat);
@@ -71,7 +89,7 @@ static void acc_add(struct wake_acc *a, const struct wake_acc *b)
 
 static void acc_clear(struct wake_acc *a)
 {
-	a->count = a->timed = a->total_ns = 0;
+	a->count = a->awake = a->timed = a->total_ns = 0;
 	hist_clear(&a->lat);
 }
 
@@ -207,6 +225,62 @@ static int edge_slot(struct wake_vm *w, int waker, int wakee, uint8_t cls)
 	return free_slot;
 }
 
+/* Remembers that t's signal (cls, kind, key) woke wakee. */
+static void learn(struct wake_thread *t, uint8_t cls, uint8_t kind, uint64_t key, int wakee)
+{
+	struct wake_cause *c = NULL;
+	int i;
+
+	for (i = 0; i < t->ncauses; i++)
+		if (t->causes[i].cls == cls && t->causes[i].kind == kind && t->causes[i].key == key)
+			c = &t->causes[i];
+	if (!c && t->ncauses < WAKE_CAUSES) {
+		c = &t->causes[t->ncauses++];
+	} else if (!c) {
+		c = &t->causes[t->next_cause];
+		t->next_cause = (uint8_t)((t->next_cause + 1) % WAKE_CAUSES);
+	}
+	*c = (struct wake_cause){ .cls = cls, .kind = kind, .key = key, .wakee = wakee };
+}
+
+/* Counts a signal that woke nobody on the edge the same signal took before, if it has one. */
+static void signal_awake(struct wake_thread *t, uint8_t cls, uint8_t kind, uint64_t key)
+{
+	int i, k;
+
+	for (i = 0; i < t->ncauses; i++) {
+		const struct wake_cause *c = &t->causes[i];
+
+		if (c->cls != cls || c->kind != kind || c->key != key)
+			continue;
+		for (k = 0; k < WAKE_EDGES; k++) {
+			struct wake_edge *e = &t->vm->edges[k];
+
+			if (e->used && e->waker == t->tid && e->wakee == c->wakee &&
+			    e->cls == cls) {
+				e->win.count++;
+				e->win.awake++;
+				e->weight++;
+				return;
+			}
+		}
+		return;
+	}
+}
+
+/* Closes t's open signals: those no sched_waking followed found their wakee awake. */
+static void settle(struct wake_thread *t)
+{
+	if (t->write_open) {
+		t->write_open = false;
+		signal_awake(t, WAKE_IOEVENTFD, t->write_kind, t->write_addr);
+	}
+	if (t->inject_open) {
+		t->inject_open = false;
+		signal_awake(t, WAKE_IRQFD, t->inject_kind, t->inject_key);
+	}
+}
+
 /* Returns the class of a wake in process context by waker of wakee, both known. */
 static uint8_t classify(const struct wake_who *waker, const struct wake_who *wakee, uint64_t ts)
 {
@@ -214,7 +288,7 @@ static uint8_t classify(const struct wake_who *waker, const struct wake_who *wak
 
 	if (!t || waker->vm != wakee->vm)
 		return WAKE_OTHER;
-	if (waker->node == WAKE_NODE_VCPU && wakee->node != WAKE_NODE_VCPU && t->write_ts &&
+	if (waker->node == WAKE_NODE_VCPU && wakee->node != WAKE_NODE_VCPU && t->write_open &&
 	    ts >= t->write_ts && ts - t->write_ts <= WAKE_CAUSE_NS)
 		return WAKE_IOEVENTFD;
 	if (wakee->node == WAKE_NODE_VCPU && t->inject_ts && ts >= t->inject_ts &&
@@ -268,6 +342,8 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 	if (cls == WAKE_IOEVENTFD) {
 		struct wake_thread *wt = waker->th;
 
+		learn(wt, cls, wt->write_kind, wt->write_addr, wakee->tid);
+		wt->write_open = false;
 		/* The notify is spent: a later wake is not caused by it again. */
 		if (wakee->th)
 			wakee->th->chain = (struct wake_chain){ .active = true,
@@ -275,11 +351,20 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 								.addr = wt->write_addr,
 								.notify_ts = wt->write_ts };
 		wt->write_ts = 0;
-	} else if (cls == WAKE_IRQFD && waker->th->chain.active && waker->th->chain.inject_ts &&
-		   wakee->th) {
-		wakee->th->rt = waker->th->chain;
-		waker->th->chain.active = false;
+	} else if (cls == WAKE_IRQFD) {
+		struct wake_thread *wt = waker->th;
+
+		if (wt->inject_open)
+			learn(wt, cls, wt->inject_kind, wt->inject_key, wakee->tid);
+		wt->inject_open = false;
+		if (wt->chain.active && wt->chain.inject_ts && wakee->th) {
+			wakee->th->rt = wt->chain;
+			wt->chain.active = false;
+		}
 	}
+	/* Any other wake by it: what it signalled before woke nobody. */
+	if (waker->th && !ev->ctx)
+		settle(waker->th);
 	if (wakee->th) {
 		struct wake_thread *t = wakee->th;
 
@@ -294,6 +379,7 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 
 void wake_switch_out(struct wake_thread *t)
 {
+	settle(t);
 	t->write_ts = t->inject_ts = 0;
 }
 
@@ -380,14 +466,16 @@ static void view_acc(const struct wake_acc *win, const struct wake_acc *tot, uns
 	const struct hist *b = view & ACC_TOT ? &tot->lat : NULL;
 	uint64_t total = 0;
 
-	se->count = se->timed = 0;
+	se->count = se->awake = se->timed = 0;
 	if (view & ACC_WIN) {
 		se->count += win->count;
+		se->awake += win->awake;
 		se->timed += win->timed;
 		total += win->total_ns;
 	}
 	if (view & ACC_TOT) {
 		se->count += tot->count;
+		se->awake += tot->awake;
 		se->timed += tot->timed;
 		total += tot->total_ns;
 	}

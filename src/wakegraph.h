@@ -13,6 +13,8 @@
  *   wake of a VM's non-vCPU thread by a host kworker, irq thread or io_uring worker (by name);
  * - timer: a wake of a vCPU from interrupt context (its LAPIC timer's hrtimer);
  * - other: anything else.
+ * A notify or injection that wakes nobody (the wakee was awake or runnable: no sched_waking)
+ * still counts on the edge its earlier ones took (WAKE_CAUSES per thread), untimed.
  * A wakee is running at its next switch-in or at any event it records (a wakee already on a
  * CPU is never switched in, and some kernels do not trace a switch away from the idle task).
  * When the first sign is its switch-out, it ran at an unknown time: that wake is counted
@@ -35,9 +37,10 @@
 #include "procfs.h"
 #include "snapshot.h"
 
-#define WAKE_EDGES	32		    /* edges per VM, then the other bucket */
-#define WAKE_RTS	8		    /* notify addresses per VM, then the other bucket */
-#define WAKE_CAUSE_NS	(20 * 1000ull)	    /* a write or injection this recent caused a wake */
+#define WAKE_EDGES	32	       /* edges per VM, then the other bucket */
+#define WAKE_RTS	8	       /* notify addresses per VM, then the other bucket */
+#define WAKE_CAUSE_NS	(20 * 1000ull) /* a write or injection this recent caused a wake */
+#define WAKE_CAUSES	4	       /* notify addresses / interrupt sources kept per thread */
 #define WAKE_PENDING_NS (1000 * 1000000ull) /* a wakee not running after this is unmatched */
 
 /* Pseudo tids of wakers that are not threads. */
@@ -57,6 +60,7 @@ enum wake_node {
 /* Counts over one window (ACC_WIN / ACC_TOT); a plain value. */
 struct wake_acc {
 	uint64_t count;
+	uint64_t awake; /* of which signals that found the wakee awake (no sched_waking) */
 	uint64_t timed; /* wakes whose latency was measured */
 	uint64_t total_ns;
 	struct hist lat;
@@ -97,6 +101,18 @@ struct wake_vm {
 	uint64_t unmatched_win, unmatched_tot; /* wakes whose wakee was never seen running */
 };
 
+/*
+ * A notify address or interrupt source of a thread and the thread it woke last: when the
+ * same signal later wakes nobody (its wakee was awake, so no sched_waking), it is counted on
+ * that edge all the same. A plain value.
+ */
+struct wake_cause {
+	uint8_t cls;  /* WAKE_IOEVENTFD or WAKE_IRQFD */
+	uint8_t kind; /* write: enum hot_kind; injection: 0 GSI, 1 MSI */
+	uint64_t key; /* address, GSI, or MSI address and data */
+	int wakee;
+};
+
 /* A round trip under way. A plain value. */
 struct wake_chain {
 	bool active;
@@ -108,14 +124,21 @@ struct wake_chain {
 /* Per-thread state: vm_thread ext[EXT_WAKE]; created on its first wake event, freed by the model.
  */
 struct wake_thread {
-	uint64_t write_ts; /* last PIO/MMIO write (a notify, if a wake follows) */
+	int tid;
+	struct wake_vm *vm; /* its VM's state (not owned) */
+	uint64_t write_ts;  /* last PIO/MMIO write (a notify, if a wake follows) */
 	uint8_t write_kind;
 	uint64_t write_addr;
+	bool write_open;    /* that write has not yet been seen to wake anyone */
 	uint64_t inject_ts; /* last kvm_set_irq / kvm_msi_set_irq */
-	struct wake_vm *vm; /* its VM's state (not owned) */
-	uint64_t pend_ts;   /* a wake of this thread waiting for it to run; 0 = none */
-	int16_t pend_edge;  /* edge slot, or -1 for the other bucket */
-	int pend_waker;	    /* the slot's waker and class, in case it was reused since */
+	uint8_t inject_kind;
+	uint64_t inject_key; /* GSI, or MSI address and data */
+	bool inject_open;
+	struct wake_cause causes[WAKE_CAUSES]; /* what its notifies and injections woke before */
+	uint8_t ncauses, next_cause;
+	uint64_t pend_ts;  /* a wake of this thread waiting for it to run; 0 = none */
+	int16_t pend_edge; /* edge slot, or -1 for the other bucket */
+	int pend_waker;	   /* the slot's waker and class, in case it was reused since */
 	uint8_t pend_cls;
 	struct wake_chain chain; /* iothread: notify seen, injection to come */
 	struct wake_chain rt;	 /* vCPU: injected, waiting to run */
@@ -139,6 +162,7 @@ struct snap_wake_edge {
 	char waker_comm[PROC_COMM_MAX], wakee_comm[PROC_COMM_MAX]; /* raw */
 	uint64_t count;
 	double rate;
+	uint64_t awake; /* of count: signals that found the wakee awake */
 	uint64_t timed; /* wakes with a measured latency */
 	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
 	int64_t p99_ns; /* -1 when none timed */
@@ -169,8 +193,8 @@ struct snap_wake {
 };
 
 void wake_vm_init(struct wake_vm *w);
-/* Starts a thread's state; vm is its VM's. */
-void wake_thread_init(struct wake_thread *t, struct wake_vm *vm);
+/* Starts the state of thread tid; vm is its VM's. */
+void wake_thread_init(struct wake_thread *t, struct wake_vm *vm, int tid);
 
 /* Records a PIO/MMIO write or an injection by a VM thread (other events: nothing). */
 void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev);

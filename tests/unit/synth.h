@@ -161,6 +161,15 @@ static inline void ev_irq(struct model *m, uint64_t ts, int tid, int gsi)
 	model_event(m, &e);
 }
 
+/* kvm_set_irq of gsi by tid lowering the line (level 0). */
+static inline void ev_irq_low(struct model *m, uint64_t ts, int tid, int gsi)
+{
+	struct kvm_event e = synth_ev(ts, tid, KE_SET_IRQ);
+
+	e.set_irq.gsi = (uint32_t)gsi;
+	model_event(m, &e);
+}
+
 /* Thread layout of synthetic VMs: VM pid P has vCPUs P+1, P+2 and iothread P+3. */
 struct synth_host {
 	struct procfs_sample s;

@@ -98,6 +98,7 @@ START_TEST(virtio_chain_edges_and_round_trip)
 	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(e->count, 100);
+	ck_assert_int_eq(e->awake, 0);
 	ck_assert_double_eq_tol(e->rate, 100.0, 1e-9);
 	ck_assert_int_eq(e->timed, 100);
 	ck_assert_double_eq_tol(e->mean_ns, 3000.0, 1e-6);
@@ -177,7 +178,12 @@ START_TEST(wakee_running_without_switch)
 	ev_switch(&m, 2 * S + 210 * US, IO1, C1, 1);
 	s = model_snapshot(&m, 3 * S, false);
 	v = &s->vms[0];
-	ck_assert_ptr_null(edge(v, C0, IO1, WAKE_IOEVENTFD));
+	/* Both writes woke nobody: counted on the edge the port's notifies took, untimed. */
+	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->count, 2);
+	ck_assert_int_eq(e->awake, 2);
+	ck_assert_int_eq(e->timed, 0);
 	e = edge(v, C0, IO1, WAKE_OTHER);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(e->count, 2);
@@ -186,6 +192,62 @@ START_TEST(wakee_running_without_switch)
 	ck_assert_int_eq(e->count, 1);
 	ck_assert_double_eq_tol(e->mean_ns, 10000.0, 1e-6);
 	ck_assert_int_eq(v->wake->nrts, 0);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
+/*
+ * A notify that finds the iothread runnable, or an injection that finds the vCPU running,
+ * wakes nobody: no sched_waking. Once the port (the interrupt source) is known to wake that
+ * thread, such signals count on its edge, untimed. Lowering an irq line signals nobody.
+ */
+START_TEST(signals_to_awake_threads)
+{
+	struct synth_host h;
+	struct snapshot *s;
+	const struct snap_vm *v;
+	const struct snap_wake_edge *e;
+	struct model m;
+	uint64_t b;
+	int i;
+
+	synth_model(&m, &h, 1);
+	/* A port never seen waking anyone: a write to it alone counts nowhere. */
+	ev_pio(&m, 1 * S, C0, 0xc060, 1);
+	ev_mmio(&m, 1 * S + 1 * US, C0, 0xfee000b0, KE_MMIO_WRITE);
+	virtio_round(&m, 1 * S + 10 * US);
+	for (i = 0; i < 4; i++) {
+		b = 1 * S + 200 * US + (uint64_t)i * 100 * US;
+		/* The iothread is runnable: the notify wakes nobody; the vCPU runs on, then halts.
+		 */
+		ev_pio(&m, b, C0, 0xc050, 1);
+		ev_switch(&m, b + 5 * US, C0, IO1, 1);
+		/* The vCPU is woken by a legacy irqfd: level 1 then 0. */
+		ev_irq(&m, b + 40 * US, IO1, 24);
+		ev_waking(&m, b + 41 * US, IO1, C0, 0);
+		ev_irq_low(&m, b + 42 * US, IO1, 24);
+		ev_switch(&m, b + 45 * US, IO1, C0, 1);
+		ev_wakeup(&m, b + 46 * US, C0, 10 * US);
+	}
+	/* The vCPU running when injected: no wake. */
+	ev_irq(&m, 1 * S + 900 * US, IO1, 24);
+	ev_switch(&m, 1 * S + 905 * US, IO1, 0, 1);
+	s = model_snapshot(&m, 2 * S, false);
+	v = &s->vms[0];
+	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->count, 5);
+	ck_assert_int_eq(e->awake, 4);
+	ck_assert_int_eq(e->timed, 1);
+	ck_assert_double_eq_tol(e->mean_ns, 3000.0, 1e-6);
+	/* The MSI of the virtio round and GSI 24 are two sources, each learnt on its own. */
+	e = edge(v, IO1, C0, WAKE_IRQFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->count, 6);
+	ck_assert_int_eq(e->awake, 1);
+	ck_assert_int_eq(e->timed, 5);
+	ck_assert_int_eq(v->wake->nedges, 3);
 	snapshot_free(s);
 	model_free(&m);
 }
@@ -485,6 +547,7 @@ static Suite *wakegraph_suite(void)
 
 	tcase_add_test(tc, virtio_chain_edges_and_round_trip);
 	tcase_add_test(tc, wakee_running_without_switch);
+	tcase_add_test(tc, signals_to_awake_threads);
 	tcase_add_test(tc, pending_wakes_age_out);
 	tcase_add_test(tc, host_threads_and_interrupts);
 	tcase_add_test(tc, edge_cap_and_other_bucket);
