@@ -148,7 +148,6 @@ static void update_filter(struct loop *l)
 			   "unfiltered: %d threads are too many for the kernel's filter", n);
 	else
 		source_set(&l->sched_st, SOURCE_DEGRADED, "unfiltered: filter: %s", strerror(-err));
-	model_set_source(&l->model, &l->sched_st);
 }
 
 /* Names the host threads (kworkers, irq threads) the wake graph found waking VM threads. */
@@ -179,6 +178,9 @@ static int sample(struct loop *l)
 		return err;
 	model_update_procfs(&l->model, &l->ps);
 	update_filter(l);
+	/* After procfs, so that a narrow screen's first sources line still names procfs. */
+	if (l->sched_st.name)
+		model_set_source(&l->model, &l->sched_st);
 	name_wakers(l);
 	return 0;
 }
@@ -235,7 +237,6 @@ static int setup_trace(struct loop *l)
 		source_set(&l->sched_st, SOURCE_OK, "every thread (--sched all)");
 	else
 		source_set(&l->sched_st, SOURCE_OK, "filtered by tid");
-	model_set_source(&l->model, &l->sched_st);
 	n = (int)sysconf(_SC_NPROCESSORS_CONF);
 	fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
 	n = trace_fds(l->trace, fds, n > 0 ? n : 1);
