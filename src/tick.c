@@ -237,6 +237,8 @@ static int setup_trace(struct loop *l)
 		source_set(&l->sched_st, SOURCE_OK, "every thread (--sched all)");
 	else
 		source_set(&l->sched_st, SOURCE_OK, "filtered by tid");
+	/* No VM is known yet: filter out every thread until the first scan names them. */
+	update_filter(l);
 	n = (int)sysconf(_SC_NPROCESSORS_CONF);
 	fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
 	n = trace_fds(l->trace, fds, n > 0 ? n : 1);
