@@ -193,8 +193,8 @@ static void build_wake(const struct snapshot *s, const struct pane_opts *o, stru
 		table_note(t, "%s", filter_note(s));
 	else if (n)
 		table_note(t,
-			   "COUNT: wakes, and notifies/injections that found the wakee awake; LAT: "
-			   "sched_waking to running; %" PRIu64 " never seen running%s%s",
+			   "COUNT has signals that found the wakee awake; LAT: waking to running; "
+			   "%" PRIu64 " never seen running%s%s",
 			   unmatched, filter_note(s)[0] ? "; " : "", filter_note(s));
 	free(rows);
 }

@@ -82,4 +82,24 @@ grep -Eq "^$name +CPU 0/KVM +IO iothread0 +ioeventfd " "$E2E_TMP/out.txt" ||
 grep -Eq "^$name +IO iothread0 +CPU 0/KVM +irqfd " "$E2E_TMP/out.txt" ||
 	fail "text Wakeups pane lacks the irqfd edge"
 grep -Eq "^$name +pio 0xc050 " "$E2E_TMP/out.txt" || fail "text Round trips pane lacks port 0xc050"
+
+# More threads than the kernel's filter can name: sched events are read unfiltered, the
+# sched source says so, and the wake graph goes on (each idle vCPU woken by its timer).
+big=()
+for i in 1 2 3; do
+	storm_start "$E2E_TMP/big$i.out" --vcpus 60 --duration 4 -name "guest=$name-big$i" idle
+	big+=("$STORM_PID")
+done
+for p in "${big[@]}"; do wait_until 5 has_thread "$p" "CPU 59/KVM" || fail "big storm did not start"; done
+"$KVMSCOPE" -b --format json -d 0.5 -n 3 -f "^$name-big" >"$E2E_TMP/big.json" 2>"$E2E_TMP/err" ||
+	fail "kvmscope: $(cat "$E2E_TMP/err")"
+jq_py "$E2E_TMP/big.json" "
+d = docs[-1]
+src = {s['name']: s for s in d['sources']}
+print('  sched source with 3 x 61 threads: %s: %s' % (src['sched']['state'], src['sched']['why']))
+assert src['sched']['state'] == 'degraded' and 'too many' in src['sched']['why'], src['sched']
+timers = [e for v in d['vms'] for e in v['wake']['edges'] if e['how'] == 'timer' and
+          e['waker'] == 'hardirq' and e['wakee_kind'] == 'vcpu']
+assert len(timers) >= 10, timers
+" || fail "no visible fallback to unfiltered sched events"
 exit 0
