@@ -253,6 +253,53 @@ START_TEST(signals_to_awake_threads)
 }
 END_TEST
 
+/*
+ * Some kernels do not trace a switch away from the idle task: the woken iothread's first
+ * event is then its switch-out. The wake counts, untimed; the round trip takes the
+ * switch-out as the iothread's running time (an upper bound).
+ */
+START_TEST(switch_in_not_traced)
+{
+	struct synth_host h;
+	struct snapshot *s;
+	const struct snap_vm *v;
+	const struct snap_wake_edge *e;
+	const struct snap_wake_rt *r;
+	struct model m;
+
+	synth_model(&m, &h, 1);
+	ev_pio(&m, 1 * S, C0, 0xc050, 1);
+	ev_waking(&m, 1 * S + 1 * US, C0, IO1, 0);
+	/* The iothread runs unseen, submits its read and blocks at +20 us. */
+	ev_switch(&m, 1 * S + 20 * US, IO1, 0, 2);
+	ev_waking(&m, 1 * S + 60 * US, 0, IO1, KE_CTX_SOFTIRQ);
+	ev_irq(&m, 1 * S + 65 * US, IO1, -1);
+	ev_waking(&m, 1 * S + 66 * US, IO1, C0, 0);
+	ev_wakeup(&m, 1 * S + 70 * US, C0, 60 * US);
+	s = model_snapshot(&m, 2 * S, false);
+	v = &s->vms[0];
+	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->count, 1);
+	ck_assert_int_eq(e->timed, 0);
+	e = edge(v, WAKE_TID_SOFTIRQ, IO1, WAKE_IO);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_double_eq_tol(e->mean_ns, 5000.0, 1e-6);
+	e = edge(v, IO1, C0, WAKE_IRQFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_double_eq_tol(e->mean_ns, 4000.0, 1e-6);
+	ck_assert_int_eq(v->wake->nrts, 1);
+	r = &v->wake->rts[0];
+	ck_assert_int_eq(r->count, 1);
+	ck_assert_double_eq_tol(r->notify_run_ns, 20000.0, 1e-6);
+	ck_assert_double_eq_tol(r->run_inject_ns, 45000.0, 1e-6);
+	ck_assert_double_eq_tol(r->inject_run_ns, 5000.0, 1e-6);
+	ck_assert_int_eq(v->wake->unmatched, 0);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
 /* A wakee never seen running is dropped after WAKE_PENDING_NS and counted, not timed. */
 START_TEST(pending_wakes_age_out)
 {
@@ -548,6 +595,7 @@ static Suite *wakegraph_suite(void)
 	tcase_add_test(tc, virtio_chain_edges_and_round_trip);
 	tcase_add_test(tc, wakee_running_without_switch);
 	tcase_add_test(tc, signals_to_awake_threads);
+	tcase_add_test(tc, switch_in_not_traced);
 	tcase_add_test(tc, pending_wakes_age_out);
 	tcase_add_test(tc, host_threads_and_interrupts);
 	tcase_add_test(tc, edge_cap_and_other_bucket);
