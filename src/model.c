@@ -30,7 +30,7 @@ static void release_vm(struct vm *vm, void *arg)
 {
 	(void)arg;
 	exits_vm_free(vm->ext[EXT_EXITS]);
-	free(vm->ext[EXT_WAKE]);
+	wake_vm_free(vm->ext[EXT_WAKE]);
 	vm->ext[EXT_EXITS] = vm->ext[EXT_WAKE] = NULL;
 }
 

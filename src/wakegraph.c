@@ -30,6 +30,55 @@ void wake_thread_init(struct wake_thread *t, struct wake_vm *vm, int tid)
 
 static void settle(struct wake_thread *t);
 
+/* Returns *h, allocated (empty) on first use: once per slot, never per event. */
+static struct hist *hist_of(struct hist **h)
+{
+	if (!*h) {
+		*h = xmalloc(sizeof(**h));
+		hist_clear(*h);
+	}
+	return *h;
+}
+
+static void acc_free(struct wake_acc *a)
+{
+	free(a->lat);
+	a->lat = NULL;
+}
+
+static void rt_acc_free(struct wake_rt_acc *a)
+{
+	free(a->total);
+	a->total = NULL;
+}
+
+/* Frees every histogram of w, leaving the rest as it is. */
+static void vm_free_hists(struct wake_vm *w)
+{
+	int i;
+
+	for (i = 0; i < WAKE_EDGES; i++) {
+		acc_free(&w->edges[i].win);
+		acc_free(&w->edges[i].tot);
+	}
+	acc_free(&w->other_win);
+	acc_free(&w->other_tot);
+	for (i = 0; i < WAKE_RTS; i++) {
+		rt_acc_free(&w->rts[i].win);
+		rt_acc_free(&w->rts[i].tot);
+	}
+	rt_acc_free(&w->rt_other_win);
+	rt_acc_free(&w->rt_other_tot);
+}
+
+void wake_vm_free(struct wake_vm *w)
+{
+	if (!w)
+		return;
+	vm_free_hists(w);
+	free(w);
+}
+
 void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
 {
 	/* An interrupt handler's work belongs to no thread it happened to interrupt. */
@@ -84,13 +133,23 @@ static void acc_add(struct wake_acc *a, const struct wake_acc *b)
 	a->awake += b->awake;
 	a->timed += b->timed;
 	a->total_ns += b->total_ns;
-	hist_merge(&a->lat, &b->lat);
+	if (b->lat && b->lat->n)
+		hist_merge(hist_of(&a->lat), b->lat);
 }
 
 static void acc_clear(struct wake_acc *a)
 {
 	a->count = a->awake = a->timed = a->total_ns = 0;
-	hist_clear(&a->lat);
+	if (a->lat)
+		hist_clear(a->lat);
+}
+
+/* Counts a timed wake of latency ns. */
+static void acc_time(struct wake_acc *a, uint64_t ns)
+{
+	a->timed++;
+	a->total_ns += ns;
+	hist_add(hist_of(&a->lat), ns);
 }
 
 static void rt_acc_add(struct wake_rt_acc *a, const struct wake_rt_acc *b)
@@ -99,13 +158,15 @@ static void rt_acc_add(struct wake_rt_acc *a, const struct wake_rt_acc *b)
 	a->notify_run_ns += b->notify_run_ns;
 	a->run_inject_ns += b->run_inject_ns;
 	a->inject_run_ns += b->inject_run_ns;
-	hist_merge(&a->total, &b->total);
+	if (b->total && b->total->n)
+		hist_merge(hist_of(&a->total), b->total);
 }
 
 static void rt_acc_clear(struct wake_rt_acc *a)
 {
 	a->count = a->notify_run_ns = a->run_inject_ns = a->inject_run_ns = 0;
-	hist_clear(&a->total);
+	if (a->total)
+		hist_clear(a->total);
 }
 
 /* Returns the window accumulator of the round trips of (kind, addr): a slot or the bucket. */
@@ -134,7 +195,9 @@ static struct wake_rt_acc *rt_slot(struct wake_vm *w, uint8_t kind, uint64_t add
 	}
 	if (!free_slot)
 		return &w->rt_other_win;
-	memset(free_slot, 0, sizeof(*free_slot));
+	/* Cleared, not zeroed: the histograms stay with the slot. */
+	rt_acc_clear(&free_slot->win);
+	rt_acc_clear(&free_slot->tot);
 	free_slot->used = true;
 	free_slot->kind = kind;
 	free_slot->addr = addr;
@@ -154,7 +217,7 @@ static void rt_done(struct wake_vm *w, const struct wake_chain *c, uint64_t ts)
 	a->notify_run_ns += c->run_ts - c->notify_ts;
 	a->run_inject_ns += c->inject_ts - c->run_ts;
 	a->inject_run_ns += ts - c->inject_ts;
-	hist_add(&a->total, ts - c->notify_ts);
+	hist_add(hist_of(&a->total), ts - c->notify_ts);
 }
 
 void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
@@ -174,11 +237,8 @@ void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
 			if (e->used && e->waker == t->pend_waker && e->cls == t->pend_cls)
 				a = &e->win;
 		}
-		if (a && ts >= t->pend_ts) {
-			a->timed++;
-			a->total_ns += ts - t->pend_ts;
-			hist_add(&a->lat, ts - t->pend_ts);
-		}
+		if (a && ts >= t->pend_ts)
+			acc_time(a, ts - t->pend_ts);
 		t->pend_ts = 0;
 	}
 	if (t->rt.active) {
@@ -462,8 +522,8 @@ static bool io_worker(const char *comm)
 static void view_acc(const struct wake_acc *win, const struct wake_acc *tot, unsigned int view,
 		     struct snap_wake_edge *se, double window_s)
 {
-	const struct hist *a = view & ACC_WIN ? &win->lat : NULL;
-	const struct hist *b = view & ACC_TOT ? &tot->lat : NULL;
+	const struct hist *a = view & ACC_WIN ? win->lat : NULL;
+	const struct hist *b = view & ACC_TOT ? tot->lat : NULL;
 	uint64_t total = 0;
 
 	se->count = se->awake = se->timed = 0;
@@ -492,8 +552,8 @@ static void view_rt(const struct wake_rt_acc *win, const struct wake_rt_acc *tot
 		    struct snap_wake_rt *sr, double window_s)
 {
 	struct wake_rt_acc sum;
-	const struct hist *a = view & ACC_WIN ? &win->total : &tot->total;
-	const struct hist *b = (view & ACC_WIN) && (view & ACC_TOT) ? &tot->total : NULL;
+	const struct hist *a = view & ACC_WIN ? win->total : NULL;
+	const struct hist *b = view & ACC_TOT ? tot->total : NULL;
 
 	memset(&sum, 0, sizeof(sum));
 	sum.count = (view & ACC_WIN ? win->count : 0) + (view & ACC_TOT ? tot->count : 0);
@@ -508,6 +568,15 @@ static void view_rt(const struct wake_rt_acc *win, const struct wake_rt_acc *tot
 	if (!sum.count) {
 		sr->p50_ns = sr->p99_ns = -1;
 		sr->mean_ns = sr->notify_run_ns = sr->run_inject_ns = sr->inject_run_ns = -1;
+		return;
+	}
+	if (!a) {
+		a = b;
+		b = NULL;
+	}
+	if (!a) {
+		/* Counted without a histogram: cannot happen, but never read a NULL one. */
+		sr->p50_ns = sr->p99_ns = -1;
 		return;
 	}
 	sr->p50_ns = (int64_t)hist_quantile(a, b, 0.5);
@@ -668,5 +737,6 @@ void wake_reset(struct wake_vm *w)
 
 void wake_clear(struct wake_vm *w)
 {
+	vm_free_hists(w);
 	wake_vm_init(w);
 }

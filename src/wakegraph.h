@@ -23,8 +23,9 @@
  * unmatched, so nothing pending leaks.
  *
  * Memory is bounded: WAKE_EDGES edges and WAKE_RTS notify addresses per VM, each with an
- * "other" bucket for what does not fit; one pending wake and one chain per thread. Counting
- * allocates nothing; state is created once per VM and thread.
+ * "other" bucket for what does not fit; one pending wake and one chain per thread. State is
+ * created once per VM and thread, a slot's histograms on its first timed wake (and kept
+ * when the slot is reused); counting allocates nothing else.
  */
 #ifndef KVMSCOPE_WAKEGRAPH_H
 #define KVMSCOPE_WAKEGRAPH_H
@@ -63,7 +64,7 @@ struct wake_acc {
 	uint64_t awake; /* of which signals that found the wakee awake (no sched_waking) */
 	uint64_t timed; /* wakes whose latency was measured */
 	uint64_t total_ns;
-	struct hist lat;
+	struct hist *lat; /* allocated on the first timed wake, kept with its slot; or NULL */
 };
 
 /* One edge waker -> wakee of a class. Part of its VM's table. */
@@ -81,7 +82,7 @@ struct wake_edge {
 struct wake_rt_acc {
 	uint64_t count;
 	uint64_t notify_run_ns, run_inject_ns, inject_run_ns; /* sums of the parts */
-	struct hist total;
+	struct hist *total; /* allocated on the first round trip, kept with its slot; or NULL */
 };
 
 struct wake_rt {
@@ -92,7 +93,8 @@ struct wake_rt {
 	struct wake_rt_acc win, tot;
 };
 
-/* Per-VM state: vm ext[EXT_WAKE]; created on the VM's first wake, freed by the model. */
+/* Per-VM state: vm ext[EXT_WAKE]; created on the VM's first event, freed by the model with
+ * wake_vm_free(). */
 struct wake_vm {
 	struct wake_edge edges[WAKE_EDGES];
 	struct wake_acc other_win, other_tot;
@@ -193,6 +195,8 @@ struct snap_wake {
 };
 
 void wake_vm_init(struct wake_vm *w);
+/* Frees w and the histograms it holds. */
+void wake_vm_free(struct wake_vm *w);
 /* Starts the state of thread tid; vm is its VM's. */
 void wake_thread_init(struct wake_thread *t, struct wake_vm *vm, int tid);
 
