@@ -234,7 +234,8 @@ void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
 			struct wake_edge *e = &t->vm->edges[t->pend_edge];
 
 			/* The slot may have been given to another edge since. */
-			if (e->used && e->waker == t->pend_waker && e->cls == t->pend_cls)
+			if (e->used && e->waker == t->pend_waker && e->wakee == t->tid &&
+			    e->cls == t->pend_cls)
 				a = &e->win;
 		}
 		if (a && ts >= t->pend_ts)
