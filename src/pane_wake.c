@@ -76,9 +76,19 @@ static int edge_cmp(const void *pa, const void *pb, void *arg)
 		return a->vm->gone ? 1 : -1;
 	if (a->e->other != b->e->other)
 		return a->e->other ? 1 : -1;
-	ka = edge_key(a->e, by->col);
-	kb = edge_key(b->e, by->col);
-	c = ka > kb ? -1 : ka < kb ? 1 : 0;
+	if (by->col == W_WAKER)
+		c = strcmp(a->e->waker_comm, b->e->waker_comm);
+	else if (by->col == W_WAKEE)
+		c = strcmp(a->e->wakee_comm, b->e->wakee_comm);
+	else if (by->col == W_HOW)
+		c = (int)a->e->cls - (int)b->e->cls;
+	else if (by->col == W_VM)
+		c = a->vm->pid < b->vm->pid ? -1 : a->vm->pid > b->vm->pid;
+	else {
+		ka = edge_key(a->e, by->col);
+		kb = edge_key(b->e, by->col);
+		c = ka > kb ? -1 : ka < kb ? 1 : 0;
+	}
 	if (!c)
 		c = a->e->count > b->e->count ? -1 : a->e->count < b->e->count;
 	if (!c)
@@ -235,17 +245,40 @@ static const struct table_col rt_cols_vm[R__N] = {
 	[R_VCPU] = { "->VCPU", 7, 0, ALIGN_RIGHT, 2 },
 };
 
+static double rt_key(const struct snap_wake_rt *r, int col)
+{
+	switch (col) {
+	case R_NOTIFY:
+		return -(double)r->addr; /* ascending */
+	case R_P50:
+		return (double)r->p50_ns;
+	case R_P99:
+		return (double)r->p99_ns;
+	case R_RUN:
+		return r->notify_run_ns;
+	case R_INJECT:
+		return r->run_inject_ns;
+	case R_VCPU:
+		return r->inject_run_ns;
+	default:
+		return (double)r->count;
+	}
+}
+
 static int rt_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct wake_ref *a = pa, *b = pb;
 	const struct wake_sort *by = arg;
+	double ka = rt_key(a->r, by->col), kb = rt_key(b->r, by->col);
 	int c;
 
 	if (a->vm->gone != b->vm->gone)
 		return a->vm->gone ? 1 : -1;
 	if (a->r->other != b->r->other)
 		return a->r->other ? 1 : -1;
-	c = a->r->count > b->r->count ? -1 : a->r->count < b->r->count;
+	c = ka > kb ? -1 : ka < kb ? 1 : 0;
+	if (!c)
+		c = a->r->count > b->r->count ? -1 : a->r->count < b->r->count;
 	if (!c)
 		c = a->vm->pid < b->vm->pid ? -1 : a->vm->pid > b->vm->pid;
 	return by->reverse ? -c : c;
@@ -257,7 +290,8 @@ static void build_rt(const struct snapshot *s, const struct pane_opts *o, struct
 	struct wake_ref *rows = NULL;
 	const struct snap_vm *v;
 	int i, k, n = 0, cap = 0;
-	struct wake_sort by = { .col = R_COUNT, .reverse = o->reverse };
+	struct wake_sort by = { .col = o->sort >= 0 && o->sort < R__N ? o->sort : R_COUNT,
+				.reverse = o->reverse };
 	bool gone;
 
 	table_begin(t, rt_cols, R__N, "Notify to interrupt round trips");

@@ -572,6 +572,16 @@ START_TEST(wake_pane_text)
 		}
 	}
 	ck_assert_int_eq(found, 1);
+	/* Sorted by waker name, and reversed. */
+	o.sort = 1;
+	p->build(s, &o, &t);
+	ck_assert_str_eq(table_cell(&t, 0, 1), "CPU 0/KVM");
+	ck_assert_str_eq(table_cell(&t, 2, 1), "softirq");
+	o.reverse = true;
+	p->build(s, &o, &t);
+	ck_assert_str_eq(table_cell(&t, 0, 1), "softirq");
+	o.sort = -1;
+	o.reverse = false;
 	o.scope.kind = SCOPE_VM;
 	o.scope.pid = VM1;
 	rp->build(s, &o, &t);
