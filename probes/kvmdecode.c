@@ -228,6 +228,7 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 		return -ENOENT;
 	d->type_field = field_from(tep_find_common_field(any, "common_type"));
 	d->pid_field = field_from(tep_find_common_field(any, "common_pid"));
+	d->flags_field = field_from(tep_find_common_field(any, "common_flags"));
 	if (!d->type_field.size || !d->pid_field.size)
 		return -ENOENT;
 	d->nids = max_id + 1;
@@ -302,6 +303,15 @@ static inline int64_t get_s(const uint8_t *rec, struct kvmdecode_field f)
 	return (int64_t)v;
 }
 
+/* Returns the KE_CTX_* bits of a record's common_flags (the kernel's TRACE_FLAG_*). */
+static inline uint8_t ctx_of(uint64_t flags)
+{
+	enum { FLAG_HARDIRQ = 0x08, FLAG_SOFTIRQ = 0x10, FLAG_NMI = 0x40 };
+
+	return (uint8_t)((flags & FLAG_HARDIRQ ? KE_CTX_HARDIRQ : 0) |
+			 (flags & FLAG_SOFTIRQ ? KE_CTX_SOFTIRQ : 0) | (flags & FLAG_NMI ? KE_CTX_NMI : 0));
+}
+
 int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int size,
 		     struct kvm_event *ev)
 {
@@ -322,6 +332,7 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	memset(ev, 0, sizeof(*ev));
 	ev->type = (uint16_t)type;
 	ev->tid = (uint32_t)get_u(p, d->pid_field);
+	ev->ctx = ctx_of(get_u(p, d->flags_field));
 	switch (type) {
 	case KE_EXIT:
 		ev->exit.reason = (uint32_t)get_u(p, f[0]);

@@ -37,6 +37,7 @@ struct kvmdecode_field {
 struct kvmdecode {
 	struct kvmdecode_field type_field; /* common_type */
 	struct kvmdecode_field pid_field;  /* common_pid */
+	struct kvmdecode_field flags_field; /* common_flags; size 0 when absent */
 	uint8_t *type_of_id;		   /* kernel event id -> KE_*, KE_NONE if not decoded */
 	unsigned int nids;
 	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */

@@ -895,6 +895,14 @@ static int read_line(struct procfs *p, const char *path, char *out, size_t outsz
 	return 0;
 }
 
+int procfs_comm(struct procfs *p, int tid, char *out, size_t outsz)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "%d/comm", tid);
+	return read_line(p, path, out, outsz);
+}
+
 /* Vendor modules, most specific first; "kvm" alone is only the common core. */
 static const char *const kvm_modules[] = { "kvm_intel", "kvm_amd", "kvm_pvm", "kvm_hv", "kvm_pr" };
 

@@ -8,6 +8,7 @@
 #ifndef KVMSCOPE_PROCFS_H
 #define KVMSCOPE_PROCFS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "probe.h"
@@ -87,6 +88,9 @@ int procfs_host(struct procfs *p, struct proc_host *host);
 int procfs_sample(struct procfs *p, struct procfs_sample *s);
 
 void procfs_sample_free(struct procfs_sample *s);
+
+/* Returns 0 with the name (comm) of any thread tid in out, raw, or -errno (gone: -ENOENT). */
+int procfs_comm(struct procfs *p, int tid, char *out, size_t outsz);
 
 /* Returns the probe's source status (state and reason). */
 const struct source_status *procfs_status(const struct procfs *p);

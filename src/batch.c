@@ -7,6 +7,7 @@
 #include "counters.h"
 #include "header.h"
 #include "json.h"
+#include "wakegraph.h"
 
 void batch_header(FILE *f, const struct snapshot *s)
 {
@@ -224,6 +225,71 @@ static void json_perf(struct json *j, const struct snap_thread *t)
 	json_obj_end(j);
 }
 
+static const char *const wake_nodes[] = { [WAKE_NODE_VCPU] = "vcpu",
+					   [WAKE_NODE_IOTHREAD] = "iothread",
+					   [WAKE_NODE_VMTHREAD] = "other",
+					   [WAKE_NODE_HOST] = "host",
+					   [WAKE_NODE_IRQ] = "irq" };
+
+/* The VM's wake graph and round trips; empty arrays when nothing woke. */
+static void json_wake(struct json *j, const struct snap_wake *w)
+{
+	char addr[24];
+	int i;
+
+	json_obj(j, "wake");
+	json_uint(j, "unmatched", w ? w->unmatched : 0);
+	json_arr(j, "edges");
+	for (i = 0; w && i < w->nedges; i++) {
+		const struct snap_wake_edge *e = &w->edges[i];
+
+		json_obj(j, NULL);
+		json_bool(j, "other", e->other);
+		json_int(j, "waker_tid", e->waker);
+		json_str(j, "waker", e->waker_comm);
+		json_str(j, "waker_kind", e->other || e->waker_node > WAKE_NODE_IRQ
+						  ? "" : wake_nodes[e->waker_node]);
+		json_int(j, "wakee_tid", e->wakee);
+		json_str(j, "wakee", e->wakee_comm);
+		json_str(j, "wakee_kind", e->other || e->wakee_node > WAKE_NODE_IRQ
+						  ? "" : wake_nodes[e->wakee_node]);
+		json_str(j, "how", wake_class_name(e->cls));
+		json_uint(j, "count", e->count);
+		json_num(j, "rate", e->rate, true);
+		json_uint(j, "awake", e->awake);
+		json_uint(j, "timed", e->timed);
+		json_num(j, "lat_mean_ns", e->mean_ns, true);
+		json_num(j, "lat_p99_ns", (double)e->p99_ns, true);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_arr(j, "round_trips");
+	for (i = 0; w && i < w->nrts; i++) {
+		const struct snap_wake_rt *r = &w->rts[i];
+
+		json_obj(j, NULL);
+		json_bool(j, "other", r->other);
+		json_str(j, "kind", r->kind <= HOT_MSR ? hot_kinds[r->kind] : "?");
+		if (r->other) {
+			json_num(j, "addr", -1, true);
+		} else {
+			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->addr);
+			json_str(j, "addr", addr);
+		}
+		json_uint(j, "count", r->count);
+		json_num(j, "rate", r->rate, true);
+		json_num(j, "p50_ns", (double)r->p50_ns, true);
+		json_num(j, "p99_ns", (double)r->p99_ns, true);
+		json_num(j, "mean_ns", r->mean_ns, true);
+		json_num(j, "notify_to_iothread_ns", r->notify_run_ns, true);
+		json_num(j, "iothread_to_inject_ns", r->run_inject_ns, true);
+		json_num(j, "inject_to_vcpu_ns", r->inject_run_ns, true);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 static void json_vm(struct json *j, const struct snap_vm *v)
 {
 	char lb[PROC_NAME_MAX + 32];
@@ -273,6 +339,7 @@ static void json_vm(struct json *j, const struct snap_vm *v)
 	json_exits(j, v->exits, v->nexits);
 	json_hot(j, v);
 	json_counters(j, "counters", v->counters, v->ncounters, NULL, false);
+	json_wake(j, v->wake);
 	json_arr(j, "hints");
 	for (i = 0; i < v->nhints; i++)
 		json_str(j, NULL, v->hints[i].text);

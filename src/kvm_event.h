@@ -34,6 +34,9 @@ enum { KE_MMIO_READ_UNSATISFIED = 0, KE_MMIO_READ = 1, KE_MMIO_WRITE = 2 };
 /* Values of exit.isa, as the kernel's KVM_ISA_* */
 enum { KE_ISA_VMX = 1, KE_ISA_SVM = 2 };
 
+/* Values of ctx, from the common_flags every record carries (TRACE_FLAG_HARDIRQ...) */
+enum { KE_CTX_HARDIRQ = 1, KE_CTX_SOFTIRQ = 2, KE_CTX_NMI = 4 };
+
 /* prev_state bits in sched_switch that mean "still runnable" (preempted) */
 #define KE_TASK_RUNNING 0u
 
@@ -42,7 +45,8 @@ struct kvm_event {
 	uint32_t cpu;	/* host CPU the event was recorded on */
 	uint32_t tid;	/* common_pid: the thread that was running */
 	uint16_t type;	/* enum kvm_event_type */
-	uint16_t pad;
+	uint8_t ctx;	/* KE_CTX_* bits: the interrupt context it was recorded in */
+	uint8_t pad;
 	union {
 		struct {
 			uint32_t reason; /* full exit_reason, VMX flags included */

@@ -46,6 +46,8 @@ static const char usage_text[] =
 	"Sources:\n"
 	"      --no-trace         do not trace (no trace events, no tracepoint counters)\n"
 	"      --buffer-kb N      trace ring buffer per CPU in KiB (default 8192)\n"
+	"      --sched MODE       scheduler events for the wake graph: tid (the VMs' threads,\n"
+	"                         filtered in the kernel; default), all, or off\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
 	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
 	"                         (default task-clock,context-switches,cpu-migrations,\n"
@@ -64,6 +66,7 @@ enum {
 	OPT_PROC,
 	OPT_BUFFER_KB,
 	OPT_DEBUGFS,
+	OPT_SCHED,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +82,7 @@ static const struct option long_opts[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
+	{ "sched", required_argument, NULL, OPT_SCHED },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
@@ -205,6 +209,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_BUFFER_KB:
 			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
+			break;
+		case OPT_SCHED:
+			if (!strcmp(optarg, "tid"))
+				o->sched = SCHED_TID;
+			else if (!strcmp(optarg, "all"))
+				o->sched = SCHED_ALL;
+			else if (!strcmp(optarg, "off"))
+				o->sched = SCHED_OFF;
+			else
+				die("--sched: '%s' is not tid, all or off", optarg);
 			break;
 		case OPT_PROC:
 			o->proc_root = optarg;

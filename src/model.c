@@ -8,6 +8,7 @@
 #include "model_counters.h"
 #include "util.h"
 #include "vcpustate.h"
+#include "wakegraph.h"
 
 void model_init(struct model *m, uint64_t now)
 {
@@ -22,7 +23,8 @@ static void release_thread(struct vm_thread *t, void *arg)
 	(void)arg;
 	exits_thread_free(t->ext[EXT_EXITS]);
 	free(t->ext[EXT_CPUTIME]);
-	t->ext[EXT_EXITS] = t->ext[EXT_CPUTIME] = NULL;
+	free(t->ext[EXT_WAKE]);
+	t->ext[EXT_EXITS] = t->ext[EXT_CPUTIME] = t->ext[EXT_WAKE] = NULL;
 	model_counters_release_thread(t);
 }
 
@@ -30,7 +32,8 @@ static void release_vm(struct vm *vm, void *arg)
 {
 	(void)arg;
 	exits_vm_free(vm->ext[EXT_EXITS]);
-	vm->ext[EXT_EXITS] = NULL;
+	wake_vm_free(vm->ext[EXT_WAKE]);
+	vm->ext[EXT_EXITS] = vm->ext[EXT_WAKE] = NULL;
 	model_counters_release_vm(vm);
 }
 
@@ -135,6 +138,51 @@ static struct vcpustate *thread_state(struct vm_thread *t)
 	return t->ext[EXT_CPUTIME];
 }
 
+/* Returns the thread's wakeup state (and its VM's), created on its first event. */
+static struct wake_thread *thread_wake(struct vm_thread *t)
+{
+	if (!t->vm->ext[EXT_WAKE]) {
+		t->vm->ext[EXT_WAKE] = xmalloc(sizeof(struct wake_vm));
+		wake_vm_init(t->vm->ext[EXT_WAKE]);
+	}
+	if (!t->ext[EXT_WAKE]) {
+		t->ext[EXT_WAKE] = xmalloc(sizeof(struct wake_thread));
+		wake_thread_init(t->ext[EXT_WAKE], t->vm->ext[EXT_WAKE], t->tid);
+	}
+	return t->ext[EXT_WAKE];
+}
+
+static void wake_who_of(struct wake_who *w, struct vm_thread *t, int tid)
+{
+	memset(w, 0, sizeof(*w));
+	w->tid = tid;
+	w->node = WAKE_NODE_HOST;
+	if (!t)
+		return;
+	w->th = thread_wake(t);
+	w->vm = t->vm->ext[EXT_WAKE];
+	w->node = t->kind == THREAD_VCPU       ? WAKE_NODE_VCPU
+		  : t->kind == THREAD_IOTHREAD ? WAKE_NODE_IOTHREAD
+					       : WAKE_NODE_VMTHREAD;
+	w->comm = t->comm;
+}
+
+/* A wakeup: of a VM's thread, or by one (from an interrupt, the interrupted one is none). */
+static void model_waking(struct model *m, const struct kvm_event *ev, struct vm_thread *self)
+{
+	struct vm_thread *wakee = vmreg_find_tid(&m->reg, (int)ev->waking.target);
+	struct vm_thread *waker = ev->ctx ? NULL : self;
+	struct wake_who a, b;
+
+	if (!wakee && !waker) {
+		m->unattributed++;
+		return;
+	}
+	wake_who_of(&a, waker, (int)ev->tid);
+	wake_who_of(&b, wakee, (int)ev->waking.target);
+	wake_waking(&a, &b, ev);
+}
+
 /* A context switch concerns two threads; it is unattributed only when neither is a VM's. */
 static void model_switch(struct model *m, const struct kvm_event *ev)
 {
@@ -149,10 +197,15 @@ static void model_switch(struct model *m, const struct kvm_event *ev)
 	 * Runnable means preempted. The low byte holds the sleep states; a preempted task may
 	 * also carry the kernel's "preempted" report bit above them ("R+").
 	 */
-	if (prev)
+	if (prev) {
 		vcpustate_switch_out(thread_state(prev), ev->ts_ns, !(ev->sw.prev_state & 0xff));
-	if (next)
+		wake_running(thread_wake(prev), ev->ts_ns, true);
+		wake_switch_out(thread_wake(prev));
+	}
+	if (next) {
 		vcpustate_switch_in(thread_state(next), ev->ts_ns);
+		wake_running(thread_wake(next), ev->ts_ns, false);
+	}
 }
 
 void model_event(struct model *m, const struct kvm_event *ev)
@@ -166,10 +219,18 @@ void model_event(struct model *m, const struct kvm_event *ev)
 		return;
 	}
 	t = vmreg_find_tid(&m->reg, (int)ev->tid);
+	if (ev->type == KE_SCHED_WAKING) {
+		if (t)
+			wake_running(thread_wake(t), ev->ts_ns, false);
+		model_waking(m, ev, t);
+		return;
+	}
 	if (!t) {
 		m->unattributed++;
 		return;
 	}
+	/* Whatever a thread records, it is running: a wake of it has taken effect. */
+	wake_running(thread_wake(t), ev->ts_ns, false);
 	switch (ev->type) {
 	case KE_EXIT:
 	case KE_ENTRY:
@@ -181,6 +242,11 @@ void model_event(struct model *m, const struct kvm_event *ev)
 	case KE_VCPU_WAKEUP:
 		flags = exits_event(vm_exits(t->vm), thread_exits(t), ev);
 		vcpustate_event(thread_state(t), ev, flags);
+		wake_thread_event(thread_wake(t), ev);
+		break;
+	case KE_SET_IRQ:
+	case KE_MSI_SET_IRQ:
+		wake_thread_event(thread_wake(t), ev);
 		break;
 	default:
 		break;
@@ -255,6 +321,49 @@ static void thread_close(struct vm_thread *t, void *arg)
 {
 	if (t->ext[EXT_CPUTIME])
 		vcpustate_close(t->ext[EXT_CPUTIME], *(const uint64_t *)arg);
+	if (t->ext[EXT_WAKE])
+		wake_age(t->ext[EXT_WAKE], *(const uint64_t *)arg);
+}
+
+/* Calls fn for every VM's wakeup state. */
+static void for_each_wake(struct model *m, void (*fn)(struct wake_vm *, bool), bool arg)
+{
+	int v;
+
+	for (v = 0; v < m->reg.nvms; v++)
+		if (m->reg.vms[v]->ext[EXT_WAKE])
+			fn(m->reg.vms[v]->ext[EXT_WAKE], arg);
+}
+
+static void wake_clear_vm(struct wake_vm *w, bool arg)
+{
+	(void)arg;
+	wake_clear(w);
+}
+
+static void wake_reset_vm(struct wake_vm *w, bool arg)
+{
+	(void)arg;
+	wake_reset(w);
+}
+
+int model_wake_unnamed(struct model *m, int *tids, int max)
+{
+	int v, n = 0;
+
+	for (v = 0; v < m->reg.nvms && n < max; v++)
+		if (m->reg.vms[v]->ext[EXT_WAKE])
+			n += wake_unnamed(m->reg.vms[v]->ext[EXT_WAKE], tids + n, max - n);
+	return n;
+}
+
+void model_wake_name(struct model *m, int tid, const char *comm)
+{
+	int v;
+
+	for (v = 0; v < m->reg.nvms; v++)
+		if (m->reg.vms[v]->ext[EXT_WAKE])
+			wake_name(m->reg.vms[v]->ext[EXT_WAKE], tid, comm);
 }
 
 void model_set_lost(struct model *m, uint64_t total)
@@ -268,6 +377,7 @@ void model_prime(struct model *m, uint64_t now)
 	m->last_tick_ns = now;
 	/* Events before the first interval belong to no window. */
 	for_each_state(m, vm_clear, thread_clear, &now);
+	for_each_wake(m, wake_clear_vm, false);
 	m->win_predates_reset = false;
 }
 
@@ -288,6 +398,7 @@ void model_reset(struct model *m, uint64_t now)
 	}
 	for_each_state(m, vm_reset, thread_reset, NULL);
 	model_counters_reset(m);
+	for_each_wake(m, wake_reset_vm, false);
 	m->win_predates_reset = true;
 }
 
@@ -399,6 +510,8 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 	vm_split(sv);
 	exits_snap_vm(vm->ext[EXT_EXITS], w, MAX(sv->nvcpus, 1), sv);
 	model_counters_snap_vm(vm, cumulative, sv);
+	if (vm->ext[EXT_WAKE])
+		sv->wake = wake_snap(vm->ext[EXT_WAKE], w->view, w->window_ns);
 }
 
 struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
@@ -433,6 +546,7 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
 	s->nvms = m->reg.nvms;
 	model_counters_snap_host(m, cumulative, s);
 	for_each_state(m, vm_fold, thread_fold, &drop_win);
+	for_each_wake(m, wake_fold, drop_win);
 	m->win_predates_reset = false;
 
 	m->last_tick_ns = now;

@@ -55,6 +55,13 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s);
 
 /* Feeds one normalized event. The hot path: no allocation once a VM's tables exist. */
 void model_event(struct model *m, const struct kvm_event *ev);
+/*
+ * Returns how many tids of host threads in wake edges, still without a name, were written to
+ * tids (at most max): the caller reads their names and passes them to model_wake_name().
+ */
+int model_wake_unnamed(struct model *m, int *tids, int max);
+void model_wake_name(struct model *m, int tid, const char *comm);
+
 /* Records the trace source's running total of lost events. */
 void model_set_lost(struct model *m, uint64_t total);
 

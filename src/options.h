@@ -8,6 +8,13 @@
 
 #include "batch.h"
 
+/* --sched: which scheduler events feed the wake graph. */
+enum sched_mode {
+	SCHED_TID = 0, /* the VMs' threads only, filtered in the kernel (default) */
+	SCHED_ALL,     /* every thread: no kernel filter */
+	SCHED_OFF,     /* none: no wake graph */
+};
+
 /* Owned by main(). */
 struct options {
 	bool batch;		/* -b */
@@ -19,6 +26,7 @@ struct options {
 	bool no_color;		/* --no-color, NO_COLOR */
 	bool no_trace;		/* --no-trace: no trace events, no tracepoint counters */
 	unsigned int buffer_kb;	/* --buffer-kb: trace ring buffer per CPU, 0 = default */
+	enum sched_mode sched;	/* --sched */
 	bool utf8;		/* the locale's charset is UTF-8 */
 	const char *filter_src;	/* -f REGEX, or pid_re */
 	char pid_re[24];	/* -p PID as a regex: "^PID$" */

@@ -7,6 +7,7 @@
 
 extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
 extern const struct pane pane_counters;
+extern const struct pane pane_wake, pane_roundtrip;
 
 const struct pane *const panes[] = {
 	&pane_vms,
@@ -16,6 +17,8 @@ const struct pane *const panes[] = {
 	&pane_split,
 	&pane_hints,
 	&pane_counters,
+	&pane_wake,
+	&pane_roundtrip,
 	NULL,
 };
 

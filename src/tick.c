@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,8 +18,12 @@
 #include "tracefs.h"
 #include "util.h"
 
-/* The event groups the model uses; the wakeup-chain panes will add TRACE_SCHED here. */
-#define TICK_TRACE_GROUPS (TRACE_EXIT | TRACE_IO | TRACE_USER | TRACE_WAKEUP | TRACE_IRQ)
+/* The event groups the model uses; sched events are filtered by tid (update_filter). */
+#define TICK_TRACE_GROUPS                                                                          \
+	(TRACE_EXIT | TRACE_IO | TRACE_USER | TRACE_WAKEUP | TRACE_IRQ | TRACE_SCHED)
+
+/* Host threads named per tick for the wake graph (the rest wait for the next tick). */
+#define TICK_NAMES_MAX 32
 
 /* Set by signal handlers, read by the loop: nothing else happens in a handler. */
 static volatile sig_atomic_t sig_quit, sig_winch;
@@ -48,6 +53,9 @@ struct loop {
 	struct kvmstat_sample kstat_s;
 	struct trace *trace;	 /* NULL when not tracing */
 	struct source_status trace_st;
+	struct source_status sched_st; /* the kernel-side tid filter of sched events */
+	int *pids;		       /* the tids it names, sorted; NULL before the first */
+	int npids;
 	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
 	struct snapshot *latest; /* the newest, when paused */
 	struct tick_ctl ctl;
@@ -127,6 +135,71 @@ static void sample_counters(struct loop *l)
 	model_set_source(&l->model, kvmstat_status(l->kstat));
 }
 
+static int tid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Keeps the kernel's filter of sched events on the VMs' threads as they come and go, so a
+ * busy host's scheduler traffic is dropped before it is recorded. Too many threads for a
+ * filter (-E2BIG) lift it: everything is read, and the sched source says so.
+ */
+static void update_filter(struct loop *l)
+{
+	const struct procfs_sample *ps = &l->ps;
+	int i, k, n = 0, err;
+	int *tids;
+
+	if (!l->trace || l->opt->sched != SCHED_TID)
+		return;
+	for (i = 0; i < ps->nvms; i++)
+		n += ps->vms[i].nthreads;
+	tids = xcalloc((size_t)n + 1, sizeof(*tids));
+	n = 0;
+	for (i = 0; i < ps->nvms; i++)
+		for (k = 0; k < ps->vms[i].nthreads; k++)
+			tids[n++] = ps->vms[i].threads[k].tid;
+	/* No VM: a tid no thread has, rather than no filter at all. */
+	if (!n)
+		tids[n++] = INT_MAX;
+	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
+	if (l->pids && n == l->npids && !memcmp(tids, l->pids, (size_t)n * sizeof(*tids))) {
+		free(tids);
+		return;
+	}
+	err = trace_set_pids(l->trace, tids, n);
+	free(l->pids);
+	l->pids = tids;
+	l->npids = n;
+	l->sched_st.name = "sched";
+	if (!err)
+		source_set(&l->sched_st, SOURCE_OK, "filtered to %d threads",
+			   tids[0] == INT_MAX ? 0 : n);
+	else if (err == -E2BIG)
+		source_set(&l->sched_st, SOURCE_DEGRADED,
+			   "unfiltered: %d threads are too many for the kernel's filter", n);
+	else
+		source_set(&l->sched_st, SOURCE_DEGRADED, "unfiltered: filter: %s", strerror(-err));
+}
+
+/* Names the host threads (kworkers, irq threads) the wake graph found waking VM threads. */
+static void name_wakers(struct loop *l)
+{
+	char comm[PROC_COMM_MAX];
+	int tids[TICK_NAMES_MAX];
+	int i, n = model_wake_unnamed(&l->model, tids, TICK_NAMES_MAX);
+
+	for (i = 0; i < n; i++) {
+		/* A thread gone already keeps a mark, so it is not looked up again. */
+		if (procfs_comm(l->procfs, tids[i], comm, sizeof(comm)) || !comm[0])
+			strlcpy0(comm, "?", sizeof(comm));
+		model_wake_name(&l->model, tids[i], comm);
+	}
+}
+
 /* Returns 0 after one sample of every probe into the model. */
 static int sample(struct loop *l)
 {
@@ -140,6 +213,11 @@ static int sample(struct loop *l)
 		return err;
 	model_update_procfs(&l->model, &l->ps);
 	sample_counters(l);
+	update_filter(l);
+	/* After procfs, so that a narrow screen's first sources line still names procfs. */
+	if (l->sched_st.name)
+		model_set_source(&l->model, &l->sched_st);
+	name_wakers(l);
 	return 0;
 }
 
@@ -173,7 +251,7 @@ static int tick(struct loop *l)
 static int setup_trace(struct loop *l)
 {
 	const struct trace_config cfg = {
-		.groups = TICK_TRACE_GROUPS,
+		.groups = TICK_TRACE_GROUPS & ~(l->opt->sched == SCHED_OFF ? TRACE_SCHED : 0u),
 		.buffer_kb = l->opt->buffer_kb,
 		.prefix = "kvmscope",
 	};
@@ -188,6 +266,15 @@ static int setup_trace(struct loop *l)
 	if (!l->trace)
 		return 0;
 	model_set_exit_names(&l->model, trace_exit_names(l->trace));
+	l->sched_st.name = "sched";
+	if (l->opt->sched == SCHED_OFF)
+		source_set(&l->sched_st, SOURCE_OFF, "--sched off");
+	else if (l->opt->sched == SCHED_ALL)
+		source_set(&l->sched_st, SOURCE_OK, "every thread (--sched all)");
+	else
+		source_set(&l->sched_st, SOURCE_OK, "filtered by tid");
+	/* No VM is known yet: filter out every thread until the first scan names them. */
+	update_filter(l);
 	n = (int)sysconf(_SC_NPROCESSORS_CONF);
 	fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
 	n = trace_fds(l->trace, fds, n > 0 ? n : 1);
@@ -291,6 +378,7 @@ static void teardown(struct loop *l)
 	if (l->procfs)
 		procfs_close(l->procfs);
 	procfs_sample_free(&l->ps);
+	free(l->pids);
 	snapshot_free(l->shown);
 	snapshot_free(l->latest);
 	model_free(&l->model);

@@ -124,6 +124,8 @@ static const struct open_rule {
 } open_rules[] = {
 	{ "vms", SCOPE_F(SCOPE_HOST), OPEN_VM },
 	{ "hints", SCOPE_F(SCOPE_HOST), OPEN_VM },
+	{ "wake", SCOPE_F(SCOPE_HOST), OPEN_VM },
+	{ "roundtrip", SCOPE_F(SCOPE_HOST), OPEN_VM },
 	{ "exits", SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_HOT },
 	{ "hot", SCOPE_F(SCOPE_HOST), OPEN_HOT },
 	{ "threads", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },

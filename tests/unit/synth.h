@@ -136,6 +136,40 @@ static inline void ev_switch(struct model *m, uint64_t ts, int prev, int next, u
 	model_event(m, &e);
 }
 
+/* sched_waking of target by tid; ctx: KE_CTX_* when recorded in an interrupt, else 0. */
+static inline void ev_waking(struct model *m, uint64_t ts, int tid, int target, int ctx)
+{
+	struct kvm_event e = synth_ev(ts, tid, KE_SCHED_WAKING);
+
+	e.ctx = (uint8_t)ctx;
+	e.waking.target = (uint32_t)target;
+	model_event(m, &e);
+}
+
+/* kvm_msi_set_irq by tid (an irqfd injection); gsi < 0: kvm_msi_set_irq, else kvm_set_irq. */
+static inline void ev_irq(struct model *m, uint64_t ts, int tid, int gsi)
+{
+	struct kvm_event e = synth_ev(ts, tid, gsi < 0 ? KE_MSI_SET_IRQ : KE_SET_IRQ);
+
+	if (gsi < 0) {
+		e.msi.address = 0xfee00000;
+		e.msi.data = 0x41;
+	} else {
+		e.set_irq.gsi = (uint32_t)gsi;
+		e.set_irq.level = 1;
+	}
+	model_event(m, &e);
+}
+
+/* kvm_set_irq of gsi by tid lowering the line (level 0). */
+static inline void ev_irq_low(struct model *m, uint64_t ts, int tid, int gsi)
+{
+	struct kvm_event e = synth_ev(ts, tid, KE_SET_IRQ);
+
+	e.set_irq.gsi = (uint32_t)gsi;
+	model_event(m, &e);
+}
+
 /* Thread layout of synthetic VMs: VM pid P has vCPUs P+1, P+2 and iothread P+3. */
 struct synth_host {
 	struct procfs_sample s;

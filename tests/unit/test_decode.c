@@ -361,6 +361,17 @@ static void check_all_fields(struct tep_handle *tep, const struct kvmdecode *d)
 	ck_assert_uint_eq(ev.tid, 306);
 	ck_assert_uint_eq(ev.waking.target, 4000000);
 	ck_assert_uint_eq(ev.waking.target_cpu, 63);
+	ck_assert_uint_eq(ev.ctx, 0);
+	/* common_flags: TRACE_FLAG_HARDIRQ 0x08, SOFTIRQ 0x10, NMI 0x40 (irqs-off 0x01 is not). */
+	put(&r, "common_flags", 0x11);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.ctx, KE_CTX_SOFTIRQ);
+	put(&r, "common_flags", 0x0d);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.ctx, KE_CTX_HARDIRQ);
+	put(&r, "common_flags", 0x48);
+	ev = decode(d, &r);
+	ck_assert_uint_eq(ev.ctx, KE_CTX_HARDIRQ | KE_CTX_NMI);
 
 	/* prev_state: 0 preempted (R), 1 S, 2 D, and the preempt bit above the states. */
 	{

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Wakeup chains of a VM, from sched_waking and sched_switch with the KVM events around them:
+ * who wakes whom (edges waker -> wakee, with rates and wake latencies: sched_waking to the
+ * wakee running), how (ioeventfd, irqfd, I/O completion, timer, other), and per notify
+ * address the round trip notify -> iothread running -> interrupt injected -> vCPU running.
+ *
+ * A wake is classified by what the events around it show:
+ * - ioeventfd: a vCPU wakes another thread of its VM shortly after a PIO/MMIO write, without
+ *   leaving its CPU in between;
+ * - irqfd: a thread wakes a vCPU shortly after kvm_set_irq or kvm_msi_set_irq, likewise;
+ * - I/O completion: a wake of an iothread from interrupt context (hardirq or softirq), or a
+ *   wake of a VM's non-vCPU thread by a host kworker, irq thread or io_uring worker (by name);
+ * - timer: a wake of a vCPU from interrupt context (its LAPIC timer's hrtimer);
+ * - other: anything else.
+ * A notify or injection that wakes nobody (the wakee was awake or runnable: no sched_waking)
+ * still counts on the edge its earlier ones took (WAKE_CAUSES per thread), untimed.
+ * A wakee is running at its next switch-in or at any event it records (a wakee already on a
+ * CPU is never switched in, and some kernels do not trace a switch away from the idle task).
+ * When the first sign is its switch-out, it ran at an unknown time: that wake is counted
+ * but not timed, and a round trip takes the switch-out as its iothread running time (an
+ * upper bound). A wake still waiting after WAKE_PENDING_NS is dropped and counted as
+ * unmatched, so nothing pending leaks.
+ *
+ * Memory is bounded: WAKE_EDGES edges and WAKE_RTS notify addresses per VM, each with an
+ * "other" bucket for what does not fit; one pending wake and one chain per thread. State is
+ * created once per VM and thread, a slot's histograms on its first timed wake (and kept
+ * when the slot is reused); counting allocates nothing else.
+ */
+#ifndef KVMSCOPE_WAKEGRAPH_H
+#define KVMSCOPE_WAKEGRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "kvm_event.h"
+#include "procfs.h"
+#include "snapshot.h"
+
+#define WAKE_EDGES	32	       /* edges per VM, then the other bucket */
+#define WAKE_RTS	8	       /* notify addresses per VM, then the other bucket */
+#define WAKE_CAUSE_NS	(20 * 1000ull) /* a write or injection this recent caused a wake */
+#define WAKE_CAUSES	4	       /* notify addresses / interrupt sources kept per thread */
+#define WAKE_PENDING_NS (1000 * 1000000ull) /* a wakee not running after this is unmatched */
+
+/* Pseudo tids of wakers that are not threads. */
+enum { WAKE_TID_HARDIRQ = -1, WAKE_TID_SOFTIRQ = -2 };
+
+enum wake_class { WAKE_IOEVENTFD = 0, WAKE_IRQFD, WAKE_IO, WAKE_TIMER, WAKE_OTHER, WAKE__CLASSES };
+
+/* What a node of the graph is. */
+enum wake_node {
+	WAKE_NODE_VCPU = 0,
+	WAKE_NODE_IOTHREAD,
+	WAKE_NODE_VMTHREAD,
+	WAKE_NODE_HOST,
+	WAKE_NODE_IRQ
+};
+
+/* Counts over one window (ACC_WIN / ACC_TOT); a plain value. */
+struct wake_acc {
+	uint64_t count;
+	uint64_t awake; /* of which signals that found the wakee awake (no sched_waking) */
+	uint64_t timed; /* wakes whose latency was measured */
+	uint64_t total_ns;
+	struct hist *lat; /* allocated on the first timed wake, kept with its slot; or NULL */
+};
+
+/* One edge waker -> wakee of a class. Part of its VM's table. */
+struct wake_edge {
+	bool used;
+	int waker, wakee;					   /* tids, or WAKE_TID_* */
+	uint8_t cls;						   /* enum wake_class */
+	uint8_t waker_node, wakee_node;				   /* enum wake_node */
+	char waker_comm[PROC_COMM_MAX], wakee_comm[PROC_COMM_MAX]; /* raw; "" until named */
+	uint64_t weight; /* recent wakes, halved at every snapshot: orders reuse */
+	struct wake_acc win, tot;
+};
+
+/* Round trips of one notify address. Part of its VM's table. */
+struct wake_rt_acc {
+	uint64_t count;
+	uint64_t notify_run_ns, run_inject_ns, inject_run_ns; /* sums of the parts */
+	struct hist *total; /* allocated on the first round trip, kept with its slot; or NULL */
+};
+
+struct wake_rt {
+	bool used;
+	uint8_t kind; /* HOT_PIO or HOT_MMIO */
+	uint64_t addr;
+	uint64_t weight;
+	struct wake_rt_acc win, tot;
+};
+
+/* Per-VM state: vm ext[EXT_WAKE]; created on the VM's first event, freed by the model with
+ * wake_vm_free(). */
+struct wake_vm {
+	struct wake_edge edges[WAKE_EDGES];
+	struct wake_acc other_win, other_tot;
+	struct wake_rt rts[WAKE_RTS];
+	struct wake_rt_acc rt_other_win, rt_other_tot;
+	uint64_t unmatched_win, unmatched_tot; /* wakes whose wakee was never seen running */
+};
+
+/*
+ * A notify address or interrupt source of a thread and the thread it woke last: when the
+ * same signal later wakes nobody (its wakee was awake, so no sched_waking), it is counted on
+ * that edge all the same. A plain value.
+ */
+struct wake_cause {
+	uint8_t cls;  /* WAKE_IOEVENTFD or WAKE_IRQFD */
+	uint8_t kind; /* write: enum hot_kind; injection: 0 GSI, 1 MSI */
+	uint64_t key; /* address, GSI, or MSI address and data */
+	int wakee;
+};
+
+/* A round trip under way. A plain value. */
+struct wake_chain {
+	bool active;
+	uint8_t kind;
+	uint64_t addr;
+	uint64_t notify_ts, run_ts, inject_ts;
+};
+
+/* Per-thread state: vm_thread ext[EXT_WAKE]; created on its first wake event, freed by the model.
+ */
+struct wake_thread {
+	int tid;
+	struct wake_vm *vm; /* its VM's state (not owned) */
+	uint64_t write_ts;  /* last PIO/MMIO write (a notify, if a wake follows) */
+	uint8_t write_kind;
+	uint64_t write_addr;
+	bool write_open;    /* that write has not yet been seen to wake anyone */
+	uint64_t inject_ts; /* last kvm_set_irq / kvm_msi_set_irq */
+	uint8_t inject_kind;
+	uint64_t inject_key; /* GSI, or MSI address and data */
+	bool inject_open;
+	struct wake_cause causes[WAKE_CAUSES]; /* what its notifies and injections woke before */
+	uint8_t ncauses, next_cause;
+	uint64_t pend_ts;  /* a wake of this thread waiting for it to run; 0 = none */
+	int16_t pend_edge; /* edge slot, or -1 for the other bucket */
+	int pend_waker;	   /* the slot's waker and class, in case it was reused since */
+	uint8_t pend_cls;
+	struct wake_chain chain; /* iothread: notify seen, injection to come */
+	struct wake_chain rt;	 /* vCPU: injected, waiting to run */
+};
+
+/* A thread as the graph sees it: NULL when it is not a VM's. */
+struct wake_who {
+	struct wake_vm *vm;	/* the VM's state, created by the caller */
+	struct wake_thread *th; /* the thread's state, created by the caller */
+	int tid;
+	uint8_t node;	  /* enum wake_node */
+	const char *comm; /* raw, for a VM thread */
+};
+
+/* One edge of a snapshot; the other bucket has waker = wakee = 0 and other set. */
+struct snap_wake_edge {
+	int waker, wakee;		/* tids, or WAKE_TID_* */
+	uint8_t waker_node, wakee_node; /* enum wake_node */
+	uint8_t cls;			/* enum wake_class */
+	bool other;
+	char waker_comm[PROC_COMM_MAX], wakee_comm[PROC_COMM_MAX]; /* raw */
+	uint64_t count;
+	double rate;
+	uint64_t awake; /* of count: signals that found the wakee awake */
+	uint64_t timed; /* wakes with a measured latency */
+	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
+	int64_t p99_ns; /* -1 when none timed */
+};
+
+/* Round trips of one notify address; other: the addresses beyond WAKE_RTS. */
+struct snap_wake_rt {
+	uint8_t kind; /* HOT_PIO or HOT_MMIO */
+	bool other;
+	uint64_t addr;
+	uint64_t count;
+	double rate;
+	int64_t p50_ns, p99_ns; /* notify -> vCPU running */
+	double mean_ns;
+	double notify_run_ns; /* means of the parts: notify -> iothread running */
+	double run_inject_ns; /* iothread running -> interrupt injected */
+	double inject_run_ns; /* injected -> vCPU running */
+};
+
+/* A VM's wakeups in a snapshot: snap_vm.wake, owned by the snapshot; edges and rts point
+ * into the same allocation. */
+struct snap_wake {
+	struct snap_wake_edge *edges; /* by rate, the other bucket last */
+	int nedges;
+	struct snap_wake_rt *rts; /* by count, the other bucket last */
+	int nrts;
+	uint64_t unmatched; /* wakes whose wakee was never seen running */
+};
+
+void wake_vm_init(struct wake_vm *w);
+/* Frees w and the histograms it holds. */
+void wake_vm_free(struct wake_vm *w);
+/* Starts the state of thread tid; vm is its VM's. */
+void wake_thread_init(struct wake_thread *t, struct wake_vm *vm, int tid);
+
+/* Records a PIO/MMIO write or an injection by a VM thread (other events: nothing). */
+void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev);
+/*
+ * The thread is running at ts (leaving: it is switched out at ts, so it ran at some time
+ * before): completes its pending wake (timed unless leaving) and the round trip it carries.
+ */
+void wake_running(struct wake_thread *t, uint64_t ts, bool leaving);
+/*
+ * Counts a sched_waking: by the thread that recorded it (waker; its vm NULL when not a VM's)
+ * of wakee (vm NULL when not a VM's). One of them is a VM thread.
+ */
+void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
+		 const struct kvm_event *ev);
+/* The thread left its CPU: a write or injection before it caused no later wake. */
+void wake_switch_out(struct wake_thread *t);
+/* Drops a pending wake older than WAKE_PENDING_NS at now (a wakee never seen running). */
+void wake_age(struct wake_thread *t, uint64_t now);
+
+/* Returns how many host tids of edges still without a name were written to tids (max). */
+int wake_unnamed(const struct wake_vm *w, int *tids, int max);
+/* Names host thread tid in every edge of w. */
+void wake_name(struct wake_vm *w, int tid, const char *comm);
+
+/* Returns a new snap_wake, one block (free() or wake_snap_free), for view over window_ns. */
+struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t window_ns);
+void wake_snap_free(struct snap_wake *s);
+
+/* Ends a window: WIN into TOT unless drop_win; weights halve; idle slots are released. */
+void wake_fold(struct wake_vm *w, bool drop_win);
+/* Starts the cumulative window again. */
+void wake_reset(struct wake_vm *w);
+/* Empties the VM's tables (the start of the first interval). */
+void wake_clear(struct wake_vm *w);
+
+/* Returns the short name of a class: "ioeventfd", "irqfd", "io", "timer", "other". */
+const char *wake_class_name(unsigned int cls);
+
+#endif
