@@ -78,17 +78,38 @@ const char *kvmstat_find_mount(const char *mounts, const char *fstype, char *buf
 	return found;
 }
 
-/* Gauges: instant values and peaks, not cumulative counts (the kernel's INSTANT/PEAK stats). */
+/*
+ * Gauges: instant values and peaks, not cumulative counts (the kernel's INSTANT/PEAK stats),
+ * and the vCPU state a vcpuN/ directory holds (guest_mode, lapic_timer_advance_ns, TSC
+ * scaling).
+ */
 static const char *const gauges[] = {
 	"online_vcpus", "pages_",     "max_mmu_",     "nx_lpage_splits", "lpages",
-	"mmu_unsync",	"largepages", "halt_poll_ns", "blocking",
+	"mmu_unsync",	"largepages", "halt_poll_ns", "blocking",	 "guest_mode",
+	"lapic_timer_advance_ns",     "tsc-scaling-ratio",
 };
+
+/*
+ * Files of the tree that are no stat: a text table (mmu_rmaps_stat), a signed offset
+ * (vcpuN/tsc-offset) and the vCPU thread's id (vcpuN/pid).
+ */
+static const char *const not_stats[] = { "mmu_rmaps_stat", "tsc-offset", "pid" };
+
+static bool is_stat(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(not_stats); i++)
+		if (!strcmp(name, not_stats[i]))
+			return false;
+	return true;
+}
 
 enum ctr_kind kvmstat_kind(const char *name, int nnumbers)
 {
 	size_t len = strlen(name), i;
 
-	if (nnumbers > 1 || (len > 5 && !strcmp(name + len - 5, "_hist")))
+	if (nnumbers > 1)
 		return CTR_HIST;
 	for (i = 0; i < ARRAY_SIZE(gauges); i++)
 		if (!strncmp(name, gauges[i], strlen(gauges[i])))
@@ -139,6 +160,14 @@ static int read_stat(struct kvmstat *k, const char *dir, const char *name, struc
 	}
 	while (isspace((unsigned char)*p))
 		p++;
+	/*
+	 * debugfs shows a histogram stat (*_hist) as one number: its first bucket (the kernel
+	 * reads the stat's first u64). Named for what it is, it counts like any counter.
+	 */
+	if (n == 1 && strlen(name) > 5 && !strcmp(name + strlen(name) - 5, "_hist")) {
+		snprintf(path, sizeof(path), "%s[0]", name);
+		name = path;
+	}
 	c = ctr_set_add(set, name, kvmstat_kind(name, n));
 	if (!n || *p) {
 		c->err = -EINVAL; /* empty, or not numbers: kept, with why */
@@ -199,7 +228,7 @@ static int read_dir(struct kvmstat *k, const char *dir, struct ctr_set *set, int
 		} else if (S_ISDIR(sb.st_mode)) {
 			if (sub)
 				sub(k, dir, names[i], arg);
-		} else {
+		} else if (is_stat(names[i])) {
 			err = read_stat(k, dir, names[i], set);
 			if (err)
 				(*errors)++;

@@ -50,21 +50,32 @@ START_TEST(fixture_tree)
 	ck_assert_int_eq(get(&s.host, "halt_poll_fail_ns")->kind, CTR_TIME_NS);
 	ck_assert_int_eq(get(&s.host, "online_vcpus")->kind, CTR_GAUGE);
 	ck_assert_int_eq(get(&s.host, "pages_4k")->kind, CTR_GAUGE);
-	h = get(&s.host, "halt_poll_success_hist");
-	ck_assert_int_eq(h->kind, CTR_HIST);
-	/* 0 5 10 20 10 5 0 0: 50 in all, the 25th in bucket 3 (below 8 ns). */
-	ck_assert_uint_eq(h->value, 50);
-	ck_assert_uint_eq(h->p50, 8);
-	ck_assert_int_eq(s.host.n, 11);
+	/* debugfs shows a histogram as its first bucket: a count, named for what it is. */
+	h = get(&s.host, "halt_poll_success_hist[0]");
+	ck_assert_int_eq(h->kind, CTR_COUNT);
+	ck_assert_uint_eq(h->value, 5);
+	ck_assert_ptr_null(ctr_set_find(&s.host, "halt_poll_success_hist"));
+	ck_assert_int_eq(s.host.n, 12);
 	ck_assert_int_eq(s.nvms, 1);
 	ck_assert_int_eq(s.vms[0].pid, 4242);
 	ck_assert_int_eq(s.vms[0].fd, 12);
-	ck_assert_int_eq(s.vms[0].set.n, 6);
+	/* The VM's stats and its vCPUs' summed; mmu_rmaps_stat is a table, no stat. */
+	ck_assert_int_eq(s.vms[0].set.n, 12);
 	ck_assert_uint_eq(get(&s.vms[0].set, "remote_tlb_flush")->value, 4);
+	ck_assert_uint_eq(get(&s.vms[0].set, "exits")->value, 1500000);
+	ck_assert_ptr_null(ctr_set_find(&s.vms[0].set, "mmu_rmaps_stat"));
+	/* vcpuN/ holds the vCPU's state: gauges; its pid and signed tsc-offset are left out. */
 	ck_assert_int_eq(s.vms[0].nvcpus, 2);
-	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 0)->set, "exits")->value, 1000000);
-	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 1)->set, "exits")->value, 500000);
-	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 1)->set, "halt_poll_success_hist")->value, 0);
+	ck_assert_int_eq(vcpu(&s.vms[0], 0)->set.n, 4);
+	ck_assert_int_eq(get(&vcpu(&s.vms[0], 0)->set, "guest_mode")->kind, CTR_GAUGE);
+	ck_assert_int_eq(get(&vcpu(&s.vms[0], 0)->set, "tsc-scaling-ratio-frac-bits")->kind,
+			 CTR_GAUGE);
+	ck_assert_uint_eq(get(&vcpu(&s.vms[0], 1)->set, "lapic_timer_advance_ns")->value, 1500);
+	ck_assert_int_eq(get(&vcpu(&s.vms[0], 1)->set, "lapic_timer_advance_ns")->kind,
+			 CTR_GAUGE);
+	ck_assert_ptr_null(ctr_set_find(&vcpu(&s.vms[0], 0)->set, "tsc-offset"));
+	ck_assert_ptr_null(ctr_set_find(&vcpu(&s.vms[0], 0)->set, "pid"));
+	ck_assert_int_eq(s.scan_errors, 0);
 	ck_assert(s.host.ts_ns > 0 && s.vms[0].set.ts_ns == s.host.ts_ns);
 	kvmstat_sample_free(&s);
 	kvmstat_close(k);
@@ -242,7 +253,7 @@ START_TEST(kinds)
 	ck_assert_int_eq(kvmstat_kind("exits", 1), CTR_COUNT);
 	ck_assert_int_eq(kvmstat_kind("halt_poll_success_ns", 1), CTR_TIME_NS);
 	ck_assert_int_eq(kvmstat_kind("halt_wait_ns", 1), CTR_TIME_NS);
-	ck_assert_int_eq(kvmstat_kind("halt_poll_fail_hist", 1), CTR_HIST);
+	ck_assert_int_eq(kvmstat_kind("halt_poll_fail_hist[0]", 1), CTR_COUNT);
 	ck_assert_int_eq(kvmstat_kind("halt_wait_hist", 32), CTR_HIST);
 	ck_assert_int_eq(kvmstat_kind("pages_2m", 1), CTR_GAUGE);
 	ck_assert_int_eq(kvmstat_kind("max_mmu_page_hash_collisions", 1), CTR_GAUGE);
