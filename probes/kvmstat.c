@@ -335,8 +335,20 @@ static int debugfs_try(const char *root)
 	return err;
 }
 
-/* Returns 0 after choosing the tracepoints that exist, or -ENOENT when none does. */
-static int tp_setup(struct kvmstat *k, const char *mounts)
+/* Returns whether name is in the NULL-terminated list (NULL: an empty list). */
+static bool listed(const char *const *list, const char *name)
+{
+	for (; list && *list; list++)
+		if (!strcmp(*list, name))
+			return true;
+	return false;
+}
+
+/*
+ * Returns 0 after choosing the tracepoints that exist and are not counted elsewhere, or
+ * -ENOENT when none does.
+ */
+static int tp_setup(struct kvmstat *k, const char *mounts, const char *const *counted)
 {
 	char tdir[PATH_MAX], path[PATH_MAX + 64], buf[32];
 	size_t i;
@@ -348,6 +360,8 @@ static int tp_setup(struct kvmstat *k, const char *mounts)
 	for (i = 0; i < ARRAY_SIZE(tp_names) && k->ndefs < PERF_EVENTS_MAX; i++) {
 		struct perf_event_def *d = &k->defs[k->ndefs];
 
+		if (listed(counted, tp_names[i]))
+			continue;
 		snprintf(path, sizeof(path), "%s/events/kvm/%s/id", tdir, tp_names[i]);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -366,7 +380,7 @@ static int tp_setup(struct kvmstat *k, const char *mounts)
 		k->ndefs++;
 	}
 	if (!k->ndefs)
-		return -ENOENT;
+		return counted ? tp_setup(k, mounts, NULL) : -ENOENT;
 	k->perf = perf_open(k->defs, k->ndefs);
 	return k->perf ? 0 : -errno;
 }
@@ -385,7 +399,8 @@ static const char *debugfs_words(int err)
 	}
 }
 
-struct kvmstat *kvmstat_open(const char *dir, const char *mounts, bool tracepoints)
+struct kvmstat *kvmstat_open(const char *dir, const char *mounts, bool tracepoints,
+			     const char *const *counted)
 {
 	struct kvmstat *k = xcalloc(1, sizeof(*k));
 	char mnt[PATH_MAX];
@@ -410,7 +425,7 @@ struct kvmstat *kvmstat_open(const char *dir, const char *mounts, bool tracepoin
 		source_set(&k->st, SOURCE_UNAVAILABLE, "debugfs: %s", k->debugfs_why);
 		return k;
 	}
-	err = tp_setup(k, mounts);
+	err = tp_setup(k, mounts, counted);
 	if (err)
 		source_set(&k->st, SOURCE_UNAVAILABLE, "debugfs: %s; no KVM tracepoints",
 			   k->debugfs_why);

@@ -48,9 +48,12 @@ struct kvmstat;
 /*
  * Returns a probe reading dir/kvm (dir NULL: the debugfs mount found in mounts_path, or
  * /proc/mounts when NULL), falling back to tracepoint counters when debugfs cannot be read
- * and tracepoints is set. Never NULL: a probe with no source says why in its status.
+ * and tracepoints is set, except those in counted (a NULL-terminated list of tracepoint
+ * names, or NULL): the caller counts them from its trace stream, so each event is not paid
+ * for twice. Never NULL: a probe with no source says why in its status.
  */
-struct kvmstat *kvmstat_open(const char *dir, const char *mounts_path, bool tracepoints);
+struct kvmstat *kvmstat_open(const char *dir, const char *mounts_path, bool tracepoints,
+			     const char *const *counted);
 void kvmstat_close(struct kvmstat *k);
 
 /* Returns 0 after following the VM threads of ps (tracepoint counters), or -errno. */

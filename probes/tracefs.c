@@ -74,6 +74,7 @@ struct trace {
 	int subbuf_size;
 	unsigned int buffer_kb;
 	unsigned int budget; /* sub-buffers per CPU per drain: the ring's size and a bit */
+	unsigned int types;  /* KVMDECODE_BIT() of the event types enabled */
 	uint64_t page_lost;  /* events the sub-buffer headers said were lost */
 	uint64_t lost;	     /* the running total trace_lost() reports */
 	uint64_t stats_ns;   /* when the stats were last read */
@@ -536,6 +537,7 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 		else
 			nenabled++;
 	}
+	t->types = want;
 	if (!nenabled) {
 		source_set(st, SOURCE_UNAVAILABLE, "cannot enable any kvm event: %s",
 			   strerror(errno ? errno : EIO));
@@ -612,6 +614,11 @@ int trace_drain(struct trace *t, trace_event_fn fn, void *arg)
 	if (t->stats_due || clock_ns(CLOCK_MONOTONIC) - t->stats_ns >= STATS_EVERY_NS)
 		read_stats(t);
 	return n;
+}
+
+unsigned int trace_types(const struct trace *t)
+{
+	return t ? t->types : 0;
 }
 
 uint64_t trace_lost(const struct trace *t)

@@ -49,6 +49,9 @@ int trace_fds(const struct trace *t, int *fds, int max);
 /* Returns the number of events delivered to fn from what is in the buffers now, or -errno. */
 int trace_drain(struct trace *t, trace_event_fn fn, void *arg);
 
+/* Returns the KVMDECODE_BIT() mask of the event types the trace records (0 for NULL). */
+unsigned int trace_types(const struct trace *t);
+
 /* Returns the events lost so far (ring-buffer overruns and missed events). */
 uint64_t trace_lost(const struct trace *t);
 

@@ -229,6 +229,11 @@ void model_event(struct model *m, const struct kvm_event *ev)
 		m->unattributed++;
 		return;
 	}
+	if (ev->type < KE__COUNT) {
+		t->nev[ev->type]++;
+		t->vm->nev[ev->type]++;
+		m->nev[ev->type]++;
+	}
 	/* Whatever a thread records, it is running: a wake of it has taken effect. */
 	wake_running(thread_wake(t), ev->ts_ns, false);
 	switch (ev->type) {

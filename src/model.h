@@ -32,6 +32,14 @@ struct model {
 	struct exit_names names; /* exit-reason names from the trace source; owned copy */
 	bool win_predates_reset; /* a reset came since the last snapshot: WIN is not cumulative */
 	struct ctr_hist *host_ctr; /* host-wide KVM stats samples (model_counters.c); owned */
+	/*
+	 * Tracepoints counted from the trace stream instead of by the kvmstat probe, by event
+	 * type (static names, NULL: not counted here), and the events of the VMs' threads by
+	 * type since start: the host's share of those counters.
+	 */
+	const char *traced[KE__COUNT];
+	uint64_t nev[KE__COUNT];
+	struct ctr_set ctr_scratch; /* a sample with those counters added; owned */
 };
 
 void model_init(struct model *m, uint64_t now);
@@ -52,6 +60,11 @@ struct kvmstat_sample;
 void model_update_perf(struct model *m, const struct perf_sample *s);
 /* Applies KVM stats: host totals, per VM by pid, per vCPU by index. */
 void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s);
+/*
+ * Counts tracepoint (a static name) of event type from the trace stream, adding it to the
+ * tracepoint counters kvmstat samples (which then leave it out).
+ */
+void model_count_traced(struct model *m, unsigned int type, const char *tracepoint);
 
 /* Feeds one normalized event. The hot path: no allocation once a VM's tables exist. */
 void model_event(struct model *m, const struct kvm_event *ev);

@@ -51,6 +51,7 @@ void model_counters_release_vm(struct vm *vm)
 
 void model_counters_free(struct model *m)
 {
+	ctr_set_free(&m->ctr_scratch);
 	if (!m->host_ctr)
 		return;
 	ctr_hist_free(m->host_ctr);
@@ -86,6 +87,30 @@ static struct vm_thread *vcpu_by_index(struct vm *vm, int index)
 	return NULL;
 }
 
+void model_count_traced(struct model *m, unsigned int type, const char *tracepoint)
+{
+	if (type < KE__COUNT)
+		m->traced[type] = tracepoint;
+}
+
+/*
+ * Returns set, or with tracepoint counters the copy of it in m's scratch with the
+ * tracepoints counted from the trace stream added (nev: the scope's events by type).
+ */
+static const struct ctr_set *with_traced(struct model *m, const struct kvmstat_sample *s,
+					 const struct ctr_set *set, const uint64_t *nev)
+{
+	unsigned int type;
+
+	if (strcmp(s->source, "tracepoint"))
+		return set;
+	ctr_set_copy(&m->ctr_scratch, set);
+	for (type = 0; type < KE__COUNT; type++)
+		if (m->traced[type])
+			ctr_set_add(&m->ctr_scratch, m->traced[type], CTR_COUNT)->value = nev[type];
+	return &m->ctr_scratch;
+}
+
 void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 {
 	int v, c;
@@ -95,7 +120,7 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 	if (!m->host_ctr)
 		m->host_ctr = xcalloc(1, sizeof(*m->host_ctr));
 	m->host_ctr->source = s->source;
-	ctr_hist_push(m->host_ctr, &s->host);
+	ctr_hist_push(m->host_ctr, with_traced(m, s, &s->host, m->nev));
 	for (v = 0; v < s->nvms; v++) {
 		const struct kstat_vm *kv = &s->vms[v];
 		struct vm *vm = vmreg_find_pid(&m->reg, kv->pid);
@@ -105,7 +130,7 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 			continue; /* not a VM procfs shows: in the host totals only */
 		h = vm_ctr(vm);
 		h->source = s->source;
-		ctr_hist_push(h, &kv->set);
+		ctr_hist_push(h, with_traced(m, s, &kv->set, vm->nev));
 		for (c = 0; c < kv->nvcpus; c++) {
 			struct vm_thread *t = vcpu_by_index(vm, kv->vcpus[c].index);
 			struct thread_ctr *tc;
@@ -114,7 +139,7 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 				continue;
 			tc = thread_ctr(t);
 			tc->kstat.source = s->source;
-			ctr_hist_push(&tc->kstat, &kv->vcpus[c].set);
+			ctr_hist_push(&tc->kstat, with_traced(m, s, &kv->vcpus[c].set, t->nev));
 		}
 	}
 }

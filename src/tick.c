@@ -10,6 +10,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "kvmdecode.h"
 #include "kvmstat.h"
 #include "model.h"
 #include "perf.h"
@@ -284,12 +285,18 @@ static int setup_trace(struct loop *l)
 	return err;
 }
 
-/* Opens the counter probes; a source that cannot work says why in its status. */
+/*
+ * Opens the counter probes; a source that cannot work says why in its status. The KVM
+ * tracepoints the trace records are counted from its stream, not by perf counters too:
+ * each such event would otherwise be paid for twice in the guest's exit path.
+ */
 static void setup_counters(struct loop *l)
 {
 	struct perf_event_def defs[PERF_EVENTS_MAX];
+	const char *counted[KE__COUNT + 1], *name, *sys;
+	unsigned int types = trace_types(l->trace), type;
 	char why[SOURCE_WHY_MAX];
-	int n;
+	int n, nc = 0;
 
 	l->perf_st.name = "perf";
 	n = perf_parse_list(l->opt->events ? l->opt->events : PERF_DEFAULT_EVENTS, defs,
@@ -298,7 +305,17 @@ static void setup_counters(struct loop *l)
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", why);
 	else if (!(l->perf = perf_open(defs, n)))
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", strerror(errno));
-	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace);
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		if (!(types & KVMDECODE_BIT(type)))
+			continue;
+		name = kvmdecode_event_name(type, &sys);
+		if (!name || strcmp(sys, "kvm"))
+			continue;
+		counted[nc++] = name;
+		model_count_traced(&l->model, type, name);
+	}
+	counted[nc] = NULL;
+	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace, counted);
 }
 
 static int setup(struct loop *l, char *why, size_t whysz)
@@ -341,7 +358,6 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	}
 	if (!procfs_host(l->procfs, &host))
 		model_set_host(&l->model, &host);
-	setup_counters(l);
 
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -361,6 +377,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
 		return err;
 	}
+	setup_counters(l);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kvm_event.h"
 #include "procfs.h"
 
 /* Cumulative per-thread times from procfs. */
@@ -30,6 +31,7 @@ struct vm_thread {
 	uint64_t cur_ts, prev_ts, base_ts;   /* their CLOCK_MONOTONIC times; 0 = none */
 	unsigned int seen;		     /* generation of the last scan that found it */
 	bool gone;
+	uint64_t nev[KE__COUNT]; /* trace events it recorded, by type, since found */
 	void *ext[4]; /* state of event-driven modules, indexed by enum vmreg_ext */
 };
 
@@ -49,6 +51,7 @@ struct vm {
 	unsigned int seen;
 	bool gone;
 	uint64_t first_ts;
+	uint64_t nev[KE__COUNT]; /* trace events its threads recorded, by type, since found */
 	void *ext[4];
 };
 

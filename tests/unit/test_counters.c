@@ -12,9 +12,9 @@
 #include "model.h"
 #include "pane.h"
 #include "perf.h"
+#include "synth.h"
 #include "unit.h"
 
-#define S 1000000000ull
 
 static struct ctr_raw *add(struct ctr_set *s, const char *name, enum ctr_kind kind, uint64_t v)
 {
@@ -322,6 +322,71 @@ START_TEST(kvmstat_scopes_in_model)
 }
 END_TEST
 
+/*
+ * Tracepoints the trace records are counted from its stream (model_count_traced) and added
+ * to kvmstat's tracepoint counters, per vCPU, VM and host; a debugfs sample is left alone.
+ */
+START_TEST(traced_tracepoints_from_stream)
+{
+	struct kvmstat_sample ks = { .source = "tracepoint" };
+	struct kstat_vcpu vc = { .index = 0 };
+	struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1 };
+	const struct snap_counter *c;
+	struct snapshot *snap;
+	struct model m;
+	uint64_t t;
+	int i;
+
+	model_init(&m, 0);
+	model_count_traced(&m, KE_PIO, "kvm_pio");
+	ks.vms = &kv;
+	ks.nvms = 1;
+	add(&ks.host, "kvm_fpu", CTR_COUNT, 0);
+	add(&kv.set, "kvm_fpu", CTR_COUNT, 0);
+	add(&vc.set, "kvm_fpu", CTR_COUNT, 0);
+	for (t = 1; t <= 2; t++) {
+		scan(&m, t * S, (const int[]){ 101, 102 }, 2);
+		/* 500 port reads by the vCPU, 100 by the iothread, 7 by a thread of no VM. */
+		for (i = 0; i < 500; i++)
+			ev_pio(&m, t * S + (uint64_t)i, 101, 0x40, 0);
+		for (i = 0; i < 100; i++)
+			ev_pio(&m, t * S + (uint64_t)i, 102, 0x40, 0);
+		for (i = 0; i < 7; i++)
+			ev_pio(&m, t * S + (uint64_t)i, 999, 0x40, 0);
+		ks.ts_ns = ks.host.ts_ns = kv.set.ts_ns = vc.set.ts_ns = t * S;
+		ks.host.v[0].value = kv.set.v[0].value = vc.set.v[0].value = t * 10;
+		model_update_kvmstat(&m, &ks);
+		if (t == 1)
+			model_prime(&m, S);
+	}
+	snap = model_snapshot(&m, 2 * S, false);
+	c = find(snap->counters, snap->ncounters, "kvm_pio");
+	ck_assert_uint_eq(c->value, 1200);
+	ck_assert_uint_eq(c->count, 600);
+	ck_assert_str_eq(c->source, "tracepoint");
+	ck_assert_uint_eq(find(snap->vms[0].counters, snap->vms[0].ncounters, "kvm_pio")->count, 600);
+	ck_assert_uint_eq(find(thread(snap, 101)->counters, thread(snap, 101)->ncounters, "kvm_pio")
+				  ->count,
+			  500);
+	/* What the probe counted is still there beside it. */
+	ck_assert_uint_eq(find(snap->counters, snap->ncounters, "kvm_fpu")->count, 10);
+	snapshot_free(snap);
+
+	/* From debugfs, KVM's own stats: nothing is added. */
+	ks.source = "debugfs";
+	ks.ts_ns = ks.host.ts_ns = kv.set.ts_ns = vc.set.ts_ns = 3 * S;
+	scan(&m, 3 * S, (const int[]){ 101, 102 }, 2);
+	model_update_kvmstat(&m, &ks);
+	snap = model_snapshot(&m, 3 * S, false);
+	ck_assert_ptr_null(snap_counter_find(snap->counters, snap->ncounters, "kvm_pio"));
+	snapshot_free(snap);
+	ctr_set_free(&ks.host);
+	ctr_set_free(&kv.set);
+	ctr_set_free(&vc.set);
+	model_free(&m);
+}
+END_TEST
+
 /* Returns the column of title in t, or -1. */
 static int col(const struct table *t, const char *title)
 {
@@ -406,6 +471,7 @@ static Suite *counters_suite(void)
 	tcase_add_test(tc, ipc_and_no_pmu);
 	tcase_add_test(tc, threads_come_and_go);
 	tcase_add_test(tc, kvmstat_scopes_in_model);
+	tcase_add_test(tc, traced_tracepoints_from_stream);
 	tcase_add_test(tc, panes_show_counters);
 	suite_add_tcase(s, tc);
 	return s;

@@ -36,7 +36,7 @@ static const struct kstat_vcpu *vcpu(const struct kstat_vm *vm, int index)
 
 START_TEST(fixture_tree)
 {
-	struct kvmstat *k = kvmstat_open(FIXTURES "/debugfs", NULL, false);
+	struct kvmstat *k = kvmstat_open(FIXTURES "/debugfs", NULL, false, NULL);
 	struct kvmstat_sample s = { 0 };
 	const struct ctr_raw *h;
 
@@ -143,7 +143,7 @@ START_TEST(files_vanish_while_read)
 	int hits = 0;
 
 	make_tree();
-	k = kvmstat_open(tree, NULL, false);
+	k = kvmstat_open(tree, NULL, false, NULL);
 	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
 	kvmstat_set_read_hook(k, vanish, &hits);
 	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
@@ -185,7 +185,7 @@ START_TEST(vm_vanishes_while_read)
 	struct kvmstat_sample s = { 0 };
 
 	make_tree();
-	k = kvmstat_open(tree, NULL, false);
+	k = kvmstat_open(tree, NULL, false, NULL);
 	kvmstat_set_read_hook(k, vm_exits, NULL);
 	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
 	ck_assert_int_ge(s.scan_errors, 1);
@@ -214,7 +214,7 @@ START_TEST(garbage_and_wraps)
 	put("77-5/exits", "");
 	put("77-5/vcpu0/exits", "99999999999999999999999\n");
 	put("77-5/vcpu0/io_exits", "12 junk\n");
-	k = kvmstat_open(tree, NULL, false);
+	k = kvmstat_open(tree, NULL, false, NULL);
 	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
 	ck_assert_uint_eq(get(&s.host, "exits")->value, 18446744073709551610ull);
 	ck_assert_int_eq(get(&s.host, "io_exits")->err, -EINVAL);
@@ -275,7 +275,7 @@ START_TEST(debugfs_by_type)
 	      f);
 	fclose(f);
 	ck_assert_ptr_null(kvmstat_find_mount(mounts, "debugfs", buf, sizeof(buf)));
-	k = kvmstat_open(NULL, mounts, false);
+	k = kvmstat_open(NULL, mounts, false, NULL);
 	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_UNAVAILABLE);
 	ck_assert_str_eq(kvmstat_status(k)->why, "debugfs: not mounted");
 	kvmstat_close(k);
@@ -285,7 +285,7 @@ START_TEST(debugfs_by_type)
 	fclose(f);
 	ck_assert_str_eq(kvmstat_find_mount(mounts, "debugfs", buf, sizeof(buf)),
 			 FIXTURES "/debugfs");
-	k = kvmstat_open(NULL, mounts, false);
+	k = kvmstat_open(NULL, mounts, false, NULL);
 	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
 	kvmstat_close(k);
 	unlink(mounts);
@@ -301,7 +301,7 @@ START_TEST(tracepoint_fallback_status)
 
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	k = kvmstat_open(NULL, mounts, true);
+	k = kvmstat_open(NULL, mounts, true, NULL);
 	/* No tracefs in this mounts file: the default path is tried. */
 	if (access("/sys/kernel/tracing/events/kvm/kvm_pio/id", R_OK)) {
 		ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_UNAVAILABLE);
