@@ -993,6 +993,27 @@ static int online_cpus(struct procfs *p)
 	return count;
 }
 
+/*
+ * Returns 1 when <root>/misc is readable and lists no "kvm" device: a vendor module can be
+ * loaded and still not bind (no VMX/SVM, or a nested guest), and then there is no /dev/kvm.
+ */
+static int kvm_unregistered(struct procfs *p)
+{
+	const char *line;
+	ssize_t n;
+
+	n = read_big(p, p->rootfd, "misc");
+	if (n < 0)
+		return n == -ENOMEM ? -ENOMEM : 0;
+	for (line = p->buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		while (*line == ' ' || (*line >= '0' && *line <= '9'))
+			line++;
+		if (!strncmp(line, "kvm", 3) && (line[3] == '\n' || line[3] == '\0'))
+			return 0;
+	}
+	return 1;
+}
+
 int procfs_host(struct procfs *p, struct proc_host *host)
 {
 	int ret;
@@ -1007,6 +1028,10 @@ int procfs_host(struct procfs *p, struct proc_host *host)
 	ret = kvm_module(p, host->kvm_module, sizeof(host->kvm_module));
 	if (ret == -ENOMEM)
 		goto out;
+	ret = kvm_unregistered(p);
+	if (ret < 0)
+		goto out;
+	host->kvm_unregistered = ret;
 	ret = online_cpus(p);
 	if (ret == -ENOMEM)
 		goto out;

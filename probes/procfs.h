@@ -8,6 +8,7 @@
 #ifndef KVMSCOPE_PROCFS_H
 #define KVMSCOPE_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,7 @@ struct proc_host {
 	char hostname[65];
 	char release[65];	/* kernel release */
 	char kvm_module[32];	/* "kvm_intel", "kvm_amd", "kvm_pvm"..., "" if none loaded */
+	bool kvm_unregistered;	/* /proc/misc readable and without "kvm": no /dev/kvm */
 	int ncpus;		/* online CPUs */
 };
 

@@ -369,6 +369,7 @@ void batch_json(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 	json_str(&j, "hostname", s->host.hostname);
 	json_str(&j, "kernel", s->host.release);
 	json_str(&j, "kvm", s->host.kvm_module);
+	json_bool(&j, "kvm_dev", !s->host.kvm_unregistered);
 	json_int(&j, "cpus", s->host.ncpus);
 	json_obj_end(&j);
 	json_arr(&j, "sources");

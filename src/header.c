@@ -40,8 +40,9 @@ char *header_line(const struct snapshot *s, int line, char *buf, size_t n, bool 
 		escape_text(host, sizeof(host), s->host.hostname, (size_t)-1, utf8);
 		localtime_r(&wall, &tm);
 		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-		put(buf, n, &o, "kvmscope %s  host %s  kernel %s  kvm %s  %d CPUs  every %.1fs%s",
+		put(buf, n, &o, "kvmscope %s  host %s  kernel %s  kvm %s%s  %d CPUs  every %.1fs%s",
 		    tbuf, host, s->host.release, s->host.kvm_module[0] ? s->host.kvm_module : "none",
+		    s->host.kvm_unregistered ? " (no /dev/kvm)" : "",
 		    s->host.ncpus, (double)s->interval_ns / 1e9,
 		    s->cumulative ? "  cumulative" : "");
 		break;

@@ -633,6 +633,18 @@ START_TEST(test_host_sysfs)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(procfs_host(p, &h), 0);
 	ck_assert_str_eq(h.kvm_module, "kvm_pvm");
+	ck_assert(!h.kvm_unregistered);
+	/* The module is loaded but did not bind: /proc/misc has no "kvm", so no /dev/kvm. */
+	put(root, "misc", "242 vsock\n 58 tun\n237 loop-control\n 63 vga_arbiter\n");
+	ck_assert_int_eq(procfs_host(p, &h), 0);
+	ck_assert(h.kvm_unregistered);
+	put(root, "misc", "242 vsock\n232 kvm\n 58 tun\n");
+	ck_assert_int_eq(procfs_host(p, &h), 0);
+	ck_assert(!h.kvm_unregistered);
+	/* A device whose name only starts with "kvm" is not /dev/kvm. */
+	put(root, "misc", "242 vsock\n123 kvmfoo\n");
+	ck_assert_int_eq(procfs_host(p, &h), 0);
+	ck_assert(h.kvm_unregistered);
 	/* No KVM module at all. */
 	put(root, "modules", "vhost_net 32768 0 - Live 0x0000000000000000\n");
 	ck_assert_int_eq(procfs_host(p, &h), 0);
