@@ -25,7 +25,16 @@ e2e_cleanup() {
 trap e2e_cleanup EXIT
 
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
-need_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || skip "needs read-write /dev/kvm"; }
+need_kvm() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && return 0
+	if [ -e /dev/kvm ]; then
+		skip "needs read-write /dev/kvm"
+	elif [ -r /proc/misc ] && ! grep -qw kvm /proc/misc; then
+		skip "needs /dev/kvm: no KVM device is registered (/proc/misc; the vendor module did not load or bind)"
+	else
+		skip "needs /dev/kvm: it is missing"
+	fi
+}
 need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "needs $1 (${2:-apt-get install $1})"; }
 need_tracefs() {
 	need_root
