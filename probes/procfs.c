@@ -999,16 +999,16 @@ static int online_cpus(struct procfs *p)
  */
 static int kvm_unregistered(struct procfs *p)
 {
-	const char *line;
+	const char *line, *end;
 	ssize_t n;
 
 	n = read_big(p, p->rootfd, "misc");
 	if (n < 0)
 		return n == -ENOMEM ? -ENOMEM : 0;
-	for (line = p->buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		while (*line == ' ' || (*line >= '0' && *line <= '9'))
-			line++;
-		if (!strncmp(line, "kvm", 3) && (line[3] == '\n' || line[3] == '\0'))
+	for (line = p->buf; line < p->buf + n; line = end + 1) { /* "<minor> <name>" lines */
+		end = strchrnul(line, '\n');
+		line += strspn(line, " 0123456789");
+		if (end - line == 3 && !memcmp(line, "kvm", 3))
 			return 0;
 	}
 	return 1;

@@ -4,7 +4,7 @@
 : "${KVMSCOPE:=build/kvmscope}" "${STORM:=build/kvmscope-storm}"
 [ "$(id -u)" = 0 ] || { echo "make demo: run as root (it starts KVM guests and traces them)" >&2; exit 1; }
 if [ ! -c /dev/kvm ]; then
-	if [ -r /proc/misc ] && ! grep -qw kvm /proc/misc && [ -d /sys/module/kvm ]; then
+	if [ -r /proc/misc ] && ! grep -qE "^ *[0-9]+ kvm$" /proc/misc && [ -d /sys/module/kvm ]; then
 		echo "make demo: /dev/kvm is missing: the kvm module is loaded but no vendor module bound (no VMX/SVM, or nested virtualization off)" >&2
 	else
 		echo "make demo: /dev/kvm is missing: load kvm_intel or kvm_amd" >&2

@@ -29,7 +29,7 @@ need_kvm() {
 	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && return 0
 	if [ -e /dev/kvm ]; then
 		skip "needs read-write /dev/kvm"
-	elif [ -r /proc/misc ] && ! grep -qw kvm /proc/misc; then
+	elif [ -r /proc/misc ] && ! grep -qE "^ *[0-9]+ kvm$" /proc/misc; then
 		skip "needs /dev/kvm: no KVM device is registered (/proc/misc; the vendor module did not load or bind)"
 	else
 		skip "needs /dev/kvm: it is missing"

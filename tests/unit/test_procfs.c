@@ -608,9 +608,19 @@ END_TEST
 
 START_TEST(test_host_sysfs)
 {
+	static const struct {
+		const char *text;
+		bool unregistered;
+	} misc[] = {
+		{ "242 vsock\n 58 tun\n237 loop-control\n 63 vga_arbiter\n", true },
+		{ "242 vsock\n232 kvm\n 58 tun\n", false },
+		{ "242 vsock\n232 kvm", false },
+		{ "242 vsock\n123 kvmfoo\n", true },
+	};
 	char *root = fixture_copy(), path[512];
 	struct proc_host h;
 	struct procfs *p;
+	size_t i;
 
 	/* A kernel without module support has no modules file: sysfs still lists kvm_pvm. */
 	snprintf(path, sizeof(path), "%s/modules", root);
@@ -634,17 +644,15 @@ START_TEST(test_host_sysfs)
 	ck_assert_int_eq(procfs_host(p, &h), 0);
 	ck_assert_str_eq(h.kvm_module, "kvm_pvm");
 	ck_assert(!h.kvm_unregistered);
-	/* The module is loaded but did not bind: /proc/misc has no "kvm", so no /dev/kvm. */
-	put(root, "misc", "242 vsock\n 58 tun\n237 loop-control\n 63 vga_arbiter\n");
-	ck_assert_int_eq(procfs_host(p, &h), 0);
-	ck_assert(h.kvm_unregistered);
-	put(root, "misc", "242 vsock\n232 kvm\n 58 tun\n");
-	ck_assert_int_eq(procfs_host(p, &h), 0);
-	ck_assert(!h.kvm_unregistered);
-	/* A device whose name only starts with "kvm" is not /dev/kvm. */
-	put(root, "misc", "242 vsock\n123 kvmfoo\n");
-	ck_assert_int_eq(procfs_host(p, &h), 0);
-	ck_assert(h.kvm_unregistered);
+	/*
+	 * A module loaded that did not bind leaves /proc/misc without "kvm": no /dev/kvm. A
+	 * device whose name only starts with "kvm" is not /dev/kvm.
+	 */
+	for (i = 0; i < sizeof(misc) / sizeof(misc[0]); i++) {
+		put(root, "misc", misc[i].text);
+		ck_assert_int_eq(procfs_host(p, &h), 0);
+		ck_assert_msg(h.kvm_unregistered == misc[i].unregistered, "misc %zu", i);
+	}
 	/* No KVM module at all. */
 	put(root, "modules", "vhost_net 32768 0 - Live 0x0000000000000000\n");
 	ck_assert_int_eq(procfs_host(p, &h), 0);
