@@ -9,8 +9,7 @@
  * (its times grown by the test from tick to tick), KVM stats from tests/fixtures/debugfs,
  * synthetic trace events, perf samples and tracepoint counts, and explicit timestamps. The
  * host facts are set here; the locale (C numbers, C.UTF-8 characters) and the time zone (UTC)
- * too. The one clock the model still reads itself, time(NULL) for a snapshot's wall_s, is
- * overwritten after model_snapshot() (the redesign passes the clock in).
+ * too; the wall clock of each snapshot is passed in like the monotonic one.
  *
  * Three worlds, each with the same VMs (web01, a VM without a name, one with control bytes
  * and UTF-8 in its name, and one that goes away):
@@ -655,7 +654,7 @@ static void grow_thread(struct proc_thread *t, enum flavour fl, int k)
 	uint64_t g = grown(k);
 	size_t i;
 
-	if (t->kind == THREAD_IOTHREAD)
+	if (t->kind == PROC_IOTHREAD)
 		l = (struct thread_load){ t->tid, 6, 0, 1, 400 };
 	for (i = 0; i < ARRAY_SIZE(loads); i++)
 		if (loads[i].tid == t->tid) {
@@ -686,7 +685,7 @@ static void scratch_vm(struct world *w, int v, int k)
 	memset(th, 0, 2 * sizeof(*th));
 	for (i = 0; i < 2; i++) {
 		th[i].tid = GONE + i;
-		th[i].kind = i ? THREAD_VCPU : THREAD_OTHER;
+		th[i].kind = i ? PROC_VCPU : PROC_OTHER;
 		th[i].index = i ? 0 : -1;
 		strcpy(th[i].comm, i ? "CPU 0/KVM" : "qemu-system-x86");
 		th[i].run_ns = 40 * MS;
@@ -749,8 +748,8 @@ static void perf_thread(struct perf_thread_sample *ts, const struct proc_vm *pv,
 	static const char *const hw[] = { "cycles:mg", "instructions:mg", "cycles:mh",
 					  "instructions:mh" };
 	uint64_t g = grown(k), cyc = 25 * MS * g; /* 2.5 GHz at full load */
-	uint64_t guest = t->kind == THREAD_VCPU ? cyc * 9 / 10 : 0;
-	uint64_t host = t->kind == THREAD_VCPU ? cyc / 10 : cyc / 100;
+	uint64_t guest = t->kind == PROC_VCPU ? cyc * 9 / 10 : 0;
+	uint64_t host = t->kind == PROC_VCPU ? cyc / 10 : cyc / 100;
 	uint64_t vals[] = { guest, guest * 5 / 4, host, host / 2 };
 	int i, err = fl == NOVMX ? -EACCES : 0;
 
@@ -784,7 +783,7 @@ static void perf_update(struct world *w, int k)
 		for (i = 0; i < w->scan.vms[v].nthreads; i++) {
 			const struct proc_thread *t = &w->scan.vms[v].threads[i];
 
-			if (t->kind != THREAD_OTHER)
+			if (t->kind != PROC_OTHER)
 				perf_thread(&th[ps.nthreads++], &w->scan.vms[v], t, w->fl, k);
 		}
 	model_update_perf(&w->m, &ps);
@@ -990,13 +989,10 @@ static void world_tick(struct world *w, int k)
 	world_sample(w, k);
 }
 
-/* Returns the snapshot of tick k, its wall clock set from k (the model reads time(NULL)). */
+/* Returns the snapshot of tick k, its wall clock at WALL_T0 + k. */
 static struct snapshot *world_snap(struct world *w, int k, bool cumulative)
 {
-	struct snapshot *s = model_snapshot(&w->m, (uint64_t)k * S, cumulative);
-
-	s->wall_s = WALL_T0 + k;
-	return s;
+	return model_snapshot(&w->m, (uint64_t)k * S, WALL_T0 + k, cumulative);
 }
 
 static void world_free(struct world *w)
