@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "exitnames.h"
-#include "hist.h"
+#include "acc.h"
 #include "hotspots.h"
 #include "kvm_event.h"
 #include "snapshot.h"
@@ -33,21 +33,12 @@
 #define EXITS_USER_RESTART 0x10000u /* -EINTR: a signal kicked the vCPU out */
 #define EXITS_USER_ERROR   0x10001u /* any other error */
 
-/* Counts over one window (ACC_WIN / ACC_TOT in hist.h); a plain value. */
-struct exit_acc {
-	uint64_t count;
-	uint64_t timed; /* exits whose handling time was measured */
-	uint64_t total_ns;
-	uint64_t max_ns;
-};
-
 /* One reason in a table. Histograms are allocated on its first timed exit, freed with it. */
 struct exit_row {
 	uint32_t reason;
 	uint8_t kind; /* enum exit_kind */
 	uint8_t isa;  /* KE_ISA_* for hardware exits */
-	struct exit_acc win, tot;
-	struct hist *hwin, *htot;
+	struct acc2 a; /* exits; timed: those whose handling time was measured */
 };
 
 /* Reasons of one scope (a VM or a vCPU thread). Embedded in its owner. */
@@ -72,7 +63,7 @@ struct exits_ref {
 /* Per-thread state: vm_thread ext[EXT_EXITS]; created on the first event, freed by the model. */
 struct exits_thread {
 	struct exit_table tab;
-	uint64_t ev_win[3], ev_tot[3]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
+	struct acc2 ev[HOT__KINDS]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
 	bool in_exit;		       /* between kvm_exit and kvm_entry */
 	int16_t exit_row_t, exit_row_v;
 	uint64_t exit_ts;
@@ -90,8 +81,8 @@ struct exits_thread {
 /* Per-VM state: vm ext[EXT_EXITS]; created on the VM's first event, freed by the model. */
 struct exits_vm {
 	struct exit_table tab;
-	uint64_t ev_win[3], ev_tot[3];
-	struct hot_table hot[3]; /* by enum hot_kind */
+	struct acc2 ev[HOT__KINDS];
+	struct hot_table hot[HOT__KINDS]; /* by enum hot_kind */
 	bool hw_seen;		 /* kvm_exit fired for this VM: no EXIT_KIND_EVENT rows */
 };
 

@@ -27,7 +27,7 @@ static void advance(struct vcpustate *v, uint64_t ts)
 	v->since = ts;
 	if (v->state == VS_NONE)
 		return;
-	v->win[v->state] += d;
+	v->ns[v->state].win.total_ns += d;
 	if (v->state == VS_KERNEL)
 		v->exit_kernel += d;
 	else if (v->state == VS_HALTED)
@@ -37,7 +37,7 @@ static void advance(struct vcpustate *v, uint64_t ts)
 static void user_close(struct vcpustate *v, uint64_t ts)
 {
 	if (v->in_user && ts >= v->user_ts)
-		v->user_win += ts - v->user_ts;
+		v->user.win.total_ns += ts - v->user_ts;
 	v->in_user = false;
 }
 
@@ -49,9 +49,9 @@ static void halt_claim(struct vcpustate *v, uint64_t ns)
 	if (ns <= v->exit_halted)
 		return;
 	claim = MIN(ns - v->exit_halted, v->exit_kernel);
-	claim = MIN(claim, v->win[VS_KERNEL]);
-	v->win[VS_KERNEL] -= claim;
-	v->win[VS_HALTED] += claim;
+	claim = MIN(claim, v->ns[VS_KERNEL].win.total_ns);
+	v->ns[VS_KERNEL].win.total_ns -= claim;
+	v->ns[VS_HALTED].win.total_ns += claim;
 	v->exit_kernel -= claim;
 	v->exit_halted += claim;
 }
@@ -124,9 +124,13 @@ void vcpustate_close(struct vcpustate *v, uint64_t now)
 	advance(v, now);
 }
 
-static uint64_t view_ns(const struct vcpustate *v, int s, unsigned int view)
+/* Returns the time in acc over the windows in view. */
+static uint64_t view_ns(const struct acc2 *a, unsigned int view)
 {
-	return (view & ACC_WIN ? v->win[s] : 0) + (view & ACC_TOT ? v->tot[s] : 0);
+	struct acc sum;
+
+	acc2_view(a, view, &sum);
+	return sum.total_ns;
 }
 
 static void split_none(struct exit_split *out)
@@ -148,11 +152,11 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 	if (v && v->exits_seen) {
 		out->source = SPLIT_EVENTS;
 		out->sched = v->sched_seen;
-		out->guest = 100.0 * (double)view_ns(v, VS_GUEST, view) / w;
-		out->kernel = 100.0 * (double)view_ns(v, VS_KERNEL, view) / w;
-		out->user = 100.0 * (double)view_ns(v, VS_USER, view) / w;
-		out->halted = 100.0 * (double)view_ns(v, VS_HALTED, view) / w;
-		out->waiting = 100.0 * (double)view_ns(v, VS_WAITING, view) / w;
+		out->guest = 100.0 * (double)view_ns(&v->ns[VS_GUEST], view) / w;
+		out->kernel = 100.0 * (double)view_ns(&v->ns[VS_KERNEL], view) / w;
+		out->user = 100.0 * (double)view_ns(&v->ns[VS_USER], view) / w;
+		out->halted = 100.0 * (double)view_ns(&v->ns[VS_HALTED], view) / w;
+		out->waiting = 100.0 * (double)view_ns(&v->ns[VS_WAITING], view) / w;
 		if (!v->sched_seen && have_cpu && cpu->steal >= 0) {
 			/*
 			 * A preempted vCPU thread is in the host: take its wait from there, and no
@@ -169,8 +173,7 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 		return;
 	out->source = SPLIT_PROCFS;
 	if (v) {
-		uint64_t u =
-			(view & ACC_WIN ? v->user_win : 0) + (view & ACC_TOT ? v->user_tot : 0);
+		uint64_t u = view_ns(&v->user, view);
 
 		if (u)
 			user_pct = MIN(100.0 * (double)u / w, MAX(cpu->host, 0.0));
@@ -234,31 +237,31 @@ void vcpustate_fold(struct vcpustate *v, bool drop_win)
 {
 	int s;
 
-	for (s = 0; s < VS__N; s++) {
-		if (!drop_win)
-			v->tot[s] += v->win[s];
-		v->win[s] = 0;
-	}
-	if (!drop_win)
-		v->user_tot += v->user_win;
-	v->user_win = 0;
+	for (s = 0; s < VS__N; s++)
+		acc2_fold(&v->ns[s], drop_win);
+	acc2_fold(&v->user, drop_win);
 	/* Kernel time of an exit in progress is now in TOT, out of a wakeup's reach. */
 	v->exit_kernel = 0;
 }
 
 void vcpustate_reset(struct vcpustate *v)
 {
-	memset(v->tot, 0, sizeof(v->tot));
-	v->user_tot = 0;
+	int s;
+
+	for (s = 0; s < VS__N; s++)
+		acc2_reset(&v->ns[s]);
+	acc2_reset(&v->user);
 }
 
 void vcpustate_clear(struct vcpustate *v, uint64_t now)
 {
+	int s;
+
 	/* What came before now belongs to no window. */
 	if (v->since < now)
 		v->since = now;
-	memset(v->win, 0, sizeof(v->win));
-	memset(v->tot, 0, sizeof(v->tot));
-	v->user_win = v->user_tot = 0;
+	for (s = 0; s < VS__N; s++)
+		acc2_zero(&v->ns[s]);
+	acc2_zero(&v->user);
 	v->exit_kernel = 0;
 }

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acc.h"
 #include "cputime.h"
 #include "kvm_event.h"
 #include "snapshot.h"
@@ -40,8 +41,8 @@ struct vcpustate {
 	uint64_t since;	      /* start of the current stretch */
 	uint64_t exit_kernel; /* kernel ns since the last kvm_exit, in this window */
 	uint64_t exit_halted; /* halted ns since the last kvm_exit */
-	uint64_t win[VS__N], tot[VS__N];
-	uint64_t user_win, user_tot; /* measured userspace exits, for the coarse split */
+	struct acc2 ns[VS__N]; /* time in each state (total_ns) */
+	struct acc2 user;      /* measured userspace exits (total_ns), for the coarse split */
 };
 
 void vcpustate_init(struct vcpustate *v);
