@@ -38,12 +38,51 @@ struct acc2 {
 	struct acc win, tot;
 };
 
+/* Returns a's histogram, allocated on first use (once per accumulator, never per event). */
+struct hist *acc_hist(struct acc *a);
+
 /* Counts a timed event of ns into a: timed, total, maximum and, with hist, the histogram. */
-void acc_time(struct acc *a, uint64_t ns, bool hist);
-/* Adds src into dst (the maximum as a maximum, histograms merged). */
-void acc_add(struct acc *dst, const struct acc *src);
+static inline void acc_time(struct acc *a, uint64_t ns, bool hist)
+{
+	a->timed++;
+	a->total_ns += ns;
+	if (ns > a->max_ns)
+		a->max_ns = ns;
+	if (hist)
+		hist_add(a->h ? a->h : acc_hist(a), ns);
+}
+/* Adds the counts of src into dst (the maximum as a maximum), not the histogram. */
+static inline void acc_add_counts(struct acc *dst, const struct acc *src)
+{
+	int i;
+
+	dst->count += src->count;
+	dst->timed += src->timed;
+	dst->total_ns += src->total_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	for (i = 0; i < ACC_PARTS; i++)
+		dst->part[i] += src->part[i];
+}
+
+/* Adds src into dst, histograms merged. */
+static inline void acc_add(struct acc *dst, const struct acc *src)
+{
+	acc_add_counts(dst, src);
+	if (src->h && src->h->n)
+		hist_merge(dst->h ? dst->h : acc_hist(dst), src->h);
+}
+
 /* Empties a; its histogram is kept for reuse. */
-void acc_zero(struct acc *a);
+static inline void acc_zero(struct acc *a)
+{
+	struct hist *h = a->h;
+
+	*a = (struct acc){ .h = h };
+	if (h && h->n)
+		hist_clear(h);
+}
+
 void acc_free(struct acc *a);
 
 /* Ends a window: WIN is added to TOT unless drop_win (it predates a reset), then emptied. */
@@ -51,9 +90,18 @@ void acc2_fold(struct acc2 *a, bool drop_win);
 /* Starts the cumulative window again: TOT is emptied. */
 void acc2_reset(struct acc2 *a);
 /* Empties both windows, keeping the histograms. */
-void acc2_zero(struct acc2 *a);
+static inline void acc2_zero(struct acc2 *a)
+{
+	acc_zero(&a->win);
+	acc_zero(&a->tot);
+}
+
 /* Adds both windows of src into dst's (a slot given up into an "other" bucket). */
-void acc2_merge(struct acc2 *dst, const struct acc2 *src);
+static inline void acc2_merge(struct acc2 *dst, const struct acc2 *src)
+{
+	acc_add(&dst->win, &src->win);
+	acc_add(&dst->tot, &src->tot);
+}
 void acc2_free(struct acc2 *a);
 
 /* Fills out with the sum of the windows in view (ACC_WIN | ACC_TOT), without a histogram. */

@@ -281,7 +281,9 @@ static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 	return flags;
 }
 
-unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+/* exits_event(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) unsigned int
+count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
 {
 	struct exits_ref fresh = t->fresh;
 	unsigned int flags = 0;
@@ -345,6 +347,11 @@ unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struc
 		}
 		return 0;
 	}
+}
+
+unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	return count_event(v, t, ev);
 }
 
 /* --- windows --- */
@@ -506,7 +513,7 @@ static int exit_cmp(const void *pa, const void *pb)
  * access counts; *exits gets the exits in the window (hardware, or accesses without them).
  */
 static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, bool hw_seen,
-		     const struct exits_view *w, int nvcpus, struct snap_exit **out, uint64_t *exits)
+		     const struct model_view *w, int nvcpus, struct snap_exit **out, uint64_t *exits)
 {
 	struct snap_exit *rows = xcalloc((size_t)tab->n + 3, sizeof(*rows));
 	uint64_t total = 0, user = 0;
@@ -589,7 +596,7 @@ static int hot_cmp(const void *pa, const void *pb)
 }
 
 /* Returns the number of hot rows of v put in *out (allocated; NULL when none). */
-static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, int nvcpus,
 			 struct snap_hot **out)
 {
 	struct snap_hot *rows = xcalloc(3 * (HOT_SHOW + 1), sizeof(*rows));
@@ -654,7 +661,7 @@ static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, i
 
 #define HINTS_MAX 4
 
-void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvcpus,
 		   struct snap_vm *sv)
 {
 	struct snap_hint hints[HINTS_MAX];
@@ -687,7 +694,7 @@ void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvc
 }
 
 void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
-		       const struct exits_view *w, struct snap_thread *st)
+		       const struct model_view *w, struct snap_thread *st)
 {
 	st->exits_rate = 0;
 	st->exits_count = 0;
@@ -696,3 +703,88 @@ void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
 	st->nexits = snap_rows(&t->tab, t->ev, v && v->hw_seen, w, 1, &st->exits, &st->exits_count);
 	st->exits_rate = per_s(st->exits_count, w->window_ns);
 }
+
+/* --- the module --- */
+
+static void *vm_new(void)
+{
+	return exits_vm_new();
+}
+
+static void *thread_new(void *vm_state, const struct vm_thread *t)
+{
+	(void)vm_state;
+	(void)t;
+	return exits_thread_new();
+}
+
+static void vm_free(void *st)
+{
+	exits_vm_free(st);
+}
+
+static void thread_free(void *st)
+{
+	exits_thread_free(st);
+}
+
+static void on_event(struct model_ev *e)
+{
+	/* The VM's state first: a thread's is created beside it. */
+	struct exits_vm *v = model_ev_vm(e, e->self->vm);
+
+	e->flags = count_event(v, model_ev_thread(e, e->self), e->ev);
+}
+
+static void vm_window(void *st, enum model_win op, uint64_t now)
+{
+	(void)now;
+	if (op == MODEL_FOLD || op == MODEL_FOLD_DROP)
+		exits_fold_vm(st, op == MODEL_FOLD_DROP);
+	else if (op == MODEL_RESET)
+		exits_reset_vm(st);
+	else if (op == MODEL_CLEAR)
+		exits_clear_vm(st);
+}
+
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	(void)now;
+	if (op == MODEL_FOLD || op == MODEL_FOLD_DROP)
+		exits_fold_thread(st, op == MODEL_FOLD_DROP);
+	else if (op == MODEL_RESET)
+		exits_reset_thread(st);
+	else if (op == MODEL_CLEAR)
+		exits_clear_thread(st);
+}
+
+static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
+			const struct model_view *w, struct snap_thread *out)
+{
+	if (t)
+		exits_snap_thread(st, vm_st, w, out);
+}
+
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *out)
+{
+	(void)vm;
+	/* Handling time is a share of the VM's vCPU time: of all its vCPUs together. */
+	exits_snap_vm(st, w, MAX(out->nvcpus, 1), out);
+}
+
+const struct model_module exits_module = {
+	.name = "exits",
+	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
+		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
+		  MODEL_EV(KE_VCPU_WAKEUP),
+	.vm_new = vm_new,
+	.thread_new = thread_new,
+	.vm_free = vm_free,
+	.thread_free = thread_free,
+	.event = on_event,
+	.vm_window = vm_window,
+	.thread_window = thread_window,
+	.snap_thread = snap_thread,
+	.snap_vm = snap_vm,
+};

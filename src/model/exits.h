@@ -22,6 +22,7 @@
 #include "acc.h"
 #include "hotspots.h"
 #include "kvm_event.h"
+#include "module.h"
 #include "snapshot.h"
 
 #define EXITS_ROWS  64 /* reasons per table; a table that fills up counts the rest as "other" */
@@ -60,7 +61,7 @@ struct exits_ref {
 	uint64_t addr;
 };
 
-/* Per-thread state: vm_thread ext[EXT_EXITS]; created on the first event, freed by the model. */
+/* Per-thread state of the exits module; created on the first event, freed by the model. */
 struct exits_thread {
 	struct exit_table tab;
 	struct acc2 ev[HOT__KINDS]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
@@ -78,7 +79,7 @@ struct exits_thread {
 	uint64_t mmio_unsat_gpa;
 };
 
-/* Per-VM state: vm ext[EXT_EXITS]; created on the VM's first event, freed by the model. */
+/* Per-VM state of the exits module; created on the VM's first event, freed by the model. */
 struct exits_vm {
 	struct exit_table tab;
 	struct acc2 ev[HOT__KINDS];
@@ -100,22 +101,15 @@ void exits_thread_free(struct exits_thread *t);
 /* Returns EXITS_* flags after counting one event of thread t of VM v. The hot path. */
 unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev);
 
-/* How a snapshot reads the accumulators. Owned by the caller. */
-struct exits_view {
-	const struct exit_names *names;
-	unsigned int view;  /* ACC_WIN | ACC_TOT */
-	uint64_t window_ns; /* what the counts cover, for rates */
-};
-
 /*
  * Fills sv's exits, exits_rate/count, top_exit(_share), hot and hints from v (NULL: none seen);
  * nvcpus scales handling time into a share of the VM's vCPU time.
  */
-void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvcpus,
 		   struct snap_vm *sv);
 /* Fills st's exits and exits_rate/count from t (NULL: none); v says whether kvm_exit fires. */
 void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
-		       const struct exits_view *w, struct snap_thread *st);
+		       const struct model_view *w, struct snap_thread *st);
 
 /* Ends a window (see hot_fold). */
 void exits_fold_vm(struct exits_vm *v, bool drop_win);

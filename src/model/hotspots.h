@@ -23,15 +23,16 @@
 
 /* One tracked address. Part of its table. */
 struct hot_slot {
+	/* What an access reads and writes comes first: one cache line with the window. */
 	uint64_t addr;
 	uint64_t weight; /* space-saving estimate of recent accesses: orders eviction */
+	uint8_t rw;	 /* HOT_READ | HOT_WRITE seen */
+	uint8_t size;	 /* access size in bytes; 0 when mixed or unknown */
+	bool user;	 /* some access went to the VMM (userspace) */
+	bool fast;	 /* seen through kvm_fast_mmio (an ioeventfd) */
+	bool kern;	 /* some access was answered in the kernel */
+	uint8_t heap;	 /* position in the heap */
 	struct acc2 a;	 /* accesses; timed: those whose handling time was measured */
-	uint8_t rw;   /* HOT_READ | HOT_WRITE seen */
-	uint8_t size; /* access size in bytes; 0 when mixed or unknown */
-	bool user;    /* some access went to the VMM (userspace) */
-	bool fast;    /* seen through kvm_fast_mmio (an ioeventfd) */
-	bool kern;    /* some access was answered in the kernel */
-	uint8_t heap; /* position in the heap */
 };
 
 /* Owned by the per-VM state of the exits module (exits.c), which frees it. */

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 
 #include "exits.h"
 #include "hist.h"
 #include "vcpustate.h"
 #include "util.h"
+#include "vmreg.h"
 
 #define KVM_EXIT_HLT_REASON 5 /* KVM_EXIT_HLT in linux/kvm.h */
 
@@ -56,7 +58,9 @@ static void halt_claim(struct vcpustate *v, uint64_t ns)
 	v->exit_halted += claim;
 }
 
-void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
+/* vcpustate_event(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) void
+on_kvm_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
 {
 	uint64_t ts = ev->ts_ns;
 
@@ -94,6 +98,11 @@ void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned i
 	/* Any event in KVM_RUN means the VMM's part is over. */
 	if ((flags & (EXITS_REENTRY | EXITS_USER_DROPPED)) && v->state == VS_USER)
 		v->state = VS_KERNEL;
+}
+
+void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
+{
+	on_kvm_event(v, ev, flags);
 }
 
 void vcpustate_switch_out(struct vcpustate *v, uint64_t ts, bool preempted)
@@ -265,3 +274,91 @@ void vcpustate_clear(struct vcpustate *v, uint64_t now)
 	acc2_zero(&v->user);
 	v->exit_kernel = 0;
 }
+
+/* --- the module --- */
+
+static void *thread_new(void *vm_state, const struct vm_thread *t)
+{
+	struct vcpustate *v = xmalloc(sizeof(*v));
+
+	(void)vm_state;
+	(void)t;
+	vcpustate_init(v);
+	return v;
+}
+
+static void on_event(struct model_ev *e)
+{
+	const struct kvm_event *ev = e->ev;
+
+	if (ev->type != KE_SCHED_SWITCH) {
+		on_kvm_event(model_ev_thread(e, e->self), ev, e->flags);
+		return;
+	}
+	/*
+	 * Runnable means preempted. The low byte holds the sleep states; a preempted task may
+	 * also carry the kernel's "preempted" report bit above them ("R+").
+	 */
+	if (e->self)
+		vcpustate_switch_out(model_ev_thread(e, e->self), ev->ts_ns,
+				     !(ev->sw.prev_state & 0xff));
+	if (e->other)
+		vcpustate_switch_in(model_ev_thread(e, e->other), ev->ts_ns);
+}
+
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	switch (op) {
+	case MODEL_CLOSE:
+		vcpustate_close(st, now);
+		break;
+	case MODEL_FOLD:
+	case MODEL_FOLD_DROP:
+		vcpustate_fold(st, op == MODEL_FOLD_DROP);
+		break;
+	case MODEL_RESET:
+		vcpustate_reset(st);
+		break;
+	case MODEL_CLEAR:
+		vcpustate_clear(st, now);
+		break;
+	}
+}
+
+static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
+			const struct model_view *w, struct snap_thread *out)
+{
+	(void)vm_st;
+	/* A group's times sum several threads: no split of one thread's wall time. */
+	vcpustate_split(st, w->view, w->window_ns, t ? &out->cpu : NULL, &out->split);
+}
+
+/* The VM's split: the mean of its live vCPUs' splits. */
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *sv)
+{
+	struct exit_split *sp = xcalloc((size_t)sv->nthreads + 1, sizeof(*sp));
+	int k, n = 0;
+
+	(void)st;
+	(void)vm;
+	(void)w;
+	for (k = 0; k < sv->nthreads; k++)
+		if (sv->threads[k].kind == THREAD_VCPU && !sv->threads[k].gone)
+			sp[n++] = sv->threads[k].split;
+	vcpustate_mean(sp, n, &sv->split);
+	free(sp);
+}
+
+const struct model_module vcpustate_module = {
+	.name = "vcpustate",
+	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
+		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
+		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SCHED_SWITCH),
+	.thread_new = thread_new,
+	.thread_free = free,
+	.event = on_event,
+	.thread_window = thread_window,
+	.snap_thread = snap_thread,
+	.snap_vm = snap_vm,
+};

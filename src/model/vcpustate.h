@@ -25,11 +25,12 @@
 #include "acc.h"
 #include "cputime.h"
 #include "kvm_event.h"
+#include "module.h"
 #include "snapshot.h"
 
 enum vstate { VS_NONE = 0, VS_GUEST, VS_KERNEL, VS_USER, VS_HALTED, VS_WAITING, VS__N };
 
-/* Per-thread state: vm_thread ext[EXT_CPUTIME]; created on its first event, freed by the model. */
+/* Per-thread state of the vcpustate module; created on its first event, freed by the model. */
 struct vcpustate {
 	uint8_t state;	      /* enum vstate now; VS_NONE before the thread's first event */
 	uint8_t resume;	      /* the state it goes back to when switched in */

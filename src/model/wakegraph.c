@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "util.h"
+#include "model.h"
+#include "vmreg.h"
 #include "wakegraph.h"
 
 void wake_vm_init(struct wake_vm *w)
@@ -41,7 +43,9 @@ void wake_vm_free(struct wake_vm *w)
 	free(w);
 }
 
-void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
+/* wake_thread_event(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) void signal_event(struct wake_thread *t,
+							       const struct kvm_event *ev)
 {
 	/* An interrupt handler's work belongs to no thread it happened to interrupt. */
 	if (ev->ctx)
@@ -87,6 +91,11 @@ inject:
 	t->inject_open = true;
 	if (t->chain.active && t->chain.run_ts && !t->chain.inject_ts)
 		t->chain.inject_ts = ev->ts_ns;
+}
+
+void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
+{
+	signal_event(t, ev);
 }
 
 /* Returns the window accumulator of the round trips of (kind, addr): a slot or the bucket. */
@@ -138,7 +147,9 @@ static void rt_done(struct wake_vm *w, const struct wake_chain *c, uint64_t ts)
 	acc_time(a, ts - c->notify_ts, true);
 }
 
-void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
+/* wake_running(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) void running(struct wake_thread *t, uint64_t ts,
+							  bool leaving)
 {
 	/* Leaving its CPU, it ran since some unknown time: no latency, but the chain goes on. */
 	if (t->pend_ts && leaving) {
@@ -166,6 +177,11 @@ void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
 	}
 	if (t->chain.active && !t->chain.run_ts)
 		t->chain.run_ts = ts;
+}
+
+void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
+{
+	running(t, ts, leaving);
 }
 
 /* Returns the edge slot for (waker, wakee, cls), taking a free or idle one; -1: the bucket. */
@@ -613,4 +629,142 @@ void wake_clear(struct wake_vm *w)
 {
 	vm_free_hists(w);
 	wake_vm_init(w);
+}
+
+/* --- the module --- */
+
+static void *vm_new(void)
+{
+	struct wake_vm *w = xmalloc(sizeof(*w));
+
+	wake_vm_init(w);
+	return w;
+}
+
+static void *thread_new(void *vm_state, const struct vm_thread *t)
+{
+	struct wake_thread *th = xmalloc(sizeof(*th));
+
+	wake_thread_init(th, vm_state, t->tid);
+	return th;
+}
+
+static void vm_free(void *st)
+{
+	wake_vm_free(st);
+}
+
+/* Fills who for thread tid: a VM's thread t with its states, or a host thread (t NULL). */
+static void who_of(struct wake_who *who, const struct model_ev *e, struct vm_thread *t, int tid)
+{
+	memset(who, 0, sizeof(*who));
+	who->tid = tid;
+	who->node = WAKE_NODE_HOST;
+	if (!t)
+		return;
+	who->vm = model_ev_vm(e, t->vm);
+	who->th = model_ev_thread(e, t);
+	who->node = t->kind == THREAD_VCPU	   ? WAKE_NODE_VCPU
+		    : t->kind == THREAD_IOTHREAD ? WAKE_NODE_IOTHREAD
+						 : WAKE_NODE_VMTHREAD;
+	who->comm = t->comm;
+}
+
+/* The events a thread's notifies and injections are read from (wake_thread_event). */
+#define SIGNAL_EVENTS                                                                              \
+	(MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |           \
+	 MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |                      \
+	 MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SET_IRQ) | MODEL_EV(KE_MSI_SET_IRQ))
+
+static void on_event(struct model_ev *e)
+{
+	const struct kvm_event *ev = e->ev;
+	struct wake_thread *self = e->self ? model_ev_thread(e, e->self) : NULL;
+	struct wake_who a, b;
+
+	switch (ev->type) {
+	case KE_SCHED_SWITCH:
+		if (self) {
+			wake_running(self, ev->ts_ns, true);
+			wake_switch_out(self);
+		}
+		if (e->other)
+			wake_running(model_ev_thread(e, e->other), ev->ts_ns, false);
+		return;
+	case KE_SCHED_WAKING:
+		if (self)
+			wake_running(self, ev->ts_ns, false);
+		/* From an interrupt, the interrupted thread is no waker. */
+		if (ev->ctx && !e->other)
+			return;
+		who_of(&a, e, ev->ctx ? NULL : e->self, (int)ev->tid);
+		who_of(&b, e, e->other, (int)ev->waking.target);
+		wake_waking(&a, &b, ev);
+		return;
+	default:
+		/* Whatever a thread records, it is running: a wake of it has taken effect. */
+		running(self, ev->ts_ns, false);
+		if (MODEL_EV(ev->type) & SIGNAL_EVENTS)
+			signal_event(self, ev);
+		return;
+	}
+}
+
+static void vm_window(void *st, enum model_win op, uint64_t now)
+{
+	(void)now;
+	if (op == MODEL_FOLD || op == MODEL_FOLD_DROP)
+		wake_fold(st, op == MODEL_FOLD_DROP);
+	else if (op == MODEL_RESET)
+		wake_reset(st);
+	else if (op == MODEL_CLEAR)
+		wake_clear(st);
+}
+
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	if (op == MODEL_CLOSE)
+		wake_age(st, now);
+}
+
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *out)
+{
+	(void)vm;
+	if (st)
+		out->wake = wake_snap(st, w->view, w->window_ns);
+}
+
+const struct model_module wake_module = {
+	.name = "wake",
+	.events = MODEL_EV_OWN | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_SCHED_WAKING),
+	.vm_new = vm_new,
+	.thread_new = thread_new,
+	.vm_free = vm_free,
+	.thread_free = free,
+	.event = on_event,
+	.vm_window = vm_window,
+	.thread_window = thread_window,
+	.snap_vm = snap_vm,
+};
+
+int model_wake_unnamed(struct model *m, int *tids, int max)
+{
+	const struct wake_vm *w;
+	int v, n = 0;
+
+	for (v = 0; v < m->reg.nvms && n < max; v++)
+		if ((w = model_vm_state_of(m, m->reg.vms[v], &wake_module)))
+			n += wake_unnamed(w, tids + n, max - n);
+	return n;
+}
+
+void model_wake_name(struct model *m, int tid, const char *comm)
+{
+	struct wake_vm *w;
+	int v;
+
+	for (v = 0; v < m->reg.nvms; v++)
+		if ((w = model_vm_state_of(m, m->reg.vms[v], &wake_module)))
+			wake_name(w, tid, comm);
 }

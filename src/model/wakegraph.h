@@ -35,6 +35,7 @@
 
 #include "acc.h"
 #include "kvm_event.h"
+#include "module.h"
 #include "snapshot.h"
 
 #define WAKE_EDGES	32	       /* edges per VM, then the other bucket */
@@ -72,8 +73,7 @@ struct wake_rt {
 	struct acc2 a;
 };
 
-/* Per-VM state: vm ext[EXT_WAKE]; created on the VM's first event, freed by the model with
- * wake_vm_free(). */
+/* Per-VM state of the wake module; created on the VM's first event, freed by wake_vm_free(). */
 struct wake_vm {
 	struct wake_edge edges[WAKE_EDGES];
 	struct acc2 other;
@@ -102,8 +102,7 @@ struct wake_chain {
 	uint64_t notify_ts, run_ts, inject_ts;
 };
 
-/* Per-thread state: vm_thread ext[EXT_WAKE]; created on its first wake event, freed by the model.
- */
+/* Per-thread state of the wake module; created on its first event, freed by the model. */
 struct wake_thread {
 	int tid;
 	struct wake_vm *vm; /* its VM's state (not owned) */
