@@ -180,7 +180,10 @@ static struct kvmdecode_field field_from(const struct tep_format_field *f)
 	return out;
 }
 
-/* Returns 0 after caching one event's id and fields, -ENOENT if it lacks a required one. */
+/*
+ * Returns 0 after caching one event's id and fields; -ENOENT when tep has no such event;
+ * -EPROTO when it has the event but its format lacks a field we need (named in lacks[]).
+ */
 static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int type)
 {
 	const struct event_desc *desc = &descs[type];
@@ -191,17 +194,19 @@ static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int 
 	ev = tep_find_event_by_name(tep, desc->system, desc->name);
 	if (!ev || ev->id < 0 || ev->id > UINT16_MAX)
 		return -ENOENT;
+	d->id[type] = ev->id;
 	for (i = 0; i < KVMDECODE_FIELDS && desc->fields[i]; i++) {
 		struct kvmdecode_field f = field_from(tep_find_field(ev, desc->fields[i]));
 
-		if (!f.size && (desc->required & (1u << i)))
-			return -ENOENT;
+		if (!f.size && (desc->required & (1u << i))) {
+			d->lacks[type] = desc->fields[i];
+			return -EPROTO;
+		}
 		end = f.size ? f.offset + f.size : 0;
 		if (end > min)
 			min = end;
 		d->f[type][i] = f;
 	}
-	d->id[type] = ev->id;
 	d->min_size[type] = (uint16_t)min;
 	return 0;
 }
@@ -210,14 +215,22 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 {
 	unsigned int type, max_id = 0, found = 0;
 	struct tep_event *any = NULL;
+	int err;
 
 	memset(d, 0, sizeof(*d));
 	for (type = 0; type < KE__COUNT; type++)
 		d->id[type] = -1;
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (init_event(d, tep, type)) {
+		err = init_event(d, tep, type);
+		if (err) {
 			memset(d->f[type], 0, sizeof(d->f[type]));
-			continue;
+			d->min_size[type] = 0;
+			if (err != -EPROTO) {
+				d->id[type] = -1;
+				continue;
+			}
+			/* Kept by id, so that its records are counted rather than ignored. */
+			d->unusable |= KVMDECODE_BIT(type);
 		}
 		found++;
 		if ((unsigned int)d->id[type] > max_id)
@@ -236,12 +249,17 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 	if (!d->type_of_id)
 		return -ENOMEM;
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (d->id[type] >= 0) {
-			d->type_of_id[d->id[type]] = (uint8_t)type;
-			/* Every record carries the common fields too. */
-			if (d->min_size[type] < d->pid_field.offset + d->pid_field.size)
-				d->min_size[type] = d->pid_field.offset + d->pid_field.size;
+		if (d->id[type] < 0)
+			continue;
+		if (d->unusable & KVMDECODE_BIT(type)) {
+			d->type_of_id[d->id[type]] = KVMDECODE_UNUSABLE;
+			d->id[type] = -1; /* kvmdecode_has() says no */
+			continue;
 		}
+		d->type_of_id[d->id[type]] = (uint8_t)type;
+		/* Every record carries the common fields too. */
+		if (d->min_size[type] < d->pid_field.offset + d->pid_field.size)
+			d->min_size[type] = d->pid_field.offset + d->pid_field.size;
 	}
 	return 0;
 }
@@ -326,8 +344,10 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	if (id >= d->nids)
 		return 0;
 	type = d->type_of_id[id];
-	if (!type || size < d->min_size[type])
+	if (!type)
 		return 0;
+	if (type == KVMDECODE_UNUSABLE || size < d->min_size[type])
+		return -1;
 	f = d->f[type];
 	memset(ev, 0, sizeof(*ev));
 	ev->type = (uint16_t)type;
@@ -504,7 +524,7 @@ int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
 struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep)
 {
 	return kbuffer_alloc(tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-			     KBUFFER_ENDIAN_SAME_AS_HOST);
+			     tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
 }
 
 /* The kernel's flags in a sub-buffer's commit word (RB_MISSED_*) and its length bits. */
@@ -564,13 +584,14 @@ static int stream_ready(struct kvmdecode_stream *s, kvmdecode_refill_fn refill, 
 	return 1;
 }
 
-int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
-		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg)
+int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+			  kvmdecode_refill_fn refill, void *refill_arg, unsigned long long until,
+			  kvmdecode_event_fn fn, void *arg)
 {
 	unsigned long long next_ts;
 	struct kvmdecode_stream *s;
 	struct kvm_event ev;
-	int i, best, ret, delivered = 0;
+	int i, best, ret, got, delivered = 0;
 
 	/* Streams with nothing are swapped past n; the rest stay in front. */
 	for (i = 0; i < n;) {
@@ -586,23 +607,29 @@ int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams
 		streams[n] = s;
 	}
 	while (n > 0) {
-		/* The earliest stream runs until it passes the next earliest one. */
+		/* The earliest stream runs until it passes the next earliest one, or until. */
 		best = 0;
 		for (i = 1; i < n; i++)
 			if (streams[i]->ts < streams[best]->ts)
 				best = i;
-		next_ts = ~0ull;
+		s = streams[best];
+		if (s->ts >= until)
+			break;
+		next_ts = until - 1;
 		for (i = 0; i < n; i++)
 			if (i != best && streams[i]->ts < next_ts)
 				next_ts = streams[i]->ts;
-		s = streams[best];
 		do {
-			if (kvmdecode_record(d, s->rec, (unsigned int)kbuffer_event_size(s->kbuf),
-					     &ev)) {
+			s->records++;
+			got = kvmdecode_record(d, s->rec, (unsigned int)kbuffer_event_size(s->kbuf),
+					       &ev);
+			if (got > 0) {
 				ev.ts_ns = s->ts;
 				ev.cpu = s->cpu;
 				fn(arg, &ev);
 				delivered++;
+			} else if (got < 0) {
+				s->undecodable++;
 			}
 			s->rec = kbuffer_next_event(s->kbuf, &s->ts);
 			ret = s->rec ? 1 : stream_ready(s, refill, refill_arg);
@@ -615,4 +642,10 @@ int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams
 		}
 	}
 	return delivered;
+}
+
+int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg)
+{
+	return kvmdecode_merge_until(d, streams, n, refill, refill_arg, ~0ull, fn, arg);
 }

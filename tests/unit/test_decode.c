@@ -435,7 +435,8 @@ START_TEST(rejects_unknown_and_short)
 
 	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
 	rec_start(&r, tep, KE_PIO, 1);
-	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size - 9, &ev), 0);
+	/* One of ours, too short: counted as undecodable; too short to say whose: not ours. */
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size - 9, &ev), -1);
 	ck_assert_int_eq(kvmdecode_record(&d, r.data, 1, &ev), 0);
 	put(&r, "common_type", 111); /* an id no decoded event has */
 	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size, &ev), 0);
@@ -760,6 +761,95 @@ START_TEST(merge_across_cpus)
 }
 END_TEST
 
+/* A merge bounded in time stops before until and goes on from there on the next call. */
+START_TEST(merge_until_resumes)
+{
+	enum { NCPU = 2, N = 200 };
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvmdecode_stream *sp[NCPU];
+	struct fake_cpu cpus[NCPU];
+	struct fake_set set = { .cpu = cpus, .n = NCPU };
+	uint64_t ts[NCPU][N], until;
+	static struct got g;
+	struct kvmdecode d;
+	int i, k, n, total = 0, calls = 0;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	for (i = 0; i < N; i++) {
+		ts[0][i] = 1000 + (uint64_t)i * 7;
+		ts[1][i] = 1003 + (uint64_t)i * 5;
+	}
+	for (k = 0; k < NCPU; k++) {
+		fake_init(&cpus[k], tep, (uint32_t)k, 64);
+		fill_cpu(&cpus[k], tep, ts[k], N, 9);
+		sp[k] = &cpus[k].s;
+	}
+	memset(&g, 0, sizeof(g));
+	/* Windows of 100 ns: each call delivers exactly the records before its bound. */
+	for (until = 1100; total < NCPU * N; until += 100, calls++) {
+		int before = g.n;
+
+		n = kvmdecode_merge_until(&d, sp, NCPU, fake_refill, &set, until, collect, &g);
+		ck_assert_int_ge(n, 0);
+		total += n;
+		for (i = before; i < g.n; i++) {
+			ck_assert_uint_lt(g.ev[i].ts_ns, until);
+			ck_assert_uint_ge(g.ev[i].ts_ns, until - 100);
+			if (i)
+				ck_assert_uint_ge(g.ev[i].ts_ns, g.ev[i - 1].ts_ns);
+		}
+		ck_assert_int_lt(calls, 100);
+	}
+	ck_assert_int_eq(total, NCPU * N);
+	ck_assert_int_eq(g.n, NCPU * N);
+	for (k = 0; k < NCPU; k++) {
+		ck_assert_uint_eq(cpus[k].s.records, N);
+		ck_assert_uint_eq(cpus[k].s.undecodable, 0);
+		fake_free(&cpus[k]);
+	}
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/* A format that lacks a field we need: its records are counted, the others still decode. */
+START_TEST(unusable_format)
+{
+	static const char fmt[] =
+		"name: kvm_pio\nID: 77\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:unsigned int rw;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int prt;\toffset:12;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int size;\toffset:16;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"%u\", REC->rw\n";
+	unsigned int missing = 0;
+	struct tep_handle *tep = kvmdecode_load_tep(FIXTURE_EVENTS, KVMDECODE_BIT(KE_MMIO),
+						    &missing);
+	struct kvm_event ev;
+	struct kvmdecode d;
+	struct rec r;
+	uint8_t raw[24] = { 77, 0 };
+
+	/* The fixture's kvm_mmio, and a kvm_pio whose port field has another name. */
+	ck_assert_ptr_nonnull(tep);
+	rec_start(&r, tep, KE_MMIO, 42);
+	ck_assert_int_eq(tep_parse_event(tep, fmt, sizeof(fmt) - 1, "kvm"), 0);
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	ck_assert(d.unusable & KVMDECODE_BIT(KE_PIO));
+	ck_assert_str_eq(d.lacks[KE_PIO], "port");
+	ck_assert(!kvmdecode_has(&d, KE_PIO));
+	ck_assert(kvmdecode_has(&d, KE_MMIO));
+	ck_assert_int_eq(kvmdecode_record(&d, raw, sizeof(raw), &ev), -1);
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size, &ev), 1);
+	ck_assert_uint_eq(ev.tid, 42);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
 /* The running kernel's own formats, when readable: same offsets as its format text. */
 START_TEST(live_formats)
 {
@@ -828,6 +918,8 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, subbuf_layout);
 	tcase_add_test(tc, subbuf_missed_flags);
 	tcase_add_test(tc, merge_across_cpus);
+	tcase_add_test(tc, merge_until_resumes);
+	tcase_add_test(tc, unusable_format);
 	tcase_add_test(tc, live_formats);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, missing_formats);
