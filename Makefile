@@ -15,7 +15,7 @@ V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent
+PKGS    := ncursesw libtracefs libtraceevent libtracecmd
 
 ifeq ($(V),0)
 Q := @
@@ -24,8 +24,9 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
-TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
+	pkg:libtracecmd:libtracecmd-dev hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
+TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
+	cmd:trace-cmd:trace-cmd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 
 CFLAGS  ?= -O2 -g
@@ -42,7 +43,7 @@ endif
 
 # Evaluated on use, so a recursive make sees libraries installed by `deps`.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent 2>/dev/null)
+TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent libtracecmd 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)

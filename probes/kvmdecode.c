@@ -523,8 +523,11 @@ int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
 
 struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep)
 {
+	enum kbuffer_endian endian =
+		tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE;
+
 	return kbuffer_alloc(tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-			     tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+			     endian);
 }
 
 /* The kernel's flags in a sub-buffer's commit word (RB_MISSED_*) and its length bits. */
