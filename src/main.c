@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "offline.h"
 #include "options.h"
 #include "perf.h"
 #include "tick.h"
@@ -28,6 +29,7 @@
 
 static const char usage_text[] =
 	"Usage: kvmscope [OPTIONS]\n"
+	"       kvmscope -b -i FILE.dat [OPTIONS]\n"
 	"A live monitor for KVM hosts: which VM exits, why, where, and what it costs.\n"
 	"\n"
 	"Output:\n"
@@ -54,6 +56,12 @@ static const char usage_text[] =
 	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
 	"      --debugfs DIR      read KVM stats from DIR/kvm (default: the mounted debugfs)\n"
 	"\n"
+	"A recording (trace-cmd record -e kvm -e sched:sched_switch -e sched:sched_waking):\n"
+	"  -i, --input FILE       read FILE (a trace.dat) instead of the live host; with -b;\n"
+	"                         -d is then seconds of the file's time per record\n"
+	"      --summary          one record for the whole file\n"
+	"      --tgids FILE       the recording host's saved_tgids, to group threads by VM\n"
+	"\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
 	"\n"
@@ -67,6 +75,8 @@ enum {
 	OPT_BUFFER_KB,
 	OPT_DEBUGFS,
 	OPT_SCHED,
+	OPT_SUMMARY,
+	OPT_TGIDS,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +96,9 @@ static const struct option long_opts[] = {
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
+	{ "input", required_argument, NULL, 'i' },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "tgids", required_argument, NULL, OPT_TGIDS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -159,12 +172,29 @@ static void check_counters(const struct options *o)
 		die("--debugfs: %s has no kvm directory", o->debugfs);
 }
 
+/* Dies on options that need -i without it, or that -i cannot honour. */
+static void check_input(const struct options *o, const char *live_opt)
+{
+	if (!o->input) {
+		if (o->summary)
+			die("--summary reads a file: give -i FILE");
+		if (o->tgids)
+			die("--tgids goes with a file: give -i FILE");
+		return;
+	}
+	if (live_opt)
+		die("%s is for the live host; it means nothing with -i", live_opt);
+	if (!o->batch && isatty(STDOUT_FILENO))
+		die("-i: the live screen cannot step through a file yet; add -b");
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
+	const char *live_opt = NULL;
 	int c, err;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:i:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = true;
@@ -206,11 +236,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_TRACE:
 			o->no_trace = true;
+			live_opt = "--no-trace";
 			break;
 		case OPT_BUFFER_KB:
 			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
+			live_opt = "--buffer-kb";
 			break;
 		case OPT_SCHED:
+			live_opt = "--sched";
 			if (!strcmp(optarg, "tid"))
 				o->sched = SCHED_TID;
 			else if (!strcmp(optarg, "all"))
@@ -222,12 +255,24 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PROC:
 			o->proc_root = optarg;
+			live_opt = "--proc";
 			break;
 		case 'e':
 			o->events = optarg;
+			live_opt = "-e";
 			break;
 		case OPT_DEBUGFS:
 			o->debugfs = optarg;
+			live_opt = "--debugfs";
+			break;
+		case 'i':
+			o->input = optarg;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_TGIDS:
+			o->tgids = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -245,6 +290,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	check_input(o, live_opt);
 	check_counters(o);
 	if (o->filter_src) {
 		err = regcomp(&o->filter, o->filter_src, REG_EXTENDED | REG_NOSUB | REG_ICASE);
@@ -326,7 +372,10 @@ int main(int argc, char **argv)
 		out.arg = tui;
 	}
 
-	err = tick_run(&opt, &out, why, sizeof(why));
+	if (opt.input)
+		err = offline_run(&opt, &out, why, sizeof(why));
+	else
+		err = tick_run(&opt, &out, why, sizeof(why));
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
 	if (opt.have_filter)

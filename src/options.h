@@ -35,6 +35,9 @@ struct options {
 	const char *proc_root;	/* where procfs is ("/proc") */
 	const char *events;	/* -e: perf events (libpfm4 names), NULL = the default set */
 	const char *debugfs;	/* --debugfs: read DIR/kvm, NULL = the mounted debugfs */
+	const char *input;	/* -i: a trace.dat to read instead of the live host, or NULL */
+	const char *tgids;	/* --tgids: "TID TGID" lines of that recording, or NULL */
+	bool summary;		/* --summary: one record for the whole file */
 };
 
 #endif
