@@ -15,7 +15,7 @@ V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent libtracecmd
+PKGS    := ncursesw libtracefs libtraceevent libtracecmd libzstd
 
 ifeq ($(V),0)
 Q := @
@@ -24,7 +24,8 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	pkg:libtracecmd:libtracecmd-dev hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
+	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev hdr:perfmon/pfmlib.h:libpfm4-dev \
+	pkg:check:check
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
 	cmd:trace-cmd:trace-cmd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
@@ -43,7 +44,8 @@ endif
 
 # Evaluated on use, so a recursive make sees libraries installed by `deps`.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent libtracecmd 2>/dev/null)
+TRACE_PKGS := libtracefs libtraceevent libtracecmd libzstd
+TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TRACE_PKGS) 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
