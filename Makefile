@@ -5,6 +5,7 @@
 #   make demo       install missing packages, build, start storm guests and the monitor
 #   make asan       the tests again, built with ASan/UBSan
 #   make bench      benchmarks (print figures)
+#   make fuzz       the libFuzzer targets of tests/fuzz, built with clang
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
@@ -29,6 +30,7 @@ DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
 	cmd:trace-cmd:trace-cmd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
+FUZZ_DEPS := cmd:clang:clang
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
@@ -98,11 +100,18 @@ STORM_OBJ := $(patsubst %.S,$(BUILD)/obj/%.o,$(STORM_SRC:%.c=$(BUILD)/obj/%.o))
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
+# libFuzzer targets, tests/fuzz/fuzz_<name>.c, each built with clang and the sanitizers
+# together with the sources it exercises (FUZZ_SRC_<name>); how to run one is in its header.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC_tracedat := probes/tracedat.c probes/kvmdecode.c src/lib/util.c $(wildcard src/input/*.c)
+FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
 KVMSCOPE := $(BUILD)/kvmscope
 STORM    := $(BUILD)/kvmscope-storm
 
-.PHONY: all deps test-deps bench-deps check check-layers check-unit check-e2e asan demo run install \
-	uninstall bench clean format tests
+.PHONY: all deps test-deps bench-deps fuzz-deps check check-layers check-unit check-e2e asan demo \
+	run install uninstall bench fuzz clean format tests
 all: $(KVMSCOPE) $(STORM)
 
 $(BUILD)/obj/%.o: %.c
@@ -139,6 +148,12 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
 
 tests: $(TESTS)
 
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard probes/*.[ch] src/lib/*.[ch] src/input/*.[ch])
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE $(INC_probes) $(TRACE_CFLAGS) $(FUZZ_FLAGS) -o $@ \
+		$< $(FUZZ_SRC_$*) $(shell $(PKG_CONFIG) --libs $(TRACE_PKGS))
+
 # Keep test and bench objects: they are intermediates of pattern rules.
 .SECONDARY:
 
@@ -171,6 +186,8 @@ test-deps: deps
 	$(call install_missing,$(TEST_DEPS))
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_DEPS))
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_DEPS))
 
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory all tests
@@ -188,6 +205,9 @@ check-e2e: all
 
 asan: test-deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-e2e
+
+fuzz: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
 
 bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCHES)

@@ -8,6 +8,7 @@
  * lacks, TSC timestamps, a format lacking a field, broken records, missed events, a bad tgids
  * file. With TRACEDAT_SEEDS=DIR set, the files written are kept there (the fuzz corpus).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -536,6 +537,95 @@ START_TEST(real_fixtures)
 }
 END_TEST
 
+/*
+ * Small files with every event type, for the fuzz corpus (tests/fuzz/corpus/tracedat/make.sh
+ * runs this suite with TRACEDAT_SEEDS set); read back here so the seeds are known good.
+ */
+START_TEST(small_seeds)
+{
+	struct seen seen = { 0 };
+	struct tracedat *td;
+	char why[256] = "";
+	struct tdw w;
+	uint64_t t = T0;
+	int i, c;
+
+	ck_assert_int_eq(tdw_init(&w, 2), 0);
+	tdw_comm(&w, VCPU0, "CPU 0/KVM");
+	tdw_comm(&w, IOTH, "IO iothread0");
+	for (i = 0; i < 4; i++) {
+		c = i & 1;
+		if (i == 2)
+			tdw_missed(&w, 0, 3);
+		tdw_event(&w, c, t += 10, KE_EXIT, VCPU0, "exit_reason", 30ull, "isa", 1ull, NULL);
+		tdw_event(&w, c, t += 10, KE_PIO, VCPU0, "rw", 1ull, "port", 0xc050ull, "size", 2ull,
+			  "count", 1ull, NULL);
+		tdw_event(&w, c, t += 10, KE_MMIO, VCPU0, "type", 2ull, "len", 4ull, "gpa",
+			  0xfee000b0ull, NULL);
+		tdw_event(&w, c, t += 10, KE_FAST_MMIO, VCPU0, "gpa", 0xfe003000ull, NULL);
+		tdw_event(&w, c, t += 10, KE_MSR, VCPU0, "write", 1ull, "ecx", 0x6e0ull, NULL);
+		tdw_event(&w, c, t += 10, KE_USER_EXIT, VCPU0, "reason", 2ull, NULL);
+		tdw_event(&w, c, t += 10, KE_APIC, VCPU0, "rw", 1ull, "reg", 0x300ull, NULL);
+		tdw_event(&w, c, t += 10, KE_EMULATE, VCPU0, "rip", 0xfff0ull, NULL);
+		tdw_event(&w, c, t += 10, KE_SCHED_WAKING, VCPU0, "pid", (uint64_t)IOTH, NULL);
+		tdw_event(&w, c, t += 10, KE_SCHED_SWITCH, VCPU0, "prev_pid", (uint64_t)VCPU0,
+			  "prev_state", 1ull, "next_pid", (uint64_t)IOTH, NULL);
+		tdw_event(&w, c, t += 10, KE_MSI_SET_IRQ, IOTH, "address", 0xfee00000ull, "data",
+			  0x41ull, NULL);
+		tdw_event(&w, c, t += 10, KE_SET_IRQ, IOTH, "gsi", 5ull, "level", 1ull, NULL);
+		tdw_event(&w, c, t += 10, KE_VCPU_WAKEUP, VCPU0, "ns", 1000ull, "valid", 1ull, NULL);
+		tdw_event(&w, c, t += 10, KE_ENTRY, VCPU0, "vcpu_id", 0ull, NULL);
+	}
+	tdw_option(&w, 5, "Linux seed 6.18.0 x86_64", 25);
+	ck_assert_int_eq(tdw_write(&w, scratch("seed-all-events.dat"), 0), 0);
+	w.patch_format = rename_port;
+	ck_assert_int_eq(tdw_write(&w, scratch("seed-noport.dat"), 0), 0);
+	tdw_free(&w);
+	td = tracedat_open(scratch("seed-all-events.dat"), NULL, why, sizeof(why));
+	ck_assert_msg(td, "%s", why);
+	ck_assert_int_eq(tracedat_read(td, ~0ull, count, &seen), 4 * 14);
+	for (c = KE_NONE + 1; c < KE__COUNT; c++)
+		ck_assert_msg(seen.n[c] == 4, "%s: %llu", kvm_event_type_name((unsigned int)c),
+			      (unsigned long long)seen.n[c]);
+	ck_assert_uint_eq(tracedat_lost(td), 3);
+	tracedat_close(td);
+}
+END_TEST
+
+/* The fuzz corpus, its regressions included: each file opens and reads, or gets its line. */
+START_TEST(fuzz_corpus)
+{
+	static const char dir[] = "tests/fuzz/corpus/tracedat";
+	struct dirent *de;
+	char path[512], why[256];
+	int files = 0, opened = 0;
+	DIR *d = opendir(dir);
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		struct seen seen = { 0 };
+		struct tracedat *td;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		why[0] = '\0';
+		td = tracedat_open(path, NULL, why, sizeof(why));
+		files++;
+		if (!td) {
+			ck_assert_msg(why[0] && !strchr(why, '\n'), "%s: '%s'", path, why);
+			continue;
+		}
+		opened++;
+		ck_assert_int_ge(tracedat_read(td, ~0ull, count, &seen), 0);
+		tracedat_close(td);
+	}
+	closedir(d);
+	ck_assert_int_ge(files, 5);
+	ck_assert_int_ge(opened, 4);
+}
+END_TEST
+
 static void setup(void)
 {
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
@@ -565,6 +655,8 @@ static Suite *tracedat_suite(void)
 	tcase_add_test(tc, lost_events);
 	tcase_add_test(tc, bad_tgids);
 	tcase_add_test(tc, real_fixtures);
+	tcase_add_test(tc, small_seeds);
+	tcase_add_test(tc, fuzz_corpus);
 	suite_add_tcase(s, tc);
 	return s;
 }
