@@ -3,14 +3,18 @@
  * The trace.dat probe. Three parts:
  *
  * - A check of the file's layout before libtracecmd opens it (td_layout): the header, the
- *   options and where each CPU's data lies. It gives the one clear line for a file that is
- *   not a trace.dat, is truncated, or uses what this build cannot read, and it keeps
- *   libtracecmd from mapping CPU data past the end of a truncated file (a SIGBUS). Only the
- *   container is walked; the contents are libtracecmd's business.
- * - Reading: libtracecmd opens the file (formats, cmdlines, decompression) and hands out
- *   each CPU's pages in order; the pages go whole through kvmdecode's kbuffer streams and
- *   merge, as the live trace's do, so records are decoded by offset without a libtracecmd
- *   record each.
+ *   options, every section of metadata (decompressed when need be) and where each CPU's
+ *   data lies, down to the first page of each CPU. It gives the one clear line for a file
+ *   that is not a trace.dat, is truncated, or uses what this build cannot read, and it keeps
+ *   libtracecmd from allocating or mapping what a corrupt file's sizes say. Only the
+ *   container is walked; libtracecmd then parses the contents.
+ * - Reading: libtracecmd opens the file and parses its event formats, cmdlines and the
+ *   rest into a tep; the decoder takes the formats it needs from that tep. Each CPU's data
+ *   is read from the layout the check found, a block of plain pages or one zstd chunk at a
+ *   time, and the pages go whole through kvmdecode's kbuffer streams and merge, as the live
+ *   trace's do. (libtracecmd 1.3 keeps every decompressed chunk it reads and scans them all
+ *   for each page: its memory grows to the uncompressed size of the trace, its time with the
+ *   square of it.)
  * - Threads: every tid met is named from the saved cmdlines and classified as procfs does
  *   ("CPU n/KVM", "IO name"); a thread recording vCPU-only KVM events is a vCPU whatever its
  *   name; with a tgids file (the kernel's saved_tgids) threads are grouped by process.
@@ -37,16 +41,6 @@
 #include "kvmdecode.h"
 #include "tracedat.h"
 #include "util.h"
-
-/*
- * Exported by libtracecmd.so.1 (1.3 to 1.5) but declared only in its private header: the
- * page under a record and the library's reader of it. With them a CPU's data is taken a
- * page at a time, and the library allocates one record per page instead of one per event.
- */
-void *tracecmd_record_page(struct tracecmd_input *handle, struct tep_record *record);
-struct kbuffer *tracecmd_record_kbuf(struct tracecmd_input *handle, struct tep_record *record);
-/* Likewise: whether this build of the library can decompress an algorithm, for the error. */
-bool tracecmd_compress_is_supported(const char *name, const char *version);
 
 #define TD_MAGIC	  "\027\010\104tracing"
 #define TD_MAGIC_LEN	  10
@@ -77,6 +71,7 @@ enum {
 struct td_span {
 	uint32_t cpu;
 	uint64_t off, size;
+	uint64_t chunks; /* compressed data: chunks in it */
 };
 
 /* One buffer (trace instance) of the file. Owned by its struct td_layout. */
@@ -136,30 +131,39 @@ struct td_thread {
 	char comm[PROC_COMM_MAX];
 };
 
-/* One CPU of one buffer, read a page at a time. Owned by its struct tracedat. */
+/*
+ * One CPU of one buffer, read a page at a time from a block of its plain data or from one
+ * decompressed chunk. Owned by its struct tracedat.
+ */
 struct td_stream {
 	struct kvmdecode_stream s; /* first: the refill callback gets &s */
-	struct tracecmd_input *h;  /* not owned */
-	int cpu;
-	bool started, done;
-	struct tep_record *rec; /* holds the page s reads */
+	const struct td_span *span;
+	const struct td_buffer *buf;
+	uint64_t pos;	     /* next byte of the file to read: data, or a chunk's header */
+	uint64_t end;	     /* end of the CPU's data in the file */
+	uint64_t chunks;     /* compressed: chunks not read yet */
+	uint8_t *block;	     /* plain data read, or a chunk decompressed; owned */
+	size_t cap, len, at; /* its size, bytes in it, next page in it */
+	bool started;
 };
 
 /* Owned by whoever called tracedat_open(); tracedat_close() frees it and all in it. */
 struct tracedat {
 	char path[PATH_MAX];
 	struct td_layout lay;
-	struct tracecmd_input *main;
-	struct tracecmd_input *handles[TD_BUFFERS_MAX]; /* buffer instances; main not included */
-	int nhandles;
-	struct tep_handle *tep; /* the main handle's */
+	int fd;
+	struct tracecmd_input *main; /* the formats and cmdlines, through its tep */
+	struct tep_handle *tep;	     /* the main handle's */
+	ZSTD_DCtx *zctx;	     /* for compressed CPU data */
+	uint8_t *zbuf;		     /* a chunk as it is in the file */
+	size_t zcap;
+	uint64_t bad_pages; /* pages or chunks that could not be read */
 	struct kvmdecode dec;
 	struct exit_names names;
 	unsigned int types;
 	struct td_stream *streams;
 	struct kvmdecode_stream **sp; /* for the merge, which reorders it */
 	int nstreams;
-	void *empty;	    /* a zeroed page: what the library's reader is left on */
 	uint64_t page_lost; /* missed events flagged in the pages read */
 	uint64_t last_ns;
 	/* Threads. */
@@ -681,7 +685,7 @@ static int v7_section(struct rd *r, const struct td_layout *l, uint64_t off, int
  * sizes, which libtracecmd allocates as they say, fit the CPU's data, and the first page
  * of the first chunk, which it loads while opening the file, is sound; or -errno with why.
  */
-static int check_chunks(struct rd *r, const struct td_layout *l, const struct td_buffer *b)
+static int check_chunks(struct rd *r, const struct td_layout *l, struct td_buffer *b)
 {
 	uint64_t count, i, csize, usize;
 	int k, err;
@@ -718,6 +722,7 @@ static int check_chunks(struct rd *r, const struct td_layout *l, const struct td
 			if (err)
 				return err;
 		}
+		b->cpus[k].chunks = count;
 	}
 	return 0;
 }
@@ -1139,41 +1144,103 @@ static void on_event(void *arg, const struct kvm_event *ev)
 	td->fn(td->arg, ev);
 }
 
+#define TD_BLOCK (256u << 10) /* plain CPU data read at a time */
+
+/* Returns 0 after reading n bytes at off, or -errno (-ENODATA: the file ended). */
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+	ssize_t got = pread(fd, buf, n, (off_t)off);
+
+	if (got < 0)
+		return -errno;
+	return (size_t)got == n ? 0 : -ENODATA;
+}
+
+/* Returns p grown to hold at least need bytes; updates *cap. */
+static uint8_t *grow(uint8_t *p, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return p;
+	*cap = need;
+	return xrealloc(p, need);
+}
+
+/*
+ * Returns 1 after filling c's block with its next plain data or decompressed chunk, 0 when
+ * the CPU has no more, or -errno when the file cannot be read.
+ */
+static int next_block(struct tracedat *td, struct td_stream *c)
+{
+	uint32_t hdr[2];
+	size_t n, got;
+	int err;
+
+	c->len = c->at = 0;
+	if (!c->buf->compressed) {
+		if (c->pos >= c->end)
+			return 0;
+		n = c->end - c->pos < TD_BLOCK ? (size_t)(c->end - c->pos) : TD_BLOCK;
+		c->block = grow(c->block, &c->cap, n);
+		err = read_at(td->fd, c->block, n, c->pos);
+		if (err)
+			return err;
+		c->pos += n;
+		c->len = n;
+		return 1;
+	}
+	if (!c->chunks)
+		return 0;
+	/* The layout check walked these headers; a file changed since is not believed either. */
+	err = read_at(td->fd, hdr, sizeof(hdr), c->pos);
+	if (err)
+		return err;
+	if (hdr[1] > TD_CHUNK_MAX || c->pos + sizeof(hdr) + hdr[0] > c->end + 4)
+		return -EIO;
+	c->chunks--;
+	td->zbuf = grow(td->zbuf, &td->zcap, hdr[0]);
+	c->block = grow(c->block, &c->cap, hdr[1]);
+	err = read_at(td->fd, td->zbuf, hdr[0], c->pos + sizeof(hdr));
+	if (err)
+		return err;
+	c->pos += sizeof(hdr) + hdr[0];
+	got = ZSTD_decompressDCtx(td->zctx, c->block, hdr[1], td->zbuf, hdr[0]);
+	if (ZSTD_isError(got)) {
+		td->bad_pages++; /* a corrupt chunk: its pages are lost, the next ones go on */
+		return 1;
+	}
+	c->len = got;
+	return 1;
+}
+
 /* Refills a CPU's stream with its next page: 1 loaded, 0 when the CPU has no more. */
 static int refill(void *arg, struct kvmdecode_stream *s)
 {
 	struct td_stream *c = (struct td_stream *)s;
 	struct tracedat *td = arg;
-	struct kbuffer *kb;
-	void *page;
+	uint32_t ps = c->buf->page_size;
+	int hdr = c->buf->long_size == 4 ? 12 : 16, ret;
+	uint64_t commit;
+	uint8_t *page;
 
-	if (c->rec) {
-		tracecmd_free_record(c->rec);
-		c->rec = NULL;
+	if (!c->started) {
+		c->started = true;
+		c->pos = c->span->off + (c->buf->compressed ? 4 : 0);
 	}
-	if (c->done)
-		return 0;
-	c->rec = c->started ? tracecmd_read_data(c->h, c->cpu)
-			    : tracecmd_read_cpu_first(c->h, c->cpu);
-	c->started = true;
-	if (!c->rec) {
-		c->done = true;
-		return 0;
+	while (c->at + ps > c->len) {
+		ret = next_block(td, c);
+		if (ret <= 0)
+			return ret;
 	}
-	page = tracecmd_record_page(c->h, c->rec);
-	kb = tracecmd_record_kbuf(c->h, c->rec);
-	if (!page || !kb) {
-		c->done = true;
-		return -EIO;
+	page = c->block + c->at;
+	c->at += ps;
+	/* kbuffer believes the page's length: one longer than a page is not read. */
+	commit = 0;
+	memcpy(&commit, page + 8, (size_t)(hdr - 8));
+	if ((commit & ((1u << 27) - 1)) > ps - (uint32_t)hdr || kvmdecode_stream_load(s, page)) {
+		td->bad_pages++;
+		s->rec = NULL;
+		return 1; /* s has no record: the merge asks again */
 	}
-	/*
-	 * The page is ours from its first record on (c->rec holds it). The library's reader
-	 * is left on an empty page, so that its next read moves to the page after this one
-	 * instead of walking this page's records one by one.
-	 */
-	kbuffer_load_subbuffer(kb, td->empty);
-	if (kvmdecode_stream_load(s, page))
-		return 1; /* an unreadable page: s has no record, the merge asks again */
 	if (s->missed)
 		td->page_lost += s->missed > 0 ? (uint64_t)s->missed : 1;
 	return 1;
@@ -1187,10 +1254,12 @@ static int prime(struct tracedat *td)
 	for (i = 0; i < td->nstreams; i++) {
 		struct td_stream *c = &td->streams[i];
 
-		while (!c->s.rec && !c->done) {
+		while (!c->s.rec) {
 			ret = refill(td, &c->s);
 			if (ret < 0)
 				return ret;
+			if (!ret)
+				break;
 		}
 		any |= !!c->s.rec;
 	}
@@ -1236,15 +1305,20 @@ static void update_status(struct tracedat *td)
 					      n ? ", " : "", kvmdecode_event_name(type, NULL),
 					      td->dec.lacks[type]);
 	td->st[0].name = "tracedat";
-	if (bad || lacks[0])
+	if (td->bad_pages)
+		source_set(&td->st[0], SOURCE_DEGRADED,
+			   "%s: %llu pages unreadable; %llu of %llu records undecodable%s%s", base,
+			   (unsigned long long)td->bad_pages, (unsigned long long)bad,
+			   (unsigned long long)recs, lacks[0] ? ": " : "", lacks);
+	else if (bad || lacks[0])
 		source_set(&td->st[0], SOURCE_DEGRADED, "%s: %llu of %llu records undecodable%s%s",
 			   base, (unsigned long long)bad, (unsigned long long)recs,
 			   lacks[0] ? ": " : "", lacks);
 	else
-		source_set(&td->st[0], SOURCE_OK, "%s: trace-cmd v%u%s%s, clock %s", base,
-			   td->lay.version, strcmp(td->lay.comp, "none") ? ", " : "",
+		source_set(&td->st[0], SOURCE_OK, "%s: trace-cmd v%u%s%s, clock %s, %llu records",
+			   base, td->lay.version, strcmp(td->lay.comp, "none") ? ", " : "",
 			   strcmp(td->lay.comp, "none") ? td->lay.comp : "",
-			   td->lay.clock[0] ? td->lay.clock : "?");
+			   td->lay.clock[0] ? td->lay.clock : "?", (unsigned long long)recs);
 
 	for (i = 0; i < td->nthreads; i++)
 		unknown += !td->threads[i].tgid;
@@ -1443,33 +1517,10 @@ static int tgid_cmp(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* Returns the handle that reads buffer b of the layout, or NULL when it has no events. */
-static struct tracecmd_input *handle_of(struct tracedat *td, const struct td_buffer *b, int bi)
-{
-	int i, n = tracecmd_buffer_instances(td->main);
-	const char *name;
-
-	if (b->latency || !b->ncpus)
-		return NULL;
-	if (!b->name[0] && bi == 0)
-		return td->main;
-	for (i = 0; i < n; i++) {
-		name = tracecmd_buffer_instance_name(td->main, i);
-		/* v6 buffers are known by order only (#1, #2...). */
-		if ((name && !strcmp(name, b->name)) ||
-		    (b->name[0] == '#' && atoi(b->name + 1) == i + 1))
-			break;
-	}
-	if (i == n || td->nhandles == TD_BUFFERS_MAX)
-		return NULL;
-	td->handles[td->nhandles] = tracecmd_buffer_instance_handle(td->main, i);
-	return td->handles[td->nhandles] ? td->handles[td->nhandles++] : NULL;
-}
-
 /* Returns 0 after setting up a stream per CPU with data, or -errno. */
 static int open_streams(struct tracedat *td)
 {
-	int b, k, n = 0;
+	int b, k, n = 0, compressed = 0;
 
 	for (b = 0; b < td->lay.nbuf; b++)
 		n += td->lay.buf[b].ncpus;
@@ -1477,23 +1528,27 @@ static int open_streams(struct tracedat *td)
 	td->sp = xcalloc((size_t)n + 1, sizeof(*td->sp));
 	for (b = 0; b < td->lay.nbuf; b++) {
 		const struct td_buffer *buf = &td->lay.buf[b];
-		struct tracecmd_input *h = handle_of(td, buf, b);
 
-		for (k = 0; h && k < buf->ncpus; k++) {
+		for (k = 0; !buf->latency && k < buf->ncpus; k++) {
 			struct td_stream *c = &td->streams[td->nstreams];
 
 			if (!buf->cpus[k].size)
 				continue;
-			c->h = h;
-			c->cpu = (int)buf->cpus[k].cpu;
+			c->span = &buf->cpus[k];
+			c->buf = buf;
+			c->end = c->span->off + c->span->size;
+			c->chunks = buf->compressed ? c->span->chunks : 0;
 			c->s.cpu = buf->cpus[k].cpu;
 			c->s.commit_size = tep_get_header_page_size(td->tep);
 			c->s.kbuf = kvmdecode_kbuffer(td->tep);
 			if (!c->s.kbuf)
 				return -ENOMEM;
+			compressed |= buf->compressed;
 			td->sp[td->nstreams++] = &c->s;
 		}
 	}
+	if (compressed && !(td->zctx = ZSTD_createDCtx()))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -1504,15 +1559,15 @@ int tracedat_rewind(struct tracedat *td)
 	for (i = 0; i < td->nstreams; i++) {
 		struct td_stream *c = &td->streams[i];
 
-		if (c->rec)
-			tracecmd_free_record(c->rec);
-		c->rec = NULL;
-		c->started = c->done = false;
+		c->started = false;
+		c->len = c->at = 0;
+		c->chunks = c->buf->compressed ? c->span->chunks : 0;
 		c->s.rec = NULL;
 		c->s.records = c->s.undecodable = 0;
 		td->sp[i] = &c->s;
 	}
 	td->page_lost = 0;
+	td->bad_pages = 0;
 	td->last_ns = 0;
 	memset(td->tid_state, 0, TD_TID_MAX);
 	td->nthreads = 0;
@@ -1546,9 +1601,9 @@ static int preflight(const char *path)
 		/* A crash kills the child by its signal, whatever handler the parent had. */
 		for (i = 0; i < ARRAY_SIZE(fatal); i++)
 			sigaction(fatal[i], &dfl, NULL);
+		/* The open is what can crash; the child exits without a close. */
 		h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
-		if (h)
-			tracecmd_close(h);
+		(void)h;
 		_exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -1557,17 +1612,11 @@ static int preflight(const char *path)
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EPROTO;
 }
 
-/* Returns the one line for a file libtracecmd would not open. */
+/* Writes the one line for a file libtracecmd would not open. */
 static void open_failed(struct tracedat *td, char *why, size_t whysz)
 {
-	if (strcmp(td->lay.comp, "none") &&
-	    !tracecmd_compress_is_supported(td->lay.comp, td->lay.comp_ver))
-		snprintf(why, whysz,
-			 "%s: compressed with %s %s, which this libtracecmd cannot decompress",
-			 td->path, td->lay.comp, td->lay.comp_ver);
-	else
-		snprintf(why, whysz, "%s: libtracecmd cannot read it%s%s", td->path,
-			 lib_msg[0] ? ": " : "", lib_msg);
+	snprintf(why, whysz, "%s: libtracecmd cannot read it%s%s", td->path, lib_msg[0] ? ": " : "",
+		 lib_msg);
 }
 
 struct tracedat *tracedat_open(const char *path, const char *tgids_path, char *why, size_t whysz)
@@ -1575,23 +1624,32 @@ struct tracedat *tracedat_open(const char *path, const char *tgids_path, char *w
 	struct tracedat *td = xcalloc(1, sizeof(*td));
 	char reason[SOURCE_WHY_MAX + 64];
 	unsigned int type;
-	int fd, err;
+	int err;
 
 	strlcpy0(td->path, path, sizeof(td->path));
 	lib_msg[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* Kept open: the CPU data is read from it, in the layout checked here. */
+	td->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (td->fd < 0) {
 		err = -errno;
 		snprintf(why, whysz, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	err = td_layout_read(fd, &td->lay, reason, sizeof(reason));
-	close(fd);
+	err = td_layout_read(td->fd, &td->lay, reason, sizeof(reason));
 	if (err) {
 		snprintf(why, whysz, "%s: %s", path, reason);
 		goto fail;
 	}
 	err = -EPROTONOSUPPORT;
+	/* The CPU data is decompressed here, with zstd: what trace-cmd uses by default. */
+	if (strcmp(td->lay.comp, "none") && strcmp(td->lay.comp, "zstd")) {
+		snprintf(why, whysz,
+			 "%s: compressed with %s %s, which kvmscope cannot decompress (it reads "
+			 "zstd "
+			 "and uncompressed files: trace-cmd convert --compression zstd)",
+			 path, td->lay.comp, td->lay.comp_ver);
+		goto fail;
+	}
 	if (td->lay.big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)) {
 		snprintf(why, whysz, "%s: written on a host of the other byte order: not supported",
 			 path);
@@ -1639,7 +1697,6 @@ struct tracedat *tracedat_open(const char *path, const char *tgids_path, char *w
 		if (kvmdecode_has(&td->dec, type))
 			td->types |= KVMDECODE_BIT(type);
 	kvmdecode_exit_names(td->tep, &td->names);
-	td->empty = xcalloc(1, td->lay.page_size);
 	td->tid_state = xcalloc(TD_TID_MAX, 1);
 	err = open_streams(td);
 	if (err) {
@@ -1661,20 +1718,20 @@ void tracedat_close(struct tracedat *td)
 	if (!td)
 		return;
 	for (i = 0; i < td->nstreams; i++) {
-		if (td->streams[i].rec)
-			tracecmd_free_record(td->streams[i].rec);
 		kbuffer_free(td->streams[i].s.kbuf);
+		free(td->streams[i].block);
 	}
 	free(td->streams);
 	free(td->sp);
-	for (i = 0; i < td->nhandles; i++)
-		tracecmd_close(td->handles[i]);
 	if (td->main)
 		tracecmd_close(td->main);
+	if (td->fd >= 0)
+		close(td->fd);
+	ZSTD_freeDCtx(td->zctx);
+	free(td->zbuf);
 	kvmdecode_free(&td->dec);
 	exit_names_free(&td->names);
 	td_layout_free(&td->lay);
-	free(td->empty);
 	free(td->tid_state);
 	free(td->threads);
 	free(td->vm_tgids);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * trace.dat probe: a trace-cmd recording as an event source beside the live trace. The file
- * is read with libtracecmd; the event formats, the exit-reason names and the field offsets
+ * is opened with libtracecmd; the event formats, the exit-reason names and the field offsets
  * come from the file itself, and its sub-buffers go through the same decoder and merge as
  * the live trace (kvmdecode), so the model gets the same struct kvm_event. The VMs and
  * threads are what the file holds: thread names from its saved cmdlines, vCPUs from the KVM

@@ -50,6 +50,7 @@ struct tdw {
 	void (*patch_format)(unsigned int type, char *text, size_t size);
 	/* Written as the version string instead of "6" when set. */
 	const char *version;
+	size_t data_off[TDW_CPUS]; /* where tdw_bytes() put each CPU's pages */
 };
 
 /* A growing byte buffer: the file before it is written out. */
@@ -315,6 +316,7 @@ static inline uint8_t *tdw_bytes(struct tdw *w, size_t *len)
 	table = b.len;
 	data = (table + (size_t)w->ncpus * 16 + TDW_PAGE - 1) & ~(size_t)(TDW_PAGE - 1);
 	for (c = 0; c < w->ncpus; c++) {
+		w->data_off[c] = data;
 		tdw_u64(&b, data);
 		tdw_u64(&b, (uint64_t)w->npages[c] * TDW_PAGE);
 		data += (size_t)w->npages[c] * TDW_PAGE;

@@ -451,6 +451,38 @@ START_TEST(undecodable_records)
 }
 END_TEST
 
+/* A page that says it holds more than a page: counted, its CPU goes on after it. */
+START_TEST(bad_page)
+{
+	struct seen seen = { 0 };
+	struct tracedat *td;
+	char why[256] = "";
+	uint64_t commit = 0xffffff;
+	uint8_t *bytes;
+	struct tdw w;
+	size_t len;
+
+	vmx_host(&w);
+	bytes = tdw_bytes(&w, &len);
+	ck_assert_uint_gt(w.npages[0], 3);
+	memcpy(bytes + w.data_off[0] + 2 * TDW_PAGE + 8, &commit, 8);
+	write_bytes(scratch("badpage.dat"), bytes, len);
+	free(bytes);
+	tdw_free(&w);
+	td = tracedat_open(scratch("badpage.dat"), NULL, why, sizeof(why));
+	ck_assert_msg(td, "%s", why);
+	ck_assert_int_gt(tracedat_read(td, ~0ull, count, &seen), 0);
+	ck_assert_uint_lt(seen.n[KE_PIO], N_IO);
+	ck_assert_uint_gt(seen.n[KE_PIO], N_IO / 2);
+	/* CPU 1's exits are all there; a page of CPU 0 may begin between an exit and its pio. */
+	ck_assert_uint_ge(seen.n[KE_EXIT] - seen.n[KE_PIO] + 1, N_EPT + N_CPU);
+	ck_assert_uint_le(seen.n[KE_EXIT] - seen.n[KE_PIO], N_EPT + N_CPU + 1);
+	ck_assert_int_eq(tracedat_status(td, 0)->state, SOURCE_DEGRADED);
+	ck_assert_ptr_nonnull(strstr(tracedat_status(td, 0)->why, "1 pages unreadable"));
+	tracedat_close(td);
+}
+END_TEST
+
 START_TEST(lost_events)
 {
 	static const char stats[] = "CPU: 1\nentries: 0\noverrun: 70\ncommit overrun: 5\n"
@@ -652,6 +684,7 @@ static Suite *tracedat_suite(void)
 	tcase_add_test(tc, bad_files);
 	tcase_add_test(tc, unknown_compression);
 	tcase_add_test(tc, undecodable_records);
+	tcase_add_test(tc, bad_page);
 	tcase_add_test(tc, lost_events);
 	tcase_add_test(tc, bad_tgids);
 	tcase_add_test(tc, real_fixtures);
