@@ -1474,7 +1474,7 @@ static int read_tgids(struct tracedat *td, const char *path, char *why, size_t w
 {
 	char line[TD_TGIDS_LINE_MAX];
 	int cap = 0, lineno = 0;
-	long tid, tgid;
+	long tid, tgid = 0;
 	char *end;
 	FILE *f;
 

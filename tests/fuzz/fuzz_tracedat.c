@@ -7,12 +7,12 @@
  * -fsanitize=fuzzer,address,undefined); seeds in tests/fuzz/corpus/tracedat/ (regress-*: what
  * it found). Run on a copy of the corpus:
  *
- *   ASAN_OPTIONS=allocator_may_return_null=1 LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp \
+ *   ASAN_OPTIONS=allocator_may_return_null=1 LSAN_OPTIONS=suppressions=tests/lsan.supp \
  *	build/fuzz/fuzz_tracedat -max_total_time=300 -malloc_limit_mb=4096 CORPUS_COPY
  *
  * libtracecmd allocates what a file's sizes say (the reader checks those it can reach): a
  * failed allocation is an error it handles, so large ones may fail rather than end the run;
- * and it leaks on some of its own error paths, which lsan.supp names.
+ * and it and libtraceevent leak on some paths of theirs, which tests/lsan.supp names.
  */
 #include <stdarg.h>
 #include <stdbool.h>

@@ -61,6 +61,8 @@ struct tdw_buf {
 
 static inline void tdw_put(struct tdw_buf *b, const void *data, size_t n)
 {
+	if (!n)
+		return;
 	if (b->len + n > b->cap) {
 		b->cap = (b->len + n) * 2;
 		b->p = realloc(b->p, b->cap);
