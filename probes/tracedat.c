@@ -22,13 +22,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
+#include <sched.h> /* trace-cmd.h uses cpu_set_t without it */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,11 +93,18 @@ struct td_layout {
 	int long_size;
 	uint32_t page_size;
 	char comp[32], comp_ver[32]; /* "none" for v6 and uncompressed v7 */
-	bool opts_hidden;	     /* a compressed options section: not checked */
 	char uname[160];
 	char clock[32];
 	uint32_t cpucount;
-	uint64_t stat_lost; /* CPUSTAT: overrun + commit overrun + dropped events */
+	/*
+	 * CPUSTAT: overrun + commit overrun + dropped events, by buffer: trace-cmd saves each
+	 * buffer's CPUs after a "Buffer: NAME" entry (the top instance's first).
+	 */
+	struct {
+		char name[64];
+		uint64_t lost;
+	} stats[TD_BUFFERS_MAX];
+	int nstats;
 	bool tsc2nsec, time_shift;
 	struct td_buffer buf[TD_BUFFERS_MAX];
 	int nbuf;
@@ -165,6 +172,7 @@ struct tracedat {
 	struct kvmdecode_stream **sp; /* for the merge, which reorders it */
 	int nstreams;
 	uint64_t page_lost; /* missed events flagged in the pages read */
+	uint64_t stat_lost; /* the saved ring-buffer statistics of the buffers read */
 	uint64_t last_ns;
 	/* Threads. */
 	uint8_t *tid_state; /* TD_TID_MAX entries of TID_* */
@@ -451,8 +459,12 @@ static int v6_data(struct rd *r, struct td_buffer *b, uint64_t ncpus)
 
 /* Records what an option says; buf holds its size bytes. Returns 0 or -errno. */
 static int take_option(struct rd *r, struct td_layout *l, unsigned int id, const uint8_t *buf,
-		       uint32_t size, uint64_t *v6_buffers, int *nv6)
+		       uint32_t size, uint64_t v6_ncpus)
 {
+	struct td_buffer *b;
+	struct rd o;
+	int err;
+
 	char text[512], *p, *q;
 	size_t n = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
 
@@ -460,9 +472,18 @@ static int take_option(struct rd *r, struct td_layout *l, unsigned int id, const
 	text[n] = '\0';
 	switch (id) {
 	case OPT_CPUSTAT:
-		l->stat_lost += stat_value(text, "\noverrun:") +
-				stat_value(text, "\ncommit overrun:") +
-				stat_value(text, "\ndropped events:");
+		p = strstr(text, "Buffer: ");
+		if (p && l->nstats < TD_BUFFERS_MAX) {
+			p += 8;
+			p[strcspn(p, "\n")] = '\0';
+			strlcpy0(l->stats[l->nstats++].name, p, sizeof(l->stats[0].name));
+		} else if (!l->nstats) {
+			l->nstats = 1; /* the top instance's CPUs come first, unnamed */
+		}
+		if (l->nstats)
+			l->stats[l->nstats - 1].lost += stat_value(text, "\noverrun:") +
+							stat_value(text, "\ncommit overrun:") +
+							stat_value(text, "\ndropped events:");
 		break;
 	case OPT_UNAME:
 		strlcpy0(l->uname, text, sizeof(l->uname));
@@ -488,15 +509,20 @@ static int take_option(struct rd *r, struct td_layout *l, unsigned int id, const
 		break;
 	case OPT_BUFFER:
 		/* v6: the offset of the buffer's own flyrecord header, then its name. */
-		if (l->version < 7 && size >= 8 && *nv6 < TD_BUFFERS_MAX)
-			v6_buffers[(*nv6)++] = num(r, buf, 8);
+		if (l->version >= 7 || size < 9 || !(b = add_buffer(l, text + 8)))
+			break;
+		o = *r;
+		o.pos = num(r, buf, 8);
+		err = v6_data(&o, b, v6_ncpus);
+		if (err)
+			return err;
 		break;
 	}
 	return 0;
 }
 
 /* Returns 0 after reading v6 options up to the end marker, or -errno. */
-static int v6_options(struct rd *r, struct td_layout *l, uint64_t *v6_buffers, int *nv6)
+static int v6_options(struct rd *r, struct td_layout *l, uint64_t ncpus)
 {
 	uint64_t id, size;
 	uint8_t *buf;
@@ -514,8 +540,7 @@ static int v6_options(struct rd *r, struct td_layout *l, uint64_t *v6_buffers, i
 		buf = xmalloc(size + 1);
 		err = rd_bytes(r, buf, size, "the options");
 		if (!err)
-			err = take_option(r, l, (unsigned int)id, buf, (uint32_t)size, v6_buffers,
-					  nv6);
+			err = take_option(r, l, (unsigned int)id, buf, (uint32_t)size, ncpus);
 		free(buf);
 		if (err)
 			return err;
@@ -730,10 +755,10 @@ static int check_chunks(struct rd *r, const struct td_layout *l, struct td_buffe
 /* Returns 0 after walking a v6 file's header to its CPU data, or -errno with why. */
 static int v6_layout(struct rd *r, struct td_layout *l)
 {
-	uint64_t ncpus, v6_buffers[TD_BUFFERS_MAX];
 	struct td_buffer *b;
+	uint64_t ncpus;
 	char kind[10];
-	int err = 0, nv6 = 0, j, piece;
+	int err = 0, piece;
 
 	for (piece = PIECE_HEADERS; !err && piece <= PIECE_CMDLINES; piece++)
 		err = walk_piece(r, piece);
@@ -744,23 +769,15 @@ static int v6_layout(struct rd *r, struct td_layout *l)
 	if (err)
 		return err;
 	if (!memcmp(kind, "options  ", 10)) {
-		err = v6_options(r, l, v6_buffers, &nv6);
+		err = v6_options(r, l, ncpus);
 		if (err)
 			return err;
 	} else {
 		r->pos -= sizeof(kind);
 	}
+	/* The top instance's data, after the options that gave the other buffers'. */
 	b = add_buffer(l, "");
-	err = v6_data(r, b, ncpus);
-	for (j = 0; !err && j < nv6; j++) {
-		b = add_buffer(l, "");
-		if (!b)
-			break;
-		r->pos = v6_buffers[j];
-		snprintf(b->name, sizeof(b->name), "#%d", j + 1);
-		err = v6_data(r, b, ncpus);
-	}
-	return err;
+	return b ? v6_data(r, b, ncpus) : 0;
 }
 
 /* Returns 0 after reading a v7 BUFFER option (buf, size) into a new buffer, or -errno. */
@@ -856,11 +873,10 @@ static int v7_options(struct rd *r, struct td_layout *l, uint64_t off)
 		if (id != OPT_DONE)
 			return rd_fail(r, EINVAL, "not a trace.dat: no options section at %llu",
 				       (unsigned long long)off);
-		if (flags & 1) {
-			/* Never written so by trace-cmd; libtracecmd reads it, we do not. */
-			l->opts_hidden = true;
-			return 0;
-		}
+		if (flags & 1)
+			/* trace-cmd never writes one so; its buffers could not be found. */
+			return rd_fail(r, EPROTONOSUPPORT,
+				       "its options are compressed: not supported");
 		if (size > r->size - r->pos)
 			return rd_fail(r, ENODATA, "truncated: it ends in the options");
 		end = r->pos + size;
@@ -892,8 +908,7 @@ static int v7_options(struct rd *r, struct td_layout *l, uint64_t off)
 				err = v7_section(r, l, num(r, buf, 8),
 						 piece_of_option((unsigned int)oid));
 			else if (!err)
-				err = take_option(r, l, (unsigned int)oid, buf, (uint32_t)osize,
-						  NULL, NULL);
+				err = take_option(r, l, (unsigned int)oid, buf, (uint32_t)osize, 0);
 			free(buf);
 			if (err)
 				return err;
@@ -1333,7 +1348,9 @@ static void update_status(struct tracedat *td)
 		source_set(&td->st[1], SOURCE_DEGRADED,
 			   "saved cmdlines and tgids; %d threads of unknown VMs", unknown);
 	else
-		source_set(&td->st[1], SOURCE_OK, "saved cmdlines and tgids");
+		source_set(&td->st[1], SOURCE_OK, "saved cmdlines and tgids (%s)",
+			   strrchr(td->tgids_path, '/') ? strrchr(td->tgids_path, '/') + 1
+							: td->tgids_path);
 
 	td->st[2].name = "sched";
 	if ((td->types & KVMDECODE_BIT(KE_SCHED_SWITCH)) &&
@@ -1358,7 +1375,7 @@ int tracedat_read(struct tracedat *td, uint64_t until, tracedat_event_fn fn, voi
 uint64_t tracedat_lost(const struct tracedat *td)
 {
 	/* Both count the same overruns; the saved stats also count what no page flagged. */
-	return td->page_lost > td->lay.stat_lost ? td->page_lost : td->lay.stat_lost;
+	return td->page_lost > td->stat_lost ? td->page_lost : td->stat_lost;
 }
 
 uint64_t tracedat_records(const struct tracedat *td, uint64_t *undecodable)
@@ -1517,6 +1534,17 @@ static int tgid_cmp(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
+/* Returns whether a buffer has ring-buffer data to read. */
+static bool has_data(const struct td_buffer *b)
+{
+	int k;
+
+	for (k = 0; !b->latency && k < b->ncpus; k++)
+		if (b->cpus[k].size)
+			return true;
+	return false;
+}
+
 /* Returns 0 after setting up a stream per CPU with data, or -errno. */
 static int open_streams(struct tracedat *td)
 {
@@ -1549,6 +1577,14 @@ static int open_streams(struct tracedat *td)
 	}
 	if (compressed && !(td->zctx = ZSTD_createDCtx()))
 		return -ENOMEM;
+	/* The saved statistics of the buffers read, not of the others in the file. */
+	for (k = 0; k < td->lay.nstats; k++)
+		for (b = 0; b < td->lay.nbuf; b++)
+			if (!strcmp(td->lay.stats[k].name, td->lay.buf[b].name) &&
+			    has_data(&td->lay.buf[b])) {
+				td->stat_lost += td->lay.stats[k].lost;
+				break;
+			}
 	return 0;
 }
 

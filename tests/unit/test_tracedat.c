@@ -487,6 +487,8 @@ START_TEST(lost_events)
 {
 	static const char stats[] = "CPU: 1\nentries: 0\noverrun: 70\ncommit overrun: 5\n"
 				    "bytes: 0\ndropped events: 2\nread events: 9\n";
+	static const char ghost[] = "\nBuffer: ghost\n\n";
+	static const char ghost_stats[] = "CPU: 0\noverrun: 1000\n";
 	struct seen seen = { 0 };
 	struct tracedat *td;
 	char why[256] = "";
@@ -511,9 +513,14 @@ START_TEST(lost_events)
 	ck_assert_uint_eq(tracedat_lost(td), 1235);
 	tracedat_close(td);
 
-	/* The ring buffer's saved statistics count what no page flagged. */
+	/*
+	 * The ring buffer's saved statistics count what no page flagged: those of the buffer
+	 * read (the top instance's, first), not those of another buffer the file does not hold.
+	 */
 	tdw_option(&w, 2, stats, sizeof(stats));
 	tdw_option(&w, 2, stats, sizeof(stats));
+	tdw_option(&w, 2, ghost, sizeof(ghost));
+	tdw_option(&w, 2, ghost_stats, sizeof(ghost_stats));
 	ck_assert_int_eq(tdw_write(&w, scratch("stats.dat"), 0), 0);
 	tdw_free(&w);
 	td = tracedat_open(scratch("stats.dat"), NULL, why, sizeof(why));
