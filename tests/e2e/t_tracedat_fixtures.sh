@@ -78,6 +78,19 @@ assert a == b, (a, b)
 " || fail "$f: ticks do not add up to the summary"
 done
 
+# A bad file: exit status 1, one line on stderr naming it, nothing on stdout.
+printf 'not a trace\n' >"$E2E_TMP/bad.dat"
+head -c 150000 "$D/virtio.dat" >"$E2E_TMP/cut.dat"
+for f in bad cut; do
+	"$KVMSCOPE" -b -i "$E2E_TMP/$f.dat" --summary >"$E2E_TMP/$f.out" 2>"$E2E_TMP/$f.err"
+	rc=$?
+	[ $rc -eq 1 ] || fail "$f.dat: exit status $rc"
+	[ ! -s "$E2E_TMP/$f.out" ] || fail "$f.dat: printed a record"
+	[ "$(wc -l <"$E2E_TMP/$f.err")" -eq 1 ] && grep -q "^kvmscope: $E2E_TMP/$f.dat: " \
+		"$E2E_TMP/$f.err" || fail "$f.dat: not one line: $(cat "$E2E_TMP/$f.err")"
+	note "$(cat "$E2E_TMP/$f.err")"
+done
+
 # Batch text of the same: the header names the file, the hot port is there with its name.
 "$KVMSCOPE" -b -i "$D/timer.dat" --summary --tgids "$D/timer.dat.tgids" >"$E2E_TMP/timer.txt" ||
 	fail "batch text"
