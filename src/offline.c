@@ -51,12 +51,15 @@ static void set_sources(struct offline *o)
 	model_set_source(&o->model, &o->kstat_st);
 }
 
-/* Names the host threads the wake graph met, from the file's saved cmdlines. */
+/*
+ * Names the host threads the wake graph met, from the file's saved cmdlines: all of them
+ * (the live loop names some per tick, as /proc is read), bounded all the same.
+ */
 static void name_wakers(struct offline *o)
 {
 	char comm[PROC_COMM_MAX];
 	int tids[OFFLINE_NAMES_MAX];
-	int i, n;
+	int i, n, rounds = 0;
 
 	do {
 		n = model_wake_unnamed(&o->model, tids, OFFLINE_NAMES_MAX);
@@ -65,7 +68,7 @@ static void name_wakers(struct offline *o)
 				strlcpy0(comm, "?", sizeof(comm));
 			model_wake_name(&o->model, tids[i], comm);
 		}
-	} while (n == OFFLINE_NAMES_MAX);
+	} while (n == OFFLINE_NAMES_MAX && ++rounds < 64);
 }
 
 /* Returns 0 with a fresh model at the start of the file, or -errno with why. */
