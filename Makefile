@@ -32,7 +32,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-missing-field-initializers
 HARDEN  := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
-KCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc -Iprobes -Iui -MMD -MP
+KCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -MMD -MP
 KLDFLAGS := -pie -Wl,-z,relro,-z,now
 ifeq ($(SANITIZE),1)
 KCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -42,13 +42,51 @@ endif
 
 # Evaluated on use, so a recursive make sees libraries installed by `deps`.
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent 2>/dev/null)
+CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-LIB_SRC   := $(filter-out src/main.c src/storm%,$(wildcard src/*.c)) $(wildcard probes/*.c) \
-	     $(wildcard ui/*.c)
-STORM_SRC := $(wildcard src/storm*.c) $(wildcard src/storm*.S)
+# The layers, bottom up, and the include paths each is compiled with: a header of a layer it
+# may not use is not found, so a wrong include fails to compile (tests/layers.sh proves it).
+#   lib     allocation, strings, the clock
+#   input   what probes return and the model takes: events, samples, source states
+#   snap    the snapshot: the contract between the model and every output
+#   probes  one source each; see input only
+#   model   pure C over input, building snapshots
+#   output  panes, tables, batch text, JSON: see the snapshot only
+#   ui      the live screen: outputs and the snapshot
+#   app     main and the tick loop (src/*.c): wires the others together
+LAYERS     := lib input snap probes model output ui app
+DIR_lib    := src/lib
+DIR_input  := src/input
+DIR_snap   := src/snap
+DIR_probes := probes
+DIR_model  := src/model
+DIR_output := src/output
+DIR_ui     := ui
+DIR_app    := src
+INC_lib    := -Isrc/lib
+INC_input  := -Isrc/input $(INC_lib)
+INC_snap   := -Isrc/snap $(INC_lib)
+INC_probes := -Iprobes $(INC_input)
+INC_model  := -Isrc/model $(INC_input) -Isrc/snap
+INC_output := -Isrc/output $(INC_snap)
+INC_ui     := -Iui $(INC_output)
+INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Isrc/snap -Iui -Isrc/output $(INC_lib)
+# System headers by layer: only probes see libtracefs, only ui (and the app) curses.
+SYS_probes  = $(TRACE_CFLAGS)
+SYS_ui      = $(CURSES_CFLAGS)
+SYS_app     = $(PKG_CFLAGS)
+
+$(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l))))
+$(BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS) $(CHECK_CFLAGS)
+$(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
+
+LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
+	     $(wildcard probes/*.c ui/*.c) src/tick.c
+STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 
@@ -60,19 +98,19 @@ BENCHES   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 KVMSCOPE := $(BUILD)/kvmscope
 STORM    := $(BUILD)/kvmscope-storm
 
-.PHONY: all deps test-deps bench-deps check check-unit check-e2e asan demo run install \
+.PHONY: all deps test-deps bench-deps check check-layers check-unit check-e2e asan demo run install \
 	uninstall bench clean format tests
 all: $(KVMSCOPE) $(STORM)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(KCFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(KCFLAGS) $(LAYER_CFLAGS) $(HARDEN) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.S
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
-	$(Q)$(CC) $(KCFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(KCFLAGS) $(LAYER_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libkvmscope.a: $(LIB_OBJ)
 	@echo "  AR      $@"
@@ -133,7 +171,11 @@ bench-deps: test-deps
 
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)$(MAKE) --no-print-directory check-unit check-e2e
+	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e
+
+# Includes follow the layers, without cycles, and a wrong one does not compile.
+check-layers:
+	$(Q)tests/layers.py $(CC)
 
 check-unit: tests
 	$(Q)tests/run-unit.sh $(TESTS)
@@ -167,7 +209,8 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
 
 format:
-	clang-format -i $(wildcard src/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] tests/bench/*.[ch])
+	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \
+		tests/bench/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

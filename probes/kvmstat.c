@@ -527,7 +527,7 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 		for (t = 0; t < ps->vms[v].nthreads; t++) {
 			const struct proc_thread *pt = &ps->vms[v].threads[t];
 
-			if (pt->kind != THREAD_VCPU || pt->index < 0)
+			if (pt->kind != PROC_VCPU || pt->index < 0)
 				continue;
 			vm->vcpu_tid =
 				xgrow(vm->vcpu_tid, &vm->vcpu_cap, vm->nvcpu + 1, sizeof(int));

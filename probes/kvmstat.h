@@ -11,37 +11,12 @@
 #define KVMSCOPE_KVMSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
-#include "probe.h"
-#include "procfs.h"
-
-/* One vCPU's counters (vcpuN/, or the vCPU thread's tracepoint counts). */
-struct kstat_vcpu {
-	int index;
-	struct ctr_set set;
-};
-
-/* One VM's counters; vcpus owned. */
-struct kstat_vm {
-	int pid;
-	int fd;	   /* the kvm-vm fd of the <pid>-<fd> directory; -1 for tracepoints */
-	bool gone; /* tracepoints: the process has gone; these are its final counts */
-	struct ctr_set set;
-	struct kstat_vcpu *vcpus;
-	int nvcpus, vcpus_cap;
-};
-
-/* Filled by kvmstat_sample(); owned by the caller, freed by kvmstat_sample_free(). */
-struct kvmstat_sample {
-	uint64_t ts_ns;
-	const char *source; /* "debugfs" or "tracepoint" */
-	struct ctr_set host;
-	struct kstat_vm *vms;
-	int nvms, vms_cap;
-	int scan_errors; /* files that vanished or could not be read */
-};
+#include "ctr.h"
+#include "proc.h"
+#include "source.h"
 
 struct kvmstat;
 

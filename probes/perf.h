@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counters.h"
-#include "probe.h"
+#include "ctr.h"
+#include "source.h"
 
 #define PERF_EVENTS_MAX 16
 #define PERF_DEFAULT_EVENTS                                                                        \
@@ -43,19 +43,6 @@ int perf_encode(const char *name, struct perf_event_def *def, char *why, size_t 
  */
 int perf_parse_list(const char *list, struct perf_event_def *defs, int max, char *why,
 		    size_t whysz);
-
-/* One thread's counters at the sample time. */
-struct perf_thread_sample {
-	int pid, tid;
-	struct ctr_set set; /* one counter per event, in the order of the defs */
-};
-
-/* Filled by perf_sample(); owned by the caller, grown by the probe, freed by perf_sample_free(). */
-struct perf_sample {
-	uint64_t ts_ns;
-	struct perf_thread_sample *threads;
-	int nthreads, cap;
-};
 
 struct perf;
 

@@ -460,7 +460,7 @@ static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
 	for (i = 0; i < pv->nthreads; i++) {
 		const struct proc_thread *t = &pv->threads[i];
 
-		if (t->kind != THREAD_VCPU)
+		if (t->kind != PROC_VCPU)
 			continue;
 		ret = grow((void **)&vm->vcpus, &vm->vcpus_cap, vm->nvcpus + 1, sizeof(*vm->vcpus));
 		if (ret)
@@ -531,7 +531,7 @@ static int thread_read(struct procfs *p, int taskfd, int tid, struct proc_thread
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	memcpy(t->comm, st.comm, sizeof(t->comm));
-	t->kind = THREAD_OTHER;
+	t->kind = PROC_OTHER;
 	t->index = -1;
 	t->utime_ns = ticks_ns(p, st.utime);
 	t->stime_ns = ticks_ns(p, st.stime);
@@ -624,12 +624,12 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 		}
 		t->index = vcpu_name_index(t->comm);
 		if (t->index >= 0)
-			t->kind = THREAD_VCPU;
+			t->kind = PROC_VCPU;
 		else if (!strncmp(t->comm, "IO ", 3))
-			t->kind = THREAD_IOTHREAD;
+			t->kind = PROC_IOTHREAD;
 		else if ((t->index = memo_vcpu(memo, tid, start)) >= 0)
-			t->kind = THREAD_VCPU;
-		if (t->kind == THREAD_VCPU)
+			t->kind = PROC_VCPU;
+		if (t->kind == PROC_VCPU)
 			nvcpu++;
 		p->extra[vm->nthreads] = (struct thread_extra){ start, flags };
 		vm->nthreads++;
@@ -642,12 +642,12 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 	for (i = 0; i < vm->nthreads && nvcpu < vm->nvcpu_fds; i++) {
 		struct proc_thread *t = &vm->threads[i];
 
-		if (t->kind != THREAD_OTHER ||
+		if (t->kind != PROC_OTHER ||
 		    (p->extra[i].flags & (PF_KTHREAD_BIT | PF_USER_WORKER_BIT | PF_IO_WORKER_BIT)))
 			continue;
 		t->index = syscall_vcpu_index(p, seen->pid, taskfd, t->tid);
 		if (t->index >= 0) {
-			t->kind = THREAD_VCPU;
+			t->kind = PROC_VCPU;
 			nvcpu++;
 		}
 	}

@@ -12,67 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe.h"
-
-enum thread_kind {
-	THREAD_OTHER = 0, /* worker, call_rcu, main loop ... */
-	THREAD_VCPU,	  /* "CPU n/KVM", or blocked in KVM_RUN on a kvm-vcpu:n fd */
-	THREAD_IOTHREAD,  /* "IO <id>" */
-};
-
-#define PROC_COMM_MAX 16   /* kernel TASK_COMM_LEN, NUL included */
-#define PROC_NAME_MAX 128  /* VM name, NUL included; longer names are cut */
-#define PROC_UUID_MAX 40
-
-/* One thread of a VM process: raw cumulative values at the sample time. */
-struct proc_thread {
-	int tid;
-	char comm[PROC_COMM_MAX]; /* raw /proc/TID/comm, NUL-terminated, untrusted */
-	enum thread_kind kind;
-	int index;		  /* vCPU index, or -1 when not a vCPU / not yet known */
-	uint64_t run_ns;	  /* schedstat: time on a CPU */
-	uint64_t wait_ns;	  /* schedstat: time runnable, waiting for a CPU */
-	uint64_t slices;	  /* schedstat: times scheduled in (context switches in) */
-	uint64_t guest_ns;	  /* stat field 43 guest_time, converted from clock ticks */
-	uint64_t utime_ns;	  /* stat field 14, converted */
-	uint64_t stime_ns;	  /* stat field 15, converted */
-	int last_cpu;		  /* stat field 39 */
-	char state;		  /* stat field 3: R, S, D ... */
-};
-
-/* One VM process. */
-struct proc_vm {
-	int pid;
-	uint64_t starttime;	  /* stat field 22: tells a reused pid from the old one */
-	char comm[PROC_COMM_MAX]; /* raw, untrusted */
-	char name[PROC_NAME_MAX]; /* from -name (guest=X / X, ",," unescaped); "" if none */
-	char uuid[PROC_UUID_MAX]; /* from -uuid; "" if none */
-	int nvcpu_fds;		  /* anon_inode:kvm-vcpu:N fds held */
-	struct proc_thread *threads; /* nthreads entries, owned by the sample */
-	int nthreads;
-	int threads_cap;
-};
-
-/* Host facts read once at open. */
-struct proc_host {
-	char hostname[65];
-	char release[65];	/* kernel release */
-	char kvm_module[32];	/* "kvm_intel", "kvm_amd", "kvm_pvm"..., "" if none loaded */
-	bool kvm_unregistered;	/* /proc/misc readable and without "kvm": no /dev/kvm */
-	int ncpus;		/* online CPUs */
-};
-
-/*
- * Filled by procfs_sample(). The caller owns the struct; the probe grows the arrays it
- * points to and procfs_sample_free() releases them. A sample is reused across ticks.
- */
-struct procfs_sample {
-	uint64_t ts_ns;		/* CLOCK_MONOTONIC when the scan started */
-	struct proc_vm *vms;	/* nvms entries */
-	int nvms;
-	int vms_cap;
-	int scan_errors;	/* processes or threads that vanished or could not be read */
-};
+#include "proc.h"
+#include "source.h"
 
 struct procfs;
 

@@ -11,7 +11,7 @@
 
 #include "exitnames.h"
 #include "kvm_event.h"
-#include "probe.h"
+#include "source.h"
 
 /* Event groups a caller can ask for (each pane enables only what it needs). */
 enum {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvmdecode.h"
@@ -120,7 +121,7 @@ static void sample_counters(struct loop *l)
 	n = 0;
 	for (v = 0; v < l->ps.nvms; v++)
 		for (k = 0; k < l->ps.vms[v].nthreads; k++) {
-			if (l->ps.vms[v].threads[k].kind == THREAD_OTHER)
+			if (l->ps.vms[v].threads[k].kind == PROC_OTHER)
 				continue;
 			pids[n] = l->ps.vms[v].pid;
 			tids[n++] = l->ps.vms[v].threads[k].tid;
@@ -238,13 +239,13 @@ static int tick(struct loop *l)
 	now = now_ns();
 	if (l->ctl.paused) {
 		snapshot_free(l->latest);
-		l->latest = model_snapshot(&l->model, now, l->ctl.cumulative);
+		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 		return 0;
 	}
 	snapshot_free(l->latest);
 	l->latest = NULL;
 	snapshot_free(l->shown);
-	l->shown = model_snapshot(&l->model, now, l->ctl.cumulative);
+	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 	return l->out->show(l->out->arg, l->shown, &l->ctl);
 }
 

@@ -10,17 +10,7 @@
 
 #include "options.h"
 #include "snapshot.h"
-
-/* Requests an output makes of the loop (from keys). Owned by the loop. */
-struct tick_ctl {
-	bool quit;
-	bool redraw;	 /* show the current snapshot again */
-	bool paused;	 /* keep sampling, keep showing the frozen snapshot */
-	bool reset;	 /* restart the cumulative window */
-	bool cumulative; /* counts since start/reset instead of per interval */
-	bool refresh;	 /* take a tick now */
-	double delay_s;	 /* refresh interval; the loop re-arms its timer when it changes */
-};
+#include "tickctl.h"
 
 /* Where snapshots go: batch printing or the TUI. Owned by main(). */
 struct tick_output {

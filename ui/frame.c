@@ -275,7 +275,7 @@ static void draw_pane(struct view *v, struct screen *scr, int i, int y, int h, b
 static char *vm_title(const struct view *v, const struct snapshot *s, int pid, char *buf, size_t n)
 {
 	const struct snap_vm *vm = s ? snapshot_vm(s, pid) : NULL;
-	char lb[PROC_NAME_MAX + 32];
+	char lb[SNAP_LABEL_MAX];
 
 	if (!vm) {
 		snprintf(buf, n, "pid %d", pid);
@@ -289,7 +289,7 @@ static char *vm_title(const struct view *v, const struct snapshot *s, int pid, c
 static char *breadcrumb(const struct view *v, const struct snapshot *s, char *buf, size_t n)
 {
 	const struct scope *sc = &v->lv[v->depth].scope;
-	char name[4 * PROC_NAME_MAX + 16], lb[PROC_NAME_MAX + 32];
+	char name[4 * SNAP_VMNAME_MAX + 16], lb[SNAP_LABEL_MAX];
 	const struct snap_thread *th;
 	const struct snap_vm *vm;
 	size_t o;
@@ -435,7 +435,7 @@ static void draw_help(struct view *v, struct screen *scr)
 static void resolve_pick(struct view *v, const struct snapshot *s)
 {
 	const struct snap_vm *found = NULL;
-	char esc[4 * PROC_NAME_MAX + 32], lb[PROC_NAME_MAX + 32], want[4 * VIEW_INPUT_MAX];
+	char esc[4 * SNAP_LABEL_MAX], lb[SNAP_LABEL_MAX], want[4 * VIEW_INPUT_MAX];
 	struct scope sc = { .kind = SCOPE_VM };
 	const char *p = v->pick;
 	int i, pass;

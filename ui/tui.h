@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "snapshot.h"
-#include "tick.h"
+#include "tickctl.h"
 
 /* How to start; owned by the caller. */
 struct tui_config {

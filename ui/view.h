@@ -17,7 +17,7 @@
 #include "screen.h"
 #include "snapshot.h"
 #include "table.h"
-#include "tick.h"
+#include "tickctl.h"
 
 #define VIEW_DEPTH_MAX 8
 #define VIEW_INPUT_MAX 128

@@ -42,7 +42,7 @@ static void setup(struct model *m)
 		vm[v].nthreads = NVCPUS;
 		for (k = 0; k < NVCPUS; k++) {
 			th[v][k].tid = vm[v].pid + k + 1;
-			th[v][k].kind = THREAD_VCPU;
+			th[v][k].kind = PROC_VCPU;
 			th[v][k].index = k;
 			snprintf(th[v][k].comm, sizeof(th[v][k].comm), "CPU %d/KVM", k);
 		}
@@ -159,7 +159,7 @@ static double run(const char *what, const struct kvm_event *ev, size_t n, int ru
 		t1 = mono_ns();
 		rate[r] = (double)n * 1e9 / (double)(t1 - t0);
 		/* One tick per pass, as the tick loop does once a second. */
-		s = model_snapshot(&m, 1 + (uint64_t)(r + 1) * 1000000000ull, false);
+		s = model_snapshot(&m, 1 + (uint64_t)(r + 1) * 1000000000ull, 0, false);
 		snap_ns += mono_ns() - t1;
 		snapshot_free(s);
 	}

@@ -45,7 +45,7 @@ static void setup(struct model *m)
 		vm[v].nthreads = NTH;
 		for (k = 0; k < NTH; k++) {
 			th[v][k].tid = vm[v].pid + k + 1;
-			th[v][k].kind = k < NVCPUS ? THREAD_VCPU : THREAD_IOTHREAD;
+			th[v][k].kind = k < NVCPUS ? PROC_VCPU : PROC_IOTHREAD;
 			th[v][k].index = k < NVCPUS ? k : -1;
 			if (k < NVCPUS)
 				snprintf(th[v][k].comm, sizeof(th[v][k].comm), "CPU %d/KVM", k);
@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 		t1 = mono_ns();
 		rate[r] = (double)got * 1e9 / (double)(t1 - t0);
 		last = ev[got - 1].ts_ns;
-		s = model_snapshot(&m, last + 1, false);
+		s = model_snapshot(&m, last + 1, 0, false);
 		snap_ns += mono_ns() - t1;
 		/* What the last pass built: proof that the stream went through the wake graph. */
 		edges = s->vms[0].wake ? s->vms[0].wake->nedges : 0;

@@ -202,7 +202,7 @@ static inline void synth_scan(struct synth_host *h, int nvms, uint64_t ts, uint6
 			struct proc_thread *t = &h->th[v][k];
 
 			t->tid = pv->pid + k + 1;
-			t->kind = k < 2 ? THREAD_VCPU : THREAD_IOTHREAD;
+			t->kind = k < 2 ? PROC_VCPU : PROC_IOTHREAD;
 			t->index = k < 2 ? k : -1;
 			strcpy(t->comm, k == 0	 ? "CPU 0/KVM"
 					: k == 1 ? "CPU 1/KVM"

@@ -200,7 +200,7 @@ static void scan(struct model *m, uint64_t ts, const int *tids, int n)
 	memset(th, 0, sizeof(th));
 	for (i = 0; i < n; i++) {
 		th[i].tid = tids[i];
-		th[i].kind = i ? THREAD_IOTHREAD : THREAD_VCPU;
+		th[i].kind = i ? PROC_IOTHREAD : PROC_VCPU;
 		th[i].index = i ? -1 : 0;
 		snprintf(th[i].comm, sizeof(th[i].comm), i ? "IO t%d" : "CPU 0/KVM", tids[i]);
 		th[i].run_ns = ts / 2;
@@ -247,7 +247,7 @@ START_TEST(threads_come_and_go)
 	model_prime(&m, 1 * S);
 	scan(&m, 2 * S, (const int[]){ 101, 102 }, 2);
 	perf(&m, 2 * S, (const int[]){ 101, 102 }, 2, 50);
-	snap = model_snapshot(&m, 2 * S, false);
+	snap = model_snapshot(&m, 2 * S, 0, false);
 	t = thread(snap, 101);
 	ck_assert_ptr_nonnull(t);
 	ck_assert(find(t->counters, t->ncounters, "task-clock")->share > 49.9);
@@ -258,7 +258,7 @@ START_TEST(threads_come_and_go)
 	/* 102 goes, 103 comes: 102 is shown gone without counters, 103 has no rate yet. */
 	scan(&m, 3 * S, (const int[]){ 101, 103 }, 2);
 	perf(&m, 3 * S, (const int[]){ 101, 103 }, 2, 50);
-	snap = model_snapshot(&m, 3 * S, false);
+	snap = model_snapshot(&m, 3 * S, 0, false);
 	t = thread(snap, 102);
 	ck_assert_ptr_nonnull(t);
 	ck_assert(t->gone);
@@ -273,7 +273,7 @@ START_TEST(threads_come_and_go)
 	/* A tick later 102 is released and 103 has its first rate. */
 	scan(&m, 4 * S, (const int[]){ 101, 103 }, 2);
 	perf(&m, 4 * S, (const int[]){ 101, 103 }, 2, 50);
-	snap = model_snapshot(&m, 4 * S, false);
+	snap = model_snapshot(&m, 4 * S, 0, false);
 	ck_assert_ptr_null(thread(snap, 102));
 	t = thread(snap, 103);
 	ck_assert(find(t->counters, t->ncounters, "task-clock")->share > 49.9);
@@ -308,7 +308,7 @@ START_TEST(kvmstat_scopes_in_model)
 		if (t == 1)
 			model_prime(&m, S);
 	}
-	snap = model_snapshot(&m, 2 * S, false);
+	snap = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert(find(snap->counters, snap->ncounters, "kvm_pio")->rate > 2999.9);
 	ck_assert(find(snap->vms[0].counters, snap->vms[0].ncounters, "kvm_pio")->rate > 1999.9);
 	ck_assert(find(thread(snap, 101)->counters, thread(snap, 101)->ncounters, "kvm_pio")->rate >
@@ -359,7 +359,7 @@ START_TEST(traced_tracepoints_from_stream)
 		if (t == 1)
 			model_prime(&m, S);
 	}
-	snap = model_snapshot(&m, 2 * S, false);
+	snap = model_snapshot(&m, 2 * S, 0, false);
 	c = find(snap->counters, snap->ncounters, "kvm_pio");
 	ck_assert_uint_eq(c->value, 1200);
 	ck_assert_uint_eq(c->count, 600);
@@ -377,7 +377,7 @@ START_TEST(traced_tracepoints_from_stream)
 	ks.ts_ns = ks.host.ts_ns = kv.set.ts_ns = vc.set.ts_ns = 3 * S;
 	scan(&m, 3 * S, (const int[]){ 101, 102 }, 2);
 	model_update_kvmstat(&m, &ks);
-	snap = model_snapshot(&m, 3 * S, false);
+	snap = model_snapshot(&m, 3 * S, 0, false);
 	ck_assert_ptr_null(snap_counter_find(snap->counters, snap->ncounters, "kvm_pio"));
 	snapshot_free(snap);
 	ctr_set_free(&ks.host);
@@ -430,7 +430,7 @@ START_TEST(panes_show_counters)
 		if (ts == 1)
 			model_prime(&m, S);
 	}
-	snap = model_snapshot(&m, 2 * S, false);
+	snap = model_snapshot(&m, 2 * S, 0, false);
 	pane_find("threads")->build(snap, &o, &t);
 	ck_assert_int_eq(t.nrows, 1);
 	ck_assert_str_eq(table_cell(&t, 0, col(&t, "TASK%")), "75.0");

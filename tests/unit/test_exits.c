@@ -59,7 +59,7 @@ START_TEST(hw_exits_paired_across_vcpus)
 			ev_entry(&m, b + 200050 + (uint64_t)j * 10000, C1);
 		}
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_uint_eq(s->interval_ns, 1 * S);
 	v = &s->vms[0];
 	ck_assert_int_eq(v->nexits, 3);
@@ -163,7 +163,7 @@ START_TEST(userspace_in_counted_once)
 		ev_pio(&m, b, C0, 0x402, 1);
 		ev_user(&m, b + 100, C0, 2, 0);
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	/* 6020 trace lines, 3010 accesses. */
 	ck_assert_uint_eq(s->events, 6020);
@@ -233,7 +233,7 @@ START_TEST(userspace_out_then_kernel_in)
 		ev_pio(&m, b + 20 * US, C0, 0xf00, 1);
 		ev_user(&m, b + 21 * US, C0, 2, 0);
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	hot = find_hot(&s->vms[0], HOT_PIO, 0x40);
 	ck_assert_uint_eq(hot->count, 1000);
 	ck_assert(!hot->user);
@@ -266,7 +266,7 @@ START_TEST(userspace_in_traced_before_exit)
 		ev_pio(&m, b, C0, 0x608, 0);
 		ev_user(&m, b + 100, C0, 2, 0);
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	hot = find_hot(&s->vms[0], HOT_PIO, 0x608);
 	ck_assert_uint_eq(hot->count, 100);
 	ck_assert(hot->user);
@@ -305,7 +305,7 @@ START_TEST(mmio_unsatisfied_read_counted_once)
 	}
 	/* A read KVM answers itself is one access too. */
 	ev_mmio(&m, 1 * S + 900 * MS, C1, 0xfec00010, KE_MMIO_READ);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	e = find_exit(v->exits, v->nexits, "mmio");
 	ck_assert_uint_eq(e->count, 71);
@@ -349,7 +349,7 @@ START_TEST(fast_mmio_and_msr)
 		ev_msr(&m, 1 * S + 100 * US + (uint64_t)i * US, C1, 0x6e0, 1);
 	for (i = 0; i < 5; i++)
 		ev_msr(&m, 1 * S + 200 * US + (uint64_t)i * US, C1, 0x10, 0);
-	s = model_snapshot(&m, 1 * S + 500 * MS, false);
+	s = model_snapshot(&m, 1 * S + 500 * MS, 0, false);
 	v = &s->vms[0];
 	ck_assert_uint_eq(v->exits_count, 75);
 	/* Half a second: rates are twice the counts. */
@@ -393,7 +393,7 @@ START_TEST(hot_other_bucket_sums_the_rest)
 		for (i = 0; i <= p; i++)
 			ev_pio(&m, 1 * S + (uint64_t)(p * 100 + i) * US, C0, 0x1000 + (uint32_t)p,
 			       0);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	ck_assert_int_eq(v->nhot, HOT_SHOW + 1);
 	for (i = 0; i < v->nhot; i++) {
@@ -435,7 +435,7 @@ START_TEST(million_addresses_do_not_grow_the_model)
 	}
 	ev = m.reg.vms[0]->ext[EXT_EXITS];
 	ck_assert_int_eq(ev->hot[HOT_MMIO].n, HOT_CAP);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_uint_eq(s->vms[0].hot[0].addr, 0xfee00300);
 	ck_assert_uint_eq(s->vms[0].hot[0].count, 12499);
 	ck_assert_int_le(s->vms[0].nhot, HOT_SHOW + 1);
@@ -460,7 +460,7 @@ START_TEST(cumulative_and_interval)
 		ev_exit(&m, 1 * S + (uint64_t)i * MS, C0, VMX_HLT);
 		ev_entry(&m, 1 * S + (uint64_t)i * MS + 400, C0);
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_uint_eq(s->vms[0].exits[0].count, 10);
 	snapshot_free(s);
 	for (i = 0; i < 30; i++) {
@@ -468,7 +468,7 @@ START_TEST(cumulative_and_interval)
 		ev_entry(&m, 2 * S + (uint64_t)i * MS + 800, C0);
 	}
 	/* Cumulative: both intervals, over 2 s since the start. */
-	s = model_snapshot(&m, 3 * S, true);
+	s = model_snapshot(&m, 3 * S, 0, true);
 	ck_assert(s->cumulative);
 	ck_assert_uint_eq(s->window_ns, 2 * S);
 	ck_assert_uint_eq(s->vms[0].exits[0].count, 40);
@@ -482,20 +482,20 @@ START_TEST(cumulative_and_interval)
 	for (i = 0; i < 7; i++)
 		ev_exit(&m, 3 * S + 200 * MS + (uint64_t)i * MS, C0, VMX_HLT);
 	model_reset(&m, 4 * S);
-	s = model_snapshot(&m, 4 * S, true);
+	s = model_snapshot(&m, 4 * S, 0, true);
 	ck_assert_int_eq(s->vms[0].nexits, 0);
 	ck_assert_uint_eq(s->vms[0].exits_count, 0);
 	snapshot_free(s);
 	for (i = 0; i < 5; i++)
 		ev_exit(&m, 4 * S + 500 * MS + (uint64_t)i * MS, C0, VMX_HLT);
-	s = model_snapshot(&m, 5 * S, true);
+	s = model_snapshot(&m, 5 * S, 0, true);
 	ck_assert_uint_eq(s->vms[0].exits[0].count, 5);
 	ck_assert_double_eq_tol(s->vms[0].exits[0].rate, 5.0, 1e-9);
 	snapshot_free(s);
 	/* The interval view is unaffected by resets. */
 	for (i = 0; i < 3; i++)
 		ev_exit(&m, 5 * S + (uint64_t)i * MS, C0, VMX_HLT);
-	s = model_snapshot(&m, 5 * S + 500 * MS, false);
+	s = model_snapshot(&m, 5 * S + 500 * MS, 0, false);
 	ck_assert_uint_eq(s->vms[0].exits[0].count, 3);
 	ck_assert_double_eq_tol(s->vms[0].exits[0].rate, 6.0, 1e-9);
 	snapshot_free(s);
@@ -520,7 +520,7 @@ START_TEST(vanishing_vm_and_unknown_tids)
 	model_update_procfs(&m, &h.s);
 	for (i = 0; i < 4; i++)
 		ev_entry(&m, 1 * S + 600 * MS + (uint64_t)i, C0B);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_uint_eq(s->events, 24);
 	ck_assert_uint_eq(s->events_unattributed, 14);
 	ck_assert_int_eq(s->nvms, 2);
@@ -532,7 +532,7 @@ START_TEST(vanishing_vm_and_unknown_tids)
 	/* Next scan frees it; its tids stay unknown. */
 	model_update_procfs(&m, &h.s);
 	ev_exit(&m, 2 * S + 1, C0B, VMX_HLT);
-	s = model_snapshot(&m, 3 * S, false);
+	s = model_snapshot(&m, 3 * S, 0, false);
 	ck_assert_int_eq(s->nvms, 1);
 	ck_assert_uint_eq(s->events_unattributed, 1);
 	snapshot_free(s);
@@ -557,7 +557,7 @@ START_TEST(names_and_overflow)
 	/* 70 reasons the name table does not know: the VM's table fills (3 + 60), then "other". */
 	for (i = 0; i < 70; i++)
 		ev_exit(&m, 1 * S + 10 * MS + (uint64_t)i * US, C0, 100 + (uint32_t)i);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	ck_assert_ptr_nonnull(find_exit(v->exits, v->nexits, "reason 100"));
 	e = find_exit(v->exits, v->nexits, "other");
@@ -606,7 +606,7 @@ START_TEST(hints_case1_in_snapshot)
 		if (i < 100)
 			ev_pio(&m, b, C0B, 0x608, 0);
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_int_eq(s->vms[0].nhints, 2);
 	ck_assert_ptr_nonnull(strstr(s->vms[0].hints[0].text, "ACPI PM timer"));
 	ck_assert_ptr_nonnull(strstr(s->vms[0].hints[1].text, "APICv"));
@@ -647,7 +647,7 @@ static struct snapshot *case1(struct model *m, struct synth_host *h)
 			ev_entry(m, b + 500, C0B);
 		}
 	}
-	return model_snapshot(m, 2 * S, false);
+	return model_snapshot(m, 2 * S, 0, false);
 }
 
 START_TEST(panes_show_case1)

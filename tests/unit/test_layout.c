@@ -372,10 +372,10 @@ static void make_snapshot(struct snapshot *s, unsigned int seq)
 	strcpy(s->host.release, "6.18.0");
 	strcpy(s->host.kvm_module, "kvm_intel");
 	s->host.ncpus = 2;
-	s->sources[0] = (struct source_status){ .name = "procfs", .state = SOURCE_OK };
-	s->sources[1] = (struct source_status){ .name = "tracefs", .state = SOURCE_OK };
-	s->sources[2] = (struct source_status){ .name = "debugfs",
-						.state = SOURCE_UNAVAILABLE,
+	s->sources[0] = (struct snap_source){ .name = "procfs", .state = SNAP_SRC_OK };
+	s->sources[1] = (struct snap_source){ .name = "tracefs", .state = SNAP_SRC_OK };
+	s->sources[2] = (struct snap_source){ .name = "debugfs",
+						.state = SNAP_SRC_UNAVAILABLE,
 						.why = "kernel lockdown" };
 	s->nsources = 3;
 	s->exits_rate = 74160;

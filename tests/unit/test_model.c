@@ -195,7 +195,7 @@ static void fill_sample(struct procfs_sample *s, struct proc_vm *vm, struct proc
 		memset(&th[i], 0, sizeof(th[i]));
 		th[i].tid = t[i].tid;
 		strcpy(th[i].comm, t[i].comm);
-		th[i].kind = t[i].kind;
+		th[i].kind = (enum proc_kind)t[i].kind;
 		th[i].index = t[i].index;
 		/* vCPU 0 runs 80% (60% guest), vCPU 1 40%, the others 10% each. */
 		th[i].run_ns = step * (t[i].tid == 10 ? 800 : t[i].tid == 11 ? 400 : 100) * MS;
@@ -220,7 +220,7 @@ START_TEST(snapshot_from_scans)
 	model_prime(&m, 1 * S);
 	fill_sample(&s, &pv, th, 2 * S, 2);
 	model_update_procfs(&m, &s);
-	snap = model_snapshot(&m, 2 * S, false);
+	snap = model_snapshot(&m, 2 * S, 0, false);
 
 	ck_assert_int_eq(snap->nvms, 1);
 	ck_assert_uint_eq(snap->interval_ns, 1 * S);
@@ -245,20 +245,20 @@ START_TEST(snapshot_from_scans)
 	snapshot_free(snap);
 
 	/* Cumulative: from the first sample to now, here the same rates over 1 s. */
-	snap = model_snapshot(&m, 2 * S, true);
+	snap = model_snapshot(&m, 2 * S, 0, true);
 	ck_assert_double_eq_tol(snap->vms[0].threads[0].cpu.cpu, 80.0, 1e-6);
 	snapshot_free(snap);
 
 	/* The VM goes: one snapshot shows it gone, the next does not have it. */
 	s.nvms = 0;
 	model_update_procfs(&m, &s);
-	snap = model_snapshot(&m, 3 * S, false);
+	snap = model_snapshot(&m, 3 * S, 0, false);
 	ck_assert_int_eq(snap->nvms, 1);
 	ck_assert(snap->vms[0].gone);
 	ck_assert(snap->vms[0].cpu.cpu < 0);
 	snapshot_free(snap);
 	model_update_procfs(&m, &s);
-	snap = model_snapshot(&m, 4 * S, false);
+	snap = model_snapshot(&m, 4 * S, 0, false);
 	ck_assert_int_eq(snap->nvms, 0);
 	snapshot_free(snap);
 	model_free(&m);
@@ -278,10 +278,10 @@ START_TEST(vcpu_identity_is_sticky)
 	model_update_procfs(&m, &s);
 	/* Next scan caught vCPU 1 running in the guest: not identifiable by its syscall. */
 	fill_sample(&s, &pv, th, 2 * S, 2);
-	th[0].kind = THREAD_OTHER;
+	th[0].kind = PROC_OTHER;
 	th[0].index = -1;
 	model_update_procfs(&m, &s);
-	snap = model_snapshot(&m, 2 * S, false);
+	snap = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_int_eq(snap->vms[0].nvcpus, 2);
 	ck_assert_int_eq(snap->vms[0].threads[1].index, 1);
 	snapshot_free(snap);

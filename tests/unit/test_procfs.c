@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "snapshot.h"
 #include "unit.h"
 
 #define PROC_FIXTURE FIXTURES "/proc"
@@ -52,7 +53,7 @@ static const struct proc_thread *find_thread(const struct proc_vm *vm, int tid)
 }
 
 /* Asserts the kind and index of thread tid of vm. */
-static void check_thread(const struct proc_vm *vm, int tid, const char *comm, enum thread_kind kind,
+static void check_thread(const struct proc_vm *vm, int tid, const char *comm, enum proc_kind kind,
 			 int index)
 {
 	const struct proc_thread *t = find_thread(vm, tid);
@@ -230,15 +231,15 @@ START_TEST(test_fixture_named_threads)
 	ck_assert_int_eq(vm->nthreads, 8);
 	for (i = 1; i < vm->nthreads; i++)
 		ck_assert_int_lt(vm->threads[i - 1].tid, vm->threads[i].tid);
-	check_thread(vm, 4100, "qemu-system-x86", THREAD_OTHER, -1);
-	check_thread(vm, 4101, "call_rcu", THREAD_OTHER, -1);
-	check_thread(vm, 4102, "IO iothread0", THREAD_IOTHREAD, -1);
-	check_thread(vm, 4103, "CPU 0/KVM", THREAD_VCPU, 0);
-	check_thread(vm, 4104, "CPU 1/KVM", THREAD_VCPU, 1);
-	check_thread(vm, 4105, "worker", THREAD_OTHER, -1);
+	check_thread(vm, 4100, "qemu-system-x86", PROC_OTHER, -1);
+	check_thread(vm, 4101, "call_rcu", PROC_OTHER, -1);
+	check_thread(vm, 4102, "IO iothread0", PROC_IOTHREAD, -1);
+	check_thread(vm, 4103, "CPU 0/KVM", PROC_VCPU, 0);
+	check_thread(vm, 4104, "CPU 1/KVM", PROC_VCPU, 1);
+	check_thread(vm, 4105, "worker", PROC_OTHER, -1);
 	/* KVM's own worker shows the KVM_RUN of the vCPU it was forked from: not a vCPU. */
-	check_thread(vm, 4106, "kvm-nx-lpage-re", THREAD_OTHER, -1);
-	check_thread(vm, 4107, "worker", THREAD_OTHER, -1);
+	check_thread(vm, 4106, "kvm-nx-lpage-re", PROC_OTHER, -1);
+	check_thread(vm, 4107, "worker", PROC_OTHER, -1);
 	procfs_sample_free(&s);
 	procfs_close(p);
 }
@@ -257,11 +258,11 @@ START_TEST(test_fixture_syscall_vcpus)
 	vm = find_vm(&s, 4200);
 	ck_assert_ptr_nonnull(vm);
 	ck_assert_int_eq(vm->nthreads, 5);
-	check_thread(vm, 4200, "qemu-system-x86", THREAD_OTHER, -1);
-	check_thread(vm, 4201, "qemu-system-x86", THREAD_OTHER, -1);
-	check_thread(vm, 4202, "qemu-system-x86", THREAD_VCPU, 0); /* fd 0x9 */
-	check_thread(vm, 4203, "qemu-system-x86", THREAD_VCPU, 1); /* fd 0xb = 11 */
-	check_thread(vm, 4204, "kvm-nx-lpage-re", THREAD_OTHER, -1);
+	check_thread(vm, 4200, "qemu-system-x86", PROC_OTHER, -1);
+	check_thread(vm, 4201, "qemu-system-x86", PROC_OTHER, -1);
+	check_thread(vm, 4202, "qemu-system-x86", PROC_VCPU, 0); /* fd 0x9 */
+	check_thread(vm, 4203, "qemu-system-x86", PROC_VCPU, 1); /* fd 0xb = 11 */
+	check_thread(vm, 4204, "kvm-nx-lpage-re", PROC_OTHER, -1);
 	procfs_sample_free(&s);
 	procfs_close(p);
 }
@@ -282,10 +283,10 @@ START_TEST(test_fixture_raw_bytes)
 	ck_assert_str_eq(vm->comm, "q\x1b[1;31m)\n(x");
 	ck_assert_str_eq(vm->name, "\x1b]0;owned\x07\x1b[2J,x");
 	ck_assert_int_eq(vm->nthreads, 4);
-	check_thread(vm, 4400, "q\x1b[1;31m)\n(x", THREAD_OTHER, -1);
-	check_thread(vm, 4401, "q\x1b[1;31m)\n(x", THREAD_OTHER, -1);
-	check_thread(vm, 4402, "CPU 0/KVM", THREAD_VCPU, 0);
-	check_thread(vm, 4403, "kvm-nx-lpage-re", THREAD_OTHER, -1);
+	check_thread(vm, 4400, "q\x1b[1;31m)\n(x", PROC_OTHER, -1);
+	check_thread(vm, 4401, "q\x1b[1;31m)\n(x", PROC_OTHER, -1);
+	check_thread(vm, 4402, "CPU 0/KVM", PROC_VCPU, 0);
+	check_thread(vm, 4403, "kvm-nx-lpage-re", PROC_OTHER, -1);
 	/* The fields after the odd comm are read from the right place. */
 	ck_assert_int_eq(find_thread(vm, 4400)->state, 'S');
 	ck_assert_uint_eq(find_thread(vm, 4400)->utime_ns, tick_ns(1));
@@ -476,47 +477,47 @@ START_TEST(test_syscall_memory)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
 	vm = find_vm(&s, 4200);
-	check_thread(vm, 4202, "qemu-system-x86", THREAD_OTHER, -1);
-	check_thread(vm, 4203, "qemu-system-x86", THREAD_VCPU, 1);
+	check_thread(vm, 4202, "qemu-system-x86", PROC_OTHER, -1);
+	check_thread(vm, 4203, "qemu-system-x86", PROC_VCPU, 1);
 
 	/* It blocks in KVM_RUN: identified. */
 	put(root, "4200/task/4202/syscall",
 	    "16 0x9 0xae80 0x0 0x0 0x5636932d8290 0x0 0x7f0b2bffe530 0x7f0b3338cd6b\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_VCPU, 0);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_VCPU, 0);
 
 	/* Running again, or blocked elsewhere: still vCPU 0. */
 	put(root, "4200/task/4202/syscall", "running\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_VCPU, 0);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_VCPU, 0);
 	put(root, "4200/task/4202/syscall", "202 0x5636932da7a8 0x0 0x0 0x0 0x0 0x0 0x0 0x0\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_VCPU, 0);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_VCPU, 0);
 
 	/* Another thread under the same tid (another starttime) is not the old vCPU. */
 	stat_set(root, "4200/task/4202/stat", 22, "840000");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_OTHER, -1);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
 
 	/* An ioctl that is not KVM_RUN, or KVM_RUN on an fd that is no vCPU, says nothing. */
 	put(root, "4200/task/4202/syscall", "16 0x8 0xae80 0x0 0x0 0x0 0x0 0x0 0x0\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_OTHER, -1);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
 	put(root, "4200/task/4202/syscall", "16 0x9 0xae86 0x0 0x0 0x0 0x0 0x0 0x0\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_OTHER, -1);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
 	put(root, "4200/task/4202/syscall", "16 0xzz 0xae80\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_OTHER, -1);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
 	put(root, "4200/task/4202/syscall", "-1 0x7ffc0 0x7f0b3338cd6b\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_OTHER, -1);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
 
 	/* The thread goes away: the probe forgets it. */
 	put(root, "4200/task/4202/syscall",
 	    "16 0x9 0xae80 0x0 0x0 0x5636932d8290 0x0 0x7f0b2bffe530 0x7f0b3338cd6b\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_VCPU, 0);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_VCPU, 0);
 	snprintf(cmd, sizeof(cmd), "mv '%s/4200/task/4202' '%s/../4202'", root, root);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
@@ -526,7 +527,7 @@ START_TEST(test_syscall_memory)
 	ck_assert_int_eq(system(cmd), 0);
 	put(root, "4200/task/4202/syscall", "running\n");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
-	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", THREAD_OTHER, -1);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
 	procfs_sample_free(&s);
 	procfs_close(p);
 	fixture_drop(root);
@@ -731,7 +732,7 @@ START_TEST(test_live_own_vm)
 	ck_assert_int_eq(vm->nvcpu_fds, 1);
 	ck_assert_str_eq(vm->name, "");
 	ck_assert_int_ge(vm->nthreads, 1);
-	check_thread(vm, getpid(), vm->comm, THREAD_OTHER, -1);
+	check_thread(vm, getpid(), vm->comm, PROC_OTHER, -1);
 	ck_assert_uint_gt(find_thread(vm, getpid())->run_ns, 0);
 	close(vcpu);
 	close(vmfd);
@@ -849,7 +850,7 @@ static int dump(const char *root)
 		goto out;
 	}
 	printf("# status %s%s%s scan_errors %d vms %d\n",
-	       source_state_name(procfs_status(p)->state), *procfs_status(p)->why ? ": " : "",
+	       snap_state_name(procfs_status(p)->state), *procfs_status(p)->why ? ": " : "",
 	       procfs_status(p)->why, s.scan_errors, s.nvms);
 	for (i = 0; i < s.nvms; i++) {
 		const struct proc_vm *vm = &s.vms[i];

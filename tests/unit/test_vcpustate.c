@@ -256,7 +256,7 @@ START_TEST(split_through_the_model)
 	ev_switch(&m, T(970), 5, 6, 0);
 	synth_scan(&h, 1, 2 * S, 2);
 	model_update_procfs(&m, &h.s);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_uint_eq(s->events_unattributed, 1);
 	v = &s->vms[0];
 	t = snapshot_thread(v, 101);

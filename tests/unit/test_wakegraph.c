@@ -89,7 +89,7 @@ START_TEST(virtio_chain_edges_and_round_trip)
 	synth_model(&m, &h, 1);
 	for (i = 0; i < 100; i++)
 		virtio_round(&m, 1 * S + (uint64_t)i * 100 * US);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	ck_assert_ptr_nonnull(v->wake);
 	ck_assert_int_eq(v->wake->nedges, 3);
@@ -157,7 +157,7 @@ START_TEST(wakee_running_without_switch)
 	ev_waking(&m, 1 * S + 1 * US, C0, IO1, 0);
 	ev_irq(&m, 1 * S + 8 * US, IO1, 24);
 	e = NULL;
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
 	ck_assert_ptr_nonnull(e);
@@ -176,7 +176,7 @@ START_TEST(wakee_running_without_switch)
 	/* A wake of a vCPU by a thread that injected nothing. */
 	ev_waking(&m, 2 * S + 200 * US, IO1, C1, 0);
 	ev_switch(&m, 2 * S + 210 * US, IO1, C1, 1);
-	s = model_snapshot(&m, 3 * S, false);
+	s = model_snapshot(&m, 3 * S, 0, false);
 	v = &s->vms[0];
 	/* Both writes woke nobody: counted on the edge the port's notifies took, untimed. */
 	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
@@ -233,7 +233,7 @@ START_TEST(signals_to_awake_threads)
 	/* The vCPU running when injected: no wake. */
 	ev_irq(&m, 1 * S + 900 * US, IO1, 24);
 	ev_switch(&m, 1 * S + 905 * US, IO1, 0, 1);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
 	ck_assert_ptr_nonnull(e);
@@ -276,7 +276,7 @@ START_TEST(switch_in_not_traced)
 	ev_irq(&m, 1 * S + 65 * US, IO1, -1);
 	ev_waking(&m, 1 * S + 66 * US, IO1, C0, 0);
 	ev_wakeup(&m, 1 * S + 70 * US, C0, 60 * US);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	e = edge(v, C0, IO1, WAKE_IOEVENTFD);
 	ck_assert_ptr_nonnull(e);
@@ -310,15 +310,15 @@ START_TEST(pending_wakes_age_out)
 
 	synth_model(&m, &h, 1);
 	ev_waking(&m, 1 * S, IO1, C1, 0);
-	s = model_snapshot(&m, 1 * S + WAKE_PENDING_NS / 2, false);
+	s = model_snapshot(&m, 1 * S + WAKE_PENDING_NS / 2, 0, false);
 	ck_assert_int_eq(s->vms[0].wake->unmatched, 0);
 	snapshot_free(s);
-	s = model_snapshot(&m, 1 * S + WAKE_PENDING_NS + 1, false);
+	s = model_snapshot(&m, 1 * S + WAKE_PENDING_NS + 1, 0, false);
 	ck_assert_int_eq(s->vms[0].wake->unmatched, 1);
 	snapshot_free(s);
 	/* Running much later: the wake was already given up, so no 1 s latency appears. */
 	ev_switch(&m, 3 * S, C0, C1, 1);
-	s = model_snapshot(&m, 4 * S, true);
+	s = model_snapshot(&m, 4 * S, 0, true);
 	e = edge(&s->vms[0], IO1, C1, WAKE_OTHER);
 	ck_assert_ptr_nonnull(e);
 	ck_assert_int_eq(e->count, 1);
@@ -332,7 +332,7 @@ START_TEST(pending_wakes_age_out)
 	ev_waking(&m, 5 * S, IO1, C1, 0);
 	ev_waking(&m, 5 * S + 10 * US, IO1, C1, 0);
 	ev_switch(&m, 5 * S + 12 * US, C0, C1, 1);
-	s = model_snapshot(&m, 6 * S, false);
+	s = model_snapshot(&m, 6 * S, 0, false);
 	e = edge(&s->vms[0], IO1, C1, WAKE_OTHER);
 	ck_assert_int_eq(e->count, 2);
 	ck_assert_int_eq(e->timed, 1);
@@ -379,7 +379,7 @@ START_TEST(host_threads_and_interrupts)
 	model_wake_name(&m, 777, "nfsd");
 	ck_assert_int_eq(model_wake_unnamed(&m, tids, 8), 0);
 
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	e = edge(v, 555, IO1, WAKE_IO);
 	ck_assert_ptr_nonnull(e);
@@ -427,7 +427,7 @@ START_TEST(edge_cap_and_other_bucket)
 	/* Busy edges keep their slots: 1000 wakes 3 more times. */
 	for (i = 0; i < 3; i++)
 		ev_waking(&m, 1 * S + 500 * US + (uint64_t)i * US, 1000, IO1, 0);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	ck_assert_int_eq(v->wake->nedges, WAKE_EDGES + 1);
 	o = other_edge(v);
@@ -444,10 +444,10 @@ START_TEST(edge_cap_and_other_bucket)
 	snapshot_free(s);
 
 	/* Two quiet windows halve the weights to 0: a new waker takes a slot. */
-	s = model_snapshot(&m, 3 * S, false);
+	s = model_snapshot(&m, 3 * S, 0, false);
 	snapshot_free(s);
 	ev_waking(&m, 3 * S + 10 * US, 5000, IO1, 0);
-	s = model_snapshot(&m, 4 * S, true);
+	s = model_snapshot(&m, 4 * S, 0, true);
 	v = &s->vms[0];
 	ck_assert_ptr_nonnull(edge(v, 5000, IO1, WAKE_OTHER));
 	sum = 0;
@@ -474,16 +474,16 @@ START_TEST(wake_windows)
 	model_prime(&m, 1 * S);
 	for (i = 0; i < 10; i++)
 		virtio_round(&m, 1 * S + (uint64_t)i * 100 * US);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_int_eq(edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD)->count, 10);
 	ck_assert_int_eq(s->vms[0].wake->rts[0].count, 10);
 	snapshot_free(s);
 	for (i = 0; i < 5; i++)
 		virtio_round(&m, 2 * S + (uint64_t)i * 100 * US);
-	s = model_snapshot(&m, 3 * S, false);
+	s = model_snapshot(&m, 3 * S, 0, false);
 	ck_assert_int_eq(edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD)->count, 5);
 	snapshot_free(s);
-	s = model_snapshot(&m, 4 * S, true);
+	s = model_snapshot(&m, 4 * S, 0, true);
 	ck_assert_int_eq(edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD)->count, 15);
 	ck_assert_int_eq(s->vms[0].wake->rts[0].count, 15);
 	ck_assert_double_eq_tol(edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD)->rate, 5.0, 1e-9);
@@ -491,11 +491,11 @@ START_TEST(wake_windows)
 	/* A reset comes just before a snapshot (the loop applies it at a tick). */
 	virtio_round(&m, 4 * S + 100 * US);
 	model_reset(&m, 5 * S);
-	s = model_snapshot(&m, 5 * S, true);
+	s = model_snapshot(&m, 5 * S, 0, true);
 	ck_assert(!s->vms[0].wake->nedges);
 	snapshot_free(s);
 	virtio_round(&m, 5 * S + 100 * US);
-	s = model_snapshot(&m, 6 * S, true);
+	s = model_snapshot(&m, 6 * S, 0, true);
 	ck_assert_int_eq(edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD)->count, 1);
 	ck_assert_int_eq(s->vms[0].wake->rts[0].count, 1);
 	snapshot_free(s);
@@ -523,7 +523,7 @@ START_TEST(round_trips_per_address)
 		ev_waking(&m, b + 11 * US, IO1, C1, 0);
 		ev_switch(&m, b + 20 * US, IO1, C1, 1);
 	}
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	v = &s->vms[0];
 	ck_assert_int_eq(v->wake->nrts, WAKE_RTS + 1);
 	ck_assert(v->wake->rts[WAKE_RTS].other);
@@ -557,7 +557,7 @@ START_TEST(wake_pane_text)
 	synth_model(&m, &h, 1);
 	for (i = 0; i < 10; i++)
 		virtio_round(&m, 1 * S + (uint64_t)i * 100 * US);
-	s = model_snapshot(&m, 2 * S, false);
+	s = model_snapshot(&m, 2 * S, 0, false);
 	o.scope.kind = SCOPE_HOST;
 	p->build(s, &o, &t);
 	ck_assert_int_eq(t.nrows, 3);

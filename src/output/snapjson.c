@@ -1,65 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <errno.h>
+/* The JSON schema of a snapshot: what batch JSON prints, one document per tick. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "batch.h"
-#include "counters.h"
-#include "header.h"
 #include "json.h"
-#include "wakegraph.h"
-
-void batch_header(FILE *f, const struct snapshot *s)
-{
-	char buf[1024];
-	int i;
-
-	for (i = 0; i < HEADER_LINES; i++)
-		fprintf(f, "%s\n", header_line(s, i, buf, sizeof(buf), false));
-}
-
-/* Prints every pane that has something for scope, each followed by a blank line. */
-static void print_panes(FILE *f, const struct snapshot *s, const struct pane_opts *po,
-			struct table *t)
-{
-	int i;
-
-	for (i = 0; panes[i]; i++) {
-		if (!(panes[i]->scopes & SCOPE_F(po->scope.kind)))
-			continue;
-		panes[i]->build(s, po, t);
-		if (!t->nrows && !t->note[0])
-			continue;
-		table_print(f, t);
-		fputc('\n', f);
-	}
-}
-
-int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
-{
-	struct pane_opts po = { .sort = -1, .utf8 = o->utf8, .filter = o->filter };
-	struct table t = { 0 };
-	int i;
-
-	if (o->format == BATCH_JSON) {
-		batch_json(f, s, o);
-	} else {
-		batch_header(f, s);
-		fputc('\n', f);
-		po.scope.kind = SCOPE_HOST;
-		print_panes(f, s, &po, &t);
-		for (i = 0; o->detail && i < s->nvms; i++) {
-			if (s->vms[i].gone || !pane_vm_visible(&s->vms[i], &po))
-				continue;
-			po.scope.kind = SCOPE_VM;
-			po.scope.pid = s->vms[i].pid;
-			print_panes(f, s, &po, &t);
-		}
-		table_free(&t);
-	}
-	fflush(f);
-	return ferror(f) ? -EIO : 0;
-}
+#include "pane.h"
+#include "snapjson.h"
 
 static const char *kind_name(enum thread_kind k)
 {
@@ -171,9 +118,9 @@ static void json_hot(struct json *j, const struct snap_vm *v)
 	json_arr_end(j);
 }
 
-static const char *const ctr_kinds[] = { [CTR_COUNT] = "count", [CTR_TIME_NS] = "time_ns",
-					  [CTR_HIST] = "hist", [CTR_GAUGE] = "gauge",
-					  [CTR_RATIO] = "ratio" };
+static const char *const ctr_kinds[] = { [SNAP_CTR_COUNT] = "count", [SNAP_CTR_TIME_NS] = "time_ns",
+					  [SNAP_CTR_HIST] = "hist", [SNAP_CTR_GAUGE] = "gauge",
+					  [SNAP_CTR_RATIO] = "ratio" };
 
 /* Writes counters whose source is (or, with not set, is not) src; all when src is NULL. */
 static void json_counters(struct json *j, const char *key, const struct snap_counter *c, int n,
@@ -188,7 +135,7 @@ static void json_counters(struct json *j, const char *key, const struct snap_cou
 		json_obj(j, NULL);
 		json_str(j, "name", c->name);
 		json_str(j, "source", c->source);
-		json_str(j, "kind", c->kind <= CTR_RATIO ? ctr_kinds[c->kind] : "?");
+		json_str(j, "kind", c->kind <= SNAP_CTR_RATIO ? ctr_kinds[c->kind] : "?");
 		json_str(j, "why", c->why);
 		json_uint(j, "value", c->value);
 		json_uint(j, "count", c->count);
@@ -196,7 +143,7 @@ static void json_counters(struct json *j, const char *key, const struct snap_cou
 		json_num(j, "share_pct", c->share, true);
 		json_num(j, "ratio", c->ratio, true);
 		json_num(j, "scale", c->scale, true);
-		if (c->kind == CTR_HIST)
+		if (c->kind == SNAP_CTR_HIST)
 			json_uint(j, "p50_ns", c->p50);
 		json_obj_end(j);
 	}
@@ -253,7 +200,7 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 		json_str(j, "wakee", e->wakee_comm);
 		json_str(j, "wakee_kind", e->other || e->wakee_node > WAKE_NODE_IRQ
 						  ? "" : wake_nodes[e->wakee_node]);
-		json_str(j, "how", wake_class_name(e->cls));
+		json_str(j, "how", snap_wake_class_name(e->cls));
 		json_uint(j, "count", e->count);
 		json_num(j, "rate", e->rate, true);
 		json_uint(j, "awake", e->awake);
@@ -292,7 +239,7 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 
 static void json_vm(struct json *j, const struct snap_vm *v)
 {
-	char lb[PROC_NAME_MAX + 32];
+	char lb[SNAP_LABEL_MAX];
 	int i;
 
 	json_obj(j, NULL);
@@ -347,9 +294,9 @@ static void json_vm(struct json *j, const struct snap_vm *v)
 	json_obj_end(j);
 }
 
-void batch_json(FILE *f, const struct snapshot *s, const struct batch_opts *o)
+void snapjson_write(FILE *f, const struct snapshot *s, const regex_t *filter)
 {
-	struct pane_opts po = { .utf8 = true, .filter = o->filter };
+	struct pane_opts po = { .utf8 = true, .filter = filter };
 	time_t wall = (time_t)s->wall_s;
 	char tbuf[32];
 	struct tm tm;
@@ -376,7 +323,7 @@ void batch_json(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 	for (i = 0; i < s->nsources; i++) {
 		json_obj(&j, NULL);
 		json_str(&j, "name", s->sources[i].name);
-		json_str(&j, "state", source_state_name(s->sources[i].state));
+		json_str(&j, "state", snap_state_name(s->sources[i].state));
 		json_str(&j, "why", s->sources[i].why);
 		json_obj_end(&j);
 	}

@@ -34,7 +34,7 @@ const struct pane *pane_find(const char *name)
 
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
 {
-	char buf[PROC_NAME_MAX + 32], esc[4 * sizeof(buf)];
+	char buf[SNAP_LABEL_MAX], esc[4 * sizeof(buf)];
 
 	if (!o->filter)
 		return true;
@@ -67,15 +67,15 @@ const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz)
 
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz)
 {
-	const struct source_status *st = snapshot_source(s, "tracefs");
+	const struct snap_source *st = snapshot_source(s, "tracefs");
 
 	if (!st)
 		return s->events ? NULL : "no trace source";
 	switch (st->state) {
-	case SOURCE_OK:
-	case SOURCE_DEGRADED:
+	case SNAP_SRC_OK:
+	case SNAP_SRC_DEGRADED:
 		return NULL;
-	case SOURCE_OFF:
+	case SNAP_SRC_OFF:
 		snprintf(buf, (size_t)bufsz, "tracing off%s%s", st->why[0] ? ": " : "", st->why);
 		return buf;
 	default:

@@ -5,16 +5,6 @@
 #include "util.h"
 #include "wakegraph.h"
 
-static const char *const class_names[WAKE__CLASSES] = {
-	[WAKE_IOEVENTFD] = "ioeventfd", [WAKE_IRQFD] = "irqfd", [WAKE_IO] = "io",
-	[WAKE_TIMER] = "timer",		[WAKE_OTHER] = "other",
-};
-
-const char *wake_class_name(unsigned int cls)
-{
-	return cls < WAKE__CLASSES ? class_names[cls] : "?";
-}
-
 void wake_vm_init(struct wake_vm *w)
 {
 	memset(w, 0, sizeof(*w));

@@ -8,16 +8,9 @@
 
 #include <stdint.h>
 
+#include "snapshot.h"
 #include "vmreg.h"
 
-/* Percent of one CPU over an interval; every field is -1 when there is no data. */
-struct cpu_split {
-	double cpu;   /* on a CPU: run time */
-	double guest; /* of which in guest mode (stat guest_time) */
-	double host;  /* of which in the host: cpu - guest (exit handling, the VMM, the rest) */
-	double steal; /* runnable but waiting for a CPU */
-	double cs;    /* times scheduled in, per second */
-};
 
 /*
  * Returns 0 and fills out from samples a (older) and b taken dt_ns apart, or -EINVAL (out

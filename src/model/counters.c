@@ -12,48 +12,11 @@
 #include "counters.h"
 #include "util.h"
 
-struct ctr_raw *ctr_set_add(struct ctr_set *s, const char *name, enum ctr_kind kind)
-{
-	struct ctr_raw *c;
-
-	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
-	c = &s->v[s->n++];
-	memset(c, 0, sizeof(*c));
-	strlcpy0(c->name, name, sizeof(c->name));
-	c->kind = (uint8_t)kind;
-	return c;
-}
-
-const struct ctr_raw *ctr_set_find(const struct ctr_set *s, const char *name)
-{
-	int i;
-
-	for (i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].name, name))
-			return &s->v[i];
-	return NULL;
-}
-
-void ctr_set_copy(struct ctr_set *dst, const struct ctr_set *src)
-{
-	dst->v = xgrow(dst->v, &dst->cap, src->n, sizeof(*dst->v));
-	if (src->n)
-		memcpy(dst->v, src->v, (size_t)src->n * sizeof(*src->v));
-	dst->n = src->n;
-	dst->ts_ns = src->ts_ns;
-}
-
-void ctr_set_clear(struct ctr_set *s)
-{
-	s->n = 0;
-	s->ts_ns = 0;
-}
-
-void ctr_set_free(struct ctr_set *s)
-{
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
+/* A counter's kind passes into the snapshot as it is. */
+_Static_assert(CTR_COUNT == (int)SNAP_CTR_COUNT && CTR_TIME_NS == (int)SNAP_CTR_TIME_NS &&
+		       CTR_HIST == (int)SNAP_CTR_HIST && CTR_GAUGE == (int)SNAP_CTR_GAUGE &&
+		       CTR_RATIO == (int)SNAP_CTR_RATIO,
+	       "counter kinds");
 
 uint64_t ctr_delta(uint64_t prev, uint64_t cur)
 {
@@ -110,37 +73,6 @@ static const char *bare(const char *name)
 	return strncmp(name, "perf::", 6) ? name : name + 6;
 }
 
-const struct snap_counter *snap_counter_find(const struct snap_counter *c, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(bare(c[i].name), bare(name)))
-			return &c[i];
-	return NULL;
-}
-
-const char *ctr_why(int err, bool hw)
-{
-	switch (-err) {
-	case 0:
-		return "";
-	case ENOENT:
-	case EOPNOTSUPP:
-	case ENODEV:
-		return hw ? "no PMU" : "not supported";
-	case EACCES:
-	case EPERM:
-		return "perf_event_paranoid";
-	case EMFILE:
-	case ENFILE:
-		return "fd limit";
-	case EINVAL:
-		return "invalid";
-	default:
-		return strerror(-err);
-	}
-}
 
 /* Fills one row from the window's two samples (from may be NULL: no earlier sample). */
 static void snap_one(struct snap_counter *sc, const struct ctr_raw *from, const struct ctr_raw *to,
@@ -150,7 +82,7 @@ static void snap_one(struct snap_counter *sc, const struct ctr_raw *from, const 
 
 	memset(sc, 0, sizeof(*sc));
 	strlcpy0(sc->name, to->name, sizeof(sc->name));
-	sc->source = source;
+	strlcpy0(sc->source, source ? source : "", sizeof(sc->source));
 	sc->kind = to->kind;
 	sc->value = to->value;
 	sc->p50 = to->p50;
@@ -202,7 +134,7 @@ static void add_ipc(struct snap_counter **out, int *n, int first)
 		r = &(*out)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		snprintf(r->name, sizeof(r->name), "ipc%s", suffix);
-		r->source = (*out)[i].source;
+		memcpy(r->source, (*out)[i].source, sizeof(r->source));
 		r->kind = CTR_RATIO;
 		r->rate = r->share = r->ratio = -1;
 		r->scale = 1;

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "fmt.h"
-#include "iomap.h"
 #include "pane.h"
 #include "util.h"
 
@@ -76,7 +75,7 @@ static int exit_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct exit_ref *a = pa, *b = pb;
 	const struct exit_sort *by = arg;
-	char la[PROC_NAME_MAX + 32], lb[PROC_NAME_MAX + 32];
+	char la[SNAP_LABEL_MAX], lb[SNAP_LABEL_MAX];
 	double ka, kb;
 	int c = 0;
 
@@ -137,8 +136,8 @@ static void build_exits(const struct snapshot *s, const struct pane_opts *o, str
 {
 	const struct snap_vm *v = NULL;
 	const struct snap_thread *th = NULL;
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], why[SOURCE_WHY_MAX + 32];
-	char esc[4 * (PROC_NAME_MAX + 32)];
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX], why[SNAP_WHY_MAX + 32];
+	char esc[4 * (SNAP_LABEL_MAX)];
 	struct exit_ref *rows = NULL;
 	int i, n = 0, cap = 0;
 	bool hw = false, event = false;
@@ -178,7 +177,7 @@ static void build_exits(const struct snapshot *s, const struct pane_opts *o, str
 	by.reverse = o->reverse;
 	if (n)
 		qsort_r(rows, (size_t)n, sizeof(*rows), exit_cmp, &by);
-	for (i = 0; i < n && (!o->max_rows || i < o->max_rows); i++) {
+	for (i = 0; i < n; i++) {
 		const struct snap_exit *e = rows[i].e;
 		enum row_attr attr = ROW_NORMAL;
 

@@ -49,10 +49,10 @@ char *header_line(const struct snapshot *s, int line, char *buf, size_t n, bool 
 	case HEADER_SOURCES:
 		put(buf, n, &o, "sources:");
 		for (i = 0; i < s->nsources; i++) {
-			const struct source_status *st = &s->sources[i];
+			const struct snap_source *st = &s->sources[i];
 
 			put(buf, n, &o, "%s %s %s%s%s", i ? "," : "", st->name,
-			    source_state_name(st->state), st->why[0] ? ": " : "", st->why);
+			    snap_state_name(st->state), st->why[0] ? ": " : "", st->why);
 		}
 		break;
 	case HEADER_EVENTS:

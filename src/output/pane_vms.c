@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "counters.h"
 #include "fmt.h"
 #include "pane.h"
 #include "util.h"
@@ -97,9 +96,9 @@ static int vm_cmp(const void *pa, const void *pb, void *arg)
 static void build_vms(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm **order = xcalloc((size_t)s->nvms + 1, sizeof(*order));
-	const struct source_status *tr = snapshot_source(s, "tracefs");
-	bool traced = tr && (tr->state == SOURCE_OK || tr->state == SOURCE_DEGRADED);
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32];
+	const struct snap_source *tr = snapshot_source(s, "tracefs");
+	bool traced = tr && (tr->state == SNAP_SRC_OK || tr->state == SNAP_SRC_DEGRADED);
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX];
 	struct vm_sort by;
 	int i, n = 0;
 
@@ -110,7 +109,7 @@ static void build_vms(const struct snapshot *s, const struct pane_opts *o, struc
 	by.col = o->sort >= 0 && o->sort < V__N ? o->sort : V_EXITS;
 	by.reverse = o->reverse;
 	qsort_r(order, (size_t)n, sizeof(*order), vm_cmp, &by);
-	for (i = 0; i < n && (!o->max_rows || i < o->max_rows); i++) {
+	for (i = 0; i < n; i++) {
 		const struct snap_vm *v = order[i];
 
 		table_row(t, v->gone ? ROW_DIM : ROW_NORMAL, v->pid, 0);
@@ -191,7 +190,7 @@ static void perf_cells(struct table *t, const struct snap_thread *th)
 static void build_threads(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], esc[4 * sizeof(lb)];
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX], esc[4 * sizeof(lb)];
 	int i;
 
 	table_begin(t, thread_cols, T__N, "Threads");

@@ -13,7 +13,6 @@
 #include "fmt.h"
 #include "pane.h"
 #include "util.h"
-#include "wakegraph.h"
 
 enum { W_VM, W_WAKER, W_WAKEE, W_HOW, W_COUNT, W_RATE, W_MEAN, W_P99, W__N };
 
@@ -108,9 +107,9 @@ static const char *node_label(int tid, const char *comm, char *buf, int bufsz)
 /* Returns why sched events are not filtered by tid, or "" when they are. */
 static const char *filter_note(const struct snapshot *s)
 {
-	const struct source_status *st = snapshot_source(s, "sched");
+	const struct snap_source *st = snapshot_source(s, "sched");
 
-	return st && st->state != SOURCE_OK ? st->why : "";
+	return st && st->state != SNAP_SRC_OK ? st->why : "";
 }
 
 /*
@@ -121,7 +120,7 @@ static const struct snap_vm *scope_vm(const struct snapshot *s, const struct pan
 				      struct table *t, const struct table_col *cols, int ncols,
 				      const char *what, bool *gone)
 {
-	char lb[PROC_NAME_MAX + 32], esc[4 * (PROC_NAME_MAX + 32)];
+	char lb[SNAP_LABEL_MAX], esc[4 * (SNAP_LABEL_MAX)];
 	const struct snap_vm *v;
 
 	*gone = false;
@@ -140,7 +139,7 @@ static const struct snap_vm *scope_vm(const struct snapshot *s, const struct pan
 
 static void build_wake(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], nb[32];
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX], nb[32];
 	struct wake_ref *rows = NULL;
 	const struct snap_vm *v;
 	int i, k, n = 0, cap = 0;
@@ -174,7 +173,7 @@ static void build_wake(const struct snapshot *s, const struct pane_opts *o, stru
 	by.reverse = o->reverse;
 	if (n)
 		qsort_r(rows, (size_t)n, sizeof(*rows), edge_cmp, &by);
-	for (i = 0; i < n && (!o->max_rows || i < o->max_rows); i++) {
+	for (i = 0; i < n; i++) {
 		const struct snap_wake_edge *e = rows[i].e;
 
 		table_row(t,
@@ -191,7 +190,7 @@ static void build_wake(const struct snapshot *s, const struct pane_opts *o, stru
 				      node_label(e->waker, e->waker_comm, nb, sizeof(nb)), o->utf8);
 			table_set_raw(t, W_WAKEE,
 				      node_label(e->wakee, e->wakee_comm, nb, sizeof(nb)), o->utf8);
-			table_set(t, W_HOW, "%s", wake_class_name(e->cls));
+			table_set(t, W_HOW, "%s", snap_wake_class_name(e->cls));
 		}
 		table_set(t, W_COUNT, "%s", fmt_si(b, (double)e->count));
 		table_set(t, W_RATE, "%s", fmt_si(b, e->rate));
@@ -286,7 +285,7 @@ static int rt_cmp(const void *pa, const void *pb, void *arg)
 
 static void build_rt(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32];
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX];
 	struct wake_ref *rows = NULL;
 	const struct snap_vm *v;
 	int i, k, n = 0, cap = 0;
@@ -314,7 +313,7 @@ static void build_rt(const struct snapshot *s, const struct pane_opts *o, struct
 	}
 	if (n)
 		qsort_r(rows, (size_t)n, sizeof(*rows), rt_cmp, &by);
-	for (i = 0; i < n && (!o->max_rows || i < o->max_rows); i++) {
+	for (i = 0; i < n; i++) {
 		const struct snap_wake_rt *r = rows[i].r;
 
 		table_row(t,

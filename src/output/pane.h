@@ -32,7 +32,6 @@ struct pane_opts {
 	int sort;		/* column to sort by, -1 for the pane's default */
 	bool reverse;		/* ascending instead of the pane's natural order */
 	const regex_t *filter;	/* VMs whose label does not match are left out; NULL: all */
-	int max_rows;		/* 0 = all */
 };
 
 struct pane {

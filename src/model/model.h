@@ -13,7 +13,9 @@
 #include "exitnames.h"
 #include "kvm_event.h"
 #include "counters.h"
-#include "procfs.h"
+#include "ctr.h"
+#include "proc.h"
+#include "source.h"
 #include "snapshot.h"
 #include "vmreg.h"
 
@@ -85,9 +87,11 @@ void model_prime(struct model *m, uint64_t now);
 void model_reset(struct model *m, uint64_t now);
 
 /*
- * Returns a new snapshot for the tick at now (caller frees with snapshot_free), and starts
- * the next interval. With cumulative, counts cover start/reset to now, else the interval.
+ * Returns a new snapshot for the tick at now (CLOCK_MONOTONIC ns; wall_s the same moment in
+ * seconds since the epoch, only shown), which the caller frees with snapshot_free(), and
+ * starts the next interval. With cumulative, counts cover start/reset to now, else the
+ * interval.
  */
-struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative);
+struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, bool cumulative);
 
 #endif

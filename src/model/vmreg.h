@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 #include "kvm_event.h"
-#include "procfs.h"
+#include "proc.h"
+#include "snapshot.h"
 
 /* Cumulative per-thread times from procfs. */
 struct thread_times {

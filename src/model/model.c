@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "exits.h"
 #include "model.h"
@@ -9,6 +8,41 @@
 #include "util.h"
 #include "vcpustate.h"
 #include "wakegraph.h"
+
+/*
+ * The snapshot declares its own types, so that outputs see nothing of the probes; where the
+ * probes' values pass through unchanged, they must mean the same.
+ */
+_Static_assert(PROC_OTHER == (int)THREAD_OTHER && PROC_VCPU == (int)THREAD_VCPU &&
+		       PROC_IOTHREAD == (int)THREAD_IOTHREAD,
+	       "thread kinds");
+_Static_assert(SOURCE_OFF == (int)SNAP_SRC_OFF && SOURCE_OK == (int)SNAP_SRC_OK &&
+		       SOURCE_DEGRADED == (int)SNAP_SRC_DEGRADED &&
+		       SOURCE_UNAVAILABLE == (int)SNAP_SRC_UNAVAILABLE,
+	       "source states");
+_Static_assert(PROC_COMM_MAX == SNAP_COMM_MAX && PROC_NAME_MAX == SNAP_VMNAME_MAX &&
+		       PROC_UUID_MAX == SNAP_UUID_MAX && SOURCE_WHY_MAX == SNAP_WHY_MAX,
+	       "name sizes");
+
+static void snap_host_of(struct snap_host *to, const struct proc_host *from)
+{
+	_Static_assert(sizeof(to->hostname) == sizeof(from->hostname) &&
+			       sizeof(to->release) == sizeof(from->release) &&
+			       sizeof(to->kvm_module) == sizeof(from->kvm_module),
+		       "host fields");
+	memcpy(to->hostname, from->hostname, sizeof(to->hostname));
+	memcpy(to->release, from->release, sizeof(to->release));
+	memcpy(to->kvm_module, from->kvm_module, sizeof(to->kvm_module));
+	to->kvm_unregistered = from->kvm_unregistered;
+	to->ncpus = from->ncpus;
+}
+
+static void snap_source_of(struct snap_source *to, const struct source_status *from)
+{
+	strlcpy0(to->name, from->name ? from->name : "", sizeof(to->name));
+	to->state = (uint8_t)from->state;
+	memcpy(to->why, from->why, sizeof(to->why));
+}
 
 void model_init(struct model *m, uint64_t now)
 {
@@ -77,8 +111,8 @@ static void thread_update(struct vm_thread *t, const struct proc_thread *pt, uin
 {
 	memcpy(t->comm, pt->comm, sizeof(t->comm));
 	/* An identified vCPU stays one: a scan may catch it running, not blocked in KVM_RUN. */
-	if (pt->kind != THREAD_OTHER || t->kind == THREAD_OTHER) {
-		t->kind = pt->kind;
+	if (pt->kind != PROC_OTHER || t->kind == THREAD_OTHER) {
+		t->kind = (enum thread_kind)pt->kind;
 		t->index = pt->index;
 	}
 	t->prev = t->cur;
@@ -519,7 +553,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 		sv->wake = wake_snap(vm->ext[EXT_WAKE], w->view, w->window_ns);
 }
 
-struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
+struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, bool cumulative)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
 	bool drop_win = m->win_predates_reset;
@@ -528,12 +562,13 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, bool cumulative)
 
 	s->seq = ++m->seq;
 	s->ts_ns = now;
-	s->wall_s = (int64_t)time(NULL);
+	s->wall_s = wall_s;
 	s->interval_ns = now - m->last_tick_ns;
 	s->cumulative = cumulative;
 	s->window_ns = cumulative ? now - m->start_ns : s->interval_ns;
-	s->host = m->host;
-	memcpy(s->sources, m->sources, sizeof(s->sources));
+	snap_host_of(&s->host, &m->host);
+	for (v = 0; v < m->nsources; v++)
+		snap_source_of(&s->sources[v], &m->sources[v]);
 	s->nsources = m->nsources;
 	s->events = m->events - (cumulative ? m->events_base : m->events_last);
 	s->events_unattributed =

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A snapshot: everything an output shows for one tick, built by the model and then never
- * changed. The TUI, batch text and JSON read only this (plus their own view state). Text
- * from processes is kept raw here; outputs escape it.
+ * changed. The contract between the model and every output: the TUI, batch text, JSON (and
+ * what comes: a recording, an exporter) read only this, plus their own view state. It is
+ * self-contained: every type an output reads is declared here, and this header includes
+ * nothing of the project. Text from processes is kept raw here; outputs escape it.
  */
 #ifndef KVMSCOPE_SNAPSHOT_H
 #define KVMSCOPE_SNAPSHOT_H
@@ -10,12 +12,58 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cputime.h"
-#include "probe.h"
-#include "procfs.h"
-
 #define SNAP_SOURCES_MAX 8
-#define SNAP_NAME_MAX 48
+#define SNAP_NAME_MAX	 48  /* exit reasons, counters, hot address names */
+#define SNAP_COMM_MAX	 16  /* a thread's comm, NUL included (kernel TASK_COMM_LEN) */
+#define SNAP_VMNAME_MAX	 128 /* a VM's name, NUL included */
+#define SNAP_UUID_MAX	 40
+#define SNAP_WHY_MAX	 160 /* a source's reason */
+#define SNAP_LABEL_MAX	 (SNAP_VMNAME_MAX + 32) /* snap_vm_label(): a name or "comm:pid" */
+
+/*
+ * A pattern of accesses counts as a storm from this rate: the model's hints and the outputs'
+ * highlighting use the same threshold.
+ */
+#define HINT_MIN_RATE 2000.0
+
+/* The host, as read once at start. */
+struct snap_host {
+	char hostname[65];
+	char release[65];	/* kernel release */
+	char kvm_module[32];	/* "kvm_intel", "kvm_amd", "kvm_pvm"..., "" if none loaded */
+	bool kvm_unregistered;	/* the module is loaded but /dev/kvm is not registered */
+	int ncpus;		/* online CPUs */
+};
+
+/* A data source's state, as shown on screen and in batch output. */
+enum snap_state {
+	SNAP_SRC_OFF = 0,	  /* not asked for (e.g. --no-trace) */
+	SNAP_SRC_OK,		  /* working */
+	SNAP_SRC_DEGRADED,	  /* working with less than asked (e.g. software counters only) */
+	SNAP_SRC_UNAVAILABLE,	  /* not working; why says so */
+};
+
+struct snap_source {
+	char name[16];		  /* "procfs", "tracefs", "sched", "perf", "kvmstat" */
+	uint8_t state;		  /* enum snap_state */
+	char why[SNAP_WHY_MAX];	  /* "" when ok; else e.g. "kernel lockdown" */
+};
+
+/* What a thread of a VM is. */
+enum thread_kind {
+	THREAD_OTHER = 0, /* worker, call_rcu, main loop ... */
+	THREAD_VCPU,	  /* "CPU n/KVM", or blocked in KVM_RUN on a kvm-vcpu:n fd */
+	THREAD_IOTHREAD,  /* "IO <id>" */
+};
+
+/* Percent of one CPU over an interval; every field is -1 when there is no data. */
+struct cpu_split {
+	double cpu;   /* on a CPU: run time */
+	double guest; /* of which in guest mode (stat guest_time) */
+	double host;  /* of which in the host: cpu - guest (exit handling, the VMM, the rest) */
+	double steal; /* runnable but waiting for a CPU */
+	double cs;    /* times scheduled in, per second */
+};
 
 /* Where an exit row comes from. */
 enum exit_kind {
@@ -38,7 +86,7 @@ struct snap_exit {
 	int8_t hot;		  /* enum hot_kind of the addresses behind it, -1 none */
 };
 
-enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR };
+enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR, HOT__KINDS };
 enum { HOT_READ = 1, HOT_WRITE = 2 };
 
 /* One hot I/O port, MMIO address or MSR of a VM; other = the bucket for the rest. */
@@ -48,6 +96,7 @@ struct snap_hot {
 	uint8_t size;		  /* access size in bytes, 0 if mixed/unknown */
 	bool other;		  /* the "other" bucket: addresses beyond the top-K */
 	bool user;		  /* handled in userspace (the VMM) */
+	bool pattern;		  /* of a class with a known remedy (see the hints) */
 	uint64_t addr;
 	char name[SNAP_NAME_MAX]; /* "ACPI PM timer", "LAPIC ICR", "" when unknown */
 	uint64_t count;
@@ -81,6 +130,15 @@ struct snap_hint {
 	char text[160];
 };
 
+/* What a counter counts, and so how it is shown. */
+enum snap_ctr_kind {
+	SNAP_CTR_COUNT = 0, /* events: a rate per second */
+	SNAP_CTR_TIME_NS,   /* nanoseconds: a share of the window (task-clock, halt_wait_ns) */
+	SNAP_CTR_HIST,	    /* a histogram: value = the sum of its buckets, p50 = median bucket */
+	SNAP_CTR_GAUGE,	    /* an instant value (pages_4k, online_vcpus): shown as is, no rate */
+	SNAP_CTR_RATIO,	    /* derived: instructions per cycle */
+};
+
 /*
  * One counter of a scope (host, VM, thread) from perf or KVM stats (probes/perf.c,
  * probes/kvmstat.c), with what src/counters.c made of it over the window. rate, share and
@@ -88,8 +146,8 @@ struct snap_hint {
  */
 struct snap_counter {
 	char name[SNAP_NAME_MAX]; /* as given: "task-clock", "cycles:mg", "exits", "ipc:mg" */
-	const char *source;	  /* "perf", "debugfs", "tracepoint" (static) */
-	uint8_t kind;		  /* enum ctr_kind (counters.h) */
+	char source[12];	  /* "perf", "debugfs", "tracepoint" */
+	uint8_t kind;		  /* enum snap_ctr_kind */
 	uint64_t value;		  /* cumulative, as read (a gauge: its value) */
 	uint64_t count;		  /* increase in the window, scaled when multiplexed */
 	double rate;		  /* per second over the window */
@@ -99,7 +157,59 @@ struct snap_counter {
 	uint64_t p50;		  /* histograms: upper bound of the median bucket, cumulative */
 	char why[40];		  /* "" when read; else why not: "no PMU", "fd limit" ... */
 };
-struct snap_wake;     /* wakeup chains: src/wakegraph.c */
+/* Pseudo tids of wakers that are not threads. */
+enum { WAKE_TID_HARDIRQ = -1, WAKE_TID_SOFTIRQ = -2 };
+
+enum wake_class { WAKE_IOEVENTFD = 0, WAKE_IRQFD, WAKE_IO, WAKE_TIMER, WAKE_OTHER, WAKE__CLASSES };
+
+/* What a node of the graph is. */
+enum wake_node {
+	WAKE_NODE_VCPU = 0,
+	WAKE_NODE_IOTHREAD,
+	WAKE_NODE_VMTHREAD,
+	WAKE_NODE_HOST,
+	WAKE_NODE_IRQ
+};
+
+/* One edge of a snapshot; the other bucket has waker = wakee = 0 and other set. */
+struct snap_wake_edge {
+	int waker, wakee;		/* tids, or WAKE_TID_* */
+	uint8_t waker_node, wakee_node; /* enum wake_node */
+	uint8_t cls;			/* enum wake_class */
+	bool other;
+	char waker_comm[SNAP_COMM_MAX], wakee_comm[SNAP_COMM_MAX]; /* raw */
+	uint64_t count;
+	double rate;
+	uint64_t awake; /* of count: signals that found the wakee awake */
+	uint64_t timed; /* wakes with a measured latency */
+	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
+	int64_t p99_ns; /* -1 when none timed */
+};
+
+/* Round trips of one notify address; other: the addresses beyond WAKE_RTS. */
+struct snap_wake_rt {
+	uint8_t kind; /* HOT_PIO or HOT_MMIO */
+	bool other;
+	uint64_t addr;
+	uint64_t count;
+	double rate;
+	int64_t p50_ns, p99_ns; /* notify -> vCPU running */
+	double mean_ns;
+	double notify_run_ns; /* means of the parts: notify -> iothread running */
+	double run_inject_ns; /* iothread running -> interrupt injected */
+	double inject_run_ns; /* injected -> vCPU running */
+};
+
+/* A VM's wakeups in a snapshot: snap_vm.wake, owned by the snapshot; edges and rts point
+ * into the same allocation. */
+struct snap_wake {
+	struct snap_wake_edge *edges; /* by rate, the other bucket last */
+	int nedges;
+	struct snap_wake_rt *rts; /* by count, the other bucket last */
+	int nrts;
+	uint64_t unmatched; /* wakes whose wakee was never seen running */
+};
+
 
 /* A thread of a VM (vCPU, iothread), or all other threads of the VM grouped in one row. */
 struct snap_thread {
@@ -107,7 +217,7 @@ struct snap_thread {
 	enum thread_kind kind;
 	int index;		  /* vCPU index, -1 otherwise */
 	int nthreads;		  /* threads in the row: 1, or the size of the group */
-	char comm[PROC_COMM_MAX]; /* raw */
+	char comm[SNAP_COMM_MAX]; /* raw */
 	bool gone;
 	struct cpu_split cpu;	  /* procfs: cpu, guest, host, steal, context switches */
 	struct exit_split split;  /* time in guest / exit handling / halted / waiting */
@@ -122,9 +232,9 @@ struct snap_thread {
 struct snap_vm {
 	int pid;
 	uint64_t starttime;
-	char name[PROC_NAME_MAX]; /* raw; "" when the VMM gave none (show comm:pid) */
-	char comm[PROC_COMM_MAX];
-	char uuid[PROC_UUID_MAX];
+	char name[SNAP_VMNAME_MAX]; /* raw; "" when the VMM gave none (show comm:pid) */
+	char comm[SNAP_COMM_MAX];
+	char uuid[SNAP_UUID_MAX];
 	bool gone;
 	int nvcpus, niothreads, nother;
 	struct cpu_split cpu;	  /* sums over all threads (percent of one CPU) */
@@ -154,8 +264,8 @@ struct snapshot {
 	uint64_t interval_ns;	/* since the previous tick */
 	bool cumulative;	/* counts and shares since start or reset, not per interval */
 	uint64_t window_ns;	/* length of the window counts cover */
-	struct proc_host host;
-	struct source_status sources[SNAP_SOURCES_MAX];
+	struct snap_host host;
+	struct snap_source sources[SNAP_SOURCES_MAX];
 	int nsources;
 	/* Trace stream health: nothing is lost silently. */
 	uint64_t events;	/* events read in the window */
@@ -175,7 +285,16 @@ const struct snap_vm *snapshot_vm(const struct snapshot *s, int pid);
 /* Returns the thread with this tid in vm, or NULL. */
 const struct snap_thread *snapshot_thread(const struct snap_vm *vm, int tid);
 /* Returns the source status by name, or NULL. */
-const struct source_status *snapshot_source(const struct snapshot *s, const char *name);
+const struct snap_source *snapshot_source(const struct snapshot *s, const char *name);
+/* Returns the counter named name (a "perf::" prefix ignored) in c[0..n), or NULL. */
+const struct snap_counter *snap_counter_find(const struct snap_counter *c, int n, const char *name);
+
+/* Returns the word for a state: "ok", "degraded", "unavailable", "off". */
+const char *snap_state_name(unsigned int state);
+/* Returns the short name of a wake class: "ioeventfd", "irqfd", "io", "timer", "other". */
+const char *snap_wake_class_name(unsigned int cls);
+/* Returns the name of a hot kind: "pio", "mmio", "msr" ("?" for none). */
+const char *snap_hot_kind_name(unsigned int kind);
 
 /*
  * Returns a display label for a VM: its name, else "comm:pid"; raw bytes (escape before

@@ -61,7 +61,7 @@ static const char *split_note(bool events, bool procfs, bool sched)
 static void build_split(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char lb[PROC_NAME_MAX + 32], esc[4 * (PROC_NAME_MAX + 32)];
+	char lb[SNAP_LABEL_MAX], esc[4 * (SNAP_LABEL_MAX)];
 	bool events = false, procfs = false, sched = true;
 	int i;
 

@@ -666,6 +666,7 @@ static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, i
 			h->size = sl->size;
 			h->user = sl->user;
 			h->addr = sl->addr;
+			h->pattern = iomap_class((unsigned int)k, sl->addr) != IOC_NONE;
 			iomap_name((unsigned int)k, sl->addr, h->name, sizeof(h->name));
 			if (!h->name[0] && sl->fast)
 				snprintf(h->name, sizeof(h->name), "ioeventfd (notify)");

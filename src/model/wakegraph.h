@@ -35,7 +35,6 @@
 
 #include "hist.h"
 #include "kvm_event.h"
-#include "procfs.h"
 #include "snapshot.h"
 
 #define WAKE_EDGES	32	       /* edges per VM, then the other bucket */
@@ -43,20 +42,6 @@
 #define WAKE_CAUSE_NS	(20 * 1000ull) /* a write or injection this recent caused a wake */
 #define WAKE_CAUSES	4	       /* notify addresses / interrupt sources kept per thread */
 #define WAKE_PENDING_NS (1000 * 1000000ull) /* a wakee not running after this is unmatched */
-
-/* Pseudo tids of wakers that are not threads. */
-enum { WAKE_TID_HARDIRQ = -1, WAKE_TID_SOFTIRQ = -2 };
-
-enum wake_class { WAKE_IOEVENTFD = 0, WAKE_IRQFD, WAKE_IO, WAKE_TIMER, WAKE_OTHER, WAKE__CLASSES };
-
-/* What a node of the graph is. */
-enum wake_node {
-	WAKE_NODE_VCPU = 0,
-	WAKE_NODE_IOTHREAD,
-	WAKE_NODE_VMTHREAD,
-	WAKE_NODE_HOST,
-	WAKE_NODE_IRQ
-};
 
 /* Counts over one window (ACC_WIN / ACC_TOT); a plain value. */
 struct wake_acc {
@@ -73,7 +58,7 @@ struct wake_edge {
 	int waker, wakee;					   /* tids, or WAKE_TID_* */
 	uint8_t cls;						   /* enum wake_class */
 	uint8_t waker_node, wakee_node;				   /* enum wake_node */
-	char waker_comm[PROC_COMM_MAX], wakee_comm[PROC_COMM_MAX]; /* raw; "" until named */
+	char waker_comm[SNAP_COMM_MAX], wakee_comm[SNAP_COMM_MAX]; /* raw; "" until named */
 	uint64_t weight; /* recent wakes, halved at every snapshot: orders reuse */
 	struct wake_acc win, tot;
 };
@@ -155,45 +140,6 @@ struct wake_who {
 	const char *comm; /* raw, for a VM thread */
 };
 
-/* One edge of a snapshot; the other bucket has waker = wakee = 0 and other set. */
-struct snap_wake_edge {
-	int waker, wakee;		/* tids, or WAKE_TID_* */
-	uint8_t waker_node, wakee_node; /* enum wake_node */
-	uint8_t cls;			/* enum wake_class */
-	bool other;
-	char waker_comm[PROC_COMM_MAX], wakee_comm[PROC_COMM_MAX]; /* raw */
-	uint64_t count;
-	double rate;
-	uint64_t awake; /* of count: signals that found the wakee awake */
-	uint64_t timed; /* wakes with a measured latency */
-	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
-	int64_t p99_ns; /* -1 when none timed */
-};
-
-/* Round trips of one notify address; other: the addresses beyond WAKE_RTS. */
-struct snap_wake_rt {
-	uint8_t kind; /* HOT_PIO or HOT_MMIO */
-	bool other;
-	uint64_t addr;
-	uint64_t count;
-	double rate;
-	int64_t p50_ns, p99_ns; /* notify -> vCPU running */
-	double mean_ns;
-	double notify_run_ns; /* means of the parts: notify -> iothread running */
-	double run_inject_ns; /* iothread running -> interrupt injected */
-	double inject_run_ns; /* injected -> vCPU running */
-};
-
-/* A VM's wakeups in a snapshot: snap_vm.wake, owned by the snapshot; edges and rts point
- * into the same allocation. */
-struct snap_wake {
-	struct snap_wake_edge *edges; /* by rate, the other bucket last */
-	int nedges;
-	struct snap_wake_rt *rts; /* by count, the other bucket last */
-	int nrts;
-	uint64_t unmatched; /* wakes whose wakee was never seen running */
-};
-
 void wake_vm_init(struct wake_vm *w);
 /* Frees w and the histograms it holds. */
 void wake_vm_free(struct wake_vm *w);
@@ -233,8 +179,5 @@ void wake_fold(struct wake_vm *w, bool drop_win);
 void wake_reset(struct wake_vm *w);
 /* Empties the VM's tables (the start of the first interval). */
 void wake_clear(struct wake_vm *w);
-
-/* Returns the short name of a class: "ioeventfd", "irqfd", "io", "timer", "other". */
-const char *wake_class_name(unsigned int cls);
 
 #endif

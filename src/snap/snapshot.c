@@ -59,12 +59,12 @@ const struct snap_thread *snapshot_thread(const struct snap_vm *vm, int tid)
 	return NULL;
 }
 
-const struct source_status *snapshot_source(const struct snapshot *s, const char *name)
+const struct snap_source *snapshot_source(const struct snapshot *s, const char *name)
 {
 	int i;
 
 	for (i = 0; i < s->nsources; i++)
-		if (s->sources[i].name && !strcmp(s->sources[i].name, name))
+		if (!strcmp(s->sources[i].name, name))
 			return &s->sources[i];
 	return NULL;
 }
@@ -75,4 +75,53 @@ const char *snap_vm_label(const struct snap_vm *vm, char *buf, int bufsz)
 		return vm->name;
 	snprintf(buf, (size_t)bufsz, "%s:%d", vm->comm, vm->pid);
 	return buf;
+}
+
+/* Returns the name without a "perf::" PMU prefix. */
+static const char *bare(const char *name)
+{
+	return strncmp(name, "perf::", 6) ? name : name + 6;
+}
+
+const struct snap_counter *snap_counter_find(const struct snap_counter *c, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(bare(c[i].name), bare(name)))
+			return &c[i];
+	return NULL;
+}
+
+const char *snap_state_name(unsigned int state)
+{
+	switch (state) {
+	case SNAP_SRC_OK:
+		return "ok";
+	case SNAP_SRC_DEGRADED:
+		return "degraded";
+	case SNAP_SRC_UNAVAILABLE:
+		return "unavailable";
+	default:
+		return "off";
+	}
+}
+
+const char *snap_wake_class_name(unsigned int cls)
+{
+	static const char *const names[WAKE__CLASSES] = {
+		[WAKE_IOEVENTFD] = "ioeventfd", [WAKE_IRQFD] = "irqfd", [WAKE_IO] = "io",
+		[WAKE_TIMER] = "timer",		[WAKE_OTHER] = "other",
+	};
+
+	return cls < WAKE__CLASSES ? names[cls] : "?";
+}
+
+const char *snap_hot_kind_name(unsigned int kind)
+{
+	static const char *const names[HOT__KINDS] = {
+		[HOT_PIO] = "pio", [HOT_MMIO] = "mmio", [HOT_MSR] = "msr"
+	};
+
+	return kind < HOT__KINDS ? names[kind] : "?";
 }

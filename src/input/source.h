@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every probe shares: the state of its source as shown on screen and in batch output.
- * A probe reads one source and nothing else; it returns raw cumulative values into a
- * struct its caller owns, or a stream of struct kvm_event; it never computes rates, never
- * draws, never exits. Functions return 0 or -errno.
+ * What every probe shares: the state of its source, as the model copies it into each
+ * snapshot (struct snap_source, whose states have the same values). A probe reads one source
+ * and nothing else; it returns raw cumulative values into a struct its caller owns, or a
+ * stream of struct kvm_event; it never computes rates, never draws, never exits. Functions
+ * return 0 or -errno.
  */
-#ifndef KVMSCOPE_PROBE_H
-#define KVMSCOPE_PROBE_H
+#ifndef KVMSCOPE_SOURCE_H
+#define KVMSCOPE_SOURCE_H
 
 enum source_state {
 	SOURCE_OFF = 0,	    /* not asked for (e.g. --no-trace) */
@@ -19,13 +20,10 @@ enum source_state {
 
 /* Owned by the probe that reports it; copied into each snapshot. */
 struct source_status {
-	const char *name; /* "procfs", "tracefs", "debugfs", "perf" */
+	const char *name; /* "procfs", "tracefs", "sched", "perf", "kvmstat" */
 	enum source_state state;
 	char why[SOURCE_WHY_MAX]; /* "" when ok; else e.g. "kernel lockdown" */
 };
-
-/* Returns the word for a state: "ok", "degraded", "unavailable", "off". */
-const char *source_state_name(enum source_state state);
 
 /* Sets state and a printf-formatted reason; returns nothing. */
 void source_set(struct source_status *st, enum source_state state, const char *fmt, ...)

@@ -21,9 +21,6 @@ struct batch_opts {
 /* Writes one record for s to f; returns 0, or -EIO when f fails (e.g. a closed pipe). */
 int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o);
 
-/* Writes the whole snapshot as one JSON document on one line. */
-void batch_json(FILE *f, const struct snapshot *s, const struct batch_opts *o);
-
 /* Writes the header lines shared with the TUI's header: host, sources, events. */
 void batch_header(FILE *f, const struct snapshot *s);
 

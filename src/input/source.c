@@ -2,22 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "probe.h"
-
-const char *source_state_name(enum source_state state)
-{
-	switch (state) {
-	case SOURCE_OK:
-		return "ok";
-	case SOURCE_DEGRADED:
-		return "degraded";
-	case SOURCE_UNAVAILABLE:
-		return "unavailable";
-	case SOURCE_OFF:
-		break;
-	}
-	return "off";
-}
+#include "source.h"
 
 void source_set(struct source_status *st, enum source_state state, const char *fmt, ...)
 {

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "fmt.h"
-#include "iomap.h"
 #include "pane.h"
 #include "util.h"
 
@@ -99,7 +98,7 @@ static int hot_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct hot_ref *a = pa, *b = pb;
 	const struct hot_sort *by = arg;
-	char la[PROC_NAME_MAX + 32], lb[PROC_NAME_MAX + 32];
+	char la[SNAP_LABEL_MAX], lb[SNAP_LABEL_MAX];
 	double ka, kb;
 	int c = 0;
 
@@ -168,8 +167,8 @@ static void add_rows(struct hot_ref **rows, int *n, int *cap, const struct snap_
 static void build_hot(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v;
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], why[SOURCE_WHY_MAX + 32];
-	char esc[4 * (PROC_NAME_MAX + 32)];
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX], why[SNAP_WHY_MAX + 32];
+	char esc[4 * (SNAP_LABEL_MAX)];
 	const char *off = pane_trace_why(s, why, sizeof(why));
 	static const char *const whats[] = { "ports", "MMIO addresses", "MSRs" };
 	const char *what = o->scope.hot_only > 0 && o->scope.hot_only <= 3
@@ -203,7 +202,7 @@ static void build_hot(const struct snapshot *s, const struct pane_opts *o, struc
 	by.reverse = o->reverse;
 	if (n)
 		qsort_r(rows, (size_t)n, sizeof(*rows), hot_cmp, &by);
-	for (i = 0; i < n && (!o->max_rows || i < o->max_rows); i++) {
+	for (i = 0; i < n; i++) {
 		const struct snap_hot *h = rows[i].h;
 		enum row_attr attr = ROW_NORMAL;
 
@@ -211,8 +210,7 @@ static void build_hot(const struct snapshot *s, const struct pane_opts *o, struc
 			attr = ROW_DIM;
 		else if (h->other)
 			attr = ROW_TOTAL;
-		else if (rows[i].vm->nhints && h->rate >= HINT_MIN_RATE &&
-			 iomap_class(h->kind, h->addr) != IOC_NONE)
+		else if (rows[i].vm->nhints && h->rate >= HINT_MIN_RATE && h->pattern)
 			attr = ROW_HOT;
 		table_row(t, attr, o->scope.kind == SCOPE_HOST ? rows[i].vm->pid : (int64_t)h->addr,
 			  h->kind);
@@ -271,7 +269,7 @@ static const struct table_col hint_cols[N__N] = {
 /* One column, the VM named in it across VMs: a long hint never pushes the VM out. */
 static void build_hints(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	char lb[PROC_NAME_MAX + 32], buf[PROC_NAME_MAX + 32 + sizeof(s->vms->hints->text)];
+	char lb[SNAP_LABEL_MAX], buf[SNAP_LABEL_MAX + sizeof(s->vms->hints->text)];
 	int i, k, n = 0;
 
 	table_begin(t, hint_cols, N__N, "Hints");
@@ -281,7 +279,7 @@ static void build_hints(const struct snapshot *s, const struct pane_opts *o, str
 		if (o->scope.kind == SCOPE_HOST ? !pane_vm_visible(v, o) || v->gone
 						: v != snapshot_vm(s, o->scope.pid))
 			continue;
-		for (k = 0; k < v->nhints && (!o->max_rows || n < o->max_rows); k++, n++) {
+		for (k = 0; k < v->nhints; k++, n++) {
 			table_row(t, ROW_HOT, v->pid, k);
 			if (o->scope.kind == SCOPE_HOST)
 				snprintf(buf, sizeof(buf), "%s: %s", snap_vm_label(v, lb, sizeof(lb)),

@@ -3,9 +3,7 @@
 #include <string.h>
 
 #include "counters.h"
-#include "kvmstat.h"
 #include "model_counters.h"
-#include "perf.h"
 #include "util.h"
 
 /* A thread's counters from both sources; owned by its vm_thread (ext[EXT_PERF]). */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "counters.h"
 #include "fmt.h"
 #include "pane.h"
 #include "util.h"
@@ -65,11 +64,11 @@ static void ctr_note(struct table *t, const struct snap_counter *c)
 
 	if (c->why[0])
 		table_set(t, C_NOTE, "n/a: %s", c->why);
-	else if (c->kind == CTR_RATIO)
+	else if (c->kind == SNAP_CTR_RATIO)
 		table_set(t, C_NOTE, "%s", c->ratio >= 0 ? "" : "no cycles");
-	else if (c->kind == CTR_HIST && c->value)
+	else if (c->kind == SNAP_CTR_HIST && c->value)
 		table_set(t, C_NOTE, "median < %s", fmt_ns(b, (double)c->p50));
-	else if (c->kind == CTR_GAUGE)
+	else if (c->kind == SNAP_CTR_GAUGE)
 		table_set(t, C_NOTE, "instant value");
 	else if (c->scale > 1.001)
 		table_set(t, C_NOTE, "scaled x%.2f (multiplexed)", c->scale);
@@ -77,10 +76,10 @@ static void ctr_note(struct table *t, const struct snap_counter *c)
 
 static void build_counters(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	const struct source_status *ks = snapshot_source(s, "kvmstat");
+	const struct snap_source *ks = snapshot_source(s, "kvmstat");
 	const struct snap_counter *cs = s->counters, **order;
 	const struct snap_vm *v = NULL;
-	char b[FMT_MAX], lb[PROC_NAME_MAX + 32], esc[4 * sizeof(lb)];
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX], esc[4 * sizeof(lb)];
 	struct ctr_sort by;
 	int n = s->ncounters, i, rows = 0;
 
@@ -111,37 +110,37 @@ static void build_counters(const struct snapshot *s, const struct pane_opts *o, 
 	for (i = 0; i < n; i++) {
 		/* Quiet counters only with show_zero: debugfs has dozens per scope. */
 		if (!o->show_zero && !cs[i].why[0] && cs[i].rate <= 0 && cs[i].ratio < 0 &&
-		    !(cs[i].kind == CTR_GAUGE && cs[i].value))
+		    !(cs[i].kind == SNAP_CTR_GAUGE && cs[i].value))
 			continue;
 		order[rows++] = &cs[i];
 	}
 	by.col = o->sort >= 0 && o->sort < C__N ? o->sort : C_RATE;
 	by.reverse = o->reverse;
 	qsort_r(order, (size_t)rows, sizeof(*order), ctr_cmp, &by);
-	for (i = 0; i < rows && (!o->max_rows || i < o->max_rows); i++) {
+	for (i = 0; i < rows; i++) {
 		const struct snap_counter *c = order[i];
 
 		table_row(t, c->why[0] ? ROW_WARN : ROW_NORMAL, c - cs, 0);
 		table_set(t, C_NAME, "%s", c->name);
-		table_set(t, C_SOURCE, "%s", c->source ? c->source : "-");
+		table_set(t, C_SOURCE, "%s", c->source[0] ? c->source : "-");
 		/* Times read as durations and shares; a counter not read has no total. */
-		if (c->why[0] || c->kind == CTR_RATIO)
+		if (c->why[0] || c->kind == SNAP_CTR_RATIO)
 			table_set(t, C_VALUE, "-");
-		else if (c->kind == CTR_TIME_NS)
+		else if (c->kind == SNAP_CTR_TIME_NS)
 			table_set(t, C_VALUE, "%s", fmt_ns(b, (double)c->value));
 		else
 			table_set(t, C_VALUE, "%s", fmt_si(b, (double)c->value));
-		if (c->kind == CTR_RATIO || c->kind == CTR_TIME_NS)
+		if (c->kind == SNAP_CTR_RATIO || c->kind == SNAP_CTR_TIME_NS)
 			table_set(t, C_RATE, "%s", "");
 		else
 			table_set(t, C_RATE, "%s", c->rate >= 0 ? fmt_si(b, c->rate) : "-");
-		if (c->kind == CTR_RATIO && c->ratio >= 0)
+		if (c->kind == SNAP_CTR_RATIO && c->ratio >= 0)
 			table_set(t, C_SHARE, "%.2f", c->ratio);
 		else if (c->share >= 0)
 			table_set(t, C_SHARE, "%s", fmt_pct(b, c->share));
 		ctr_note(t, c);
 	}
-	if (!n && ks && ks->state == SOURCE_UNAVAILABLE)
+	if (!n && ks && ks->state == SNAP_SRC_UNAVAILABLE)
 		table_note(t, "kvmstat unavailable: %s", ks->why);
 	else if (ks && ks->why[0])
 		table_note(t, "kvmstat: %s", ks->why);

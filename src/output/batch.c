@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "batch.h"
+#include "header.h"
+#include "snapjson.h"
+
+void batch_header(FILE *f, const struct snapshot *s)
+{
+	char buf[1024];
+	int i;
+
+	for (i = 0; i < HEADER_LINES; i++)
+		fprintf(f, "%s\n", header_line(s, i, buf, sizeof(buf), false));
+}
+
+/* Prints every pane that has something for scope, each followed by a blank line. */
+static void print_panes(FILE *f, const struct snapshot *s, const struct pane_opts *po,
+			struct table *t)
+{
+	int i;
+
+	for (i = 0; panes[i]; i++) {
+		if (!(panes[i]->scopes & SCOPE_F(po->scope.kind)))
+			continue;
+		panes[i]->build(s, po, t);
+		if (!t->nrows && !t->note[0])
+			continue;
+		table_print(f, t);
+		fputc('\n', f);
+	}
+}
+
+int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
+{
+	struct pane_opts po = { .sort = -1, .utf8 = o->utf8, .filter = o->filter };
+	struct table t = { 0 };
+	int i;
+
+	if (o->format == BATCH_JSON) {
+		snapjson_write(f, s, o->filter);
+	} else {
+		batch_header(f, s);
+		fputc('\n', f);
+		po.scope.kind = SCOPE_HOST;
+		print_panes(f, s, &po, &t);
+		for (i = 0; o->detail && i < s->nvms; i++) {
+			if (s->vms[i].gone || !pane_vm_visible(&s->vms[i], &po))
+				continue;
+			po.scope.kind = SCOPE_VM;
+			po.scope.pid = s->vms[i].pid;
+			print_panes(f, s, &po, &t);
+		}
+		table_free(&t);
+	}
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}
