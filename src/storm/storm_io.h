@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kvmscope-storm's iothread and the file behind its virtio scenario. The iothread waits on
- * one ioeventfd per vCPU, reads 4 KiB of the file with O_DIRECT for each notify, and answers
- * through that vCPU's irqfd, so the wakeup chain is vCPU -> iothread -> vCPU as with QEMU's
- * virtio-blk. In other scenarios it only waits for the stop.
+ * The file behind kvmscope-storm's virtio scenario: the iothread (storm_iothread.c) reads
+ * 4 KiB of it with O_DIRECT for each notify, so each request reaches the disk.
  */
 #ifndef KVMSCOPE_STORM_IO_H
 #define KVMSCOPE_STORM_IO_H
@@ -45,7 +43,7 @@ int storm_io_open(struct storm_io *io, const char *path, char *why, size_t whysz
 /* Returns nothing; closes the file and frees the buffer. */
 void storm_io_close(struct storm_io *io);
 
-/* Returns NULL; the iothread's body, started by storm_vm_start() with the struct storm_vm. */
-void *storm_iothread(void *vm);
+/* Returns 0 after reading block (modulo the file's size) into io->buf in *ns, or -errno. */
+int storm_io_read(struct storm_io *io, uint64_t block, uint64_t *ns);
 
 #endif

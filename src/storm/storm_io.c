@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,6 @@
 #include <unistd.h>
 
 #include "storm_io.h"
-#include "storm_vm.h"
 
 void storm_io_init(struct storm_io *io)
 {
@@ -147,133 +145,17 @@ void storm_io_close(struct storm_io *io)
 	io->buf = NULL;
 }
 
-/* Returns 0 after one block read for v's request, timed into v's stats, or -errno. */
-static int io_read(struct storm_vm *vm, struct storm_vcpu *v, const char **what)
+int storm_io_read(struct storm_io *io, uint64_t block, uint64_t *ns)
 {
-	struct storm_io *io = &vm->io;
-	uint64_t block, t0, ns;
+	struct timespec t0, t1;
 	ssize_t n;
 
-	/* Spread the vCPUs and their requests over the file so reads rarely repeat. */
-	block = (v->st.completions + (uint64_t)v->index * 37) % io->blocks;
-	t0 = storm_now_ns();
-	n = pread(io->fd, io->buf, STORM_IO_BLOCK, (off_t)(block * STORM_IO_BLOCK));
-	ns = storm_now_ns() - t0;
-	*what = "pread of the I/O file";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	n = pread(io->fd, io->buf, STORM_IO_BLOCK, (off_t)(block % io->blocks * STORM_IO_BLOCK));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+	      (uint64_t)t0.tv_nsec;
 	if (n < 0)
 		return -errno;
-	if (n != STORM_IO_BLOCK)
-		return -EIO;
-	v->st.io_ns_total += ns;
-	if (ns > v->st.io_ns_max)
-		v->st.io_ns_max = ns;
-	return 0;
-}
-
-/* Returns 0 once v's interrupt is injected through its irqfd, or -errno. */
-static int io_complete(struct storm_vcpu *v, const char **what)
-{
-	uint64_t one = 1;
-
-	v->held = false;
-	v->st.completions++;
-	*what = "irqfd write";
-	if (write(v->irq_fd, &one, sizeof(one)) != sizeof(one))
-		return -errno;
-	return 0;
-}
-
-/* Returns 0 after serving one notify of v: read, then complete now or when --rate says. */
-static int io_serve(struct storm_vm *vm, struct storm_vcpu *v, const char **what)
-{
-	uint64_t rate = vm->opts->rate, due;
-	int err;
-
-	err = io_read(vm, v, what);
-	if (err)
-		return err;
-	if (rate) {
-		due = storm_vm_due_ns(vm, v->st.completions + 1);
-		if (storm_now_ns() < due) {
-			v->held = true;
-			v->held_until_ns = due;
-			return 0;
-		}
-	}
-	return io_complete(v, what);
-}
-
-/* Returns the ppoll timeout until the next held completion, or NULL when none is held. */
-static struct timespec *io_timeout(struct storm_vm *vm, struct timespec *ts)
-{
-	uint64_t next = UINT64_MAX, now;
-	unsigned int i;
-
-	for (i = 0; i < vm->opts->vcpus; i++)
-		if (vm->vcpus[i].held && vm->vcpus[i].held_until_ns < next)
-			next = vm->vcpus[i].held_until_ns;
-	if (next == UINT64_MAX)
-		return NULL;
-	now = storm_now_ns();
-	next = next > now ? next - now : 0;
-	ts->tv_sec = (time_t)(next / 1000000000);
-	ts->tv_nsec = (long)(next % 1000000000);
-	return ts;
-}
-
-void *storm_iothread(void *arg)
-{
-	struct storm_vm *vm = arg;
-	struct pollfd pfd[1 + STORM_MAX_VCPUS];
-	unsigned int i, n = vm->opts->vcpus;
-	bool virtio = vm->opts->scenario == STORM_VIRTIO;
-	const char *what = "";
-	struct timespec ts;
-	uint64_t count;
-	int err = 0;
-
-	pthread_setname_np(pthread_self(), "IO iothread0");
-	storm_vm_ready(vm);
-	if (!storm_vm_wait_go(vm))
-		goto out;
-	pfd[0] = (struct pollfd){ .fd = vm->stop_fd, .events = POLLIN };
-	for (i = 0; i < n; i++)
-		pfd[1 + i] = (struct pollfd){ .fd = virtio ? vm->vcpus[i].notify_fd : -1,
-					      .events = POLLIN };
-	for (;;) {
-		if (ppoll(pfd, 1 + n, io_timeout(vm, &ts), NULL) < 0 && errno != EINTR) {
-			err = -errno;
-			storm_vm_fail(vm, err, "iothread: ppoll: %s", strerror(-err));
-			goto out;
-		}
-		if (pfd[0].revents || storm_vm_stopping(vm))
-			goto out;
-		for (i = 0; i < n; i++) {
-			struct storm_vcpu *v = &vm->vcpus[i];
-
-			if (v->held && storm_now_ns() >= v->held_until_ns) {
-				err = io_complete(v, &what);
-				if (err)
-					break;
-			}
-			if (!(pfd[1 + i].revents & POLLIN))
-				continue;
-			if (read(v->notify_fd, &count, sizeof(count)) != sizeof(count)) {
-				err = -errno;
-				what = "ioeventfd read";
-				break;
-			}
-			/* The guest waits for each interrupt, so count is 1 but for a stray. */
-			while (count-- && !err)
-				err = io_serve(vm, v, &what);
-			if (err)
-				break;
-		}
-		if (err) {
-			storm_vm_fail(vm, err, "iothread: %s: %s", what, strerror(-err));
-			goto out;
-		}
-	}
-out:
-	return NULL;
+	return n == STORM_IO_BLOCK ? 0 : -EIO;
 }

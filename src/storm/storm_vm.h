@@ -110,6 +110,9 @@ struct storm_vm {
 /* Returns CLOCK_MONOTONIC in nanoseconds. */
 uint64_t storm_now_ns(void);
 
+/* Returns NULL; the iothread's body, started by storm_vm_start() with the struct storm_vm. */
+void *storm_iothread(void *vm);
+
 /* Returns when the done-th iteration of a vCPU paced at --rate is due, in ns. */
 uint64_t storm_vm_due_ns(const struct storm_vm *vm, uint64_t done);
 
