@@ -10,6 +10,7 @@
 #include "header.h"
 #include "help.h"
 #include "layout.h"
+#include "utf8.h"
 #include "util.h"
 #include "view.h"
 
@@ -25,17 +26,6 @@ static uint32_t hline(const struct screen *scr)
 	return scr->utf8 ? HLINE_UTF8 : '-';
 }
 
-/* Returns the display width of UTF-8 text, one column per code point as tables count. */
-static int text_cols(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* Returns the columns used: text at x, y cut to w columns, a '~' marking a cut. */
 static int put_cut(struct screen *scr, int x, int y, int w, const char *text, uint8_t color)
 {
@@ -44,23 +34,9 @@ static int put_cut(struct screen *scr, int x, int y, int w, const char *text, ui
 	if (w <= 0)
 		return 0;
 	n = screen_put(scr, x, y, w, text, color);
-	if (n == w && text_cols(text) > w && w > 1)
+	if (n == w && utf8_width(text) > w && w > 1)
 		screen_put(scr, x + w - 1, y, 1, "~", color);
 	return n;
-}
-
-/* Returns the first byte of text that leaves at most w columns (drops from the left). */
-static const char *tail_cols(const char *text, int w)
-{
-	int cols = text_cols(text);
-
-	while (*text && cols > w) {
-		text++;
-		while (((unsigned char)*text & 0xc0) == 0x80)
-			text++;
-		cols--;
-	}
-	return text;
 }
 
 /* Returns text with a trailing " suffix" (after at least one blank) removed, in place. */
@@ -341,7 +317,7 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 		x = screen_put(scr, 0, y, scr->w, label, UC_PROMPT);
 		/* What the user typed is shown escaped, its end in view. */
 		escape_text(esc, sizeof(esc), v->input, (size_t)v->input_len, v->utf8);
-		shown = tail_cols(esc, MAX(scr->w - x - 1, 0));
+		shown = utf8_tail(esc, MAX(scr->w - x - 1, 0));
 		x += screen_put(scr, x, y, scr->w - x, shown, UC_PROMPT);
 		scr->cursor = true;
 		scr->cur_x = MIN(x, scr->w - 1);
@@ -365,10 +341,10 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 	if (v->show_zero)
 		strcat(right, "zeros  ");
 	strcat(right, "? help  q quit ");
-	rw = text_cols(right);
+	rw = utf8_width(right);
 	breadcrumb(v, s, buf, sizeof(buf));
 	/* Where you are wins over the hints when both do not fit. */
-	if (text_cols(buf) + 2 + rw > scr->w) {
+	if (utf8_width(buf) + 2 + rw > scr->w) {
 		put_cut(scr, 0, y, scr->w, buf, UC_STATUS);
 		return;
 	}

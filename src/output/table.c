@@ -5,6 +5,7 @@
 
 #include "escape.h"
 #include "table.h"
+#include "utf8.h"
 #include "util.h"
 
 #define GAP 1
@@ -120,17 +121,6 @@ void table_free(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Returns the display width of UTF-8 text, counting each code point as one column. */
-static int text_width(const char *s)
-{
-	int w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
 #define LAYOUT_COLS_MAX 64
 
 /* Returns the width of the shown columns (widths[i] > 0) with the gaps between them. */
@@ -199,10 +189,10 @@ int table_layout(const struct table *t, int width, int *widths)
 
 	for (i = 0; i < t->ncols; i++) {
 		const struct table_col *c = &t->cols[i];
-		int w = text_width(c->title);
+		int w = utf8_width(c->title);
 
 		for (r = 0; r < t->nrows; r++)
-			w = MAX(w, text_width(table_cell(t, r, i)));
+			w = MAX(w, utf8_width(table_cell(t, r, i)));
 		if (c->width && w > c->width)
 			w = c->width;
 		widths[i] = w;
@@ -245,7 +235,7 @@ int table_layout(const struct table *t, int width, int *widths)
 
 void table_fit(char *buf, const char *text, int w, enum table_align align)
 {
-	int tw = text_width(text), pad, i;
+	int tw = utf8_width(text), pad, i;
 	const char *p = text;
 	char *o = buf;
 

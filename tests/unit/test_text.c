@@ -9,6 +9,7 @@
 #include "json.h"
 #include "table.h"
 #include "unit.h"
+#include "utf8.h"
 
 START_TEST(escape_controls)
 {
@@ -56,6 +57,29 @@ START_TEST(escape_truncates_whole)
 	ck_assert_str_eq(out, "ab\\e");
 	ck_assert_uint_eq(escape_text(out, 1, "abc", 3, true), 0);
 	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(utf8_one_decoder)
+{
+	uint32_t cp = 0;
+
+	ck_assert_uint_eq(utf8_decode("a", 1, &cp), 1);
+	ck_assert_uint_eq(cp, 'a');
+	ck_assert_uint_eq(utf8_decode("\xc3\xa9", 2, &cp), 2);
+	ck_assert_uint_eq(cp, 0xe9);
+	ck_assert_uint_eq(utf8_decode("\xe2\x80\xae", (size_t)-1, &cp), 3);
+	ck_assert_uint_eq(cp, 0x202e);
+	/* Cut, overlong, surrogate, a stray continuation byte. */
+	ck_assert_uint_eq(utf8_decode("\xc3\xa9", 1, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\xe2\x80", (size_t)-1, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\xe0\x80\xaf", 3, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\xed\xa0\x80", 3, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\x80", 1, &cp), 0);
+	/* Columns are code points; a tail keeps the last ones. */
+	ck_assert_int_eq(utf8_width("caf\xc3\xa9"), 4);
+	ck_assert_str_eq(utf8_tail("caf\xc3\xa9", 2), "f\xc3\xa9");
+	ck_assert_str_eq(utf8_tail("ab", 5), "ab");
 }
 END_TEST
 
@@ -195,6 +219,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, escape_controls);
 	tcase_add_test(tc, escape_utf8);
 	tcase_add_test(tc, escape_truncates_whole);
+	tcase_add_test(tc, utf8_one_decoder);
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, table_layout_narrow);
 	tcase_add_test(tc, table_fit_cuts);
