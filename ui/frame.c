@@ -19,8 +19,6 @@
 #define COLS_MAX   64
 #define MSG_FRAMES 3 /* a message stays for this many new snapshots, or until a key */
 
-static const char *const hot_kind_names[] = { "PIO", "MMIO", "MSR" };
-
 static uint32_t hline(const struct screen *scr)
 {
 	return scr->utf8 ? HLINE_UTF8 : '-';
@@ -261,6 +259,17 @@ static char *vm_title(const struct view *v, const struct snapshot *s, int pid, c
 	return buf;
 }
 
+/* Returns buf holding src in capitals: the hot kinds are acronyms on screen (PIO, MMIO, MSR). */
+static char *upper(char *buf, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		buf[i] = (char)toupper((unsigned char)src[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
 /* Returns buf holding where the view is: "host > web1 > CPU 0/KVM > PIO". */
 static char *breadcrumb(const struct view *v, const struct snapshot *s, char *buf, size_t n)
 {
@@ -268,6 +277,7 @@ static char *breadcrumb(const struct view *v, const struct snapshot *s, char *bu
 	char name[4 * SNAP_VMNAME_MAX + 16], lb[SNAP_LABEL_MAX];
 	const struct snap_thread *th;
 	const struct snap_vm *vm;
+	char kind[8];
 	size_t o;
 
 	o = (size_t)snprintf(buf, n, " host");
@@ -285,8 +295,9 @@ static char *breadcrumb(const struct view *v, const struct snapshot *s, char *bu
 			snprintf(name, sizeof(name), "tid %d", sc->tid);
 		o += (size_t)snprintf(buf + o, n - o, " > %s", name);
 	}
-	if (sc->hot_only > 0 && sc->hot_only <= (int)ARRAY_SIZE(hot_kind_names) && o < n)
-		snprintf(buf + o, n - o, " > %s", hot_kind_names[sc->hot_only - 1]);
+	if (sc->hot_only > 0 && sc->hot_only <= HOT__KINDS && o < n)
+		snprintf(buf + o, n - o, " > %s",
+			 upper(kind, sizeof(kind), snap_hot_kind_name((unsigned int)sc->hot_only - 1)));
 	return buf;
 }
 

@@ -61,10 +61,6 @@ static const struct table_col hot_cols_vm[H__N] = {
 	[H_MEAN] = { "MEAN", 7, 0, ALIGN_RIGHT, 6 },
 };
 
-static const char *const kind_names[] = {
-	[HOT_PIO] = "pio", [HOT_MMIO] = "mmio", [HOT_MSR] = "msr"
-};
-
 /* A row to show: a hot address of a VM. */
 struct hot_ref {
 	const struct snap_vm *vm;
@@ -216,7 +212,7 @@ static void build_hot(const struct snapshot *s, const struct pane_opts *o, struc
 			  h->kind);
 		if (o->scope.kind == SCOPE_HOST)
 			table_set_raw(t, H_VM, snap_vm_label(rows[i].vm, lb, sizeof(lb)), o->utf8);
-		table_set(t, H_KIND, "%s", h->kind < 3 ? kind_names[h->kind] : "?");
+		table_set(t, H_KIND, "%s", snap_hot_kind_name(h->kind));
 		if (h->other) {
 			table_set(t, H_ADDR, "-");
 		} else {

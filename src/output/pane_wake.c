@@ -326,8 +326,7 @@ static void build_rt(const struct snapshot *s, const struct pane_opts *o, struct
 		if (r->other)
 			table_set(t, R_NOTIFY, "other");
 		else
-			table_set(t, R_NOTIFY, "%s 0x%" PRIx64, r->kind == HOT_PIO ? "pio" : "mmio",
-				  r->addr);
+			table_set(t, R_NOTIFY, "%s 0x%" PRIx64, snap_hot_kind_name(r->kind), r->addr);
 		table_set(t, R_COUNT, "%s", fmt_si(b, (double)r->count));
 		table_set(t, R_RATE, "%s", fmt_si(b, r->rate));
 		table_set(t, R_P50, "%s", fmt_ns(b, (double)r->p50_ns));

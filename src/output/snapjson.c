@@ -39,9 +39,6 @@ static void json_split(struct json *j, const struct exit_split *sp)
 	json_obj_end(j);
 }
 
-static const char *const hot_kinds[] = { [HOT_PIO] = "pio", [HOT_MMIO] = "mmio",
-					  [HOT_MSR] = "msr" };
-
 /* Writes a time in ns, or null when none was measured. */
 static void json_ns(struct json *j, const char *key, uint64_t ns, bool known)
 {
@@ -66,7 +63,7 @@ static void json_exits(struct json *j, const struct snap_exit *e, int n)
 		json_uint(j, "reason", e->reason);
 		json_str(j, "kind", e->kind <= EXIT_KIND_EVENT ? kinds[e->kind] : "?");
 		if (e->hot >= 0 && e->hot <= HOT_MSR)
-			json_str(j, "hot", hot_kinds[e->hot]);
+			json_str(j, "hot", snap_hot_kind_name((unsigned int)e->hot));
 		else
 			json_num(j, "hot", -1, true);
 		json_uint(j, "count", e->count);
@@ -92,7 +89,7 @@ static void json_hot(struct json *j, const struct snap_vm *v)
 		const struct snap_hot *h = &v->hot[i];
 
 		json_obj(j, NULL);
-		json_str(j, "kind", h->kind <= HOT_MSR ? hot_kinds[h->kind] : "?");
+		json_str(j, "kind", snap_hot_kind_name(h->kind));
 		json_bool(j, "other", h->other);
 		if (h->other) {
 			json_num(j, "addr", -1, true);
@@ -216,7 +213,7 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 
 		json_obj(j, NULL);
 		json_bool(j, "other", r->other);
-		json_str(j, "kind", r->kind <= HOT_MSR ? hot_kinds[r->kind] : "?");
+		json_str(j, "kind", snap_hot_kind_name(r->kind));
 		if (r->other) {
 			json_num(j, "addr", -1, true);
 		} else {
