@@ -37,56 +37,51 @@ static int put_cut(struct screen *scr, int x, int y, int w, const char *text, ui
 	return n;
 }
 
-/* Returns text with a trailing " suffix" (after at least one blank) removed, in place. */
-static char *strip_suffix(char *text, const char *suffix)
+/* Returns true when a bad source's text starts in len bytes from start. */
+static bool sources_bad(const struct header *hd, const size_t *starts, int start, int len)
 {
-	size_t n = strlen(text), k = strlen(suffix);
+	int i;
 
-	if (n >= k && !strcmp(text + n - k, suffix)) {
-		n -= k;
-		while (n && text[n - 1] == ' ')
-			n--;
-		text[n] = '\0';
-	}
-	return text;
+	for (i = 0; i < hd->nsources; i++)
+		if (hd->sources[i].bad && starts[i] >= (size_t)start &&
+		    starts[i] < (size_t)(start + len))
+			return true;
+	return false;
 }
 
 /* Header: host line with markers, the sources (wrapped), the event counts. */
 static int draw_header(struct view *v, const struct snapshot *s, const struct tick_ctl *ctl,
 		       struct screen *scr)
 {
-	char buf[1024], markers[64] = "", every[64], *cut;
+	char buf[1024], markers[64] = "", every[64] = "", line[1024];
 	int start[2], len[2], nsrc = 1, y = 0, i, mw, ew;
-	struct lay_header hd;
-	bool bad;
+	size_t starts[SNAP_SOURCES_MAX];
+	struct lay_header lh;
+	struct header hd;
 
 	if (s) {
-		header_line(s, HEADER_SOURCES, buf, sizeof(buf), v->utf8);
+		header_fill(&hd, s, v->utf8);
+		header_sources_text(&hd, buf, sizeof(buf), starts);
 		nsrc = layout_wrap(buf, ", ", scr->w, 2, start, len);
 	}
-	layout_header(scr->h, nsrc, &hd);
-	if (!hd.host)
+	layout_header(scr->h, nsrc, &lh);
+	if (!lh.host)
 		return 0;
 
 	/*
 	 * The refresh interval and the markers sit at the right end, so a narrow screen cuts
-	 * the host text, not them.
+	 * the host text, not them. Cumulative mode is a marker here, from the loop's state.
 	 */
 	if (ctl && ctl->paused)
 		strcat(markers, " PAUSED ");
 	if (ctl && ctl->cumulative)
 		strcat(markers, " CUMULATIVE ");
-	every[0] = '\0';
 	if (s) {
-		header_line(s, HEADER_HOST, buf, sizeof(buf), v->utf8);
-		strip_suffix(buf, "cumulative");
-		cut = strstr(buf, "  every ");
-		if (cut) {
-			snprintf(every, sizeof(every), " %s", cut + 2);
-			*cut = '\0';
-		}
+		header_host_text(&hd, false, line, sizeof(line));
+		every[0] = ' ';
+		header_every_text(&hd, every + 1, sizeof(every) - 1);
 	} else {
-		snprintf(buf, sizeof(buf), "kvmscope  waiting for the first sample (%.1fs)",
+		snprintf(line, sizeof(line), "kvmscope  waiting for the first sample (%.1fs)",
 			 ctl ? ctl->delay_s : 1.0);
 	}
 	mw = MIN((int)strlen(markers), scr->w);
@@ -94,26 +89,23 @@ static int draw_header(struct view *v, const struct snapshot *s, const struct ti
 	/* Tiny screens keep the name of the program rather than the interval. */
 	if (scr->w - mw - ew - 1 < 20)
 		ew = 0;
-	put_cut(scr, 0, y, scr->w - mw - ew - (mw + ew ? 1 : 0), buf, UC_HEADER);
+	put_cut(scr, 0, y, scr->w - mw - ew - (mw + ew ? 1 : 0), line, UC_HEADER);
 	if (ew)
 		screen_put(scr, scr->w - mw - ew, y, ew, every, UC_HEADER);
 	if (mw)
 		screen_put(scr, scr->w - mw, y, mw, markers, UC_MARKER);
 	y++;
 	if (!s)
-		return hd.total;
+		return lh.total;
 
-	header_line(s, HEADER_SOURCES, buf, sizeof(buf), v->utf8);
-	for (i = 0; i < hd.sources && i < nsrc; i++, y++) {
-		char line[1024];
-
+	for (i = 0; i < lh.sources && i < nsrc; i++, y++) {
 		snprintf(line, sizeof(line), "%s%.*s", i ? "  " : "", len[i], buf + start[i]);
-		bad = strstr(line, " unavailable") || strstr(line, " degraded");
-		put_cut(scr, 0, y, scr->w, line, bad ? UC_HEADER_BAD : UC_HEADER);
+		put_cut(scr, 0, y, scr->w, line,
+			sources_bad(&hd, starts, start[i], len[i]) ? UC_HEADER_BAD : UC_HEADER);
 	}
-	if (hd.events) {
-		header_line(s, HEADER_EVENTS, buf, sizeof(buf), v->utf8);
-		put_cut(scr, 0, y, scr->w, buf, s->events_lost ? UC_HEADER_BAD : UC_HEADER);
+	if (lh.events) {
+		header_events_text(&hd, line, sizeof(line));
+		put_cut(scr, 0, y, scr->w, line, hd.events_bad ? UC_HEADER_BAD : UC_HEADER);
 		y++;
 	}
 	return y;

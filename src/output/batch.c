@@ -8,11 +8,10 @@
 
 void batch_header(FILE *f, const struct snapshot *s)
 {
-	char buf[1024];
-	int i;
+	struct header h;
 
-	for (i = 0; i < HEADER_LINES; i++)
-		fprintf(f, "%s\n", header_line(s, i, buf, sizeof(buf), false));
+	header_fill(&h, s, false);
+	header_print(f, &h);
 }
 
 /* Prints every pane that has something for scope, each followed by a blank line. */
