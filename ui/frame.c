@@ -16,7 +16,6 @@
 
 #define HLINE_UTF8 0x2500
 #define CELL_MAX   512 /* widest cell drawn; a wider screen pads the rest */
-#define COLS_MAX   64
 #define MSG_FRAMES 3 /* a message stays for this many new snapshots, or until a key */
 
 static uint32_t hline(const struct screen *scr)
@@ -122,7 +121,7 @@ static void settle_selection(struct pane_view *pv, const struct table *t)
 
 	if (pv->keyed) {
 		for (r = 0; r < t->nrows; r++)
-			if (t->rows[r].key == pv->key && t->rows[r].key2 == pv->key2)
+			if (table_ref_same(&t->rows[r].ref, &pv->ref))
 				break;
 		if (r < t->nrows)
 			pv->sel = r;
@@ -135,9 +134,7 @@ static void settle_selection(struct pane_view *pv, const struct table *t)
 /* Returns the column rows of pane i are sorted by, or -1 when its order is fixed. */
 static int sort_col(const struct view *v, int i)
 {
-	if (panes[i]->sort < 0)
-		return -1;
-	return v->sort[i] >= 0 && v->sort[i] < panes[i]->ncols ? v->sort[i] : panes[i]->sort;
+	return table_sort_col(panes[i]->table, v->sort[i]);
 }
 
 /* The title bar: title, row count, sort order, which rows are shown. */
@@ -162,7 +159,7 @@ static void draw_title(struct view *v, struct screen *scr, int i, int y, int vis
 	if (x + 2 < scr->w)
 		x += 1 + screen_put(scr, x + 1, y, scr->w - x - 1, part, color);
 	if (col >= 0 && col < t->ncols && x + 2 < scr->w) {
-		snprintf(part, sizeof(part), " sort %s%s ", t->cols[col].title,
+		snprintf(part, sizeof(part), " sort %s%s ", table_col_title(t, col),
 			 v->reverse[i] ? " reversed" : "");
 		screen_put(scr, x + 1, y, scr->w - x - 1, part, color);
 	}
@@ -176,12 +173,12 @@ static void draw_colhdr(struct view *v, struct screen *scr, int i, int y, const 
 	int c, x = 0, col = sort_col(v, i);
 
 	screen_fill(scr, 0, y, scr->w, ' ', UC_COLHDR);
-	for (c = 0; c < t->ncols && c < COLS_MAX && x < scr->w; c++) {
+	for (c = 0; c < t->ncols && c < TABLE_COLS_MAX && x < scr->w; c++) {
 		int w = MIN(widths[c], CELL_MAX);
 
 		if (!w)
 			continue;
-		table_fit(buf, t->cols[c].title, w, t->cols[c].align);
+		table_fit(buf, table_col_title(t, c), w, t->cols[c].align);
 		screen_put(scr, x, y, w, buf, c == col ? UC_COLHDR_SORT : UC_COLHDR);
 		x += w + 1;
 	}
@@ -198,7 +195,7 @@ static void draw_row(struct view *v, struct screen *scr, int i, int r, int y, co
 
 	if (selected)
 		screen_fill(scr, 0, y, scr->w, ' ', color);
-	for (c = 0; c < t->ncols && c < COLS_MAX && x < scr->w; c++) {
+	for (c = 0; c < t->ncols && c < TABLE_COLS_MAX && x < scr->w; c++) {
 		int w = MIN(widths[c], CELL_MAX);
 
 		if (!w)
@@ -214,7 +211,7 @@ static void draw_pane(struct view *v, struct screen *scr, int i, int y, int h, b
 {
 	struct pane_view *pv = &view_level(v)->pv[i];
 	const struct table *t = &v->tables[i];
-	int widths[COLS_MAX] = { 0 }, data, note, visible, r;
+	int widths[TABLE_COLS_MAX] = { 0 }, data, note, visible, r;
 
 	data = MAX(h - LAY_PANE_CHROME, 0);
 	/* A note is the content of an empty table, else a legend: shown below all the rows. */
@@ -289,7 +286,7 @@ static char *breadcrumb(const struct view *v, const struct snapshot *s, char *bu
 	}
 	if (sc->hot_only > 0 && sc->hot_only <= HOT__KINDS && o < n)
 		snprintf(buf + o, n - o, " > %s",
-			 upper(kind, sizeof(kind), snap_hot_kind_name((unsigned int)sc->hot_only - 1)));
+			 upper(kind, sizeof(kind), snap_hot_kind_name((unsigned)sc->hot_only - 1)));
 	return buf;
 }
 
@@ -447,23 +444,6 @@ static void resolve_pick(struct view *v, const struct snapshot *s)
 	view_message(v, false, "guest %s", vm_title(v, s, found->pid, esc, sizeof(esc)));
 }
 
-/*
- * Panes kept first when lines are short: what answers "which VM, which exit, which
- * address, how much CPU". Panes not named here come after them, in registry order.
- */
-static const char *const pane_ranks[] = { "vms", "threads", "exits", "hot", "split", "hints" };
-
-/* Returns the rank of pane i for the layout: lower ranks are shown first. */
-static int pane_rank(int i)
-{
-	size_t k;
-
-	for (k = 0; k < ARRAY_SIZE(pane_ranks); k++)
-		if (!strcmp(panes[i]->name, pane_ranks[k]))
-			return (int)k;
-	return (int)ARRAY_SIZE(pane_ranks) + i;
-}
-
 /* Returns the pane to focus: the one asked for if it is here, else the first with rows. */
 static int settle_focus(struct view *v, const struct lay_pane *lp)
 {
@@ -531,9 +511,9 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 			continue;
 		po.sort = sort_col(v, i);
 		po.reverse = v->reverse[i];
-		panes[i]->build(s, &po, t);
+		pane_build(panes[i], s, &po, t);
 		lp[i].want = t->nrows + (t->note[0] ? 1 : 0);
-		lp[i].rank = pane_rank(i);
+		lp[i].rank = pane_rank(panes[i], i);
 	}
 	focus = settle_focus(v, lp);
 	for (i = 0; i < v->npanes; i++)

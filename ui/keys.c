@@ -35,8 +35,7 @@ static void select_row(struct view *v, int sel)
 	if (!t->nrows)
 		return;
 	pv->sel = MAX(MIN(sel, t->nrows - 1), 0);
-	pv->key = t->rows[pv->sel].key;
-	pv->key2 = t->rows[pv->sel].key2;
+	pv->ref = t->rows[pv->sel].ref;
 	pv->keyed = true;
 }
 
@@ -89,88 +88,32 @@ static void cycle_focus(struct view *v, int dir)
 /* Changes the sort of the focused pane: step 1 / -1 through its columns, 0 reverses. */
 static void change_sort(struct view *v, int step)
 {
-	int f = focused(v), cur;
-	const struct pane *p;
+	int f = focused(v), cur, n;
+	const struct table_spec *spec;
 
 	if (f < 0)
 		return;
-	p = panes[f];
-	if (p->sort < 0) {
-		view_message(v, true, "%s: rows keep their own order", p->title);
+	spec = panes[f]->table;
+	n = spec->ncols;
+	cur = table_sort_col(spec, v->sort[f]);
+	if (cur < 0) {
+		view_message(v, true, "%s: rows keep their own order", panes[f]->title);
 		return;
 	}
-	if (!step) {
+	if (!step)
 		v->reverse[f] = !v->reverse[f];
-	} else {
-		cur = v->sort[f] >= 0 && v->sort[f] < p->ncols ? v->sort[f] : p->sort;
-		v->sort[f] = (cur + step + p->ncols) % p->ncols;
-	}
-	cur = v->sort[f] >= 0 ? v->sort[f] : p->sort;
-	view_message(v, false, "%s: sort by %s%s", p->title, p->cols[cur].title,
+	else
+		v->sort[f] = cur = (cur + step + n) % n;
+	view_message(v, false, "%s: sort by %s%s", panes[f]->title, spec->cols[cur].title,
 		     v->reverse[f] ? ", reversed" : "");
 }
 
-/* What Enter does on a row, by what the pane's row keys hold. */
-enum open_what {
-	OPEN_VM,   /* key: a VM's pid (host scope) */
-	OPEN_VCPU, /* key: a thread's tid, key2 its enum thread_kind */
-	OPEN_HOT,  /* key2: the enum hot_kind behind the row, -1 none; key: the pid at host */
-};
-
-static const struct open_rule {
-	const char *pane;
-	unsigned int scopes; /* SCOPE_F() where the rule holds */
-	enum open_what what;
-} open_rules[] = {
-	{ "vms", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "hints", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "wake", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "roundtrip", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "exits", SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_HOT },
-	{ "hot", SCOPE_F(SCOPE_HOST), OPEN_HOT },
-	{ "threads", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },
-	{ "split", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },
-};
-
-static void push(struct view *v, const struct scope *sc, int focus)
-{
-	if (!view_push(v, sc, focus))
-		view_message(v, true, "too deep: press Esc");
-}
-
-/* Enter on a row that has ports, addresses or MSRs behind it: list those of its VM. */
-static void open_hot(struct view *v, struct scope sc, const struct table_row *row, int from)
-{
-	int hot = view_pane_index("hot");
-
-	if (sc.kind == SCOPE_HOST) {
-		sc.kind = SCOPE_VM;
-		sc.pid = (int)row->key;
-	}
-	if (row->key2 < HOT_PIO || row->key2 > HOT_MSR || hot < 0) {
-		if (view_level(v)->scope.kind == SCOPE_HOST)
-			push(v, &sc, from); /* nothing behind it: the VM, this pane in focus */
-		else
-			view_message(v, true, "no ports, addresses or MSRs behind this row");
-		return;
-	}
-	sc.hot_only = 1 + (int)row->key2;
-	/* Hot addresses are kept per VM: a vCPU's exit lists its VM's. */
-	if (!(panes[hot]->scopes & SCOPE_F(sc.kind))) {
-		sc.kind = SCOPE_VM;
-		sc.tid = 0;
-	}
-	push(v, &sc, hot);
-}
-
-/* Enter: opens the selected row: a VM, a vCPU, or the addresses behind an exit reason. */
+/* Enter: opens the selected row as its pane says: a VM, a vCPU, the addresses of an exit. */
 static void open_row(struct view *v)
 {
-	struct scope sc = view_level(v)->scope;
-	const struct open_rule *rule = NULL;
 	const struct table_row *row;
+	struct pane_goto to;
 	int f = focused(v);
-	size_t i;
 
 	if (f < 0 || !v->tables[f].nrows) {
 		view_message(v, true, "nothing selected");
@@ -179,41 +122,12 @@ static void open_row(struct view *v)
 	/* Pinned, so that coming back finds the same row selected. */
 	select_row(v, view_level(v)->pv[f].sel);
 	row = &v->tables[f].rows[view_level(v)->pv[f].sel];
-	for (i = 0; i < ARRAY_SIZE(open_rules) && !rule; i++)
-		if (!strcmp(open_rules[i].pane, panes[f]->name) &&
-		    (open_rules[i].scopes & SCOPE_F(sc.kind)))
-			rule = &open_rules[i];
-	if (!rule) {
-		view_message(v, true, "%s: nothing to open here", panes[f]->title);
+	if (!pane_open(panes[f], &view_level(v)->scope, &row->ref, &to)) {
+		view_message(v, to.error, "%s", to.msg);
 		return;
 	}
-	switch (rule->what) {
-	case OPEN_VM:
-		if (row->key <= 0) {
-			view_message(v, true, "no VM on this row");
-			return;
-		}
-		sc = (struct scope){ .kind = SCOPE_VM, .pid = (int)row->key };
-		push(v, &sc, -1);
-		break;
-	case OPEN_VCPU:
-		if (row->key2 != THREAD_VCPU || row->key <= 0) {
-			view_message(v, true, "only a vCPU row narrows the view");
-			return;
-		}
-		if (sc.kind == SCOPE_VCPU && sc.tid == (int)row->key) {
-			view_message(v, false, "already on this vCPU (Esc goes back)");
-			return;
-		}
-		sc.kind = SCOPE_VCPU;
-		sc.tid = (int)row->key;
-		sc.hot_only = 0;
-		push(v, &sc, -1);
-		break;
-	case OPEN_HOT:
-		open_hot(v, sc, row, f);
-		break;
-	}
+	if (!view_push(v, &to.scope, to.focus ? pane_index(to.focus) : -1))
+		view_message(v, true, "too deep: press Esc");
 }
 
 static void open_prompt(struct view *v, enum view_prompt p, const char *initial)

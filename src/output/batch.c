@@ -23,7 +23,7 @@ static void print_panes(FILE *f, const struct snapshot *s, const struct pane_opt
 	for (i = 0; panes[i]; i++) {
 		if (!(panes[i]->scopes & SCOPE_F(po->scope.kind)))
 			continue;
-		panes[i]->build(s, po, t);
+		pane_build(panes[i], s, po, t);
 		if (!t->nrows && !t->note[0])
 			continue;
 		table_print(f, t);

@@ -71,7 +71,8 @@ char *header_host_text(const struct header *h, bool tail, char *buf, size_t n)
 	put(buf, n, &o, "kvmscope %s  host %s  kernel %s  kvm %s%s  %d CPUs", h->time, h->host,
 	    h->kernel, h->kvm, h->kvm_unregistered ? " (no /dev/kvm)" : "", h->ncpus);
 	if (tail)
-		put(buf, n, &o, "  every %.1fs%s", h->interval_s, h->cumulative ? "  cumulative" : "");
+		put(buf, n, &o, "  every %.1fs%s", h->interval_s,
+		    h->cumulative ? "  cumulative" : "");
 	return buf;
 }
 

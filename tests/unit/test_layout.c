@@ -598,7 +598,7 @@ START_TEST(drill_down_and_back)
 	ck_assert_int_eq(view_level(&r.v)->pv[view_pane_index("threads")].sel, 1);
 	rig_keys(&r, (const int[]){ KEY_LEFT, KEY_LEFT, 0 });
 	ck_assert_int_eq(r.v.depth, 0);
-	ck_assert_int_eq(view_level(&r.v)->pv[view_pane_index("vms")].key, 1000);
+	ck_assert_int_eq(view_level(&r.v)->pv[view_pane_index("vms")].ref.pid, 1000);
 	/* The iothread and the grouped row do not narrow. */
 	rig_keys(&r, (const int[]){ '\n', KEY_END, KEY_UP, '\n', 0 });
 	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
@@ -653,19 +653,19 @@ START_TEST(selection_follows_its_row)
 	rig_init(&r, 80, 24, false);
 	rig_draw(&r);
 	rig_keys(&r, (const int[]){ KEY_DOWN, 0 });
-	ck_assert_int_eq(view_level(&r.v)->pv[vms].key, 2000);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].ref.pid, 2000);
 	/* quiet-db starts storming and moves to the top: the selection goes with it. */
 	test_vms[0].exits_rate = 1e6;
 	r.s.seq = 2;
 	rig_draw(&r);
 	ck_assert_int_eq(view_level(&r.v)->pv[vms].sel, 0);
-	ck_assert_int_eq(view_level(&r.v)->pv[vms].key, 2000);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].ref.pid, 2000);
 	test_vms[0].exits_rate = 50;
 	/* It goes away: the selection stays at its place. */
 	r.s.nvms = 1;
 	rig_draw(&r);
 	ck_assert_int_eq(view_level(&r.v)->pv[vms].sel, 0);
-	ck_assert_int_eq(view_level(&r.v)->pv[vms].key, 2000);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].ref.pid, 2000);
 	r.s.nvms = 0;
 	rig_draw(&r);
 	ck_assert_int_ge(rig_find(&r, "no KVM VMs on this host"), 0);
@@ -914,7 +914,7 @@ START_TEST(columns_drop_by_priority)
 	int w[32], i;
 
 	make_snapshot(&s, 1);
-	p->build(&s, &po, &t);
+	pane_build(p, &s, &po, &t);
 	ck_assert_int_le(table_layout(&t, 80, w), 80);
 	for (i = 0; i < t.ncols; i++)
 		ck_assert_msg(w[i] > 0, "column %s at 80", t.cols[i].title);
@@ -943,7 +943,7 @@ START_TEST(columns_drop_by_priority)
 
 	/* A name a little too long for every column: extras go, the name stays whole. */
 	strcpy(test_vms[1].name, "win-timer-prod-eu-1");
-	p->build(&s, &po, &t);
+	pane_build(p, &s, &po, &t);
 	table_layout(&t, 75, w);
 	ck_assert_int_eq(w[0], (int)strlen("win-timer-prod-eu-1"));
 	for (i = 0; i < t.ncols; i++)
@@ -952,7 +952,7 @@ START_TEST(columns_drop_by_priority)
 				      t.cols[i].title);
 	/* Much too long: cut to twice its minimum before the important columns go. */
 	strcpy(test_vms[1].name, "a-very-long-virtual-machine-name-here");
-	p->build(&s, &po, &t);
+	pane_build(p, &s, &po, &t);
 	table_layout(&t, 60, w);
 	ck_assert_int_ge(w[0], 2 * t.cols[0].min);
 	strcpy(test_vms[1].name, "win-timer");
@@ -967,11 +967,12 @@ START_TEST(columns_come_back)
 		{ "RATE", 7, 0, ALIGN_RIGHT, 0 }, { "MEAN", 7, 0, ALIGN_RIGHT, 4 },
 		{ "MAX", 7, 0, ALIGN_RIGHT, 5 },
 	};
+	static const struct table_spec spec = { .cols = cols, .ncols = 5, .sort = -1 };
 	struct table t = { 0 };
 	int w[5];
 
-	table_begin(&t, cols, 5, "Exits");
-	table_row(&t, ROW_NORMAL, 1, 0);
+	table_begin(&t, &spec, 0, "Exits");
+	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_set(&t, 0, "win-timer-prod"); /* 14 */
 	table_set(&t, 1, "IO_INSTRUCTION"); /* 14 */
 	table_set(&t, 2, "74.1k");	    /* RATE: 5 */
@@ -1010,7 +1011,7 @@ START_TEST(titles_escape_names)
 	for (i = 0; panes[i]; i++) {
 		if (!(panes[i]->scopes & SCOPE_F(SCOPE_VM)))
 			continue;
-		panes[i]->build(&s, &po, &t);
+		pane_build(panes[i], &s, &po, &t);
 		ck_assert_msg(!strchr(t.title, 0x1b), "%s: raw ESC in its title", panes[i]->name);
 		if (strstr(t.title, "evil")) {
 			ck_assert_msg(strstr(t.title, "\\e[31mevil"), "%s: %s", panes[i]->name,

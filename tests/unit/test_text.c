@@ -110,14 +110,16 @@ static const struct table_col cols[] = {
 	{ "EXTRA", 8, 0, ALIGN_RIGHT, 2 },
 	{ "MORE", 8, 0, ALIGN_RIGHT, 1 },
 };
+static const struct table_spec spec4 = { .cols = cols, .ncols = 4, .sort = -1 };
+static const struct table_spec spec2 = { .cols = cols, .ncols = 2, .sort = -1 };
 
 START_TEST(table_layout_narrow)
 {
 	struct table t = { 0 };
 	int w[4], total;
 
-	table_begin(&t, cols, 4, "Test %d", 1);
-	table_row(&t, ROW_NORMAL, 1, 0);
+	table_begin(&t, &spec4, 0, "Test %d", 1);
+	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_set(&t, 0, "%s", "a-long-name-here");
 	table_set(&t, 1, "%d", 74012);
 	table_set(&t, 2, "x");
@@ -173,8 +175,8 @@ START_TEST(table_text_and_escape)
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	table_begin(&t, cols, 2, "VMs");
-	table_row(&t, ROW_NORMAL, 1, 0);
+	table_begin(&t, &spec2, 0, "VMs");
+	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_set_raw(&t, 0, "ev\x1bil", 1);
 	table_set(&t, 1, "12");
 	table_note(&t, "source: %s", "procfs");
@@ -182,6 +184,78 @@ START_TEST(table_text_and_escape)
 	fclose(f);
 	ck_assert_str_eq(out, "VMs\nNAME   RATE\nev\\eil   12\nsource: procfs\n");
 	free(out);
+	table_free(&t);
+}
+END_TEST
+
+/* A row of the sort test: its name, a number, an id, gone and other flags. */
+static void sort_row(struct table *t, const char *name, double n, uint64_t id, bool gone,
+		     bool other)
+{
+	table_row(t, ROW_NORMAL, gone ? TABLE_ROW_GONE : 0,
+		  &(struct table_ref){ .kind = REF_HOT, .id = id, .other = other });
+	table_put(t, 0, name);
+	table_key_text(t, 0, name);
+	table_si(t, 1, n);
+	table_key_id(t, 2, id);
+}
+
+/* Returns the names of the rows in order, joined by blanks, in buf. */
+static const char *sort_order(const struct table *t, char *buf, size_t n)
+{
+	size_t o = 0;
+	int r;
+
+	buf[0] = '\0';
+	for (r = 0; r < t->nrows && o < n; r++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%s", r ? " " : "", table_cell(t, r, 0));
+	return buf;
+}
+
+START_TEST(table_sorts_rows)
+{
+	static const struct table_col scols[] = {
+		{ "NAME", 10, 4, ALIGN_LEFT, 0, TABLE_COL_ACROSS },
+		{ "RATE", 7, 0, ALIGN_RIGHT, 0 },
+	};
+	/* Ties by rate (numbers only), then by the hidden id. */
+	static const struct table_tie ties[] = { { 1, .after_number = true }, { 2 }, { -1 } };
+	static const struct table_spec spec = {
+		.cols = scols, .ncols = 2, .nkeys = 3, .sort = 1, .ties = ties
+	};
+	struct table t = { 0 };
+	char buf[128];
+
+	table_begin(&t, &spec, 0, "T");
+	sort_row(&t, "gone", 900, 1, true, false);
+	sort_row(&t, "other", 800, 2, false, true);
+	sort_row(&t, "b", 5, 4, false, false);
+	sort_row(&t, "a", 5, 3, false, false);
+	sort_row(&t, "c", 7, 5, false, false);
+	sort_row(&t, "b", 1, 6, false, false);
+	/* Biggest first, ties by id; other buckets, then gone VMs' rows last. */
+	table_sort(&t, -1, false);
+	ck_assert_str_eq(sort_order(&t, buf, sizeof(buf)), "c a b b other gone");
+	/* Reversed, the pinned rows stay where they are. */
+	table_sort(&t, 1, true);
+	ck_assert_str_eq(sort_order(&t, buf, sizeof(buf)), "b b a c other gone");
+	ck_assert_int_eq((int)t.rows[0].ref.id, 6);
+	/* Text in strcmp order; ties skip the rate (not a number column) and go by id. */
+	table_sort(&t, 0, false);
+	ck_assert_str_eq(sort_order(&t, buf, sizeof(buf)), "a b b c other gone");
+	ck_assert_int_eq((int)t.rows[1].ref.id, 4);
+	ck_assert(table_ref_same(&t.rows[1].ref, &(struct table_ref){ .kind = REF_HOT, .id = 4 }));
+	ck_assert(!table_ref_same(&t.rows[1].ref, &t.rows[2].ref));
+	table_free(&t);
+
+	/* Columns across VMs are blank in one VM's table: no title, no text, no width. */
+	table_begin(&t, &spec, TABLE_COL_ACROSS, "T");
+	sort_row(&t, "a-long-name", 5, 1, false, false);
+	ck_assert_str_eq(table_col_title(&t, 0), "");
+	ck_assert_str_eq(table_cell(&t, 0, 0), "");
+	ck_assert_int_eq(table_layout(&t, 0, (int[3]){ 0 }), 4);
+	/* A spec without a default order keeps the rows as added. */
+	ck_assert_int_eq(table_sort_col(&(struct table_spec){ .ncols = 2, .sort = -1 }, 1), -1);
 	table_free(&t);
 }
 END_TEST
@@ -224,6 +298,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, table_layout_narrow);
 	tcase_add_test(tc, table_fit_cuts);
 	tcase_add_test(tc, table_text_and_escape);
+	tcase_add_test(tc, table_sorts_rows);
 	tcase_add_test(tc, json_document);
 	suite_add_tcase(s, tc);
 	return s;
