@@ -8,7 +8,7 @@
 #include "color.h"
 #include "escape.h"
 #include "header.h"
-#include "help.h"
+#include "keys.h"
 #include "layout.h"
 #include "utf8.h"
 #include "util.h"
@@ -352,37 +352,63 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 	screen_put(scr, scr->w - rw, y, rw, right, UC_STATUS);
 }
 
+/*
+ * Returns false past the last entry of the help; else sets what entry i lists: the key
+ * bindings, then the keys panes declare (their what in buf, after the pane's title).
+ */
+static bool help_entry(int i, const char **keys, const char **what, char *buf, size_t n)
+{
+	const struct pane_key *k;
+	int p;
+
+	for (p = 0; key_bindings[p].name; p++)
+		if (p == i) {
+			*keys = key_bindings[p].name;
+			*what = key_bindings[p].help;
+			return true;
+		}
+	i -= p;
+	for (p = 0; panes[p]; p++)
+		for (k = panes[p]->keys; k && k->keys; k++)
+			if (!i--) {
+				snprintf(buf, n, "%s: %s", panes[p]->title, k->what);
+				*keys = k->keys;
+				*what = buf;
+				return true;
+			}
+	return false;
+}
+
 /* The help: every key and what it does, scrolled by help_top. */
 static void draw_help(struct view *v, struct screen *scr)
 {
 	int kw = 0, i, y, line = 0, body = MAX(scr->h - 2, 0), total;
-	char buf[256];
+	const char *keys, *what;
+	char buf[256], wbuf[256];
 
-	for (i = 0; help_keys[i].keys; i++)
-		kw = MAX(kw, (int)strlen(help_keys[i].keys));
+	for (i = 0; help_entry(i, &keys, &what, wbuf, sizeof(wbuf)); i++)
+		kw = MAX(kw, (int)strlen(keys));
 	kw += 4;
 	screen_fill(scr, 0, 0, scr->w, ' ', UC_TITLE_FOCUS);
 	put_cut(scr, 0, 0, scr->w, " kvmscope keys", UC_TITLE_FOCUS);
 
 	/* Each entry wraps its text at blanks beside the key column, or below it when narrow. */
-	for (total = 0, i = 0; help_keys[i].keys; i++) {
+	for (total = 0, i = 0; help_entry(i, &keys, &what, wbuf, sizeof(wbuf)); i++) {
 		int tw = scr->w - kw > 20 ? scr->w - kw : scr->w - 4, start[16], len[16], n, k;
 		int indent = scr->w - kw > 20 ? kw : 4;
 		bool below = indent != kw;
 
-		n = layout_wrap(help_keys[i].what, " ", MAX(tw, 1), (int)ARRAY_SIZE(start), start,
-				len);
+		n = layout_wrap(what, " ", MAX(tw, 1), (int)ARRAY_SIZE(start), start, len);
 		for (k = -(int)below; k < n; k++, line++, total++) {
 			y = 1 + line - v->help_top;
 			if (y < 1 || y > body)
 				continue;
 			if (k <= 0 && (k < 0 || !below)) {
-				snprintf(buf, sizeof(buf), "  %s", help_keys[i].keys);
+				snprintf(buf, sizeof(buf), "  %s", keys);
 				put_cut(scr, 0, y, MIN(kw, scr->w), buf, UC_HELP_KEY);
 			}
 			if (k >= 0) {
-				snprintf(buf, sizeof(buf), "%.*s", len[k],
-					 help_keys[i].what + start[k]);
+				snprintf(buf, sizeof(buf), "%.*s", len[k], what + start[k]);
 				put_cut(scr, indent, y, scr->w - indent, buf, UC_NORMAL);
 			}
 		}

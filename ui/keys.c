@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "keys.h"
 #include "layout.h"
 #include "util.h"
 #include "view.h"
@@ -258,9 +259,146 @@ static void help_key(struct view *v, int key)
 	v->help_top = MAX(v->help_top, 0);
 }
 
-void view_key(struct view *v, int key, struct tick_ctl *ctl)
+static void key_quit(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)v, (void)key;
+	ctl->quit = true;
+}
+
+static void key_help(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	v->help = true;
+	v->help_top = 0;
+}
+
+static void key_focus(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)ctl;
+	cycle_focus(v, key == KEY_BTAB ? -1 : 1);
+}
+
+static void key_move(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)ctl;
+	move_selection(v, key);
+}
+
+static void key_open(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_row(v);
+}
+
+static void key_back(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	view_pop(v);
+}
+
+static void key_sort(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)ctl;
+	change_sort(v, key == 'R' ? 0 : key == '<' ? -1 : 1);
+}
+
+static void key_filter(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_prompt(v, PROMPT_FILTER, v->filter_src);
+}
+
+static void key_guest(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_prompt(v, PROMPT_GUEST, "");
+}
+
+static void key_pause(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->paused = !ctl->paused;
+	view_message(v, false, ctl->paused ? "paused: p resumes" : "resumed");
+}
+
+static void key_reset(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->reset = true;
+	view_message(v, false, "counters reset");
+}
+
+static void key_cumulative(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->cumulative = !ctl->cumulative;
+	ctl->refresh = true;
+	view_message(v, false,
+		     ctl->cumulative ? "counts since start or reset (r)" : "counts per interval");
+}
+
+static void key_delay_step(struct view *v, int key, struct tick_ctl *ctl)
+{
+	ctl->delay_s = layout_delay_step(ctl->delay_s, key == '+' ? 1 : -1);
+	view_message(v, false, "refresh every %gs", ctl->delay_s);
+}
+
+static void key_delay(struct view *v, int key, struct tick_ctl *ctl)
 {
 	char buf[32];
+
+	(void)key;
+	snprintf(buf, sizeof(buf), "%g", ctl->delay_s);
+	open_prompt(v, PROMPT_DELAY, buf);
+}
+
+static void key_zeros(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	v->show_zero = !v->show_zero;
+	view_message(v, false,
+		     v->show_zero ? "showing rows with nothing in the window"
+				  : "hiding rows with nothing in the window");
+}
+
+static void key_redraw(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	v->clear = true;
+}
+
+const struct key_binding key_bindings[] = {
+	{ "q", { 'q' }, "quit", key_quit },
+	{ "? h", { '?', 'h' }, "this help (Esc, q or ? closes it)", key_help },
+	{ "Tab Shift-Tab", { '\t', KEY_BTAB }, "next / previous pane", key_focus },
+	{ "Up Down", { KEY_UP, KEY_DOWN }, "move the selection", key_move },
+	{ "PgUp PgDn", { KEY_PPAGE, KEY_NPAGE }, "move a page", key_move },
+	{ "Home End", { KEY_HOME, KEY_END }, "first / last row", key_move },
+	{ "Enter Right", { '\n', '\r', KEY_ENTER, KEY_RIGHT },
+	  "open the selected row: a VM, a vCPU, the ports/addresses/MSRs of an exit", key_open },
+	{ "Esc Left", { KEY_ESC, KEY_LEFT }, "back to where you were", key_back },
+	{ "s >", { 's', '>' }, "sort by the next column", key_sort },
+	{ "<", { '<' }, "sort by the previous column", key_sort },
+	{ "R", { 'R' }, "reverse the sort order", key_sort },
+	{ "/ f", { '/', 'f' }, "filter VMs by name or pid (extended regex, any case; empty clears)",
+	  key_filter },
+	{ "g", { 'g' }, "go to a guest by pid or name", key_guest },
+	{ "p", { 'p' }, "pause / resume the display (sampling goes on)", key_pause },
+	{ "r", { 'r' }, "reset the counters (start the cumulative window again)", key_reset },
+	{ "c", { 'c' }, "counts per interval / cumulative since start or reset", key_cumulative },
+	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step },
+	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay },
+	{ "x", { 'x' },
+	  "show / hide counters with nothing in the window (the other panes show all their rows)",
+	  key_zeros },
+	{ "Ctrl-L", { KEY_CTRL('l') }, "redraw the whole screen", key_redraw },
+	{ NULL },
+};
+
+void view_key(struct view *v, int key, struct tick_ctl *ctl)
+{
+	const struct key_binding *b;
+	const int *c;
 
 	ctl->redraw = true;
 	if (key == KEY_RESIZE)
@@ -274,91 +412,11 @@ void view_key(struct view *v, int key, struct tick_ctl *ctl)
 		return;
 	}
 	v->msg[0] = '\0';
-	switch (key) {
-	case 'q':
-		ctl->quit = true;
-		break;
-	case '?':
-	case 'h':
-		v->help = true;
-		v->help_top = 0;
-		break;
-	case '\t':
-		cycle_focus(v, 1);
-		break;
-	case KEY_BTAB:
-		cycle_focus(v, -1);
-		break;
-	case KEY_UP:
-	case KEY_DOWN:
-	case KEY_PPAGE:
-	case KEY_NPAGE:
-	case KEY_HOME:
-	case KEY_END:
-		move_selection(v, key);
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-	case KEY_RIGHT:
-		open_row(v);
-		break;
-	case KEY_ESC:
-	case KEY_LEFT:
-		view_pop(v);
-		break;
-	case 's':
-	case '>':
-		change_sort(v, 1);
-		break;
-	case '<':
-		change_sort(v, -1);
-		break;
-	case 'R':
-		change_sort(v, 0);
-		break;
-	case '/':
-	case 'f':
-		open_prompt(v, PROMPT_FILTER, v->filter_src);
-		break;
-	case 'g':
-		open_prompt(v, PROMPT_GUEST, "");
-		break;
-	case 'd':
-		snprintf(buf, sizeof(buf), "%g", ctl->delay_s);
-		open_prompt(v, PROMPT_DELAY, buf);
-		break;
-	case 'p':
-		ctl->paused = !ctl->paused;
-		view_message(v, false, ctl->paused ? "paused: p resumes" : "resumed");
-		break;
-	case 'r':
-		ctl->reset = true;
-		view_message(v, false, "counters reset");
-		break;
-	case 'c':
-		ctl->cumulative = !ctl->cumulative;
-		ctl->refresh = true;
-		view_message(v, false,
-			     ctl->cumulative ? "counts since start or reset (r)"
-					     : "counts per interval");
-		break;
-	case '+':
-	case '-':
-		ctl->delay_s = layout_delay_step(ctl->delay_s, key == '+' ? 1 : -1);
-		view_message(v, false, "refresh every %gs", ctl->delay_s);
-		break;
-	case 'x':
-		v->show_zero = !v->show_zero;
-		view_message(v, false,
-			     v->show_zero ? "showing rows with nothing in the window"
-					  : "hiding rows with nothing in the window");
-		break;
-	case KEY_CTRL('l'):
-		v->clear = true;
-		break;
-	default:
-		view_message(v, true, "unknown key: ? lists them");
-		break;
-	}
+	for (b = key_bindings; b->name; b++)
+		for (c = b->codes; *c; c++)
+			if (*c == key) {
+				b->act(v, key, ctl);
+				return;
+			}
+	view_message(v, true, "unknown key: ? lists them");
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "color.h"
-#include "help.h"
+#include "keys.h"
 #include "layout.h"
 #include "pane.h"
 #include "screen.h"
@@ -857,11 +857,11 @@ START_TEST(help_lists_and_scrolls)
 	rig_keys(&r, (const int[]){ '?', 0 });
 	ck_assert(r.v.help);
 	ck_assert(strstr(r.line[0], "kvmscope keys"));
-	for (i = 0; help_keys[i].keys; i++) {
+	for (i = 0; key_bindings[i].name; i++) {
 		char want[64];
 
-		snprintf(want, sizeof(want), "  %s ", help_keys[i].keys);
-		ck_assert_msg(rig_find(&r, want) > 0, "help: %s", help_keys[i].keys);
+		snprintf(want, sizeof(want), "  %s ", key_bindings[i].name);
+		ck_assert_msg(rig_find(&r, want) > 0, "help: %s", key_bindings[i].name);
 	}
 	rig_keys(&r, (const int[]){ 27, 0 });
 	ck_assert(!r.v.help);
@@ -877,6 +877,40 @@ START_TEST(help_lists_and_scrolls)
 	ck_assert_int_eq(rig_find(&r, "  q"), 1);
 	rig_keys(&r, (const int[]){ 'q', 0 });
 	ck_assert(!r.v.help && !r.ctl.quit);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(one_table_of_keys)
+{
+	const struct key_binding *b, *o;
+	const int *c, *d;
+	struct rig r;
+
+	/* Each code belongs to one binding, and every one of them is taken. */
+	for (b = key_bindings; b->name; b++) {
+		ck_assert_msg(b->codes[0] && b->help && b->act, "%s", b->name);
+		for (c = b->codes; *c; c++)
+			for (o = key_bindings; o->name; o++)
+				for (d = o->codes; *d; d++)
+					ck_assert_msg(o == b || *d != *c, "%s and %s share a key",
+						      b->name, o->name);
+	}
+	rig_init(&r, 80, 24, false);
+	rig_draw(&r);
+	for (b = key_bindings; b->name; b++)
+		for (c = b->codes; *c; c++) {
+			if (*c == 'q' || *c == '\t' || *c == KEY_BTAB)
+				continue;
+			rig_keys(&r, (const int[]){ *c, 0 });
+			ck_assert_msg(!strstr(r.v.msg, "unknown key"), "%s: unknown", b->name);
+			/* Back to the host, nothing typed, no help. */
+			r.v.prompt = PROMPT_NONE;
+			r.v.help = false;
+			r.v.depth = 0;
+		}
+	rig_keys(&r, (const int[]){ 'Z', 0 });
+	ck_assert(strstr(r.v.msg, "unknown key"));
 	rig_free(&r);
 }
 END_TEST
@@ -1059,8 +1093,8 @@ START_TEST(docs_list_every_key)
 	keys_man = strstr(man, "\n.SH KEYS");
 	ck_assert_ptr_nonnull(keys_md);
 	ck_assert_ptr_nonnull(keys_man);
-	for (i = 0; help_keys[i].keys; i++) {
-		const char *p = help_keys[i].keys;
+	for (i = 0; key_bindings[i].name; i++) {
+		const char *p = key_bindings[i].name;
 		int n;
 
 		while (sscanf(p, "%31s%n", key, &n) == 1) {
@@ -1119,6 +1153,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, loop_requests);
 	tcase_add_test(tc, marker_on_narrow_header);
 	tcase_add_test(tc, help_lists_and_scrolls);
+	tcase_add_test(tc, one_table_of_keys);
 	tcase_add_test(tc, focus_cycles_shown_panes);
 	tcase_add_test(tc, columns_drop_by_priority);
 	tcase_add_test(tc, columns_come_back);
