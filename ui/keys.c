@@ -388,9 +388,7 @@ const struct key_binding key_bindings[] = {
 	{ "c", { 'c' }, "counts per interval / cumulative since start or reset", key_cumulative },
 	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step },
 	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay },
-	{ "x", { 'x' },
-	  "show / hide counters with nothing in the window (the other panes show all their rows)",
-	  key_zeros },
+	{ "x", { 'x' }, "show / hide counters with nothing in the window", key_zeros },
 	{ "Ctrl-L", { KEY_CTRL('l') }, "redraw the whole screen", key_redraw },
 	{ NULL },
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text that reaches a terminal or a JSON reader: escaping, numbers, tables, JSON. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "table.h"
 #include "unit.h"
 #include "utf8.h"
+#include "util.h"
 
 START_TEST(escape_controls)
 {
@@ -57,6 +59,90 @@ START_TEST(escape_truncates_whole)
 	ck_assert_str_eq(out, "ab\\e");
 	ck_assert_uint_eq(escape_text(out, 1, "abc", 3, true), 0);
 	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* The forms fmt.c writes without printf, as printf writes them: the reference. */
+static void ref_si(char *buf, double v)
+{
+	static const char units[] = " kMGTP";
+	int u = 0;
+
+	if (!isfinite(v) || v < 0) {
+		snprintf(buf, FMT_MAX, "-");
+	} else if (v < 10000) {
+		snprintf(buf, FMT_MAX, v > 0 && v < 10 && v != floor(v) ? "%.1f" : "%.0f", v);
+	} else {
+		while (v >= 999.5 && u < 5) {
+			v /= 1000;
+			u++;
+		}
+		snprintf(buf, FMT_MAX, v < 9.995 ? "%.2f%c" : v < 99.95 ? "%.1f%c" : "%.0f%c", v,
+			 units[u]);
+	}
+}
+
+static void ref_ns(char *buf, double ns)
+{
+	if (!isfinite(ns) || ns <= 0)
+		snprintf(buf, FMT_MAX, "-");
+	else if (ns < 1e3)
+		snprintf(buf, FMT_MAX, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, FMT_MAX, "%.*fus", ns < 1e4 ? 2 : ns < 1e5 ? 1 : 0, ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, FMT_MAX, "%.*fms", ns < 1e7 ? 2 : ns < 1e8 ? 1 : 0, ns / 1e6);
+	else
+		snprintf(buf, FMT_MAX, "%.2fs", ns / 1e9);
+}
+
+/* Checks one value against printf in every form. */
+static void check_forms(double v)
+{
+	char got[FMT_MAX], want[FMT_MAX];
+
+	ref_si(want, v);
+	ck_assert_msg(!strcmp(fmt_si(got, v), want), "si %.17g: %s, printf %s", v, got, want);
+	snprintf(want, sizeof(want), !isfinite(v) || v < 0 ? "-" : "%.1f", v);
+	ck_assert_msg(!strcmp(fmt_pct(got, v), want), "pct %.17g: %s, printf %s", v, got, want);
+	ref_ns(want, v);
+	ck_assert_msg(!strcmp(fmt_ns(got, v), want), "ns %.17g: %s, printf %s", v, got, want);
+}
+
+START_TEST(numbers_as_printf)
+{
+	static const double edges[] = { 0, -0.0, 0.05, 0.25, 0.35, 0.125, 0.375, 1.5, 2.5,
+					9.95, 9.949999999999999, 9.95000000000001, 99.95, 999.5,
+					9994.9, 9995, 9999.5, 10000, 99949, 99950, 999499, 999500,
+					9995000, 1e12, 9.999999e12, 1e13, 1e16, 1e300, -1, NAN,
+					INFINITY, 4.9e-324, 1.0000000000000002, 0.045, 0.055 };
+	uint64_t x = 88172645463325252ull;
+	size_t i;
+	int k;
+
+	for (i = 0; i < ARRAY_SIZE(edges); i++)
+		check_forms(edges[i]);
+	/* Ties of every kind: k / 2^m are exact, halves of the last digit among them. */
+	for (k = 0; k < 40000; k++) {
+		check_forms(k / 8.0);
+		check_forms(k / 200.0);
+		check_forms(k * 5.0 + 0.5);
+	}
+	/* Any magnitude, any digits. */
+	for (k = 0; k < 100000; k++) {
+		double v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (double)(x >> 11) / (double)(1ull << 53) * pow(10, (double)(x % 17) - 3);
+		check_forms(v);
+	}
+	ck_assert_str_eq(fmt_int((char[FMT_MAX]){ 0 }, -42), "-42");
+	ck_assert_str_eq(fmt_int((char[FMT_MAX]){ 0 }, 0), "0");
+	ck_assert_str_eq(fmt_hex((char[FMT_MAX]){ 0 }, 0x608), "0x608");
+	ck_assert_str_eq(fmt_hex((char[FMT_MAX]){ 0 }, 0), "0x0");
+	ck_assert_str_eq(fmt_hex((char[FMT_MAX]){ 0 }, UINT64_MAX), "0xffffffffffffffff");
 }
 END_TEST
 
@@ -295,6 +381,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, escape_truncates_whole);
 	tcase_add_test(tc, utf8_one_decoder);
 	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, numbers_as_printf);
 	tcase_add_test(tc, table_layout_narrow);
 	tcase_add_test(tc, table_fit_cuts);
 	tcase_add_test(tc, table_text_and_escape);
