@@ -34,11 +34,16 @@ size_t escape_text(char *dst, size_t dstsz, const char *src, size_t srclen, bool
 		const char *piece = tmp;
 		size_t plen;
 
-		n = 1;
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			tmp[0] = c;
-			plen = 1;
-		} else if (c == '\\') {
+			/* Most text is plain: it goes as it is, without the copy below. */
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = (char)c;
+			i++;
+			continue;
+		}
+		n = 1;
+		if (c == '\\') {
 			piece = "\\\\";
 			plen = 2;
 		} else if (c == '\n') {

@@ -131,7 +131,7 @@ bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
 	return !regexec(o->filter, buf, 0, NULL, 0);
 }
 
-const char *pane_title_text(const char *raw, const struct pane_opts *o, char *buf, size_t n)
+const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n)
 {
 	/* Titles are printed and drawn like cells: a name's control bytes never reach a tty. */
 	escape_text(buf, n, raw, (size_t)-1, o->utf8);

@@ -107,8 +107,8 @@ bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o);
  */
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz);
 
-/* Returns buf holding raw (a name) escaped for a title, as cells are (o->utf8). */
-const char *pane_title_text(const char *raw, const struct pane_opts *o, char *buf, size_t n);
+/* Returns buf holding raw (a name) escaped for a title or a cell (o->utf8). */
+const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n);
 
 /* Thread label: "CPU 0/KVM", "IO iothread0", "other (5)"; raw comm for one thread. */
 const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz);

@@ -62,14 +62,14 @@ static void fill_counters(const struct snapshot *s, const struct pane_opts *o, s
 		cs = v->counters;
 		n = v->ncounters;
 		table_begin(t, &ctr_table, 0, "Counters of %s",
-			    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+			    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 		if (o->scope.kind == SCOPE_VCPU) {
 			th = snapshot_thread(v, o->scope.tid);
 			cs = th ? th->counters : NULL;
 			n = th ? th->ncounters : 0;
 			if (th)
 				table_begin(t, &ctr_table, 0, "Counters of %s",
-					    pane_title_text(pane_thread_label(th, lb, sizeof(lb)),
+					    pane_escape(pane_thread_label(th, lb, sizeof(lb)),
 							    o, esc, sizeof(esc)));
 		}
 	}

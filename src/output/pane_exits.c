@@ -51,10 +51,12 @@ static const char *source_note(bool hw, bool event)
 static void add_rows(struct table *t, const struct pane_opts *o, const struct snap_vm *v, int tid,
 		     const struct snap_exit *e, int ne, bool *hw, bool *event)
 {
-	char lb[SNAP_LABEL_MAX];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX];
 	const char *label = snap_vm_label(v, lb, sizeof(lb));
 	int i;
 
+	/* Escaped once for all its rows. */
+	pane_escape(label, o, esc, sizeof(esc));
 	for (i = 0; i < ne; i++, e++) {
 		enum row_attr attr = ROW_NORMAL;
 
@@ -69,7 +71,7 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 					       .tid = tid,
 					       .id = (uint64_t)e->kind << 32 | e->reason,
 					       .hot = (uint8_t)(e->hot >= 0 ? e->hot + 1 : 0) });
-		table_set_raw(t, X_VM, label, o->utf8);
+		table_put(t, X_VM, esc);
 		table_key_text(t, X_VM, label);
 		table_set_raw(t, X_REASON, e->name, o->utf8);
 		table_key_text(t, X_REASON, e->name);
@@ -117,12 +119,12 @@ static void fill_exits(const struct snapshot *s, const struct pane_opts *o, stru
 				return;
 			}
 			table_begin(t, &exit_table, TABLE_COL_ACROSS, "Exits of %s",
-				    pane_title_text(pane_thread_label(th, lb, sizeof(lb)), o, esc,
+				    pane_escape(pane_thread_label(th, lb, sizeof(lb)), o, esc,
 						    sizeof(esc)));
 			add_rows(t, o, v, th->tid, th->exits, th->nexits, &hw, &event);
 		} else {
 			table_begin(t, &exit_table, TABLE_COL_ACROSS, "Exits of %s",
-				    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc,
+				    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc,
 						    sizeof(esc)));
 			add_rows(t, o, v, 0, v->exits, v->nexits, &hw, &event);
 		}

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "fmt.h"
 #include "pane.h"
 
 enum {
@@ -63,14 +64,19 @@ static bool kvm_exit_fires(const struct snap_vm *v)
 	return false;
 }
 
+/* What the RW column says of the accesses seen: HOT_READ | HOT_WRITE. */
+static const char *const rw_names[] = { "", "R", "W", "RW" };
+
 /* Adds the rows of one VM's hot addresses: of the kind scope.hot_only asks, if it does. */
 static void add_rows(struct table *t, const struct snap_vm *v, const struct pane_opts *o,
 		     bool *timed_user)
 {
-	char lb[SNAP_LABEL_MAX];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], b[FMT_MAX];
 	const char *label = snap_vm_label(v, lb, sizeof(lb));
 	int i;
 
+	/* Escaped once for all its rows. */
+	pane_escape(label, o, esc, sizeof(esc));
 	for (i = 0; i < v->nhot; i++) {
 		const struct snap_hot *h = &v->hot[i];
 		enum row_attr attr = ROW_NORMAL;
@@ -92,18 +98,17 @@ static void add_rows(struct table *t, const struct snap_vm *v, const struct pane
 					       .id = h->addr,
 					       .hot = (uint8_t)(h->kind + 1),
 					       .other = h->other });
-		table_set_raw(t, H_VM, label, o->utf8);
+		table_put(t, H_VM, esc);
 		table_key_text(t, H_VM, label);
 		table_put(t, H_KIND, snap_hot_kind_name(h->kind));
 		table_key_id(t, H_KIND, h->kind);
 		if (h->other) {
 			table_put(t, H_ADDR, "-");
 		} else {
-			table_set(t, H_ADDR, "0x%" PRIx64, h->addr);
-			table_set(t, H_RW, "%s%s", h->rw & HOT_READ ? "R" : "",
-				  h->rw & HOT_WRITE ? "W" : "");
+			table_put(t, H_ADDR, fmt_hex(b, h->addr));
+			table_put(t, H_RW, rw_names[h->rw & (HOT_READ | HOT_WRITE)]);
 			if (h->size)
-				table_set(t, H_SIZE, "%u", h->size);
+				table_put(t, H_SIZE, fmt_int(b, h->size));
 			table_put(t, H_BY, h->user ? "vmm" : "kvm");
 		}
 		table_key_id(t, H_ADDR, h->addr);
@@ -152,7 +157,7 @@ static void fill_hot(const struct snapshot *s, const struct pane_opts *o, struct
 			return;
 		}
 		table_begin(t, &hot_table, TABLE_COL_ACROSS, "Hot %s of %s", what,
-			    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+			    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 		add_rows(t, v, o, &timed_user);
 		hw = kvm_exit_fires(v);
 	}

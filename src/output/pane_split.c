@@ -76,7 +76,7 @@ static void fill_split(const struct snapshot *s, const struct pane_opts *o, stru
 		return;
 	}
 	table_begin(t, &split_table, 0, "Time split of %s",
-		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	if (o->scope.kind == SCOPE_VM && v->nvcpus > 1 && v->split.source != SPLIT_NONE) {
 		/* The mean stands for no thread: tid 0. */
 		table_row(t, ROW_TOTAL, 0,

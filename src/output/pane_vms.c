@@ -46,7 +46,7 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 {
 	const struct snap_source *tr = snapshot_source(s, "tracefs");
 	bool traced = tr && (tr->state == SNAP_SRC_OK || tr->state == SNAP_SRC_DEGRADED);
-	char lb[SNAP_LABEL_MAX];
+	char lb[SNAP_LABEL_MAX], b[FMT_MAX];
 	int i, n = 0;
 
 	table_begin(t, &vm_table, 0, "VMs");
@@ -77,9 +77,9 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 			table_put(t, V_TOP, "(gone)");
 			continue;
 		}
-		table_set(t, V_PID, "%d", v->pid);
-		table_set(t, V_VCPUS, "%d", v->nvcpus);
-		table_set(t, V_IOTH, "%d", v->niothreads);
+		table_put(t, V_PID, fmt_int(b, v->pid));
+		table_put(t, V_VCPUS, fmt_int(b, v->nvcpus));
+		table_put(t, V_IOTH, fmt_int(b, v->niothreads));
 		if (traced)
 			table_si(t, V_EXITS, v->exits_rate);
 		else
@@ -165,7 +165,7 @@ static void fill_threads(const struct snapshot *s, const struct pane_opts *o, st
 		return;
 	}
 	table_begin(t, &thread_table, 0, "Threads of %s",
-		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	for (i = 0; i < v->nthreads; i++) {
 		const struct snap_thread *th = &v->threads[i];
 
@@ -178,7 +178,7 @@ static void fill_threads(const struct snapshot *s, const struct pane_opts *o, st
 					       .thread = (uint8_t)th->kind });
 		table_set_raw(t, T_NAME, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
 		if (th->tid)
-			table_set(t, T_TID, "%d", th->tid);
+			table_put(t, T_TID, fmt_int(b, th->tid));
 		table_put(t, T_CPU, fmt_pct(b, th->cpu.cpu));
 		table_put(t, T_GUEST, fmt_pct(b, th->cpu.guest));
 		table_put(t, T_HOST, fmt_pct(b, th->cpu.host));

@@ -69,7 +69,7 @@ static const struct snap_vm *scope_vm(const struct snapshot *s, const struct pan
 		return NULL;
 	}
 	table_begin(t, spec, TABLE_COL_ACROSS, "%s of %s", what,
-		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	return v;
 }
 
@@ -77,10 +77,11 @@ static const struct snap_vm *scope_vm(const struct snapshot *s, const struct pan
 static void add_edges(struct table *t, const struct pane_opts *o, const struct snap_vm *sv,
 		      const struct snap_vm *v)
 {
-	char lb[SNAP_LABEL_MAX], nb[32];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], nb[32];
 	const char *label = snap_vm_label(sv, lb, sizeof(lb));
 	int k;
 
+	pane_escape(label, o, esc, sizeof(esc));
 	for (k = 0; k < sv->wake->nedges; k++) {
 		const struct snap_wake_edge *e = &sv->wake->edges[k];
 
@@ -97,7 +98,7 @@ static void add_edges(struct table *t, const struct pane_opts *o, const struct s
 					       .tid = e->wakee,
 					       .id = (uint64_t)(int64_t)e->waker,
 					       .other = e->other });
-		table_set_raw(t, W_VM, label, o->utf8);
+		table_put(t, W_VM, esc);
 		table_key_id(t, W_VM, (uint64_t)sv->pid);
 		if (e->other) {
 			table_put(t, W_WAKER, "other");
@@ -195,10 +196,11 @@ static const struct table_spec rt_table = {
 /* Adds the rows of a VM's round trips. */
 static void add_rts(struct table *t, const struct pane_opts *o, const struct snap_vm *sv)
 {
-	char lb[SNAP_LABEL_MAX];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX];
 	const char *label = snap_vm_label(sv, lb, sizeof(lb));
 	int k;
 
+	pane_escape(label, o, esc, sizeof(esc));
 	for (k = 0; k < sv->wake->nrts; k++) {
 		const struct snap_wake_rt *r = &sv->wake->rts[k];
 
@@ -212,7 +214,7 @@ static void add_rts(struct table *t, const struct pane_opts *o, const struct sna
 					       .id = r->addr,
 					       .hot = (uint8_t)(r->kind + 1),
 					       .other = r->other });
-		table_set_raw(t, R_VM, label, o->utf8);
+		table_put(t, R_VM, esc);
 		/* By count, as the rows of every VM are ranked. */
 		table_key_num(t, R_VM, (double)r->count);
 		if (r->other)

@@ -10,7 +10,6 @@
 #include "util.h"
 
 #define GAP 1
-#define CELL_TEXT_MAX 512 /* a cell's text is cut to this, NUL included */
 
 bool table_ref_same(const struct table_ref *a, const struct table_ref *b)
 {
@@ -97,8 +96,11 @@ static uint32_t text_copy(struct table *t, const char *s, size_t len)
 	return off;
 }
 
-/* Makes s (len bytes) the text of a shown cell of the last row. A cell is set once. */
-static void set_text(struct table *t, int col, const char *s, size_t len)
+/*
+ * Makes s (len bytes) the text of a shown cell of the last row; ascii: s is known to be
+ * ASCII (numbers), so its width is its length. A cell is set once.
+ */
+static void set_text(struct table *t, int col, const char *s, size_t len, bool ascii)
 {
 	struct table_cell *c = col < t->ncols ? last_cell(t, col) : NULL;
 	size_t i;
@@ -106,10 +108,13 @@ static void set_text(struct table *t, int col, const char *s, size_t len)
 
 	if (!c || (t->cols[col].flags & t->hide))
 		return;
-	len = MIN(len, CELL_TEXT_MAX - 1);
+	len = MIN(len, TABLE_CELL_MAX - 1);
 	/* Columns are code points: continuation bytes add none. */
-	for (i = 0; i < len; i++)
-		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	if (ascii)
+		w = (int)len;
+	else
+		for (i = 0; i < len; i++)
+			w += ((unsigned char)s[i] & 0xc0) != 0x80;
 	c->text = text_copy(t, s, len);
 	c->width = (uint16_t)MIN(w, UINT16_MAX);
 	if (c->width > t->widest[col])
@@ -118,12 +123,12 @@ static void set_text(struct table *t, int col, const char *s, size_t len)
 
 void table_put(struct table *t, int col, const char *text)
 {
-	set_text(t, col, text, strlen(text));
+	set_text(t, col, text, strlen(text), false);
 }
 
 void table_set(struct table *t, int col, const char *fmt, ...)
 {
-	char buf[CELL_TEXT_MAX];
+	char buf[TABLE_CELL_MAX];
 	va_list ap;
 	int n;
 
@@ -132,15 +137,15 @@ void table_set(struct table *t, int col, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	set_text(t, col, buf, MIN((size_t)n, sizeof(buf) - 1));
+	set_text(t, col, buf, MIN((size_t)n, sizeof(buf) - 1), false);
 }
 
 void table_set_raw(struct table *t, int col, const char *raw, bool utf8)
 {
-	char buf[CELL_TEXT_MAX];
+	char buf[TABLE_CELL_MAX];
 	size_t n = escape_text(buf, sizeof(buf), raw, (size_t)-1, utf8);
 
-	set_text(t, col, buf, n);
+	set_text(t, col, buf, n, false);
 }
 
 void table_key_num(struct table *t, int key, double v)
@@ -173,28 +178,32 @@ void table_key_text(struct table *t, int key, const char *s)
 	}
 }
 
+/* Sets a cell to a number fmt.h wrote (ASCII) and its key to the number. */
+static void set_number(struct table *t, int col, const char *text, double v)
+{
+	set_text(t, col, text, strlen(text), true);
+	table_key_num(t, col, v);
+}
+
 void table_si(struct table *t, int col, double v)
 {
 	char b[FMT_MAX];
 
-	table_put(t, col, fmt_si(b, v));
-	table_key_num(t, col, v);
+	set_number(t, col, fmt_si(b, v), v);
 }
 
 void table_pct(struct table *t, int col, double v)
 {
 	char b[FMT_MAX];
 
-	table_put(t, col, fmt_pct(b, v));
-	table_key_num(t, col, v);
+	set_number(t, col, fmt_pct(b, v), v);
 }
 
 void table_ns(struct table *t, int col, double ns)
 {
 	char b[FMT_MAX];
 
-	table_put(t, col, fmt_ns(b, ns));
-	table_key_num(t, col, ns);
+	set_number(t, col, fmt_ns(b, ns), ns);
 }
 
 void table_note(struct table *t, const char *fmt, ...)

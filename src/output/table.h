@@ -44,6 +44,8 @@ struct table_col {
 #define TABLE_PRIO_EXTRA 3
 /* A table has at most this many columns and keys. */
 #define TABLE_COLS_MAX 32
+/* A cell's text is cut to this many bytes, NUL included. */
+#define TABLE_CELL_MAX 512
 
 /*
  * A key that breaks ties of the sort column: a column, or a key after the columns that is
