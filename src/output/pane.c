@@ -117,6 +117,28 @@ bool pane_open(const struct pane *p, const struct scope *cur, const struct table
 	}
 }
 
+const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opts *o,
+				 struct table *t, const struct table_spec *spec, const char *what,
+				 bool *gone)
+{
+	char lb[SNAP_LABEL_MAX], esc[4 * SNAP_LABEL_MAX];
+	const struct snap_vm *v;
+
+	table_begin(t, spec, 0, "%s", what);
+	*gone = false;
+	if (o->scope.kind == SCOPE_HOST)
+		return NULL;
+	v = snapshot_vm(s, o->scope.pid);
+	if (!v) {
+		table_note(t, "VM %d is gone", o->scope.pid);
+		*gone = true;
+		return NULL;
+	}
+	table_begin(t, spec, TABLE_COL_ACROSS, "%s of %s", what,
+		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+	return v;
+}
+
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
 {
 	char buf[SNAP_LABEL_MAX], esc[4 * sizeof(buf)];

@@ -98,6 +98,15 @@ struct pane_goto {
 bool pane_open(const struct pane *p, const struct scope *cur, const struct table_ref *ref,
 	       struct pane_goto *to);
 
+/*
+ * Returns the VM of o->scope with t begun as "<what> of <the VM>", the columns that are
+ * only across VMs left blank; or NULL with t begun as what: at host scope, or for a VM
+ * gone (*gone set, a note saying so).
+ */
+const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opts *o,
+				 struct table *t, const struct table_spec *spec, const char *what,
+				 bool *gone);
+
 /* Returns true when the VM's label matches o->filter (or there is none). */
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o);
 

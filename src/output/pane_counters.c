@@ -47,31 +47,27 @@ static void fill_counters(const struct snapshot *s, const struct pane_opts *o, s
 {
 	const struct snap_source *ks = snapshot_source(s, "kvmstat");
 	const struct snap_counter *cs = s->counters;
-	const struct snap_vm *v = NULL;
 	const struct snap_thread *th = NULL;
+	const struct snap_vm *v;
 	char b[FMT_MAX], lb[SNAP_LABEL_MAX], esc[4 * sizeof(lb)];
 	int n = s->ncounters, i;
+	bool gone;
 
-	table_begin(t, &ctr_table, 0, "Counters");
-	if (o->scope.kind != SCOPE_HOST) {
-		v = snapshot_vm(s, o->scope.pid);
-		if (!v) {
-			table_note(t, "VM %d is gone", o->scope.pid);
-			return;
-		}
+	v = pane_begin(s, o, t, &ctr_table, "Counters", &gone);
+	if (gone)
+		return;
+	if (v) {
 		cs = v->counters;
 		n = v->ncounters;
-		table_begin(t, &ctr_table, 0, "Counters of %s",
-			    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
-		if (o->scope.kind == SCOPE_VCPU) {
-			th = snapshot_thread(v, o->scope.tid);
-			cs = th ? th->counters : NULL;
-			n = th ? th->ncounters : 0;
-			if (th)
-				table_begin(t, &ctr_table, 0, "Counters of %s",
-					    pane_escape(pane_thread_label(th, lb, sizeof(lb)),
-							    o, esc, sizeof(esc)));
-		}
+	}
+	if (v && o->scope.kind == SCOPE_VCPU) {
+		th = snapshot_thread(v, o->scope.tid);
+		cs = th ? th->counters : NULL;
+		n = th ? th->ncounters : 0;
+		if (th)
+			table_retitle(t, "Counters of %s",
+				      pane_escape(pane_thread_label(th, lb, sizeof(lb)), o, esc,
+						  sizeof(esc)));
 	}
 	for (i = 0; i < n; i++) {
 		const struct snap_counter *c = &cs[i];

@@ -95,39 +95,31 @@ static void fill_exits(const struct snapshot *s, const struct pane_opts *o, stru
 {
 	char lb[SNAP_LABEL_MAX], why[SNAP_WHY_MAX + 32], esc[4 * (SNAP_LABEL_MAX)];
 	const char *off = pane_trace_why(s, why, sizeof(why));
+	bool hw = false, event = false, gone;
 	const struct snap_thread *th;
 	const struct snap_vm *v;
-	bool hw = false, event = false;
 	int i;
 
-	table_begin(t, &exit_table, 0, "Exits");
-	if (o->scope.kind == SCOPE_HOST) {
+	v = pane_begin(s, o, t, &exit_table, "Exits", &gone);
+	if (gone)
+		return;
+	if (!v) {
 		for (i = 0; i < s->nvms; i++)
 			if (pane_vm_visible(&s->vms[i], o))
 				add_rows(t, o, &s->vms[i], 0, s->vms[i].exits, s->vms[i].nexits,
 					 &hw, &event);
-	} else {
-		v = snapshot_vm(s, o->scope.pid);
-		if (!v) {
-			table_note(t, "VM %d is gone", o->scope.pid);
+	} else if (o->scope.kind == SCOPE_VCPU) {
+		th = snapshot_thread(v, o->scope.tid);
+		if (!th) {
+			table_begin(t, &exit_table, 0, "Exits");
+			table_note(t, "thread %d is gone", o->scope.tid);
 			return;
 		}
-		if (o->scope.kind == SCOPE_VCPU) {
-			th = snapshot_thread(v, o->scope.tid);
-			if (!th) {
-				table_note(t, "thread %d is gone", o->scope.tid);
-				return;
-			}
-			table_begin(t, &exit_table, TABLE_COL_ACROSS, "Exits of %s",
-				    pane_escape(pane_thread_label(th, lb, sizeof(lb)), o, esc,
-						    sizeof(esc)));
-			add_rows(t, o, v, th->tid, th->exits, th->nexits, &hw, &event);
-		} else {
-			table_begin(t, &exit_table, TABLE_COL_ACROSS, "Exits of %s",
-				    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc,
-						    sizeof(esc)));
-			add_rows(t, o, v, 0, v->exits, v->nexits, &hw, &event);
-		}
+		table_retitle(t, "Exits of %s",
+			      pane_escape(pane_thread_label(th, lb, sizeof(lb)), o, esc, sizeof(esc)));
+		add_rows(t, o, v, th->tid, th->exits, th->nexits, &hw, &event);
+	} else {
+		add_rows(t, o, v, 0, v->exits, v->nexits, &hw, &event);
 	}
 	if (off && !t->nrows)
 		table_note(t, "%s", off);

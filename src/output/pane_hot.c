@@ -131,19 +131,20 @@ static void add_rows(struct table *t, const struct snap_vm *v, const struct pane
 
 static void fill_hot(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	const struct snap_vm *v;
-	char lb[SNAP_LABEL_MAX], why[SNAP_WHY_MAX + 32];
-	char esc[4 * (SNAP_LABEL_MAX)];
-	const char *off = pane_trace_why(s, why, sizeof(why));
 	static const char *const whats[] = { "ports", "MMIO addresses", "MSRs" };
-	const char *what = o->scope.hot_only > 0 && o->scope.hot_only <= 3
-				   ? whats[o->scope.hot_only - 1]
-				   : "addresses";
-	bool hw = false, timed_user = false;
+	char why[SNAP_WHY_MAX + 32], what[32];
+	const char *off = pane_trace_why(s, why, sizeof(why));
+	bool hw = false, timed_user = false, gone;
+	const struct snap_vm *v;
 	int i;
 
-	table_begin(t, &hot_table, 0, "Hot %s", what);
-	if (o->scope.kind == SCOPE_HOST) {
+	snprintf(what, sizeof(what), "Hot %s",
+		 o->scope.hot_only > 0 && o->scope.hot_only <= 3 ? whats[o->scope.hot_only - 1]
+								  : "addresses");
+	v = pane_begin(s, o, t, &hot_table, what, &gone);
+	if (gone)
+		return;
+	if (!v) {
 		for (i = 0; i < s->nvms; i++) {
 			if (!pane_vm_visible(&s->vms[i], o))
 				continue;
@@ -151,13 +152,6 @@ static void fill_hot(const struct snapshot *s, const struct pane_opts *o, struct
 			hw |= kvm_exit_fires(&s->vms[i]);
 		}
 	} else {
-		v = snapshot_vm(s, o->scope.pid);
-		if (!v) {
-			table_note(t, "VM %d is gone", o->scope.pid);
-			return;
-		}
-		table_begin(t, &hot_table, TABLE_COL_ACROSS, "Hot %s of %s", what,
-			    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 		add_rows(t, v, o, &timed_user);
 		hw = kvm_exit_fires(v);
 	}

@@ -65,18 +65,14 @@ static const char *split_note(bool events, bool procfs, bool sched)
 
 static void fill_split(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char lb[SNAP_LABEL_MAX], esc[4 * (SNAP_LABEL_MAX)];
-	bool events = false, procfs = false, sched = true;
+	bool events = false, procfs = false, sched = true, gone;
+	const struct snap_vm *v;
+	char lb[SNAP_LABEL_MAX];
 	int i;
 
-	table_begin(t, &split_table, 0, "Time split");
-	if (!v) {
-		table_note(t, "VM %d is gone", o->scope.pid);
+	v = pane_begin(s, o, t, &split_table, "Time split", &gone);
+	if (!v)
 		return;
-	}
-	table_begin(t, &split_table, 0, "Time split of %s",
-		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	if (o->scope.kind == SCOPE_VM && v->nvcpus > 1 && v->split.source != SPLIT_NONE) {
 		/* The mean stands for no thread: tid 0. */
 		table_row(t, ROW_TOTAL, 0,

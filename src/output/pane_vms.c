@@ -155,17 +155,14 @@ static const struct table_spec thread_table = {
 
 static void fill_threads(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char b[FMT_MAX], lb[SNAP_LABEL_MAX], esc[4 * sizeof(lb)];
+	const struct snap_vm *v;
+	char b[FMT_MAX], lb[SNAP_LABEL_MAX];
+	bool gone;
 	int i;
 
-	table_begin(t, &thread_table, 0, "Threads");
-	if (!v) {
-		table_note(t, "VM %d is gone", o->scope.pid);
+	v = pane_begin(s, o, t, &thread_table, "Threads", &gone);
+	if (!v)
 		return;
-	}
-	table_begin(t, &thread_table, 0, "Threads of %s",
-		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	for (i = 0; i < v->nthreads; i++) {
 		const struct snap_thread *th = &v->threads[i];
 

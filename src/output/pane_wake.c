@@ -47,32 +47,6 @@ static const char *filter_note(const struct snapshot *s)
 	return st && st->state != SNAP_SRC_OK ? st->why : "";
 }
 
-/*
- * Returns the VM of scope with the table begun on its title, or NULL for the host scope (or
- * a gone VM, with a note said).
- */
-static const struct snap_vm *scope_vm(const struct snapshot *s, const struct pane_opts *o,
-				      struct table *t, const struct table_spec *spec,
-				      const char *what, bool *gone)
-{
-	char lb[SNAP_LABEL_MAX], esc[4 * (SNAP_LABEL_MAX)];
-	const struct snap_vm *v;
-
-	table_begin(t, spec, 0, "%s", what);
-	*gone = false;
-	if (o->scope.kind == SCOPE_HOST)
-		return NULL;
-	v = snapshot_vm(s, o->scope.pid);
-	if (!v) {
-		table_note(t, "VM %d is gone", o->scope.pid);
-		*gone = true;
-		return NULL;
-	}
-	table_begin(t, spec, TABLE_COL_ACROSS, "%s of %s", what,
-		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
-	return v;
-}
-
 /* Adds the rows of a VM's wake edges; v: the VM of the scope, NULL across VMs. */
 static void add_edges(struct table *t, const struct pane_opts *o, const struct snap_vm *sv,
 		      const struct snap_vm *v)
@@ -135,7 +109,7 @@ static void fill_wake(const struct snapshot *s, const struct pane_opts *o, struc
 	bool gone;
 	int i;
 
-	v = scope_vm(s, o, t, &wake_table, "Wakeups", &gone);
+	v = pane_begin(s, o, t, &wake_table, "Wakeups", &gone);
 	if (gone)
 		return;
 	for (i = 0; i < s->nvms; i++) {
@@ -241,7 +215,7 @@ static void fill_rt(const struct snapshot *s, const struct pane_opts *o, struct 
 	bool gone;
 	int i;
 
-	v = scope_vm(s, o, t, &rt_table, "Notify to interrupt round trips", &gone);
+	v = pane_begin(s, o, t, &rt_table, "Notify to interrupt round trips", &gone);
 	if (gone)
 		return;
 	for (i = 0; i < s->nvms; i++) {

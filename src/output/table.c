@@ -38,11 +38,18 @@ void table_begin(struct table *t, const struct table_spec *spec, unsigned int hi
 	}
 	/* Offset 0 is the empty string every unset cell points at. */
 	t->text[t->text_len++] = '\0';
-	if (fmt) {
-		va_start(ap, fmt);
-		vsnprintf(t->title, sizeof(t->title), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(t->title, sizeof(t->title), fmt, ap);
+	va_end(ap);
+}
+
+void table_retitle(struct table *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->title, sizeof(t->title), fmt, ap);
+	va_end(ap);
 }
 
 int table_row(struct table *t, enum row_attr attr, unsigned int flags, const struct table_ref *ref)

@@ -157,6 +157,8 @@ struct table {
  */
 void table_begin(struct table *t, const struct table_spec *spec, unsigned int hide,
 		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Sets the title from a printf format. */
+void table_retitle(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Returns the index of a new row whose cells are all empty and keys unset. */
 int table_row(struct table *t, enum row_attr attr, unsigned int flags, const struct table_ref *ref);
 
