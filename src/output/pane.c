@@ -172,6 +172,19 @@ const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz)
 	return buf;
 }
 
+void pane_thread_row(struct table *t, const struct pane_opts *o, const struct snap_vm *v,
+		     const struct snap_thread *th, int col)
+{
+	char lb[SNAP_LABEL_MAX];
+
+	table_row(t, th->gone ? ROW_DIM : ROW_NORMAL, 0,
+		  &(struct table_ref){ .kind = REF_THREAD,
+				       .pid = v->pid,
+				       .tid = th->tid,
+				       .thread = (uint8_t)th->kind });
+	table_set_raw(t, col, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
+}
+
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz)
 {
 	const struct snap_source *st = snapshot_source(s, "tracefs");

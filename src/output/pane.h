@@ -68,6 +68,9 @@ struct pane {
 	void (*fill)(const struct snapshot *s, const struct pane_opts *o, struct table *t);
 };
 
+/* The VM a row is of, in tables across VMs; blank in one VM's. */
+#define PANE_COL_VM(prio) { "VM", 16, 6, ALIGN_LEFT, prio, TABLE_COL_ACROSS }
+
 /* Every pane, in screen order; NULL-terminated. */
 extern const struct pane *const panes[];
 
@@ -118,6 +121,10 @@ const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz);
 
 /* Returns buf holding raw (a name) escaped for a title or a cell (o->utf8). */
 const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n);
+
+/* Adds a row for thread th of VM v, its label (escaped) in column col. */
+void pane_thread_row(struct table *t, const struct pane_opts *o, const struct snap_vm *v,
+		     const struct snap_thread *th, int col);
 
 /* Thread label: "CPU 0/KVM", "IO iothread0", "other (5)"; raw comm for one thread. */
 const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz);

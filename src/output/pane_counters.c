@@ -10,12 +10,12 @@
 enum { C_NAME, C_SOURCE, C_VALUE, C_RATE, C_SHARE, C_NOTE, C__N };
 
 static const struct table_col ctr_cols[C__N] = {
-	[C_NAME] = { "COUNTER", 28, 10, ALIGN_LEFT, 0 },
-	[C_SOURCE] = { "SOURCE", 10, 0, ALIGN_LEFT, 4 },
-	[C_VALUE] = { "TOTAL", 7, 0, ALIGN_RIGHT, 3 },
-	[C_RATE] = { "RATE/S", 7, 0, ALIGN_RIGHT, 0 },
-	[C_SHARE] = { "SHARE%", 6, 0, ALIGN_RIGHT, 1 },
-	[C_NOTE] = { "NOTE", 24, 0, ALIGN_LEFT, 2 },
+	[C_NAME] = TABLE_TEXT("COUNTER", 28, 10, 0),
+	[C_SOURCE] = TABLE_TEXT("SOURCE", 10, 0, 4),
+	[C_VALUE] = TABLE_NUMBER("TOTAL", 7, 3),
+	[C_RATE] = TABLE_NUMBER("RATE/S", 7, 0),
+	[C_SHARE] = TABLE_NUMBER("SHARE%", 6, 1),
+	[C_NOTE] = TABLE_TEXT("NOTE", 24, 0, 2),
 };
 
 /* Numbers biggest first, ties by name; the text columns all go by the name. */

@@ -11,15 +11,15 @@ enum { X_VM, X_REASON, X_COUNT, X_RATE, X_SHARE, X_TIME, X_MEAN, X_P99, X_MAX, X
 enum { XK_USER = X__N, XK_PID, XK__N };
 
 static const struct table_col exit_cols[X__N] = {
-	[X_VM] = { "VM", 16, 6, ALIGN_LEFT, 3, TABLE_COL_ACROSS },
-	[X_REASON] = { "REASON", 24, 10, ALIGN_LEFT, 0 },
-	[X_COUNT] = { "COUNT", 7, 0, ALIGN_RIGHT, 6 },
-	[X_RATE] = { "EXITS/S", 7, 0, ALIGN_RIGHT, 0 },
-	[X_SHARE] = { "SHARE%", 6, 0, ALIGN_RIGHT, 1 },
-	[X_TIME] = { "TIME%", 6, 0, ALIGN_RIGHT, 2 },
-	[X_MEAN] = { "MEAN", 7, 0, ALIGN_RIGHT, 4 },
-	[X_P99] = { "P99", 7, 0, ALIGN_RIGHT, 5 },
-	[X_MAX] = { "MAX", 7, 0, ALIGN_RIGHT, 7 },
+	[X_VM] = PANE_COL_VM(3),
+	[X_REASON] = TABLE_TEXT("REASON", 24, 10, 0),
+	[X_COUNT] = TABLE_NUMBER("COUNT", 7, 6),
+	[X_RATE] = TABLE_NUMBER("EXITS/S", 7, 0),
+	[X_SHARE] = TABLE_NUMBER("SHARE%", 6, 1),
+	[X_TIME] = TABLE_NUMBER("TIME%", 6, 2),
+	[X_MEAN] = TABLE_NUMBER("MEAN", 7, 4),
+	[X_P99] = TABLE_NUMBER("P99", 7, 5),
+	[X_MAX] = TABLE_NUMBER("MAX", 7, 7),
 };
 
 /* Ties by count, a userspace exit after the exit it follows, then by name, then by VM. */

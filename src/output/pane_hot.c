@@ -30,18 +30,18 @@ enum {
 enum { HK_PID = H__N, HK__N };
 
 static const struct table_col hot_cols[H__N] = {
-	[H_VM] = { "VM", 16, 6, ALIGN_LEFT, 4, TABLE_COL_ACROSS },
-	[H_KIND] = { "KIND", 4, 0, ALIGN_LEFT, 5 },
-	[H_ADDR] = { "ADDR", 18, 0, ALIGN_LEFT, 0 },
-	[H_NAME] = { "NAME", 24, 8, ALIGN_LEFT, 1 },
-	[H_RW] = { "RW", 2, 0, ALIGN_LEFT, 6 },
-	[H_SIZE] = { "SIZE", 4, 0, ALIGN_RIGHT, 8 },
-	[H_BY] = { "BY", 3, 0, ALIGN_LEFT, 7 },
-	[H_COUNT] = { "COUNT", 7, 0, ALIGN_RIGHT, 9 },
-	[H_RATE] = { "RATE/S", 7, 0, ALIGN_RIGHT, 0 },
-	[H_SHARE] = { "SHARE%", 6, 0, ALIGN_RIGHT, 2 },
-	[H_TIME] = { "TIME%", 6, 0, ALIGN_RIGHT, 3 },
-	[H_MEAN] = { "MEAN", 7, 0, ALIGN_RIGHT, 6 },
+	[H_VM] = PANE_COL_VM(4),
+	[H_KIND] = TABLE_TEXT("KIND", 4, 0, 5),
+	[H_ADDR] = TABLE_TEXT("ADDR", 18, 0, 0),
+	[H_NAME] = TABLE_TEXT("NAME", 24, 8, 1),
+	[H_RW] = TABLE_TEXT("RW", 2, 0, 6),
+	[H_SIZE] = TABLE_NUMBER("SIZE", 4, 8),
+	[H_BY] = TABLE_TEXT("BY", 3, 0, 7),
+	[H_COUNT] = TABLE_NUMBER("COUNT", 7, 9),
+	[H_RATE] = TABLE_NUMBER("RATE/S", 7, 0),
+	[H_SHARE] = TABLE_NUMBER("SHARE%", 6, 2),
+	[H_TIME] = TABLE_NUMBER("TIME%", 6, 3),
+	[H_MEAN] = TABLE_NUMBER("MEAN", 7, 6),
 };
 
 /* Ties by count, then by kind and address, then by VM. */
@@ -182,7 +182,7 @@ const struct pane pane_hot = {
 enum { N_HINT, N__N };
 
 static const struct table_col hint_cols[N__N] = {
-	[N_HINT] = { "HINT", 0, 20, ALIGN_LEFT, 0 },
+	[N_HINT] = TABLE_TEXT("HINT", 0, 20, 0),
 };
 
 static const struct table_spec hint_table = {

@@ -11,14 +11,14 @@
 enum { S_THREAD, S_TID, S_GUEST, S_KERNEL, S_USER, S_HALT, S_WAIT, S_SRC, S__N };
 
 static const struct table_col split_cols[S__N] = {
-	[S_THREAD] = { "THREAD", 24, 8, ALIGN_LEFT, 0 },
-	[S_TID] = { "TID", 8, 0, ALIGN_RIGHT, 5 },
-	[S_GUEST] = { "GUEST%", 6, 0, ALIGN_RIGHT, 0 },
-	[S_KERNEL] = { "KERNEL%", 7, 0, ALIGN_RIGHT, 1 },
-	[S_USER] = { "USER%", 6, 0, ALIGN_RIGHT, 2 },
-	[S_HALT] = { "HALT%", 6, 0, ALIGN_RIGHT, 1 },
-	[S_WAIT] = { "WAIT%", 6, 0, ALIGN_RIGHT, 2 },
-	[S_SRC] = { "SOURCE", 6, 0, ALIGN_LEFT, 4 },
+	[S_THREAD] = TABLE_TEXT("THREAD", 24, 8, 0),
+	[S_TID] = TABLE_NUMBER("TID", 8, 5),
+	[S_GUEST] = TABLE_NUMBER("GUEST%", 6, 0),
+	[S_KERNEL] = TABLE_NUMBER("KERNEL%", 7, 1),
+	[S_USER] = TABLE_NUMBER("USER%", 6, 2),
+	[S_HALT] = TABLE_NUMBER("HALT%", 6, 1),
+	[S_WAIT] = TABLE_NUMBER("WAIT%", 6, 2),
+	[S_SRC] = TABLE_TEXT("SOURCE", 6, 0, 4),
 };
 
 static const struct table_spec split_table = {
@@ -67,7 +67,7 @@ static void fill_split(const struct snapshot *s, const struct pane_opts *o, stru
 {
 	bool events = false, procfs = false, sched = true, gone;
 	const struct snap_vm *v;
-	char lb[SNAP_LABEL_MAX];
+	char b[FMT_MAX];
 	int i;
 
 	v = pane_begin(s, o, t, &split_table, "Time split", &gone);
@@ -90,13 +90,8 @@ static void fill_split(const struct snapshot *s, const struct pane_opts *o, stru
 			continue;
 		if (o->scope.kind == SCOPE_VCPU && th->tid != o->scope.tid)
 			continue;
-		table_row(t, th->gone ? ROW_DIM : ROW_NORMAL, 0,
-			  &(struct table_ref){ .kind = REF_THREAD,
-					       .pid = v->pid,
-					       .tid = th->tid,
-					       .thread = (uint8_t)th->kind });
-		table_set_raw(t, S_THREAD, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
-		table_set(t, S_TID, "%d", th->tid);
+		pane_thread_row(t, o, v, th, S_THREAD);
+		table_put(t, S_TID, fmt_int(b, th->tid));
 		split_row(t, &th->split);
 		if (th->kind == THREAD_VCPU) {
 			events |= th->split.source == SPLIT_EVENTS;

@@ -10,17 +10,17 @@ enum { V_NAME, V_PID, V_VCPUS, V_IOTH, V_EXITS, V_TOP, V_EXITPCT, V_CPU, V_GUEST
        V__N };
 
 static const struct table_col vm_cols[V__N] = {
-	[V_NAME] = { "NAME", 32, 8, ALIGN_LEFT, 0 },
-	[V_PID] = { "PID", 8, 0, ALIGN_RIGHT, 0 },
-	[V_VCPUS] = { "VCPU", 5, 0, ALIGN_RIGHT, 3 },
-	[V_IOTH] = { "IOTH", 5, 0, ALIGN_RIGHT, 5 },
-	[V_EXITS] = { "EXITS/S", 7, 0, ALIGN_RIGHT, 0 },
-	[V_TOP] = { "TOP EXIT", 20, 0, ALIGN_LEFT, 2 },
-	[V_EXITPCT] = { "EXIT%", 6, 0, ALIGN_RIGHT, 3 },
-	[V_CPU] = { "CPU%", 6, 0, ALIGN_RIGHT, 0 },
-	[V_GUEST] = { "GUEST%", 6, 0, ALIGN_RIGHT, 4 },
-	[V_HOST] = { "HOST%", 6, 0, ALIGN_RIGHT, 1 },
-	[V_STEAL] = { "STEAL%", 6, 0, ALIGN_RIGHT, 2 },
+	[V_NAME] = TABLE_TEXT("NAME", 32, 8, 0),
+	[V_PID] = TABLE_NUMBER("PID", 8, 0),
+	[V_VCPUS] = TABLE_NUMBER("VCPU", 5, 3),
+	[V_IOTH] = TABLE_NUMBER("IOTH", 5, 5),
+	[V_EXITS] = TABLE_NUMBER("EXITS/S", 7, 0),
+	[V_TOP] = TABLE_TEXT("TOP EXIT", 20, 0, 2),
+	[V_EXITPCT] = TABLE_NUMBER("EXIT%", 6, 3),
+	[V_CPU] = TABLE_NUMBER("CPU%", 6, 0),
+	[V_GUEST] = TABLE_NUMBER("GUEST%", 6, 4),
+	[V_HOST] = TABLE_NUMBER("HOST%", 6, 1),
+	[V_STEAL] = TABLE_NUMBER("STEAL%", 6, 2),
 };
 
 /*
@@ -108,18 +108,18 @@ const struct pane pane_vms = {
 enum { T_NAME, T_TID, T_CPU, T_GUEST, T_HOST, T_STEAL, T_CS, T_TASK, T_PCS, T_MIGR, T_IPC, T__N };
 
 static const struct table_col thread_cols[T__N] = {
-	[T_NAME] = { "THREAD", 24, 8, ALIGN_LEFT, 0 },
-	[T_TID] = { "TID", 8, 0, ALIGN_RIGHT, 3 },
-	[T_CPU] = { "CPU%", 6, 0, ALIGN_RIGHT, 0 },
-	[T_GUEST] = { "GUEST%", 6, 0, ALIGN_RIGHT, 2 },
-	[T_HOST] = { "HOST%", 6, 0, ALIGN_RIGHT, 1 },
-	[T_STEAL] = { "STEAL%", 6, 0, ALIGN_RIGHT, 1 },
-	[T_CS] = { "CSW/S", 7, 0, ALIGN_RIGHT, 4 },
+	[T_NAME] = TABLE_TEXT("THREAD", 24, 8, 0),
+	[T_TID] = TABLE_NUMBER("TID", 8, 3),
+	[T_CPU] = TABLE_NUMBER("CPU%", 6, 0),
+	[T_GUEST] = TABLE_NUMBER("GUEST%", 6, 2),
+	[T_HOST] = TABLE_NUMBER("HOST%", 6, 1),
+	[T_STEAL] = TABLE_NUMBER("STEAL%", 6, 1),
+	[T_CS] = TABLE_NUMBER("CSW/S", 7, 4),
 	/* perf counters (probes/perf.c) */
-	[T_TASK] = { "TASK%", 6, 0, ALIGN_RIGHT, 5 },
-	[T_PCS] = { "CS/S", 6, 0, ALIGN_RIGHT, 6 },
-	[T_MIGR] = { "MIGR/S", 6, 0, ALIGN_RIGHT, 7 },
-	[T_IPC] = { "IPC", 11, 0, ALIGN_RIGHT, 6 },
+	[T_TASK] = TABLE_NUMBER("TASK%", 6, 5),
+	[T_PCS] = TABLE_NUMBER("CS/S", 6, 6),
+	[T_MIGR] = TABLE_NUMBER("MIGR/S", 6, 7),
+	[T_IPC] = TABLE_NUMBER("IPC", 11, 6),
 };
 
 /* Fills the perf columns of a thread row: "-" where a counter is not counted. */
@@ -156,7 +156,7 @@ static const struct table_spec thread_table = {
 static void fill_threads(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_vm *v;
-	char b[FMT_MAX], lb[SNAP_LABEL_MAX];
+	char b[FMT_MAX];
 	bool gone;
 	int i;
 
@@ -168,12 +168,7 @@ static void fill_threads(const struct snapshot *s, const struct pane_opts *o, st
 
 		if (o->scope.kind == SCOPE_VCPU && th->tid != o->scope.tid)
 			continue;
-		table_row(t, th->gone ? ROW_DIM : ROW_NORMAL, 0,
-			  &(struct table_ref){ .kind = REF_THREAD,
-					       .pid = v->pid,
-					       .tid = th->tid,
-					       .thread = (uint8_t)th->kind });
-		table_set_raw(t, T_NAME, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
+		pane_thread_row(t, o, v, th, T_NAME);
 		if (th->tid)
 			table_put(t, T_TID, fmt_int(b, th->tid));
 		table_put(t, T_CPU, fmt_pct(b, th->cpu.cpu));

@@ -12,14 +12,14 @@
 enum { W_VM, W_WAKER, W_WAKEE, W_HOW, W_COUNT, W_RATE, W_MEAN, W_P99, W__N };
 
 static const struct table_col wake_cols[W__N] = {
-	[W_VM] = { "VM", 16, 6, ALIGN_LEFT, 3, TABLE_COL_ACROSS },
-	[W_WAKER] = { "WAKER", 20, 8, ALIGN_LEFT, 0 },
-	[W_WAKEE] = { "WAKEE", 20, 8, ALIGN_LEFT, 0 },
-	[W_HOW] = { "HOW", 9, 0, ALIGN_LEFT, 1 },
-	[W_COUNT] = { "COUNT", 7, 0, ALIGN_RIGHT, 5 },
-	[W_RATE] = { "WAKES/S", 7, 0, ALIGN_RIGHT, 0 },
-	[W_MEAN] = { "LAT", 7, 0, ALIGN_RIGHT, 2 },
-	[W_P99] = { "P99", 7, 0, ALIGN_RIGHT, 4 },
+	[W_VM] = PANE_COL_VM(3),
+	[W_WAKER] = TABLE_TEXT("WAKER", 20, 8, 0),
+	[W_WAKEE] = TABLE_TEXT("WAKEE", 20, 8, 0),
+	[W_HOW] = TABLE_TEXT("HOW", 9, 0, 1),
+	[W_COUNT] = TABLE_NUMBER("COUNT", 7, 5),
+	[W_RATE] = TABLE_NUMBER("WAKES/S", 7, 0),
+	[W_MEAN] = TABLE_NUMBER("LAT", 7, 2),
+	[W_P99] = TABLE_NUMBER("P99", 7, 4),
 };
 
 /* Ties by count, then by VM (its pid). */
@@ -147,15 +147,15 @@ enum { R_VM, R_NOTIFY, R_COUNT, R_RATE, R_P50, R_P99, R_RUN, R_INJECT, R_VCPU, R
 enum { RK_PID = R__N, RK__N };
 
 static const struct table_col rt_cols[R__N] = {
-	[R_VM] = { "VM", 16, 6, ALIGN_LEFT, 3, TABLE_COL_ACROSS },
-	[R_NOTIFY] = { "NOTIFY", 18, 8, ALIGN_LEFT, 0 },
-	[R_COUNT] = { "COUNT", 7, 0, ALIGN_RIGHT, 5 },
-	[R_RATE] = { "RT/S", 7, 0, ALIGN_RIGHT, 0 },
-	[R_P50] = { "P50", 7, 0, ALIGN_RIGHT, 0 },
-	[R_P99] = { "P99", 7, 0, ALIGN_RIGHT, 1 },
-	[R_RUN] = { "->IOTHR", 7, 0, ALIGN_RIGHT, 2 },
-	[R_INJECT] = { "->IRQ", 7, 0, ALIGN_RIGHT, 2 },
-	[R_VCPU] = { "->VCPU", 7, 0, ALIGN_RIGHT, 2 },
+	[R_VM] = PANE_COL_VM(3),
+	[R_NOTIFY] = TABLE_TEXT("NOTIFY", 18, 8, 0),
+	[R_COUNT] = TABLE_NUMBER("COUNT", 7, 5),
+	[R_RATE] = TABLE_NUMBER("RT/S", 7, 0),
+	[R_P50] = TABLE_NUMBER("P50", 7, 0),
+	[R_P99] = TABLE_NUMBER("P99", 7, 1),
+	[R_RUN] = TABLE_NUMBER("->IOTHR", 7, 2),
+	[R_INJECT] = TABLE_NUMBER("->IRQ", 7, 2),
+	[R_VCPU] = TABLE_NUMBER("->VCPU", 7, 2),
 };
 
 /* Ties by count, then by VM. */

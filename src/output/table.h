@@ -40,6 +40,11 @@ struct table_col {
 	unsigned char flags; /* TABLE_COL_* */
 };
 
+/* A column of text, left-aligned: cut to width, dropped below min (0: it never shrinks). */
+#define TABLE_TEXT(title, width, min, prio) { title, width, min, ALIGN_LEFT, prio }
+/* A column of numbers, right-aligned, width wide at most. */
+#define TABLE_NUMBER(title, width, prio) { title, width, 0, ALIGN_RIGHT, prio }
+
 /* Columns of this prio or higher are extras: they go before a long name is cut. */
 #define TABLE_PRIO_EXTRA 3
 /* A table has at most this many columns and keys. */
