@@ -94,7 +94,7 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 static void fill_exits(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	char lb[SNAP_LABEL_MAX], why[SNAP_WHY_MAX + 32], esc[4 * (SNAP_LABEL_MAX)];
-	const char *off = pane_trace_why(s, why, sizeof(why));
+	const char *off = pane_trace_why(s, why, sizeof(why)), *label;
 	bool hw = false, event = false, gone;
 	const struct snap_thread *th;
 	const struct snap_vm *v;
@@ -115,8 +115,8 @@ static void fill_exits(const struct snapshot *s, const struct pane_opts *o, stru
 			table_note(t, "thread %d is gone", o->scope.tid);
 			return;
 		}
-		table_retitle(t, "Exits of %s",
-			      pane_escape(pane_thread_label(th, lb, sizeof(lb)), o, esc, sizeof(esc)));
+		label = pane_thread_label(th, lb, sizeof(lb));
+		table_retitle(t, "Exits of %s", pane_escape(label, o, esc, sizeof(esc)));
 		add_rows(t, o, v, th->tid, th->exits, th->nexits, &hw, &event);
 	} else {
 		add_rows(t, o, v, 0, v->exits, v->nexits, &hw, &event);
