@@ -216,7 +216,6 @@ static int sample(struct loop *l)
 	model_update_procfs(&l->model, &l->ps);
 	sample_counters(l);
 	update_filter(l);
-	/* After procfs, so that a narrow screen's first sources line still names procfs. */
 	if (l->sched_st.name)
 		model_set_source(&l->model, &l->sched_st);
 	name_wakers(l);

@@ -20,10 +20,8 @@ static void table_release(struct exit_table *tab)
 {
 	int i;
 
-	for (i = 0; i < tab->n; i++) {
-		free(tab->rows[i].hwin);
-		free(tab->rows[i].htot);
-	}
+	for (i = 0; i < tab->n; i++)
+		acc2_free(&tab->rows[i].a);
 }
 
 static unsigned int row_hash(uint8_t kind, uint8_t isa, uint32_t reason)
@@ -60,62 +58,29 @@ static int row_get(struct exit_table *tab, uint8_t kind, uint8_t isa, uint32_t r
 
 static void row_count(struct exit_table *tab, int i)
 {
-	tab->rows[i].win.count++;
+	tab->rows[i].a.win.count++;
 }
 
 static void row_time(struct exit_table *tab, int i, uint64_t ns)
 {
-	struct exit_row *r = &tab->rows[i];
-
-	if (!r->hwin) {
-		/* Once per reason seen: bounded by EXITS_ROWS. */
-		r->hwin = xcalloc(1, sizeof(*r->hwin));
-		r->htot = xcalloc(1, sizeof(*r->htot));
-	}
-	r->win.timed++;
-	r->win.total_ns += ns;
-	if (ns > r->win.max_ns)
-		r->win.max_ns = ns;
-	hist_add(r->hwin, ns);
-}
-
-static void acc_fold(struct exit_acc *tot, struct exit_acc *win, bool drop_win)
-{
-	if (!drop_win) {
-		tot->count += win->count;
-		tot->timed += win->timed;
-		tot->total_ns += win->total_ns;
-		if (win->max_ns > tot->max_ns)
-			tot->max_ns = win->max_ns;
-	}
-	memset(win, 0, sizeof(*win));
+	/* The histograms come once per reason seen: bounded by EXITS_ROWS. */
+	acc_time(&tab->rows[i].a.win, ns, true);
 }
 
 static void table_fold(struct exit_table *tab, bool drop_win)
 {
 	int i;
 
-	for (i = 0; i < tab->n; i++) {
-		struct exit_row *r = &tab->rows[i];
-
-		acc_fold(&r->tot, &r->win, drop_win);
-		if (r->hwin && r->hwin->n) {
-			if (!drop_win)
-				hist_merge(r->htot, r->hwin);
-			hist_clear(r->hwin);
-		}
-	}
+	for (i = 0; i < tab->n; i++)
+		acc2_fold(&tab->rows[i].a, drop_win);
 }
 
 static void table_reset(struct exit_table *tab)
 {
 	int i;
 
-	for (i = 0; i < tab->n; i++) {
-		memset(&tab->rows[i].tot, 0, sizeof(tab->rows[i].tot));
-		if (tab->rows[i].htot)
-			hist_clear(tab->rows[i].htot);
-	}
+	for (i = 0; i < tab->n; i++)
+		acc2_reset(&tab->rows[i].a);
 }
 
 static void table_clear(struct exit_table *tab)
@@ -193,8 +158,8 @@ static int access(struct exits_vm *v, struct exits_thread *t, uint8_t kind, uint
 	int slot = hot_touch(&v->hot[kind], addr, rw, size);
 	struct exits_ref ref = { true, kind, rw, (int16_t)slot, addr };
 
-	v->ev_win[kind]++;
-	t->ev_win[kind]++;
+	v->ev[kind].win.count++;
+	t->ev[kind].win.count++;
 	/* Inside an exit the first access is what it was for; otherwise the latest. */
 	if (!t->in_exit || !t->acc.valid)
 		t->acc = ref;
@@ -316,7 +281,9 @@ static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 	return flags;
 }
 
-unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+/* exits_event(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) unsigned int
+count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
 {
 	struct exits_ref fresh = t->fresh;
 	unsigned int flags = 0;
@@ -382,6 +349,11 @@ unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struc
 	}
 }
 
+unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	return count_event(v, t, ev);
+}
+
 /* --- windows --- */
 
 void exits_fold_vm(struct exits_vm *v, bool drop_win)
@@ -389,10 +361,8 @@ void exits_fold_vm(struct exits_vm *v, bool drop_win)
 	int k;
 
 	table_fold(&v->tab, drop_win);
-	for (k = 0; k < 3; k++) {
-		if (!drop_win)
-			v->ev_tot[k] += v->ev_win[k];
-		v->ev_win[k] = 0;
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_fold(&v->ev[k], drop_win);
 		hot_fold(&v->hot[k], drop_win);
 	}
 }
@@ -402,11 +372,8 @@ void exits_fold_thread(struct exits_thread *t, bool drop_win)
 	int k;
 
 	table_fold(&t->tab, drop_win);
-	for (k = 0; k < 3; k++) {
-		if (!drop_win)
-			t->ev_tot[k] += t->ev_win[k];
-		t->ev_win[k] = 0;
-	}
+	for (k = 0; k < HOT__KINDS; k++)
+		acc2_fold(&t->ev[k], drop_win);
 }
 
 void exits_reset_vm(struct exits_vm *v)
@@ -414,16 +381,19 @@ void exits_reset_vm(struct exits_vm *v)
 	int k;
 
 	table_reset(&v->tab);
-	for (k = 0; k < 3; k++) {
-		v->ev_tot[k] = 0;
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_reset(&v->ev[k]);
 		hot_reset(&v->hot[k]);
 	}
 }
 
 void exits_reset_thread(struct exits_thread *t)
 {
+	int k;
+
 	table_reset(&t->tab);
-	memset(t->ev_tot, 0, sizeof(t->ev_tot));
+	for (k = 0; k < HOT__KINDS; k++)
+		acc2_reset(&t->ev[k]);
 }
 
 void exits_clear_vm(struct exits_vm *v)
@@ -431,17 +401,19 @@ void exits_clear_vm(struct exits_vm *v)
 	int k;
 
 	table_clear(&v->tab);
-	for (k = 0; k < 3; k++) {
-		v->ev_win[k] = v->ev_tot[k] = 0;
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_zero(&v->ev[k]);
 		hot_clear(&v->hot[k]);
 	}
 }
 
 void exits_clear_thread(struct exits_thread *t)
 {
+	int k;
+
 	table_clear(&t->tab);
-	memset(t->ev_win, 0, sizeof(t->ev_win));
-	memset(t->ev_tot, 0, sizeof(t->ev_tot));
+	for (k = 0; k < HOT__KINDS; k++)
+		acc2_zero(&t->ev[k]);
 	/* Slots named in references are gone with the hot tables. */
 	t->acc.valid = t->fresh.valid = t->cand.valid = false;
 }
@@ -513,21 +485,6 @@ static void row_name(const struct exit_row *r, const struct exit_names *names, c
 		snprintf(buf, bufsz, "KVM_EXIT %u", r->reason);
 }
 
-static void acc_view(const struct exit_row *r, unsigned int view, struct exit_acc *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (view & ACC_WIN) {
-		*a = r->win;
-	}
-	if (view & ACC_TOT) {
-		a->count += r->tot.count;
-		a->timed += r->tot.timed;
-		a->total_ns += r->tot.total_ns;
-		if (r->tot.max_ns > a->max_ns)
-			a->max_ns = r->tot.max_ns;
-	}
-}
-
 static double per_s(uint64_t count, uint64_t window_ns)
 {
 	return window_ns ? (double)count * 1e9 / (double)window_ns : 0;
@@ -555,9 +512,8 @@ static int exit_cmp(const void *pa, const void *pb)
  * Returns the number of rows put in *out (allocated; NULL when none) from a table and its
  * access counts; *exits gets the exits in the window (hardware, or accesses without them).
  */
-static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const uint64_t *ev_tot,
-		     bool hw_seen, const struct exits_view *w, int nvcpus, struct snap_exit **out,
-		     uint64_t *exits)
+static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, bool hw_seen,
+		     const struct model_view *w, int nvcpus, struct snap_exit **out, uint64_t *exits)
 {
 	struct snap_exit *rows = xcalloc((size_t)tab->n + 3, sizeof(*rows));
 	uint64_t total = 0, user = 0;
@@ -566,9 +522,9 @@ static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const
 	for (i = 0; i < tab->n; i++) {
 		const struct exit_row *r = &tab->rows[i];
 		struct snap_exit *e = &rows[n];
-		struct exit_acc a;
+		struct acc a;
 
-		acc_view(r, w->view, &a);
+		acc2_view(&r->a, w->view, &a);
 		if (!a.count && !a.timed)
 			continue;
 		row_name(r, w->names, e->name, sizeof(e->name));
@@ -579,10 +535,7 @@ static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const
 			e->total_ns = a.total_ns;
 			e->max_ns = a.max_ns;
 			e->mean_ns = (double)a.total_ns / (double)a.timed;
-			e->p99_ns =
-				hist_quantile(r->hwin, w->view & ACC_TOT ? r->htot : NULL, 0.99);
-			if (!(w->view & ACC_WIN))
-				e->p99_ns = hist_quantile(r->htot, NULL, 0.99);
+			e->p99_ns = acc2_quantile(&r->a, w->view, 0.99);
 			if (e->p99_ns > e->max_ns)
 				e->p99_ns = e->max_ns;
 		}
@@ -594,11 +547,13 @@ static int snap_rows(const struct exit_table *tab, const uint64_t *ev_win, const
 			user += a.count;
 		n++;
 	}
-	for (k = 0; k < 3 && !hw_seen; k++) {
-		uint64_t c =
-			(w->view & ACC_WIN ? ev_win[k] : 0) + (w->view & ACC_TOT ? ev_tot[k] : 0);
+	for (k = 0; k < HOT__KINDS && !hw_seen; k++) {
 		struct snap_exit *e = &rows[n];
+		struct acc a;
+		uint64_t c;
 
+		acc2_view(&ev[k], w->view, &a);
+		c = a.count;
 		if (!c)
 			continue;
 		snprintf(e->name, sizeof(e->name), "%s", event_names[k]);
@@ -641,7 +596,7 @@ static int hot_cmp(const void *pa, const void *pb)
 }
 
 /* Returns the number of hot rows of v put in *out (allocated; NULL when none). */
-static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, int nvcpus,
 			 struct snap_hot **out)
 {
 	struct snap_hot *rows = xcalloc(3 * (HOT_SHOW + 1), sizeof(*rows));
@@ -649,7 +604,7 @@ static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, i
 
 	for (k = 0; k < 3; k++) {
 		const struct hot_table *t = &v->hot[k];
-		struct hot_acc all, shown = { 0 }, a;
+		struct acc all, shown = { 0 }, a;
 		int idx[HOT_SHOW], m;
 
 		hot_total(t, w->view, &all);
@@ -706,7 +661,7 @@ static int snap_hot_rows(const struct exits_vm *v, const struct exits_view *w, i
 
 #define HINTS_MAX 4
 
-void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvcpus,
 		   struct snap_vm *sv)
 {
 	struct snap_hint hints[HINTS_MAX];
@@ -718,8 +673,7 @@ void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvc
 	sv->top_exit_share = 0;
 	if (!v)
 		return;
-	sv->nexits = snap_rows(&v->tab, v->ev_win, v->ev_tot, v->hw_seen, w, nvcpus, &sv->exits,
-			       &sv->exits_count);
+	sv->nexits = snap_rows(&v->tab, v->ev, v->hw_seen, w, nvcpus, &sv->exits, &sv->exits_count);
 	sv->exits_rate = per_s(sv->exits_count, w->window_ns);
 	/* The top exit is the busiest real exit; userspace exits only when nothing else shows. */
 	for (i = 0; i < sv->nexits; i++)
@@ -740,13 +694,97 @@ void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvc
 }
 
 void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
-		       const struct exits_view *w, struct snap_thread *st)
+		       const struct model_view *w, struct snap_thread *st)
 {
 	st->exits_rate = 0;
 	st->exits_count = 0;
 	if (!t)
 		return;
-	st->nexits = snap_rows(&t->tab, t->ev_win, t->ev_tot, v && v->hw_seen, w, 1, &st->exits,
-			       &st->exits_count);
+	st->nexits = snap_rows(&t->tab, t->ev, v && v->hw_seen, w, 1, &st->exits, &st->exits_count);
 	st->exits_rate = per_s(st->exits_count, w->window_ns);
 }
+
+/* --- the module --- */
+
+static void *vm_new(void)
+{
+	return exits_vm_new();
+}
+
+static void *thread_new(void *vm_state, const struct vm_thread *t)
+{
+	(void)vm_state;
+	(void)t;
+	return exits_thread_new();
+}
+
+static void vm_free(void *st)
+{
+	exits_vm_free(st);
+}
+
+static void thread_free(void *st)
+{
+	exits_thread_free(st);
+}
+
+static void on_event(struct model_ev *e)
+{
+	/* The VM's state first: a thread's is created beside it. */
+	struct exits_vm *v = model_ev_vm(e, e->self->vm);
+
+	e->flags = count_event(v, model_ev_thread(e, e->self), e->ev);
+}
+
+static void vm_window(void *st, enum model_win op, uint64_t now)
+{
+	(void)now;
+	if (op == MODEL_FOLD || op == MODEL_FOLD_DROP)
+		exits_fold_vm(st, op == MODEL_FOLD_DROP);
+	else if (op == MODEL_RESET)
+		exits_reset_vm(st);
+	else if (op == MODEL_CLEAR)
+		exits_clear_vm(st);
+}
+
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	(void)now;
+	if (op == MODEL_FOLD || op == MODEL_FOLD_DROP)
+		exits_fold_thread(st, op == MODEL_FOLD_DROP);
+	else if (op == MODEL_RESET)
+		exits_reset_thread(st);
+	else if (op == MODEL_CLEAR)
+		exits_clear_thread(st);
+}
+
+static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
+			const struct model_view *w, struct snap_thread *out)
+{
+	if (t)
+		exits_snap_thread(st, vm_st, w, out);
+}
+
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *out)
+{
+	(void)vm;
+	/* Handling time is a share of the VM's vCPU time: of all its vCPUs together. */
+	exits_snap_vm(st, w, MAX(out->nvcpus, 1), out);
+}
+
+const struct model_module exits_module = {
+	.name = "exits",
+	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
+		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
+		  MODEL_EV(KE_VCPU_WAKEUP),
+	.vm_new = vm_new,
+	.thread_new = thread_new,
+	.vm_free = vm_free,
+	.thread_free = thread_free,
+	.event = on_event,
+	.vm_window = vm_window,
+	.thread_window = thread_window,
+	.snap_thread = snap_thread,
+	.snap_vm = snap_vm,
+};

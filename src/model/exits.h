@@ -19,9 +19,10 @@
 #include <stdint.h>
 
 #include "exitnames.h"
-#include "hist.h"
+#include "acc.h"
 #include "hotspots.h"
 #include "kvm_event.h"
+#include "module.h"
 #include "snapshot.h"
 
 #define EXITS_ROWS  64 /* reasons per table; a table that fills up counts the rest as "other" */
@@ -33,21 +34,12 @@
 #define EXITS_USER_RESTART 0x10000u /* -EINTR: a signal kicked the vCPU out */
 #define EXITS_USER_ERROR   0x10001u /* any other error */
 
-/* Counts over one window (ACC_WIN / ACC_TOT in hist.h); a plain value. */
-struct exit_acc {
-	uint64_t count;
-	uint64_t timed; /* exits whose handling time was measured */
-	uint64_t total_ns;
-	uint64_t max_ns;
-};
-
 /* One reason in a table. Histograms are allocated on its first timed exit, freed with it. */
 struct exit_row {
 	uint32_t reason;
 	uint8_t kind; /* enum exit_kind */
 	uint8_t isa;  /* KE_ISA_* for hardware exits */
-	struct exit_acc win, tot;
-	struct hist *hwin, *htot;
+	struct acc2 a; /* exits; timed: those whose handling time was measured */
 };
 
 /* Reasons of one scope (a VM or a vCPU thread). Embedded in its owner. */
@@ -69,10 +61,10 @@ struct exits_ref {
 	uint64_t addr;
 };
 
-/* Per-thread state: vm_thread ext[EXT_EXITS]; created on the first event, freed by the model. */
+/* Per-thread state of the exits module; created on the first event, freed by the model. */
 struct exits_thread {
 	struct exit_table tab;
-	uint64_t ev_win[3], ev_tot[3]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
+	struct acc2 ev[HOT__KINDS]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
 	bool in_exit;		       /* between kvm_exit and kvm_entry */
 	int16_t exit_row_t, exit_row_v;
 	uint64_t exit_ts;
@@ -87,11 +79,11 @@ struct exits_thread {
 	uint64_t mmio_unsat_gpa;
 };
 
-/* Per-VM state: vm ext[EXT_EXITS]; created on the VM's first event, freed by the model. */
+/* Per-VM state of the exits module; created on the VM's first event, freed by the model. */
 struct exits_vm {
 	struct exit_table tab;
-	uint64_t ev_win[3], ev_tot[3];
-	struct hot_table hot[3]; /* by enum hot_kind */
+	struct acc2 ev[HOT__KINDS];
+	struct hot_table hot[HOT__KINDS]; /* by enum hot_kind */
 	bool hw_seen;		 /* kvm_exit fired for this VM: no EXIT_KIND_EVENT rows */
 };
 
@@ -109,22 +101,15 @@ void exits_thread_free(struct exits_thread *t);
 /* Returns EXITS_* flags after counting one event of thread t of VM v. The hot path. */
 unsigned int exits_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev);
 
-/* How a snapshot reads the accumulators. Owned by the caller. */
-struct exits_view {
-	const struct exit_names *names;
-	unsigned int view;  /* ACC_WIN | ACC_TOT */
-	uint64_t window_ns; /* what the counts cover, for rates */
-};
-
 /*
  * Fills sv's exits, exits_rate/count, top_exit(_share), hot and hints from v (NULL: none seen);
  * nvcpus scales handling time into a share of the VM's vCPU time.
  */
-void exits_snap_vm(const struct exits_vm *v, const struct exits_view *w, int nvcpus,
+void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvcpus,
 		   struct snap_vm *sv);
 /* Fills st's exits and exits_rate/count from t (NULL: none); v says whether kvm_exit fires. */
 void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
-		       const struct exits_view *w, struct snap_thread *st);
+		       const struct model_view *w, struct snap_thread *st);
 
 /* Ends a window (see hot_fold). */
 void exits_fold_vm(struct exits_vm *v, bool drop_win);

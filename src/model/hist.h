@@ -15,13 +15,6 @@
 #define HIST_MAX_POW  36
 #define HIST_BUCKETS  (HIST_SUB * (HIST_MAX_POW - HIST_SUB_BITS + 2))
 
-/*
- * Event accumulators keep two windows: WIN, since the last snapshot, and TOT, everything
- * folded in before it since start or reset. A snapshot reads WIN (interval view), both
- * (cumulative view) or TOT alone (cumulative, right after a reset: what WIN holds predates it).
- */
-enum { ACC_WIN = 1u, ACC_TOT = 2u };
-
 /* Owned by whoever embeds or allocates it; plain memory, nothing to release inside. */
 struct hist {
 	uint64_t n;

@@ -113,13 +113,6 @@ static void sift_up(struct hot_table *t, unsigned int pos)
 	}
 }
 
-static void acc_add(struct hot_acc *a, const struct hot_acc *b)
-{
-	a->count += b->count;
-	a->timed += b->timed;
-	a->total_ns += b->total_ns;
-}
-
 int hot_touch(struct hot_table *t, uint64_t addr, uint8_t rw, uint8_t size)
 {
 	struct hot_slot *sl;
@@ -128,7 +121,7 @@ int hot_touch(struct hot_table *t, uint64_t addr, uint8_t rw, uint8_t size)
 
 	if (s >= 0) {
 		sl = &t->slot[s];
-		sl->win.count++;
+		sl->a.win.count++;
 		sl->weight++;
 		sl->rw |= rw;
 		if (sl->size != size)
@@ -146,20 +139,18 @@ int hot_touch(struct hot_table *t, uint64_t addr, uint8_t rw, uint8_t size)
 		/* Full: the lightest address gives its slot up and its counts go to other. */
 		s = t->heap[0];
 		sl = &t->slot[s];
-		acc_add(&t->other_win, &sl->win);
-		acc_add(&t->other_tot, &sl->tot);
+		acc2_merge(&t->other, &sl->a);
 		t->evictions++;
 		index_remove(t, (unsigned int)find_pos(t, sl->addr));
 		w = sl->weight + 1;
-		memset(&sl->win, 0, sizeof(sl->win));
-		memset(&sl->tot, 0, sizeof(sl->tot));
+		acc2_zero(&sl->a);
 		sl->user = sl->fast = sl->kern = false;
 	}
 	sl->addr = addr;
 	sl->weight = w;
 	sl->rw = rw;
 	sl->size = size;
-	sl->win.count = 1;
+	sl->a.win.count = 1;
 	index_insert(t, addr, s);
 	if (w == 1)
 		sift_up(t, sl->heap);
@@ -175,8 +166,7 @@ void hot_time(struct hot_table *t, int i, uint64_t addr, uint64_t ns)
 	if (i < 0 || i >= t->n || t->slot[i].addr != addr)
 		return;
 	sl = &t->slot[i];
-	sl->win.timed++;
-	sl->win.total_ns += ns;
+	acc_time(&sl->a.win, ns, false);
 }
 
 void hot_mark_user(struct hot_table *t, int i, uint64_t addr)
@@ -191,29 +181,21 @@ void hot_mark_kernel(struct hot_table *t, int i, uint64_t addr)
 		t->slot[i].kern = true;
 }
 
-void hot_slot_acc(const struct hot_table *t, int i, unsigned int view, struct hot_acc *out)
+void hot_slot_acc(const struct hot_table *t, int i, unsigned int view, struct acc *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (view & ACC_WIN)
-		acc_add(out, &t->slot[i].win);
-	if (view & ACC_TOT)
-		acc_add(out, &t->slot[i].tot);
+	acc2_view(&t->slot[i].a, view, out);
 }
 
-void hot_total(const struct hot_table *t, unsigned int view, struct hot_acc *out)
+void hot_total(const struct hot_table *t, unsigned int view, struct acc *out)
 {
-	struct hot_acc a;
+	struct acc a;
 	int i;
 
-	memset(out, 0, sizeof(*out));
+	acc2_view(&t->other, view, out);
 	for (i = 0; i < t->n; i++) {
 		hot_slot_acc(t, i, view, &a);
 		acc_add(out, &a);
 	}
-	if (view & ACC_WIN)
-		acc_add(out, &t->other_win);
-	if (view & ACC_TOT)
-		acc_add(out, &t->other_tot);
 }
 
 /* How qsort_r orders slot numbers: the table and the view. */
@@ -224,7 +206,7 @@ struct top_ctx {
 
 static uint64_t view_count(const struct hot_slot *sl, unsigned int view)
 {
-	return (view & ACC_WIN ? sl->win.count : 0) + (view & ACC_TOT ? sl->tot.count : 0);
+	return (view & ACC_WIN ? sl->a.win.count : 0) + (view & ACC_TOT ? sl->a.tot.count : 0);
 }
 
 static int top_cmp(const void *pa, const void *pb, void *arg)
@@ -259,17 +241,11 @@ void hot_fold(struct hot_table *t, bool drop_win)
 	int i;
 
 	for (i = 0; i < t->n; i++) {
-		struct hot_slot *sl = &t->slot[i];
-
-		if (!drop_win)
-			acc_add(&sl->tot, &sl->win);
-		memset(&sl->win, 0, sizeof(sl->win));
+		acc2_fold(&t->slot[i].a, drop_win);
 		/* Halving keeps the heap order: a <= b implies a/2 <= b/2. */
-		sl->weight >>= 1;
+		t->slot[i].weight >>= 1;
 	}
-	if (!drop_win)
-		acc_add(&t->other_tot, &t->other_win);
-	memset(&t->other_win, 0, sizeof(t->other_win));
+	acc2_fold(&t->other, drop_win);
 }
 
 void hot_reset(struct hot_table *t)
@@ -277,6 +253,6 @@ void hot_reset(struct hot_table *t)
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		memset(&t->slot[i].tot, 0, sizeof(t->slot[i].tot));
-	memset(&t->other_tot, 0, sizeof(t->other_tot));
+		acc2_reset(&t->slot[i].a);
+	acc2_reset(&t->other);
 }

@@ -16,27 +16,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acc.h"
+
 #define HOT_CAP	  64  /* addresses tracked per VM and kind */
 #define HOT_INDEX 256 /* hash slots: the load stays at or below 1/4 */
 
-/* Exact counts over one window (see ACC_WIN / ACC_TOT in hist.h); a plain value. */
-struct hot_acc {
-	uint64_t count;
-	uint64_t timed;	   /* accesses whose handling time was measured */
-	uint64_t total_ns; /* their handling time */
-};
-
 /* One tracked address. Part of its table. */
 struct hot_slot {
+	/* What an access reads and writes comes first: one cache line with the window. */
 	uint64_t addr;
 	uint64_t weight; /* space-saving estimate of recent accesses: orders eviction */
-	struct hot_acc win, tot;
-	uint8_t rw;   /* HOT_READ | HOT_WRITE seen */
-	uint8_t size; /* access size in bytes; 0 when mixed or unknown */
-	bool user;    /* some access went to the VMM (userspace) */
-	bool fast;    /* seen through kvm_fast_mmio (an ioeventfd) */
-	bool kern;    /* some access was answered in the kernel */
-	uint8_t heap; /* position in the heap */
+	uint8_t rw;	 /* HOT_READ | HOT_WRITE seen */
+	uint8_t size;	 /* access size in bytes; 0 when mixed or unknown */
+	bool user;	 /* some access went to the VMM (userspace) */
+	bool fast;	 /* seen through kvm_fast_mmio (an ioeventfd) */
+	bool kern;	 /* some access was answered in the kernel */
+	uint8_t heap;	 /* position in the heap */
+	struct acc2 a;	 /* accesses; timed: those whose handling time was measured */
 };
 
 /* Owned by the per-VM state of the exits module (exits.c), which frees it. */
@@ -45,7 +41,7 @@ struct hot_table {
 	uint8_t heap[HOT_CAP];		     /* slot numbers, a min-heap by weight */
 	int16_t index[HOT_INDEX];	     /* open addressing by address: slot number or -1 */
 	int n;				     /* slots in use */
-	struct hot_acc other_win, other_tot; /* accesses of addresses that lost their slot */
+	struct acc2 other; /* accesses of addresses that lost their slot */
 	uint64_t evictions;
 };
 
@@ -68,9 +64,9 @@ void hot_mark_user(struct hot_table *t, int i, uint64_t addr);
 void hot_mark_kernel(struct hot_table *t, int i, uint64_t addr);
 
 /* Returns slot i's counts for view (ACC_WIN | ACC_TOT) summed into *out. */
-void hot_slot_acc(const struct hot_table *t, int i, unsigned int view, struct hot_acc *out);
+void hot_slot_acc(const struct hot_table *t, int i, unsigned int view, struct acc *out);
 /* Returns every access in view (slots and the other bucket) summed into *out. */
-void hot_total(const struct hot_table *t, unsigned int view, struct hot_acc *out);
+void hot_total(const struct hot_table *t, unsigned int view, struct acc *out);
 /*
  * Returns how many slot numbers were written to idx (at most max): the slots with accesses in
  * view, the most accessed first (ties by address).

@@ -2,12 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exits.h"
+#include "cputime.h"
 #include "model.h"
-#include "model_counters.h"
+#include "module.h"
 #include "util.h"
 #include "vcpustate.h"
-#include "wakegraph.h"
 
 /*
  * The snapshot declares its own types, so that outputs see nothing of the probes; where the
@@ -44,31 +43,110 @@ static void snap_source_of(struct snap_source *to, const struct source_status *f
 	memcpy(to->why, from->why, sizeof(to->why));
 }
 
+/*
+ * The modules, in the order they see each event and fill each snapshot: the time split reads
+ * what the exits module found of an event (model_ev.flags).
+ */
+static const struct model_module *const modules[] = {
+	&exits_module,
+	&vcpustate_module,
+	&wake_module,
+	&counters_module,
+};
+#define NMODULES ((int)ARRAY_SIZE(modules))
+_Static_assert(ARRAY_SIZE(modules) <= MODEL_MODULES_MAX, "module slots");
+
+/* Returns the slot of mod in modules[]. */
+static int slot_of(const struct model_module *mod)
+{
+	int i;
+
+	for (i = 0; i < NMODULES && modules[i] != mod; i++)
+		;
+	return i;
+}
+
+void *model_vm_state_new(struct vm *vm, int i)
+{
+	if (!vm->st[i] && modules[i]->vm_new)
+		vm->st[i] = modules[i]->vm_new();
+	return vm->st[i];
+}
+
+void *model_thread_state_new(struct vm_thread *t, int i)
+{
+	if (!t->st[i] && modules[i]->thread_new)
+		t->st[i] = modules[i]->thread_new(model_vm_state_new(t->vm, i), t);
+	return t->st[i];
+}
+
+void *model_host_state(struct model *m, const struct model_module *mod)
+{
+	return m->host[slot_of(mod)];
+}
+
+void *model_vm_state(struct model *m, struct vm *vm, const struct model_module *mod)
+{
+	(void)m;
+	return model_vm_state_new(vm, slot_of(mod));
+}
+
+void *model_thread_state(struct model *m, struct vm_thread *t, const struct model_module *mod)
+{
+	(void)m;
+	return model_thread_state_new(t, slot_of(mod));
+}
+
+void *model_vm_state_of(const struct model *m, const struct vm *vm,
+			const struct model_module *mod)
+{
+	(void)m;
+	return vm->st[slot_of(mod)];
+}
+
 void model_init(struct model *m, uint64_t now)
 {
+	unsigned int type;
+	int i, n;
+
 	memset(m, 0, sizeof(*m));
 	vmreg_init(&m->reg);
 	m->start_ns = now;
 	m->last_tick_ns = now;
+	for (i = 0; i < NMODULES; i++)
+		if (modules[i]->host_new)
+			m->host[i] = modules[i]->host_new();
+	/* Which modules take each event type, in list order. */
+	for (type = 0; type < KE__COUNT; type++) {
+		n = 0;
+		for (i = 0; i < NMODULES; i++)
+			if (modules[i]->events & MODEL_EV(type))
+				m->by_type[type][n++] = (uint8_t)(i + 1);
+	}
 }
 
 static void release_thread(struct vm_thread *t, void *arg)
 {
+	int i;
+
 	(void)arg;
-	exits_thread_free(t->ext[EXT_EXITS]);
-	free(t->ext[EXT_CPUTIME]);
-	free(t->ext[EXT_WAKE]);
-	t->ext[EXT_EXITS] = t->ext[EXT_CPUTIME] = t->ext[EXT_WAKE] = NULL;
-	model_counters_release_thread(t);
+	for (i = 0; i < NMODULES; i++) {
+		if (t->st[i] && modules[i]->thread_free)
+			modules[i]->thread_free(t->st[i]);
+		t->st[i] = NULL;
+	}
 }
 
 static void release_vm(struct vm *vm, void *arg)
 {
+	int i;
+
 	(void)arg;
-	exits_vm_free(vm->ext[EXT_EXITS]);
-	wake_vm_free(vm->ext[EXT_WAKE]);
-	vm->ext[EXT_EXITS] = vm->ext[EXT_WAKE] = NULL;
-	model_counters_release_vm(vm);
+	for (i = 0; i < NMODULES; i++) {
+		if (vm->st[i] && modules[i]->vm_free)
+			modules[i]->vm_free(vm->st[i]);
+		vm->st[i] = NULL;
+	}
 }
 
 static const struct vmreg_release model_release = {
@@ -78,14 +156,18 @@ static const struct vmreg_release model_release = {
 
 void model_free(struct model *m)
 {
+	int i;
+
 	vmreg_free(&m->reg, &model_release);
 	exit_names_free(&m->names);
-	model_counters_free(m);
+	for (i = 0; i < NMODULES; i++)
+		if (m->host[i] && modules[i]->host_free)
+			modules[i]->host_free(m->host[i]);
 }
 
 void model_set_host(struct model *m, const struct proc_host *host)
 {
-	m->host = *host;
+	m->host_facts = *host;
 }
 
 void model_set_exit_names(struct model *m, const struct exit_names *names)
@@ -93,18 +175,38 @@ void model_set_exit_names(struct model *m, const struct exit_names *names)
 	exit_names_copy(&m->names, names);
 }
 
-void model_set_source(struct model *m, const struct source_status *st)
+/*
+ * The order sources are shown in, whatever order they report in: the trace and the VMs
+ * first, so that a narrow screen's first line of sources names them. Others follow.
+ */
+static const char *const source_order[] = { "tracefs", "procfs", "perf", "kvmstat", "sched" };
+
+/* Returns the place of a source by name in source_order, the others after them. */
+static int source_rank(const char *name)
 {
 	int i;
 
+	for (i = 0; i < (int)ARRAY_SIZE(source_order); i++)
+		if (!strcmp(source_order[i], name))
+			return i;
+	return (int)ARRAY_SIZE(source_order);
+}
+
+void model_set_source(struct model *m, const struct source_status *st)
+{
+	int i, rank = source_rank(st->name);
+
 	for (i = 0; i < m->nsources; i++)
-		if (!strcmp(m->sources[i].name, st->name))
-			break;
-	if (i == SNAP_SOURCES_MAX)
+		if (!strcmp(m->sources[i].name, st->name)) {
+			m->sources[i] = *st;
+			return;
+		}
+	if (m->nsources == SNAP_SOURCES_MAX)
 		return;
+	for (i = m->nsources; i > 0 && source_rank(m->sources[i - 1].name) > rank; i--)
+		m->sources[i] = m->sources[i - 1];
 	m->sources[i] = *st;
-	if (i == m->nsources)
-		m->nsources++;
+	m->nsources++;
 }
 
 static void thread_update(struct vm_thread *t, const struct proc_thread *pt, uint64_t ts)
@@ -145,264 +247,83 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s)
 			thread_update(vmreg_thread(&m->reg, vm, pv->threads[k].tid),
 				      &pv->threads[k], s->ts_ns);
 	}
+	m->last = NULL; /* it may be swept */
 	vmreg_sweep(&m->reg, &model_release);
 }
 
-/* Returns the VM's exit state, created on its first event (bounded: fixed-size tables). */
-static struct exits_vm *vm_exits(struct vm *vm)
+/*
+ * Returns false (counted as unattributed) when the event concerns no VM's thread; else true
+ * with the threads it concerns in e. A sched_switch concerns prev and next; a sched_waking
+ * the thread that recorded it and the wakee (a wake from an interrupt has no waker thread,
+ * though the interrupted thread is still seen running).
+ */
+static bool attribute(struct model *m, struct model_ev *e)
 {
-	if (!vm->ext[EXT_EXITS])
-		vm->ext[EXT_EXITS] = exits_vm_new();
-	return vm->ext[EXT_EXITS];
-}
+	const struct kvm_event *ev = e->ev;
 
-static struct exits_thread *thread_exits(struct vm_thread *t)
-{
-	if (!t->ext[EXT_EXITS])
-		t->ext[EXT_EXITS] = exits_thread_new();
-	return t->ext[EXT_EXITS];
-}
-
-static struct vcpustate *thread_state(struct vm_thread *t)
-{
-	if (!t->ext[EXT_CPUTIME]) {
-		t->ext[EXT_CPUTIME] = xmalloc(sizeof(struct vcpustate));
-		vcpustate_init(t->ext[EXT_CPUTIME]);
+	switch (ev->type) {
+	case KE_SCHED_SWITCH:
+		e->self = vmreg_find_tid(&m->reg, (int)ev->sw.prev_tid);
+		e->other = vmreg_find_tid(&m->reg, (int)ev->sw.next_tid);
+		break;
+	case KE_SCHED_WAKING:
+		e->self = vmreg_find_tid(&m->reg, (int)ev->tid);
+		e->other = vmreg_find_tid(&m->reg, (int)ev->waking.target);
+		if (!e->other && (!e->self || ev->ctx))
+			m->unattributed++;
+		return e->self || e->other;
+	default:
+		/* A thread's events come in runs (exit, access, entry): look a tid up once a run. */
+		if (!m->last || m->last->tid != (int)ev->tid)
+			m->last = vmreg_find_tid(&m->reg, (int)ev->tid);
+		e->self = m->last;
+		if (e->self) {
+			e->self->nev[ev->type]++;
+			e->self->vm->nev[ev->type]++;
+			m->nev[ev->type]++;
+		}
+		break;
 	}
-	return t->ext[EXT_CPUTIME];
-}
-
-/* Returns the thread's wakeup state (and its VM's), created on its first event. */
-static struct wake_thread *thread_wake(struct vm_thread *t)
-{
-	if (!t->vm->ext[EXT_WAKE]) {
-		t->vm->ext[EXT_WAKE] = xmalloc(sizeof(struct wake_vm));
-		wake_vm_init(t->vm->ext[EXT_WAKE]);
-	}
-	if (!t->ext[EXT_WAKE]) {
-		t->ext[EXT_WAKE] = xmalloc(sizeof(struct wake_thread));
-		wake_thread_init(t->ext[EXT_WAKE], t->vm->ext[EXT_WAKE], t->tid);
-	}
-	return t->ext[EXT_WAKE];
-}
-
-static void wake_who_of(struct wake_who *w, struct vm_thread *t, int tid)
-{
-	memset(w, 0, sizeof(*w));
-	w->tid = tid;
-	w->node = WAKE_NODE_HOST;
-	if (!t)
-		return;
-	w->th = thread_wake(t);
-	w->vm = t->vm->ext[EXT_WAKE];
-	w->node = t->kind == THREAD_VCPU       ? WAKE_NODE_VCPU
-		  : t->kind == THREAD_IOTHREAD ? WAKE_NODE_IOTHREAD
-					       : WAKE_NODE_VMTHREAD;
-	w->comm = t->comm;
-}
-
-/* A wakeup: of a VM's thread, or by one (from an interrupt, the interrupted one is none). */
-static void model_waking(struct model *m, const struct kvm_event *ev, struct vm_thread *self)
-{
-	struct vm_thread *wakee = vmreg_find_tid(&m->reg, (int)ev->waking.target);
-	struct vm_thread *waker = ev->ctx ? NULL : self;
-	struct wake_who a, b;
-
-	if (!wakee && !waker) {
+	if (!e->self && !e->other)
 		m->unattributed++;
-		return;
-	}
-	wake_who_of(&a, waker, (int)ev->tid);
-	wake_who_of(&b, wakee, (int)ev->waking.target);
-	wake_waking(&a, &b, ev);
-}
-
-/* A context switch concerns two threads; it is unattributed only when neither is a VM's. */
-static void model_switch(struct model *m, const struct kvm_event *ev)
-{
-	struct vm_thread *prev = vmreg_find_tid(&m->reg, (int)ev->sw.prev_tid);
-	struct vm_thread *next = vmreg_find_tid(&m->reg, (int)ev->sw.next_tid);
-
-	if (!prev && !next) {
-		m->unattributed++;
-		return;
-	}
-	/*
-	 * Runnable means preempted. The low byte holds the sleep states; a preempted task may
-	 * also carry the kernel's "preempted" report bit above them ("R+").
-	 */
-	if (prev) {
-		vcpustate_switch_out(thread_state(prev), ev->ts_ns, !(ev->sw.prev_state & 0xff));
-		wake_running(thread_wake(prev), ev->ts_ns, true);
-		wake_switch_out(thread_wake(prev));
-	}
-	if (next) {
-		vcpustate_switch_in(thread_state(next), ev->ts_ns);
-		wake_running(thread_wake(next), ev->ts_ns, false);
-	}
+	return e->self || e->other;
 }
 
 void model_event(struct model *m, const struct kvm_event *ev)
 {
-	struct vm_thread *t;
-	unsigned int flags;
+	struct model_ev e = { .ev = ev };
+	const uint8_t *mod;
 
 	m->events++;
-	if (ev->type == KE_SCHED_SWITCH) {
-		model_switch(m, ev);
+	if (ev->type >= KE__COUNT || !attribute(m, &e))
 		return;
-	}
-	t = vmreg_find_tid(&m->reg, (int)ev->tid);
-	if (ev->type == KE_SCHED_WAKING) {
-		if (t)
-			wake_running(thread_wake(t), ev->ts_ns, false);
-		model_waking(m, ev, t);
-		return;
-	}
-	if (!t) {
-		m->unattributed++;
-		return;
-	}
-	if (ev->type < KE__COUNT) {
-		t->nev[ev->type]++;
-		t->vm->nev[ev->type]++;
-		m->nev[ev->type]++;
-	}
-	/* Whatever a thread records, it is running: a wake of it has taken effect. */
-	wake_running(thread_wake(t), ev->ts_ns, false);
-	switch (ev->type) {
-	case KE_EXIT:
-	case KE_ENTRY:
-	case KE_PIO:
-	case KE_MMIO:
-	case KE_FAST_MMIO:
-	case KE_MSR:
-	case KE_USER_EXIT:
-	case KE_VCPU_WAKEUP:
-		flags = exits_event(vm_exits(t->vm), thread_exits(t), ev);
-		vcpustate_event(thread_state(t), ev, flags);
-		wake_thread_event(thread_wake(t), ev);
-		break;
-	case KE_SET_IRQ:
-	case KE_MSI_SET_IRQ:
-		wake_thread_event(thread_wake(t), ev);
-		break;
-	default:
-		break;
+	for (mod = m->by_type[ev->type]; *mod; mod++) {
+		e.slot = *mod - 1;
+		e.host = m->host[e.slot];
+		modules[e.slot]->event(&e);
 	}
 }
 
-/* Calls fn for every VM's and thread's event state (gone ones too). */
-static void for_each_state(struct model *m, void (*vm_fn)(struct exits_vm *, void *),
-			   void (*th_fn)(struct vm_thread *, void *), void *arg)
+/* Applies a window operation to every module's state: host, VMs and threads (gone ones too). */
+static void window(struct model *m, enum model_win op, uint64_t now)
 {
-	int v, k;
+	const struct model_module *mod;
+	int i, v, k;
 
-	for (v = 0; v < m->reg.nvms; v++) {
-		struct vm *vm = m->reg.vms[v];
+	for (i = 0; i < NMODULES; i++) {
+		mod = modules[i];
+		if (mod->host_window && m->host[i])
+			mod->host_window(m->host[i], op, now);
+		for (v = 0; v < m->reg.nvms; v++) {
+			struct vm *vm = m->reg.vms[v];
 
-		if (vm->ext[EXT_EXITS])
-			vm_fn(vm->ext[EXT_EXITS], arg);
-		for (k = 0; k < vm->nthreads; k++)
-			th_fn(vm->threads[k], arg);
+			if (mod->vm_window && vm->st[i])
+				mod->vm_window(vm->st[i], op, now);
+			for (k = 0; mod->thread_window && k < vm->nthreads; k++)
+				if (vm->threads[k]->st[i])
+					mod->thread_window(vm->threads[k]->st[i], op, now);
+		}
 	}
-}
-
-static void vm_clear(struct exits_vm *v, void *arg)
-{
-	(void)arg;
-	exits_clear_vm(v);
-}
-
-static void thread_clear(struct vm_thread *t, void *arg)
-{
-	if (t->ext[EXT_EXITS])
-		exits_clear_thread(t->ext[EXT_EXITS]);
-	if (t->ext[EXT_CPUTIME])
-		vcpustate_clear(t->ext[EXT_CPUTIME], *(const uint64_t *)arg);
-}
-
-static void vm_reset(struct exits_vm *v, void *arg)
-{
-	(void)arg;
-	exits_reset_vm(v);
-}
-
-static void thread_reset(struct vm_thread *t, void *arg)
-{
-	(void)arg;
-	if (t->ext[EXT_EXITS])
-		exits_reset_thread(t->ext[EXT_EXITS]);
-	if (t->ext[EXT_CPUTIME])
-		vcpustate_reset(t->ext[EXT_CPUTIME]);
-}
-
-static void vm_fold(struct exits_vm *v, void *arg)
-{
-	exits_fold_vm(v, *(const bool *)arg);
-}
-
-static void thread_fold(struct vm_thread *t, void *arg)
-{
-	if (t->ext[EXT_EXITS])
-		exits_fold_thread(t->ext[EXT_EXITS], *(const bool *)arg);
-	if (t->ext[EXT_CPUTIME])
-		vcpustate_fold(t->ext[EXT_CPUTIME], *(const bool *)arg);
-}
-
-static void vm_none(struct exits_vm *v, void *arg)
-{
-	(void)v;
-	(void)arg;
-}
-
-static void thread_close(struct vm_thread *t, void *arg)
-{
-	if (t->ext[EXT_CPUTIME])
-		vcpustate_close(t->ext[EXT_CPUTIME], *(const uint64_t *)arg);
-	if (t->ext[EXT_WAKE])
-		wake_age(t->ext[EXT_WAKE], *(const uint64_t *)arg);
-}
-
-/* Calls fn for every VM's wakeup state. */
-static void for_each_wake(struct model *m, void (*fn)(struct wake_vm *, bool), bool arg)
-{
-	int v;
-
-	for (v = 0; v < m->reg.nvms; v++)
-		if (m->reg.vms[v]->ext[EXT_WAKE])
-			fn(m->reg.vms[v]->ext[EXT_WAKE], arg);
-}
-
-static void wake_clear_vm(struct wake_vm *w, bool arg)
-{
-	(void)arg;
-	wake_clear(w);
-}
-
-static void wake_reset_vm(struct wake_vm *w, bool arg)
-{
-	(void)arg;
-	wake_reset(w);
-}
-
-int model_wake_unnamed(struct model *m, int *tids, int max)
-{
-	int v, n = 0;
-
-	for (v = 0; v < m->reg.nvms && n < max; v++)
-		if (m->reg.vms[v]->ext[EXT_WAKE])
-			n += wake_unnamed(m->reg.vms[v]->ext[EXT_WAKE], tids + n, max - n);
-	return n;
-}
-
-void model_wake_name(struct model *m, int tid, const char *comm)
-{
-	int v;
-
-	for (v = 0; v < m->reg.nvms; v++)
-		if (m->reg.vms[v]->ext[EXT_WAKE])
-			wake_name(m->reg.vms[v]->ext[EXT_WAKE], tid, comm);
 }
 
 void model_set_lost(struct model *m, uint64_t total)
@@ -415,8 +336,7 @@ void model_prime(struct model *m, uint64_t now)
 	m->start_ns = now;
 	m->last_tick_ns = now;
 	/* Events before the first interval belong to no window. */
-	for_each_state(m, vm_clear, thread_clear, &now);
-	for_each_wake(m, wake_clear_vm, false);
+	window(m, MODEL_CLEAR, now);
 	m->win_predates_reset = false;
 }
 
@@ -435,9 +355,7 @@ void model_reset(struct model *m, uint64_t now)
 			vm->threads[k]->base_ts = vm->threads[k]->cur_ts;
 		}
 	}
-	for_each_state(m, vm_reset, thread_reset, NULL);
-	model_counters_reset(m);
-	for_each_wake(m, wake_reset_vm, false);
+	window(m, MODEL_RESET, now);
 	m->win_predates_reset = true;
 }
 
@@ -447,7 +365,9 @@ static int thread_cmp(const void *pa, const void *pb)
 	const struct snap_thread *a = pa, *b = pb;
 
 	if (a->kind != b->kind)
-		return a->kind == THREAD_VCPU ? -1 : b->kind == THREAD_VCPU ? 1 : (int)a->kind - (int)b->kind;
+		return a->kind == THREAD_VCPU	? -1
+		       : b->kind == THREAD_VCPU ? 1
+						: (int)a->kind - (int)b->kind;
 	if (a->kind == THREAD_VCPU && a->index != b->index)
 		return a->index < b->index ? -1 : 1;
 	if (a->kind == THREAD_IOTHREAD) {
@@ -469,24 +389,21 @@ static void thread_split(const struct vm_thread *t, bool cumulative, struct cpu_
 		cputime_none(out);
 }
 
-/* Fills the VM's split: the mean of its live vCPUs' splits. */
-static void vm_split(struct snap_vm *sv)
+/* Fills a thread's row from the modules, or the row grouping other threads (t NULL). */
+static void snap_modules(const struct vm *vm, const struct vm_thread *t,
+			 const struct model_view *w, struct snap_thread *st)
 {
-	struct exit_split *sp = xcalloc((size_t)sv->nthreads + 1, sizeof(*sp));
-	int k, n = 0;
+	int i;
 
-	for (k = 0; k < sv->nthreads; k++)
-		if (sv->threads[k].kind == THREAD_VCPU && !sv->threads[k].gone)
-			sp[n++] = sv->threads[k].split;
-	vcpustate_mean(sp, n, &sv->split);
-	free(sp);
+	for (i = 0; i < NMODULES; i++)
+		if (modules[i]->snap_thread)
+			modules[i]->snap_thread(t ? t->st[i] : NULL, t ? vm->st[i] : NULL, t, w, st);
 }
 
-static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulative,
-			 const struct exits_view *w)
+static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, const struct model_view *w)
 {
 	struct snap_thread *other = NULL;
-	int k, n = 0, have = 0;
+	int k, n = 0, have = 0, i;
 
 	sv->pid = vm->pid;
 	sv->starttime = vm->starttime;
@@ -501,7 +418,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 		struct snap_thread *st;
 		struct cpu_split cs;
 
-		thread_split(t, cumulative, &cs);
+		thread_split(t, w->cumulative, &cs);
 		if (!t->gone && cs.cpu >= 0) {
 			cputime_add(&sv->cpu, &cs);
 			have = 1;
@@ -529,9 +446,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 		memcpy(st->comm, t->comm, sizeof(st->comm));
 		st->gone = t->gone;
 		st->cpu = cs;
-		exits_snap_thread(t->ext[EXT_EXITS], vm->ext[EXT_EXITS], w, st);
-		vcpustate_split(t->ext[EXT_CPUTIME], w->view, w->window_ns, &cs, &st->split);
-		model_counters_snap_thread(t, cumulative, st);
+		snap_modules(vm, t, w, st);
 		if (t->kind == THREAD_VCPU)
 			sv->nvcpus += !t->gone;
 		else
@@ -539,26 +454,23 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, bool cumulativ
 	}
 	qsort(sv->threads, (size_t)n, sizeof(*sv->threads), thread_cmp);
 	if (other) {
-		/* A group's times sum several threads: no split of one thread's wall time. */
-		vcpustate_split(NULL, w->view, w->window_ns, NULL, &other->split);
+		snap_modules(vm, NULL, w, other);
 		sv->threads[n++] = *other;
 	}
 	sv->nthreads = n;
 	if (vm->gone || !have)
 		cputime_none(&sv->cpu);
-	vm_split(sv);
-	exits_snap_vm(vm->ext[EXT_EXITS], w, MAX(sv->nvcpus, 1), sv);
-	model_counters_snap_vm(vm, cumulative, sv);
-	if (vm->ext[EXT_WAKE])
-		sv->wake = wake_snap(vm->ext[EXT_WAKE], w->view, w->window_ns);
+	for (i = 0; i < NMODULES; i++)
+		if (modules[i]->snap_vm)
+			modules[i]->snap_vm(vm->st[i], vm, w, sv);
 }
 
 struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, bool cumulative)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
 	bool drop_win = m->win_predates_reset;
-	struct exits_view w = { .names = &m->names };
-	int v;
+	struct model_view w = { .names = &m->names, .cumulative = cumulative };
+	int v, i;
 
 	s->seq = ++m->seq;
 	s->ts_ns = now;
@@ -566,7 +478,7 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	s->interval_ns = now - m->last_tick_ns;
 	s->cumulative = cumulative;
 	s->window_ns = cumulative ? now - m->start_ns : s->interval_ns;
-	snap_host_of(&s->host, &m->host);
+	snap_host_of(&s->host, &m->host_facts);
 	for (v = 0; v < m->nsources; v++)
 		snap_source_of(&s->sources[v], &m->sources[v]);
 	s->nsources = m->nsources;
@@ -576,17 +488,18 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	s->events_lost = m->lost;
 	w.window_ns = s->window_ns;
 	w.view = cumulative ? ACC_TOT | (drop_win ? 0 : ACC_WIN) : ACC_WIN;
-	for_each_state(m, vm_none, thread_close, &now);
+	window(m, MODEL_CLOSE, now);
 	s->vms = xcalloc((size_t)m->reg.nvms + 1, sizeof(*s->vms));
 	for (v = 0; v < m->reg.nvms; v++) {
-		snap_fill_vm(&s->vms[v], m->reg.vms[v], cumulative, &w);
+		snap_fill_vm(&s->vms[v], m->reg.vms[v], &w);
 		if (!s->vms[v].gone)
 			s->exits_rate += s->vms[v].exits_rate;
 	}
 	s->nvms = m->reg.nvms;
-	model_counters_snap_host(m, cumulative, s);
-	for_each_state(m, vm_fold, thread_fold, &drop_win);
-	for_each_wake(m, wake_fold, drop_win);
+	for (i = 0; i < NMODULES; i++)
+		if (modules[i]->snap_host)
+			modules[i]->snap_host(m->host[i], &w, s);
+	window(m, drop_win ? MODEL_FOLD_DROP : MODEL_FOLD, now);
 	m->win_predates_reset = false;
 
 	m->last_tick_ns = now;

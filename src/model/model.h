@@ -12,17 +12,20 @@
 
 #include "exitnames.h"
 #include "kvm_event.h"
-#include "counters.h"
 #include "ctr.h"
 #include "proc.h"
 #include "source.h"
 #include "snapshot.h"
 #include "vmreg.h"
 
-/* Owned by the tick loop (or a test). */
+/*
+ * Owned by the tick loop (or a test). The modules that keep state per VM and thread are
+ * listed in model.c (see module.h); their own inputs (perf and KVM stats, wakers' names)
+ * have functions here, implemented in their files.
+ */
 struct model {
 	struct vmreg reg;
-	struct proc_host host;
+	struct proc_host host_facts; /* what model_set_host() was given */
 	struct source_status sources[SNAP_SOURCES_MAX];
 	int nsources;
 	unsigned int seq;
@@ -33,21 +36,17 @@ struct model {
 	uint64_t unattributed, unattributed_base, unattributed_last;
 	struct exit_names names; /* exit-reason names from the trace source; owned copy */
 	bool win_predates_reset; /* a reset came since the last snapshot: WIN is not cumulative */
-	struct ctr_hist *host_ctr; /* host-wide KVM stats samples (model_counters.c); owned */
-	/*
-	 * Tracepoints counted from the trace stream instead of by the kvmstat probe, by event
-	 * type (static names, NULL: not counted here), and the events of the VMs' threads by
-	 * type since start: the host's share of those counters.
-	 */
-	const char *traced[KE__COUNT];
-	uint64_t nev[KE__COUNT];
-	struct ctr_set ctr_scratch; /* a sample with those counters added; owned */
+	uint64_t nev[KE__COUNT]; /* events of the VMs' threads by type, since start */
+	struct vm_thread *last;	 /* the thread of the last event looked up, or NULL */
+	void *host[VMREG_SLOTS]; /* the model modules' host state, by module; owned */
+	uint8_t by_type[KE__COUNT][VMREG_SLOTS + 1]; /* modules taking each event type: 1 + index, 0 ends */
 };
 
 void model_init(struct model *m, uint64_t now);
 void model_free(struct model *m);
 void model_set_host(struct model *m, const struct proc_host *host);
-/* Records a source's status (by name; replaces an earlier one of the same name). */
+/* Records a source's status (by name; replaces an earlier one of the same name), in the
+ * order sources are shown (the model's, not the order they report in). */
 void model_set_source(struct model *m, const struct source_status *st);
 
 /* Copies the exit-reason names the trace source read from the kernel's kvm_exit format. */

@@ -1,60 +1,81 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The counters module: each scope's samples of perf counters and KVM stats (host, VM,
+ * thread), and the KVM tracepoints counted from the trace stream instead of by the kvmstat
+ * probe; their rates go into the snapshot (counters.c does the math). Fed by samples through
+ * model_update_perf() and model_update_kvmstat(); the events come counted by the registry.
+ */
 #include <stdlib.h>
 #include <string.h>
 
 #include "counters.h"
-#include "model_counters.h"
+#include "model.h"
+#include "module.h"
 #include "util.h"
 
-/* A thread's counters from both sources; owned by its vm_thread (ext[EXT_PERF]). */
+/* A thread's counters from both sources; owned by the model through its vm_thread. */
 struct thread_ctr {
-	struct ctr_hist perf;  /* perf_event_open counters of the thread */
-	struct ctr_hist kstat; /* KVM stats of the vCPU (debugfs vcpuN/ or tracepoints) */
+	struct ctr_hist perf;	 /* perf_event_open counters of the thread */
+	struct ctr_hist kstat;	 /* KVM stats of the vCPU (debugfs vcpuN/ or tracepoints) */
 };
 
-static struct thread_ctr *thread_ctr(struct vm_thread *t)
+/* A VM's KVM stats; owned through its struct vm. */
+struct vm_ctr {
+	struct ctr_hist kstat;
+};
+
+/* The host's KVM stats; owned by the model. */
+struct host_ctr {
+	struct ctr_hist kstat;
+	/*
+	 * Tracepoints counted from the trace stream (the registry's event counts) instead of by
+	 * the kvmstat probe, by event type (static names, NULL: not counted here).
+	 */
+	const char *traced[KE__COUNT];
+	struct ctr_set scratch; /* a sample with those counters added */
+};
+
+static void *host_new(void)
 {
-	if (!t->ext[EXT_PERF])
-		t->ext[EXT_PERF] = xcalloc(1, sizeof(struct thread_ctr));
-	return t->ext[EXT_PERF];
+	return xcalloc(1, sizeof(struct host_ctr));
 }
 
-static struct ctr_hist *vm_ctr(struct vm *vm)
+static void *vm_new(void)
 {
-	if (!vm->ext[EXT_PERF])
-		vm->ext[EXT_PERF] = xcalloc(1, sizeof(struct ctr_hist));
-	return vm->ext[EXT_PERF];
+	return xcalloc(1, sizeof(struct vm_ctr));
 }
 
-void model_counters_release_thread(struct vm_thread *t)
+static void *thread_new(void *vm_state, const struct vm_thread *t)
 {
-	struct thread_ctr *tc = t->ext[EXT_PERF];
+	(void)vm_state;
+	(void)t;
+	return xcalloc(1, sizeof(struct thread_ctr));
+}
 
-	if (!tc)
-		return;
+static void host_free(void *st)
+{
+	struct host_ctr *h = st;
+
+	ctr_hist_free(&h->kstat);
+	ctr_set_free(&h->scratch);
+	free(h);
+}
+
+static void vm_free(void *st)
+{
+	struct vm_ctr *vc = st;
+
+	ctr_hist_free(&vc->kstat);
+	free(vc);
+}
+
+static void thread_free(void *st)
+{
+	struct thread_ctr *tc = st;
+
 	ctr_hist_free(&tc->perf);
 	ctr_hist_free(&tc->kstat);
 	free(tc);
-	t->ext[EXT_PERF] = NULL;
-}
-
-void model_counters_release_vm(struct vm *vm)
-{
-	if (!vm->ext[EXT_PERF])
-		return;
-	ctr_hist_free(vm->ext[EXT_PERF]);
-	free(vm->ext[EXT_PERF]);
-	vm->ext[EXT_PERF] = NULL;
-}
-
-void model_counters_free(struct model *m)
-{
-	ctr_set_free(&m->ctr_scratch);
-	if (!m->host_ctr)
-		return;
-	ctr_hist_free(m->host_ctr);
-	free(m->host_ctr);
-	m->host_ctr = NULL;
 }
 
 void model_update_perf(struct model *m, const struct perf_sample *s)
@@ -67,7 +88,7 @@ void model_update_perf(struct model *m, const struct perf_sample *s)
 
 		if (!t || t->vm->pid != s->threads[i].pid)
 			continue;
-		tc = thread_ctr(t);
+		tc = model_thread_state(m, t, &counters_module);
 		tc->perf.source = "perf";
 		ctr_hist_push(&tc->perf, &s->threads[i].set);
 	}
@@ -87,101 +108,128 @@ static struct vm_thread *vcpu_by_index(struct vm *vm, int index)
 
 void model_count_traced(struct model *m, unsigned int type, const char *tracepoint)
 {
+	struct host_ctr *h = model_host_state(m, &counters_module);
+
 	if (type < KE__COUNT)
-		m->traced[type] = tracepoint;
+		h->traced[type] = tracepoint;
 }
 
 /*
- * Returns set, or with tracepoint counters the copy of it in m's scratch with the
+ * Returns set, or with tracepoint counters the copy of it in the host's scratch with the
  * tracepoints counted from the trace stream added (nev: the scope's events by type).
  */
-static const struct ctr_set *with_traced(struct model *m, const struct kvmstat_sample *s,
+static const struct ctr_set *with_traced(struct host_ctr *h, const struct kvmstat_sample *s,
 					 const struct ctr_set *set, const uint64_t *nev)
 {
 	unsigned int type;
 
 	if (strcmp(s->source, "tracepoint"))
 		return set;
-	ctr_set_copy(&m->ctr_scratch, set);
+	ctr_set_copy(&h->scratch, set);
 	for (type = 0; type < KE__COUNT; type++)
-		if (m->traced[type])
-			ctr_set_add(&m->ctr_scratch, m->traced[type], CTR_COUNT)->value = nev[type];
-	return &m->ctr_scratch;
+		if (h->traced[type])
+			ctr_set_add(&h->scratch, h->traced[type], CTR_COUNT)->value = nev[type];
+	return &h->scratch;
 }
 
 void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 {
+	struct host_ctr *h = model_host_state(m, &counters_module);
 	int v, c;
 
 	if (!s->source)
 		return;
-	if (!m->host_ctr)
-		m->host_ctr = xcalloc(1, sizeof(*m->host_ctr));
-	m->host_ctr->source = s->source;
-	ctr_hist_push(m->host_ctr, with_traced(m, s, &s->host, m->nev));
+	h->kstat.source = s->source;
+	ctr_hist_push(&h->kstat, with_traced(h, s, &s->host, m->nev));
 	for (v = 0; v < s->nvms; v++) {
 		const struct kstat_vm *kv = &s->vms[v];
 		struct vm *vm = vmreg_find_pid(&m->reg, kv->pid);
-		struct ctr_hist *h;
+		struct vm_ctr *vc;
 
 		if (!vm)
 			continue; /* not a VM procfs shows: in the host totals only */
-		h = vm_ctr(vm);
-		h->source = s->source;
-		ctr_hist_push(h, with_traced(m, s, &kv->set, vm->nev));
+		vc = model_vm_state(m, vm, &counters_module);
+		vc->kstat.source = s->source;
+		ctr_hist_push(&vc->kstat, with_traced(h, s, &kv->set, vm->nev));
 		for (c = 0; c < kv->nvcpus; c++) {
 			struct vm_thread *t = vcpu_by_index(vm, kv->vcpus[c].index);
 			struct thread_ctr *tc;
 
 			if (!t)
 				continue;
-			tc = thread_ctr(t);
+			tc = model_thread_state(m, t, &counters_module);
 			tc->kstat.source = s->source;
-			ctr_hist_push(&tc->kstat, with_traced(m, s, &kv->vcpus[c].set, t->nev));
+			ctr_hist_push(&tc->kstat, with_traced(h, s, &kv->vcpus[c].set, t->nev));
 		}
 	}
 }
 
-void model_counters_reset(struct model *m)
+static void host_window(void *st, enum model_win op, uint64_t now)
 {
-	int v, k;
-
-	if (m->host_ctr)
-		ctr_hist_reset(m->host_ctr);
-	for (v = 0; v < m->reg.nvms; v++) {
-		struct vm *vm = m->reg.vms[v];
-
-		if (vm->ext[EXT_PERF])
-			ctr_hist_reset(vm->ext[EXT_PERF]);
-		for (k = 0; k < vm->nthreads; k++) {
-			struct thread_ctr *tc = vm->threads[k]->ext[EXT_PERF];
-
-			if (tc) {
-				ctr_hist_reset(&tc->perf);
-				ctr_hist_reset(&tc->kstat);
-			}
-		}
-	}
+	(void)now;
+	if (op == MODEL_RESET)
+		ctr_hist_reset(&((struct host_ctr *)st)->kstat);
 }
 
-void model_counters_snap_thread(const struct vm_thread *t, bool cumulative, struct snap_thread *st)
+static void vm_window(void *st, enum model_win op, uint64_t now)
 {
-	const struct thread_ctr *tc = t->ext[EXT_PERF];
+	(void)now;
+	if (op == MODEL_RESET)
+		ctr_hist_reset(&((struct vm_ctr *)st)->kstat);
+}
 
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	struct thread_ctr *tc = st;
+
+	(void)now;
+	if (op != MODEL_RESET)
+		return;
+	ctr_hist_reset(&tc->perf);
+	ctr_hist_reset(&tc->kstat);
+}
+
+static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
+			const struct model_view *w, struct snap_thread *out)
+{
+	const struct thread_ctr *tc = st;
+
+	(void)vm_st;
 	if (!tc || t->gone)
 		return;
-	ctr_hist_snap(&tc->perf, cumulative, &st->counters, &st->ncounters);
-	ctr_hist_snap(&tc->kstat, cumulative, &st->counters, &st->ncounters);
+	ctr_hist_snap(&tc->perf, w->cumulative, &out->counters, &out->ncounters);
+	ctr_hist_snap(&tc->kstat, w->cumulative, &out->counters, &out->ncounters);
 }
 
-void model_counters_snap_vm(const struct vm *vm, bool cumulative, struct snap_vm *sv)
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *out)
 {
-	if (vm->ext[EXT_PERF])
-		ctr_hist_snap(vm->ext[EXT_PERF], cumulative, &sv->counters, &sv->ncounters);
+	const struct vm_ctr *vc = st;
+
+	(void)vm;
+	if (vc)
+		ctr_hist_snap(&vc->kstat, w->cumulative, &out->counters, &out->ncounters);
 }
 
-void model_counters_snap_host(const struct model *m, bool cumulative, struct snapshot *s)
+static void snap_host(const void *st, const struct model_view *w, struct snapshot *out)
 {
-	if (m->host_ctr)
-		ctr_hist_snap(m->host_ctr, cumulative, &s->counters, &s->ncounters);
+	const struct host_ctr *h = st;
+
+	ctr_hist_snap(&h->kstat, w->cumulative, &out->counters, &out->ncounters);
 }
+
+const struct model_module counters_module = {
+	.name = "counters",
+	.host_new = host_new,
+	.vm_new = vm_new,
+	.thread_new = thread_new,
+	.host_free = host_free,
+	.vm_free = vm_free,
+	.thread_free = thread_free,
+	.host_window = host_window,
+	.vm_window = vm_window,
+	.thread_window = thread_window,
+	.snap_thread = snap_thread,
+	.snap_vm = snap_vm,
+	.snap_host = snap_host,
+};

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include <string.h>
 
 #include "exits.h"
 #include "hist.h"
 #include "vcpustate.h"
 #include "util.h"
+#include "vmreg.h"
 
 #define KVM_EXIT_HLT_REASON 5 /* KVM_EXIT_HLT in linux/kvm.h */
 
@@ -27,7 +29,7 @@ static void advance(struct vcpustate *v, uint64_t ts)
 	v->since = ts;
 	if (v->state == VS_NONE)
 		return;
-	v->win[v->state] += d;
+	v->ns[v->state].win.total_ns += d;
 	if (v->state == VS_KERNEL)
 		v->exit_kernel += d;
 	else if (v->state == VS_HALTED)
@@ -37,7 +39,7 @@ static void advance(struct vcpustate *v, uint64_t ts)
 static void user_close(struct vcpustate *v, uint64_t ts)
 {
 	if (v->in_user && ts >= v->user_ts)
-		v->user_win += ts - v->user_ts;
+		v->user.win.total_ns += ts - v->user_ts;
 	v->in_user = false;
 }
 
@@ -49,14 +51,16 @@ static void halt_claim(struct vcpustate *v, uint64_t ns)
 	if (ns <= v->exit_halted)
 		return;
 	claim = MIN(ns - v->exit_halted, v->exit_kernel);
-	claim = MIN(claim, v->win[VS_KERNEL]);
-	v->win[VS_KERNEL] -= claim;
-	v->win[VS_HALTED] += claim;
+	claim = MIN(claim, v->ns[VS_KERNEL].win.total_ns);
+	v->ns[VS_KERNEL].win.total_ns -= claim;
+	v->ns[VS_HALTED].win.total_ns += claim;
 	v->exit_kernel -= claim;
 	v->exit_halted += claim;
 }
 
-void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
+/* vcpustate_event(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) void
+on_kvm_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
 {
 	uint64_t ts = ev->ts_ns;
 
@@ -96,6 +100,11 @@ void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned i
 		v->state = VS_KERNEL;
 }
 
+void vcpustate_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags)
+{
+	on_kvm_event(v, ev, flags);
+}
+
 void vcpustate_switch_out(struct vcpustate *v, uint64_t ts, bool preempted)
 {
 	advance(v, ts);
@@ -124,9 +133,13 @@ void vcpustate_close(struct vcpustate *v, uint64_t now)
 	advance(v, now);
 }
 
-static uint64_t view_ns(const struct vcpustate *v, int s, unsigned int view)
+/* Returns the time in acc over the windows in view. */
+static uint64_t view_ns(const struct acc2 *a, unsigned int view)
 {
-	return (view & ACC_WIN ? v->win[s] : 0) + (view & ACC_TOT ? v->tot[s] : 0);
+	struct acc sum;
+
+	acc2_view(a, view, &sum);
+	return sum.total_ns;
 }
 
 static void split_none(struct exit_split *out)
@@ -148,11 +161,11 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 	if (v && v->exits_seen) {
 		out->source = SPLIT_EVENTS;
 		out->sched = v->sched_seen;
-		out->guest = 100.0 * (double)view_ns(v, VS_GUEST, view) / w;
-		out->kernel = 100.0 * (double)view_ns(v, VS_KERNEL, view) / w;
-		out->user = 100.0 * (double)view_ns(v, VS_USER, view) / w;
-		out->halted = 100.0 * (double)view_ns(v, VS_HALTED, view) / w;
-		out->waiting = 100.0 * (double)view_ns(v, VS_WAITING, view) / w;
+		out->guest = 100.0 * (double)view_ns(&v->ns[VS_GUEST], view) / w;
+		out->kernel = 100.0 * (double)view_ns(&v->ns[VS_KERNEL], view) / w;
+		out->user = 100.0 * (double)view_ns(&v->ns[VS_USER], view) / w;
+		out->halted = 100.0 * (double)view_ns(&v->ns[VS_HALTED], view) / w;
+		out->waiting = 100.0 * (double)view_ns(&v->ns[VS_WAITING], view) / w;
 		if (!v->sched_seen && have_cpu && cpu->steal >= 0) {
 			/*
 			 * A preempted vCPU thread is in the host: take its wait from there, and no
@@ -169,8 +182,7 @@ void vcpustate_split(const struct vcpustate *v, unsigned int view, uint64_t wind
 		return;
 	out->source = SPLIT_PROCFS;
 	if (v) {
-		uint64_t u =
-			(view & ACC_WIN ? v->user_win : 0) + (view & ACC_TOT ? v->user_tot : 0);
+		uint64_t u = view_ns(&v->user, view);
 
 		if (u)
 			user_pct = MIN(100.0 * (double)u / w, MAX(cpu->host, 0.0));
@@ -234,31 +246,119 @@ void vcpustate_fold(struct vcpustate *v, bool drop_win)
 {
 	int s;
 
-	for (s = 0; s < VS__N; s++) {
-		if (!drop_win)
-			v->tot[s] += v->win[s];
-		v->win[s] = 0;
-	}
-	if (!drop_win)
-		v->user_tot += v->user_win;
-	v->user_win = 0;
+	for (s = 0; s < VS__N; s++)
+		acc2_fold(&v->ns[s], drop_win);
+	acc2_fold(&v->user, drop_win);
 	/* Kernel time of an exit in progress is now in TOT, out of a wakeup's reach. */
 	v->exit_kernel = 0;
 }
 
 void vcpustate_reset(struct vcpustate *v)
 {
-	memset(v->tot, 0, sizeof(v->tot));
-	v->user_tot = 0;
+	int s;
+
+	for (s = 0; s < VS__N; s++)
+		acc2_reset(&v->ns[s]);
+	acc2_reset(&v->user);
 }
 
 void vcpustate_clear(struct vcpustate *v, uint64_t now)
 {
+	int s;
+
 	/* What came before now belongs to no window. */
 	if (v->since < now)
 		v->since = now;
-	memset(v->win, 0, sizeof(v->win));
-	memset(v->tot, 0, sizeof(v->tot));
-	v->user_win = v->user_tot = 0;
+	for (s = 0; s < VS__N; s++)
+		acc2_zero(&v->ns[s]);
+	acc2_zero(&v->user);
 	v->exit_kernel = 0;
 }
+
+/* --- the module --- */
+
+static void *thread_new(void *vm_state, const struct vm_thread *t)
+{
+	struct vcpustate *v = xmalloc(sizeof(*v));
+
+	(void)vm_state;
+	(void)t;
+	vcpustate_init(v);
+	return v;
+}
+
+static void on_event(struct model_ev *e)
+{
+	const struct kvm_event *ev = e->ev;
+
+	if (ev->type != KE_SCHED_SWITCH) {
+		on_kvm_event(model_ev_thread(e, e->self), ev, e->flags);
+		return;
+	}
+	/*
+	 * Runnable means preempted. The low byte holds the sleep states; a preempted task may
+	 * also carry the kernel's "preempted" report bit above them ("R+").
+	 */
+	if (e->self)
+		vcpustate_switch_out(model_ev_thread(e, e->self), ev->ts_ns,
+				     !(ev->sw.prev_state & 0xff));
+	if (e->other)
+		vcpustate_switch_in(model_ev_thread(e, e->other), ev->ts_ns);
+}
+
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	switch (op) {
+	case MODEL_CLOSE:
+		vcpustate_close(st, now);
+		break;
+	case MODEL_FOLD:
+	case MODEL_FOLD_DROP:
+		vcpustate_fold(st, op == MODEL_FOLD_DROP);
+		break;
+	case MODEL_RESET:
+		vcpustate_reset(st);
+		break;
+	case MODEL_CLEAR:
+		vcpustate_clear(st, now);
+		break;
+	}
+}
+
+static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
+			const struct model_view *w, struct snap_thread *out)
+{
+	(void)vm_st;
+	/* A group's times sum several threads: no split of one thread's wall time. */
+	vcpustate_split(st, w->view, w->window_ns, t ? &out->cpu : NULL, &out->split);
+}
+
+/* The VM's split: the mean of its live vCPUs' splits. */
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *sv)
+{
+	struct exit_split *sp = xcalloc((size_t)sv->nthreads + 1, sizeof(*sp));
+	int k, n = 0;
+
+	(void)st;
+	(void)vm;
+	(void)w;
+	for (k = 0; k < sv->nthreads; k++)
+		if (sv->threads[k].kind == THREAD_VCPU && !sv->threads[k].gone)
+			sp[n++] = sv->threads[k].split;
+	vcpustate_mean(sp, n, &sv->split);
+	free(sp);
+}
+
+const struct model_module vcpustate_module = {
+	.name = "vcpustate",
+	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
+		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
+		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SCHED_SWITCH),
+	.thread_new = thread_new,
+	.thread_free = free,
+	.event = on_event,
+	.thread_window = thread_window,
+	.snap_thread = snap_thread,
+	.snap_vm = snap_vm,
+};

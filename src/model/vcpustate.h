@@ -22,13 +22,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acc.h"
 #include "cputime.h"
 #include "kvm_event.h"
+#include "module.h"
 #include "snapshot.h"
 
 enum vstate { VS_NONE = 0, VS_GUEST, VS_KERNEL, VS_USER, VS_HALTED, VS_WAITING, VS__N };
 
-/* Per-thread state: vm_thread ext[EXT_CPUTIME]; created on its first event, freed by the model. */
+/* Per-thread state of the vcpustate module; created on its first event, freed by the model. */
 struct vcpustate {
 	uint8_t state;	      /* enum vstate now; VS_NONE before the thread's first event */
 	uint8_t resume;	      /* the state it goes back to when switched in */
@@ -40,8 +42,8 @@ struct vcpustate {
 	uint64_t since;	      /* start of the current stretch */
 	uint64_t exit_kernel; /* kernel ns since the last kvm_exit, in this window */
 	uint64_t exit_halted; /* halted ns since the last kvm_exit */
-	uint64_t win[VS__N], tot[VS__N];
-	uint64_t user_win, user_tot; /* measured userspace exits, for the coarse split */
+	struct acc2 ns[VS__N]; /* time in each state (total_ns) */
+	struct acc2 user;      /* measured userspace exits (total_ns), for the coarse split */
 };
 
 void vcpustate_init(struct vcpustate *v);

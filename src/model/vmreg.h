@@ -19,6 +19,8 @@ struct thread_times {
 	uint64_t run_ns, wait_ns, guest_ns, slices;
 };
 
+#define VMREG_SLOTS 8 /* per VM and thread: state of that many model modules */
+
 struct vm;
 
 /* A thread of a VM. Owned by its struct vm; released by vmreg_sweep(). */
@@ -33,11 +35,8 @@ struct vm_thread {
 	unsigned int seen;		     /* generation of the last scan that found it */
 	bool gone;
 	uint64_t nev[KE__COUNT]; /* trace events it recorded, by type, since found */
-	void *ext[4]; /* state of event-driven modules, indexed by enum vmreg_ext */
+	void *st[VMREG_SLOTS];	 /* the model modules' state of it, by module (module.h) */
 };
-
-/* Slots for the per-thread and per-VM state of the event-driven modules. */
-enum vmreg_ext { EXT_EXITS = 0, EXT_CPUTIME, EXT_WAKE, EXT_PERF };
 
 /* A VM: one process holding a kvm-vm fd. Owned by the registry. */
 struct vm {
@@ -53,7 +52,7 @@ struct vm {
 	bool gone;
 	uint64_t first_ts;
 	uint64_t nev[KE__COUNT]; /* trace events its threads recorded, by type, since found */
-	void *ext[4];
+	void *st[VMREG_SLOTS];
 };
 
 /* Called for each VM and thread just before it is freed, to release ext state. */

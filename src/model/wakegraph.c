@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "util.h"
+#include "model.h"
+#include "vmreg.h"
 #include "wakegraph.h"
 
 void wake_vm_init(struct wake_vm *w)
@@ -20,45 +22,17 @@ void wake_thread_init(struct wake_thread *t, struct wake_vm *vm, int tid)
 
 static void settle(struct wake_thread *t);
 
-/* Returns *h, allocated (empty) on first use: once per slot, never per event. */
-static struct hist *hist_of(struct hist **h)
-{
-	if (!*h) {
-		*h = xmalloc(sizeof(**h));
-		hist_clear(*h);
-	}
-	return *h;
-}
-
-static void acc_free(struct wake_acc *a)
-{
-	free(a->lat);
-	a->lat = NULL;
-}
-
-static void rt_acc_free(struct wake_rt_acc *a)
-{
-	free(a->total);
-	a->total = NULL;
-}
-
 /* Frees every histogram of w, leaving the rest as it is. */
 static void vm_free_hists(struct wake_vm *w)
 {
 	int i;
 
-	for (i = 0; i < WAKE_EDGES; i++) {
-		acc_free(&w->edges[i].win);
-		acc_free(&w->edges[i].tot);
-	}
-	acc_free(&w->other_win);
-	acc_free(&w->other_tot);
-	for (i = 0; i < WAKE_RTS; i++) {
-		rt_acc_free(&w->rts[i].win);
-		rt_acc_free(&w->rts[i].tot);
-	}
-	rt_acc_free(&w->rt_other_win);
-	rt_acc_free(&w->rt_other_tot);
+	for (i = 0; i < WAKE_EDGES; i++)
+		acc2_free(&w->edges[i].a);
+	acc2_free(&w->other);
+	for (i = 0; i < WAKE_RTS; i++)
+		acc2_free(&w->rts[i].a);
+	acc2_free(&w->rt_other);
 }
 
 void wake_vm_free(struct wake_vm *w)
@@ -69,7 +43,9 @@ void wake_vm_free(struct wake_vm *w)
 	free(w);
 }
 
-void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
+/* wake_thread_event(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) void signal_event(struct wake_thread *t,
+							       const struct kvm_event *ev)
 {
 	/* An interrupt handler's work belongs to no thread it happened to interrupt. */
 	if (ev->ctx)
@@ -117,50 +93,13 @@ inject:
 		t->chain.inject_ts = ev->ts_ns;
 }
 
-static void acc_add(struct wake_acc *a, const struct wake_acc *b)
+void wake_thread_event(struct wake_thread *t, const struct kvm_event *ev)
 {
-	a->count += b->count;
-	a->awake += b->awake;
-	a->timed += b->timed;
-	a->total_ns += b->total_ns;
-	if (b->lat && b->lat->n)
-		hist_merge(hist_of(&a->lat), b->lat);
-}
-
-static void acc_clear(struct wake_acc *a)
-{
-	a->count = a->awake = a->timed = a->total_ns = 0;
-	if (a->lat)
-		hist_clear(a->lat);
-}
-
-/* Counts a timed wake of latency ns. */
-static void acc_time(struct wake_acc *a, uint64_t ns)
-{
-	a->timed++;
-	a->total_ns += ns;
-	hist_add(hist_of(&a->lat), ns);
-}
-
-static void rt_acc_add(struct wake_rt_acc *a, const struct wake_rt_acc *b)
-{
-	a->count += b->count;
-	a->notify_run_ns += b->notify_run_ns;
-	a->run_inject_ns += b->run_inject_ns;
-	a->inject_run_ns += b->inject_run_ns;
-	if (b->total && b->total->n)
-		hist_merge(hist_of(&a->total), b->total);
-}
-
-static void rt_acc_clear(struct wake_rt_acc *a)
-{
-	a->count = a->notify_run_ns = a->run_inject_ns = a->inject_run_ns = 0;
-	if (a->total)
-		hist_clear(a->total);
+	signal_event(t, ev);
 }
 
 /* Returns the window accumulator of the round trips of (kind, addr): a slot or the bucket. */
-static struct wake_rt_acc *rt_slot(struct wake_vm *w, uint8_t kind, uint64_t addr)
+static struct acc *rt_slot(struct wake_vm *w, uint8_t kind, uint64_t addr)
 {
 	struct wake_rt *free_slot = NULL, *idle = NULL;
 	int i;
@@ -170,7 +109,7 @@ static struct wake_rt_acc *rt_slot(struct wake_vm *w, uint8_t kind, uint64_t add
 
 		if (r->used && r->kind == kind && r->addr == addr) {
 			r->weight++;
-			return &r->win;
+			return &r->a.win;
 		}
 		if (!r->used && !free_slot)
 			free_slot = r;
@@ -179,57 +118,57 @@ static struct wake_rt_acc *rt_slot(struct wake_vm *w, uint8_t kind, uint64_t add
 	}
 	if (!free_slot && idle) {
 		/* An address idle for a whole window gives its slot up; its counts stay summed. */
-		rt_acc_add(&w->rt_other_win, &idle->win);
-		rt_acc_add(&w->rt_other_tot, &idle->tot);
+		acc2_merge(&w->rt_other, &idle->a);
 		free_slot = idle;
 	}
 	if (!free_slot)
-		return &w->rt_other_win;
+		return &w->rt_other.win;
 	/* Cleared, not zeroed: the histograms stay with the slot. */
-	rt_acc_clear(&free_slot->win);
-	rt_acc_clear(&free_slot->tot);
+	acc2_zero(&free_slot->a);
 	free_slot->used = true;
 	free_slot->kind = kind;
 	free_slot->addr = addr;
 	free_slot->weight = 1;
-	return &free_slot->win;
+	return &free_slot->a.win;
 }
 
 /* Counts a finished round trip, vCPU running at ts; out-of-order times are not one. */
 static void rt_done(struct wake_vm *w, const struct wake_chain *c, uint64_t ts)
 {
-	struct wake_rt_acc *a;
+	struct acc *a;
 
 	if (c->run_ts < c->notify_ts || c->inject_ts < c->run_ts || ts < c->inject_ts)
 		return;
 	a = rt_slot(w, c->kind, c->addr);
 	a->count++;
-	a->notify_run_ns += c->run_ts - c->notify_ts;
-	a->run_inject_ns += c->inject_ts - c->run_ts;
-	a->inject_run_ns += ts - c->inject_ts;
-	hist_add(hist_of(&a->total), ts - c->notify_ts);
+	a->part[WAKE_NOTIFY_RUN] += c->run_ts - c->notify_ts;
+	a->part[WAKE_RUN_INJECT] += c->inject_ts - c->run_ts;
+	a->part[WAKE_INJECT_RUN] += ts - c->inject_ts;
+	acc_time(a, ts - c->notify_ts, true);
 }
 
-void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
+/* wake_running(), inlined into the module's event hook: the hot path. */
+static inline __attribute__((always_inline)) void running(struct wake_thread *t, uint64_t ts,
+							  bool leaving)
 {
 	/* Leaving its CPU, it ran since some unknown time: no latency, but the chain goes on. */
 	if (t->pend_ts && leaving) {
 		t->pend_ts = 0;
 	} else if (t->pend_ts) {
-		struct wake_acc *a = NULL;
+		struct acc *a = NULL;
 
 		if (t->pend_edge < 0) {
-			a = &t->vm->other_win;
+			a = &t->vm->other.win;
 		} else {
 			struct wake_edge *e = &t->vm->edges[t->pend_edge];
 
 			/* The slot may have been given to another edge since. */
 			if (e->used && e->waker == t->pend_waker && e->wakee == t->tid &&
 			    e->cls == t->pend_cls)
-				a = &e->win;
+				a = &e->a.win;
 		}
 		if (a && ts >= t->pend_ts)
-			acc_time(a, ts - t->pend_ts);
+			acc_time(a, ts - t->pend_ts, true);
 		t->pend_ts = 0;
 	}
 	if (t->rt.active) {
@@ -238,6 +177,11 @@ void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
 	}
 	if (t->chain.active && !t->chain.run_ts)
 		t->chain.run_ts = ts;
+}
+
+void wake_running(struct wake_thread *t, uint64_t ts, bool leaving)
+{
+	running(t, ts, leaving);
 }
 
 /* Returns the edge slot for (waker, wakee, cls), taking a free or idle one; -1: the bucket. */
@@ -257,15 +201,13 @@ static int edge_slot(struct wake_vm *w, int waker, int wakee, uint8_t cls)
 	}
 	if (free_slot < 0 && idle >= 0) {
 		/* An edge idle for a whole window gives its slot up; its counts stay summed. */
-		acc_add(&w->other_win, &w->edges[idle].win);
-		acc_add(&w->other_tot, &w->edges[idle].tot);
+		acc2_merge(&w->other, &w->edges[idle].a);
 		free_slot = idle;
 	}
 	if (free_slot >= 0) {
 		struct wake_edge *e = &w->edges[free_slot];
 
-		acc_clear(&e->win);
-		acc_clear(&e->tot);
+		acc2_zero(&e->a);
 		e->used = true;
 		e->waker = waker;
 		e->wakee = wakee;
@@ -309,8 +251,8 @@ static void signal_awake(struct wake_thread *t, uint8_t cls, uint8_t kind, uint6
 
 			if (e->used && e->waker == t->tid && e->wakee == c->wakee &&
 			    e->cls == cls) {
-				e->win.count++;
-				e->win.awake++;
+				e->a.win.count++;
+				e->a.win.part[WAKE_AWAKE]++;
 				e->weight++;
 				return;
 			}
@@ -354,7 +296,7 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 	struct wake_vm *w = wakee->vm ? wakee->vm : waker->vm;
 	uint64_t ts = ev->ts_ns;
 	struct wake_edge *e = NULL;
-	struct wake_acc *a;
+	struct acc *a;
 	int wtid = waker->tid, slot;
 	uint8_t cls, wnode = waker->node;
 	const char *wcomm = waker->comm;
@@ -378,7 +320,7 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 	if (slot >= 0) {
 		e = &w->edges[slot];
 		e->weight++;
-		a = &e->win;
+		a = &e->a.win;
 		if (!e->waker_comm[0] && wcomm)
 			strlcpy0(e->waker_comm, wcomm, sizeof(e->waker_comm));
 		if (!e->wakee_comm[0] && wakee->comm)
@@ -386,7 +328,7 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 		e->waker_node = wnode;
 		e->wakee_node = wakee->node;
 	} else {
-		a = &w->other_win;
+		a = &w->other.win;
 	}
 	a->count++;
 
@@ -420,7 +362,7 @@ void wake_waking(const struct wake_who *waker, const struct wake_who *wakee,
 		struct wake_thread *t = wakee->th;
 
 		if (t->pend_ts)
-			t->vm->unmatched_win++;
+			t->vm->unmatched.win.count++;
 		t->pend_ts = ts;
 		t->pend_edge = (int16_t)slot;
 		t->pend_waker = wtid;
@@ -437,7 +379,7 @@ void wake_switch_out(struct wake_thread *t)
 void wake_age(struct wake_thread *t, uint64_t now)
 {
 	if (t->pend_ts && now > t->pend_ts && now - t->pend_ts > WAKE_PENDING_NS) {
-		t->vm->unmatched_win++;
+		t->vm->unmatched.win.count++;
 		t->pend_ts = 0;
 	}
 	if (t->rt.active && now > t->rt.inject_ts && now - t->rt.inject_ts > WAKE_PENDING_NS)
@@ -510,71 +452,38 @@ static bool io_worker(const char *comm)
 	return false;
 }
 
-static void view_acc(const struct wake_acc *win, const struct wake_acc *tot, unsigned int view,
-		     struct snap_wake_edge *se, double window_s)
+static void view_acc(const struct acc2 *acc, unsigned int view, struct snap_wake_edge *se,
+		     double window_s)
 {
-	const struct hist *a = view & ACC_WIN ? win->lat : NULL;
-	const struct hist *b = view & ACC_TOT ? tot->lat : NULL;
-	uint64_t total = 0;
+	struct acc a;
 
-	se->count = se->awake = se->timed = 0;
-	if (view & ACC_WIN) {
-		se->count += win->count;
-		se->awake += win->awake;
-		se->timed += win->timed;
-		total += win->total_ns;
-	}
-	if (view & ACC_TOT) {
-		se->count += tot->count;
-		se->awake += tot->awake;
-		se->timed += tot->timed;
-		total += tot->total_ns;
-	}
+	acc2_view(acc, view, &a);
+	se->count = a.count;
+	se->awake = a.part[WAKE_AWAKE];
+	se->timed = a.timed;
 	se->rate = window_s > 0 ? (double)se->count / window_s : 0;
-	se->mean_ns = se->timed ? (double)total / (double)se->timed : -1;
-	if (!a) {
-		a = b;
-		b = NULL;
-	}
-	se->p99_ns = se->timed && a ? (int64_t)hist_quantile(a, b, 0.99) : -1;
+	se->mean_ns = se->timed ? (double)a.total_ns / (double)se->timed : -1;
+	se->p99_ns = se->timed ? (int64_t)acc2_quantile(acc, view, 0.99) : -1;
 }
 
-static void view_rt(const struct wake_rt_acc *win, const struct wake_rt_acc *tot, unsigned int view,
-		    struct snap_wake_rt *sr, double window_s)
+static void view_rt(const struct acc2 *acc, unsigned int view, struct snap_wake_rt *sr,
+		    double window_s)
 {
-	struct wake_rt_acc sum;
-	const struct hist *a = view & ACC_WIN ? win->total : NULL;
-	const struct hist *b = view & ACC_TOT ? tot->total : NULL;
+	struct acc a;
 
-	memset(&sum, 0, sizeof(sum));
-	sum.count = (view & ACC_WIN ? win->count : 0) + (view & ACC_TOT ? tot->count : 0);
-	sum.notify_run_ns = (view & ACC_WIN ? win->notify_run_ns : 0) +
-			    (view & ACC_TOT ? tot->notify_run_ns : 0);
-	sum.run_inject_ns = (view & ACC_WIN ? win->run_inject_ns : 0) +
-			    (view & ACC_TOT ? tot->run_inject_ns : 0);
-	sum.inject_run_ns = (view & ACC_WIN ? win->inject_run_ns : 0) +
-			    (view & ACC_TOT ? tot->inject_run_ns : 0);
-	sr->count = sum.count;
-	sr->rate = window_s > 0 ? (double)sum.count / window_s : 0;
-	if (!sum.count) {
+	acc2_view(acc, view, &a);
+	sr->count = a.count;
+	sr->rate = window_s > 0 ? (double)a.count / window_s : 0;
+	if (!a.count) {
 		sr->p50_ns = sr->p99_ns = -1;
 		sr->mean_ns = sr->notify_run_ns = sr->run_inject_ns = sr->inject_run_ns = -1;
 		return;
 	}
-	if (!a) {
-		a = b;
-		b = NULL;
-	}
-	if (!a) {
-		/* Counted without a histogram: cannot happen, but never read a NULL one. */
-		sr->p50_ns = sr->p99_ns = -1;
-		return;
-	}
-	sr->p50_ns = (int64_t)hist_quantile(a, b, 0.5);
-	sr->p99_ns = (int64_t)hist_quantile(a, b, 0.99);
-	sr->notify_run_ns = (double)sum.notify_run_ns / (double)sum.count;
-	sr->run_inject_ns = (double)sum.run_inject_ns / (double)sum.count;
-	sr->inject_run_ns = (double)sum.inject_run_ns / (double)sum.count;
+	sr->p50_ns = (int64_t)acc2_quantile(acc, view, 0.5);
+	sr->p99_ns = (int64_t)acc2_quantile(acc, view, 0.99);
+	sr->notify_run_ns = (double)a.part[WAKE_NOTIFY_RUN] / (double)a.count;
+	sr->run_inject_ns = (double)a.part[WAKE_RUN_INJECT] / (double)a.count;
+	sr->inject_run_ns = (double)a.part[WAKE_INJECT_RUN] / (double)a.count;
 	sr->mean_ns = sr->notify_run_ns + sr->run_inject_ns + sr->inject_run_ns;
 }
 
@@ -619,7 +528,7 @@ struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t
 
 		if (!e->used)
 			continue;
-		view_acc(&e->win, &e->tot, view, se, window_s);
+		view_acc(&e->a, view, se, window_s);
 		if (!se->count)
 			continue;
 		se->waker = e->waker;
@@ -637,7 +546,7 @@ struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t
 	}
 	qsort(s->edges, (size_t)n, sizeof(*s->edges), edge_cmp);
 	memset(&other, 0, sizeof(other));
-	view_acc(&w->other_win, &w->other_tot, view, &other, window_s);
+	view_acc(&w->other, view, &other, window_s);
 	if (other.count) {
 		other.other = true;
 		other.cls = WAKE_OTHER;
@@ -653,7 +562,7 @@ struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t
 
 		if (!r->used)
 			continue;
-		view_rt(&r->win, &r->tot, view, sr, window_s);
+		view_rt(&r->a, view, sr, window_s);
 		if (!sr->count)
 			continue;
 		sr->kind = r->kind;
@@ -662,14 +571,14 @@ struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t
 	}
 	qsort(s->rts, (size_t)n, sizeof(*s->rts), rt_cmp);
 	memset(&rto, 0, sizeof(rto));
-	view_rt(&w->rt_other_win, &w->rt_other_tot, view, &rto, window_s);
+	view_rt(&w->rt_other, view, &rto, window_s);
 	if (rto.count) {
 		rto.other = true;
 		s->rts[n++] = rto;
 	}
 	s->nrts = n;
-	s->unmatched =
-		(view & ACC_WIN ? w->unmatched_win : 0) + (view & ACC_TOT ? w->unmatched_tot : 0);
+	s->unmatched = (view & ACC_WIN ? w->unmatched.win.count : 0) +
+		       (view & ACC_TOT ? w->unmatched.tot.count : 0);
 	return s;
 }
 
@@ -687,30 +596,20 @@ void wake_fold(struct wake_vm *w, bool drop_win)
 
 		if (!e->used)
 			continue;
-		if (!drop_win)
-			acc_add(&e->tot, &e->win);
-		acc_clear(&e->win);
+		acc2_fold(&e->a, drop_win);
 		e->weight /= 2;
 	}
-	if (!drop_win)
-		acc_add(&w->other_tot, &w->other_win);
-	acc_clear(&w->other_win);
+	acc2_fold(&w->other, drop_win);
 	for (i = 0; i < WAKE_RTS; i++) {
 		struct wake_rt *r = &w->rts[i];
 
 		if (!r->used)
 			continue;
-		if (!drop_win)
-			rt_acc_add(&r->tot, &r->win);
-		rt_acc_clear(&r->win);
+		acc2_fold(&r->a, drop_win);
 		r->weight /= 2;
 	}
-	if (!drop_win) {
-		rt_acc_add(&w->rt_other_tot, &w->rt_other_win);
-		w->unmatched_tot += w->unmatched_win;
-	}
-	rt_acc_clear(&w->rt_other_win);
-	w->unmatched_win = 0;
+	acc2_fold(&w->rt_other, drop_win);
+	acc2_fold(&w->unmatched, drop_win);
 }
 
 void wake_reset(struct wake_vm *w)
@@ -718,16 +617,154 @@ void wake_reset(struct wake_vm *w)
 	int i;
 
 	for (i = 0; i < WAKE_EDGES; i++)
-		acc_clear(&w->edges[i].tot);
-	acc_clear(&w->other_tot);
+		acc2_reset(&w->edges[i].a);
+	acc2_reset(&w->other);
 	for (i = 0; i < WAKE_RTS; i++)
-		rt_acc_clear(&w->rts[i].tot);
-	rt_acc_clear(&w->rt_other_tot);
-	w->unmatched_tot = 0;
+		acc2_reset(&w->rts[i].a);
+	acc2_reset(&w->rt_other);
+	acc2_reset(&w->unmatched);
 }
 
 void wake_clear(struct wake_vm *w)
 {
 	vm_free_hists(w);
 	wake_vm_init(w);
+}
+
+/* --- the module --- */
+
+static void *vm_new(void)
+{
+	struct wake_vm *w = xmalloc(sizeof(*w));
+
+	wake_vm_init(w);
+	return w;
+}
+
+static void *thread_new(void *vm_state, const struct vm_thread *t)
+{
+	struct wake_thread *th = xmalloc(sizeof(*th));
+
+	wake_thread_init(th, vm_state, t->tid);
+	return th;
+}
+
+static void vm_free(void *st)
+{
+	wake_vm_free(st);
+}
+
+/* Fills who for thread tid: a VM's thread t with its states, or a host thread (t NULL). */
+static void who_of(struct wake_who *who, const struct model_ev *e, struct vm_thread *t, int tid)
+{
+	memset(who, 0, sizeof(*who));
+	who->tid = tid;
+	who->node = WAKE_NODE_HOST;
+	if (!t)
+		return;
+	who->vm = model_ev_vm(e, t->vm);
+	who->th = model_ev_thread(e, t);
+	who->node = t->kind == THREAD_VCPU	   ? WAKE_NODE_VCPU
+		    : t->kind == THREAD_IOTHREAD ? WAKE_NODE_IOTHREAD
+						 : WAKE_NODE_VMTHREAD;
+	who->comm = t->comm;
+}
+
+/* The events a thread's notifies and injections are read from (wake_thread_event). */
+#define SIGNAL_EVENTS                                                                              \
+	(MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |           \
+	 MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |                      \
+	 MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SET_IRQ) | MODEL_EV(KE_MSI_SET_IRQ))
+
+static void on_event(struct model_ev *e)
+{
+	const struct kvm_event *ev = e->ev;
+	struct wake_thread *self = e->self ? model_ev_thread(e, e->self) : NULL;
+	struct wake_who a, b;
+
+	switch (ev->type) {
+	case KE_SCHED_SWITCH:
+		if (self) {
+			wake_running(self, ev->ts_ns, true);
+			wake_switch_out(self);
+		}
+		if (e->other)
+			wake_running(model_ev_thread(e, e->other), ev->ts_ns, false);
+		return;
+	case KE_SCHED_WAKING:
+		if (self)
+			wake_running(self, ev->ts_ns, false);
+		/* From an interrupt, the interrupted thread is no waker. */
+		if (ev->ctx && !e->other)
+			return;
+		who_of(&a, e, ev->ctx ? NULL : e->self, (int)ev->tid);
+		who_of(&b, e, e->other, (int)ev->waking.target);
+		wake_waking(&a, &b, ev);
+		return;
+	default:
+		/* Whatever a thread records, it is running: a wake of it has taken effect. */
+		running(self, ev->ts_ns, false);
+		if (MODEL_EV(ev->type) & SIGNAL_EVENTS)
+			signal_event(self, ev);
+		return;
+	}
+}
+
+static void vm_window(void *st, enum model_win op, uint64_t now)
+{
+	(void)now;
+	if (op == MODEL_FOLD || op == MODEL_FOLD_DROP)
+		wake_fold(st, op == MODEL_FOLD_DROP);
+	else if (op == MODEL_RESET)
+		wake_reset(st);
+	else if (op == MODEL_CLEAR)
+		wake_clear(st);
+}
+
+static void thread_window(void *st, enum model_win op, uint64_t now)
+{
+	if (op == MODEL_CLOSE)
+		wake_age(st, now);
+}
+
+static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
+		    struct snap_vm *out)
+{
+	(void)vm;
+	if (st)
+		out->wake = wake_snap(st, w->view, w->window_ns);
+}
+
+const struct model_module wake_module = {
+	.name = "wake",
+	.events = MODEL_EV_OWN | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_SCHED_WAKING),
+	.vm_new = vm_new,
+	.thread_new = thread_new,
+	.vm_free = vm_free,
+	.thread_free = free,
+	.event = on_event,
+	.vm_window = vm_window,
+	.thread_window = thread_window,
+	.snap_vm = snap_vm,
+};
+
+int model_wake_unnamed(struct model *m, int *tids, int max)
+{
+	const struct wake_vm *w;
+	int v, n = 0;
+
+	for (v = 0; v < m->reg.nvms && n < max; v++)
+		if ((w = model_vm_state_of(m, m->reg.vms[v], &wake_module)))
+			n += wake_unnamed(w, tids + n, max - n);
+	return n;
+}
+
+void model_wake_name(struct model *m, int tid, const char *comm)
+{
+	struct wake_vm *w;
+	int v;
+
+	for (v = 0; v < m->reg.nvms; v++)
+		if ((w = model_vm_state_of(m, m->reg.vms[v], &wake_module)))
+			wake_name(w, tid, comm);
 }

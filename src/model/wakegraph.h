@@ -33,8 +33,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hist.h"
+#include "acc.h"
 #include "kvm_event.h"
+#include "module.h"
 #include "snapshot.h"
 
 #define WAKE_EDGES	32	       /* edges per VM, then the other bucket */
@@ -43,14 +44,14 @@
 #define WAKE_CAUSES	4	       /* notify addresses / interrupt sources kept per thread */
 #define WAKE_PENDING_NS (1000 * 1000000ull) /* a wakee not running after this is unmatched */
 
-/* Counts over one window (ACC_WIN / ACC_TOT); a plain value. */
-struct wake_acc {
-	uint64_t count;
-	uint64_t awake; /* of which signals that found the wakee awake (no sched_waking) */
-	uint64_t timed; /* wakes whose latency was measured */
-	uint64_t total_ns;
-	struct hist *lat; /* allocated on the first timed wake, kept with its slot; or NULL */
-};
+/*
+ * What the accumulators count. An edge: wakes (count), those timed with their latency (timed,
+ * total_ns, the histogram) and signals that found the wakee awake (part[WAKE_AWAKE]). A
+ * notify address's round trips: count, the sums of their parts (part[WAKE_NOTIFY_RUN]...)
+ * and the histogram of the whole. Histograms come on first use and stay with their slot.
+ */
+enum { WAKE_AWAKE = 0 };
+enum { WAKE_NOTIFY_RUN = 0, WAKE_RUN_INJECT, WAKE_INJECT_RUN };
 
 /* One edge waker -> wakee of a class. Part of its VM's table. */
 struct wake_edge {
@@ -60,32 +61,25 @@ struct wake_edge {
 	uint8_t waker_node, wakee_node;				   /* enum wake_node */
 	char waker_comm[SNAP_COMM_MAX], wakee_comm[SNAP_COMM_MAX]; /* raw; "" until named */
 	uint64_t weight; /* recent wakes, halved at every snapshot: orders reuse */
-	struct wake_acc win, tot;
+	struct acc2 a;
 };
 
 /* Round trips of one notify address. Part of its VM's table. */
-struct wake_rt_acc {
-	uint64_t count;
-	uint64_t notify_run_ns, run_inject_ns, inject_run_ns; /* sums of the parts */
-	struct hist *total; /* allocated on the first round trip, kept with its slot; or NULL */
-};
-
 struct wake_rt {
 	bool used;
 	uint8_t kind; /* HOT_PIO or HOT_MMIO */
 	uint64_t addr;
 	uint64_t weight;
-	struct wake_rt_acc win, tot;
+	struct acc2 a;
 };
 
-/* Per-VM state: vm ext[EXT_WAKE]; created on the VM's first event, freed by the model with
- * wake_vm_free(). */
+/* Per-VM state of the wake module; created on the VM's first event, freed by wake_vm_free(). */
 struct wake_vm {
 	struct wake_edge edges[WAKE_EDGES];
-	struct wake_acc other_win, other_tot;
+	struct acc2 other;
 	struct wake_rt rts[WAKE_RTS];
-	struct wake_rt_acc rt_other_win, rt_other_tot;
-	uint64_t unmatched_win, unmatched_tot; /* wakes whose wakee was never seen running */
+	struct acc2 rt_other;
+	struct acc2 unmatched; /* wakes whose wakee was never seen running (count) */
 };
 
 /*
@@ -108,8 +102,7 @@ struct wake_chain {
 	uint64_t notify_ts, run_ts, inject_ts;
 };
 
-/* Per-thread state: vm_thread ext[EXT_WAKE]; created on its first wake event, freed by the model.
- */
+/* Per-thread state of the wake module; created on its first event, freed by the model. */
 struct wake_thread {
 	int tid;
 	struct wake_vm *vm; /* its VM's state (not owned) */

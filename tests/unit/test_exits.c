@@ -433,7 +433,7 @@ START_TEST(million_addresses_do_not_grow_the_model)
 		if (i > 900000 && !(i % 8))
 			ev_mmio(&m, 1 * S + (uint64_t)i * 100 + 50, C1, 0xfee00300, KE_MMIO_WRITE);
 	}
-	ev = m.reg.vms[0]->ext[EXT_EXITS];
+	ev = model_vm_state_of(&m, m.reg.vms[0], &exits_module);
 	ck_assert_int_eq(ev->hot[HOT_MMIO].n, HOT_CAP);
 	s = model_snapshot(&m, 2 * S, 0, false);
 	ck_assert_uint_eq(s->vms[0].hot[0].addr, 0xfee00300);

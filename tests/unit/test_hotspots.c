@@ -75,7 +75,7 @@ END_TEST
 
 static uint64_t table_sum(const struct hot_table *t, unsigned int view)
 {
-	struct hot_acc a;
+	struct acc a;
 
 	hot_total(t, view, &a);
 	return a.count;
@@ -84,7 +84,7 @@ static uint64_t table_sum(const struct hot_table *t, unsigned int view)
 START_TEST(hot_counts_exact)
 {
 	struct hot_table *t = malloc(sizeof(*t));
-	struct hot_acc a;
+	struct acc a;
 	int idx[HOT_CAP], n, s;
 
 	hot_init(t);
@@ -98,9 +98,9 @@ START_TEST(hot_counts_exact)
 	n = hot_top(t, ACC_WIN, idx, HOT_CAP);
 	ck_assert_int_eq(n, 2);
 	ck_assert_uint_eq(t->slot[idx[0]].addr, 0x608);
-	ck_assert_uint_eq(t->slot[idx[0]].win.count, 500);
+	ck_assert_uint_eq(t->slot[idx[0]].a.win.count, 500);
 	ck_assert_uint_eq(t->slot[idx[0]].size, 4);
-	ck_assert_uint_eq(t->slot[idx[1]].win.count, 201);
+	ck_assert_uint_eq(t->slot[idx[1]].a.win.count, 201);
 	/* Both directions seen; sizes differ: mixed. */
 	ck_assert_uint_eq(t->slot[idx[1]].rw, HOT_READ | HOT_WRITE);
 	ck_assert_uint_eq(t->slot[idx[1]].size, 0);
@@ -160,11 +160,11 @@ START_TEST(hot_million_addresses_bounded)
 	ck_assert_int_gt(n, 0);
 	ck_assert_uint_eq(t->slot[idx[0]].addr, 0xfee00300);
 	/* It was never evicted: its count is exact. */
-	ck_assert_uint_eq(t->slot[idx[0]].win.count, 13334);
+	ck_assert_uint_eq(t->slot[idx[0]].a.win.count, 13334);
 	/* Rows plus the other bucket sum to every access of the interval. */
 	for (i = 0; i < n; i++)
-		rows += t->slot[idx[i]].win.count;
-	ck_assert_uint_eq(rows + t->other_win.count, 40000 + 13334);
+		rows += t->slot[idx[i]].a.win.count;
+	ck_assert_uint_eq(rows + t->other.win.count, 40000 + 13334);
 	ck_assert_uint_eq(table_sum(t, ACC_WIN), 40000 + 13334);
 	free(t);
 }
