@@ -16,9 +16,9 @@ struct view;
 
 /* One binding of key_bindings[]. */
 struct key_binding {
-	const char *name;	   /* the keys as the help shows them: "s >", "Ctrl-L" */
+	const char *name;	  /* the keys as the help shows them: "s >", "Ctrl-L" */
 	int codes[KEY_CODES_MAX]; /* the curses key codes it takes, ending with 0 */
-	const char *help;	   /* what it does */
+	const char *help;	  /* what it does */
 	/* Acts on key (one of codes) and records in ctl what the loop must do. */
 	void (*act)(struct view *v, int key, struct tick_ctl *ctl);
 };

@@ -14,6 +14,9 @@
 
 #include "snapshot.h"
 
+/* The host name escaped: each of its bytes may take four. */
+#define HEADER_HOST_MAX (4 * sizeof(((struct snap_host *)0)->hostname))
+
 /* A data source as the header shows it; part of struct header. */
 struct header_source {
 	const char *name;  /* "procfs", "tracefs" ... */
@@ -28,11 +31,11 @@ struct header_source {
  */
 struct header {
 	/* The host line. */
-	char time[16];				     /* the tick's local time, "12:34:56" */
-	char host[4 * sizeof(((struct snap_host *)0)->hostname)]; /* escaped */
-	const char *kernel;			     /* release */
-	const char *kvm;			     /* the KVM module, "none" */
-	bool kvm_unregistered;			     /* loaded, but no /dev/kvm */
+	char time[16];		    /* the tick's local time, "12:34:56" */
+	char host[HEADER_HOST_MAX]; /* escaped */
+	const char *kernel;	    /* release */
+	const char *kvm;	    /* the KVM module, "none" */
+	bool kvm_unregistered;	    /* loaded, but no /dev/kvm */
 	int ncpus;
 	double interval_s; /* since the previous tick */
 	bool cumulative;   /* counts since start or reset */

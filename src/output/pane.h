@@ -42,13 +42,16 @@ enum pane_open {
 	PANE_OPEN_HOT,	    /* the row's VM's hot addresses of the row's kind; none: the VM */
 };
 
-/* A line of the help for a key a pane has of its own. */
+/* A line of the help for a key a pane has of its own; in a const list the pane declares. */
 struct pane_key {
 	const char *keys; /* "a b": the keys, as the help shows them */
 	const char *what;
 };
 
-/* A pane declares itself: the registry (panes[]) is all a screen or batch text needs. */
+/*
+ * A pane declares itself, statically: the registry (panes[]) is all a screen or batch text
+ * needs to show it, sort it, lay it out and open its rows.
+ */
 struct pane {
 	const char *name;	/* "vms", "threads", "exits", "hot", ... */
 	const char *title;

@@ -54,7 +54,7 @@ struct table_col {
 
 /*
  * A key that breaks ties of the sort column: a column, or a key after the columns that is
- * never shown. Lists of them end with key -1.
+ * never shown. Panes declare const lists of them, ending with key -1, in their table_spec.
  */
 struct table_tie {
 	signed char key;
