@@ -15,7 +15,7 @@ V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent
+PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd
 
 ifeq ($(V),0)
 Q := @
@@ -24,8 +24,9 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
-TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
+	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:libmicrohttpd:libmicrohttpd-dev
+TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
+	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 
 CFLAGS  ?= -O2 -g
@@ -44,7 +45,8 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
+HTTPD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm -lpthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -57,8 +59,9 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 #   model   pure C over input, building snapshots
 #   output  panes, tables, batch text, JSON: see the snapshot only
 #   ui      the live screen: outputs and the snapshot
+#   export  the exporter's HTTP server (libmicrohttpd) and files: outputs and the snapshot
 #   app     main and the tick loop (src/*.c): wires the others together
-LAYERS     := lib input snap probes model output ui app
+LAYERS     := lib input snap probes model output ui export app
 DIR_lib    := src/lib
 DIR_input  := src/input
 DIR_snap   := src/snap
@@ -66,6 +69,7 @@ DIR_probes := probes
 DIR_model  := src/model
 DIR_output := src/output
 DIR_ui     := ui
+DIR_export := src/export
 DIR_app    := src
 INC_lib    := -Isrc/lib
 INC_input  := -Isrc/input $(INC_lib)
@@ -74,10 +78,13 @@ INC_probes := -Iprobes $(INC_input)
 INC_model  := -Isrc/model $(INC_input) -Isrc/snap
 INC_output := -Isrc/output $(INC_snap)
 INC_ui     := -Iui $(INC_output)
-INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Isrc/snap -Iui -Isrc/output $(INC_lib)
-# System headers by layer: only probes see libtracefs, only ui (and the app) curses.
+INC_export := -Isrc/export $(INC_output)
+INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui -Isrc/export $(INC_output)
+# System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
+# export (and the app) libmicrohttpd.
 SYS_probes  = $(TRACE_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
+SYS_export  = $(HTTPD_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
 
 $(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l))))
@@ -85,7 +92,7 @@ $(BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS) $(C
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
-	     $(wildcard probes/*.c ui/*.c) src/tick.c
+	     $(wildcard probes/*.c ui/*.c src/export/*.c) src/tick.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
