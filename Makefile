@@ -10,6 +10,9 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/kvmscope
+# systemd reads units from /usr/local/lib/systemd/system too: the unit follows PREFIX.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD   ?= build
 V       ?= 0
 
@@ -204,16 +207,26 @@ demo: deps
 run: all
 	$(Q)$(KVMSCOPE) $(ARGS)
 
+# The exporter's unit and alert rules live beside its code (src/export/): they name its
+# options and metrics. The unit gets the installed binary's path.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(KVMSCOPE) $(STORM) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/kvmscope-storm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' src/export/kvmscope-exporter.service \
+		>$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	install -m 644 src/export/kvmscope-alerts.yml $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
-		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1 \
+		$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service \
+		$(DESTDIR)$(DATADIR)/kvmscope-alerts.yml
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 format:
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \
