@@ -222,10 +222,10 @@ struct frag {
 	size_t n;
 };
 
-/* One exit reason of a scope. */
+/* One exit reason of a scope, by the name it is shown with (the series' label). */
 struct om_exit {
 	uint8_t kind; /* enum exit_kind */
-	uint32_t reason;
+	char name[SNAP_NAME_MAX];
 	struct frag f;
 	uint64_t count, timed, sum_ns;
 	int64_t p99_ns, max_ns; /* over the last window; -1 when nothing was timed in it */
@@ -678,14 +678,19 @@ static struct om_exit *exit_get(struct om_exits *t, const struct snap_exit *e)
 	struct om_exit *r;
 	int i;
 
+	/*
+	 * By name within its family (exits to the VMM apart): rows of two kinds named alike
+	 * (two "other" rows of full tables) would otherwise make one series twice.
+	 */
 	for (i = 0; i < t->n; i++)
-		if (t->v[i].kind == e->kind && t->v[i].reason == e->reason)
+		if ((t->v[i].kind == EXIT_KIND_USER) == (e->kind == EXIT_KIND_USER) &&
+		    !strcmp(t->v[i].name, e->name))
 			return &t->v[i];
 	t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
 	r = &t->v[t->n++];
 	memset(r, 0, sizeof(*r));
 	r->kind = e->kind;
-	r->reason = e->reason;
+	strlcpy0(r->name, e->name, sizeof(r->name));
 	r->p99_ns = r->max_ns = -1;
 	label_esc(name, sizeof(name), e->name);
 	frag_set(&r->f, "reason=\"%s\"", name);
@@ -707,8 +712,9 @@ static void exits_add(struct om_exits *t, const struct snap_exit *e, int n)
 		if (e->time_share >= 0 && e->mean_ns > 0 && e->count) {
 			r->timed += (uint64_t)llround((double)e->total_ns / e->mean_ns);
 			r->sum_ns += e->total_ns;
-			r->p99_ns = (int64_t)e->p99_ns;
-			r->max_ns = (int64_t)e->max_ns;
+			/* Two rows under one name: the larger quantile bounds both. */
+			r->p99_ns = MAX(r->p99_ns, (int64_t)e->p99_ns);
+			r->max_ns = MAX(r->max_ns, (int64_t)e->max_ns);
 		}
 	}
 }

@@ -653,6 +653,33 @@ START_TEST(hot_series_bounded)
 }
 END_TEST
 
+/* Rows of two kinds under one name (the "other" rows of full tables) make one series. */
+START_TEST(same_name_once)
+{
+	const struct om_config cfg = { .version = "0.1" };
+	struct openmetrics *m = openmetrics_new(&cfg);
+	struct snapshot *s = fleet_snapshot(1, 1, 1);
+	struct snap_exit *e = s->vms[0].exits;
+	char *t;
+
+	strcpy(e[0].name, "other");
+	strcpy(e[1].name, "other");
+	e[1].kind = EXIT_KIND_EVENT;
+	t = expo(m, s, OM_TEXT);
+	ck_assert_int_eq(
+		count_of(t, "kvmscope_exits_total{vm=\"vm-000.fleet.example\",pid=\"10000\","
+			    "uuid=\"6f1c2a4e-0000-4000-8000-000000000000\",reason=\"other\"}"),
+		1);
+	ck_assert_double_eq(
+		value_of(t, "kvmscope_exits_total{vm=\"vm-000.fleet.example\",pid=\"10000\","
+			    "uuid=\"6f1c2a4e-0000-4000-8000-000000000000\",reason=\"other\""),
+		(double)(e[0].count + e[1].count));
+	free(t);
+	snapshot_free(s);
+	openmetrics_free(m);
+}
+END_TEST
+
 /* Names with quotes, backslashes, newlines, ESC and bad UTF-8 stay inside their quotes. */
 START_TEST(hostile_names)
 {
@@ -823,6 +850,7 @@ static Suite *export_suite(void)
 	tcase_add_test(tc, totals_grow_and_vms_come_and_go);
 	tcase_add_test(tc, restarted_vm_is_new);
 	tcase_add_test(tc, hot_series_bounded);
+	tcase_add_test(tc, same_name_once);
 	tcase_add_test(tc, hostile_names);
 	tcase_add_test(tc, formats_agree);
 	tcase_add_test(tc, filter_and_per_vcpu);
