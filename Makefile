@@ -10,12 +10,15 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/kvmscope
+# systemd reads units from /usr/local/lib/systemd/system too: the unit follows PREFIX.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD   ?= build
 V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent
+PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd
 
 ifeq ($(V),0)
 Q := @
@@ -24,8 +27,9 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
-TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
+	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:libmicrohttpd:libmicrohttpd-dev
+TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
+	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 
 CFLAGS  ?= -O2 -g
@@ -44,7 +48,8 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
+HTTPD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm -lpthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -57,8 +62,9 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 #   model   pure C over input, building snapshots
 #   output  panes, tables, batch text, JSON: see the snapshot only
 #   ui      the live screen: outputs and the snapshot
+#   export  the exporter's HTTP server (libmicrohttpd) and files: outputs and the snapshot
 #   app     main and the tick loop (src/*.c): wires the others together
-LAYERS     := lib input snap probes model output ui app
+LAYERS     := lib input snap probes model output ui export app
 DIR_lib    := src/lib
 DIR_input  := src/input
 DIR_snap   := src/snap
@@ -66,6 +72,7 @@ DIR_probes := probes
 DIR_model  := src/model
 DIR_output := src/output
 DIR_ui     := ui
+DIR_export := src/export
 DIR_app    := src
 INC_lib    := -Isrc/lib
 INC_input  := -Isrc/input $(INC_lib)
@@ -74,10 +81,13 @@ INC_probes := -Iprobes $(INC_input)
 INC_model  := -Isrc/model $(INC_input) -Isrc/snap
 INC_output := -Isrc/output $(INC_snap)
 INC_ui     := -Iui $(INC_output)
-INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Isrc/snap -Iui -Isrc/output $(INC_lib)
-# System headers by layer: only probes see libtracefs, only ui (and the app) curses.
+INC_export := -Isrc/export $(INC_output)
+INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui -Isrc/export $(INC_output)
+# System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
+# export (and the app) libmicrohttpd.
 SYS_probes  = $(TRACE_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
+SYS_export  = $(HTTPD_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
 
 $(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l))))
@@ -85,7 +95,7 @@ $(BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS) $(C
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
-	     $(wildcard probes/*.c ui/*.c) src/tick.c
+	     $(wildcard probes/*.c ui/*.c src/export/*.c) src/tick.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
@@ -197,16 +207,26 @@ demo: deps
 run: all
 	$(Q)$(KVMSCOPE) $(ARGS)
 
+# The exporter's unit and alert rules live beside its code (src/export/): they name its
+# options and metrics. The unit gets the installed binary's path.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(KVMSCOPE) $(STORM) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/kvmscope-storm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' src/export/kvmscope-exporter.service \
+		>$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	install -m 644 src/export/kvmscope-alerts.yml $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
-		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1 \
+		$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service \
+		$(DESTDIR)$(DATADIR)/kvmscope-alerts.yml
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 format:
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \

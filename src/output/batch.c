@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "batch.h"
+#include "csv.h"
 #include "header.h"
+#include "openmetrics.h"
 #include "snapjson.h"
 
 void batch_header(FILE *f, const struct snapshot *s)
@@ -37,6 +39,11 @@ int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 	struct table t = { 0 };
 	int i;
 
+	if (o->format == BATCH_CSV)
+		return csv_write(f, s, o->filter, o->detail, o->header);
+	if (o->format == BATCH_OPENMETRICS || o->format == BATCH_PROMETHEUS)
+		return openmetrics_write(f, o->metrics, s, o->delay_s,
+					 o->format == BATCH_OPENMETRICS ? OM_OPENMETRICS : OM_TEXT);
 	if (o->format == BATCH_JSON) {
 		snapjson_write(f, s, o->filter);
 	} else {
