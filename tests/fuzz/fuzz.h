@@ -7,9 +7,11 @@
 #ifndef KVMSCOPE_FUZZ_H
 #define KVMSCOPE_FUZZ_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,7 +59,8 @@ static inline int fuzz_sections(const uint8_t *data, size_t size, struct fuzz_se
 	return n;
 }
 
-/* The target's private directory; removed at exit. */
+/* The target's private directory, FUZZ_DIR_PREFIX<pid>; removed at exit. */
+#define FUZZ_DIR_PREFIX "kvmscope-fuzzdir-"
 static char fuzz_dir[64];
 
 static int fuzz_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -81,16 +84,43 @@ static void fuzz_dir_remove(void)
 		fuzz_rm_tree(fuzz_dir);
 }
 
+/* Removes the directories in base left by targets that crashed: their pid is gone. */
+static inline void fuzz_dir_reap(const char *base)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d = opendir(base);
+	int pid;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, FUZZ_DIR_PREFIX, strlen(FUZZ_DIR_PREFIX)))
+			continue;
+		pid = atoi(de->d_name + strlen(FUZZ_DIR_PREFIX));
+		snprintf(path, sizeof(path), FUZZ_DIR_PREFIX "%d", pid);
+		/* Only a name this header makes, of a process that no longer exists. */
+		if (pid > 0 && !strcmp(path, de->d_name) && kill(pid, 0) && errno == ESRCH) {
+			snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+			fuzz_rm_tree(path);
+		}
+	}
+	closedir(d);
+}
+
 /* Returns the target's private directory, made on first use in /dev/shm (or /tmp). */
 static inline const char *fuzz_dir_get(void)
 {
+	const char *base = "/dev/shm";
+
 	if (fuzz_dir[0])
 		return fuzz_dir;
-	snprintf(fuzz_dir, sizeof(fuzz_dir), "/dev/shm/kvmscope-fuzz.XXXXXX");
-	if (!mkdtemp(fuzz_dir)) {
-		snprintf(fuzz_dir, sizeof(fuzz_dir), "/tmp/kvmscope-fuzz.XXXXXX");
-		FUZZ_CHECK(mkdtemp(fuzz_dir));
-	}
+	if (access(base, W_OK))
+		base = "/tmp";
+	fuzz_dir_reap(base);
+	snprintf(fuzz_dir, sizeof(fuzz_dir), "%s/" FUZZ_DIR_PREFIX "%d", base, (int)getpid());
+	fuzz_rm_tree(fuzz_dir);
+	FUZZ_CHECK(!mkdir(fuzz_dir, 0700));
 	atexit(fuzz_dir_remove);
 	return fuzz_dir;
 }
