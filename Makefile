@@ -1,7 +1,7 @@
 # kvmscope: a top-like live monitor for KVM hosts.
 #
 #   make            build build/kvmscope and build/kvmscope-storm
-#   make check      install missing packages, build, run unit and end-to-end tests
+#   make check      install missing packages, build, run unit, end-to-end and fuzz tests
 #   make demo       install missing packages, build, start storm guests and the monitor
 #   make asan       the tests again, built with ASan/UBSan
 #   make fuzz       each libFuzzer target in tests/fuzz for FUZZ_SECONDS (default 60)
