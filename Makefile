@@ -1,9 +1,10 @@
 # kvmscope: a top-like live monitor for KVM hosts.
 #
 #   make            build build/kvmscope and build/kvmscope-storm
-#   make check      install missing packages, build, run unit and end-to-end tests
+#   make check      install missing packages, build, run unit, end-to-end and fuzz tests
 #   make demo       install missing packages, build, start storm guests and the monitor
 #   make asan       the tests again, built with ASan/UBSan
+#   make fuzz       each libFuzzer target in tests/fuzz for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks (print figures)
 #   make install    PREFIX=/usr/local DESTDIR=
 
@@ -31,6 +32,7 @@ DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
 	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
+FUZZ_DEPS := cmd:clang:clang fuzz:fuzzer:libclang-rt-14-dev
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
@@ -90,8 +92,11 @@ SYS_ui      = $(CURSES_CFLAGS)
 SYS_export  = $(HTTPD_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
 
-$(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l))))
-$(BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS) $(CHECK_CFLAGS)
+# The same flags for the fuzzers' second build of the library ($(BUILD)/fuzz).
+$(foreach b,$(BUILD) $(BUILD)/fuzz,$(foreach l,$(LAYERS),\
+	$(eval $(b)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l)))))
+$(BUILD)/obj/tests/%.o $(BUILD)/fuzz/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit \
+	$(PKG_CFLAGS) $(CHECK_CFLAGS)
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
@@ -108,8 +113,8 @@ BENCHES   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 KVMSCOPE := $(BUILD)/kvmscope
 STORM    := $(BUILD)/kvmscope-storm
 
-.PHONY: all deps test-deps bench-deps check check-layers check-unit check-e2e asan demo run install \
-	uninstall bench clean format tests
+.PHONY: all deps test-deps bench-deps fuzz-deps check check-layers check-unit check-e2e \
+	check-fuzz asan demo run install uninstall bench clean format tests fuzzers fuzz
 all: $(KVMSCOPE) $(STORM)
 
 $(BUILD)/obj/%.o: %.c
@@ -146,6 +151,35 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
 
 tests: $(TESTS)
 
+# Fuzz targets (libFuzzer, clang): one per tests/fuzz/fuzz_*.c, linked against the library
+# built again in $(FUZZ_BUILD) with coverage, ASan and UBSan. Seeds and regression inputs
+# live in tests/fuzz/corpus/<target>/; tests/fuzz/run.sh keeps new finds under $(FUZZ_BUILD).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(KCFLAGS) $(LAYER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+		-DFUZZ_FIXTURES='"$(CURDIR)/tests/fixtures"' -c -o $@ $<
+
+$(FUZZ_BUILD)/libkvmscope.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libkvmscope.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzzers: $(FUZZERS)
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
 # Keep test and bench objects: they are intermediates of pattern rules.
 .SECONDARY:
 
@@ -159,6 +193,8 @@ define install_missing
 		cmd) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		pkg) $(PKG_CONFIG) --exists $$probe 2>/dev/null || missing="$$missing $$pkg";; \
 		hdr) [ -f /usr/include/$$probe ] || missing="$$missing $$pkg";; \
+		fuzz) echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | $(FUZZ_CC) -x c \
+			-fsanitize=$$probe -o /dev/null - >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		esac; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -178,10 +214,12 @@ test-deps: deps
 	$(call install_missing,$(TEST_DEPS))
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_DEPS))
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_DEPS))
 
-check: test-deps
-	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e
+check: test-deps fuzz-deps
+	$(Q)$(MAKE) --no-print-directory all tests fuzzers
+	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e check-fuzz
 
 # Includes follow the layers, without cycles, and a wrong one does not compile.
 check-layers:
@@ -195,6 +233,14 @@ check-e2e: all
 
 asan: test-deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-e2e
+
+# Each fuzz target over its seeds and regression inputs, then FUZZ_CHECK_SECONDS of fuzzing.
+check-fuzz: fuzzers
+	$(Q)tests/fuzz/run.sh --check $(FUZZ_CHECK_SECONDS) $(FUZZERS)
+
+fuzz: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
@@ -230,7 +276,7 @@ uninstall:
 
 format:
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \
-		tests/bench/*.[ch])
+		tests/bench/*.[ch] tests/fuzz/*.[ch])
 
 clean:
 	rm -rf $(BUILD)
