@@ -11,6 +11,7 @@
 #include <kbuffer.h>
 
 #include "kvmdecode.h"
+#include "util.h"
 
 /* What the decoder reads of each event: the fields, in the order kvmdecode_record uses. */
 struct event_desc {
@@ -60,27 +61,18 @@ const char *kvmdecode_field_name(unsigned int type, int i)
 static char *read_file(const char *path, size_t *len)
 {
 	size_t cap = 8192, n = 0;
-	char *buf = NULL, *p;
+	char *buf = NULL;
 	ssize_t r;
 	int fd, err = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	buf = malloc(cap);
-	if (!buf) {
-		err = ENOMEM;
-		goto out;
-	}
+	buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				err = ENOMEM;
-				goto out;
-			}
-			buf = p;
 			cap *= 2;
+			buf = xrealloc(buf, cap);
 		}
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
@@ -232,9 +224,7 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 	if (!d->type_field.size || !d->pid_field.size)
 		return -ENOENT;
 	d->nids = max_id + 1;
-	d->type_of_id = calloc(d->nids, 1);
-	if (!d->type_of_id)
-		return -ENOMEM;
+	d->type_of_id = xcalloc(d->nids, 1);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
 		if (d->id[type] >= 0) {
 			d->type_of_id[d->id[type]] = (uint8_t)type;

@@ -61,7 +61,7 @@ const char *kvmdecode_field_name(unsigned int type, int i);
 struct tep_handle *kvmdecode_load_tep(const char *events_dir, unsigned int mask,
 				      unsigned int *missing);
 
-/* Returns 0 after caching what tep knows of our events, -ENOENT if it knows none, -ENOMEM. */
+/* Returns 0 after caching what tep knows of our events, or -ENOENT if it knows none. */
 int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep);
 void kvmdecode_free(struct kvmdecode *d);
 
