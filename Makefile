@@ -1,22 +1,25 @@
 # kvmscope: a top-like live monitor for KVM hosts.
 #
 #   make            build build/kvmscope and build/kvmscope-storm
-#   make check      install missing packages, build, run unit and end-to-end tests
+#   make check      install missing packages, build, run unit, end-to-end and fuzz tests
 #   make demo       install missing packages, build, start storm guests and the monitor
 #   make asan       the tests again, built with ASan/UBSan
+#   make fuzz       each libFuzzer target in tests/fuzz for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks (print figures)
-#   make fuzz       the libFuzzer targets of tests/fuzz, built with clang
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/kvmscope
+# systemd reads units from /usr/local/lib/systemd/system too: the unit follows PREFIX.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD   ?= build
 V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent libtracecmd libzstd
+PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd libtracecmd libzstd
 
 ifeq ($(V),0)
 Q := @
@@ -25,12 +28,12 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev hdr:perfmon/pfmlib.h:libpfm4-dev \
-	pkg:check:check
+	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:libmicrohttpd:libmicrohttpd-dev \
+	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
-	cmd:trace-cmd:trace-cmd
+	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl cmd:trace-cmd:trace-cmd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
-FUZZ_DEPS := cmd:clang:clang
+FUZZ_DEPS := cmd:clang:clang fuzz:fuzzer:libclang-rt-14-dev
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
@@ -49,7 +52,8 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TRACE_PKGS := libtracefs libtraceevent libtracecmd libzstd
 TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TRACE_PKGS) 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
+HTTPD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm -lpthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -62,8 +66,9 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 #   model   pure C over input, building snapshots
 #   output  panes, tables, batch text, JSON: see the snapshot only
 #   ui      the live screen: outputs and the snapshot
+#   export  the exporter's HTTP server (libmicrohttpd) and files: outputs and the snapshot
 #   app     main and the tick loop (src/*.c): wires the others together
-LAYERS     := lib input snap probes model output ui app
+LAYERS     := lib input snap probes model output ui export app
 DIR_lib    := src/lib
 DIR_input  := src/input
 DIR_snap   := src/snap
@@ -71,6 +76,7 @@ DIR_probes := probes
 DIR_model  := src/model
 DIR_output := src/output
 DIR_ui     := ui
+DIR_export := src/export
 DIR_app    := src
 INC_lib    := -Isrc/lib
 INC_input  := -Isrc/input $(INC_lib)
@@ -79,18 +85,24 @@ INC_probes := -Iprobes $(INC_input)
 INC_model  := -Isrc/model $(INC_input) -Isrc/snap
 INC_output := -Isrc/output $(INC_snap)
 INC_ui     := -Iui $(INC_output)
-INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Isrc/snap -Iui -Isrc/output $(INC_lib)
-# System headers by layer: only probes see libtracefs, only ui (and the app) curses.
+INC_export := -Isrc/export $(INC_output)
+INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui -Isrc/export $(INC_output)
+# System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
+# export (and the app) libmicrohttpd.
 SYS_probes  = $(TRACE_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
+SYS_export  = $(HTTPD_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
 
-$(foreach l,$(LAYERS),$(eval $(BUILD)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l))))
-$(BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS) $(CHECK_CFLAGS)
+# The same flags for the fuzzers' second build of the library ($(BUILD)/fuzz).
+$(foreach b,$(BUILD) $(BUILD)/fuzz,$(foreach l,$(LAYERS),\
+	$(eval $(b)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l)))))
+$(BUILD)/obj/tests/%.o $(BUILD)/fuzz/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit \
+	$(PKG_CFLAGS) $(CHECK_CFLAGS)
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
-	     $(wildcard probes/*.c ui/*.c) src/tick.c src/offline.c
+	     $(wildcard probes/*.c ui/*.c src/export/*.c) src/tick.c src/offline.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
@@ -100,18 +112,11 @@ STORM_OBJ := $(patsubst %.S,$(BUILD)/obj/%.o,$(STORM_SRC:%.c=$(BUILD)/obj/%.o))
 TESTS     := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-# libFuzzer targets, tests/fuzz/fuzz_<name>.c, each built with clang and the sanitizers
-# together with the sources it exercises (FUZZ_SRC_<name>); how to run one is in its header.
-FUZZ_CC      ?= clang
-FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRC_tracedat := probes/tracedat.c probes/kvmdecode.c src/lib/util.c $(wildcard src/input/*.c)
-FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-
 KVMSCOPE := $(BUILD)/kvmscope
 STORM    := $(BUILD)/kvmscope-storm
 
-.PHONY: all deps test-deps bench-deps fuzz-deps check check-layers check-unit check-e2e asan demo \
-	run install uninstall bench fuzz clean format tests
+.PHONY: all deps test-deps bench-deps fuzz-deps check check-layers check-unit check-e2e \
+	check-fuzz asan demo run install uninstall bench clean format tests fuzzers fuzz
 all: $(KVMSCOPE) $(STORM)
 
 $(BUILD)/obj/%.o: %.c
@@ -148,11 +153,34 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
 
 tests: $(TESTS)
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard probes/*.[ch] src/lib/*.[ch] src/input/*.[ch])
+# Fuzz targets (libFuzzer, clang): one per tests/fuzz/fuzz_*.c, linked against the library
+# built again in $(FUZZ_BUILD) with coverage, ASan and UBSan. Seeds and regression inputs
+# live in tests/fuzz/corpus/<target>/; tests/fuzz/run.sh keeps new finds under $(FUZZ_BUILD).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE $(INC_probes) $(TRACE_CFLAGS) $(FUZZ_FLAGS) -o $@ \
-		$< $(FUZZ_SRC_$*) $(shell $(PKG_CONFIG) --libs $(TRACE_PKGS))
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(KCFLAGS) $(LAYER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
+		-DFUZZ_FIXTURES='"$(CURDIR)/tests/fixtures"' -c -o $@ $<
+
+$(FUZZ_BUILD)/libkvmscope.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libkvmscope.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzzers: $(FUZZERS)
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Keep test and bench objects: they are intermediates of pattern rules.
 .SECONDARY:
@@ -167,6 +195,8 @@ define install_missing
 		cmd) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		pkg) $(PKG_CONFIG) --exists $$probe 2>/dev/null || missing="$$missing $$pkg";; \
 		hdr) [ -f /usr/include/$$probe ] || missing="$$missing $$pkg";; \
+		fuzz) echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | $(FUZZ_CC) -x c \
+			-fsanitize=$$probe -o /dev/null - >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		esac; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -189,9 +219,9 @@ bench-deps: test-deps
 fuzz-deps: deps
 	$(call install_missing,$(FUZZ_DEPS))
 
-check: test-deps
-	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e
+check: test-deps fuzz-deps
+	$(Q)$(MAKE) --no-print-directory all tests fuzzers
+	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e check-fuzz
 
 # Includes follow the layers, without cycles, and a wrong one does not compile.
 check-layers:
@@ -209,8 +239,13 @@ asan: test-deps
 		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 CFLAGS="-O1 -g" \
 		check-unit check-e2e
 
+# Each fuzz target over its seeds and regression inputs, then FUZZ_CHECK_SECONDS of fuzzing.
+check-fuzz: fuzzers
+	$(Q)tests/fuzz/run.sh --check $(FUZZ_CHECK_SECONDS) $(FUZZERS)
+
 fuzz: fuzz-deps
-	$(Q)$(MAKE) --no-print-directory $(FUZZERS)
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCHES)
@@ -223,20 +258,30 @@ demo: deps
 run: all
 	$(Q)$(KVMSCOPE) $(ARGS)
 
+# The exporter's unit and alert rules live beside its code (src/export/): they name its
+# options and metrics. The unit gets the installed binary's path.
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(KVMSCOPE) $(STORM) $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/kvmscope-storm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' src/export/kvmscope-exporter.service \
+		>$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	install -m 644 src/export/kvmscope-alerts.yml $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
-		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1 \
+		$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service \
+		$(DESTDIR)$(DATADIR)/kvmscope-alerts.yml
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 format:
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \
-		tests/bench/*.[ch])
+		tests/bench/*.[ch] tests/fuzz/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

@@ -122,16 +122,28 @@ long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size);
 /* One CPU's sub-buffers during a merge. Owned by whoever set it up (the probe, a test). */
 struct kvmdecode_stream {
 	struct kbuffer *kbuf; /* owned by the stream's owner */
-	void *rec; /* current record; NULL when no sub-buffer is loaded or it is used up */
-	unsigned long long ts; /* timestamp of rec */
-	uint32_t cpu;	       /* written to each event */
-	int commit_size;       /* as for kvmdecode_subbuf_missed */
-	long long missed;      /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
-	uint64_t records;      /* records the merge took from this stream */
-	uint64_t undecodable;  /* of which events we decode that could not be decoded */
+	void *rec;	   /* current record; NULL when no sub-buffer is loaded or it is used up */
+	unsigned int size; /* bytes of rec */
+	unsigned long long ts;	  /* timestamp of rec */
+	uint32_t cpu;		  /* written to each event */
+	int commit_size;	  /* as for kvmdecode_subbuf_missed */
+	unsigned int subbuf_size; /* bytes of each sub-buffer loaded, header included */
+	long long missed;	  /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
+	unsigned long long bad;	  /* sub-buffers found malformed and cut short, ever */
+	uint64_t records;	  /* records the merge took from this stream */
+	uint64_t undecodable;	  /* of which events we decode that could not be decoded */
+	/* Where the loaded sub-buffer's records may lie: data bytes [0, end); rec's offset there. */
+	const uint8_t *data;
+	unsigned int end, off;
 };
 
-/* Returns 0 after loading subbuf (positioned on its first record, if any), or -EINVAL. */
+/*
+ * Returns 0 after loading subbuf, s->subbuf_size bytes (positioned on its first record, if
+ * any), or -EINVAL. Its commit and records are checked against that size first: a malformed
+ * sub-buffer (a record past the page or moving backwards, a commit or missed count past the
+ * page) is cut short before its first bad record by rewriting its commit word in place, and
+ * counted in s->bad, its lost records in s->missed as -1.
+ */
 int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf);
 
 /*

@@ -164,7 +164,7 @@ struct tracedat {
 	ZSTD_DCtx *zctx;	     /* for compressed CPU data */
 	uint8_t *zbuf;		     /* a chunk as it is in the file */
 	size_t zcap;
-	uint64_t bad_pages; /* pages or chunks that could not be read */
+	uint64_t bad_chunks; /* compressed chunks that could not be decompressed */
 	struct kvmdecode dec;
 	struct exit_names names;
 	unsigned int types;
@@ -1220,7 +1220,7 @@ static int next_block(struct tracedat *td, struct td_stream *c)
 	c->pos += sizeof(hdr) + hdr[0];
 	got = ZSTD_decompressDCtx(td->zctx, c->block, hdr[1], td->zbuf, hdr[0]);
 	if (ZSTD_isError(got)) {
-		td->bad_pages++; /* a corrupt chunk: its pages are lost, the next ones go on */
+		td->bad_chunks++; /* a corrupt chunk: its pages are lost, the next ones go on */
 		return 1;
 	}
 	c->len = got;
@@ -1233,9 +1233,7 @@ static int refill(void *arg, struct kvmdecode_stream *s)
 	struct td_stream *c = (struct td_stream *)s;
 	struct tracedat *td = arg;
 	uint32_t ps = c->buf->page_size;
-	int hdr = c->buf->long_size == 4 ? 12 : 16, ret;
-	uint64_t commit;
-	uint8_t *page;
+	int ret;
 
 	if (!c->started) {
 		c->started = true;
@@ -1246,16 +1244,11 @@ static int refill(void *arg, struct kvmdecode_stream *s)
 		if (ret <= 0)
 			return ret;
 	}
-	page = c->block + c->at;
+	/* kvmdecode checks the page against its size and cuts a malformed one short (s->bad). */
+	ret = kvmdecode_stream_load(s, c->block + c->at);
 	c->at += ps;
-	/* kbuffer believes the page's length: one longer than a page is not read. */
-	commit = 0;
-	memcpy(&commit, page + 8, (size_t)(hdr - 8));
-	if ((commit & ((1u << 27) - 1)) > ps - (uint32_t)hdr || kvmdecode_stream_load(s, page)) {
-		td->bad_pages++;
-		s->rec = NULL;
-		return 1; /* s has no record: the merge asks again */
-	}
+	if (ret)
+		return ret;
 	if (s->missed)
 		td->page_lost += s->missed > 0 ? (uint64_t)s->missed : 1;
 	return 1;
@@ -1308,11 +1301,15 @@ int tracedat_done(struct tracedat *td)
 static void update_status(struct tracedat *td)
 {
 	const char *base = strrchr(td->path, '/') ? strrchr(td->path, '/') + 1 : td->path;
-	uint64_t bad, recs = tracedat_records(td, &bad);
+	uint64_t bad, recs = tracedat_records(td, &bad), bad_pages = td->bad_chunks;
 	char lacks[96] = "";
 	unsigned int type;
 	size_t n = 0;
 	int i, unknown = 0;
+
+	/* Pages kvmdecode cut short, and chunks of pages that could not be decompressed. */
+	for (i = 0; i < td->nstreams; i++)
+		bad_pages += td->streams[i].s.bad;
 
 	for (type = KE_NONE + 1; type < KE__COUNT && n < sizeof(lacks); type++)
 		if (td->dec.unusable & KVMDECODE_BIT(type))
@@ -1320,10 +1317,10 @@ static void update_status(struct tracedat *td)
 					      n ? ", " : "", kvmdecode_event_name(type, NULL),
 					      td->dec.lacks[type]);
 	td->st[0].name = "tracedat";
-	if (td->bad_pages)
+	if (bad_pages)
 		source_set(&td->st[0], SOURCE_DEGRADED,
-			   "%s: %llu pages unreadable; %llu of %llu records undecodable%s%s", base,
-			   (unsigned long long)td->bad_pages, (unsigned long long)bad,
+			   "%s: %llu pages malformed; %llu of %llu records undecodable%s%s", base,
+			   (unsigned long long)bad_pages, (unsigned long long)bad,
 			   (unsigned long long)recs, lacks[0] ? ": " : "", lacks);
 	else if (bad || lacks[0])
 		source_set(&td->st[0], SOURCE_DEGRADED, "%s: %llu of %llu records undecodable%s%s",
@@ -1568,6 +1565,7 @@ static int open_streams(struct tracedat *td)
 			c->chunks = buf->compressed ? c->span->chunks : 0;
 			c->s.cpu = buf->cpus[k].cpu;
 			c->s.commit_size = tep_get_header_page_size(td->tep);
+			c->s.subbuf_size = buf->page_size;
 			c->s.kbuf = kvmdecode_kbuffer(td->tep);
 			if (!c->s.kbuf)
 				return -ENOMEM;
@@ -1599,11 +1597,11 @@ int tracedat_rewind(struct tracedat *td)
 		c->len = c->at = 0;
 		c->chunks = c->buf->compressed ? c->span->chunks : 0;
 		c->s.rec = NULL;
-		c->s.records = c->s.undecodable = 0;
+		c->s.records = c->s.undecodable = c->s.bad = 0;
 		td->sp[i] = &c->s;
 	}
 	td->page_lost = 0;
-	td->bad_pages = 0;
+	td->bad_chunks = 0;
 	td->last_ns = 0;
 	memset(td->tid_state, 0, TD_TID_MAX);
 	td->nthreads = 0;

@@ -341,6 +341,7 @@ static int open_cpu(struct trace *t, struct trace_cpu *c, int cpu)
 		return -ENOMEM;
 	c->s.cpu = (uint32_t)cpu;
 	c->s.commit_size = tep_get_header_page_size(t->tep);
+	c->s.subbuf_size = (unsigned int)t->subbuf_size;
 	return 0;
 }
 

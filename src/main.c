@@ -17,8 +17,11 @@
 
 #include "batch.h"
 #include "offline.h"
+#include "openmetrics.h"
 #include "options.h"
 #include "perf.h"
+#include "serve.h"
+#include "textfile.h"
 #include "tick.h"
 #include "tui.h"
 #include "util.h"
@@ -36,7 +39,10 @@ static const char usage_text[] =
 	"  -b, --batch            print records instead of the live screen\n"
 	"  -n, --iterations N     stop after N records (batch) or refreshes\n"
 	"  -d, --delay SECONDS    refresh interval, fractions allowed (default 1)\n"
-	"      --format FMT       batch format: text (default) or json (one document per tick)\n"
+	"      --format FMT       batch format: text (default), json (one document per tick),\n"
+	"                         csv (a row per VM), openmetrics or prometheus (an exposition)\n"
+	"  -o, --output FILE      batch: write to FILE (openmetrics and prometheus replace it\n"
+	"                         at each tick, atomically); implies -b\n"
 	"  -H, --threads          batch: each VM's threads and panes, not only the host view\n"
 	"  -c, --cumulative       counts and shares since start, not per interval\n"
 	"      --no-color         no colours (also when NO_COLOR is set)\n"
@@ -55,6 +61,13 @@ static const char usage_text[] =
 	"                         (default task-clock,context-switches,cpu-migrations,\n"
 	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
 	"      --debugfs DIR      read KVM stats from DIR/kvm (default: the mounted debugfs)\n"
+	"\n"
+	"Exporter:\n"
+	"      --serve [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	"                         (ADDR 127.0.0.1 unless given; [::1]:PORT for IPv6)\n"
+	"      --per-vcpu         --serve, openmetrics, prometheus: per-vCPU series too\n"
+	"      --hot-top N        --serve, openmetrics, prometheus: hot addresses exported per\n"
+	"                         VM and kind, 1 to 16 (default 5), the rest as \"other\"\n"
 	"\n"
 	"A trace-cmd recording (how to record it: kvmscope(8), READING A TRACE.DAT):\n"
 	"  -i, --input FILE       read a trace.dat instead of the live host (with -b);\n"
@@ -75,6 +88,9 @@ enum {
 	OPT_BUFFER_KB,
 	OPT_DEBUGFS,
 	OPT_SCHED,
+	OPT_SERVE,
+	OPT_PER_VCPU,
+	OPT_HOT_TOP,
 	OPT_SUMMARY,
 	OPT_TGIDS,
 };
@@ -96,6 +112,10 @@ static const struct option long_opts[] = {
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "serve", required_argument, NULL, OPT_SERVE },
+	{ "per-vcpu", no_argument, NULL, OPT_PER_VCPU },
+	{ "hot-top", required_argument, NULL, OPT_HOT_TOP },
 	{ "input", required_argument, NULL, 'i' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "tgids", required_argument, NULL, OPT_TGIDS },
@@ -172,6 +192,34 @@ static void check_counters(const struct options *o)
 		die("--debugfs: %s has no kvm directory", o->debugfs);
 }
 
+/* Returns whether the batch format is one of the metrics expositions. */
+static bool metrics_format(enum batch_format f)
+{
+	return f == BATCH_OPENMETRICS || f == BATCH_PROMETHEUS;
+}
+
+/* Dies on options that do not go together: --serve is a mode of its own, like -b. */
+static void check_modes(const struct options *o, bool format_set)
+{
+	if (o->serve) {
+		if (o->batch && !o->output)
+			die("--serve and -b: give one of them (--serve is a mode of its own)");
+		if (format_set || o->output)
+			die("--serve answers in the format a scraper asks for: no --format, no -o");
+		if (o->cumulative)
+			die("-c and --serve: the exporter keeps running totals of each interval");
+		if (o->detail)
+			die("-H is for batch output, not --serve");
+		return;
+	}
+	if (o->cumulative && metrics_format(o->format))
+		die("-c and --format %s: its counters are running totals already",
+		    o->format == BATCH_OPENMETRICS ? "openmetrics" : "prometheus");
+	if ((o->per_vcpu || o->hot_top) && !metrics_format(o->format))
+		die("--%s is for --serve and --format openmetrics|prometheus",
+		    o->per_vcpu ? "per-vcpu" : "hot-top");
+}
+
 /* Dies on options that need -i without it, or that -i cannot honour. */
 static void check_input(const struct options *o, const char *live_opt)
 {
@@ -182,6 +230,8 @@ static void check_input(const struct options *o, const char *live_opt)
 			die("--tgids goes with a file: give -i FILE");
 		return;
 	}
+	if (o->serve)
+		live_opt = "--serve";
 	if (live_opt)
 		die("%s is for the live host; it means nothing with -i", live_opt);
 	if (!o->batch && isatty(STDOUT_FILENO))
@@ -191,10 +241,11 @@ static void check_input(const struct options *o, const char *live_opt)
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	const char *live_opt = NULL;
+	bool format_set = false;
 	int c, err;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:i:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:o:i:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			o->batch = true;
@@ -206,12 +257,42 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->delay_s = parse_seconds("-d", optarg);
 			break;
 		case OPT_FORMAT:
+			format_set = true;
 			if (!strcmp(optarg, "text"))
 				o->format = BATCH_TEXT;
 			else if (!strcmp(optarg, "json"))
 				o->format = BATCH_JSON;
+			else if (!strcmp(optarg, "csv"))
+				o->format = BATCH_CSV;
+			else if (!strcmp(optarg, "openmetrics"))
+				o->format = BATCH_OPENMETRICS;
+			else if (!strcmp(optarg, "prometheus"))
+				o->format = BATCH_PROMETHEUS;
 			else
-				die("--format: '%s' is not text or json", optarg);
+				die("--format: '%s' is not text, json, csv, openmetrics or "
+				    "prometheus", optarg);
+			break;
+		case 'o':
+			if (!*optarg)
+				die("-o needs a file name");
+			o->output = optarg;
+			o->batch = true;
+			break;
+		case OPT_SERVE: {
+			struct sockaddr_storage ss;
+			char why[160];
+			socklen_t len;
+
+			if (serve_parse_addr(optarg, &ss, &len, why, sizeof(why)))
+				die("--serve: %s", why);
+			o->serve = optarg;
+			break;
+		}
+		case OPT_PER_VCPU:
+			o->per_vcpu = true;
+			break;
+		case OPT_HOT_TOP:
+			o->hot_top = (int)parse_long("--hot-top", optarg, 1, OM_HOT_TOP_MAX);
 			break;
 		case 'H':
 			o->detail = true;
@@ -290,6 +371,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	check_modes(o, format_set);
 	check_input(o, live_opt);
 	check_counters(o);
 	if (o->filter_src) {
@@ -309,17 +391,35 @@ struct batch_out {
 	const struct options *opt;
 	struct batch_opts bo;
 	long printed;
+	FILE *f;		    /* where records go, unless replaced */
+	bool replace;		    /* -o with a metrics format: FILE replaced at each tick */
+	const struct snapshot *s;   /* the record being written by batch_replace() */
+	int err;		    /* -o failed: -errno */
 };
+
+static int batch_replace(FILE *f, void *arg)
+{
+	struct batch_out *b = arg;
+
+	return batch_print(f, b->s, &b->bo);
+}
 
 static int batch_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
 {
 	struct batch_out *b = arg;
 
 	(void)ctl;
-	if (batch_print(stdout, s, &b->bo))
+	b->bo.header = !b->printed;
+	if (b->replace) {
+		b->s = s;
+		b->err = textfile_replace(b->opt->output, batch_replace, b);
+		if (b->err)
+			return 1;
+	} else if (batch_print(b->f, s, &b->bo)) {
 		return 1; /* the reader went away: stop quietly */
+	}
 	if (b->opt->format == BATCH_TEXT)
-		fputs("\n", stdout);
+		fputs("\n", b->f);
 	b->printed++;
 	return b->opt->iterations && b->printed >= b->opt->iterations ? 1 : 0;
 }
@@ -330,8 +430,10 @@ int main(int argc, char **argv)
 		.delay_s = 1.0,
 		.proc_root = "/proc",
 	};
-	struct batch_out bout = { .opt = &opt };
+	struct batch_out bout = { .opt = &opt, .f = stdout };
 	struct tick_output out = { .input_fd = -1 };
+	struct om_config omc = { .version = KVMSCOPE_VERSION };
+	struct serve *sv = NULL;
 	struct tui *tui = NULL;
 	char why[256];
 	int err;
@@ -342,16 +444,39 @@ int main(int argc, char **argv)
 		opt.no_color = true;
 	util_set_fatal_hook(fatal_hook);
 	parse_args(argc, argv, &opt);
+	omc.per_vcpu = opt.per_vcpu;
+	omc.hot_top = opt.hot_top;
+	omc.filter = opt.have_filter ? &opt.filter : NULL;
 
-	if (!opt.batch && !isatty(STDOUT_FILENO))
+	if (!opt.serve && !opt.batch && !isatty(STDOUT_FILENO))
 		opt.batch = true;
 	bout.bo.format = opt.format;
 	bout.bo.detail = opt.detail;
 	bout.bo.utf8 = opt.utf8;
 	bout.bo.filter = opt.have_filter ? &opt.filter : NULL;
+	bout.bo.delay_s = opt.delay_s;
+	if (opt.batch && metrics_format(opt.format))
+		bout.bo.metrics = openmetrics_new(&omc);
+	bout.replace = opt.output && metrics_format(opt.format);
+	if (opt.output && !bout.replace && !(bout.f = fopen(opt.output, "w")))
+		die("-o: %s: %s", opt.output, strerror(errno));
 	out.show = batch_show;
 	out.arg = &bout;
-	if (!opt.batch) {
+	if (opt.serve) {
+		struct serve_config sc = {
+			.listen = opt.serve,
+			.om = omc,
+			.iterations = opt.iterations,
+		};
+
+		sv = serve_start(&sc, why, sizeof(why));
+		if (!sv) {
+			fprintf(stderr, "kvmscope: --serve: %s\n", why);
+			return 1;
+		}
+		out.show = serve_show;
+		out.arg = sv;
+	} else if (!opt.batch) {
 		struct tui_config tc = {
 			.color = !opt.no_color,
 			.utf8 = opt.utf8,
@@ -378,6 +503,16 @@ int main(int argc, char **argv)
 		err = tick_run(&opt, &out, why, sizeof(why));
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
+	serve_stop(sv);
+	openmetrics_free(bout.bo.metrics);
+	if (bout.f != stdout && fclose(bout.f) && !err) {
+		err = -errno;
+		snprintf(why, sizeof(why), "-o: %s: %s", opt.output, strerror(errno));
+	}
+	if (bout.err && !err) {
+		err = bout.err;
+		snprintf(why, sizeof(why), "-o: %s: %s", opt.output, strerror(-bout.err));
+	}
 	if (opt.have_filter)
 		regfree(&opt.filter);
 	if (err) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fmt.h"
 #include "json.h"
 #include "pane.h"
 #include "snapjson.h"
@@ -39,8 +40,16 @@ static void json_split(struct json *j, const struct exit_split *sp)
 	json_obj_end(j);
 }
 
-static const char *const hot_kinds[] = { [HOT_PIO] = "pio", [HOT_MMIO] = "mmio",
-					  [HOT_MSR] = "msr" };
+/* Writes an address as "0x..." text, or null for the other bucket, which has none. */
+static void json_addr(struct json *j, bool other, uint64_t addr)
+{
+	char b[FMT_MAX];
+
+	if (other)
+		json_num(j, "addr", -1, true);
+	else
+		json_str(j, "addr", fmt_hex(b, addr));
+}
 
 /* Writes a time in ns, or null when none was measured. */
 static void json_ns(struct json *j, const char *key, uint64_t ns, bool known)
@@ -66,7 +75,7 @@ static void json_exits(struct json *j, const struct snap_exit *e, int n)
 		json_uint(j, "reason", e->reason);
 		json_str(j, "kind", e->kind <= EXIT_KIND_EVENT ? kinds[e->kind] : "?");
 		if (e->hot >= 0 && e->hot <= HOT_MSR)
-			json_str(j, "hot", hot_kinds[e->hot]);
+			json_str(j, "hot", snap_hot_kind_name((unsigned int)e->hot));
 		else
 			json_num(j, "hot", -1, true);
 		json_uint(j, "count", e->count);
@@ -84,7 +93,6 @@ static void json_exits(struct json *j, const struct snap_exit *e, int n)
 
 static void json_hot(struct json *j, const struct snap_vm *v)
 {
-	char addr[24];
 	int i;
 
 	json_arr(j, "hot");
@@ -92,14 +100,9 @@ static void json_hot(struct json *j, const struct snap_vm *v)
 		const struct snap_hot *h = &v->hot[i];
 
 		json_obj(j, NULL);
-		json_str(j, "kind", h->kind <= HOT_MSR ? hot_kinds[h->kind] : "?");
+		json_str(j, "kind", snap_hot_kind_name(h->kind));
 		json_bool(j, "other", h->other);
-		if (h->other) {
-			json_num(j, "addr", -1, true);
-		} else {
-			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)h->addr);
-			json_str(j, "addr", addr);
-		}
+		json_addr(j, h->other, h->addr);
 		json_str(j, "name", h->name);
 		json_str(j, "rw", h->rw == (HOT_READ | HOT_WRITE) ? "rw"
 				  : h->rw == HOT_READ		 ? "r"
@@ -181,7 +184,6 @@ static const char *const wake_nodes[] = { [WAKE_NODE_VCPU] = "vcpu",
 /* The VM's wake graph and round trips; empty arrays when nothing woke. */
 static void json_wake(struct json *j, const struct snap_wake *w)
 {
-	char addr[24];
 	int i;
 
 	json_obj(j, "wake");
@@ -216,13 +218,8 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 
 		json_obj(j, NULL);
 		json_bool(j, "other", r->other);
-		json_str(j, "kind", r->kind <= HOT_MSR ? hot_kinds[r->kind] : "?");
-		if (r->other) {
-			json_num(j, "addr", -1, true);
-		} else {
-			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)r->addr);
-			json_str(j, "addr", addr);
-		}
+		json_str(j, "kind", snap_hot_kind_name(r->kind));
+		json_addr(j, r->other, r->addr);
 		json_uint(j, "count", r->count);
 		json_num(j, "rate", r->rate, true);
 		json_num(j, "p50_ns", (double)r->p50_ns, true);

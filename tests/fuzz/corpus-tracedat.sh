@@ -5,7 +5,7 @@
 # 8 KiB of one (cut). Real recordings (tests/fixtures/tracedat) are larger than seeds should be.
 set -eu
 cd "$(dirname "$0")/../.."
-D=tests/fuzz/corpus/tracedat
+D=tests/fuzz/corpus/fuzz_tracedat
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 TRACEDAT_SEEDS=$tmp build/tests/test_tracedat >/dev/null
