@@ -197,6 +197,7 @@ struct tracedat {
  */
 static char lib_msg[SOURCE_WHY_MAX];
 
+/* Keeps a library message as one line, for the open failure to quote. */
 static void keep_msg(const char *fmt, va_list ap)
 {
 	size_t n;
@@ -968,6 +969,7 @@ static int td_layout_read(int fd, struct td_layout *l, char *why, size_t whysz)
 	return v7_options(&r, l, off);
 }
 
+/* Releases what the layout check allocated (the buffers' CPU spans). */
 static void td_layout_free(struct td_layout *l)
 {
 	int i;
@@ -1524,6 +1526,7 @@ static int read_tgids(struct tracedat *td, const char *path, char *why, size_t w
 	return 0;
 }
 
+/* Returns the order of two (tid, tgid) pairs by tid, for qsort. */
 static int tgid_cmp(const void *a, const void *b)
 {
 	const int *x = a, *y = b;
