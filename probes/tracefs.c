@@ -637,41 +637,79 @@ static int set_filter(struct trace *t, const char *event, const char *filter)
 	return 0;
 }
 
-int trace_set_pids(struct trace *t, const int *tids, int n)
+/* Returns 0 after naming the sched events' threads in per-event filters, or -errno. */
+static int set_pid_filters(struct trace *t, const int *tids, int n)
 {
-	/* The kernel takes a filter of less than a page. */
+	/* The kernel takes a filter of less than a page: about 150 threads. */
 	enum { FILTER_MAX = 4000 };
-	char *waking = NULL, *sw = NULL;
+	char *waking = xmalloc(FILTER_MAX), *sw = xmalloc(FILTER_MAX);
 	size_t wl = 0, sl = 0;
 	int i, err = 0;
 
-	if (n <= 0)
-		goto lift;
-	waking = xmalloc(FILTER_MAX);
-	sw = xmalloc(FILTER_MAX);
 	/* Wakeups by or of these threads; switches from or to them. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !err; i++) {
 		wl += (size_t)snprintf(waking + wl, FILTER_MAX - wl, "%scommon_pid==%d||pid==%d",
 				       i ? "||" : "", tids[i], tids[i]);
 		sl += (size_t)snprintf(sw + sl, FILTER_MAX - sl, "%sprev_pid==%d||next_pid==%d",
 				       i ? "||" : "", tids[i], tids[i]);
-		if (wl >= FILTER_MAX || sl >= FILTER_MAX) {
+		if (wl >= FILTER_MAX || sl >= FILTER_MAX)
 			err = -E2BIG;
-			goto lift;
-		}
 	}
-	err = set_filter(t, "sched_waking", waking);
+	if (!err)
+		err = set_filter(t, "sched_waking", waking);
 	if (!err)
 		err = set_filter(t, "sched_switch", sw);
-	if (!err)
-		goto out;
-lift:
-	/* Too many threads to name, or refused: every thread rather than a wrong subset. */
-	set_filter(t, "sched_waking", "0");
-	set_filter(t, "sched_switch", "0");
-out:
 	free(waking);
 	free(sw);
+	return err;
+}
+
+/* Returns 0 after writing tids to the instance's set_event_pid (n = 0: empties it), or -errno. */
+static int set_event_pids(struct trace *t, const int *tids, int n)
+{
+	size_t cap = 16 + (size_t)n * 12, len = 0;
+	char *buf = xmalloc(cap);
+	int i, err = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%d ", tids[i]);
+	errno = 0;
+	if (tracefs_instance_file_write(t->inst, "set_event_pid", n ? buf : "\n") < 0)
+		err = errno ? -errno : -EINVAL;
+	free(buf);
+	return err;
+}
+
+int trace_set_pids(struct trace *t, const int *tids, int n)
+{
+	int err;
+
+	if (n <= 0) {
+		/* No VM thread yet: no sched event is ours (a filter nothing passes). */
+		set_event_pids(t, NULL, 0);
+		err = set_filter(t, "sched_waking", "common_pid<0");
+		return err ? err : set_filter(t, "sched_switch", "common_pid<0");
+	}
+	/*
+	 * set_event_pid keeps any number of threads and filters in the kernel what each CPU
+	 * records by the thread it runs: sched_switch when prev or next is named, sched_waking
+	 * when the waker or the wakee is, and other events of the named threads only (the
+	 * rest would be unattributed anyway).
+	 */
+	err = set_event_pids(t, tids, n);
+	if (!err) {
+		set_filter(t, "sched_waking", "0");
+		set_filter(t, "sched_switch", "0");
+		return 0;
+	}
+	/* A kernel without it: name them in the sched events' filters, up to their size. */
+	err = set_pid_filters(t, tids, n);
+	if (err) {
+		/* Too many threads to name, or refused: every thread rather than a wrong subset. */
+		set_filter(t, "sched_waking", "0");
+		set_filter(t, "sched_switch", "0");
+	}
 	return err;
 }
 

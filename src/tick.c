@@ -164,11 +164,8 @@ static void update_filter(struct loop *l)
 	for (i = 0; i < ps->nvms; i++)
 		for (k = 0; k < ps->vms[i].nthreads; k++)
 			tids[n++] = ps->vms[i].threads[k].tid;
-	/* No VM: a tid no thread has, rather than no filter at all. */
-	if (!n)
-		tids[n++] = INT_MAX;
 	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
-	if (l->pids && n == l->npids && !memcmp(tids, l->pids, (size_t)n * sizeof(*tids))) {
+	if (l->pids && n == l->npids && (!n || !memcmp(tids, l->pids, (size_t)n * sizeof(*tids)))) {
 		free(tids);
 		return;
 	}
@@ -178,8 +175,7 @@ static void update_filter(struct loop *l)
 	l->npids = n;
 	l->sched_st.name = "sched";
 	if (!err)
-		source_set(&l->sched_st, SOURCE_OK, "filtered to %d threads",
-			   tids[0] == INT_MAX ? 0 : n);
+		source_set(&l->sched_st, SOURCE_OK, "filtered to %d threads", n);
 	else if (err == -E2BIG)
 		source_set(&l->sched_st, SOURCE_DEGRADED,
 			   "unfiltered: %d threads are too many for the kernel's filter", n);
