@@ -383,7 +383,7 @@ int main(int argc, char **argv)
 		.proc_root = "/proc",
 	};
 	struct batch_out bout = { .opt = &opt, .f = stdout };
-	struct tick_output out = { .input_fd = -1 };
+	struct tick_output out = { .input_fd = -1, .output_fd = -1 };
 	struct om_config omc = { .version = KVMSCOPE_VERSION };
 	struct serve *sv = NULL;
 	struct tui *tui = NULL;
@@ -447,6 +447,8 @@ int main(int argc, char **argv)
 		out.resize = tui_resize;
 		out.input_fd = tui_input_fd(tui);
 		out.arg = tui;
+	} else if (!bout.replace) {
+		out.output_fd = fileno(bout.f);
 	}
 
 	err = tick_run(&opt, &out, why, sizeof(why));

@@ -65,7 +65,7 @@ struct loop {
 	sigset_t waitmask;
 };
 
-enum { EV_TIMER = 1, EV_INPUT, EV_TRACE };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -369,6 +369,15 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	err = watch(l->epfd, l->tfd, EV_TIMER);
 	if (!err && l->out->input_fd >= 0)
 		err = watch(l->epfd, l->out->input_fd, EV_INPUT);
+	if (!err && l->out->output_fd >= 0) {
+		/*
+		 * No events asked: only EPOLLERR (a pipe's reader closed it) and EPOLLHUP (the
+		 * terminal hung up) come. A file cannot be watched (EPERM) and needs no watch.
+		 */
+		struct epoll_event ev = { .events = 0, .data.u64 = EV_OUTPUT };
+
+		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->out->output_fd, &ev);
+	}
 	if (!err)
 		err = arm_timer(l->tfd, l->ctl.delay_s);
 	if (!err)
@@ -485,6 +494,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 				break;
 			case EV_TRACE:
 				trace_ready = true;
+				break;
+			case EV_OUTPUT:
+				/* Nobody reads the records any more: stop quietly, as on EPIPE. */
+				err = 1;
 				break;
 			}
 		}

@@ -24,6 +24,11 @@ struct tick_output {
 	/* The terminal changed size. */
 	void (*resize)(void *arg);
 	int input_fd; /* -1: none */
+	/*
+	 * Where records are written (a pipe, a socket, a terminal), watched for its reader
+	 * going away so that the loop stops then, not at the next write; -1: none.
+	 */
+	int output_fd;
 	void *arg;
 };
 
