@@ -27,7 +27,11 @@
 /* Host threads named per tick for the wake graph (the rest wait for the next tick). */
 #define TICK_NAMES_MAX 32
 
-/* Set by signal handlers, read by the loop: nothing else happens in a handler. */
+/*
+ * Set by signal handlers, read by the loop: nothing else happens in a handler. sig_winch
+ * also stands for SIGCONT: after a SIGSTOP a job-control shell takes the terminal, sets its
+ * own modes and prints over the screen; on continuing the screen is taken back and redrawn.
+ */
 static volatile sig_atomic_t sig_quit, sig_winch;
 
 static void on_quit(int sig)
@@ -336,6 +340,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Signals arrive only inside epoll_pwait, so a flag set is seen at once. */
@@ -344,11 +349,13 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGCONT);
 	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
 	sigdelset(&l->waitmask, SIGINT);
 	sigdelset(&l->waitmask, SIGTERM);
 	sigdelset(&l->waitmask, SIGHUP);
 	sigdelset(&l->waitmask, SIGWINCH);
+	sigdelset(&l->waitmask, SIGCONT);
 
 	l->procfs = procfs_open(l->opt->proc_root);
 	if (!l->procfs) {
@@ -459,10 +466,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 	}
 	model_prime(&l.model, now_ns());
 	while (!sig_quit) {
-		if (sig_winch) {
+		/* Only a screen redraws: batch output would print the last record again. */
+		if (sig_winch && out->resize) {
 			sig_winch = 0;
-			if (out->resize)
-				out->resize(out->arg);
+			out->resize(out->arg);
 			l.ctl.redraw = true;
 			err = apply_ctl(&l, &armed);
 			if (err)

@@ -211,6 +211,8 @@ void tui_resize(void *arg)
 	struct tui *t = arg;
 	struct winsize ws;
 
+	/* After a stop a job-control shell may have left its own modes (echo, canonical). */
+	reset_prog_mode();
 	if (!ioctl(fileno(t->out), TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
 		resizeterm(ws.ws_row, ws.ws_col);
 	fit_screen(t);
