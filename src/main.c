@@ -466,6 +466,7 @@ int main(int argc, char **argv)
 		out.input = tui_input;
 		out.resize = tui_resize;
 		out.input_fd = tui_input_fd(tui);
+		out.output_fd = tui_output_fd(tui);
 		out.arg = tui;
 	} else if (!bout.replace) {
 		out.output_fd = fileno(bout.f);

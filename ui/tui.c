@@ -160,6 +160,11 @@ int tui_input_fd(const struct tui *t)
 	return t->input_fd;
 }
 
+int tui_output_fd(const struct tui *t)
+{
+	return fileno(t->out);
+}
+
 int tui_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
 {
 	struct tui *t = arg;
