@@ -214,6 +214,7 @@ static int open_one(const struct perf_event_def *d, int tid, int group)
 static int thread_open(struct perf *p, struct perf_thread *t)
 {
 	int g, i, fd, lead, count;
+	bool tried;
 
 	for (i = 0; i < p->n; i++) {
 		t->fd[i] = -1;
@@ -233,10 +234,11 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 			 * (thousands per scan on a host with many threads: seconds, deaf to
 			 * signals).
 			 */
-			if (p->fd_full)
-				fd = -EMFILE;
-			else
+			tried = !p->fd_full;
+			if (tried)
 				fd = open_one(&p->defs[i], t->tid, lead >= 0 ? t->fd[lead] : -1);
+			else
+				fd = -EMFILE;
 			/* Some events will not share a group: count them on their own. */
 			if (fd == -EINVAL && lead >= 0)
 				fd = open_one(&p->defs[i], t->tid, -1);
@@ -248,7 +250,9 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 			}
 			if (fd < 0) {
 				t->err[i] = fd;
-				p->last_err[i] = fd;
+				/* Not tried: a reason met before (no PMU) says more. */
+				if (tried || !p->last_err[i])
+					p->last_err[i] = fd;
 				continue;
 			}
 			t->fd[i] = fd;
