@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tracefs probe. It owns one private instance, kvmscope-<pid>: sized, clocked and
- * enabled before tracing starts, read per CPU from trace_pipe_raw without blocking, and
- * removed on every way out (trace_close, trace_emergency_cleanup, or the next start after a
- * kill -9). The top-level buffer and other tools' instances are never written.
+ * The tracefs probe. It owns one private instance, kvmscope-<pid> (kvmscope-<pid>-N when a
+ * live process holds that name, e.g. a kvmscope with our pid in another pid namespace):
+ * sized, clocked and enabled before tracing starts, read per CPU from trace_pipe_raw without
+ * blocking, and removed on every way out (trace_close, trace_emergency_cleanup, or the next
+ * start after a kill -9). The top-level buffer and other tools' instances are never written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,7 @@
 #define TRACE_WAKE_PERCENT 25		 /* buffer_percent: fds readable at this fill */
 #define STATS_EVERY_NS	   250000000ull	 /* re-read the overrun counters at most this often */
 #define STALE_SLACK_NS	   2000000000ull /* clock error allowed when judging pid reuse */
+#define NAME_TRIES	   8		 /* kvmscope-PID, then kvmscope-PID-2 ... when taken */
 
 #define DEFAULT_TRACEFS "/sys/kernel/tracing"
 
@@ -81,6 +83,7 @@ struct trace {
 	uint64_t stats_ns;   /* when the stats were last read */
 	bool stats_due;
 	char dir[PATH_MAX]; /* the instance directory, for the allocation-free cleanup */
+	char taken[64];	    /* the name we wanted when another held it, else "" */
 };
 
 /* The open trace, for trace_emergency_cleanup(); one per process. */
@@ -230,11 +233,19 @@ static int remove_stale_one(const char *name, void *arg)
 		return 0;
 	errno = 0;
 	pid = strtol(name + len + 1, &end, 10);
-	if (errno || *end || pid <= 0 || pid > INT_MAX)
+	if (errno || pid <= 0 || pid > INT_MAX)
+		return 0;
+	/* prefix-PID-N: the name a kvmscope took when prefix-PID was another's. */
+	if (*end == '-' && end[1] >= '0' && end[1] <= '9')
+		strtol(end + 1, &end, 10);
+	if (*end)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", w->instances, name);
-	/* Ours by name before we made it: left by an earlier process with our pid. */
-	if (pid == getpid() || instance_stale(path, (pid_t)pid))
+	/*
+	 * Even one named after our own pid is judged, not taken for ours: a kvmscope in
+	 * another pid namespace may have the same pid, and its instance is not ours to remove.
+	 */
+	if (instance_stale(path, (pid_t)pid))
 		rmdir(path);
 	return 0;
 }
@@ -408,21 +419,35 @@ static int find_tracefs(struct trace *t, const char **dir, struct source_status 
 	return 0;
 }
 
-/* Returns 0 after creating our instance, fresh, and noting its directory. */
+/*
+ * Returns 0 after creating our instance, fresh, and noting its directory. A name that
+ * survived remove_stale() belongs to a live process (one in another pid namespace has the
+ * same pid, or its files are open): it is neither reused nor removed, and the next name,
+ * prefix-PID-2 and on, is tried; t->taken says so.
+ */
 static int create_instance(struct trace *t, const char *prefix)
 {
 	char name[64], *dir;
+	int i;
 
-	snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid());
-	t->inst = tracefs_instance_create(name);
-	if (t->inst && !tracefs_instance_is_new(t->inst)) {
-		/* Survived remove_stale (e.g. busy): not ours to reuse with old settings. */
+	for (i = 1; i <= NAME_TRIES; i++) {
+		if (i == 1)
+			snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid());
+		else
+			snprintf(name, sizeof(name), "%s-%d-%d", prefix, (int)getpid(), i);
+		errno = 0;
+		t->inst = tracefs_instance_create(name);
+		if (!t->inst)
+			return errno ? -errno : -EIO;
+		if (tracefs_instance_is_new(t->inst))
+			break;
 		tracefs_instance_free(t->inst);
 		t->inst = NULL;
-		errno = EEXIST;
+		if (i == 1)
+			snprintf(t->taken, sizeof(t->taken), "%s", name);
 	}
 	if (!t->inst)
-		return errno ? -errno : -EIO;
+		return -EEXIST;
 	t->created = true;
 	dir = tracefs_instance_get_dir(t->inst);
 	if (!dir)
@@ -494,8 +519,14 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 
 	err = create_instance(t, cfg->prefix ? cfg->prefix : "kvmscope");
 	if (err) {
-		source_set(st, SOURCE_UNAVAILABLE, "cannot create a tracefs instance: %s",
-			   strerror(-err));
+		if (err == -EEXIST)
+			source_set(st, SOURCE_UNAVAILABLE,
+				   "cannot create a tracefs instance: %s and %d more names are "
+				   "taken",
+				   t->taken, NAME_TRIES - 1);
+		else
+			source_set(st, SOURCE_UNAVAILABLE, "cannot create a tracefs instance: %s",
+				   strerror(-err));
 		goto fail;
 	}
 	t->subbuf_size = subbuf_size(t);
@@ -554,7 +585,11 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 	read_stats(t);
 	if (types & ~want) {
 		type_list(list, sizeof(list), types & ~want);
-		source_set(st, SOURCE_DEGRADED, "no %s on this kernel", list);
+		source_set(st, SOURCE_DEGRADED, "no %s on this kernel%s%s%s", list,
+			   t->taken[0] ? "; " : "", t->taken, t->taken[0] ? " is taken" : "");
+	} else if (t->taken[0]) {
+		source_set(st, SOURCE_OK, "instance %s: %s is taken",
+			   tracefs_instance_get_name(t->inst), t->taken);
 	} else {
 		source_set(st, SOURCE_OK, NULL);
 	}
