@@ -42,6 +42,7 @@ struct kvmdecode {
 	unsigned int nids;
 	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */
 	uint16_t min_size[KE__COUNT]; /* record bytes the required fields need */
+	bool pio_early_in;	      /* kvm_pio without val: see kvm_event.pio.early_in */
 	struct kvmdecode_field f[KE__COUNT][KVMDECODE_FIELDS];
 };
 

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -87,9 +89,18 @@ static void check_offsets(const struct kvmdecode *d, const char *dir)
 		for (i = 0; kvmdecode_field_name(type, i); i++) {
 			const char *name = kvmdecode_field_name(type, i);
 			struct kvmdecode_field f = kvmdecode_field_of(d, type, name);
+			const char *br = strchr(name, '[');
+			char base[32];
 
-			ck_assert_msg(!format_field(dir, type, name, &off, &size), "%s.%s",
+			/* "args[1]": the element of an array of longs, 8 bytes past the one before.
+			 */
+			snprintf(base, sizeof(base), "%.*s", br ? (int)(br - name) : 31, name);
+			ck_assert_msg(!format_field(dir, type, base, &off, &size), "%s.%s",
 				      kvmdecode_event_name(type, NULL), name);
+			if (br) {
+				off += 8 * atoi(br + 1);
+				size = 8;
+			}
 			ck_assert_msg(f.offset == off && f.size == size,
 				      "%s.%s: decoder %u/%u, format %d/%d",
 				      kvmdecode_event_name(type, NULL), name, f.offset, f.size, off,
@@ -231,6 +242,8 @@ static void check_all_fields(struct tep_handle *tep, const struct kvmdecode *d)
 		ck_assert_uint_eq(ev.pio.port, pios[i].port);
 		ck_assert_uint_eq(ev.pio.size, pios[i].size);
 		ck_assert_uint_eq(ev.pio.count, pios[i].count);
+		/* This kernel's kvm_pio has val: an IN is traced once its data is there. */
+		ck_assert_uint_eq(ev.pio.early_in, 0);
 	}
 	/* Any non-zero rw is a write. */
 	rec_start(&r, tep, KE_PIO, 1);
@@ -372,6 +385,24 @@ static void check_all_fields(struct tep_handle *tep, const struct kvmdecode *d)
 	put(&r, "common_flags", 0x48);
 	ev = decode(d, &r);
 	ck_assert_uint_eq(ev.ctx, KE_CTX_HARDIRQ | KE_CTX_NMI);
+
+	/* Only ioctl(KVM_RUN) is the VMM's return into KVM: any other syscall is no event. */
+	rec_start(&r, tep, KE_KVM_RUN, 307);
+	put(&r, "id", SYS_ioctl);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[0]").offset, &(uint64_t){ 13 }, 8);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[1]").offset, &(uint64_t){ KVM_RUN },
+	       8);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_KVM_RUN);
+	ck_assert_uint_eq(ev.tid, 307);
+	ck_assert_int_eq(ev.kvm_run.fd, 13);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[1]").offset,
+	       &(uint64_t){ KVM_GET_REGS }, 8);
+	ck_assert_int_eq(kvmdecode_record(d, r.data, r.size, &ev), 0);
+	put(&r, "id", SYS_read);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[1]").offset, &(uint64_t){ KVM_RUN },
+	       8);
+	ck_assert_int_eq(kvmdecode_record(d, r.data, r.size, &ev), 0);
 
 	/* prev_state: 0 preempted (R), 1 S, 2 D, and the preempt bit above the states. */
 	{
@@ -806,6 +837,39 @@ START_TEST(type_names)
 }
 END_TEST
 
+/* A kvm_pio without val (kernels that traced an access before handling it): early INs. */
+START_TEST(pio_without_val)
+{
+	static const char fmt[] =
+		"name: kvm_pio\nID: 110\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:unsigned int rw;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int port;\toffset:12;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int size;\toffset:16;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int count;\toffset:20;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"pio_%s at 0x%x size %d count %d\", REC->rw ? \"write\" : "
+		"\"read\", REC->port, REC->size, REC->count\n";
+	struct tep_handle *tep = tep_alloc();
+	struct kvm_event ev;
+	struct kvmdecode d;
+	struct rec r;
+
+	ck_assert_ptr_nonnull(tep);
+	ck_assert_int_eq(tep_parse_event(tep, fmt, sizeof(fmt) - 1, "kvm"), 0);
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	rec_start(&r, tep, KE_PIO, 9);
+	put(&r, "port", 0x608);
+	ev = decode(&d, &r);
+	ck_assert_uint_eq(ev.pio.port, 0x608);
+	ck_assert_uint_eq(ev.pio.early_in, 1);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
 START_TEST(missing_formats)
 {
 	unsigned int missing = 0;
@@ -831,6 +895,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, live_formats);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, missing_formats);
+	tcase_add_test(tc, pio_without_val);
 	suite_add_tcase(s, tc);
 	return s;
 }
