@@ -14,7 +14,7 @@
 #include "pane.h"
 #include "util.h"
 
-enum { W_VM, W_WAKER, W_WAKEE, W_HOW, W_COUNT, W_RATE, W_MEAN, W_P99, W__N };
+enum { W_VM, W_WAKER, W_WAKEE, W_HOW, W_COUNT, W_RATE, W_MEAN, W_P99, W_MAX, W__N };
 
 static const struct table_col wake_cols[W__N] = {
 	[W_VM] = { "VM", 16, 6, ALIGN_LEFT, 3 },
@@ -25,6 +25,8 @@ static const struct table_col wake_cols[W__N] = {
 	[W_RATE] = { "WAKES/S", 7, 0, ALIGN_RIGHT, 0 },
 	[W_MEAN] = { "LAT", 7, 0, ALIGN_RIGHT, 2 },
 	[W_P99] = { "P99", 7, 0, ALIGN_RIGHT, 4 },
+	/* Dropped after P99, before LAT: a LAT above P99 always shows the outlier behind it. */
+	[W_MAX] = { "MAX", 7, 0, ALIGN_RIGHT, 3 },
 };
 
 /* Inside one VM the VM column stays empty: untitled, it takes no width. */
@@ -37,6 +39,8 @@ static const struct table_col wake_cols_vm[W__N] = {
 	[W_RATE] = { "WAKES/S", 7, 0, ALIGN_RIGHT, 0 },
 	[W_MEAN] = { "LAT", 7, 0, ALIGN_RIGHT, 2 },
 	[W_P99] = { "P99", 7, 0, ALIGN_RIGHT, 4 },
+	/* Dropped after P99, before LAT: a LAT above P99 always shows the outlier behind it. */
+	[W_MAX] = { "MAX", 7, 0, ALIGN_RIGHT, 3 },
 };
 
 /* A row to show: an edge of a VM, or a round trip. */
@@ -58,6 +62,8 @@ static double edge_key(const struct snap_wake_edge *e, int col)
 		return e->mean_ns;
 	case W_P99:
 		return (double)e->p99_ns;
+	case W_MAX:
+		return (double)e->max_ns;
 	default:
 		return (double)e->count;
 	}
@@ -196,6 +202,7 @@ static void build_wake(const struct snapshot *s, const struct pane_opts *o, stru
 		table_set(t, W_RATE, "%s", fmt_si(b, e->rate));
 		table_set(t, W_MEAN, "%s", e->timed ? fmt_ns(b, e->mean_ns) : "-");
 		table_set(t, W_P99, "%s", e->timed ? fmt_ns(b, (double)e->p99_ns) : "-");
+		table_set(t, W_MAX, "%s", e->timed ? fmt_ns(b, (double)e->max_ns) : "-");
 	}
 	/* Empty, the pane takes no room; trouble with the trace is told by the other panes. */
 	if (!n && filter_note(s)[0])
@@ -218,7 +225,7 @@ const struct pane pane_wake = {
 	.build = build_wake,
 };
 
-enum { R_VM, R_NOTIFY, R_COUNT, R_RATE, R_P50, R_P99, R_RUN, R_INJECT, R_VCPU, R__N };
+enum { R_VM, R_NOTIFY, R_COUNT, R_RATE, R_P50, R_P99, R_MAX, R_RUN, R_INJECT, R_VCPU, R__N };
 
 static const struct table_col rt_cols[R__N] = {
 	[R_VM] = { "VM", 16, 6, ALIGN_LEFT, 3 },
@@ -227,6 +234,8 @@ static const struct table_col rt_cols[R__N] = {
 	[R_RATE] = { "RT/S", 7, 0, ALIGN_RIGHT, 0 },
 	[R_P50] = { "P50", 7, 0, ALIGN_RIGHT, 0 },
 	[R_P99] = { "P99", 7, 0, ALIGN_RIGHT, 1 },
+	/* Dropped after the parts' means, before P99: means above P99 show their outlier. */
+	[R_MAX] = { "MAX", 7, 0, ALIGN_RIGHT, 1 },
 	[R_RUN] = { "->IOTHR", 7, 0, ALIGN_RIGHT, 2 },
 	[R_INJECT] = { "->IRQ", 7, 0, ALIGN_RIGHT, 2 },
 	[R_VCPU] = { "->VCPU", 7, 0, ALIGN_RIGHT, 2 },
@@ -239,6 +248,8 @@ static const struct table_col rt_cols_vm[R__N] = {
 	[R_RATE] = { "RT/S", 7, 0, ALIGN_RIGHT, 0 },
 	[R_P50] = { "P50", 7, 0, ALIGN_RIGHT, 0 },
 	[R_P99] = { "P99", 7, 0, ALIGN_RIGHT, 1 },
+	/* Dropped after the parts' means, before P99: means above P99 show their outlier. */
+	[R_MAX] = { "MAX", 7, 0, ALIGN_RIGHT, 1 },
 	[R_RUN] = { "->IOTHR", 7, 0, ALIGN_RIGHT, 2 },
 	[R_INJECT] = { "->IRQ", 7, 0, ALIGN_RIGHT, 2 },
 	[R_VCPU] = { "->VCPU", 7, 0, ALIGN_RIGHT, 2 },
@@ -253,6 +264,8 @@ static double rt_key(const struct snap_wake_rt *r, int col)
 		return (double)r->p50_ns;
 	case R_P99:
 		return (double)r->p99_ns;
+	case R_MAX:
+		return (double)r->max_ns;
 	case R_RUN:
 		return r->notify_run_ns;
 	case R_INJECT:
@@ -332,6 +345,7 @@ static void build_rt(const struct snapshot *s, const struct pane_opts *o, struct
 		table_set(t, R_RATE, "%s", fmt_si(b, r->rate));
 		table_set(t, R_P50, "%s", fmt_ns(b, (double)r->p50_ns));
 		table_set(t, R_P99, "%s", fmt_ns(b, (double)r->p99_ns));
+		table_set(t, R_MAX, "%s", fmt_ns(b, (double)r->max_ns));
 		table_set(t, R_RUN, "%s", fmt_ns(b, r->notify_run_ns));
 		table_set(t, R_INJECT, "%s", fmt_ns(b, r->run_inject_ns));
 		table_set(t, R_VCPU, "%s", fmt_ns(b, r->inject_run_ns));

@@ -183,7 +183,8 @@ struct snap_wake_edge {
 	uint64_t awake; /* of count: signals that found the wakee awake */
 	uint64_t timed; /* wakes with a measured latency */
 	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
-	int64_t p99_ns; /* -1 when none timed */
+	int64_t p99_ns; /* -1 when none timed; never above max_ns */
+	int64_t max_ns; /* -1 when none timed */
 };
 
 /* Round trips of one notify address; other: the addresses beyond WAKE_RTS. */
@@ -193,7 +194,7 @@ struct snap_wake_rt {
 	uint64_t addr;
 	uint64_t count;
 	double rate;
-	int64_t p50_ns, p99_ns; /* notify -> vCPU running */
+	int64_t p50_ns, p99_ns, max_ns; /* notify -> vCPU running; quantiles never above max */
 	double mean_ns;
 	double notify_run_ns; /* means of the parts: notify -> iothread running */
 	double run_inject_ns; /* iothread running -> interrupt injected */
