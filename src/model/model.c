@@ -236,6 +236,9 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s)
 {
 	int i, k;
 
+	m->procfs.unreadable = s->unreadable;
+	m->procfs.unreadable_vmms = s->unreadable_vmms;
+	m->procfs.others_hidden = s->others_hidden;
 	vmreg_begin(&m->reg);
 	for (i = 0; i < s->nvms; i++) {
 		const struct proc_vm *pv = &s->vms[i];
@@ -481,6 +484,7 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	s->cumulative = cumulative;
 	s->window_ns = cumulative ? now - m->start_ns : s->interval_ns;
 	snap_host_of(&s->host, &m->host_facts);
+	s->procfs = m->procfs;
 	for (v = 0; v < m->nsources; v++)
 		snap_source_of(&s->sources[v], &m->sources[v]);
 	s->nsources = m->nsources;

@@ -130,8 +130,20 @@ static void build_vms(const struct snapshot *s, const struct pane_opts *o, struc
 		table_set(t, V_HOST, "%s", fmt_pct(b, v->cpu.host));
 		table_set(t, V_STEAL, "%s", fmt_pct(b, v->cpu.steal));
 	}
-	if (!n)
-		table_note(t, s->nvms ? "no VM matches the filter" : "no KVM VMs on this host");
+	/* Not seeing a VM is not knowing there is none: say what procfs could not read. */
+	if (n && s->procfs.others_hidden)
+		table_note(t, "other users' VMs are not visible without root");
+	else if (s->nvms && !n)
+		table_note(t, "no VM matches the filter");
+	else if (!n && s->procfs.others_hidden)
+		table_note(t, "no KVM VMs of this user; other users' VMs are not visible without root");
+	else if (!n && s->procfs.unreadable_vmms == 1)
+		table_note(t, "no KVM VMs found; a process that looks like a VMM could not be read");
+	else if (!n && s->procfs.unreadable_vmms)
+		table_note(t, "no KVM VMs found; %d processes that look like VMMs could not be read",
+			   s->procfs.unreadable_vmms);
+	else if (!n)
+		table_note(t, "no KVM VMs on this host");
 	free(order);
 }
 

@@ -330,6 +330,11 @@ void snapjson_write(FILE *f, const struct snapshot *s, const regex_t *filter)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_obj(&j, "procfs");
+	json_int(&j, "unreadable", s->procfs.unreadable);
+	json_int(&j, "unreadable_vmms", s->procfs.unreadable_vmms);
+	json_bool(&j, "others_hidden", s->procfs.others_hidden);
+	json_obj_end(&j);
 	json_obj(&j, "events");
 	json_uint(&j, "count", s->events);
 	json_uint(&j, "lost", s->events_lost);

@@ -35,6 +35,13 @@ struct snap_host {
 	int ncpus;		/* online CPUs */
 };
 
+/* What the last procfs scan could not look into: whether those processes hold VMs. */
+struct snap_procfs {
+	int unreadable;	     /* processes whose fds could not be read */
+	int unreadable_vmms; /* of them, those that look like a VMM (qemu, crosvm, -enable-kvm) */
+	bool others_hidden;  /* not root: other users' VMs are not visible */
+};
+
 /* A data source's state, as shown on screen and in batch output. */
 enum snap_state {
 	SNAP_SRC_OFF = 0,	  /* not asked for (e.g. --no-trace) */
@@ -268,6 +275,7 @@ struct snapshot {
 	struct snap_host host;
 	struct snap_source sources[SNAP_SOURCES_MAX];
 	int nsources;
+	struct snap_procfs procfs;
 	/* Trace stream health: nothing is lost silently. */
 	uint64_t events;	/* events read in the window */
 	uint64_t events_lost;	/* ring-buffer overruns and missed events, since start */
