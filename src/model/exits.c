@@ -322,7 +322,6 @@ static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 	t->io_pending = reason == 2 /* KVM_EXIT_IO */;
 	t->vmm_ns = 0;
 	t->user_ts = ev->ts_ns;
-	t->user_reason = reason;
 	/* The access just before may be what the VMM is asked to handle; what follows says. */
 	if (fresh->valid && ((reason == 2 /* KVM_EXIT_IO */ && fresh->kind == HOT_PIO) ||
 			     (reason == 6 /* KVM_EXIT_MMIO */ && fresh->kind == HOT_MMIO)))

@@ -80,7 +80,6 @@ struct exits_thread {
 	bool early_in;	 /* the last kvm_pio said this kernel traces INs before their exit */
 	bool traced;	 /* an event of the thread was seen before this one */
 	int16_t user_row_t, user_row_v;
-	uint32_t user_reason;
 	uint64_t user_ts;
 	uint64_t vmm_ns; /* the VMM's time of an IO exit, for the access its completion names */
 	struct exits_ref acc;	/* first access of the current exit (or the last access) */
