@@ -155,8 +155,10 @@ struct tep_handle *kvmdecode_load_tep(const char *events_dir, unsigned int mask,
 		goto out;
 	}
 	mask |= KVMDECODE_BIT(KE_EXIT);
+	/* Types no tracepoint stands behind (KE_LOST) have no format to read. */
 	for (type = KE_NONE + 1; type < KE__COUNT; type++)
-		if ((mask & KVMDECODE_BIT(type)) && parse_event(tep, events_dir, type))
+		if ((mask & KVMDECODE_BIT(type)) && descs[type].name &&
+		    parse_event(tep, events_dir, type))
 			*missing |= KVMDECODE_BIT(type);
 out:
 	free(buf);
@@ -233,6 +235,8 @@ static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int 
 	unsigned int end, min = 0;
 	int i;
 
+	if (!desc->name)
+		return -ENOENT;
 	ev = tep_find_event_by_name(tep, desc->system, desc->name);
 	if (!ev || ev->id < 0 || ev->id > UINT16_MAX)
 		return -ENOENT;
@@ -605,6 +609,7 @@ int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf)
 	}
 	/* Read the flag ourselves: kbuffer reports it only when no time extend leads. */
 	s->missed = kvmdecode_subbuf_missed(subbuf, s->commit_size);
+	s->lost_pending = s->lost_pending || s->missed;
 	s->rec = kbuffer_read_event(s->kbuf, &s->ts);
 	return 0;
 }
@@ -655,6 +660,16 @@ int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams
 				next_ts = streams[i]->ts;
 		s = streams[best];
 		do {
+			/* Told in time order, so no span of any thread is taken across the gap. */
+			if (s->lost_pending) {
+				memset(&ev, 0, sizeof(ev));
+				ev.type = KE_LOST;
+				ev.ts_ns = s->ts;
+				ev.cpu = s->cpu;
+				ev.lost.count = s->missed > 0 ? s->missed : -1;
+				s->lost_pending = false;
+				fn(arg, &ev);
+			}
 			if (kvmdecode_record(d, s->rec, (unsigned int)kbuffer_event_size(s->kbuf),
 					     &ev)) {
 				ev.ts_ns = s->ts;

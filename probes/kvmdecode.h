@@ -109,6 +109,7 @@ struct kvmdecode_stream {
 	uint32_t cpu;	       /* written to each event */
 	int commit_size;       /* as for kvmdecode_subbuf_missed */
 	long long missed;      /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
+	bool lost_pending;     /* a loss before rec still to be told (KE_LOST) */
 };
 
 /* Returns 0 after loading subbuf (positioned on its first record, if any), or -EINVAL. */
@@ -127,7 +128,9 @@ typedef void (*kvmdecode_event_fn)(void *arg, const struct kvm_event *ev);
 /*
  * Returns the number of events delivered to fn, or the first -errno of refill. Takes
  * records from n streams in timestamp order (a stream's own order on ties), refilling each
- * stream when it runs dry, until every stream has nothing more.
+ * stream when it runs dry, until every stream has nothing more. Before the first record of a
+ * sub-buffer the kernel flagged as having lost events, fn also gets a KE_LOST event of that
+ * CPU at that record's time (not counted in the number returned).
  */
 int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
 		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg);

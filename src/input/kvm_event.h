@@ -26,6 +26,7 @@ enum kvm_event_type {
 	KE_SCHED_WAKING, /* sched_waking: tid wakes target */
 	KE_SCHED_SWITCH, /* sched_switch on cpu: prev -> next */
 	KE_KVM_RUN,	 /* sys_enter of ioctl(KVM_RUN): the VMM is back in KVM */
+	KE_LOST,	 /* the trace lost events on cpu before ts: no span across it holds */
 	KE__COUNT
 };
 
@@ -115,6 +116,9 @@ struct kvm_event {
 		struct {
 			int32_t fd; /* the vCPU's fd in the VMM */
 		} kvm_run;
+		struct {
+			int64_t count; /* events lost, -1 when the kernel did not say */
+		} lost;
 		struct {
 			uint32_t prev_tid;
 			uint32_t next_tid;

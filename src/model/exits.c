@@ -232,6 +232,23 @@ static unsigned int on_pio(struct exits_vm *v, struct exits_thread *t, const str
 	return was_user ? EXITS_REENTRY : 0;
 }
 
+/*
+ * Returns flags after the trace lost events: whatever ended in the gap is unknown, so the
+ * exit and the userspace exit in progress end untimed, and nothing pairs across it.
+ */
+static unsigned int on_lost(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	unsigned int flags = t->in_user ? EXITS_USER_DROPPED : 0;
+
+	user_end(v, t, ev->ts_ns, false);
+	t->in_exit = t->io_pending = t->mmio_unsat = false;
+	t->acc.valid = t->fresh.valid = t->cand.valid = false;
+	t->vmm_ns = 0;
+	/* The next IN may complete an exit the gap hid: as at the start of the trace. */
+	t->traced = false;
+	return flags;
+}
+
 /* Returns flags after the VMM's ioctl(KVM_RUN): its part of the exit in progress ends. */
 static unsigned int on_kvm_run(struct exits_vm *v, struct exits_thread *t,
 			       const struct kvm_event *ev)
@@ -340,6 +357,8 @@ count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *
 	/* Between the exit and what completes it: it changes no access. */
 	if (ev->type == KE_KVM_RUN)
 		return on_kvm_run(v, t, ev);
+	if (ev->type == KE_LOST)
+		return on_lost(v, t, ev);
 	t->traced = true;
 	t->fresh.valid = false;
 	/* An access followed by anything but an exit to the VMM was answered in the kernel. */
@@ -834,7 +853,7 @@ const struct model_module exits_module = {
 	.name = "exits",
 	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
 		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
-		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_KVM_RUN),
+		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_KVM_RUN) | MODEL_EV(KE_LOST),
 	.vm_new = vm_new,
 	.thread_new = thread_new,
 	.vm_free = vm_free,

@@ -294,11 +294,43 @@ static bool attribute(struct model *m, struct model_ev *e)
 	return e->self || e->other;
 }
 
+/*
+ * The trace lost events: every thread's span in progress may have ended in the gap. Each
+ * module taking KE_LOST sees it once per thread it keeps state for (no state is made).
+ */
+static void lost_event(struct model *m, const struct kvm_event *ev)
+{
+	struct model_ev e = { .ev = ev };
+	const uint8_t *mod;
+	int v, k;
+
+	for (v = 0; v < m->reg.nvms; v++) {
+		struct vm *vm = m->reg.vms[v];
+
+		for (k = 0; k < vm->nthreads; k++) {
+			e.self = vm->threads[k];
+			e.flags = 0;
+			for (mod = m->by_type[KE_LOST]; *mod; mod++) {
+				e.slot = *mod - 1;
+				if (!e.self->st[e.slot])
+					continue;
+				e.host = m->host[e.slot];
+				modules[e.slot]->event(&e);
+			}
+		}
+	}
+}
+
 void model_event(struct model *m, const struct kvm_event *ev)
 {
 	struct model_ev e = { .ev = ev };
 	const uint8_t *mod;
 
+	/* A marker, not a trace event: counted where the trace counts its losses. */
+	if (ev->type == KE_LOST) {
+		lost_event(m, ev);
+		return;
+	}
 	m->events++;
 	if (ev->type >= KE__COUNT || !attribute(m, &e))
 		return;

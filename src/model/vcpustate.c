@@ -368,7 +368,8 @@ const struct model_module vcpustate_module = {
 	.name = "vcpustate",
 	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
 		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
-		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_KVM_RUN),
+		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_KVM_RUN) |
+		  MODEL_EV(KE_LOST),
 	.thread_new = thread_new,
 	.thread_free = free,
 	.event = on_event,

@@ -41,8 +41,13 @@ for d in docs[1:]:
         continue
     assert None not in user, 'USER%% unknown: %s' % [t['split'] for t in cpus]
     pairs.append(user)
-    print('  record %d: USER%% %5.1f %5.1f   storm %4.1f %4.1f' % (d['seq'], user[0], user[1],
-                                                                  storm[0], storm[1]))
+    src = {s['name']: s['state'] for s in d['sources']}
+    print('  record %d: USER%% %5.1f %5.1f   storm %4.1f %4.1f   KERNEL%% %5.1f %5.1f   '
+          'WAIT%% %5.1f %5.1f   lost %d  sched %s  kvm_run %s' % (
+              d['seq'], user[0], user[1], storm[0], storm[1], cpus[0]['split']['kernel_pct'],
+              cpus[1]['split']['kernel_pct'], cpus[0]['split']['waiting_pct'],
+              cpus[1]['split']['waiting_pct'], d['events']['lost'], src.get('sched'),
+              src.get('kvm_run')))
 assert len(pairs) >= 3, 'only %d records with the storm running' % len(pairs)
 for a, b in pairs:
     assert abs(a - b) <= 10, 'the two vCPUs differ: %.1f and %.1f' % (a, b)

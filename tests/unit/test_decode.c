@@ -84,6 +84,12 @@ static void check_offsets(const struct kvmdecode *d, const char *dir)
 	ck_assert_int_eq(d->pid_field.offset, off);
 	ck_assert_int_eq(d->pid_field.size, size);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		/* A loss marker has no tracepoint behind it. */
+		if (type == KE_LOST) {
+			ck_assert_ptr_null(kvmdecode_event_name(type, NULL));
+			ck_assert(!kvmdecode_has(d, type));
+			continue;
+		}
 		ck_assert_msg(kvmdecode_has(d, type), "%s not decoded",
 			      kvmdecode_event_name(type, NULL));
 		for (i = 0; kvmdecode_field_name(type, i); i++) {
@@ -638,7 +644,7 @@ START_TEST(subbuf_layout)
 	memset(&g, 0, sizeof(g));
 	sp = &c.s;
 	ck_assert_int_eq(kvmdecode_merge(&d, &sp, 1, fake_refill, &set, collect, &g), 5);
-	ck_assert_int_eq(g.n, 5);
+	ck_assert_int_eq(g.n, 6);
 	ck_assert_int_eq(g.ev[0].type, KE_PIO);
 	ck_assert_uint_eq(g.ev[0].ts_ns, t0 + 100);
 	ck_assert_uint_eq(g.ev[0].cpu, 1);
@@ -653,9 +659,14 @@ START_TEST(subbuf_layout)
 	ck_assert_int_eq(g.ev[3].type, KE_EXIT);
 	ck_assert_uint_eq(g.ev[3].ts_ns, t0 + 100 + (3ull << 27) + 25);
 	ck_assert_uint_eq(g.ev[3].exit.reason, 48);
-	ck_assert_int_eq(g.ev[4].type, KE_ENTRY);
+	/* The loss is told first, at the time of the first event after it, on its CPU. */
+	ck_assert_int_eq(g.ev[4].type, KE_LOST);
 	ck_assert_uint_eq(g.ev[4].ts_ns, t0 + 10000000000ull);
-	ck_assert_uint_eq(g.ev[4].tid, 11);
+	ck_assert_uint_eq(g.ev[4].cpu, 1);
+	ck_assert_int_eq(g.ev[4].lost.count, 42);
+	ck_assert_int_eq(g.ev[5].type, KE_ENTRY);
+	ck_assert_uint_eq(g.ev[5].ts_ns, t0 + 10000000000ull);
+	ck_assert_uint_eq(g.ev[5].tid, 11);
 	ck_assert_int_eq(c.missed, 42);
 	ck_assert_int_eq(c.s.missed, 42);
 

@@ -911,6 +911,52 @@ START_TEST(pairing_wherever_the_trace_starts)
 }
 END_TEST
 
+/* Events lost in the middle of an exit to the VMM: no time is made up across the gap. */
+START_TEST(loss_ends_spans)
+{
+	struct kvm_event lost = synth_ev(0, 0, KE_LOST);
+	const struct snap_exit *e;
+	const struct snap_thread *t;
+	struct synth_host h;
+	struct snapshot *s;
+	struct model m;
+	int i;
+
+	synth_model(&m, &h, 1);
+	for (i = 0; i < 100; i++) {
+		uint64_t b = 1 * S + (uint64_t)i * MS;
+
+		ev_user(&m, b, C0, 2, 0);
+		if (i == 50) {
+			/*
+			 * The ring overflowed: this exit's KVM_RUN and completion, and the next
+			 * exit, are gone; the KVM_RUN after the gap is that next exit's.
+			 */
+			lost.ts_ns = b + 400 * US;
+			model_event(&m, &lost);
+		}
+		ev_kvm_run(&m, b + (i == 50 ? 510 : 10) * US, C0);
+		ev_pio(&m, b + (i == 50 ? 520 : 20) * US, C0, 0x608, 0);
+	}
+	synth_scan(&h, 1, 2 * S, 2);
+	model_update_procfs(&m, &h.s);
+	s = model_snapshot(&m, 2 * S, 0, false);
+	/* The loss is no trace event; the exit across it is counted, not timed as 510 us. */
+	ck_assert_uint_eq(s->events, 300);
+	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "KVM_EXIT_IO");
+	ck_assert_uint_eq(e->count, 100);
+	ck_assert_uint_eq(e->total_ns, 99 * 10 * US);
+	ck_assert_uint_eq(e->max_ns, 10 * US);
+	t = thr(&s->vms[0], C0);
+	ck_assert_double_eq_tol(t->split.user, 100.0 * 99 * 10 * US / S, 1e-9);
+	/* Still every access counted once, the port the VMM's. */
+	ck_assert(find_hot(&s->vms[0], HOT_PIO, 0x608)->user);
+	ck_assert_uint_eq(find_hot(&s->vms[0], HOT_PIO, 0x608)->count, 100);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
 static Suite *exits_suite(void)
 {
 	Suite *s = suite_create("exits");
@@ -922,6 +968,7 @@ static Suite *exits_suite(void)
 	tcase_add_test(tc, userspace_out_then_kernel_in);
 	tcase_add_test(tc, userspace_in_traced_before_exit);
 	tcase_add_test(tc, pairing_wherever_the_trace_starts);
+	tcase_add_test(tc, loss_ends_spans);
 	tcase_add_test(tc, mmio_unsatisfied_read_counted_once);
 	tcase_add_test(tc, fast_mmio_and_msr);
 	tcase_add_test(tc, hot_other_bucket_sums_the_rest);
