@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +10,8 @@
 
 #include <event-parse.h>
 #include <kbuffer.h>
+#include <linux/kvm.h>
+#include <sys/syscall.h>
 
 #include "kvmdecode.h"
 #include "util.h"
@@ -39,6 +42,8 @@ static const struct event_desc descs[KE__COUNT] = {
 			      "sched_switch",
 			      { "prev_pid", "prev_state", "next_pid" },
 			      0x7 },
+	/* Every syscall: the probe filters it in the kernel to the vCPU threads' ioctls. */
+	[KE_KVM_RUN] = { "raw_syscalls", "sys_enter", { "id", "args[0]", "args[1]" }, 0x7 },
 };
 
 const char *kvmdecode_event_name(unsigned int type, const char **system)
@@ -142,8 +147,10 @@ struct tep_handle *kvmdecode_load_tep(const char *events_dir, unsigned int mask,
 		goto out;
 	}
 	mask |= KVMDECODE_BIT(KE_EXIT);
+	/* Types no tracepoint stands behind (KE_LOST) have no format to read. */
 	for (type = KE_NONE + 1; type < KE__COUNT; type++)
-		if ((mask & KVMDECODE_BIT(type)) && parse_event(tep, events_dir, type))
+		if ((mask & KVMDECODE_BIT(type)) && descs[type].name &&
+		    parse_event(tep, events_dir, type))
 			*missing |= KVMDECODE_BIT(type);
 out:
 	free(buf);
@@ -155,11 +162,29 @@ out:
 	return tep;
 }
 
-static struct kvmdecode_field field_from(const struct tep_format_field *f)
+/*
+ * Returns where a plain integer field lives (size 0: absent or not a plain integer), or with
+ * index >= 0 the element of that index of an array of integers ("args[1]").
+ */
+static struct kvmdecode_field field_at(const struct tep_format_field *f, int index)
 {
 	struct kvmdecode_field out = { 0 };
+	int off;
 
-	if (!f || f->offset < 0 || f->offset > UINT16_MAX)
+	if (!f || f->offset < 0)
+		return out;
+	if (index >= 0) {
+		if (!(f->flags & TEP_FIELD_IS_ARRAY) || (f->flags & TEP_FIELD_IS_DYNAMIC) ||
+		    (unsigned int)index >= f->arraylen || f->elementsize != 8)
+			return out;
+		off = f->offset + index * f->elementsize;
+		if (off > UINT16_MAX)
+			return out;
+		out.offset = (uint16_t)off;
+		out.size = 8;
+		return out;
+	}
+	if (f->offset > UINT16_MAX)
 		return out;
 	/* Only plain integers: arrays, strings and odd sizes read as absent. */
 	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
@@ -170,6 +195,28 @@ static struct kvmdecode_field field_from(const struct tep_format_field *f)
 	out.size = (uint8_t)f->size;
 	out.is_signed = !!(f->flags & TEP_FIELD_IS_SIGNED);
 	return out;
+}
+
+static struct kvmdecode_field field_from(const struct tep_format_field *f)
+{
+	return field_at(f, -1);
+}
+
+/* Returns the field of ev named name, "array[i]" naming an element of an array. */
+static struct kvmdecode_field field_named(struct tep_event *ev, const char *name)
+{
+	const char *br = strchr(name, '[');
+	char base[32];
+	size_t n;
+
+	if (!br)
+		return field_from(tep_find_field(ev, name));
+	n = (size_t)(br - name);
+	if (n >= sizeof(base) || !isdigit((unsigned char)br[1]))
+		return field_from(NULL);
+	memcpy(base, name, n);
+	base[n] = '\0';
+	return field_at(tep_find_field(ev, base), atoi(br + 1));
 }
 
 /*
@@ -183,12 +230,14 @@ static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int 
 	unsigned int end, min = 0;
 	int i;
 
+	if (!desc->name)
+		return -ENOENT;
 	ev = tep_find_event_by_name(tep, desc->system, desc->name);
 	if (!ev || ev->id < 0 || ev->id > UINT16_MAX)
 		return -ENOENT;
 	d->id[type] = ev->id;
 	for (i = 0; i < KVMDECODE_FIELDS && desc->fields[i]; i++) {
-		struct kvmdecode_field f = field_from(tep_find_field(ev, desc->fields[i]));
+		struct kvmdecode_field f = field_named(ev, desc->fields[i]);
 
 		if (!f.size && (desc->required & (1u << i))) {
 			d->lacks[type] = desc->fields[i];
@@ -200,6 +249,12 @@ static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int 
 		d->f[type][i] = f;
 	}
 	d->min_size[type] = (uint16_t)min;
+	/*
+	 * Kernels whose kvm_pio has no val traced every access before handling it: an IN the
+	 * VMM answers shows before its exit and not at its completion.
+	 */
+	if (type == KE_PIO)
+		d->pio_early_in = !tep_find_field(ev, "val");
 	return 0;
 }
 
@@ -357,6 +412,7 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 		ev->pio.port = (uint32_t)get_u(p, f[1]);
 		ev->pio.size = (uint8_t)get_u(p, f[2]);
 		ev->pio.count = (uint32_t)get_u(p, f[3]);
+		ev->pio.early_in = d->pio_early_in;
 		break;
 	case KE_MMIO:
 		ev->mmio.kind = (uint8_t)get_u(p, f[0]);
@@ -405,6 +461,12 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 		ev->sw.prev_tid = (uint32_t)get_u(p, f[0]);
 		ev->sw.prev_state = get_u(p, f[1]);
 		ev->sw.next_tid = (uint32_t)get_u(p, f[2]);
+		break;
+	case KE_KVM_RUN:
+		/* Only the VMM's way back into KVM is an event; the filter should pass no other. */
+		if (get_s(p, f[0]) != SYS_ioctl || get_u(p, f[2]) != KVM_RUN)
+			return 0;
+		ev->kvm_run.fd = (int32_t)get_u(p, f[1]);
 		break;
 	}
 	return 1;
@@ -681,6 +743,7 @@ int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf)
 		return -EINVAL;
 	s->data = p + hdr;
 	s->end = sound;
+	s->lost_pending = s->lost_pending || s->missed;
 	s->rec = stream_take(s, kbuffer_read_event(s->kbuf, &s->ts), true);
 	return 0;
 }
@@ -734,6 +797,16 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 			if (i != best && streams[i]->ts < next_ts)
 				next_ts = streams[i]->ts;
 		do {
+			/* Told in time order, so no span of any thread is taken across the gap. */
+			if (s->lost_pending) {
+				memset(&ev, 0, sizeof(ev));
+				ev.type = KE_LOST;
+				ev.ts_ns = s->ts;
+				ev.cpu = s->cpu;
+				ev.lost.count = s->missed > 0 ? s->missed : -1;
+				s->lost_pending = false;
+				fn(arg, &ev);
+			}
 			s->records++;
 			got = kvmdecode_record(d, s->rec, s->size, &ev);
 			if (got > 0) {

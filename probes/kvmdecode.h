@@ -45,6 +45,7 @@ struct kvmdecode {
 	unsigned int nids;
 	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */
 	uint16_t min_size[KE__COUNT]; /* record bytes the required fields need */
+	bool pio_early_in;	      /* kvm_pio without val: see kvm_event.pio.early_in */
 	struct kvmdecode_field f[KE__COUNT][KVMDECODE_FIELDS];
 	/*
 	 * Types whose event is there but whose format lacks a field we need (an older or newer
@@ -135,6 +136,7 @@ struct kvmdecode_stream {
 	/* Where the loaded sub-buffer's records may lie: data bytes [0, end); rec's offset there. */
 	const uint8_t *data;
 	unsigned int end, off;
+	bool lost_pending;	  /* a loss before rec still to be told (KE_LOST) */
 };
 
 /*
@@ -159,7 +161,9 @@ typedef void (*kvmdecode_event_fn)(void *arg, const struct kvm_event *ev);
 /*
  * Returns the number of events delivered to fn, or the first -errno of refill. Takes
  * records from n streams in timestamp order (a stream's own order on ties), refilling each
- * stream when it runs dry, until every stream has nothing more.
+ * stream when it runs dry, until every stream has nothing more. Before the first record of a
+ * sub-buffer the kernel flagged as having lost events, fn also gets a KE_LOST event of that
+ * CPU at that record's time (not counted in the number returned).
  */
 int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
 		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg);

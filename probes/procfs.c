@@ -84,6 +84,8 @@ struct proc_seen {
 	uint64_t ino;	    /* of the /proc/PID directory entry */
 	uint64_t first_seq; /* sample in which this (pid, starttime, comm) first showed */
 	int denied;	    /* its fds could not be read at the last look */
+	bool vmm_like;	    /* ...and its exe, command line or comm is a VMM's */
+	bool foreign;	    /* ...and it is another user's (we are not root) */
 	char comm[PROC_COMM_MAX];
 	struct vm_memo *vm; /* SEEN_VM only; owned */
 };
@@ -111,7 +113,9 @@ struct procfs {
 	uint64_t seq;
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
 	int denied;	    /* processes whose fds could not be read in this scan */
-	int denied_pid;	    /* the first of them */
+	int denied_vmms;    /* of them, those that look like a VMM */
+	int denied_foreign; /* of them, other users' (we are not root) */
+	int denied_pid;	    /* the lowest pid of those */
 	int failed;	    /* processes not looked at for another reason (out of fds) */
 	int failed_err;	    /* -errno of the first of them */
 	char hidden[128];   /* why other users' processes are not listed at all, or "" */
@@ -510,6 +514,25 @@ static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 	return 0;
 }
 
+/*
+ * Returns whether process pid looks like a VMM (see vmname_vmm_like) from what anyone may
+ * read of it, or -ENOMEM. Only asked of a process whose fds could not be read.
+ */
+static int vmm_like(struct procfs *p, int pid, const char *comm)
+{
+	char path[32], exe[PATH_MAX];
+	ssize_t n, e;
+
+	snprintf(path, sizeof(path), "%d/exe", pid);
+	e = readlinkat(p->rootfd, path, exe, sizeof(exe) - 1);
+	exe[e > 0 ? e : 0] = '\0';
+	snprintf(path, sizeof(path), "%d/cmdline", pid);
+	n = read_big(p, p->rootfd, path);
+	if (n == -ENOMEM)
+		return -ENOMEM;
+	return vmname_vmm_like(n > 0 ? p->buf : "", n > 0 ? (size_t)n : 0, exe, comm);
+}
+
 /* Returns a zeroed slot for one more VM in s (kept by bumping nvms), or NULL. */
 static struct proc_vm *vm_slot(struct procfs_sample *s)
 {
@@ -768,6 +791,7 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 {
 	struct proc_seen *e;
 	int nvm, nvcpu, ret;
+	char path[32];
 
 	ret = seen_add(p, s, pid, ino, &e);
 	if (ret <= 0)
@@ -784,6 +808,19 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 			return 0;
 		}
 		e->denied = ret == -EACCES || ret == -EPERM;
+		e->vmm_like = e->foreign = false;
+		if (e->denied) {
+			int like = vmm_like(p, pid, e->comm);
+			struct stat st;
+
+			if (like < 0)
+				return like;
+			e->vmm_like = like;
+			/* Not root, another user's fds are out of reach whatever they hold. */
+			snprintf(path, sizeof(path), "%d", pid);
+			e->foreign = geteuid() && !fstatat(p->rootfd, path, &st, 0) &&
+				     st.st_uid != geteuid();
+		}
 		if (ret && !e->denied) {
 			/* Out of fds, say: keep what was known until a look succeeds. */
 			s->scan_errors++;
@@ -805,7 +842,11 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 				return ret;
 		}
 	}
-	if (e->denied && !p->denied++)
+	p->denied += e->denied;
+	p->denied_foreign += e->denied && e->foreign;
+	/* Only a process that could be a VM makes the VM list doubtful. */
+	/* The lowest pid is named, whatever order readdir gives. */
+	if (e->denied && e->vmm_like && (!p->denied_vmms++ || pid < p->denied_pid))
 		p->denied_pid = pid;
 	if (e->kind != SEEN_VM)
 		return 0;
@@ -849,11 +890,13 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 
 	s->nvms = 0;
 	s->scan_errors = 0;
+	s->unreadable = s->unreadable_vmms = 0;
+	s->others_hidden = false;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	p->seq++;
 	p->nnext = 0;
-	p->denied = 0;
+	p->denied = p->denied_vmms = p->denied_foreign = 0;
 	p->failed = 0;
 
 	fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -879,24 +922,36 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 		goto out;
 	if (s->nvms > 1)
 		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
-	/* What hides the most VMs first: a process list without others, then failed looks. */
+	s->unreadable = p->denied;
+	s->unreadable_vmms = p->denied_vmms;
+	s->others_hidden = p->denied_foreign > 0;
+	/*
+	 * What hides the most VMs first: a process list without others, then failed looks.
+	 * Not root, no other user's VM can be seen, whatever its program; as root, a process
+	 * that cannot be a VM (init in another namespace, say) hides nothing worth a word.
+	 */
 	if (p->hidden[0])
 		source_set(&p->status, SOURCE_DEGRADED, "%s", p->hidden);
 	else if (p->failed)
 		source_set(&p->status, SOURCE_DEGRADED, "cannot read %d process%s or threads: %s",
 			   p->failed, p->failed > 1 ? "es" : "", strerror(-p->failed_err));
-	else if (!p->denied)
-		source_set(&p->status, SOURCE_OK, NULL);
-	else if (geteuid())
+	else if (s->others_hidden && p->denied_vmms)
 		source_set(&p->status, SOURCE_DEGRADED,
-			   "cannot read other users' fds: run as root");
-	else if (p->denied == 1)
-		source_set(&p->status, SOURCE_DEGRADED, "cannot read the fds of pid %d",
-			   p->denied_pid);
+			   "other users' VMs are not visible without root (%d %s like %s)",
+			   p->denied_vmms, p->denied_vmms == 1 ? "process looks" : "processes look",
+			   p->denied_vmms == 1 ? "a VMM" : "VMMs");
+	else if (s->others_hidden)
+		source_set(&p->status, SOURCE_DEGRADED,
+			   "other users' VMs are not visible without root");
+	else if (p->denied_vmms == 1)
+		source_set(&p->status, SOURCE_DEGRADED,
+			   "cannot read the fds of pid %d, which looks like a VMM", p->denied_pid);
+	else if (p->denied_vmms)
+		source_set(&p->status, SOURCE_DEGRADED,
+			   "cannot read the fds of %d VMM processes (pid %d and more)",
+			   p->denied_vmms, p->denied_pid);
 	else
-		source_set(&p->status, SOURCE_DEGRADED,
-			   "cannot read the fds of %d processes (pid %d and more)", p->denied,
-			   p->denied_pid);
+		source_set(&p->status, SOURCE_OK, NULL);
 out:
 	if (dir)
 		closedir(dir);

@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,7 @@ struct trace {
 	unsigned int buffer_kb;
 	unsigned int budget; /* sub-buffers per CPU per drain: the ring's size and a bit */
 	unsigned int types;  /* KVMDECODE_BIT() of the event types enabled */
+	bool run_on;	     /* KE_KVM_RUN is enabled (trace_set_vcpus) */
 	uint64_t page_lost;  /* events the sub-buffer headers said were lost */
 	uint64_t lost;	     /* the running total trace_lost() reports */
 	uint64_t stats_ns;   /* when the stats were last read */
@@ -129,6 +131,7 @@ static const unsigned int group_types[] = {
 	KVMDECODE_BIT(KE_APIC),
 	KVMDECODE_BIT(KE_SCHED_WAKING) | KVMDECODE_BIT(KE_SCHED_SWITCH),
 	KVMDECODE_BIT(KE_EMULATE),
+	KVMDECODE_BIT(KE_KVM_RUN),
 };
 
 /* Returns the event types of groups. */
@@ -559,6 +562,9 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
 		if (!(want & KVMDECODE_BIT(type)))
 			continue;
+		/* Every syscall of the host until filtered: trace_set_vcpus() enables it. */
+		if (type == KE_KVM_RUN)
+			continue;
 		name = kvmdecode_event_name(type, &sys);
 		if (tracefs_event_file_write(t->inst, sys, name, "enable", "1") < 0)
 			want &= ~KVMDECODE_BIT(type);
@@ -745,6 +751,50 @@ int trace_set_pids(struct trace *t, const int *tids, int n)
 		set_filter(t, "sched_waking", "0");
 		set_filter(t, "sched_switch", "0");
 	}
+	return err;
+}
+
+/* Returns 0 after writing a file of the KVM_RUN event (raw_syscalls:sys_enter), or -errno. */
+static int run_write(struct trace *t, const char *file, const char *val)
+{
+	const char *sys, *name = kvmdecode_event_name(KE_KVM_RUN, &sys);
+
+	errno = 0;
+	if (tracefs_event_file_write(t->inst, sys, name, file, val) < 0)
+		return errno ? -errno : -EINVAL;
+	return 0;
+}
+
+int trace_set_vcpus(struct trace *t, const int *tids, int n)
+{
+	enum { FILTER_MAX = 4000 };
+	size_t len;
+	char *filter;
+	int i, err;
+
+	if (!t || !(t->types & KVMDECODE_BIT(KE_KVM_RUN)))
+		return -EOPNOTSUPP;
+	if (n <= 0) {
+		err = t->run_on ? run_write(t, "enable", "0") : 0;
+		t->run_on = t->run_on && err;
+		return err;
+	}
+	filter = xmalloc(FILTER_MAX);
+	len = (size_t)snprintf(filter, FILTER_MAX, "id==%ld&&(", (long)SYS_ioctl);
+	for (i = 0; i < n && len < FILTER_MAX; i++)
+		len += (size_t)snprintf(filter + len, FILTER_MAX - len, "%scommon_pid==%d",
+					i ? "||" : "", tids[i]);
+	if (len < FILTER_MAX)
+		len += (size_t)snprintf(filter + len, FILTER_MAX - len, ")");
+	/* Filtered first, then enabled: the host's other syscalls are never recorded. */
+	err = len < FILTER_MAX ? run_write(t, "filter", filter) : -E2BIG;
+	if (!err && !t->run_on)
+		err = run_write(t, "enable", "1");
+	if (err && t->run_on && !run_write(t, "enable", "0"))
+		t->run_on = false;
+	else if (!err)
+		t->run_on = true;
+	free(filter);
 	return err;
 }
 

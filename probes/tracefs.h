@@ -15,14 +15,20 @@
 
 /* Event groups a caller can ask for (each pane enables only what it needs). */
 enum {
-	TRACE_EXIT = 1u << 0,	/* kvm_exit, kvm_entry */
-	TRACE_IO = 1u << 1,	/* kvm_pio, kvm_mmio, kvm_fast_mmio, kvm_msr */
-	TRACE_USER = 1u << 2,	/* kvm_userspace_exit */
-	TRACE_WAKEUP = 1u << 3, /* kvm_vcpu_wakeup */
-	TRACE_IRQ = 1u << 4,	/* kvm_set_irq, kvm_msi_set_irq */
-	TRACE_APIC = 1u << 5,	/* kvm_apic */
-	TRACE_SCHED = 1u << 6,	/* sched_waking, sched_switch */
+	TRACE_EXIT = 1u << 0,	 /* kvm_exit, kvm_entry */
+	TRACE_IO = 1u << 1,	 /* kvm_pio, kvm_mmio, kvm_fast_mmio, kvm_msr */
+	TRACE_USER = 1u << 2,	 /* kvm_userspace_exit */
+	TRACE_WAKEUP = 1u << 3,	 /* kvm_vcpu_wakeup */
+	TRACE_IRQ = 1u << 4,	 /* kvm_set_irq, kvm_msi_set_irq */
+	TRACE_APIC = 1u << 5,	 /* kvm_apic */
+	TRACE_SCHED = 1u << 6,	 /* sched_waking, sched_switch */
 	TRACE_EMULATE = 1u << 7, /* kvm_emulate_insn: fires per emulated instruction; costly */
+	/*
+	 * raw_syscalls:sys_enter, for the VMM's return into KVM_RUN: enabled only by
+	 * trace_set_vcpus(), filtered to the vCPU threads' ioctls. While it is enabled every
+	 * syscall on the host takes the kernel's slower traced path.
+	 */
+	TRACE_RUN = 1u << 8,
 };
 
 /* Owned by the caller. */
@@ -64,6 +70,14 @@ const struct exit_names *trace_exit_names(const struct trace *t);
  * which then records every thread's sched events). n = 0: no sched event at all.
  */
 int trace_set_pids(struct trace *t, const int *tids, int n);
+
+/*
+ * Returns 0 after restricting the KVM_RUN events to ioctls of these vCPU threads and enabling
+ * them; n = 0 disables them. -EOPNOTSUPP when the trace was opened without TRACE_RUN or the
+ * kernel lacks the event, -E2BIG when the tids do not fit the kernel's filter (then they stay
+ * disabled: never every syscall of the host), or another -errno.
+ */
+int trace_set_vcpus(struct trace *t, const int *tids, int n);
 
 /* Disables tracing, removes the instance and frees t. */
 void trace_close(struct trace *t);

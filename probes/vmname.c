@@ -251,3 +251,69 @@ int vmname_uuid(const char *argv, size_t len, char *uuid, size_t uuidsz)
 out:
 	return ret;
 }
+
+/* Returns whether the base name of the program path p (n bytes) is one of a VMM. */
+static bool vmm_program(const char *p, size_t n)
+{
+	static const char *const exact[] = {
+		"kvm",
+		"lkvm",
+		"kvmtool",
+		"crosvm",
+		"firecracker",
+		"cloud-hypervisor",
+		"kvmscope-storm",
+	};
+	const char *slash;
+	size_t i;
+
+	while ((slash = memchr(p, '/', n))) {
+		n -= (size_t)(slash + 1 - p);
+		p = slash + 1;
+	}
+	/* qemu-system-x86_64, qemu-kvm, and the comm cut to 15 bytes: qemu-system-x86. */
+	if (n >= 4 && !memcmp(p, "qemu", 4))
+		return true;
+	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (n == strlen(exact[i]) && !memcmp(p, exact[i], n))
+			return true;
+	return false;
+}
+
+/* Returns whether a holds "accel=kvm" as one of its comma-separated options. */
+static bool accel_kvm_in(const struct vm_arg *a)
+{
+	static const char key[] = "accel=kvm";
+	size_t i, k = sizeof(key) - 1;
+
+	for (i = 0; i + k <= a->len; i++)
+		if ((i == 0 || a->p[i - 1] == ',' || a->p[i - 1] == '-') &&
+		    !memcmp(a->p + i, key, k) &&
+		    (i + k == a->len || a->p[i + k] == ',' || a->p[i + k] == ':'))
+			return true;
+	return false;
+}
+
+bool vmname_vmm_like(const char *argv, size_t len, const char *exe, const char *comm)
+{
+	struct vm_arg a, prev = { NULL, 0 };
+	size_t off = 0;
+
+	if (exe && *exe && vmm_program(exe, strlen(exe)))
+		return true;
+	if (comm && *comm && vmm_program(comm, strnlen(comm, 16)))
+		return true;
+	if (!arg_next(argv, len, &off, &a))
+		return false;
+	if (vmm_program(a.p, a.len))
+		return true;
+	for (; arg_next(argv, len, &off, &a); prev = a) {
+		if (arg_is(&a, "enable-kvm") || accel_kvm_in(&a))
+			return true;
+		/* -accel kvm[,opts], as QEMU spells the accelerator on its own. */
+		if (prev.p && arg_is(&prev, "accel") && a.len >= 3 && !memcmp(a.p, "kvm", 3) &&
+		    (a.len == 3 || a.p[3] == ','))
+			return true;
+	}
+	return false;
+}

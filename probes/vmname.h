@@ -7,6 +7,7 @@
 #ifndef KVMSCOPE_VMNAME_H
 #define KVMSCOPE_VMNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -20,5 +21,14 @@ int vmname_parse(const char *argv, size_t len, char *name, size_t namesz);
 
 /* Returns 1 and copies the -uuid argument to uuid, 0 when absent, -EINVAL if malformed. */
 int vmname_uuid(const char *argv, size_t len, char *uuid, size_t uuidsz);
+
+/*
+ * Returns whether a process could be a VMM, from what anyone may read of it: the base name of
+ * its program (argv[0], the exe link's target when readable, or its comm) is one (qemu*,
+ * kvm, lkvm, kvmtool, crosvm, firecracker, cloud-hypervisor, kvmscope-storm), or an argument
+ * asks for KVM (-enable-kvm, -accel kvm, accel=kvm). exe and comm may be NULL or "". Such a
+ * process whose fds cannot be read may hide a VM; any other holds none that matters here.
+ */
+bool vmname_vmm_like(const char *argv, size_t len, const char *exe, const char *comm);
 
 #endif

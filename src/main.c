@@ -56,6 +56,9 @@ static const char usage_text[] =
 	"      --buffer-kb N      trace ring buffer per CPU in KiB (default 8192)\n"
 	"      --sched MODE       scheduler events for the wake graph: tid (the VMs' threads,\n"
 	"                         filtered in the kernel; default), all, or off\n"
+	"      --no-syscalls      do not trace the vCPUs' ioctl(KVM_RUN) (sys_enter, which\n"
+	"                         slows every syscall of the host): USER% then runs from an\n"
+	"                         exit to its completion, KVM's return path included\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
 	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
 	"                         (default task-clock,context-switches,cpu-migrations,\n"
@@ -93,6 +96,7 @@ enum {
 	OPT_HOT_TOP,
 	OPT_SUMMARY,
 	OPT_TGIDS,
+	OPT_NO_SYSCALLS,
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +113,7 @@ static const struct option long_opts[] = {
 	{ "no-trace", no_argument, NULL, OPT_NO_TRACE },
 	{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
 	{ "sched", required_argument, NULL, OPT_SCHED },
+	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
@@ -333,6 +338,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 				o->sched = SCHED_OFF;
 			else
 				die("--sched: '%s' is not tid, all or off", optarg);
+			break;
+		case OPT_NO_SYSCALLS:
+			o->no_syscalls = true;
 			break;
 		case OPT_PROC:
 			o->proc_root = optarg;

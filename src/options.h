@@ -27,6 +27,7 @@ struct options {
 	bool no_trace;		/* --no-trace: no trace events, no tracepoint counters */
 	unsigned int buffer_kb;	/* --buffer-kb: trace ring buffer per CPU, 0 = default */
 	enum sched_mode sched;	/* --sched */
+	bool no_syscalls;	/* --no-syscalls: no sys_enter events for the VMM's time */
 	bool utf8;		/* the locale's charset is UTF-8 */
 	const char *filter_src;	/* -f REGEX, or pid_re */
 	char pid_re[24];	/* -p PID as a regex: "^PID$" */

@@ -20,9 +20,12 @@
 #include "tracefs.h"
 #include "util.h"
 
-/* The event groups the model uses; sched events are filtered by tid (update_filter). */
+/*
+ * The event groups the model uses; sched events are filtered by tid (update_filter), the
+ * VMM's returns into KVM_RUN by vCPU thread (update_run_filter).
+ */
 #define TICK_TRACE_GROUPS                                                                          \
-	(TRACE_EXIT | TRACE_IO | TRACE_USER | TRACE_WAKEUP | TRACE_IRQ | TRACE_SCHED)
+	(TRACE_EXIT | TRACE_IO | TRACE_USER | TRACE_WAKEUP | TRACE_IRQ | TRACE_SCHED | TRACE_RUN)
 
 /* Host threads named per tick for the wake graph (the rest wait for the next tick). */
 #define TICK_NAMES_MAX 32
@@ -62,6 +65,9 @@ struct loop {
 	struct source_status sched_st; /* the kernel-side tid filter of sched events */
 	int *pids;		       /* the tids it names, sorted; NULL before the first */
 	int npids;
+	struct source_status run_st; /* the vCPU filter of the KVM_RUN events */
+	int *vcpus;		     /* the vCPU tids it names, sorted; NULL before the first */
+	int nvcpus;
 	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
 	struct snapshot *latest; /* the newest, when paused */
 	struct tick_ctl ctl;
@@ -187,6 +193,48 @@ static void update_filter(struct loop *l)
 		source_set(&l->sched_st, SOURCE_DEGRADED, "unfiltered: filter: %s", strerror(-err));
 }
 
+/*
+ * Keeps the KVM_RUN events (the VMM's way back into KVM, which ends its part of an exit) on
+ * the vCPU threads as they come and go. Enabling them puts every syscall of the host on the
+ * kernel's traced path, so they are on only while there are vCPUs to watch.
+ */
+static void update_run_filter(struct loop *l)
+{
+	const struct procfs_sample *ps = &l->ps;
+	int i, k, n = 0, err;
+	int *tids;
+
+	if (!l->trace || l->opt->no_syscalls || l->run_st.state == SOURCE_UNAVAILABLE)
+		return;
+	for (i = 0; i < ps->nvms; i++)
+		n += ps->vms[i].nthreads;
+	tids = xcalloc((size_t)n + 1, sizeof(*tids));
+	n = 0;
+	for (i = 0; i < ps->nvms; i++)
+		for (k = 0; k < ps->vms[i].nthreads; k++)
+			if (ps->vms[i].threads[k].kind == PROC_VCPU)
+				tids[n++] = ps->vms[i].threads[k].tid;
+	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
+	if (l->vcpus && n == l->nvcpus && !memcmp(tids, l->vcpus, (size_t)n * sizeof(*tids))) {
+		free(tids);
+		return;
+	}
+	err = trace_set_vcpus(l->trace, tids, n);
+	free(l->vcpus);
+	l->vcpus = tids;
+	l->nvcpus = n;
+	if (!err)
+		source_set(&l->run_st, SOURCE_OK, "%d vCPU threads", n);
+	else if (err == -E2BIG)
+		source_set(&l->run_st, SOURCE_DEGRADED,
+			   "off: %d vCPU threads are too many for the kernel's filter", n);
+	else if (err == -EOPNOTSUPP)
+		source_set(&l->run_st, SOURCE_UNAVAILABLE, "no raw_syscalls:sys_enter event");
+	else
+		source_set(&l->run_st, SOURCE_DEGRADED, "off: filter: %s", strerror(-err));
+	model_set_source(&l->model, &l->run_st);
+}
+
 /* Names the host threads (kworkers, irq threads) the wake graph found waking VM threads. */
 static void name_wakers(struct loop *l)
 {
@@ -216,6 +264,7 @@ static int sample(struct loop *l)
 	model_update_procfs(&l->model, &l->ps);
 	sample_counters(l);
 	update_filter(l);
+	update_run_filter(l);
 	if (l->sched_st.name)
 		model_set_source(&l->model, &l->sched_st);
 	name_wakers(l);
@@ -252,7 +301,8 @@ static int tick(struct loop *l)
 static int setup_trace(struct loop *l)
 {
 	const struct trace_config cfg = {
-		.groups = TICK_TRACE_GROUPS & ~(l->opt->sched == SCHED_OFF ? TRACE_SCHED : 0u),
+		.groups = TICK_TRACE_GROUPS & ~(l->opt->sched == SCHED_OFF ? TRACE_SCHED : 0u) &
+			  ~(l->opt->no_syscalls ? TRACE_RUN : 0u),
 		.buffer_kb = l->opt->buffer_kb,
 		.prefix = "kvmscope",
 	};
@@ -276,6 +326,12 @@ static int setup_trace(struct loop *l)
 		source_set(&l->sched_st, SOURCE_OK, "filtered by tid");
 	/* No VM is known yet: filter out every thread until the first scan names them. */
 	update_filter(l);
+	l->run_st.name = "kvm_run";
+	if (l->opt->no_syscalls)
+		source_set(&l->run_st, SOURCE_OFF, "--no-syscalls");
+	else
+		source_set(&l->run_st, SOURCE_OK, "no vCPU threads yet");
+	model_set_source(&l->model, &l->run_st);
 	n = (int)sysconf(_SC_NPROCESSORS_CONF);
 	fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
 	n = trace_fds(l->trace, fds, n > 0 ? n : 1);
@@ -408,6 +464,7 @@ static void teardown(struct loop *l)
 		procfs_close(l->procfs);
 	procfs_sample_free(&l->ps);
 	free(l->pids);
+	free(l->vcpus);
 	snapshot_free(l->shown);
 	snapshot_free(l->latest);
 	model_free(&l->model);

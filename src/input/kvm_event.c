@@ -17,6 +17,8 @@ static const char *const type_names[KE__COUNT] = {
 	[KE_EMULATE] = "emulate",
 	[KE_SCHED_WAKING] = "sched_waking",
 	[KE_SCHED_SWITCH] = "sched_switch",
+	[KE_KVM_RUN] = "kvm_run",
+	[KE_LOST] = "lost",
 };
 
 const char *kvm_event_type_name(unsigned int type)

@@ -25,6 +25,8 @@ enum kvm_event_type {
 	KE_EMULATE,	 /* kvm_emulate_insn */
 	KE_SCHED_WAKING, /* sched_waking: tid wakes target */
 	KE_SCHED_SWITCH, /* sched_switch on cpu: prev -> next */
+	KE_KVM_RUN,	 /* sys_enter of ioctl(KVM_RUN): the VMM is back in KVM */
+	KE_LOST,	 /* the trace lost events on cpu before ts: no span across it holds */
 	KE__COUNT
 };
 
@@ -61,6 +63,12 @@ struct kvm_event {
 			uint32_t count;
 			uint8_t size;
 			uint8_t write;
+			/*
+			 * 1: this kernel traces an IN before handling it, so an IN the VMM answers
+			 * is traced before its exit and never at its completion (kvm_pio without
+			 * its val field); 0: an IN is traced once its data is there.
+			 */
+			uint8_t early_in;
 		} pio;
 		struct {
 			uint64_t gpa;
@@ -105,6 +113,12 @@ struct kvm_event {
 			uint32_t target; /* tid being woken */
 			uint32_t target_cpu;
 		} waking;
+		struct {
+			int32_t fd; /* the vCPU's fd in the VMM */
+		} kvm_run;
+		struct {
+			int64_t count; /* events lost, -1 when the kernel did not say */
+		} lost;
 		struct {
 			uint32_t prev_tid;
 			uint32_t next_tid;

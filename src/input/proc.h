@@ -68,6 +68,10 @@ struct procfs_sample {
 	int nvms;
 	int vms_cap;
 	int scan_errors;	/* processes or threads that vanished or could not be read */
+	/* Processes whose fds could not be read: whether they hold a VM is unknown. */
+	int unreadable;
+	int unreadable_vmms; /* of them, those that look like a VMM (qemu, crosvm, -enable-kvm) */
+	bool others_hidden;  /* not root: other users' processes, VMs among them, are hidden */
 };
 
 #endif

@@ -128,19 +128,38 @@ void exits_thread_free(struct exits_thread *t)
 
 /* --- the hot path --- */
 
-/* Closes the userspace exit in progress at ts, timing it when it ended there. */
-static void user_end(struct exits_vm *v, struct exits_thread *t, uint64_t ts, bool timed)
+/*
+ * Returns the VMM's time of the userspace exit in progress after closing it at ts, timed
+ * when it ended there (0 when untimed or none was in progress).
+ */
+static uint64_t user_end(struct exits_vm *v, struct exits_thread *t, uint64_t ts, bool timed)
 {
+	uint64_t ns;
+
 	if (!t->in_user)
-		return;
+		return 0;
 	t->in_user = false;
 	if (!timed || ts < t->user_ts)
-		return;
-	row_time(&t->tab, t->user_row_t, ts - t->user_ts);
-	row_time(&v->tab, t->user_row_v, ts - t->user_ts);
-	/* Without kvm_entry the VMM's part is all the handling time we can see. */
-	if (!t->in_exit && t->acc.valid)
-		hot_time(&v->hot[t->acc.kind], t->acc.slot, t->acc.addr, ts - t->user_ts);
+		return 0;
+	ns = ts - t->user_ts;
+	row_time(&t->tab, t->user_row_t, ns);
+	row_time(&v->tab, t->user_row_v, ns);
+	return ns;
+}
+
+/* Gives the access r the VMM's ns: without kvm_entry, all the handling time we can see. */
+static void access_time(struct exits_vm *v, const struct exits_thread *t, const struct exits_ref *r,
+			uint64_t ns)
+{
+	if (ns && !t->in_exit && r->valid)
+		hot_time(&v->hot[r->kind], r->slot, r->addr, ns);
+}
+
+/* Returns whether the IO exit in progress is for an IN whose completion is still to come. */
+static bool io_awaits_in(const struct exits_thread *t)
+{
+	return t->io_pending && !t->early_in &&
+	       !(t->cand.valid && t->cand.kind == HOT_PIO && (t->cand.rw & HOT_WRITE));
 }
 
 /* The userspace exit was for the candidate access: it went to the VMM. */
@@ -169,29 +188,36 @@ static int access(struct exits_vm *v, struct exits_thread *t, uint8_t kind, uint
 	return slot;
 }
 
-/* Returns flags after a kvm_pio. */
-static unsigned int on_pio(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+/* Returns flags after a kvm_pio; first: the thread's first event in the trace. */
+static unsigned int on_pio(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev,
+			   bool first)
 {
 	uint8_t rw = ev->pio.write ? HOT_WRITE : HOT_READ;
-	bool completion = false;
+	bool completion = false, was_user = t->in_user;
+	uint64_t ns;
 	int slot;
 
-	if (t->in_user && t->user_reason == 2 /* KVM_EXIT_IO */ && !ev->pio.write) {
+	t->early_in = ev->pio.early_in;
+	if (!ev->pio.write && io_awaits_in(t)) {
 		int known = hot_find(&v->hot[HOT_PIO], ev->pio.port);
 
 		/*
-		 * An IN the VMM answered is traced once, when KVM_RUN completes it. Not so when
-		 * the exit was for an OUT traced before it and this IN is the guest's next access:
-		 * a port the kernel is known to answer, or (older kernels trace an IN before the
-		 * exit) the very port of the IN before.
+		 * The IN that KVM_RUN completes is the first access after the exit, so this is
+		 * it, unless the kernel is known to answer this port (the exit was for an OUT
+		 * whose trace came before the trace started).
 		 */
-		completion = !(known >= 0 && v->hot[HOT_PIO].slot[known].kern) &&
-			     !(t->cand.valid && t->cand.kind == HOT_PIO &&
-			       !(t->cand.rw & HOT_WRITE) && t->cand.addr == ev->pio.port);
+		completion = !(known >= 0 && v->hot[HOT_PIO].slot[known].kern);
 	}
+	t->io_pending = false;
 	cand_resolve(v, t, !completion);
-	slot = access(v, t, HOT_PIO, ev->pio.port, rw, ev->pio.size, completion);
+	/*
+	 * The thread's first IN in the trace may complete an exit from before it started: it
+	 * tells nothing of what follows it (the kernel answering its port, say).
+	 */
+	slot = access(v, t, HOT_PIO, ev->pio.port, rw, ev->pio.size,
+		      completion || (first && !ev->pio.write));
 	if (!completion) {
+		t->vmm_ns = 0;
 		if (t->in_user) {
 			user_end(v, t, ev->ts_ns, false);
 			return EXITS_USER_DROPPED;
@@ -199,7 +225,43 @@ static unsigned int on_pio(struct exits_vm *v, struct exits_thread *t, const str
 		return 0;
 	}
 	hot_mark_user(&v->hot[HOT_PIO], slot, ev->pio.port);
-	user_end(v, t, ev->ts_ns, true);
+	/* Timed here, or at the VMM's ioctl(KVM_RUN) before: the port is known only now. */
+	ns = was_user ? user_end(v, t, ev->ts_ns, true) : t->vmm_ns;
+	t->vmm_ns = 0;
+	access_time(v, t, &t->acc, ns);
+	return was_user ? EXITS_REENTRY : 0;
+}
+
+/*
+ * Returns flags after the trace lost events: whatever ended in the gap is unknown, so the
+ * exit and the userspace exit in progress end untimed, and nothing pairs across it.
+ */
+static unsigned int on_lost(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *ev)
+{
+	unsigned int flags = t->in_user ? EXITS_USER_DROPPED : 0;
+
+	user_end(v, t, ev->ts_ns, false);
+	t->in_exit = t->io_pending = t->mmio_unsat = false;
+	t->acc.valid = t->fresh.valid = t->cand.valid = false;
+	t->vmm_ns = 0;
+	/* The next IN may complete an exit the gap hid: as at the start of the trace. */
+	t->traced = false;
+	return flags;
+}
+
+/* Returns flags after the VMM's ioctl(KVM_RUN): its part of the exit in progress ends. */
+static unsigned int on_kvm_run(struct exits_vm *v, struct exits_thread *t,
+			       const struct kvm_event *ev)
+{
+	uint64_t ns;
+
+	if (!t->in_user)
+		return 0;
+	ns = user_end(v, t, ev->ts_ns, true);
+	if (io_awaits_in(t))
+		t->vmm_ns = ns;
+	else
+		access_time(v, t, &t->acc, ns);
 	return EXITS_REENTRY;
 }
 
@@ -211,13 +273,14 @@ static unsigned int on_mmio(struct exits_vm *v, struct exits_thread *t, const st
 	unsigned int flags = 0;
 	int slot;
 
+	t->io_pending = false;
 	if (ev->mmio.kind == KE_MMIO_READ && t->mmio_unsat && t->mmio_unsat_gpa == gpa) {
 		/* The VMM's answer to a read counted when it went out: the same access. */
 		t->mmio_unsat = false;
 		cand_resolve(v, t, false);
 		if (!t->in_user)
 			return 0;
-		user_end(v, t, ev->ts_ns, true);
+		access_time(v, t, &t->acc, user_end(v, t, ev->ts_ns, true));
 		return EXITS_REENTRY;
 	}
 	cand_resolve(v, t, true);
@@ -242,6 +305,7 @@ static unsigned int on_plain(struct exits_vm *v, struct exits_thread *t, uint8_t
 	unsigned int flags = 0;
 	int slot;
 
+	t->io_pending = false;
 	cand_resolve(v, t, true);
 	if (t->in_user) {
 		user_end(v, t, ts, false);
@@ -272,8 +336,9 @@ static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 	row_count(&t->tab, t->user_row_t);
 	row_count(&v->tab, t->user_row_v);
 	t->in_user = true;
+	t->io_pending = reason == 2 /* KVM_EXIT_IO */;
+	t->vmm_ns = 0;
 	t->user_ts = ev->ts_ns;
-	t->user_reason = reason;
 	/* The access just before may be what the VMM is asked to handle; what follows says. */
 	if (fresh->valid && ((reason == 2 /* KVM_EXIT_IO */ && fresh->kind == HOT_PIO) ||
 			     (reason == 6 /* KVM_EXIT_MMIO */ && fresh->kind == HOT_MMIO)))
@@ -287,7 +352,14 @@ count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *
 {
 	struct exits_ref fresh = t->fresh;
 	unsigned int flags = 0;
+	bool first = !t->traced;
 
+	/* Between the exit and what completes it: it changes no access. */
+	if (ev->type == KE_KVM_RUN)
+		return on_kvm_run(v, t, ev);
+	if (ev->type == KE_LOST)
+		return on_lost(v, t, ev);
+	t->traced = true;
 	t->fresh.valid = false;
 	/* An access followed by anything but an exit to the VMM was answered in the kernel. */
 	if (fresh.valid && ev->type != KE_USER_EXIT)
@@ -295,6 +367,7 @@ count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *
 	switch (ev->type) {
 	case KE_EXIT:
 		v->hw_seen = true;
+		t->io_pending = false;
 		cand_resolve(v, t, true);
 		if (t->in_user) {
 			user_end(v, t, ev->ts_ns, false);
@@ -313,8 +386,9 @@ count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *
 		t->mmio_unsat = false;
 		return flags;
 	case KE_ENTRY:
+		t->io_pending = false;
 		cand_resolve(v, t, true);
-		user_end(v, t, ev->ts_ns, true);
+		access_time(v, t, &t->acc, user_end(v, t, ev->ts_ns, true));
 		if (t->in_exit && ev->ts_ns >= t->exit_ts) {
 			uint64_t ns = ev->ts_ns - t->exit_ts;
 
@@ -328,7 +402,7 @@ count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *
 		t->mmio_unsat = false;
 		return 0;
 	case KE_PIO:
-		return on_pio(v, t, ev);
+		return on_pio(v, t, ev, first);
 	case KE_MMIO:
 		return on_mmio(v, t, ev);
 	case KE_FAST_MMIO:
@@ -340,6 +414,7 @@ count_event(struct exits_vm *v, struct exits_thread *t, const struct kvm_event *
 		return on_user_exit(v, t, ev, &fresh);
 	default:
 		/* Any other event of the thread in KVM_RUN (a halt ending): the VMM is back. */
+		t->io_pending = false;
 		cand_resolve(v, t, true);
 		if (t->in_user) {
 			user_end(v, t, ev->ts_ns, false);
@@ -416,6 +491,7 @@ void exits_clear_thread(struct exits_thread *t)
 		acc2_zero(&t->ev[k]);
 	/* Slots named in references are gone with the hot tables. */
 	t->acc.valid = t->fresh.valid = t->cand.valid = false;
+	t->vmm_ns = 0;
 }
 
 /* --- snapshots --- */
@@ -777,7 +853,7 @@ const struct model_module exits_module = {
 	.name = "exits",
 	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
 		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
-		  MODEL_EV(KE_VCPU_WAKEUP),
+		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_KVM_RUN) | MODEL_EV(KE_LOST),
 	.vm_new = vm_new,
 	.thread_new = thread_new,
 	.vm_free = vm_free,

@@ -8,7 +8,14 @@
  *
  * Each access is counted once, whatever the trace shows: a userspace-handled MMIO read is
  * traced as "unsatisfied-read" before the exit and "read" when it completes; kvm_pio traces a
- * userspace-handled IN once, when it completes after the exit (an OUT before it).
+ * userspace-handled IN once, when it completes after the exit (an OUT before it; kernels
+ * without kvm_pio's val field an IN before it too, and never at completion).
+ *
+ * An exit to the VMM is paired with what ends it by rule, never by what came first in the
+ * trace, so a loop on one port gives the same answer wherever the trace starts: the VMM's
+ * part ends at its ioctl(KVM_RUN) (KE_KVM_RUN) when that is traced, else at the completion
+ * (or kvm_entry); an IN after an IO exit is that exit's completion unless the exit was for
+ * an OUT (traced just before it), the kernel traces INs early, or the kernel answers the port.
  *
  * Counting allocates nothing except, once per exit reason seen, that reason's histograms.
  */
@@ -69,9 +76,12 @@ struct exits_thread {
 	int16_t exit_row_t, exit_row_v;
 	uint64_t exit_ts;
 	bool in_user; /* between kvm_userspace_exit and the VMM's return to KVM_RUN */
+	bool io_pending; /* after a KVM_EXIT_IO: its completing IN may come next */
+	bool early_in;	 /* the last kvm_pio said this kernel traces INs before their exit */
+	bool traced;	 /* an event of the thread was seen before this one */
 	int16_t user_row_t, user_row_v;
-	uint32_t user_reason;
 	uint64_t user_ts;
+	uint64_t vmm_ns; /* the VMM's time of an IO exit, for the access its completion names */
 	struct exits_ref acc;	/* first access of the current exit (or the last access) */
 	struct exits_ref fresh; /* the access that was this thread's previous event */
 	struct exits_ref cand;	/* the access a userspace exit may have been for */

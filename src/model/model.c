@@ -181,7 +181,7 @@ void model_set_exit_names(struct model *m, const struct exit_names *names)
  * threads read from it in their place). Others follow.
  */
 static const char *const source_order[] = { "tracefs", "tracedat", "procfs", "threads",
-					    "perf",    "kvmstat",  "sched" };
+					    "perf",    "kvmstat",  "sched",  "kvm_run" };
 
 /* Returns the place of a source by name in source_order, the others after them. */
 static int source_rank(const char *name)
@@ -236,6 +236,9 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s)
 {
 	int i, k;
 
+	m->procfs.unreadable = s->unreadable;
+	m->procfs.unreadable_vmms = s->unreadable_vmms;
+	m->procfs.others_hidden = s->others_hidden;
 	vmreg_begin(&m->reg);
 	for (i = 0; i < s->nvms; i++) {
 		const struct proc_vm *pv = &s->vms[i];
@@ -291,11 +294,43 @@ static bool attribute(struct model *m, struct model_ev *e)
 	return e->self || e->other;
 }
 
+/*
+ * The trace lost events: every thread's span in progress may have ended in the gap. Each
+ * module taking KE_LOST sees it once per thread it keeps state for (no state is made).
+ */
+static void lost_event(struct model *m, const struct kvm_event *ev)
+{
+	struct model_ev e = { .ev = ev };
+	const uint8_t *mod;
+	int v, k;
+
+	for (v = 0; v < m->reg.nvms; v++) {
+		struct vm *vm = m->reg.vms[v];
+
+		for (k = 0; k < vm->nthreads; k++) {
+			e.self = vm->threads[k];
+			e.flags = 0;
+			for (mod = m->by_type[KE_LOST]; *mod; mod++) {
+				e.slot = *mod - 1;
+				if (!e.self->st[e.slot])
+					continue;
+				e.host = m->host[e.slot];
+				modules[e.slot]->event(&e);
+			}
+		}
+	}
+}
+
 void model_event(struct model *m, const struct kvm_event *ev)
 {
 	struct model_ev e = { .ev = ev };
 	const uint8_t *mod;
 
+	/* A marker, not a trace event: counted where the trace counts its losses. */
+	if (ev->type == KE_LOST) {
+		lost_event(m, ev);
+		return;
+	}
 	m->events++;
 	if (ev->type >= KE__COUNT || !attribute(m, &e))
 		return;
@@ -481,6 +516,7 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	s->cumulative = cumulative;
 	s->window_ns = cumulative ? now - m->start_ns : s->interval_ns;
 	snap_host_of(&s->host, &m->host_facts);
+	s->procfs = m->procfs;
 	for (v = 0; v < m->nsources; v++)
 		snap_source_of(&s->sources[v], &m->sources[v]);
 	s->nsources = m->nsources;

@@ -26,6 +26,7 @@
 struct model {
 	struct vmreg reg;
 	struct proc_host host_facts; /* what model_set_host() was given */
+	struct snap_procfs procfs;   /* what the last procfs scan could not look into */
 	struct source_status sources[SNAP_SOURCES_MAX];
 	int nsources;
 	unsigned int seq;

@@ -23,9 +23,9 @@
 
 /* Returns the bit of an event type in model_module.events. */
 #define MODEL_EV(type) (1u << (type))
-/* Every event a thread of a VM records itself (not the scheduler's). */
+/* Every event a thread of a VM records itself (not the scheduler's, not a loss marker). */
 #define MODEL_EV_OWN (((1u << KE__COUNT) - 1) & ~MODEL_EV(KE_NONE) & ~MODEL_EV(KE_SCHED_SWITCH) & \
-		      ~MODEL_EV(KE_SCHED_WAKING))
+		      ~MODEL_EV(KE_SCHED_WAKING) & ~MODEL_EV(KE_LOST))
 
 /*
  * One event as a module sees it: the VM threads it concerns. A module takes its own state of

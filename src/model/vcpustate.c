@@ -38,9 +38,10 @@ static void advance(struct vcpustate *v, uint64_t ts)
 
 static void user_close(struct vcpustate *v, uint64_t ts)
 {
-	if (v->in_user && ts >= v->user_ts)
+	if (v->in_user && !v->user_preempted && ts >= v->user_ts)
 		v->user.win.total_ns += ts - v->user_ts;
 	v->in_user = false;
+	v->user_preempted = false;
 }
 
 /* The halt that just ended lasted ns: what of it was counted as kernel time becomes halted. */
@@ -68,7 +69,7 @@ on_kvm_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags
 	switch (ev->type) {
 	case KE_EXIT:
 		v->exits_seen = true;
-		v->in_user = false;
+		v->in_user = v->user_preempted = false;
 		v->state = VS_KERNEL;
 		v->exit_kernel = v->exit_halted = 0;
 		return;
@@ -79,6 +80,7 @@ on_kvm_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags
 		return;
 	case KE_USER_EXIT:
 		v->in_user = true;
+		v->user_preempted = false;
 		v->user_ts = ts;
 		v->user_hlt = ev->user_exit.err >= 0 && ev->user_exit.reason == KVM_EXIT_HLT_REASON;
 		if (v->state != VS_NONE || v->exits_seen)
@@ -91,10 +93,12 @@ on_kvm_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags
 	default:
 		break;
 	}
-	if (flags & EXITS_REENTRY)
+	if (flags & EXITS_REENTRY) {
 		user_close(v, ts);
-	else if (flags & EXITS_USER_DROPPED)
+	} else if (flags & EXITS_USER_DROPPED) {
 		v->in_user = false;
+		v->user_preempted = false;
+	}
 	/* Any event in KVM_RUN means the VMM's part is over. */
 	if ((flags & (EXITS_REENTRY | EXITS_USER_DROPPED)) && v->state == VS_USER)
 		v->state = VS_KERNEL;
@@ -109,6 +113,12 @@ void vcpustate_switch_out(struct vcpustate *v, uint64_t ts, bool preempted)
 {
 	advance(v, ts);
 	v->sched_seen = true;
+	/* The VMM's measured time stops while the thread waits for a CPU (blocked, it goes on). */
+	if (v->in_user && preempted && !v->user_preempted) {
+		if (ts >= v->user_ts)
+			v->user.win.total_ns += ts - v->user_ts;
+		v->user_preempted = true;
+	}
 	if (v->state == VS_HALTED || v->state == VS_WAITING)
 		return; /* a second switch-out: a lost switch-in */
 	v->resume = v->state;
@@ -124,6 +134,10 @@ void vcpustate_switch_in(struct vcpustate *v, uint64_t ts)
 {
 	advance(v, ts);
 	v->sched_seen = true;
+	if (v->user_preempted) {
+		v->user_preempted = false;
+		v->user_ts = ts;
+	}
 	if (v->state == VS_HALTED || v->state == VS_WAITING)
 		v->state = v->resume;
 }
@@ -354,7 +368,8 @@ const struct model_module vcpustate_module = {
 	.name = "vcpustate",
 	.events = MODEL_EV(KE_EXIT) | MODEL_EV(KE_ENTRY) | MODEL_EV(KE_PIO) | MODEL_EV(KE_MMIO) |
 		  MODEL_EV(KE_FAST_MMIO) | MODEL_EV(KE_MSR) | MODEL_EV(KE_USER_EXIT) |
-		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SCHED_SWITCH),
+		  MODEL_EV(KE_VCPU_WAKEUP) | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_KVM_RUN) |
+		  MODEL_EV(KE_LOST),
 	.thread_new = thread_new,
 	.thread_free = free,
 	.event = on_event,

@@ -14,7 +14,10 @@
  * kernel, then user time, where a preempted vCPU thread is.
  *
  * Where kvm_exit/kvm_entry do not fire, the split is the coarse one from procfs (guest_time,
- * run and wait times), with user time from measured userspace exits where there are some.
+ * run and wait times), with user time from measured userspace exits where there are some:
+ * from kvm_userspace_exit to the VMM's ioctl(KVM_RUN) (or the completion, when that is not
+ * traced), less the time sched_switch shows the thread preempted in between (a return to
+ * userspace is where a busy host preempts a vCPU thread; that wait is the procfs WAIT%).
  */
 #ifndef KVMSCOPE_VCPUSTATE_H
 #define KVMSCOPE_VCPUSTATE_H
@@ -37,6 +40,7 @@ struct vcpustate {
 	bool exits_seen;      /* kvm_exit/kvm_entry drive the timeline */
 	bool sched_seen;      /* sched_switch drives the off-CPU states */
 	bool in_user;	      /* a userspace exit is being handled */
+	bool user_preempted;  /* ...and the thread is off its CPU, preempted: not the VMM's time */
 	bool user_hlt;	      /* ...and it is KVM_EXIT_HLT: blocking there is a halt */
 	uint64_t user_ts;     /* when it began */
 	uint64_t since;	      /* start of the current stretch */

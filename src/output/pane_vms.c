@@ -92,13 +92,22 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 		table_pct(t, V_HOST, v->cpu.host);
 		table_pct(t, V_STEAL, v->cpu.steal);
 	}
+	/* Not seeing a VM is not knowing there is none: say what procfs could not read. */
+	if (n && s->procfs.others_hidden)
+		table_note(t, "other users' VMs are not visible without root");
 	if (n)
 		return;
-	/* Processes procfs could not look at may be VMs: then never claim there are none. */
 	if (s->nvms)
 		table_note(t, "no VM matches the filter");
+	else if (s->procfs.others_hidden)
+		table_note(t, "no KVM VMs of this user; other users' VMs are not visible without root");
 	else if (ps && (ps->state == SNAP_SRC_DEGRADED || ps->state == SNAP_SRC_UNAVAILABLE))
 		table_note(t, "no VM visible: %s", ps->why);
+	else if (s->procfs.unreadable_vmms == 1)
+		table_note(t, "no KVM VMs found; a process that looks like a VMM could not be read");
+	else if (s->procfs.unreadable_vmms)
+		table_note(t, "no KVM VMs found; %d processes that look like VMMs could not be read",
+			   s->procfs.unreadable_vmms);
 	else
 		table_note(t, "no KVM VMs on this host");
 }

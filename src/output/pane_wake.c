@@ -9,7 +9,7 @@
 
 #include "pane.h"
 
-enum { W_VM, W_WAKER, W_WAKEE, W_HOW, W_COUNT, W_RATE, W_MEAN, W_P99, W__N };
+enum { W_VM, W_WAKER, W_WAKEE, W_HOW, W_COUNT, W_RATE, W_MEAN, W_P99, W_MAX, W__N };
 
 static const struct table_col wake_cols[W__N] = {
 	[W_VM] = PANE_COL_VM(3),
@@ -20,6 +20,8 @@ static const struct table_col wake_cols[W__N] = {
 	[W_RATE] = TABLE_NUMBER("WAKES/S", 7, 0),
 	[W_MEAN] = TABLE_NUMBER("LAT", 7, 2),
 	[W_P99] = TABLE_NUMBER("P99", 7, 4),
+	/* Dropped after P99, before LAT: a LAT above P99 always shows the outlier behind it. */
+	[W_MAX] = TABLE_NUMBER("MAX", 7, 3),
 };
 
 /* Ties by count, then by VM (its pid). */
@@ -93,12 +95,15 @@ static void add_edges(struct table *t, const struct pane_opts *o, const struct s
 		if (e->timed) {
 			table_ns(t, W_MEAN, e->mean_ns);
 			table_ns(t, W_P99, (double)e->p99_ns);
+			table_ns(t, W_MAX, (double)e->max_ns);
 		} else {
 			table_put(t, W_MEAN, "-");
 			table_put(t, W_P99, "-");
+			table_put(t, W_MAX, "-");
 		}
 		table_key_num(t, W_MEAN, e->mean_ns);
 		table_key_num(t, W_P99, (double)e->p99_ns);
+		table_key_num(t, W_MAX, (double)e->max_ns);
 	}
 }
 
@@ -141,7 +146,7 @@ const struct pane pane_wake = {
 	.fill = fill_wake,
 };
 
-enum { R_VM, R_NOTIFY, R_COUNT, R_RATE, R_P50, R_P99, R_RUN, R_INJECT, R_VCPU, R__N };
+enum { R_VM, R_NOTIFY, R_COUNT, R_RATE, R_P50, R_P99, R_MAX, R_RUN, R_INJECT, R_VCPU, R__N };
 
 /* Hidden keys: ties go by these, never shown. */
 enum { RK_PID = R__N, RK__N };
@@ -153,6 +158,8 @@ static const struct table_col rt_cols[R__N] = {
 	[R_RATE] = TABLE_NUMBER("RT/S", 7, 0),
 	[R_P50] = TABLE_NUMBER("P50", 7, 0),
 	[R_P99] = TABLE_NUMBER("P99", 7, 1),
+	/* Dropped after the parts' means, before P99: means above P99 show their outlier. */
+	[R_MAX] = TABLE_NUMBER("MAX", 7, 1),
 	[R_RUN] = TABLE_NUMBER("->IOTHR", 7, 2),
 	[R_INJECT] = TABLE_NUMBER("->IRQ", 7, 2),
 	[R_VCPU] = TABLE_NUMBER("->VCPU", 7, 2),
@@ -202,6 +209,7 @@ static void add_rts(struct table *t, const struct pane_opts *o, const struct sna
 		table_key_num(t, R_RATE, (double)r->count);
 		table_ns(t, R_P50, (double)r->p50_ns);
 		table_ns(t, R_P99, (double)r->p99_ns);
+		table_ns(t, R_MAX, (double)r->max_ns);
 		table_ns(t, R_RUN, r->notify_run_ns);
 		table_ns(t, R_INJECT, r->run_inject_ns);
 		table_ns(t, R_VCPU, r->inject_run_ns);

@@ -209,6 +209,7 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 		json_uint(j, "timed", e->timed);
 		json_num(j, "lat_mean_ns", e->mean_ns, true);
 		json_num(j, "lat_p99_ns", (double)e->p99_ns, true);
+		json_num(j, "lat_max_ns", (double)e->max_ns, true);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -224,6 +225,7 @@ static void json_wake(struct json *j, const struct snap_wake *w)
 		json_num(j, "rate", r->rate, true);
 		json_num(j, "p50_ns", (double)r->p50_ns, true);
 		json_num(j, "p99_ns", (double)r->p99_ns, true);
+		json_num(j, "max_ns", (double)r->max_ns, true);
 		json_num(j, "mean_ns", r->mean_ns, true);
 		json_num(j, "notify_to_iothread_ns", r->notify_run_ns, true);
 		json_num(j, "iothread_to_inject_ns", r->run_inject_ns, true);
@@ -325,6 +327,11 @@ void snapjson_write(FILE *f, const struct snapshot *s, const regex_t *filter)
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	json_obj(&j, "procfs");
+	json_int(&j, "unreadable", s->procfs.unreadable);
+	json_int(&j, "unreadable_vmms", s->procfs.unreadable_vmms);
+	json_bool(&j, "others_hidden", s->procfs.others_hidden);
+	json_obj_end(&j);
 	json_obj(&j, "events");
 	json_uint(&j, "count", s->events);
 	json_uint(&j, "lost", s->events_lost);

@@ -35,6 +35,13 @@ struct snap_host {
 	int ncpus;		/* online CPUs */
 };
 
+/* What the last procfs scan could not look into: whether those processes hold VMs. */
+struct snap_procfs {
+	int unreadable;	     /* processes whose fds could not be read */
+	int unreadable_vmms; /* of them, those that look like a VMM (qemu, crosvm, -enable-kvm) */
+	bool others_hidden;  /* not root: other users' VMs are not visible */
+};
+
 /* A data source's state, as shown on screen and in batch output. */
 enum snap_state {
 	SNAP_SRC_OFF = 0,	  /* not asked for (e.g. --no-trace) */
@@ -183,7 +190,8 @@ struct snap_wake_edge {
 	uint64_t awake; /* of count: signals that found the wakee awake */
 	uint64_t timed; /* wakes with a measured latency */
 	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
-	int64_t p99_ns; /* -1 when none timed */
+	int64_t p99_ns; /* -1 when none timed; never above max_ns */
+	int64_t max_ns; /* -1 when none timed */
 };
 
 /* Round trips of one notify address; other: the addresses beyond WAKE_RTS. */
@@ -193,7 +201,7 @@ struct snap_wake_rt {
 	uint64_t addr;
 	uint64_t count;
 	double rate;
-	int64_t p50_ns, p99_ns; /* notify -> vCPU running */
+	int64_t p50_ns, p99_ns, max_ns; /* notify -> vCPU running; quantiles never above max */
 	double mean_ns;
 	double notify_run_ns; /* means of the parts: notify -> iothread running */
 	double run_inject_ns; /* iothread running -> interrupt injected */
@@ -267,6 +275,7 @@ struct snapshot {
 	struct snap_host host;
 	struct snap_source sources[SNAP_SOURCES_MAX];
 	int nsources;
+	struct snap_procfs procfs;
 	/* Trace stream health: nothing is lost silently. */
 	uint64_t events;	/* events read in the window */
 	uint64_t events_lost;	/* ring-buffer overruns and missed events, since start */

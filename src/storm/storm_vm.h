@@ -61,6 +61,8 @@ struct storm_stats {
 	uint64_t completions; /* irqfd writes by the iothread */
 	uint64_t io_ns_total;
 	uint64_t io_ns_max;
+	uint64_t user_ns; /* wall time from each KVM_RUN return to the next call: the VMM's part */
+	uint64_t run_ns;  /* wall time from the start to this vCPU's leaving its KVM_RUN loop */
 };
 
 /* One vCPU; owned by its struct storm_vm, which closes and unmaps it. */

@@ -70,7 +70,7 @@ note "root, hidepid=2: $vm seen"
 # nobody on the ordinary /proc: other users' fds are closed to it; it says so too.
 setpriv --reuid=nobody --regid="$GROUP" --clear-groups "$KS" -b -n 2 -d 0.3 \
 	>"$E2E_TMP/plain.out" 2>"$E2E_TMP/plain.err" || fail "nobody on /proc: $(cat "$E2E_TMP/plain.err")"
-grep -q "^no VM visible: cannot read other users' fds: run as root$" "$E2E_TMP/plain.out" ||
-	fail "nobody on /proc: $(sed -n '1,8p' "$E2E_TMP/plain.out")"
-note "nobody, /proc: no VM visible: cannot read other users' fds: run as root"
+grep -qx "no KVM VMs of this user; other users' VMs are not visible without root" \
+	"$E2E_TMP/plain.out" || fail "nobody on /proc: $(sed -n '1,8p' "$E2E_TMP/plain.out")"
+note "nobody, /proc: no KVM VMs of this user; other users' VMs are not visible without root"
 exit 0

@@ -69,7 +69,9 @@ static inline void ev_entry(struct model *m, uint64_t ts, int tid)
 	model_event(m, &e);
 }
 
-static inline void ev_pio(struct model *m, uint64_t ts, int tid, uint32_t port, int write)
+/* kvm_pio; early: from a kernel whose kvm_pio has no val, which traces an IN before its exit. */
+static inline void ev_pio_as(struct model *m, uint64_t ts, int tid, uint32_t port, int write,
+			     int early)
 {
 	struct kvm_event e = synth_ev(ts, tid, KE_PIO);
 
@@ -77,6 +79,20 @@ static inline void ev_pio(struct model *m, uint64_t ts, int tid, uint32_t port, 
 	e.pio.size = 1;
 	e.pio.count = 1;
 	e.pio.write = (uint8_t)write;
+	e.pio.early_in = (uint8_t)early;
+	model_event(m, &e);
+}
+
+static inline void ev_pio(struct model *m, uint64_t ts, int tid, uint32_t port, int write)
+{
+	ev_pio_as(m, ts, tid, port, write, 0);
+}
+
+/* The VMM's ioctl(KVM_RUN) on tid: it is back in KVM. */
+static inline void ev_kvm_run(struct model *m, uint64_t ts, int tid)
+{
+	struct kvm_event e = synth_ev(ts, tid, KE_KVM_RUN);
+
 	model_event(m, &e);
 }
 

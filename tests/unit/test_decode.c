@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -82,14 +84,29 @@ static void check_offsets(const struct kvmdecode *d, const char *dir)
 	ck_assert_int_eq(d->pid_field.offset, off);
 	ck_assert_int_eq(d->pid_field.size, size);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		/* A loss marker has no tracepoint behind it. */
+		if (type == KE_LOST) {
+			ck_assert_ptr_null(kvmdecode_event_name(type, NULL));
+			ck_assert(!kvmdecode_has(d, type));
+			continue;
+		}
 		ck_assert_msg(kvmdecode_has(d, type), "%s not decoded",
 			      kvmdecode_event_name(type, NULL));
 		for (i = 0; kvmdecode_field_name(type, i); i++) {
 			const char *name = kvmdecode_field_name(type, i);
 			struct kvmdecode_field f = kvmdecode_field_of(d, type, name);
+			const char *br = strchr(name, '[');
+			char base[32];
 
-			ck_assert_msg(!format_field(dir, type, name, &off, &size), "%s.%s",
+			/* "args[1]": the element of an array of longs, 8 bytes past the one before.
+			 */
+			snprintf(base, sizeof(base), "%.*s", br ? (int)(br - name) : 31, name);
+			ck_assert_msg(!format_field(dir, type, base, &off, &size), "%s.%s",
 				      kvmdecode_event_name(type, NULL), name);
+			if (br) {
+				off += 8 * atoi(br + 1);
+				size = 8;
+			}
 			ck_assert_msg(f.offset == off && f.size == size,
 				      "%s.%s: decoder %u/%u, format %d/%d",
 				      kvmdecode_event_name(type, NULL), name, f.offset, f.size, off,
@@ -231,6 +248,8 @@ static void check_all_fields(struct tep_handle *tep, const struct kvmdecode *d)
 		ck_assert_uint_eq(ev.pio.port, pios[i].port);
 		ck_assert_uint_eq(ev.pio.size, pios[i].size);
 		ck_assert_uint_eq(ev.pio.count, pios[i].count);
+		/* This kernel's kvm_pio has val: an IN is traced once its data is there. */
+		ck_assert_uint_eq(ev.pio.early_in, 0);
 	}
 	/* Any non-zero rw is a write. */
 	rec_start(&r, tep, KE_PIO, 1);
@@ -372,6 +391,24 @@ static void check_all_fields(struct tep_handle *tep, const struct kvmdecode *d)
 	put(&r, "common_flags", 0x48);
 	ev = decode(d, &r);
 	ck_assert_uint_eq(ev.ctx, KE_CTX_HARDIRQ | KE_CTX_NMI);
+
+	/* Only ioctl(KVM_RUN) is the VMM's return into KVM: any other syscall is no event. */
+	rec_start(&r, tep, KE_KVM_RUN, 307);
+	put(&r, "id", SYS_ioctl);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[0]").offset, &(uint64_t){ 13 }, 8);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[1]").offset, &(uint64_t){ KVM_RUN },
+	       8);
+	ev = decode(d, &r);
+	ck_assert_int_eq(ev.type, KE_KVM_RUN);
+	ck_assert_uint_eq(ev.tid, 307);
+	ck_assert_int_eq(ev.kvm_run.fd, 13);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[1]").offset,
+	       &(uint64_t){ KVM_GET_REGS }, 8);
+	ck_assert_int_eq(kvmdecode_record(d, r.data, r.size, &ev), 0);
+	put(&r, "id", SYS_read);
+	memcpy(r.data + kvmdecode_field_of(d, KE_KVM_RUN, "args[1]").offset, &(uint64_t){ KVM_RUN },
+	       8);
+	ck_assert_int_eq(kvmdecode_record(d, r.data, r.size, &ev), 0);
 
 	/* prev_state: 0 preempted (R), 1 S, 2 D, and the preempt bit above the states. */
 	{
@@ -525,6 +562,7 @@ static int fake_refill(void *arg, struct kvmdecode_stream *s)
 struct got {
 	struct kvm_event ev[4096];
 	int n;
+	int lost; /* merge_one(): the loss markers it took out of ev */
 };
 
 static void collect(void *arg, const struct kvm_event *ev)
@@ -609,7 +647,7 @@ START_TEST(subbuf_layout)
 	memset(&g, 0, sizeof(g));
 	sp = &c.s;
 	ck_assert_int_eq(kvmdecode_merge(&d, &sp, 1, fake_refill, &set, collect, &g), 5);
-	ck_assert_int_eq(g.n, 5);
+	ck_assert_int_eq(g.n, 6);
 	ck_assert_int_eq(g.ev[0].type, KE_PIO);
 	ck_assert_uint_eq(g.ev[0].ts_ns, t0 + 100);
 	ck_assert_uint_eq(g.ev[0].cpu, 1);
@@ -624,9 +662,14 @@ START_TEST(subbuf_layout)
 	ck_assert_int_eq(g.ev[3].type, KE_EXIT);
 	ck_assert_uint_eq(g.ev[3].ts_ns, t0 + 100 + (3ull << 27) + 25);
 	ck_assert_uint_eq(g.ev[3].exit.reason, 48);
-	ck_assert_int_eq(g.ev[4].type, KE_ENTRY);
+	/* The loss is told first, at the time of the first event after it, on its CPU. */
+	ck_assert_int_eq(g.ev[4].type, KE_LOST);
 	ck_assert_uint_eq(g.ev[4].ts_ns, t0 + 10000000000ull);
-	ck_assert_uint_eq(g.ev[4].tid, 11);
+	ck_assert_uint_eq(g.ev[4].cpu, 1);
+	ck_assert_int_eq(g.ev[4].lost.count, 42);
+	ck_assert_int_eq(g.ev[5].type, KE_ENTRY);
+	ck_assert_uint_eq(g.ev[5].ts_ns, t0 + 10000000000ull);
+	ck_assert_uint_eq(g.ev[5].tid, 11);
 	ck_assert_int_eq(c.missed, 42);
 	ck_assert_int_eq(c.s.missed, 42);
 
@@ -856,16 +899,29 @@ END_TEST
  * anything, and the monitor must neither read past a sub-buffer nor loop on one.
  */
 
-/* Returns the events a merge of c's sub-buffers alone delivered into g. */
+/*
+ * Returns the events a merge of c's sub-buffers alone delivered into g; the markers of lost
+ * events (a cut sub-buffer loses what was after the cut) are counted in g->lost, not kept.
+ */
 static int merge_one(const struct kvmdecode *d, struct fake_cpu *c, struct got *g)
 {
 	struct fake_set set = { .cpu = c, .n = 1 };
 	struct kvmdecode_stream *sp = &c->s;
+	int ret, i, k = 0;
 
 	g->n = 0;
+	g->lost = 0;
 	c->next = 0;
 	c->s.rec = NULL;
-	return kvmdecode_merge(d, &sp, 1, fake_refill, &set, collect, g);
+	ret = kvmdecode_merge(d, &sp, 1, fake_refill, &set, collect, g);
+	for (i = 0; i < g->n; i++) {
+		if (g->ev[i].type == KE_LOST)
+			g->lost++;
+		else
+			g->ev[k++] = g->ev[i];
+	}
+	g->n = k;
+	return ret;
 }
 
 /* Writes a 32-bit word at a data offset of a sub-buffer (after its 16-byte header). */
@@ -1082,11 +1138,9 @@ START_TEST(live_formats)
 	unsigned int missing = 0;
 
 	snprintf(probe, sizeof(probe), "%s/kvm/kvm_pio/format", LIVE_EVENTS);
-	if (access(probe, R_OK)) {
-		printf("live_formats: skipped: %s not readable (%s): needs root, tracefs and kvm\n",
-		       probe, strerror(errno));
-		return;
-	}
+	if (access(probe, R_OK))
+		unit_skip("%s not readable (%s): needs root, tracefs and kvm", probe,
+			  strerror(errno));
 	tep = kvmdecode_load_tep(LIVE_EVENTS, ALL_TYPES, &missing);
 	ck_assert_ptr_nonnull(tep);
 	if (missing)
@@ -1115,6 +1169,39 @@ START_TEST(type_names)
 	ck_assert_str_eq(kvm_event_type_name(KE__COUNT), "unknown");
 	for (unsigned int t = 0; t < KE__COUNT; t++)
 		ck_assert_ptr_nonnull(kvm_event_type_name(t));
+}
+END_TEST
+
+/* A kvm_pio without val (kernels that traced an access before handling it): early INs. */
+START_TEST(pio_without_val)
+{
+	static const char fmt[] =
+		"name: kvm_pio\nID: 110\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:unsigned int rw;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int port;\toffset:12;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int size;\toffset:16;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int count;\toffset:20;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"pio_%s at 0x%x size %d count %d\", REC->rw ? \"write\" : "
+		"\"read\", REC->port, REC->size, REC->count\n";
+	struct tep_handle *tep = tep_alloc();
+	struct kvm_event ev;
+	struct kvmdecode d;
+	struct rec r;
+
+	ck_assert_ptr_nonnull(tep);
+	ck_assert_int_eq(tep_parse_event(tep, fmt, sizeof(fmt) - 1, "kvm"), 0);
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	rec_start(&r, tep, KE_PIO, 9);
+	put(&r, "port", 0x608);
+	ev = decode(&d, &r);
+	ck_assert_uint_eq(ev.pio.port, 0x608);
+	ck_assert_uint_eq(ev.pio.early_in, 1);
+	kvmdecode_free(&d);
+	tep_free(tep);
 }
 END_TEST
 
@@ -1149,6 +1236,7 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, live_formats);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, missing_formats);
+	tcase_add_test(tc, pio_without_val);
 	suite_add_tcase(s, tc);
 	return s;
 }

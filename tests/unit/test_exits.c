@@ -17,6 +17,7 @@
 #include "pane.h"
 #include "synth.h"
 #include "unit.h"
+#include "util.h"
 
 #define VM1 100
 #define C0  101 /* vCPU 0 of VM1 */
@@ -263,7 +264,7 @@ START_TEST(userspace_in_traced_before_exit)
 	for (i = 0; i < 100; i++) {
 		uint64_t b = 1 * S + (uint64_t)i * 10 * US;
 
-		ev_pio(&m, b, C0, 0x608, 0);
+		ev_pio_as(&m, b, C0, 0x608, 0, 1);
 		ev_user(&m, b + 100, C0, 2, 0);
 	}
 	s = model_snapshot(&m, 2 * S, 0, false);
@@ -776,6 +777,186 @@ START_TEST(json_sections)
 }
 END_TEST
 
+/*
+ * A timer storm's vCPU as each kernel traces it: a userspace IN of port 0x608 every 100 us
+ * answered in 20 us, a kernel-handled IN of 0x40 every 10th pass and an OUT to the VMM's
+ * debug port every 50th. early: the kernel traces INs before their exit (kvm_pio without val),
+ * else at completion. run: the VMM's ioctl(KVM_RUN) is traced too, 5 us after each exit.
+ * Returns the number of events written to evs (at most max).
+ */
+static int timer_stream(struct kvm_event *evs, int max, int tid, bool early, bool run)
+{
+	int i, n = 0;
+
+#define PUT(ts_, type_) (evs[n] = synth_ev((ts_), tid, (type_)), &evs[n++])
+	for (i = 0; i < 9990 && n + 8 <= max; i++) {
+		uint64_t b = 1 * S + 50 * US + (uint64_t)i * 100 * US;
+		struct kvm_event *e;
+
+		if (i % 10 == 3) {
+			e = PUT(b - 10 * US, KE_PIO);
+			e->pio = (typeof(e->pio)){
+				.port = 0x40, .size = 1, .count = 1, .early_in = early
+			};
+		}
+		if (i % 50 == 7) {
+			e = PUT(b - 30 * US, KE_PIO);
+			e->pio = (typeof(e->pio)){
+				.port = 0x402, .size = 1, .count = 1, .write = 1, .early_in = early
+			};
+			PUT(b - 29 * US, KE_USER_EXIT)->user_exit.reason = 2;
+			if (run)
+				PUT(b - 25 * US, KE_KVM_RUN);
+		}
+		if (early) {
+			e = PUT(b - US / 2, KE_PIO);
+			e->pio = (typeof(e->pio)){
+				.port = 0x608, .size = 4, .count = 1, .early_in = 1
+			};
+		}
+		PUT(b, KE_USER_EXIT)->user_exit.reason = 2;
+		if (run)
+			PUT(b + 5 * US, KE_KVM_RUN);
+		if (!early) {
+			e = PUT(b + 20 * US, KE_PIO);
+			e->pio = (typeof(e->pio)){ .port = 0x608, .size = 4, .count = 1 };
+		}
+	}
+#undef PUT
+	return n;
+}
+
+/* Asserts a and b within tol, or both unknown (-1). */
+static void near(double a, double b, double tol, const char *what, int k)
+{
+	ck_assert_msg((a < 0 && b < 0) || (a >= 0 && b >= 0 && a - b <= tol && b - a <= tol),
+		      "%s: %g vs %g with the trace starting at event %d", what, a, b, k);
+}
+
+/*
+ * Two vCPUs of one VM doing the same work, one traced from its first event and the other
+ * from each of the next 50: the time split, the KVM_EXIT_IO row and port 0x608 agree, for
+ * both kernel behaviours, with and without the VMM's ioctl(KVM_RUN) in the trace.
+ */
+START_TEST(pairing_wherever_the_trace_starts)
+{
+	enum { MAXEV = 40000 };
+	/* USER% expected, with procfs saying the vCPUs spend 30% in the host. */
+	static const struct {
+		bool early, run;
+		double user, vmm_ns;
+	} cases[] = {
+		{ false, false, 100.0 * 9990 * 20e3 / 1e9, 20e3 }, /* exit to completion */
+		{ false, true, 100.0 * (9990 * 5e3 + 200 * 4e3) / 1e9, 5e3 },
+		{ true, false, -1, -1 }, /* nothing tells when the VMM is done */
+		{ true, true, 100.0 * (9990 * 5e3 + 200 * 4e3) / 1e9, 5e3 },
+	};
+	struct kvm_event *evs = xcalloc(MAXEV, sizeof(*evs)), *evs1 = xcalloc(MAXEV, sizeof(*evs));
+	size_t c;
+	int k, i, n, n1;
+
+	for (c = 0; c < ARRAY_SIZE(cases); c++) {
+		n = timer_stream(evs, MAXEV, C0, cases[c].early, cases[c].run);
+		n1 = timer_stream(evs1, MAXEV, C1, cases[c].early, cases[c].run);
+		ck_assert_int_eq(n, n1);
+		for (k = 0; k < 50; k++) {
+			const struct snap_thread *t0, *t1;
+			const struct snap_exit *x0, *x1;
+			const struct snap_hot *hot;
+			struct synth_host h;
+			struct snapshot *s;
+			struct model m;
+
+			synth_model(&m, &h, 1);
+			for (i = 0; i < n; i++)
+				model_event(&m, &evs[i]);
+			for (i = k; i < n; i++)
+				model_event(&m, &evs1[i]);
+			synth_scan(&h, 1, 2 * S, 2);
+			model_update_procfs(&m, &h.s);
+			s = model_snapshot(&m, 2 * S, 0, false);
+			t0 = thr(&s->vms[0], C0);
+			t1 = thr(&s->vms[0], C1);
+			ck_assert_int_eq(t0->split.source, SPLIT_PROCFS);
+			near(t0->split.user, cases[c].user, 1e-6, "USER% of the whole trace", k);
+			near(t1->split.user, t0->split.user, 1.0, "USER%", k);
+			near(t1->split.kernel, t0->split.kernel, 1.0, "KERNEL%", k);
+			x0 = find_exit(t0->exits, t0->nexits, "KVM_EXIT_IO");
+			x1 = find_exit(t1->exits, t1->nexits, "KVM_EXIT_IO");
+			ck_assert_ptr_nonnull(x0);
+			ck_assert_ptr_nonnull(x1);
+			near(x1->time_share, x0->time_share, 1.0, "KVM_EXIT_IO TIME%", k);
+			near(x0->total_ns ? x0->mean_ns : -1, cases[c].vmm_ns, 200, "MEAN", k);
+			near(x1->total_ns ? x1->mean_ns : -1, x0->total_ns ? x0->mean_ns : -1,
+			     0.01 * x0->mean_ns, "KVM_EXIT_IO MEAN", k);
+			/* Each access counted once, the IN as the VMM's, its time the VMM's. */
+			hot = find_hot(&s->vms[0], HOT_PIO, 0x608);
+			ck_assert_ptr_nonnull(hot);
+			ck_assert(hot->user);
+			ck_assert_uint_ge(hot->count, 2 * 9990 - 50);
+			ck_assert_uint_le(hot->count, 2 * 9990);
+			near(hot->time_share,
+			     cases[c].user < 0 ? -1 : 100.0 * 2 * 9990 * cases[c].vmm_ns / 2e9, 0.5,
+			     "0x608 TIME%", k);
+			hot = find_hot(&s->vms[0], HOT_PIO, 0x40);
+			ck_assert(!hot->user);
+			hot = find_hot(&s->vms[0], HOT_PIO, 0x402);
+			ck_assert(hot->user);
+			snapshot_free(s);
+			model_free(&m);
+		}
+	}
+	free(evs);
+	free(evs1);
+}
+END_TEST
+
+/* Events lost in the middle of an exit to the VMM: no time is made up across the gap. */
+START_TEST(loss_ends_spans)
+{
+	struct kvm_event lost = synth_ev(0, 0, KE_LOST);
+	const struct snap_exit *e;
+	const struct snap_thread *t;
+	struct synth_host h;
+	struct snapshot *s;
+	struct model m;
+	int i;
+
+	synth_model(&m, &h, 1);
+	for (i = 0; i < 100; i++) {
+		uint64_t b = 1 * S + (uint64_t)i * MS;
+
+		ev_user(&m, b, C0, 2, 0);
+		if (i == 50) {
+			/*
+			 * The ring overflowed: this exit's KVM_RUN and completion, and the next
+			 * exit, are gone; the KVM_RUN after the gap is that next exit's.
+			 */
+			lost.ts_ns = b + 400 * US;
+			model_event(&m, &lost);
+		}
+		ev_kvm_run(&m, b + (i == 50 ? 510 : 10) * US, C0);
+		ev_pio(&m, b + (i == 50 ? 520 : 20) * US, C0, 0x608, 0);
+	}
+	synth_scan(&h, 1, 2 * S, 2);
+	model_update_procfs(&m, &h.s);
+	s = model_snapshot(&m, 2 * S, 0, false);
+	/* The loss is no trace event; the exit across it is counted, not timed as 510 us. */
+	ck_assert_uint_eq(s->events, 300);
+	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "KVM_EXIT_IO");
+	ck_assert_uint_eq(e->count, 100);
+	ck_assert_uint_eq(e->total_ns, 99 * 10 * US);
+	ck_assert_uint_eq(e->max_ns, 10 * US);
+	t = thr(&s->vms[0], C0);
+	ck_assert_double_eq_tol(t->split.user, 100.0 * 99 * 10 * US / S, 1e-9);
+	/* Still every access counted once, the port the VMM's. */
+	ck_assert(find_hot(&s->vms[0], HOT_PIO, 0x608)->user);
+	ck_assert_uint_eq(find_hot(&s->vms[0], HOT_PIO, 0x608)->count, 100);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
 static Suite *exits_suite(void)
 {
 	Suite *s = suite_create("exits");
@@ -786,6 +967,8 @@ static Suite *exits_suite(void)
 	tcase_add_test(tc, userspace_in_counted_once);
 	tcase_add_test(tc, userspace_out_then_kernel_in);
 	tcase_add_test(tc, userspace_in_traced_before_exit);
+	tcase_add_test(tc, pairing_wherever_the_trace_starts);
+	tcase_add_test(tc, loss_ends_spans);
 	tcase_add_test(tc, mmio_unsatisfied_read_counted_once);
 	tcase_add_test(tc, fast_mmio_and_msr);
 	tcase_add_test(tc, hot_other_bucket_sums_the_rest);

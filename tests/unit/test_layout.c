@@ -680,6 +680,20 @@ START_TEST(selection_follows_its_row)
 	r.s.sources[0].why[0] = '\0';
 	rig_keys(&r, (const int[]){ KEY_DOWN, '\n', 0 });
 	ck_assert_int_eq(r.v.depth, 0);
+	/* Not root: seeing no VM is not knowing there is none. */
+	r.s.procfs.others_hidden = true;
+	rig_draw(&r);
+	ck_assert_int_lt(rig_find(&r, "no KVM VMs on this host"), 0);
+	ck_assert_int_ge(rig_find(&r, "other users' VMs are not visible without root"), 0);
+	r.s.nvms = 1;
+	rig_draw(&r);
+	ck_assert_int_ge(rig_find(&r, "other users' VMs are not visible without root"), 0);
+	/* Root, with a VMM-looking process whose fds are shut. */
+	r.s.procfs = (struct snap_procfs){ .unreadable = 3, .unreadable_vmms = 1 };
+	r.s.nvms = 0;
+	rig_draw(&r);
+	ck_assert_int_ge(rig_find(&r, "a process that looks like a VMM could not be read"), 0);
+	r.s.procfs = (struct snap_procfs){ 0 };
 	rig_free(&r);
 }
 END_TEST

@@ -88,8 +88,55 @@ START_TEST(split_with_sched_events)
 	ck_assert_double_eq_tol(s.halted, 40.1, 1e-9);
 	ck_assert_double_eq_tol(s.waiting, 5.5, 1e-9);
 	ck_assert_double_eq_tol(sum(&s), 100.0, 1e-9);
-	/* The VMM's span is measured too (for the coarse split): 20 ms, preemption included. */
+	/*
+	 * The VMM's span is measured too (for the coarse split): 20 ms less the 10 ms it waited
+	 * preempted, which procfs counts as waiting already.
+	 */
+	ck_assert_uint_eq(v.user.win.total_ns, 10 * MS);
+	/* Without sched events nothing says it waited: the whole span. */
+	timeline(&v, false);
 	ck_assert_uint_eq(v.user.win.total_ns, 20 * MS);
+}
+END_TEST
+
+/*
+ * The VMM back in KVM_RUN (its ioctl traced) ends its part of the exit: what KVM does from
+ * there to the completion and the entry is kernel time, in both splits.
+ */
+START_TEST(user_ends_at_kvm_run)
+{
+	struct cpu_split cpu = { .cpu = 50.0, .guest = 20.0, .host = 30.0, .steal = 0, .cs = 0 };
+	struct vcpustate v;
+	struct exit_split s;
+	int i;
+
+	vcpustate_init(&v);
+	ev(&v, T(0), KE_ENTRY, 0);
+	ev(&v, T(100), KE_EXIT, 0);
+	ev(&v, T(110), KE_USER_EXIT, 0);
+	ev(&v, T(115), KE_KVM_RUN, EXITS_REENTRY);
+	ev(&v, T(130), KE_PIO, 0); /* the completion: nothing more for the VMM */
+	ev(&v, T(135), KE_ENTRY, 0);
+	vcpustate_close(&v, T(1000));
+	vcpustate_split(&v, ACC_WIN, 1 * S, NULL, &s);
+	ck_assert_int_eq(s.source, SPLIT_EVENTS);
+	ck_assert_double_eq_tol(s.guest, 96.5, 1e-9);
+	ck_assert_double_eq_tol(s.kernel, 3.0, 1e-9);
+	ck_assert_double_eq_tol(s.user, 0.5, 1e-9);
+	ck_assert_double_eq_tol(sum(&s), 100.0, 1e-9);
+
+	/* No kvm_exit: the coarse split's VMM time is exit to KVM_RUN, 2 ms of each 10. */
+	vcpustate_init(&v);
+	for (i = 0; i < 100; i++) {
+		ev(&v, T(i * 10), KE_USER_EXIT, 0);
+		ev(&v, T(i * 10 + 2), KE_KVM_RUN, EXITS_REENTRY);
+		ev(&v, T(i * 10 + 3), KE_PIO, 0);
+	}
+	vcpustate_close(&v, T(1000));
+	vcpustate_split(&v, ACC_WIN, 1 * S, &cpu, &s);
+	ck_assert_int_eq(s.source, SPLIT_PROCFS);
+	ck_assert_double_eq_tol(s.user, 20.0, 1e-9);
+	ck_assert_double_eq_tol(s.kernel, 10.0, 1e-9);
 }
 END_TEST
 
@@ -295,6 +342,7 @@ static Suite *vcpustate_suite(void)
 
 	tcase_add_test(tc, split_with_sched_events);
 	tcase_add_test(tc, split_without_sched_events);
+	tcase_add_test(tc, user_ends_at_kvm_run);
 	tcase_add_test(tc, split_coarse_from_procfs);
 	tcase_add_test(tc, split_windows);
 	tcase_add_test(tc, split_mean);

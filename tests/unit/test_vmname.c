@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "util.h"
 #include "vmname.h"
 
 #define ARGV(lit) (lit), (sizeof(lit) - 1)
@@ -312,6 +313,61 @@ START_TEST(test_uuid)
 }
 END_TEST
 
+/* A process that could be a VMM, from its command line, exe or comm; any other could not. */
+START_TEST(test_vmm_like)
+{
+	static const struct {
+		const char *argv;
+		size_t len;
+		const char *exe, *comm;
+		bool like;
+	} cases[] = {
+#define C(a, exe, comm, like) { a, sizeof(a) - 1, exe, comm, like }
+		C("/usr/bin/qemu-system-x86_64\0-name\0web\0", NULL, NULL, true),
+		C("/usr/libexec/qemu-kvm\0", NULL, NULL, true),
+		C("qemu-system-aarch64\0", "", "", true),
+		C("/usr/bin/kvm\0-m\0512\0", NULL, NULL, true),
+		C("lkvm\0run\0", NULL, NULL, true),
+		C("/opt/crosvm\0run\0", NULL, NULL, true),
+		C("./firecracker\0--api-sock\0/tmp/fc\0", NULL, NULL, true),
+		C("cloud-hypervisor\0--kernel\0vmlinux\0", NULL, NULL, true),
+		C("build/kvmscope-storm\0timer\0", NULL, NULL, true),
+		/* Any program asking for KVM. */
+		C("/opt/vmm/run\0-enable-kvm\0", NULL, NULL, true),
+		C("myvmm\0--enable-kvm\0", NULL, NULL, true),
+		C("myvmm\0-accel\0kvm\0", NULL, NULL, true),
+		C("myvmm\0-accel\0kvm,thread=multi\0", NULL, NULL, true),
+		C("myvmm\0-machine\0q35,accel=kvm\0", NULL, NULL, true),
+		C("myvmm\0-M\0pc,accel=kvm:tcg\0", NULL, NULL, true),
+		/* argv[0] renamed: the exe link still tells, or the comm. */
+		C("api-server\0", "/usr/local/bin/firecracker", NULL, true),
+		C("", NULL, "qemu-system-x86", true),
+		C("worker\0", "", "crosvm", true),
+		/* Not VMMs, though some say kvm somewhere. */
+		C("/sbin/init\0splash\0", "/usr/lib/systemd/systemd", "systemd", false),
+		C("build/kvmscope\0-b\0", "/usr/local/bin/kvmscope", "kvmscope", false),
+		C("kvm-helper\0", NULL, NULL, false),
+		C("grep\0-enable-kvm-x\0", NULL, NULL, false),
+		C("myvmm\0-accel\0tcg\0", NULL, NULL, false),
+		C("myvmm\0-machine\0q35,accel=kvmx\0", NULL, NULL, false),
+		C("vim\0/etc/qemu/bridge.conf\0", NULL, "vim", false),
+		C("", NULL, NULL, false),
+		C("", "", "", false),
+#undef C
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		ck_assert_msg(vmname_vmm_like(cases[i].argv, cases[i].len, cases[i].exe,
+					      cases[i].comm) == cases[i].like,
+			      "case %zu (%s, exe %s, comm %s): want %d", i, cases[i].argv,
+			      cases[i].exe ? cases[i].exe : "-",
+			      cases[i].comm ? cases[i].comm : "-", cases[i].like);
+	/* Bounded by len: nothing past it is read. */
+	ck_assert(!vmname_vmm_like("sh\0-enable-kvm", 3, NULL, NULL));
+}
+END_TEST
+
 static Suite *vmname_suite(void)
 {
 	Suite *s = suite_create("vmname");
@@ -328,6 +384,7 @@ static Suite *vmname_suite(void)
 	tcase_add_test(tc, test_raw_bytes);
 	tcase_add_test(tc, test_recorded_cmdline);
 	tcase_add_test(tc, test_uuid);
+	tcase_add_test(tc, test_vmm_like);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("garbage");
