@@ -15,7 +15,7 @@ V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent
+PKGS    := ncursesw libtracefs libtraceevent json-c
 
 ifeq ($(V),0)
 Q := @
@@ -24,7 +24,7 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check
+	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:json-c:libjson-c-dev
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 
@@ -44,6 +44,7 @@ endif
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -55,7 +56,7 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 #   snap    the snapshot: the contract between the model and every output
 #   probes  one source each; see input only
 #   model   pure C over input, building snapshots
-#   output  panes, tables, batch text, JSON: see the snapshot only
+#   output  panes, tables, batch text, JSON written and read (json-c): see the snapshot only
 #   ui      the live screen: outputs and the snapshot
 #   app     main and the tick loop (src/*.c): wires the others together
 LAYERS     := lib input snap probes model output ui app
@@ -75,8 +76,10 @@ INC_model  := -Isrc/model $(INC_input) -Isrc/snap
 INC_output := -Isrc/output $(INC_snap)
 INC_ui     := -Iui $(INC_output)
 INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Isrc/snap -Iui -Isrc/output $(INC_lib)
-# System headers by layer: only probes see libtracefs, only ui (and the app) curses.
+# System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
+# output json-c.
 SYS_probes  = $(TRACE_CFLAGS)
+SYS_output  = $(JSONC_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
 

@@ -291,6 +291,8 @@ int main(int argc, char **argv)
 	int err;
 
 	setlocale(LC_ALL, "");
+	/* JSON and recordings need "." in numbers whatever the user's locale writes. */
+	setlocale(LC_NUMERIC, "C");
 	opt.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		opt.no_color = true;
