@@ -15,7 +15,7 @@ V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent json-c
+PKGS    := ncursesw libtracefs libtraceevent json-c libzstd
 
 ifeq ($(V),0)
 Q := @
@@ -24,7 +24,8 @@ endif
 # Debian packages behind each requirement: kind:probe:package.
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
-	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:json-c:libjson-c-dev
+	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:json-c:libjson-c-dev \
+	pkg:libzstd:libzstd-dev
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 
@@ -45,6 +46,7 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags libtracefs libtraceevent 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+ZSTD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libzstd 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -57,15 +59,17 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 #   probes  one source each; see input only
 #   model   pure C over input, building snapshots
 #   output  panes, tables, batch text, JSON written and read (json-c): see the snapshot only
+#   record  recordings (zstd): written from snapshots, read back as snapshots; sees output
 #   ui      the live screen: outputs and the snapshot
-#   app     main and the tick loop (src/*.c): wires the others together
-LAYERS     := lib input snap probes model output ui app
+#   app     main, the tick loop and the replay loop (src/*.c): wires the others together
+LAYERS     := lib input snap probes model output record ui app
 DIR_lib    := src/lib
 DIR_input  := src/input
 DIR_snap   := src/snap
 DIR_probes := probes
 DIR_model  := src/model
 DIR_output := src/output
+DIR_record := src/record
 DIR_ui     := ui
 DIR_app    := src
 INC_lib    := -Isrc/lib
@@ -74,12 +78,14 @@ INC_snap   := -Isrc/snap $(INC_lib)
 INC_probes := -Iprobes $(INC_input)
 INC_model  := -Isrc/model $(INC_input) -Isrc/snap
 INC_output := -Isrc/output $(INC_snap)
+INC_record := -Isrc/record $(INC_output)
 INC_ui     := -Iui $(INC_output)
-INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Isrc/snap -Iui -Isrc/output $(INC_lib)
+INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui $(INC_record)
 # System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
-# output json-c.
+# output and record json-c, only record zstd.
 SYS_probes  = $(TRACE_CFLAGS)
 SYS_output  = $(JSONC_CFLAGS)
+SYS_record  = $(JSONC_CFLAGS) $(ZSTD_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
 
@@ -88,7 +94,7 @@ $(BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS) $(C
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
-	     $(wildcard probes/*.c ui/*.c) src/tick.c
+	     $(wildcard src/record/*.c probes/*.c ui/*.c) src/tick.c src/replay.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)

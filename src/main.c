@@ -18,6 +18,8 @@
 #include "batch.h"
 #include "options.h"
 #include "perf.h"
+#include "recorder.h"
+#include "replay.h"
 #include "tick.h"
 #include "tui.h"
 #include "util.h"
@@ -28,6 +30,8 @@
 
 static const char usage_text[] =
 	"Usage: kvmscope [OPTIONS]\n"
+	"       kvmscope record [OPTIONS]\n"
+	"       kvmscope -r PATH [OPTIONS]\n"
 	"A live monitor for KVM hosts: which VM exits, why, where, and what it costs.\n"
 	"\n"
 	"Output:\n"
@@ -54,6 +58,24 @@ static const char usage_text[] =
 	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
 	"      --debugfs DIR      read KVM stats from DIR/kvm (default: the mounted debugfs)\n"
 	"\n"
+	"Recording (kvmscope record: every tick to a recording, nothing printed):\n"
+	"  -o, --output PATH      record: a file, or a directory of daily files\n"
+	"                         (default " RECORDER_DIR "/)\n"
+	"      --record PATH      also record every tick while showing or printing it\n"
+	"      --rotate WHEN      a directory's files: daily (default) or never\n"
+	"      --max-size SIZE    a directory: a new file once one reaches SIZE (K, M, G)\n"
+	"      --keep-days N      a directory: remove recordings not written for N days\n"
+	"      --max-total SIZE   a directory: remove the oldest while all take more\n"
+	"      --daemon           record: detach from the terminal\n"
+	"      --pidfile FILE     record: write the process id to FILE\n"
+	"\n"
+	"Replay:\n"
+	"  -r, --read PATH        print the ticks of a recording (a file, a directory of them,\n"
+	"                         or batch JSON) as -b printed them live (-b is implied)\n"
+	"      --begin TIME       from TIME: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (on the\n"
+	"                         recording's first day) or @SECONDS; local unless Z/+HH:MM\n"
+	"      --end TIME         up to TIME (inclusive)\n"
+	"\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
 	"\n"
@@ -67,6 +89,15 @@ enum {
 	OPT_BUFFER_KB,
 	OPT_DEBUGFS,
 	OPT_SCHED,
+	OPT_RECORD,
+	OPT_ROTATE,
+	OPT_MAX_SIZE,
+	OPT_KEEP_DAYS,
+	OPT_MAX_TOTAL,
+	OPT_DAEMON,
+	OPT_PIDFILE,
+	OPT_BEGIN,
+	OPT_END,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +117,17 @@ static const struct option long_opts[] = {
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "keep-days", required_argument, NULL, OPT_KEEP_DAYS },
+	{ "max-total", required_argument, NULL, OPT_MAX_TOTAL },
+	{ "daemon", no_argument, NULL, OPT_DAEMON },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "read", required_argument, NULL, 'r' },
+	{ "begin", required_argument, NULL, OPT_BEGIN },
+	{ "end", required_argument, NULL, OPT_END },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -140,6 +182,27 @@ static double parse_seconds(const char *opt, const char *s)
 	return v;
 }
 
+/* Returns a size in bytes: a whole number with an optional K, M, G or T (powers of 1024). */
+static uint64_t parse_size(const char *opt, const char *s)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end && !end[1]) {
+		const char *u = strchr("KMGT", *end & ~0x20);
+
+		shift = u ? 10 * (int)(u - "KMGT" + 1) : -1;
+		end++;
+	}
+	if (errno || end == s || *end || shift < 0 || !v || s[0] == '-' ||
+	    v > (UINT64_MAX >> shift))
+		die("%s: '%s' is not a size (a number of bytes, or with K, M, G or T)", opt, s);
+	return (uint64_t)v << shift;
+}
+
 /* Dies on an -e name libpfm4 cannot encode, or a --debugfs without a kvm directory. */
 static void check_counters(const struct options *o)
 {
@@ -159,23 +222,60 @@ static void check_counters(const struct options *o)
 		die("--debugfs: %s has no kvm directory", o->debugfs);
 }
 
+/* The first option given of each kind that applies to some modes only, for one clear line. */
+struct given {
+	const char *sampling; /* how the host is sampled: not for a replay */
+	const char *output;   /* what is printed or drawn: not for the record command */
+	const char *rotation; /* how recordings are kept: only when recording */
+	const char *command;  /* the record command's own */
+	const char *range;    /* of a replay */
+};
+
+static void seen(const char **first, const char *name)
+{
+	if (!*first)
+		*first = name;
+}
+
+/* Dies when an option was given where it does not apply. */
+static void check_modes(const struct options *o, const struct given *g)
+{
+	if (o->replay && g->sampling)
+		die("-r: %s does not apply to a recording (it holds what was sampled)", g->sampling);
+	if (o->replay && o->record)
+		die("record: -r does not apply (replay with kvmscope -r)");
+	if (o->record && g->output)
+		die("record: %s does not apply (record prints nothing)", g->output);
+	if (!o->record && g->command)
+		die("%s: only with kvmscope record", g->command);
+	if (!o->record && !o->record_path && g->rotation)
+		die("%s: only when recording (kvmscope record, or --record)", g->rotation);
+	if (!o->replay && g->range)
+		die("%s: only with -r", g->range);
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
+	struct given g = { 0 };
 	int c, err;
+	int64_t t;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:o:r:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
+			seen(&g.output, "-b");
 			o->batch = true;
 			break;
 		case 'n':
 			o->iterations = parse_long("-n", optarg, 1, LONG_MAX);
 			break;
 		case 'd':
+			seen(&g.sampling, "-d");
 			o->delay_s = parse_seconds("-d", optarg);
 			break;
 		case OPT_FORMAT:
+			seen(&g.output, "--format");
 			if (!strcmp(optarg, "text"))
 				o->format = BATCH_TEXT;
 			else if (!strcmp(optarg, "json"))
@@ -184,12 +284,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 				die("--format: '%s' is not text or json", optarg);
 			break;
 		case 'H':
+			seen(&g.output, "-H");
 			o->detail = true;
 			break;
 		case 'c':
+			seen(&g.sampling, "-c");
 			o->cumulative = true;
 			break;
 		case OPT_NO_COLOR:
+			seen(&g.output, "--no-color");
 			o->no_color = true;
 			break;
 		case 'p':
@@ -205,12 +308,15 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->filter_src = optarg;
 			break;
 		case OPT_NO_TRACE:
+			seen(&g.sampling, "--no-trace");
 			o->no_trace = true;
 			break;
 		case OPT_BUFFER_KB:
+			seen(&g.sampling, "--buffer-kb");
 			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
 			break;
 		case OPT_SCHED:
+			seen(&g.sampling, "--sched");
 			if (!strcmp(optarg, "tid"))
 				o->sched = SCHED_TID;
 			else if (!strcmp(optarg, "all"))
@@ -221,13 +327,70 @@ static void parse_args(int argc, char **argv, struct options *o)
 				die("--sched: '%s' is not tid, all or off", optarg);
 			break;
 		case OPT_PROC:
+			seen(&g.sampling, "--proc");
 			o->proc_root = optarg;
 			break;
 		case 'e':
+			seen(&g.sampling, "-e");
 			o->events = optarg;
 			break;
 		case OPT_DEBUGFS:
+			seen(&g.sampling, "--debugfs");
 			o->debugfs = optarg;
+			break;
+		case 'o':
+			seen(&g.command, "-o");
+			o->record_path = optarg;
+			break;
+		case OPT_RECORD:
+			seen(&g.sampling, "--record");
+			seen(&g.output, "--record");
+			o->record_path = optarg;
+			break;
+		case OPT_ROTATE:
+			seen(&g.rotation, "--rotate");
+			if (!strcmp(optarg, "never"))
+				o->never_rotate = true;
+			else if (strcmp(optarg, "daily"))
+				die("--rotate: '%s' is not daily or never", optarg);
+			break;
+		case OPT_MAX_SIZE:
+			seen(&g.rotation, "--max-size");
+			o->max_size = parse_size("--max-size", optarg);
+			break;
+		case OPT_KEEP_DAYS:
+			seen(&g.rotation, "--keep-days");
+			o->keep_days = (int)parse_long("--keep-days", optarg, 1, 36500);
+			break;
+		case OPT_MAX_TOTAL:
+			seen(&g.rotation, "--max-total");
+			o->max_total = parse_size("--max-total", optarg);
+			break;
+		case OPT_DAEMON:
+			seen(&g.command, "--daemon");
+			o->daemon = true;
+			break;
+		case OPT_PIDFILE:
+			seen(&g.command, "--pidfile");
+			o->pidfile = optarg;
+			break;
+		case 'r':
+			seen(&g.output, "-r");
+			o->replay = optarg;
+			break;
+		case OPT_BEGIN:
+			seen(&g.range, "--begin");
+			if (replay_time(optarg, 0, &t))
+				die("--begin: '%s' is not a time (YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] or "
+				    "@SECONDS)", optarg);
+			o->begin = optarg;
+			break;
+		case OPT_END:
+			seen(&g.range, "--end");
+			if (replay_time(optarg, 0, &t))
+				die("--end: '%s' is not a time (YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] or "
+				    "@SECONDS)", optarg);
+			o->end = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -245,6 +408,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	check_modes(o, &g);
 	check_counters(o);
 	if (o->filter_src) {
 		err = regcomp(&o->filter, o->filter_src, REG_EXTENDED | REG_NOSUB | REG_ICASE);
@@ -278,6 +442,116 @@ static int batch_show(void *arg, const struct snapshot *s, const struct tick_ctl
 	return b->opt->iterations && b->printed >= b->opt->iterations ? 1 : 0;
 }
 
+/*
+ * The recording output: writes each tick, then hands it to the output it wraps (the batch
+ * printer or the screen), if any. A failure to record is said once, and again when it
+ * recovers; the monitor goes on either way.
+ */
+struct rec_out {
+	const struct options *opt;
+	struct recorder *rec;
+	struct tick_output inner; /* show NULL: record only */
+	bool quiet;		  /* the screen is up: say nothing until it is down */
+	bool failing;
+	long ticks;		  /* recorded */
+	unsigned int last_seq;	  /* of the last tick recorded */
+	char why[512];
+};
+
+static void rec_note(void *arg, const char *line)
+{
+	const struct rec_out *r = arg;
+
+	if (!r->quiet)
+		fprintf(stderr, "kvmscope: %s\n", line);
+}
+
+static void rec_result(struct rec_out *r, int err)
+{
+	if (err && !r->failing)
+		rec_note(r, r->why);
+	r->failing = err != 0;
+}
+
+static int rec_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
+{
+	struct rec_out *r = arg;
+
+	/* A redraw shows the same snapshot again: record each tick once. */
+	if (!r->ticks || s->seq != r->last_seq) {
+		rec_result(r, recorder_tick(r->rec, s, r->why, sizeof(r->why)));
+		r->last_seq = s->seq;
+		r->ticks++;
+	}
+	if (r->inner.show)
+		return r->inner.show(r->inner.arg, s, ctl);
+	return r->opt->iterations && r->ticks >= r->opt->iterations ? 1 : 0;
+}
+
+static int rec_input(void *arg, struct tick_ctl *ctl)
+{
+	struct rec_out *r = arg;
+
+	return r->inner.input(r->inner.arg, ctl);
+}
+
+static void rec_resize(void *arg)
+{
+	struct rec_out *r = arg;
+
+	r->inner.resize(r->inner.arg);
+}
+
+/* SIGHUP in the record command: logrotate moved the file. */
+static int rec_hangup(void *arg)
+{
+	struct rec_out *r = arg;
+
+	rec_result(r, recorder_reopen(r->rec, r->why, sizeof(r->why)));
+	return 0;
+}
+
+static void replay_warn(const char *line)
+{
+	fprintf(stderr, "kvmscope: %s\n", line);
+}
+
+/* Returns the exit status of a replay (-r). */
+static int replay_main(const struct options *opt)
+{
+	struct replay_config rc = {
+		.path = opt->replay,
+		.begin = opt->begin,
+		.end = opt->end,
+		.iterations = opt->iterations,
+		.bo = { .format = opt->format, .detail = opt->detail, .utf8 = opt->utf8,
+			.filter = opt->have_filter ? &opt->filter : NULL },
+		.warn = replay_warn,
+	};
+	char why[1024];
+	int err = replay_run(&rc, why, sizeof(why));
+
+	if (err < 0)
+		fprintf(stderr, "kvmscope: %s\n", why);
+	return err ? 1 : 0;
+}
+
+/* Detaches the record command from the terminal; dies when it cannot. */
+static void daemonize(const struct options *opt)
+{
+	FILE *pf = NULL;
+
+	if (opt->pidfile && !(pf = fopen(opt->pidfile, "we")))
+		die("--pidfile: %s: %s", opt->pidfile, strerror(errno));
+	if (opt->daemon && daemon(0, 0))
+		die("--daemon: %s", strerror(errno));
+	if (pf) {
+		fprintf(pf, "%d\n", (int)getpid());
+		if (fclose(pf))
+			die("--pidfile: %s: %s", opt->pidfile, strerror(errno));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = {
@@ -286,8 +560,9 @@ int main(int argc, char **argv)
 	};
 	struct batch_out bout = { .opt = &opt };
 	struct tick_output out = { .input_fd = -1 };
+	struct rec_out rout = { .opt = &opt };
 	struct tui *tui = NULL;
-	char why[256];
+	char why[512];
 	int err;
 
 	setlocale(LC_ALL, "");
@@ -297,7 +572,16 @@ int main(int argc, char **argv)
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		opt.no_color = true;
 	util_set_fatal_hook(fatal_hook);
+	/* The record command: kvmscope record [OPTIONS]. */
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		opt.record = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	parse_args(argc, argv, &opt);
+	if (opt.replay)
+		return replay_main(&opt);
 
 	if (!opt.batch && !isatty(STDOUT_FILENO))
 		opt.batch = true;
@@ -307,7 +591,31 @@ int main(int argc, char **argv)
 	bout.bo.filter = opt.have_filter ? &opt.filter : NULL;
 	out.show = batch_show;
 	out.arg = &bout;
-	if (!opt.batch) {
+	if (opt.record || opt.record_path) {
+		struct recorder_config rc = {
+			.path = opt.record_path,
+			.never_rotate = opt.never_rotate,
+			.max_size = opt.max_size,
+			.keep_days = opt.keep_days,
+			.max_total = opt.max_total,
+			.info = { .kvmscope = KVMSCOPE_VERSION,
+				  .interval_s = opt.delay_s,
+				  .cumulative = opt.cumulative,
+				  .filter = opt.filter_src,
+				  .filter_re = opt.have_filter ? &opt.filter : NULL },
+			.note = rec_note,
+			.note_arg = &rout,
+		};
+
+		/* Say what cannot work while there is a terminal to say it on. */
+		rout.quiet = !opt.record && !opt.batch;
+		err = recorder_open(&rc, &rout.rec, why, sizeof(why));
+		if (err)
+			die("%s%s", opt.record ? "record: " : "--record: ", why);
+		if (opt.record)
+			daemonize(&opt);
+	}
+	if (!opt.batch && !opt.record) {
 		struct tui_config tc = {
 			.color = !opt.no_color,
 			.utf8 = opt.utf8,
@@ -319,6 +627,7 @@ int main(int argc, char **argv)
 		tui = tui_start(&tc, why, sizeof(why));
 		if (!tui) {
 			fprintf(stderr, "kvmscope: %s\n", why);
+			recorder_close(rout.rec);
 			return 1;
 		}
 		out.show = tui_show;
@@ -327,14 +636,31 @@ int main(int argc, char **argv)
 		out.input_fd = tui_input_fd(tui);
 		out.arg = tui;
 	}
+	if (rout.rec) {
+		rout.inner = out;
+		if (opt.record)
+			rout.inner.show = NULL;
+		out.show = rec_show;
+		out.input = out.input ? rec_input : NULL;
+		out.resize = out.resize ? rec_resize : NULL;
+		out.hangup = opt.record ? rec_hangup : NULL;
+		out.arg = &rout;
+	}
 
 	err = tick_run(&opt, &out, why, sizeof(why));
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
+	recorder_close(rout.rec);
+	if (opt.pidfile)
+		unlink(opt.pidfile);
 	if (opt.have_filter)
 		regfree(&opt.filter);
 	if (err) {
 		fprintf(stderr, "kvmscope: %s\n", why);
+		return 1;
+	}
+	if (rout.failing) {
+		fprintf(stderr, "kvmscope: %s\n", rout.why);
 		return 1;
 	}
 	return 0;

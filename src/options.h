@@ -5,6 +5,7 @@
 
 #include <regex.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "batch.h"
 
@@ -35,6 +36,18 @@ struct options {
 	const char *proc_root;	/* where procfs is ("/proc") */
 	const char *events;	/* -e: perf events (libpfm4 names), NULL = the default set */
 	const char *debugfs;	/* --debugfs: read DIR/kvm, NULL = the mounted debugfs */
+	/* Recording: `kvmscope record`, or --record beside the live output. */
+	bool record;		/* the record command: record, print nothing */
+	const char *record_path; /* -o (record) or --record; NULL = the default directory */
+	bool never_rotate;	/* --rotate never */
+	uint64_t max_size;	/* --max-size */
+	int keep_days;		/* --keep-days */
+	uint64_t max_total;	/* --max-total */
+	bool daemon;		/* --daemon */
+	const char *pidfile;	/* --pidfile */
+	/* Replay: -r. */
+	const char *replay;	/* -r PATH */
+	const char *begin, *end; /* --begin, --end as given */
 };
 
 #endif

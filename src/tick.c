@@ -28,7 +28,7 @@
 #define TICK_NAMES_MAX 32
 
 /* Set by signal handlers, read by the loop: nothing else happens in a handler. */
-static volatile sig_atomic_t sig_quit, sig_winch;
+static volatile sig_atomic_t sig_quit, sig_winch, sig_hup;
 
 static void on_quit(int sig)
 {
@@ -39,6 +39,12 @@ static void on_winch(int sig)
 {
 	(void)sig;
 	sig_winch = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	sig_hup = 1;
 }
 
 /* Everything the loop holds; torn down in one place. */
@@ -333,6 +339,8 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sa.sa_handler = on_quit;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A dropped ssh session ends the monitor; a recorder reopens its file instead. */
+	sa.sa_handler = l->out->hangup ? on_hup : on_quit;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, NULL);
@@ -450,6 +458,12 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 	}
 	model_prime(&l.model, now_ns());
 	while (!sig_quit) {
+		if (sig_hup) {
+			sig_hup = 0;
+			err = out->hangup(out->arg);
+			if (err)
+				break;
+		}
 		if (sig_winch) {
 			sig_winch = 0;
 			if (out->resize)

@@ -23,6 +23,11 @@ struct tick_output {
 	int (*input)(void *arg, struct tick_ctl *ctl);
 	/* The terminal changed size. */
 	void (*resize)(void *arg);
+	/*
+	 * SIGHUP: when set, called instead of stopping (a recorder reopens its file); returns 0
+	 * or -errno to stop the loop.
+	 */
+	int (*hangup)(void *arg);
 	int input_fd; /* -1: none */
 	void *arg;
 };

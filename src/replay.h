@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The replay loop of batch mode: the ticks of a recording (recording.h) in a time range,
+ * printed as the live batch printed them.
+ */
+#ifndef KVMSCOPE_REPLAY_H
+#define KVMSCOPE_REPLAY_H
+
+#include <stdint.h>
+
+#include "batch.h"
+
+/* Owned by the caller. */
+struct replay_config {
+	const char *path;	 /* -r: a recording, a directory of them, or batch JSON */
+	const char *begin, *end; /* --begin, --end as given; NULL: the first, the last tick */
+	long iterations;	 /* -n: at most this many records; 0: all */
+	struct batch_opts bo;	 /* --format, -H, -p/-f */
+	/* Told each problem skipped over, one line naming the file and the byte. */
+	void (*warn)(const char *line);
+};
+
+/*
+ * Returns 0 after printing the ticks, 1 when damage was skipped on the way (each said
+ * through warn), or -errno with one line in why: the recording cannot be opened, a time
+ * cannot be read, no tick is in the range, stdout failed.
+ */
+int replay_run(const struct replay_config *c, char *why, size_t whysz);
+
+/*
+ * Returns 0 with *t the wall clock text names, or -EINVAL: "YYYY-MM-DD HH:MM[:SS]" (or with
+ * a T), "HH:MM[:SS]" on the local day of day_of, "@SECONDS"; local time unless it ends in Z
+ * or +HH:MM / -HH:MM.
+ */
+int replay_time(const char *text, int64_t day_of, int64_t *t);
+
+#endif
