@@ -5,11 +5,14 @@
 #   make demo       install missing packages, build, start storm guests and the monitor
 #   make asan       the tests again, built with ASan/UBSan
 #   make bench      benchmarks (print figures)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (and the recorder's systemd unit: UNITDIR, RECORDDIR)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where the installed systemd unit records.
+RECORDDIR ?= /var/log/kvmscope
 BUILD   ?= build
 V       ?= 0
 
@@ -26,7 +29,8 @@ DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
 	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:json-c:libjson-c-dev \
 	pkg:libzstd:libzstd-dev
-TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3
+TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
+	cmd:systemd-analyze:systemd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 
 CFLAGS  ?= -O2 -g
@@ -212,10 +216,15 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/kvmscope.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 man/kvmscope-storm.1 $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@RECORDDIR@|$(RECORDDIR)|g' \
+		src/record/kvmscope-record.service.in >$(DESTDIR)$(UNITDIR)/kvmscope-record.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kvmscope-record.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
-		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1
+		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1 \
+		$(DESTDIR)$(UNITDIR)/kvmscope-record.service
 
 format:
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \

@@ -598,11 +598,16 @@ int main(int argc, char **argv)
 			.max_size = opt.max_size,
 			.keep_days = opt.keep_days,
 			.max_total = opt.max_total,
+			/*
+			 * -p/-f choose what the record command keeps; beside a live view they
+			 * are the view's, and the recording keeps every VM, as the view's
+			 * snapshot has them.
+			 */
 			.info = { .kvmscope = KVMSCOPE_VERSION,
 				  .interval_s = opt.delay_s,
 				  .cumulative = opt.cumulative,
-				  .filter = opt.filter_src,
-				  .filter_re = opt.have_filter ? &opt.filter : NULL },
+				  .filter = opt.record ? opt.filter_src : NULL,
+				  .filter_re = opt.record && opt.have_filter ? &opt.filter : NULL },
 			.note = rec_note,
 			.note_arg = &rout,
 		};

@@ -132,9 +132,21 @@ int replay_run(const struct replay_config *c, char *why, size_t whysz)
 		}
 		err = recording_read(r, i, &s, msg, sizeof(msg));
 		if (err) {
+			size_t j = i + 1;
+
+			/* The ticks decoded from it cannot be read either: on to a key tick. */
+			while (j < n && !recording_tick(r, j).key)
+				j++;
+			if (j > i + 1)
+				snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+					 " (and the %zu ticks after it, decoded from it): skipped",
+					 j - i - 1);
+			else
+				snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ": skipped");
 			c->warn(msg);
 			damaged = 1;
 			err = 0;
+			i = j - 1;
 			continue;
 		}
 		err = batch_print(stdout, s, &c->bo);

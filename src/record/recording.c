@@ -795,8 +795,8 @@ static int decode(struct recording *r, size_t j, char *why, size_t whysz)
 		ZSTD_DCtx_refPrefix(r->dctx, r->docs[j - 1 - r->gkey], r->ticks[j - 1].doc_len);
 	got = ZSTD_decompressDCtx(r->dctx, doc, t->doc_len, r->zbuf, t->frame_len);
 	if (ZSTD_isError(got) || got != t->doc_len) {
-		snprintf(why, whysz, "%s: byte %llu: tick seq %u: %s", f->path,
-			 (unsigned long long)t->off, t->seq,
+		snprintf(why, whysz, "%s: byte %llu: tick seq %u: a damaged frame (%s%s)", f->path,
+			 (unsigned long long)t->off, t->seq, ZSTD_isError(got) ? "zstd: " : "",
 			 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "shorter than its entry says");
 		free(doc);
 		return -EBADMSG;
