@@ -4,6 +4,7 @@
 #   make check      install missing packages, build, run unit and end-to-end tests
 #   make demo       install missing packages, build, start storm guests and the monitor
 #   make asan       the tests again, built with ASan/UBSan
+#   make fuzz       each libFuzzer target in tests/fuzz for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks (print figures)
 #   make install    PREFIX=/usr/local DESTDIR= (and the recorder's systemd unit: UNITDIR, RECORDDIR)
 
@@ -32,6 +33,7 @@ DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
 	cmd:systemd-analyze:systemd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
+FUZZ_DEPS := cmd:clang:clang fuzz:fuzzer:libclang-rt-14-dev
 
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes \
@@ -111,8 +113,8 @@ BENCHES   := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 KVMSCOPE := $(BUILD)/kvmscope
 STORM    := $(BUILD)/kvmscope-storm
 
-.PHONY: all deps test-deps bench-deps check check-layers check-unit check-e2e asan demo run install \
-	uninstall bench clean format tests
+.PHONY: all deps test-deps bench-deps fuzz-deps check check-layers check-unit check-e2e check-fuzz \
+	asan demo run install uninstall bench clean format tests fuzzers fuzz
 all: $(KVMSCOPE) $(STORM)
 
 $(BUILD)/obj/%.o: %.c
@@ -149,10 +151,40 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libkvmscope.a
 
 tests: $(TESTS)
 
+# Fuzz targets (libFuzzer, clang): one per tests/fuzz/fuzz_*.c, linked against the library
+# built again in $(FUZZ_BUILD) with coverage, ASan and UBSan, each layer with its own
+# include paths. Seeds and regression inputs live in tests/fuzz/corpus/<target>/;
+# tests/fuzz/run.sh keeps new finds under $(FUZZ_BUILD).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 30
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined
+FUZZERS      := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(foreach l,$(LAYERS),$(eval $(FUZZ_BUILD)/obj/$(DIR_$(l))/%.o: LAYER_CFLAGS = $$(INC_$(l)) $$(SYS_$(l))))
+$(FUZZ_BUILD)/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -Itests/unit $(PKG_CFLAGS)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(KCFLAGS) $(LAYER_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libkvmscope.a: $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libkvmscope.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzzers: $(FUZZERS)
+
 # Keep test and bench objects: they are intermediates of pattern rules.
 .SECONDARY:
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 
 # Install what is missing, as root with apt-get; say what is missing otherwise.
 define install_missing
@@ -162,6 +194,8 @@ define install_missing
 		cmd) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		pkg) $(PKG_CONFIG) --exists $$probe 2>/dev/null || missing="$$missing $$pkg";; \
 		hdr) [ -f /usr/include/$$probe ] || missing="$$missing $$pkg";; \
+		fuzz) echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | $(FUZZ_CC) -x c \
+			-fsanitize=$$probe -o /dev/null - >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		esac; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -181,10 +215,12 @@ test-deps: deps
 	$(call install_missing,$(TEST_DEPS))
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_DEPS))
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_DEPS))
 
-check: test-deps
-	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e
+check: test-deps fuzz-deps
+	$(Q)$(MAKE) --no-print-directory all tests fuzzers
+	$(Q)$(MAKE) --no-print-directory check-layers check-unit check-e2e check-fuzz
 
 # Includes follow the layers, without cycles, and a wrong one does not compile.
 check-layers:
@@ -195,6 +231,14 @@ check-unit: tests
 
 check-e2e: all
 	$(Q)KVMSCOPE=$(KVMSCOPE) STORM=$(STORM) tests/run-e2e.sh
+
+# Each fuzz target over its seeds and regression inputs, then FUZZ_CHECK_SECONDS of fuzzing.
+check-fuzz: fuzzers
+	$(Q)tests/fuzz/run.sh --check $(FUZZ_CHECK_SECONDS) $(FUZZERS)
+
+fuzz: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory fuzzers
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 asan: test-deps
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 CFLAGS="-O1 -g" check-unit check-e2e
@@ -228,7 +272,7 @@ uninstall:
 
 format:
 	clang-format -i $(wildcard src/*.[ch] src/*/*.[ch] probes/*.[ch] ui/*.[ch] tests/unit/*.[ch] \
-		tests/bench/*.[ch])
+		tests/bench/*.[ch] tests/fuzz/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

@@ -546,6 +546,28 @@ static void read_counters(struct rd *r, json_object *o, const char *key, struct 
 	pop(r);
 }
 
+/*
+ * Puts a thread's perf counters first, in their order, then the others: the model's order,
+ * which the two lists of the schema stand for (and a row under the wrong one is moved).
+ */
+static void perf_first(struct snap_counter *c, int n)
+{
+	struct snap_counter *tmp;
+	int i, k = 0;
+
+	if (n < 2)
+		return;
+	tmp = xmalloc((size_t)n * sizeof(*tmp));
+	for (i = 0; i < n; i++)
+		if (!strcmp(c[i].source, "perf"))
+			tmp[k++] = c[i];
+	for (i = 0; i < n; i++)
+		if (strcmp(c[i].source, "perf"))
+			tmp[k++] = c[i];
+	memcpy(c, tmp, (size_t)n * sizeof(*tmp));
+	free(tmp);
+}
+
 static void read_thread(struct rd *r, json_object *x, struct snap_thread *t)
 {
 	t->tid = get_int(r, x, "tid", 0);
@@ -561,6 +583,7 @@ static void read_thread(struct rd *r, json_object *x, struct snap_thread *t)
 	read_counters(r, get_obj(r, x, "perf"), "counters", &t->counters, &t->ncounters);
 	pop(r);
 	read_counters(r, x, "counters", &t->counters, &t->ncounters);
+	perf_first(t->counters, t->ncounters);
 	t->exits_count = get_u64(r, x, "exits_count", 0);
 	if (!get_dbl_p(r, x, "exits_rate", -1, &t->exits_rate))
 		t->exits_rate = snapjson_per_s(t->exits_count, r->window_ns);
