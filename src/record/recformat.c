@@ -25,16 +25,18 @@ void recformat_put64(uint8_t *p, uint64_t v)
 	recformat_put32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Returns the FNV-1a hash of n bytes: enough to tell damage from an entry, not a MAC. */
-static uint32_t fnv1a(const uint8_t *p, size_t n)
+uint32_t recformat_fnv(uint32_t h, const uint8_t *p, size_t n)
 {
-	uint32_t h = 2166136261u;
-
 	while (n--) {
 		h ^= *p++;
 		h *= 16777619u;
 	}
 	return h;
+}
+
+static uint32_t fnv1a(const uint8_t *p, size_t n)
+{
+	return recformat_fnv(REC_FNV0, p, n);
 }
 
 void recformat_put_entry(uint8_t *buf, const struct rec_entry *e)

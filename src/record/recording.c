@@ -28,6 +28,10 @@
 #define ZHDR_MAX    18 /* the longest zstd frame header (ZSTD_FRAMEHEADERSIZE_MAX) */
 #define CACHE_BYTES (64u << 20) /* decoded documents kept for stepping back */
 #define REC_GLOB    "kvmscope-*.rec"
+/* An index frame, at most: the fixed part and what the entries of a group compress to. */
+#define REC_INDEX_MAX	(REC_INDEX_FIXED + REC_GROUP_MAX * REC_ENTRY_LEN + 4096)
+/* How far back from the end an index frame is looked for: more than a group takes. */
+#define REC_INDEX_SCAN	(64ull << 20)
 
 /* A file of the recording. */
 struct rfile {
@@ -323,21 +327,24 @@ static const char *what_is(const uint8_t *p, size_t n)
 }
 
 /*
- * Indexes the recording file f (index fi); returns 0, or -errno with why for a file that
- * cannot be read at all (damage after a good start is a warning).
+ * Indexes bytes from .. to - 1 of the recording file f (index fi) by walking its entries
+ * forwards; *seg is the segment they continue (-1: none yet) and is left at the last.
+ * Returns 0, or -errno with why for a file that cannot be read at all (damage after a good
+ * start is a warning). first: the index's ticks before this file's.
  */
-static int walk_rec(struct recording *r, struct rfile *f, uint32_t fi, char *why, size_t whysz)
+static int walk_range(struct recording *r, struct rfile *f, uint32_t fi, struct rbuf *rbp,
+		      uint64_t from, uint64_t to, int *segp, size_t first, char *why, size_t whysz)
 {
-	struct rbuf rb = { .fd = f->fd, .size = f->size };
-	uint64_t off = 0, bad_from = UINT64_MAX;
-	size_t last_key = SIZE_MAX, first = r->nticks;
+	struct rbuf rb = { .fd = rbp->fd, .size = to };
+	uint64_t off = from, bad_from = UINT64_MAX;
+	size_t last_key = SIZE_MAX;
 	uint32_t magic, len;
-	bool chain = false;
+	bool chain = false, end = to == f->size;
 	char what[256];
 	const uint8_t *p;
-	int seg = -1, err = 0;
+	int seg = *segp, err = 0;
 
-	while (off < f->size) {
+	while (off < to) {
 		struct rec_entry e;
 		uint64_t frame;
 		size_t n;
@@ -354,36 +361,51 @@ static int walk_rec(struct recording *r, struct rfile *f, uint32_t fi, char *why
 				break;
 			}
 		}
-		if (f->size - off < REC_SKIP_HDR) {
+		if (to - off < REC_SKIP_HDR && end) {
 			warn(r, "%s: byte %llu: the last tick is cut short (%llu bytes): skipped",
-			     f->path, (unsigned long long)off, (unsigned long long)(f->size - off));
+			     f->path, (unsigned long long)off, (unsigned long long)(to - off));
 			break;
 		}
-		n = f->size - off < 64 ? (size_t)(f->size - off) : 64;
+		n = to - off < 64 ? (size_t)(to - off) : 64;
 		if (!(p = rb_get(&rb, off, n))) {
 			err = -EIO;
 			snprintf(why, whysz, "%s: byte %llu: %s", f->path, (unsigned long long)off,
 				 strerror(errno ? errno : EIO));
 			break;
 		}
-		magic = recformat_le32(p);
-		len = recformat_le32(p + 4);
+		magic = n >= REC_SKIP_HDR ? recformat_le32(p) : 0;
+		len = n >= REC_SKIP_HDR ? recformat_le32(p + 4) : 0;
 		if (off == 0 && magic != REC_MAGIC_HEADER) {
 			snprintf(why, whysz, "%s: byte 0: %s", f->path, what_is(p, n));
 			err = -EINVAL;
 			break;
 		}
+		if (magic == REC_MAGIC_INDEX && len >= REC_INDEX_FIXED && len <= REC_INDEX_MAX &&
+		    to - off - REC_SKIP_HDR < len && end) {
+			/* Written at a clean close, or before a key tick: nothing whole follows. */
+			warn(r, "%s: byte %llu: the last group's index is cut short: skipped",
+			     f->path, (unsigned long long)off);
+			break;
+		}
+		if (magic == REC_MAGIC_INDEX && len >= REC_INDEX_FIXED &&
+			   len <= REC_INDEX_MAX && to - off - REC_SKIP_HDR >= len) {
+			/* A group's index: what it says is in the entries walked here too. */
+			off += REC_SKIP_HDR + len;
+			continue;
+		}
 		if (magic == REC_MAGIC_HEADER && len >= REC_HEADER_TAG_LEN + 4 &&
 		    len <= REC_HEADER_MAX) {
 			struct rec_segment_info sg = { 0 };
 
-			if (f->size - off - REC_SKIP_HDR < len) {
+			if (to - off - REC_SKIP_HDR < len && end) {
 				warn(r, "%s: byte %llu: the last header is cut short: skipped",
 				     f->path, (unsigned long long)off);
 				break;
 			}
 			p = rb_get(&rb, off + REC_SKIP_HDR, len);
-			err = p ? parse_header(p, len, &sg, what, sizeof(what)) : -EIO;
+			err = p && to - off - REC_SKIP_HDR >= len
+				      ? parse_header(p, len, &sg, what, sizeof(what))
+				      : -EINVAL;
 			if (err == -EPROTONOSUPPORT && r->nticks == first) {
 				snprintf(why, whysz, "%s: byte %llu: %s", f->path,
 					 (unsigned long long)off, what);
@@ -413,24 +435,26 @@ static int walk_rec(struct recording *r, struct rfile *f, uint32_t fi, char *why
 			}
 			err = 0;
 		} else if (magic == REC_MAGIC_TICK && len == REC_ENTRY_LEN && seg >= 0) {
-			if (f->size - off < REC_SKIP_HDR + REC_ENTRY_LEN) {
+			if (to - off < REC_SKIP_HDR + REC_ENTRY_LEN && end) {
 				warn(r, "%s: byte %llu: the last tick is cut short (%llu bytes): "
 				     "skipped", f->path, (unsigned long long)off,
 				     (unsigned long long)(f->size - off));
 				break;
 			}
-			if (recformat_get_entry(p + REC_SKIP_HDR, &e)) {
+			if (to - off >= REC_SKIP_HDR + REC_ENTRY_LEN &&
+			    recformat_get_entry(p + REC_SKIP_HDR, &e)) {
 				frame = off + REC_SKIP_HDR + REC_ENTRY_LEN;
-				if (f->size - frame < e.frame_len) {
+				if (to - frame < e.frame_len && end) {
 					warn(r, "%s: byte %llu: the last tick (seq %u) is cut short "
 					     "(%llu of %u bytes): skipped", f->path,
 					     (unsigned long long)off, e.seq,
 					     (unsigned long long)(f->size - frame), e.frame_len);
 					break;
 				}
-				p = rb_get(&rb, frame, e.frame_len < ZHDR_MAX
-								 ? e.frame_len
-								 : ZHDR_MAX);
+				p = to - frame >= e.frame_len
+					    ? rb_get(&rb, frame, e.frame_len < ZHDR_MAX ? e.frame_len
+											: ZHDR_MAX)
+					    : NULL;
 				if (p && recformat_le32(p) == REC_MAGIC_ZSTD &&
 				    ZSTD_getFrameContentSize(p, e.frame_len < ZHDR_MAX
 									? e.frame_len
@@ -468,13 +492,210 @@ static int walk_rec(struct recording *r, struct rfile *f, uint32_t fi, char *why
 			bad_from = off;
 		chain = false;
 		off = resync(&rb, off);
-		if (off >= f->size) {
-			warn(r, "%s: bytes %llu to %llu (the end): damaged: skipped", f->path,
-			     (unsigned long long)bad_from, (unsigned long long)f->size);
+		if (off >= to) {
+			warn(r, "%s: bytes %llu to %llu%s: damaged: skipped", f->path,
+			     (unsigned long long)bad_from, (unsigned long long)to,
+			     end ? " (the end)" : "");
 			r->damaged = true;
 			break;
 		}
 	}
+	free(rb.buf);
+	*segp = seg;
+	return err;
+}
+
+/* A group as its index frame gives it. */
+struct igroup {
+	uint64_t off, end; /* of the index frame */
+	uint64_t prev, first;
+	uint32_t count;
+	uint8_t *entries; /* count * REC_ENTRY_LEN */
+};
+
+/*
+ * Returns true with g loaded from a valid index frame at off (g->entries to free); dctx
+ * decompresses its entries.
+ */
+static bool load_index(const struct rfile *f, ZSTD_DCtx *dctx, uint64_t off, uint64_t from,
+		       struct igroup *g)
+{
+	uint8_t buf[8192], *head = buf, *z = NULL;
+	uint32_t len, zlen, k;
+	uint64_t at;
+	size_t got, want;
+	ssize_t n;
+
+	memset(g, 0, sizeof(*g));
+	/* One read for the usual index frame (a group of 60 ticks takes about 1 KiB). */
+	want = f->size - off < sizeof(buf) ? (size_t)(f->size - off) : sizeof(buf);
+	if (off < from || want < REC_SKIP_HDR + REC_INDEX_FIXED ||
+	    pread(f->fd, buf, want, (off_t)off) != (ssize_t)want)
+		return false;
+	len = recformat_le32(head + 4);
+	zlen = recformat_le32(head + REC_SKIP_HDR + 28);
+	g->off = off;
+	g->end = off + REC_SKIP_HDR + len;
+	g->prev = recformat_le64(head + REC_SKIP_HDR + 8);
+	g->first = recformat_le64(head + REC_SKIP_HDR + 16);
+	g->count = recformat_le32(head + REC_SKIP_HDR + 24);
+	if (recformat_le32(head) != REC_MAGIC_INDEX || len > REC_INDEX_MAX ||
+	    len != REC_INDEX_FIXED + zlen || g->end > f->size ||
+	    recformat_le64(head + REC_SKIP_HDR) != off || !g->count || g->count > REC_GROUP_MAX ||
+	    g->first >= off || g->first < from || g->prev >= g->first)
+		return false;
+	g->entries = xmalloc((size_t)g->count * REC_ENTRY_LEN);
+	if (REC_SKIP_HDR + (size_t)len <= want) {
+		z = NULL;
+		n = (ssize_t)zlen;
+	} else {
+		z = xmalloc(zlen + 1u);
+		n = pread(f->fd, z, zlen, (off_t)(off + REC_SKIP_HDR + REC_INDEX_FIXED));
+	}
+	if (n != (ssize_t)zlen ||
+	    recformat_fnv(recformat_fnv(REC_FNV0, head + REC_SKIP_HDR, 32),
+			  z ? z : buf + REC_SKIP_HDR + REC_INDEX_FIXED, zlen) !=
+		    recformat_le32(head + REC_SKIP_HDR + 32))
+		goto bad;
+	got = ZSTD_decompressDCtx(dctx, g->entries, (size_t)g->count * REC_ENTRY_LEN,
+				  z ? z : buf + REC_SKIP_HDR + REC_INDEX_FIXED, zlen);
+	if (ZSTD_isError(got) || got != (size_t)g->count * REC_ENTRY_LEN)
+		goto bad;
+	/* A key tick, then the ticks decoded from it, filling the bytes up to the index. */
+	for (k = 0, at = g->first; k < g->count; k++) {
+		struct rec_entry e;
+
+		if (!recformat_get_entry(g->entries + (size_t)k * REC_ENTRY_LEN, &e) ||
+		    !(e.flags & REC_KEY) != (k > 0))
+			goto bad;
+		at += REC_SKIP_HDR + REC_ENTRY_LEN + e.frame_len;
+	}
+	if (at != off)
+		goto bad;
+	free(z);
+	return true;
+bad:
+	free(z);
+	free(g->entries);
+	g->entries = NULL;
+	return false;
+}
+
+/* Returns the offset of the last valid index frame in from .. to - 1, or UINT64_MAX. */
+static uint64_t last_index(const struct rfile *f, ZSTD_DCtx *dctx, struct rbuf *rb,
+			   uint64_t from, uint64_t to)
+{
+	static const uint8_t magic[4] = { 0x5e, 0x2a, 0x4d, 0x18 };
+	uint64_t lo = to > REC_INDEX_SCAN && to - REC_INDEX_SCAN > from ? to - REC_INDEX_SCAN : from;
+	uint64_t hi = to;
+
+	while (hi > lo + 3) {
+		uint64_t start = hi - lo > RBUF_CHUNK ? hi - RBUF_CHUNK : lo;
+		const uint8_t *p = rb_get(rb, start, (size_t)(hi - start));
+		size_t i;
+
+		if (!p)
+			break;
+		for (i = (size_t)(hi - start) - 3; i-- > 0;) {
+			struct igroup g;
+
+			if (memcmp(p + i, magic, 4))
+				continue;
+			if (load_index(f, dctx, start + i, from, &g)) {
+				free(g.entries);
+				return start + i;
+			}
+			p = rb_get(rb, start, (size_t)(hi - start)); /* load_index used pread only */
+		}
+		/* A magic may straddle the chunks. */
+		hi = start + 3 > lo ? start + 3 : lo;
+		if (start == lo)
+			break;
+	}
+	return UINT64_MAX;
+}
+
+/*
+ * Indexes bytes from .. to - 1 of file f: from the last index frame in them, back along
+ * the index frames to the segment's header, then what lies before that (the same way),
+ * then the entries after the last index (walked). Where the frames do not agree with each
+ * other the bytes are walked instead. depth bounds the recursion over segments.
+ */
+static int index_range(struct recording *r, struct rfile *f, uint32_t fi, struct rbuf *rb,
+		       uint64_t from, uint64_t to, int *seg, size_t first, int depth, char *why,
+		       size_t whysz)
+{
+	struct igroup *gs = NULL, g;
+	uint64_t at, before, hdr = UINT64_MAX;
+	uint64_t idx = depth < 16 ? last_index(f, r->dctx, rb, from, to) : UINT64_MAX;
+	int ng = 0, cap = 0, k, err = 0;
+	uint32_t t;
+
+	if (idx == UINT64_MAX)
+		return walk_range(r, f, fi, rb, from, to, seg, first, why, whysz);
+	/* Back along the chain while each index ends where the next group starts. */
+	for (at = idx; load_index(f, r->dctx, at, from, &g); at = g.prev) {
+		if (ng && g.end != gs[ng - 1].first) {
+			free(g.entries);
+			break;
+		}
+		gs = xgrow(gs, &cap, ng + 1, sizeof(*gs));
+		gs[ng++] = g;
+	}
+	before = gs[ng - 1].first;
+	at = gs[ng - 1].prev;
+	if (at >= from && at < before && f->size - at >= REC_SKIP_HDR) {
+		uint8_t h[REC_SKIP_HDR];
+
+		if (pread(f->fd, h, sizeof(h), (off_t)at) == (ssize_t)sizeof(h) &&
+		    recformat_le32(h) == REC_MAGIC_HEADER &&
+		    at + REC_SKIP_HDR + recformat_le32(h + 4) == before)
+			hdr = before = at;
+	}
+	/* What comes before: other segments, damage, or a chain that did not reach its start. */
+	if (before > from)
+		err = index_range(r, f, fi, rb, from, before, seg, first, depth + 1, why, whysz);
+	if (!err && hdr != UINT64_MAX)
+		err = walk_range(r, f, fi, rb, hdr, gs[ng - 1].first, seg, first, why, whysz);
+	for (k = ng; k-- > 0 && !err;) {
+		if (*seg < 0) {
+			warn(r, "%s: bytes %llu to %llu: ticks of no segment: skipped", f->path,
+			     (unsigned long long)gs[k].first, (unsigned long long)gs[k].end);
+			r->damaged = true;
+			continue;
+		}
+		for (t = 0, at = gs[k].first; t < gs[k].count; t++) {
+			struct rtick *tk = add_tick(r);
+			struct rec_entry e;
+
+			recformat_get_entry(gs[k].entries + (size_t)t * REC_ENTRY_LEN, &e);
+			tk->off = at + REC_SKIP_HDR + REC_ENTRY_LEN;
+			tk->frame_len = e.frame_len;
+			tk->doc_len = e.doc_len;
+			tk->seq = e.seq;
+			tk->file = fi;
+			tk->seg = (uint32_t)*seg;
+			tk->key_back = t;
+			tk->wall_s = e.wall_s;
+			tk->ts_ns = e.ts_ns;
+			at = tk->off + e.frame_len;
+		}
+	}
+	if (!err && gs[0].end < to)
+		err = walk_range(r, f, fi, rb, gs[0].end, to, seg, first, why, whysz);
+	for (k = 0; k < ng; k++)
+		free(gs[k].entries);
+	free(gs);
+	return err;
+}
+
+/* Indexes the recording file f (index fi); returns 0, or -errno with why. */
+static int walk_rec(struct recording *r, struct rfile *f, uint32_t fi, char *why, size_t whysz)
+{
+	struct rbuf rb = { .fd = f->fd, .size = f->size };
+	int seg = -1, err;
+
+	err = index_range(r, f, fi, &rb, 0, f->size, &seg, r->nticks, 0, why, whysz);
 	free(rb.buf);
 	return err;
 }
@@ -648,6 +869,11 @@ int recording_open(const char *path, struct recording **out, char *why, size_t w
 	*out = NULL;
 	why[0] = '\0';
 	r->gkey = SIZE_MAX;
+	r->dctx = ZSTD_createDCtx();
+	if (!r->dctx) {
+		free(r);
+		return -ENOMEM;
+	}
 	if (!stat(path, &st) && S_ISDIR(st.st_mode))
 		err = add_dir(r, path, why, whysz);
 	else
@@ -668,11 +894,6 @@ int recording_open(const char *path, struct recording **out, char *why, size_t w
 	for (i = 1; i < r->nticks; i++)
 		if (r->ticks[i].wall_s < r->ticks[i - 1].wall_s)
 			r->sorted = false;
-	r->dctx = ZSTD_createDCtx();
-	if (!r->dctx) {
-		recording_close(r);
-		return -ENOMEM;
-	}
 	*out = r;
 	return 0;
 }

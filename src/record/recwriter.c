@@ -23,12 +23,17 @@ struct recwriter {
 	bool need_header;   /* the next tick starts a segment */
 	ZSTD_CCtx *cctx;
 	char *prev;	    /* the previous tick's document: the next one's prefix */
-	size_t prev_len;
+	size_t prev_len, prev_cap;
 	int since_key;	    /* ticks since the last key tick */
 	uint64_t key_bytes; /* document bytes since the last key tick */
 	uint8_t *out;	    /* compressed frame */
 	size_t out_cap;
 	uint64_t doc_bytes;
+	/* The group being written: its entries, for its index frame when it is complete. */
+	uint8_t *grp;	     /* REC_ENTRY_LEN bytes each */
+	int ngrp, cap_grp;
+	uint64_t grp_first;  /* offset of its first entry */
+	uint64_t last_index; /* offset of the segment's last index frame, or of its header */
 };
 
 int recwriter_open(const char *path, const struct recwriter_info *info, struct recwriter **out)
@@ -54,8 +59,8 @@ int recwriter_open(const char *path, const struct recwriter_info *info, struct r
 	w->info = *info;
 	if (!w->info.level)
 		w->info.level = REC_LEVEL;
-	if (w->info.key_every <= 0)
-		w->info.key_every = REC_KEY_EVERY;
+	if (w->info.key_every <= 0 || w->info.key_every > REC_GROUP_MAX)
+		w->info.key_every = w->info.key_every > 0 ? REC_GROUP_MAX : REC_KEY_EVERY;
 	w->fd = fd;
 	w->size = (uint64_t)st.st_size;
 	w->need_header = true;
@@ -162,14 +167,10 @@ static int write_all(int fd, struct iovec *iov, int n)
 
 int recwriter_tick(struct recwriter *w, const struct snapshot *s)
 {
-	uint8_t entry[REC_SKIP_HDR + REC_ENTRY_LEN];
-	struct rec_entry e = { .seq = s->seq, .ts_ns = s->ts_ns, .wall_s = s->wall_s };
-	char *doc = NULL, *hdr = NULL;
-	size_t len = 0, hlen = 0, z;
-	struct iovec iov[3];
-	bool key;
+	char *doc = NULL;
+	size_t len = 0;
 	FILE *f;
-	int n = 0, err;
+	int err;
 
 	f = open_memstream(&doc, &len);
 	if (!f)
@@ -179,11 +180,50 @@ int recwriter_tick(struct recwriter *w, const struct snapshot *s)
 		free(doc);
 		return -ENOMEM;
 	}
-	if (len > REC_DOC_MAX) {
-		free(doc);
-		return -EFBIG;
+	err = recwriter_doc(w, s, doc, len);
+	free(doc);
+	return err;
+}
+
+/*
+ * Returns the index frame of the group being written, to go at offset off (caller frees;
+ * its length in *len), or NULL.
+ */
+static uint8_t *index_frame(const struct recwriter *w, uint64_t off, size_t *len)
+{
+	size_t raw = (size_t)w->ngrp * REC_ENTRY_LEN, bound = ZSTD_compressBound(raw), z;
+	uint8_t *buf = xmalloc(REC_SKIP_HDR + REC_INDEX_FIXED + bound), *p = buf + REC_SKIP_HDR;
+
+	z = ZSTD_compress(p + REC_INDEX_FIXED, bound, w->grp, raw, 3);
+	if (ZSTD_isError(z)) {
+		free(buf);
+		return NULL;
 	}
-	key = w->need_header || !w->prev || w->since_key + 1 >= w->info.key_every ||
+	recformat_put32(buf, REC_MAGIC_INDEX);
+	recformat_put32(buf + 4, (uint32_t)(REC_INDEX_FIXED + z));
+	recformat_put64(p, off);
+	recformat_put64(p + 8, w->last_index);
+	recformat_put64(p + 16, w->grp_first);
+	recformat_put32(p + 24, (uint32_t)w->ngrp);
+	recformat_put32(p + 28, (uint32_t)z);
+	recformat_put32(p + 32, recformat_fnv(recformat_fnv(REC_FNV0, p, 32), p + REC_INDEX_FIXED, z));
+	*len = REC_SKIP_HDR + REC_INDEX_FIXED + z;
+	return buf;
+}
+
+int recwriter_doc(struct recwriter *w, const struct snapshot *s, const char *doc, size_t len)
+{
+	uint8_t entry[REC_SKIP_HDR + REC_ENTRY_LEN], *idx = NULL;
+	struct rec_entry e = { .seq = s->seq, .ts_ns = s->ts_ns, .wall_s = s->wall_s };
+	char *hdr = NULL;
+	size_t hlen = 0, ilen = 0, z;
+	struct iovec iov[4];
+	bool key;
+	int n = 0, err;
+
+	if (len > REC_DOC_MAX || !len)
+		return -EFBIG;
+	key = w->need_header || !w->prev_len || w->since_key + 1 >= w->info.key_every ||
 	      w->key_bytes + len > REC_KEY_BYTES;
 	if (w->out_cap < ZSTD_compressBound(len)) {
 		w->out_cap = ZSTD_compressBound(len);
@@ -193,21 +233,23 @@ int recwriter_tick(struct recwriter *w, const struct snapshot *s)
 	if (!key)
 		ZSTD_CCtx_refPrefix(w->cctx, w->prev, w->prev_len);
 	z = ZSTD_compress2(w->cctx, w->out, w->out_cap, doc, len);
-	if (ZSTD_isError(z)) {
-		free(doc);
+	if (ZSTD_isError(z))
 		return -EIO;
-	}
 	e.frame_len = (uint32_t)z;
 	e.doc_len = (uint32_t)len;
 	e.flags = key ? REC_KEY : 0;
 	recformat_put_entry(entry, &e);
 	if (w->need_header) {
 		hdr = header_frame(w, s, &hlen);
-		if (!hdr) {
-			free(doc);
+		if (!hdr)
 			return -ENOMEM;
-		}
 		iov[n++] = (struct iovec){ hdr, hlen };
+	} else if (key && w->ngrp) {
+		/* The group before this key tick is complete: its index goes first. */
+		idx = index_frame(w, w->size, &ilen);
+		if (!idx)
+			return -ENOMEM;
+		iov[n++] = (struct iovec){ idx, ilen };
 	}
 	iov[n++] = (struct iovec){ entry, sizeof(entry) };
 	iov[n++] = (struct iovec){ w->out, z };
@@ -215,21 +257,33 @@ int recwriter_tick(struct recwriter *w, const struct snapshot *s)
 	if (!err && !w->info.no_sync && fdatasync(w->fd))
 		err = -errno;
 	free(hdr);
+	free(idx);
 	if (err) {
 		/* Cut the partial tick off; if that fails, start a segment past it. */
 		w->need_header = ftruncate(w->fd, (off_t)w->size) != 0 || w->need_header;
-		free(w->prev);
-		w->prev = NULL;
-		free(doc);
+		w->prev_len = 0;
 		return err;
 	}
-	w->size += hlen + sizeof(entry) + z;
+	if (hlen || ilen) {
+		/* The header or the index just written is what the next index points back to. */
+		w->last_index = w->size;
+		w->ngrp = 0;
+	}
+	if (!w->ngrp)
+		w->grp_first = w->size + hlen + ilen;
+	w->grp = xgrow(w->grp, &w->cap_grp, (w->ngrp + 1) * REC_ENTRY_LEN, 1);
+	memcpy(w->grp + (size_t)w->ngrp * REC_ENTRY_LEN, entry + REC_SKIP_HDR, REC_ENTRY_LEN);
+	w->ngrp++;
+	w->size += hlen + ilen + sizeof(entry) + z;
 	w->need_header = false;
 	w->since_key = key ? 0 : w->since_key + 1;
 	w->key_bytes = key ? len : w->key_bytes + len;
 	w->doc_bytes += len;
-	free(w->prev);
-	w->prev = doc;
+	if (w->prev_cap < len) {
+		w->prev_cap = len;
+		w->prev = xrealloc(w->prev, len);
+	}
+	memcpy(w->prev, doc, len);
 	w->prev_len = len;
 	return 0;
 }
@@ -246,11 +300,22 @@ uint64_t recwriter_doc_bytes(const struct recwriter *w)
 
 void recwriter_close(struct recwriter *w)
 {
+	struct iovec iov;
+	size_t ilen;
+
 	if (!w)
 		return;
+	/* A clean close indexes the last group too, so that a reader walks no entry. */
+	if (w->ngrp && !w->need_header && (iov.iov_base = index_frame(w, w->size, &ilen))) {
+		iov.iov_len = ilen;
+		if (!write_all(w->fd, &iov, 1) && !w->info.no_sync)
+			fdatasync(w->fd);
+		free(iov.iov_base);
+	}
 	close(w->fd);
 	ZSTD_freeCCtx(w->cctx);
 	free(w->prev);
 	free(w->out);
+	free(w->grp);
 	free(w);
 }

@@ -44,6 +44,13 @@ int recwriter_open(const char *path, const struct recwriter_info *info, struct r
  */
 int recwriter_tick(struct recwriter *w, const struct snapshot *s);
 
+/*
+ * As recwriter_tick(), with s's compact JSON document already written (doc, len bytes, its
+ * newline included): for a caller that has it, such as a benchmark writing many ticks. s
+ * gives the index entry (seq, times) and, for a segment's header, the host and sources.
+ */
+int recwriter_doc(struct recwriter *w, const struct snapshot *s, const char *doc, size_t len);
+
 /* Returns the bytes in the file: what was there at open and every whole tick since. */
 uint64_t recwriter_size(const struct recwriter *w);
 

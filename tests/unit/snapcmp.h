@@ -395,7 +395,7 @@ static inline struct snapshot *snapfull(void)
 		else if (v == 0)
 			snprintf(vm->name, sizeof(vm->name), "caf\xc3\xa9 \xe6\x97\xa5");
 		snprintf(vm->comm, sizeof(vm->comm), "qemu\x01%d", v);
-		snprintf(vm->uuid, sizeof(vm->uuid), "00000000-0000-0000-0000-00000000000%d", v % 10);
+		snprintf(vm->uuid, sizeof(vm->uuid), "00000000-0000-0000-0000-00000000000%u", (unsigned int)v % 10u);
 		vm->gone = v == 2;
 		vm->nvcpus = 2;
 		vm->niothreads = 1;

@@ -205,7 +205,22 @@ static void spill(const char *path, const void *buf, size_t len)
 	close(fd);
 }
 
-/* Returns the file offsets where each tick's entry ends (its frame starts), and the ends. */
+/* Returns the offsets of the index frames of a recording in buf. */
+static int index_frames(const uint8_t *buf, size_t len, size_t *at)
+{
+	size_t off = 0;
+	int n = 0;
+
+	while (off + 8 <= len) {
+		if (recformat_le32(buf + off) == REC_MAGIC_INDEX)
+			at[n++] = off;
+		off += 8 + recformat_le32(buf + off + 4) +
+		       (recformat_le32(buf + off) == REC_MAGIC_TICK ? recformat_le32(buf + off + 8) : 0);
+	}
+	return n;
+}
+
+/* Returns the offsets where each tick's entry starts, and where its frame ends. */
 static int tick_spans(const uint8_t *buf, size_t len, size_t *start, size_t *end)
 {
 	size_t off = 0;
@@ -229,14 +244,16 @@ static int tick_spans(const uint8_t *buf, size_t len, size_t *start, size_t *end
 START_TEST(cut_at_every_byte)
 {
 	const char *path = tmp("a.rec"), *cut = tmp("cut.rec");
-	size_t len, l, start[NTICKS], end[NTICKS], i;
+	size_t len, l, start[NTICKS], end[NTICKS], idx[NTICKS], i;
 	uint8_t *buf;
-	int n, whole;
+	int n, whole, ni, k;
 
 	write_ticks(path, 0, 5);
 	buf = slurp(path, &len);
 	n = tick_spans(buf, len, start, end);
 	ck_assert_int_eq(n, 5);
+	ni = index_frames(buf, len, idx);
+	ck_assert_int_eq(ni, 2);
 	for (l = 0; l < len; l++) {
 		struct recording *r;
 		char why[512];
@@ -254,7 +271,11 @@ START_TEST(cut_at_every_byte)
 		ck_assert_msg(!err, "cut at %zu: %s", l, why);
 		ck_assert_uint_eq(recording_count(r), (size_t)whole);
 		ck_assert(!recording_damaged(r));
-		if (l != end[whole - 1]) {
+		/* Whole up to the cut: the end of a tick, or of the index frame after it. */
+		for (k = 0; k < ni; k++)
+			if (l == idx[k] + 8 + recformat_le32(buf + idx[k] + 4))
+				break;
+		if (l != end[whole - 1] && k == ni) {
 			/* One line: the file, the byte, what. */
 			ck_assert_int_eq(recording_nwarnings(r), 1);
 			ck_assert_ptr_nonnull(strstr(recording_warning(r, 0), cut));
@@ -298,11 +319,11 @@ START_TEST(damaged_frame)
 }
 END_TEST
 
-/* A byte changed in an index entry: skipped to the next key tick, with a warning. */
-START_TEST(damaged_entry)
+/* A byte changed in an entry an index frame covers: the index has it right, nothing lost. */
+START_TEST(damaged_entry_indexed)
 {
 	const char *path = tmp("a.rec");
-	size_t len, start[NTICKS], end[NTICKS];
+	size_t len, start[NTICKS], end[NTICKS], i;
 	struct recording *r;
 	uint8_t *buf;
 
@@ -310,6 +331,31 @@ START_TEST(damaged_entry)
 	buf = slurp(path, &len);
 	ck_assert_int_eq(tick_spans(buf, len, start, end), NTICKS);
 	buf[start[1] + 20] ^= 1; /* tick 1's seq: its check fails */
+	spill(path, buf, len);
+	r = open_ok(path);
+	ck_assert_uint_eq(recording_count(r), NTICKS);
+	ck_assert_int_eq(recording_nwarnings(r), 0);
+	for (i = 0; i < NTICKS; i++)
+		check_tick(r, i, (int)i);
+	recording_close(r);
+	free(buf);
+}
+END_TEST
+
+/* A damaged entry and the index frame of its group: walked, skipped to the next key tick. */
+START_TEST(damaged_entry)
+{
+	const char *path = tmp("a.rec");
+	size_t len, start[NTICKS], end[NTICKS], idx[NTICKS];
+	struct recording *r;
+	uint8_t *buf;
+
+	write_ticks(path, 0, NTICKS);
+	buf = slurp(path, &len);
+	ck_assert_int_eq(tick_spans(buf, len, start, end), NTICKS);
+	ck_assert_int_eq(index_frames(buf, len, idx), 3); /* ticks 0-2, 3-5, 6 */
+	buf[start[1] + 20] ^= 1;
+	buf[idx[0] + 8 + 40] ^= 1; /* in its compressed entries: its check fails */
 	spill(path, buf, len);
 	r = open_ok(path);
 	/* Ticks 1 and 2 are lost (2 needs 1 as its prefix); 0 and 3.. remain. */
@@ -321,6 +367,30 @@ START_TEST(damaged_entry)
 	check_tick(r, 0, 0);
 	check_tick(r, 1, 3);
 	check_tick(r, 4, 6);
+	recording_close(r);
+	free(buf);
+}
+END_TEST
+
+/* Killed while writing (no clean close): the last group has no index; its entries walk. */
+START_TEST(unindexed_tail)
+{
+	const char *path = tmp("a.rec");
+	size_t len, start[NTICKS], end[NTICKS], idx[NTICKS], i;
+	struct recording *r;
+	uint8_t *buf;
+
+	write_ticks(path, 0, NTICKS - 2);
+	buf = slurp(path, &len);
+	ck_assert_int_eq(index_frames(buf, len, idx), 2); /* ticks 0-2 and 3-4 */
+	ck_assert_int_eq(tick_spans(buf, len, start, end), NTICKS - 2);
+	spill(path, buf, idx[1]); /* as if killed before the close */
+	write_ticks(path, NTICKS - 2, NTICKS); /* and started again: a segment appended */
+	r = open_ok(path);
+	ck_assert_uint_eq(recording_count(r), NTICKS);
+	ck_assert_int_eq(recording_nwarnings(r), 0);
+	for (i = 0; i < NTICKS; i++)
+		check_tick(r, i, (int)i);
 	recording_close(r);
 	free(buf);
 }
@@ -608,7 +678,9 @@ static Suite *record_suite(void)
 	tcase_add_test(tc, appended_segments);
 	tcase_add_test(tc, cut_at_every_byte);
 	tcase_add_test(tc, damaged_frame);
+	tcase_add_test(tc, damaged_entry_indexed);
 	tcase_add_test(tc, damaged_entry);
+	tcase_add_test(tc, unindexed_tail);
 	tcase_add_test(tc, foreign_and_empty);
 	tcase_add_test(tc, header_only);
 	tcase_add_test(tc, newer_version);
