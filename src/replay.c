@@ -22,7 +22,8 @@ static const char *zone(const char *s, bool *given, long *off)
 		return s + 1;
 	}
 	if ((*s == '+' || *s == '-') &&
-	    (sscanf(s + 1, "%2d:%2d%n", &h, &m, &n) == 2 || sscanf(s + 1, "%2d%2d%n", &h, &m, &n) == 2) &&
+	    (sscanf(s + 1, "%2d:%2d%n", &h, &m, &n) == 2 ||
+	     sscanf(s + 1, "%2d%2d%n", &h, &m, &n) == 2) &&
 	    h < 24 && m < 60) {
 		*given = true;
 		*off = (*s == '-' ? -1 : 1) * (h * 3600L + m * 60L);
@@ -105,8 +106,8 @@ int replay_run(const struct replay_config *c, char *why, size_t whysz)
 	n = recording_count(r);
 	if ((c->begin && replay_time(c->begin, recording_tick(r, 0).wall_s, &begin)) ||
 	    (c->end && replay_time(c->end, recording_tick(r, 0).wall_s, &end))) {
-		snprintf(why, whysz, "%s: '%s' is not a time", c->begin && begin == INT64_MIN
-									? "--begin" : "--end",
+		snprintf(why, whysz, "%s: '%s' is not a time",
+			 c->begin && begin == INT64_MIN ? "--begin" : "--end",
 			 c->begin && begin == INT64_MIN ? c->begin : c->end);
 		err = -EINVAL;
 		goto out;
@@ -124,10 +125,12 @@ int replay_run(const struct replay_config *c, char *why, size_t whysz)
 		}
 		sg = recording_segment(r, i);
 		if (sg->schema < 2 && !said_old++) {
-			snprintf(msg, sizeof(msg), "%s: schema %d (kvmscope 0.1's batch JSON): "
-				 "replayed as printed then: numbers rounded to 3 decimals, and what "
-				 "schema 2 added (ts_ns, starttime, pattern) unknown", sg->path,
-				 sg->schema);
+			snprintf(
+				msg, sizeof(msg),
+				"%s: schema %d (kvmscope 0.1's batch JSON): "
+				"replayed as printed then: numbers rounded to 3 decimals, and what "
+				"schema 2 added (ts_ns, starttime, pattern) unknown",
+				sg->path, sg->schema);
 			c->warn(msg);
 		}
 		err = recording_read(r, i, &s, msg, sizeof(msg));

@@ -53,11 +53,15 @@ static bool put_escaped(FILE *f, const char *s)
 
 	while (*p) {
 		unsigned char c = *p;
+		size_t run = 0;
 		int n;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			fputc(c, f);
-			p++, left--;
+		/* Plain ASCII in one write: most of a document. */
+		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run) {
+			fwrite(p, 1, run, f);
+			p += run, left -= run;
 			continue;
 		}
 		if (c == '"' || c == '\\') {

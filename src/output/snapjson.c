@@ -15,8 +15,8 @@
 /* What one document is being written with. */
 struct ctx {
 	struct json j;
-	bool full;		 /* the full form: derived numbers and presentation too */
-	uint64_t window_ns;	 /* the snapshot's */
+	bool full;	    /* the full form: derived numbers and presentation too */
+	uint64_t window_ns; /* the snapshot's */
 };
 
 /* ---- the derived numbers ---- */
@@ -116,49 +116,58 @@ double snapjson_host_exits_rate(const struct snapshot *s, const regex_t *filter)
 
 const char *snapjson_thread_kind(unsigned int v)
 {
-	static const char *const w[] = { [THREAD_OTHER] = "other", [THREAD_VCPU] = "vcpu",
-					 [THREAD_IOTHREAD] = "iothread" };
+	static const char *const w[] = {
+		[THREAD_OTHER] = "other", [THREAD_VCPU] = "vcpu", [THREAD_IOTHREAD] = "iothread"
+	};
 	return WORD(w, v);
 }
 
 const char *snapjson_split_source(unsigned int v)
 {
-	static const char *const w[] = { [SPLIT_NONE] = "none", [SPLIT_PROCFS] = "procfs",
-					 [SPLIT_EVENTS] = "events" };
+	static const char *const w[] = {
+		[SPLIT_NONE] = "none", [SPLIT_PROCFS] = "procfs", [SPLIT_EVENTS] = "events"
+	};
 	return WORD(w, v);
 }
 
 const char *snapjson_exit_kind(unsigned int v)
 {
-	static const char *const w[] = { [EXIT_KIND_HW] = "hw", [EXIT_KIND_USER] = "user",
-					 [EXIT_KIND_EVENT] = "event" };
+	static const char *const w[] = {
+		[EXIT_KIND_HW] = "hw", [EXIT_KIND_USER] = "user", [EXIT_KIND_EVENT] = "event"
+	};
 	return WORD(w, v);
 }
 
 const char *snapjson_hot_kind(unsigned int v)
 {
-	static const char *const w[] = { [HOT_PIO] = "pio", [HOT_MMIO] = "mmio", [HOT_MSR] = "msr" };
+	static const char *const w[] = {
+		[HOT_PIO] = "pio", [HOT_MMIO] = "mmio", [HOT_MSR] = "msr"
+	};
 	return WORD(w, v);
 }
 
 const char *snapjson_rw(unsigned int v)
 {
-	static const char *const w[] = { [0] = "", [HOT_READ] = "r", [HOT_WRITE] = "w",
-					 [HOT_READ | HOT_WRITE] = "rw" };
+	static const char *const w[] = {
+		[0] = "", [HOT_READ] = "r", [HOT_WRITE] = "w", [HOT_READ | HOT_WRITE] = "rw"
+	};
 	return WORD(w, v);
 }
 
 const char *snapjson_ctr_kind(unsigned int v)
 {
-	static const char *const w[] = { [SNAP_CTR_COUNT] = "count", [SNAP_CTR_TIME_NS] = "time_ns",
-					 [SNAP_CTR_HIST] = "hist",   [SNAP_CTR_GAUGE] = "gauge",
+	static const char *const w[] = { [SNAP_CTR_COUNT] = "count",
+					 [SNAP_CTR_TIME_NS] = "time_ns",
+					 [SNAP_CTR_HIST] = "hist",
+					 [SNAP_CTR_GAUGE] = "gauge",
 					 [SNAP_CTR_RATIO] = "ratio" };
 	return WORD(w, v);
 }
 
 const char *snapjson_state(unsigned int v)
 {
-	static const char *const w[] = { [SNAP_SRC_OFF] = "off", [SNAP_SRC_OK] = "ok",
+	static const char *const w[] = { [SNAP_SRC_OFF] = "off",
+					 [SNAP_SRC_OK] = "ok",
 					 [SNAP_SRC_DEGRADED] = "degraded",
 					 [SNAP_SRC_UNAVAILABLE] = "unavailable" };
 	return WORD(w, v);
@@ -166,8 +175,10 @@ const char *snapjson_state(unsigned int v)
 
 const char *snapjson_wake_node(unsigned int v)
 {
-	static const char *const w[] = { [WAKE_NODE_VCPU] = "vcpu", [WAKE_NODE_IOTHREAD] = "iothread",
-					 [WAKE_NODE_VMTHREAD] = "other", [WAKE_NODE_HOST] = "host",
+	static const char *const w[] = { [WAKE_NODE_VCPU] = "vcpu",
+					 [WAKE_NODE_IOTHREAD] = "iothread",
+					 [WAKE_NODE_VMTHREAD] = "other",
+					 [WAKE_NODE_HOST] = "host",
 					 [WAKE_NODE_IRQ] = "irq" };
 	return WORD(w, v);
 }
@@ -342,7 +353,7 @@ static uint64_t ctr_window(const struct snap_counter *sc)
 
 /* Writes counters whose source is (or, with not set, is not) src; all when src is NULL. */
 static void json_counters(struct ctx *c, const char *key, const struct snap_counter *sc, int n,
-			  const char *src, bool not)
+			  const char *src, bool not )
 {
 	struct json *j = &c->j;
 	uint64_t window = 0; /* the compact form's: carried from row to row */
@@ -350,7 +361,7 @@ static void json_counters(struct ctx *c, const char *key, const struct snap_coun
 
 	json_arr(j, key);
 	for (i = 0; i < n; i++, sc++) {
-		if (src && !strcmp(sc->source, src) == not)
+		if (src && !strcmp(sc->source, src) == not )
 			continue;
 		json_obj(j, NULL);
 		json_str(j, "name", sc->name);
@@ -379,12 +390,12 @@ static void json_counters(struct ctx *c, const char *key, const struct snap_coun
 }
 
 /* Returns true when t has a counter whose source is (or, with not set, is not) "perf". */
-static bool has_counters(const struct snap_thread *t, bool not)
+static bool has_counters(const struct snap_thread *t, bool not )
 {
 	int i;
 
 	for (i = 0; i < t->ncounters; i++)
-		if (!strcmp(t->counters[i].source, "perf") != not)
+		if (!strcmp(t->counters[i].source, "perf") != not )
 			return true;
 	return false;
 }

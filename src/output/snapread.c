@@ -143,7 +143,8 @@ static void get_str(struct rd *r, json_object *o, const char *key, char *dst, si
 	snprintf(hkey, sizeof(hkey), "%s_hex", key);
 	h = get(o, hkey);
 	if (h && json_object_is_type(h, json_type_string)) {
-		if (!unhex(json_object_get_string(h), (size_t)json_object_get_string_len(h), dst, n))
+		if (!unhex(json_object_get_string(h), (size_t)json_object_get_string_len(h), dst,
+			   n))
 			fail(r, hkey, "not hex");
 		return;
 	}
@@ -156,8 +157,8 @@ static void get_str(struct rd *r, json_object *o, const char *key, char *dst, si
  * max > INT64_MAX as uint64); false, leaving *dst, when absent or null. A whole double
  * (as kvmscope 0.1 printed some counts) is taken too.
  */
-static bool get_int_range(struct rd *r, json_object *v, const char *key, int64_t min,
-			  uint64_t max, uint64_t *dst)
+static bool get_int_range(struct rd *r, json_object *v, const char *key, int64_t min, uint64_t max,
+			  uint64_t *dst)
 {
 	enum json_type t;
 	int64_t s;
@@ -188,7 +189,8 @@ static bool get_int_range(struct rd *r, json_object *v, const char *key, int64_t
 	}
 	if (t == json_type_double) {
 		d = json_object_get_double(v);
-		if (d == floor(d) && d >= (double)min && d <= (double)max && d < 18446744073709551616.0) {
+		if (d == floor(d) && d >= (double)min && d <= (double)max &&
+		    d < 18446744073709551616.0) {
 			*dst = d < 0 ? (uint64_t)(int64_t)d : (uint64_t)d;
 			return true;
 		}
@@ -498,7 +500,8 @@ static int read_hot(struct rd *r, json_object *o, struct snap_hot **out)
 	pop(r);
 	for (i = 0; i < n; i++)
 		if (!have_share[i])
-			h[i].share = snapjson_share(h[i].count, snapjson_hot_denom(h, n, h[i].kind));
+			h[i].share =
+				snapjson_share(h[i].count, snapjson_hot_denom(h, n, h[i].kind));
 	free(have_share);
 	*out = h;
 	return n;
@@ -604,8 +607,8 @@ static struct snap_wake *read_wake(struct rd *r, json_object *o)
 		pop(r);
 		return NULL;
 	}
-	sw = xcalloc(1, sizeof(*sw) + (size_t)ne * sizeof(*sw->edges) +
-				(size_t)nr * sizeof(*sw->rts));
+	sw = xcalloc(1,
+		     sizeof(*sw) + (size_t)ne * sizeof(*sw->edges) + (size_t)nr * sizeof(*sw->rts));
 	sw->edges = (struct snap_wake_edge *)(sw + 1);
 	sw->rts = (struct snap_wake_rt *)(sw->edges + ne);
 	sw->unmatched = get_u64(r, w, "unmatched", 0);
@@ -688,7 +691,8 @@ static void read_hints(struct rd *r, json_object *x, struct snap_vm *v)
 			return;
 		}
 		if (!hex)
-			strlcpy0(v->hints[i].text, json_object_get_string(s), sizeof(v->hints[i].text));
+			strlcpy0(v->hints[i].text, json_object_get_string(s),
+				 sizeof(v->hints[i].text));
 		else if (!unhex(json_object_get_string(s), (size_t)json_object_get_string_len(s),
 				v->hints[i].text, sizeof(v->hints[i].text)))
 			fail(r, "hints_hex", "not hex");
@@ -770,12 +774,14 @@ static void read_doc(struct rd *r, json_object *doc, struct snapshot *s)
 	s->interval_ns = get_u64(r, doc, "interval_ns", UINT64_MAX);
 	if (s->interval_ns == UINT64_MAX)
 		s->interval_ns = get_dbl_p(r, doc, "interval_s", 0, &d) && d > 0 && d < 1e9
-					 ? (uint64_t)llround(d * 1e9) : 0;
+					 ? (uint64_t)llround(d * 1e9)
+					 : 0;
 	s->cumulative = get_bool(r, doc, "cumulative");
 	s->window_ns = get_u64(r, doc, "window_ns", UINT64_MAX);
 	if (s->window_ns == UINT64_MAX)
 		s->window_ns = get_dbl_p(r, doc, "window_s", 0, &d) && d > 0 && d < 1e9
-				       ? (uint64_t)llround(d * 1e9) : 0;
+				       ? (uint64_t)llround(d * 1e9)
+				       : 0;
 	r->window_ns = s->window_ns;
 
 	o = get_obj(r, doc, "host");
@@ -869,8 +875,9 @@ int snapread_parse(const char *buf, size_t len, struct snapshot **out, int *sche
 	if (!doc)
 		return -EINVAL;
 	if (end < len || !json_object_is_type(doc, json_type_object)) {
-		snprintf(why, whysz, end < len ? "byte %zu: more after the document"
-					       : "not a JSON object", end);
+		snprintf(why, whysz,
+			 end < len ? "byte %zu: more after the document" : "not a JSON object",
+			 end);
 		json_object_put(doc);
 		return -EINVAL;
 	}

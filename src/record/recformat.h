@@ -33,8 +33,8 @@
  * file it follows the index frames back (a few kilobytes a group, one group a minute at a
  * 1 s interval), and walks the entries of what no index covers (the group being written
  * when the file was last read; damage) forwards, skipping frames by their length. To read
- * tick i it decompresses from the key tick before it. Each tick is written with one write() and then
- * fdatasync(), so a crash loses at most the tick being written; a reader skips a tick cut
+ * tick i it decompresses from the key tick before it. Each tick is written with one write() and
+ * then fdatasync(), so a crash loses at most the tick being written; a reader skips a tick cut
  * short at the end, and over damage in the middle to the next header or key tick.
  */
 #ifndef KVMSCOPE_RECFORMAT_H
@@ -44,23 +44,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REC_VERSION	     1
-#define REC_MAGIC_HEADER     0x184D2A5Cu /* zstd skippable frame magics (0x184D2A50-5F) */
-#define REC_MAGIC_TICK	     0x184D2A5Du
-#define REC_MAGIC_INDEX	     0x184D2A5Eu
-#define REC_MAGIC_ZSTD	     0xFD2FB528u
-#define REC_HEADER_TAG	     "KVMSCOPE-REC"
-#define REC_HEADER_TAG_LEN   12
-#define REC_HEADER_MAX	     (1u << 20) /* a header's payload, at most */
-#define REC_ENTRY_LEN	     40
-#define REC_DOC_MAX	     (64u << 20) /* a document, at most: larger is damage */
-#define REC_KEY		     0x1u /* entry flag: compressed alone */
-#define REC_SKIP_HDR	     8 /* magic and length of a skippable frame */
-#define REC_INDEX_FIXED	     36 /* an index frame's payload before its entries */
-#define REC_GROUP_MAX	     4096 /* ticks in an index frame, at most */
+#define REC_VERSION	   1
+#define REC_MAGIC_HEADER   0x184D2A5Cu /* zstd skippable frame magics (0x184D2A50-5F) */
+#define REC_MAGIC_TICK	   0x184D2A5Du
+#define REC_MAGIC_INDEX	   0x184D2A5Eu
+#define REC_MAGIC_ZSTD	   0xFD2FB528u
+#define REC_HEADER_TAG	   "KVMSCOPE-REC"
+#define REC_HEADER_TAG_LEN 12
+#define REC_HEADER_MAX	   (1u << 20) /* a header's payload, at most */
+#define REC_ENTRY_LEN	   40
+#define REC_DOC_MAX	   (64u << 20) /* a document, at most: larger is damage */
+#define REC_KEY		   0x1u	       /* entry flag: compressed alone */
+#define REC_SKIP_HDR	   8	       /* magic and length of a skippable frame */
+#define REC_INDEX_FIXED	   36	       /* an index frame's payload before its entries */
+#define REC_GROUP_MAX	   4096	       /* ticks in an index frame, at most */
 /* A writer makes a key tick at least this often, and after this much text. */
-#define REC_KEY_EVERY	     60
-#define REC_KEY_BYTES	     (8u << 20)
+#define REC_KEY_EVERY 60
+#define REC_KEY_BYTES (8u << 20)
 
 /* The index entry before a tick's frame. */
 struct rec_entry {

@@ -15,7 +15,8 @@
 #include "util.h"
 
 /* Files of a directory the recorder owns: kvmscope-YYYYMMDD-HHMMSS.rec, nothing else. */
-#define REC_NAME_GLOB "kvmscope-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9].rec"
+#define REC_NAME_GLOB                                                                              \
+	"kvmscope-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9].rec"
 
 /* Owns the writer, the absolute paths and the copy of the configuration. */
 struct recorder {
@@ -96,7 +97,8 @@ static void sweep(struct recorder *r)
 		if (strcmp(full, r->file) && r->c.keep_days &&
 		    st.st_mtime < now - (time_t)r->c.keep_days * 86400) {
 			if (!unlink(full)) {
-				note(r, "removed %s (not written for %d days)", full, r->c.keep_days);
+				note(r, "removed %s (not written for %d days)", full,
+				     r->c.keep_days);
 				continue;
 			}
 		}
@@ -163,8 +165,7 @@ static int absolute(const char *path, char *buf, size_t n)
 
 	if (!*base)
 		return realpath(path, real) && snprintf(buf, n, "%s", real) < (int)n ? 0 : -errno;
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1,
-		 slash ? path : ".");
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
 	if (!realpath(dir, real))
 		return -errno;
 	if (snprintf(buf, n, "%s/%s", strcmp(real, "/") ? real : "", base) >= (int)n)
@@ -172,8 +173,7 @@ static int absolute(const char *path, char *buf, size_t n)
 	return 0;
 }
 
-int recorder_open(const struct recorder_config *c, struct recorder **out, char *why,
-		  size_t whysz)
+int recorder_open(const struct recorder_config *c, struct recorder **out, char *why, size_t whysz)
 {
 	const char *path = c->path ? c->path : RECORDER_DIR "/";
 	struct recorder *r;
@@ -186,8 +186,10 @@ int recorder_open(const struct recorder_config *c, struct recorder **out, char *
 	r->c = *c;
 	r->dir = (len && path[len - 1] == '/') || (!stat(path, &st) && S_ISDIR(st.st_mode));
 	if (!r->dir && (c->max_size || c->keep_days || c->max_total || c->never_rotate)) {
-		snprintf(why, whysz, "%s: --rotate, --max-size, --keep-days and --max-total need a "
-				     "directory", path);
+		snprintf(why, whysz,
+			 "%s: --rotate, --max-size, --keep-days and --max-total need a "
+			 "directory",
+			 path);
 		free(r);
 		return -EINVAL;
 	}

@@ -36,8 +36,7 @@ struct recorder;
  * Returns 0 with *out a recorder whose first file is open (a directory is made if missing),
  * or -errno with one line in why (-EINVAL: a directory option for a file).
  */
-int recorder_open(const struct recorder_config *c, struct recorder **out, char *why,
-		  size_t whysz);
+int recorder_open(const struct recorder_config *c, struct recorder **out, char *why, size_t whysz);
 
 /*
  * Returns 0 after s is recorded (starting a new file first when one is due), or -errno with

@@ -25,13 +25,13 @@
 #include "util.h"
 
 #define RBUF_CHUNK  (1u << 20)
-#define ZHDR_MAX    18 /* the longest zstd frame header (ZSTD_FRAMEHEADERSIZE_MAX) */
+#define ZHDR_MAX    18		/* the longest zstd frame header (ZSTD_FRAMEHEADERSIZE_MAX) */
 #define CACHE_BYTES (64u << 20) /* decoded documents kept for stepping back */
 #define REC_GLOB    "kvmscope-*.rec"
 /* An index frame, at most: the fixed part and what the entries of a group compress to. */
-#define REC_INDEX_MAX	(REC_INDEX_FIXED + REC_GROUP_MAX * REC_ENTRY_LEN + 4096)
+#define REC_INDEX_MAX (REC_INDEX_FIXED + REC_GROUP_MAX * REC_ENTRY_LEN + 4096)
 /* How far back from the end an index frame is looked for: more than a group takes. */
-#define REC_INDEX_SCAN	(64ull << 20)
+#define REC_INDEX_SCAN (64ull << 20)
 
 /* A file of the recording. */
 struct rfile {
@@ -49,7 +49,7 @@ struct rtick {
 	uint32_t seq;
 	uint32_t file;
 	uint32_t seg;
-	uint32_t key_back;  /* how many ticks back its key tick is */
+	uint32_t key_back; /* how many ticks back its key tick is */
 	int64_t wall_s;
 	uint64_t ts_ns;
 };
@@ -170,7 +170,8 @@ static void hdr_str(json_object *o, const char *key, char *dst, size_t n)
 	size_t k = 0;
 
 	dst[0] = '\0';
-	if (!o || !json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return;
 	strlcpy0(dst, json_object_get_string(v), n);
 	snprintf(hkey, sizeof(hkey), "%s_hex", key);
@@ -215,8 +216,10 @@ static int parse_header(const uint8_t *p, uint32_t len, struct rec_segment_info 
 	}
 	sg->version = (int)recformat_le32(p + REC_HEADER_TAG_LEN);
 	if (sg->version > REC_VERSION) {
-		snprintf(why, whysz, "recording format version %d is newer than this kvmscope reads "
-				     "(%d)", sg->version, REC_VERSION);
+		snprintf(why, whysz,
+			 "recording format version %d is newer than this kvmscope reads "
+			 "(%d)",
+			 sg->version, REC_VERSION);
 		return -EPROTONOSUPPORT;
 	}
 	if (sg->version < 1) {
@@ -230,7 +233,8 @@ static int parse_header(const uint8_t *p, uint32_t len, struct rec_segment_info 
 		return -ENOMEM;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = dlen < INT32_MAX ? json_tokener_parse_ex(tok, doc, (int)dlen) : NULL;
-	if (o && (json_tokener_get_parse_end(tok) < dlen || !json_object_is_type(o, json_type_object))) {
+	if (o &&
+	    (json_tokener_get_parse_end(tok) < dlen || !json_object_is_type(o, json_type_object))) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -245,8 +249,8 @@ static int parse_header(const uint8_t *p, uint32_t len, struct rec_segment_info 
 	sg->created = hdr_int(o, "created");
 	if (json_object_object_get_ex(o, "interval_s", &v))
 		sg->interval_s = json_object_get_double(v);
-	sg->cumulative = json_object_object_get_ex(o, "cumulative", &v) &&
-			 json_object_get_boolean(v);
+	sg->cumulative =
+		json_object_object_get_ex(o, "cumulative", &v) && json_object_get_boolean(v);
 	hdr_str(o, "filter", sg->filter, sizeof(sg->filter));
 	host = json_object_object_get_ex(o, "host", &host) ? host : NULL;
 	hdr_str(host, "hostname", sg->hostname, sizeof(sg->hostname));
@@ -259,9 +263,10 @@ static int parse_header(const uint8_t *p, uint32_t len, struct rec_segment_info 
 		return -EINVAL;
 	}
 	if (sg->schema > SNAPJSON_SCHEMA) {
-		snprintf(why, whysz, "snapshot schema %d is newer than this kvmscope reads (1 to %d), "
-				     "written by kvmscope %s", sg->schema, SNAPJSON_SCHEMA,
-			 sg->kvmscope);
+		snprintf(why, whysz,
+			 "snapshot schema %d is newer than this kvmscope reads (1 to %d), "
+			 "written by kvmscope %s",
+			 sg->schema, SNAPJSON_SCHEMA, sg->kvmscope);
 		return -EPROTONOSUPPORT;
 	}
 	return 0;
@@ -274,8 +279,8 @@ static bool resync_ok(struct rbuf *rb, uint64_t off)
 	struct rec_entry e;
 	uint32_t magic, len;
 
-	if (rb->size - off < REC_SKIP_HDR + REC_ENTRY_LEN || !(p = rb_get(rb, off, REC_SKIP_HDR +
-									  REC_ENTRY_LEN)))
+	if (rb->size - off < REC_SKIP_HDR + REC_ENTRY_LEN ||
+	    !(p = rb_get(rb, off, REC_SKIP_HDR + REC_ENTRY_LEN)))
 		return false;
 	magic = recformat_le32(p);
 	len = recformat_le32(p + 4);
@@ -321,7 +326,10 @@ static const char *what_is(const uint8_t *p, size_t n)
 		return "zstd data, but not a kvmscope recording";
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return "gzip data, not a kvmscope recording";
-	if (n >= 4 && !memcmp(p, "\x7f" "ELF", 4))
+	if (n >= 4 && !memcmp(p,
+			      "\x7f"
+			      "ELF",
+			      4))
 		return "a program, not a kvmscope recording";
 	return "not a kvmscope recording";
 }
@@ -387,8 +395,8 @@ static int walk_range(struct recording *r, struct rfile *f, uint32_t fi, struct 
 			     f->path, (unsigned long long)off);
 			break;
 		}
-		if (magic == REC_MAGIC_INDEX && len >= REC_INDEX_FIXED &&
-			   len <= REC_INDEX_MAX && to - off - REC_SKIP_HDR >= len) {
+		if (magic == REC_MAGIC_INDEX && len >= REC_INDEX_FIXED && len <= REC_INDEX_MAX &&
+		    to - off - REC_SKIP_HDR >= len) {
 			/* A group's index: what it says is in the entries walked here too. */
 			off += REC_SKIP_HDR + len;
 			continue;
@@ -436,8 +444,10 @@ static int walk_range(struct recording *r, struct rfile *f, uint32_t fi, struct 
 			err = 0;
 		} else if (magic == REC_MAGIC_TICK && len == REC_ENTRY_LEN && seg >= 0) {
 			if (to - off < REC_SKIP_HDR + REC_ENTRY_LEN && end) {
-				warn(r, "%s: byte %llu: the last tick is cut short (%llu bytes): "
-				     "skipped", f->path, (unsigned long long)off,
+				warn(r,
+				     "%s: byte %llu: the last tick is cut short (%llu bytes): "
+				     "skipped",
+				     f->path, (unsigned long long)off,
 				     (unsigned long long)(f->size - off));
 				break;
 			}
@@ -445,21 +455,22 @@ static int walk_range(struct recording *r, struct rfile *f, uint32_t fi, struct 
 			    recformat_get_entry(p + REC_SKIP_HDR, &e)) {
 				frame = off + REC_SKIP_HDR + REC_ENTRY_LEN;
 				if (to - frame < e.frame_len && end) {
-					warn(r, "%s: byte %llu: the last tick (seq %u) is cut short "
-					     "(%llu of %u bytes): skipped", f->path,
-					     (unsigned long long)off, e.seq,
+					warn(r,
+					     "%s: byte %llu: the last tick (seq %u) is cut short "
+					     "(%llu of %u bytes): skipped",
+					     f->path, (unsigned long long)off, e.seq,
 					     (unsigned long long)(f->size - frame), e.frame_len);
 					break;
 				}
 				p = to - frame >= e.frame_len
-					    ? rb_get(&rb, frame, e.frame_len < ZHDR_MAX ? e.frame_len
-											: ZHDR_MAX)
+					    ? rb_get(&rb, frame,
+						     e.frame_len < ZHDR_MAX ? e.frame_len
+									    : ZHDR_MAX)
 					    : NULL;
 				if (p && recformat_le32(p) == REC_MAGIC_ZSTD &&
 				    ZSTD_getFrameContentSize(p, e.frame_len < ZHDR_MAX
 									? e.frame_len
-									: ZHDR_MAX) ==
-					    e.doc_len &&
+									: ZHDR_MAX) == e.doc_len &&
 				    ((e.flags & REC_KEY) || chain)) {
 					struct rtick *t = add_tick(r);
 
@@ -552,10 +563,9 @@ static bool load_index(const struct rfile *f, ZSTD_DCtx *dctx, uint64_t off, uin
 		z = xmalloc(zlen + 1u);
 		n = pread(f->fd, z, zlen, (off_t)(off + REC_SKIP_HDR + REC_INDEX_FIXED));
 	}
-	if (n != (ssize_t)zlen ||
-	    recformat_fnv(recformat_fnv(REC_FNV0, head + REC_SKIP_HDR, 32),
-			  z ? z : buf + REC_SKIP_HDR + REC_INDEX_FIXED, zlen) !=
-		    recformat_le32(head + REC_SKIP_HDR + 32))
+	if (n != (ssize_t)zlen || recformat_fnv(recformat_fnv(REC_FNV0, head + REC_SKIP_HDR, 32),
+						z ? z : buf + REC_SKIP_HDR + REC_INDEX_FIXED,
+						zlen) != recformat_le32(head + REC_SKIP_HDR + 32))
 		goto bad;
 	got = ZSTD_decompressDCtx(dctx, g->entries, (size_t)g->count * REC_ENTRY_LEN,
 				  z ? z : buf + REC_SKIP_HDR + REC_INDEX_FIXED, zlen);
@@ -582,11 +592,12 @@ bad:
 }
 
 /* Returns the offset of the last valid index frame in from .. to - 1, or UINT64_MAX. */
-static uint64_t last_index(const struct rfile *f, ZSTD_DCtx *dctx, struct rbuf *rb,
-			   uint64_t from, uint64_t to)
+static uint64_t last_index(const struct rfile *f, ZSTD_DCtx *dctx, struct rbuf *rb, uint64_t from,
+			   uint64_t to)
 {
 	static const uint8_t magic[4] = { 0x5e, 0x2a, 0x4d, 0x18 };
-	uint64_t lo = to > REC_INDEX_SCAN && to - REC_INDEX_SCAN > from ? to - REC_INDEX_SCAN : from;
+	uint64_t lo =
+		to > REC_INDEX_SCAN && to - REC_INDEX_SCAN > from ? to - REC_INDEX_SCAN : from;
 	uint64_t hi = to;
 
 	while (hi > lo + 3) {
@@ -605,7 +616,8 @@ static uint64_t last_index(const struct rfile *f, ZSTD_DCtx *dctx, struct rbuf *
 				free(g.entries);
 				return start + i;
 			}
-			p = rb_get(rb, start, (size_t)(hi - start)); /* load_index used pread only */
+			p = rb_get(rb, start,
+				   (size_t)(hi - start)); /* load_index used pread only */
 		}
 		/* A magic may straddle the chunks. */
 		hi = start + 3 > lo ? start + 3 : lo;
@@ -735,9 +747,10 @@ static int walk_jsonl(struct recording *r, struct rfile *f, uint32_t fi, char *w
 		}
 		n = nl ? (size_t)(nl - p) : n;
 		if (!nl && n >= REC_DOC_MAX) {
-			warn(r, "%s: byte %llu (line %u): a line longer than %u bytes: the rest of "
-				"the file is not read", f->path, (unsigned long long)off, line,
-			     REC_DOC_MAX);
+			warn(r,
+			     "%s: byte %llu (line %u): a line longer than %u bytes: the rest of "
+			     "the file is not read",
+			     f->path, (unsigned long long)off, line, REC_DOC_MAX);
 			r->damaged = true;
 			break;
 		}
@@ -1018,7 +1031,8 @@ static int decode(struct recording *r, size_t j, char *why, size_t whysz)
 	if (ZSTD_isError(got) || got != t->doc_len) {
 		snprintf(why, whysz, "%s: byte %llu: tick seq %u: a damaged frame (%s%s)", f->path,
 			 (unsigned long long)t->off, t->seq, ZSTD_isError(got) ? "zstd: " : "",
-			 ZSTD_isError(got) ? ZSTD_getErrorName(got) : "shorter than its entry says");
+			 ZSTD_isError(got) ? ZSTD_getErrorName(got)
+					   : "shorter than its entry says");
 		free(doc);
 		return -EBADMSG;
 	}
@@ -1054,8 +1068,8 @@ int recording_read(struct recording *r, size_t i, struct snapshot **out, char *w
 			snprintf(msg, sizeof(msg), "%s", strerror(-err));
 		free(line);
 		if (err)
-			snprintf(why, whysz, "%s: byte %llu: %s", f->path, (unsigned long long)t->off,
-				 msg);
+			snprintf(why, whysz, "%s: byte %llu: %s", f->path,
+				 (unsigned long long)t->off, msg);
 		return err;
 	}
 	if (r->gkey != key || i < r->lo) {

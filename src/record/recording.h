@@ -42,15 +42,15 @@ struct rec_tick_info {
 
 /* A segment's header: who wrote it, where and how. Owned by the recording. */
 struct rec_segment_info {
-	const char *path;     /* the file */
-	uint64_t offset;      /* of the header */
-	int version;	      /* format version (recformat.h), 0 for batch JSON */
-	int schema;	      /* of its documents */
-	char kvmscope[32];    /* the writer's version; "" for batch JSON */
-	int64_t created;      /* wall clock of its first tick */
-	double interval_s;    /* -d of the writer; 0 unknown */
+	const char *path;  /* the file */
+	uint64_t offset;   /* of the header */
+	int version;	   /* format version (recformat.h), 0 for batch JSON */
+	int schema;	   /* of its documents */
+	char kvmscope[32]; /* the writer's version; "" for batch JSON */
+	int64_t created;   /* wall clock of its first tick */
+	double interval_s; /* -d of the writer; 0 unknown */
 	bool cumulative;
-	char filter[128];     /* -p/-f of the writer, "" for every VM */
+	char filter[128]; /* -p/-f of the writer, "" for every VM */
 	char hostname[65];
 	char kernel[65];
 	char kvm[32];
@@ -77,8 +77,7 @@ size_t recording_find(const struct recording *r, int64_t wall_s);
  * Returns 0 with *out tick i as a snapshot the caller frees (snapshot_free()), or -errno
  * with why naming the file, the byte offset and the damage (-EBADMSG).
  */
-int recording_read(struct recording *r, size_t i, struct snapshot **out, char *why,
-		   size_t whysz);
+int recording_read(struct recording *r, size_t i, struct snapshot **out, char *why, size_t whysz);
 
 /* Returns the header of the segment tick i is in. */
 const struct rec_segment_info *recording_segment(const struct recording *r, size_t i);

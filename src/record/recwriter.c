@@ -19,10 +19,10 @@
 struct recwriter {
 	struct recwriter_info info;
 	int fd;
-	uint64_t size;	    /* bytes in the file that are whole */
-	bool need_header;   /* the next tick starts a segment */
+	uint64_t size;	  /* bytes in the file that are whole */
+	bool need_header; /* the next tick starts a segment */
 	ZSTD_CCtx *cctx;
-	char *prev;	    /* the previous tick's document: the next one's prefix */
+	char *prev; /* the previous tick's document: the next one's prefix */
 	size_t prev_len, prev_cap;
 	int since_key;	    /* ticks since the last key tick */
 	uint64_t key_bytes; /* document bytes since the last key tick */
@@ -30,7 +30,7 @@ struct recwriter {
 	size_t out_cap;
 	uint64_t doc_bytes;
 	/* The group being written: its entries, for its index frame when it is complete. */
-	uint8_t *grp;	     /* REC_ENTRY_LEN bytes each */
+	uint8_t *grp; /* REC_ENTRY_LEN bytes each */
 	int ngrp, cap_grp;
 	uint64_t grp_first;  /* offset of its first entry */
 	uint64_t last_index; /* offset of the segment's last index frame, or of its header */
@@ -206,7 +206,8 @@ static uint8_t *index_frame(const struct recwriter *w, uint64_t off, size_t *len
 	recformat_put64(p + 16, w->grp_first);
 	recformat_put32(p + 24, (uint32_t)w->ngrp);
 	recformat_put32(p + 28, (uint32_t)z);
-	recformat_put32(p + 32, recformat_fnv(recformat_fnv(REC_FNV0, p, 32), p + REC_INDEX_FIXED, z));
+	recformat_put32(p + 32,
+			recformat_fnv(recformat_fnv(REC_FNV0, p, 32), p + REC_INDEX_FIXED, z));
 	*len = REC_SKIP_HDR + REC_INDEX_FIXED + z;
 	return buf;
 }

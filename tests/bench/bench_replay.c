@@ -62,8 +62,9 @@ static void figures(const char *what, double *cpu, double *wall, int n)
 	qsort(cpu, (size_t)n, sizeof(*cpu), dbl_cmp);
 	qsort(wall, (size_t)n, sizeof(*wall), dbl_cmp);
 	printf("  %-24s cpu median %6.2f ms, p99 %6.2f, max %6.2f; wall median %6.2f, p99 %6.2f, "
-	       "max %6.2f (%d)\n", what, cpu[n / 2], cpu[n * 99 / 100], cpu[n - 1], wall[n / 2],
-	       wall[n * 99 / 100], wall[n - 1], n);
+	       "max %6.2f (%d)\n",
+	       what, cpu[n / 2], cpu[n * 99 / 100], cpu[n - 1], wall[n / 2], wall[n * 99 / 100],
+	       wall[n - 1], n);
 }
 
 /*
@@ -119,7 +120,8 @@ static void codec(struct snapshot **tpl, int n)
 		tp += mono_ms() - t0;
 	}
 	printf("  a tick of the template: %zu bytes of compact JSON; written in %.2f ms, "
-	       "read (json-c) in %.2f ms\n", lens[0], tw / n, tp / n);
+	       "read (json-c) in %.2f ms\n",
+	       lens[0], tw / n, tp / n);
 	out = malloc(ZSTD_compressBound(cap));
 	back = malloc(cap);
 	for (li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
@@ -143,9 +145,10 @@ static void codec(struct snapshot **tpl, int n)
 			td += mono_ms() - t0;
 		}
 		printf("  zstd %2d, prefix the tick before: %6.0f bytes a tick (%.1f per VM), "
-		       "%.2f ms to compress, %.3f ms to decompress%s\n", levels[li],
-		       (double)bytes / (n - 1), (double)bytes / (n - 1) / tpl[0]->nvms,
-		       tc / (n - 1), td / (n - 1), levels[li] == REC_LEVEL ? "  <- recordings" : "");
+		       "%.2f ms to compress, %.3f ms to decompress%s\n",
+		       levels[li], (double)bytes / (n - 1), (double)bytes / (n - 1) / tpl[0]->nvms,
+		       tc / (n - 1), td / (n - 1),
+		       levels[li] == REC_LEVEL ? "  <- recordings" : "");
 	}
 	for (i = 0; i < n; i++)
 		free(docs[i]);
@@ -248,7 +251,8 @@ int main(int argc, char **argv)
 	}
 	cnt = recording_count(r);
 	printf("  open (%zu ticks indexed): cpu %.1f ms, wall %.1f ms; again: cpu %.1f ms, wall "
-	       "%.1f ms\n", cnt, c[0], t[0], c[1], t[1]);
+	       "%.1f ms\n",
+	       cnt, c[0], t[0], c[1], t[1]);
 	srand(42);
 	for (k = 0; k < 200; k++) {
 		int64_t when = 1700000000 + (int64_t)((double)rand() / RAND_MAX * (double)(nt - 1));

@@ -82,8 +82,9 @@ static void check_stable(const struct snapshot *s)
 /* Writes the made seeds into dir. */
 static void make_seeds(const char *dir)
 {
-	const struct recwriter_info info = { .kvmscope = "seed", .interval_s = 1, .no_sync = true,
-					     .key_every = 2 };
+	const struct recwriter_info info = {
+		.kvmscope = "seed", .interval_s = 1, .no_sync = true, .key_every = 2
+	};
 	char p[512], q[512];
 	struct recwriter *w;
 	uint8_t *buf;

@@ -37,7 +37,7 @@ static inline bool snapcmp_dbl_eq(double a, double b)
 	do {                                                                                       \
 		if (!(c)->differ) {                                                                \
 			(c)->differ = true;                                                        \
-			snprintf((c)->why, (c)->n, "%s" fmt, (c)->path, __VA_ARGS__);               \
+			snprintf((c)->why, (c)->n, "%s" fmt, (c)->path, __VA_ARGS__);              \
 		}                                                                                  \
 	} while (0)
 #define SC_D(c, a, b, f)                                                                           \
@@ -359,7 +359,7 @@ static inline struct snapshot *snapfull(void)
 
 	s->seq = 4000000001u;
 	s->ts_ns = 18446744073709551557ull; /* the largest 64-bit prime */
-	s->wall_s = -2208988800ll;	     /* 1900-01-01: the time text cannot say it */
+	s->wall_s = -2208988800ll;	    /* 1900-01-01: the time text cannot say it */
 	s->interval_ns = 1000000007ull;
 	s->cumulative = true;
 	s->window_ns = 3600000000011ull;
@@ -372,7 +372,8 @@ static inline struct snapshot *snapfull(void)
 	for (i = 0; i < SNAP_SOURCES_MAX; i++) {
 		snprintf(s->sources[i].name, sizeof(s->sources[i].name), "src%d\t", i);
 		s->sources[i].state = (uint8_t)(i < 4 ? i : 200 + i); /* past the enum: a number */
-		snprintf(s->sources[i].why, sizeof(s->sources[i].why), "why %d: \"quoted\" \\ \x7f", i);
+		snprintf(s->sources[i].why, sizeof(s->sources[i].why), "why %d: \"quoted\" \\ \x7f",
+			 i);
 	}
 	s->events = UINT64_MAX;
 	s->events_lost = 1ull << 63;
@@ -391,11 +392,13 @@ static inline struct snapshot *snapfull(void)
 		vm->pid = 1000 + v;
 		vm->starttime = 98765432100ull + (uint64_t)v;
 		if (v == 1)
-			snprintf(vm->name, sizeof(vm->name), "web-3\x1b]0;owned\x07 \xed\xa0\x80 \xf4\x90");
+			snprintf(vm->name, sizeof(vm->name),
+				 "web-3\x1b]0;owned\x07 \xed\xa0\x80 \xf4\x90");
 		else if (v == 0)
 			snprintf(vm->name, sizeof(vm->name), "caf\xc3\xa9 \xe6\x97\xa5");
 		snprintf(vm->comm, sizeof(vm->comm), "qemu\x01%d", v);
-		snprintf(vm->uuid, sizeof(vm->uuid), "00000000-0000-0000-0000-00000000000%u", (unsigned int)v % 10u);
+		snprintf(vm->uuid, sizeof(vm->uuid), "00000000-0000-0000-0000-00000000000%u",
+			 (unsigned int)v % 10u);
 		vm->gone = v == 2;
 		vm->nvcpus = 2;
 		vm->niothreads = 1;
@@ -422,12 +425,14 @@ static inline struct snapshot *snapfull(void)
 				th->tid = 0;
 			snprintf(th->comm, sizeof(th->comm), t < 2 ? "CPU %d/KVM" : "IO \xff%d", t);
 			th->gone = t == 1 && v == 0;
-			th->cpu = (struct cpu_split){ 99.5 - t, INFINITY, -INFINITY, 0.5, 200.0 + t };
-			th->split = (struct exit_split){ (uint8_t)(t % 3), 1.0 / 3, -1, 2.0 / 3, 0, 0,
-							 t % 2 };
+			th->cpu =
+				(struct cpu_split){ 99.5 - t, INFINITY, -INFINITY, 0.5, 200.0 + t };
+			th->split = (struct exit_split){
+				(uint8_t)(t % 3), 1.0 / 3, -1, 2.0 / 3, 0, 0, t % 2
+			};
 			th->exits_count = t < 2 ? 5000ull + (uint64_t)t : 0;
-			th->exits_rate = t < 2 ? (double)th->exits_count * 1e9 / (double)s->window_ns
-					       : 0;
+			th->exits_rate =
+				t < 2 ? (double)th->exits_count * 1e9 / (double)s->window_ns : 0;
 			if (t < 2) {
 				th->nexits = 2;
 				th->exits = xcalloc(2, sizeof(*th->exits));
@@ -476,7 +481,8 @@ static inline struct snapshot *snapfull(void)
 		}
 		vm->nhints = 2;
 		vm->hints = xcalloc(2, sizeof(*vm->hints));
-		snprintf(vm->hints[0].text, sizeof(vm->hints[0].text), "ACPI PM timer: use hv-time");
+		snprintf(vm->hints[0].text, sizeof(vm->hints[0].text),
+			 "ACPI PM timer: use hv-time");
 		snprintf(vm->hints[1].text, sizeof(vm->hints[1].text), "\xff hint %d", v);
 		vm->ncounters = 2;
 		vm->counters = xcalloc(2, sizeof(*vm->counters));
@@ -500,7 +506,8 @@ static inline struct snapshot *snapfull(void)
 			e->wakee_node = (uint8_t)(i == 2 ? 0 : WAKE_NODE_IOTHREAD);
 			e->cls = (uint8_t)(i == 1 ? 99 : i);
 			e->other = i == 2;
-			snprintf(e->waker_comm, sizeof(e->waker_comm), i ? "kworker/\xff" : "hardirq");
+			snprintf(e->waker_comm, sizeof(e->waker_comm),
+				 i ? "kworker/\xff" : "hardirq");
 			snprintf(e->wakee_comm, sizeof(e->wakee_comm), "IO iothread0");
 			e->count = 1000ull + (uint64_t)i;
 			e->rate = (double)e->count / ((double)s->window_ns / 1e9);
@@ -522,7 +529,8 @@ static inline struct snapshot *snapfull(void)
 			r->notify_run_ns = i ? -1 : 1.5;
 			r->run_inject_ns = i ? -1 : 2.25;
 			r->inject_run_ns = i ? -1 : 1.0 / 3;
-			r->mean_ns = i ? -1 : r->notify_run_ns + r->run_inject_ns + r->inject_run_ns;
+			r->mean_ns =
+				i ? -1 : r->notify_run_ns + r->run_inject_ns + r->inject_run_ns;
 		}
 	}
 	return s;

@@ -69,8 +69,9 @@ static struct snapshot *tick_snap(int k)
 	return s;
 }
 
-static const struct recwriter_info info = { .kvmscope = "test", .interval_s = 1, .no_sync = true,
-					    .key_every = 3 };
+static const struct recwriter_info info = {
+	.kvmscope = "test", .interval_s = 1, .no_sync = true, .key_every = 3
+};
 
 /* Writes ticks from..to-1 to path with a new writer (appending a segment). */
 static void write_ticks(const char *path, int from, int to)
@@ -215,7 +216,8 @@ static int index_frames(const uint8_t *buf, size_t len, size_t *at)
 		if (recformat_le32(buf + off) == REC_MAGIC_INDEX)
 			at[n++] = off;
 		off += 8 + recformat_le32(buf + off + 4) +
-		       (recformat_le32(buf + off) == REC_MAGIC_TICK ? recformat_le32(buf + off + 8) : 0);
+		       (recformat_le32(buf + off) == REC_MAGIC_TICK ? recformat_le32(buf + off + 8)
+								    : 0);
 	}
 	return n;
 }
@@ -384,7 +386,7 @@ START_TEST(unindexed_tail)
 	buf = slurp(path, &len);
 	ck_assert_int_eq(index_frames(buf, len, idx), 2); /* ticks 0-2 and 3-4 */
 	ck_assert_int_eq(tick_spans(buf, len, start, end), NTICKS - 2);
-	spill(path, buf, idx[1]); /* as if killed before the close */
+	spill(path, buf, idx[1]);	       /* as if killed before the close */
 	write_ticks(path, NTICKS - 2, NTICKS); /* and started again: a segment appended */
 	r = open_ok(path);
 	ck_assert_uint_eq(recording_count(r), NTICKS);
@@ -417,7 +419,10 @@ START_TEST(foreign_and_empty)
 
 	ck_assert_int_eq(open_bytes("", 0, why, sizeof(why)), -ENODATA);
 	ck_assert_ptr_nonnull(strstr(why, "empty: no tick was recorded"));
-	ck_assert_int_eq(open_bytes("\x7f" "ELF\x02\x01\x01", 7, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(open_bytes("\x7f"
+				    "ELF\x02\x01\x01",
+				    7, why, sizeof(why)),
+			 -EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "byte 0: a program, not a kvmscope recording"));
 	ck_assert_int_eq(open_bytes("\x1f\x8b\x08\x00", 4, why, sizeof(why)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(why, "gzip data"));
@@ -466,7 +471,8 @@ START_TEST(newer_version)
 	spill(path, buf, len);
 	ck_assert_int_eq(recording_open(path, &r, why, sizeof(why)), -EPROTONOSUPPORT);
 	ck_assert_msg(strstr(why, "byte 0: recording format version 2 is newer than this kvmscope "
-				  "reads (1)"), "%s", why);
+				  "reads (1)"),
+		      "%s", why);
 	recformat_put32(buf + REC_SKIP_HDR + REC_HEADER_TAG_LEN, REC_VERSION);
 	schema = memmem(buf, len, "\"schema\":2", 10);
 	ck_assert_ptr_nonnull(schema);
@@ -549,8 +555,11 @@ static void count_note(void *arg, const char *line)
 /* Size rotation starts a file per tick here; a total size cap keeps only the newest. */
 START_TEST(recorder_rotates_and_retains)
 {
-	struct recorder_config c = { .max_size = 1, .max_total = 1, .never_rotate = true,
-				     .info = info, .note = count_note };
+	struct recorder_config c = { .max_size = 1,
+				     .max_total = 1,
+				     .never_rotate = true,
+				     .info = info,
+				     .note = count_note };
 	struct recorder *rec;
 	struct recording *r;
 	char dir[128], why[512];

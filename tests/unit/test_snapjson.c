@@ -107,8 +107,15 @@ START_TEST(strings_raw_bytes)
 {
 	struct snapshot *s = snapfull(), *back;
 	static const char *const names[] = {
-		"\x01\x02\x1f\x7f", "\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-		"\xe2\x82", "ok \xe2\x82\xac", "\"\\/", "\xc3",
+		"\x01\x02\x1f\x7f",
+		"\xff",
+		"\xc0\x80",
+		"\xed\xa0\x80",
+		"\xf4\x90\x80\x80",
+		"\xe2\x82",
+		"ok \xe2\x82\xac",
+		"\"\\/",
+		"\xc3",
 	};
 	char why[256];
 	size_t i, len;
@@ -249,12 +256,12 @@ START_TEST(bad_documents)
 	ck_assert_int_eq(parse_err("{\"seq\":1,\"vms\":[{\"pid\":4294967296}]}", why, sizeof(why)),
 			 -EINVAL);
 	ck_assert_str_eq(why, "vms[0].pid: out of range");
-	ck_assert_int_eq(parse_err("{\"seq\":1,\"vms\":[{\"hot\":[{\"addr\":\"12\"}]}]}", why,
-				   sizeof(why)),
-			 -EINVAL);
+	ck_assert_int_eq(
+		parse_err("{\"seq\":1,\"vms\":[{\"hot\":[{\"addr\":\"12\"}]}]}", why, sizeof(why)),
+		-EINVAL);
 	ck_assert_str_eq(why, "vms[0].hot[0].addr: not a hex address");
-	ck_assert_int_eq(parse_err("{\"seq\":1,\"vms\":[{\"name\":\"a\",\"name_hex\":\"6\"}]}",
-				   why, sizeof(why)),
+	ck_assert_int_eq(parse_err("{\"seq\":1,\"vms\":[{\"name\":\"a\",\"name_hex\":\"6\"}]}", why,
+				   sizeof(why)),
 			 -EINVAL);
 	ck_assert_str_eq(why, "vms[0].name_hex: not hex");
 	ck_assert_int_eq(parse_err("{\"seq\":1,\"vms\":[7]}", why, sizeof(why)), -EINVAL);
