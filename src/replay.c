@@ -32,12 +32,12 @@ static const char *zone(const char *s, bool *given, long *off)
 	return s;
 }
 
-int replay_time(const char *text, int64_t day_of, int64_t *t)
+int replay_time(const char *text, int64_t last, int64_t *t)
 {
 	static const char *const forms[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
 					     "%Y-%m-%d %H:%M",	  "%Y-%m-%dT%H:%M",
 					     "%H:%M:%S",	  "%H:%M" };
-	time_t day = (time_t)day_of;
+	time_t day = (time_t)last;
 	const char *end;
 	struct tm tm;
 	bool given;
@@ -58,7 +58,7 @@ int replay_time(const char *text, int64_t day_of, int64_t *t)
 	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		memset(&tm, 0, sizeof(tm));
 		if (forms[i][1] == 'H') {
-			/* A time of day: on the day of the recording. */
+			/* A time of day: on the day the recording ends. */
 			if (!localtime_r(&day, &tm))
 				return -EINVAL;
 			tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
@@ -71,6 +71,12 @@ int replay_time(const char *text, int64_t day_of, int64_t *t)
 			continue;
 		tm.tm_isdst = -1;
 		*t = given ? (int64_t)timegm(&tm) - off : (int64_t)mktime(&tm);
+		if (forms[i][1] == 'H' && *t > last) {
+			/* Later than the recording's end: that time the day before. */
+			tm.tm_mday--;
+			tm.tm_isdst = -1;
+			*t = given ? (int64_t)timegm(&tm) - off : (int64_t)mktime(&tm);
+		}
 		return 0;
 	}
 	return -EINVAL;
@@ -89,7 +95,7 @@ static const char *local(int64_t t, char *buf, size_t n)
 
 int replay_run(const struct replay_config *c, char *why, size_t whysz)
 {
-	int64_t begin = INT64_MIN, end = INT64_MAX;
+	int64_t begin = INT64_MIN, end = INT64_MAX, last;
 	char msg[512], t0[32], t1[32], t2[32], t3[32];
 	struct recording *r = NULL;
 	const struct rec_segment_info *sg;
@@ -104,14 +110,18 @@ int replay_run(const struct replay_config *c, char *why, size_t whysz)
 		c->warn(recording_warning(r, k));
 	damaged = recording_damaged(r);
 	n = recording_count(r);
-	if ((c->begin && replay_time(c->begin, recording_tick(r, 0).wall_s, &begin)) ||
-	    (c->end && replay_time(c->end, recording_tick(r, 0).wall_s, &end))) {
+	last = recording_tick(r, n - 1).wall_s;
+	if ((c->begin && replay_time(c->begin, last, &begin)) ||
+	    (c->end && replay_time(c->end, last, &end))) {
 		snprintf(why, whysz, "%s: '%s' is not a time",
 			 c->begin && begin == INT64_MIN ? "--begin" : "--end",
 			 c->begin && begin == INT64_MIN ? c->begin : c->end);
 		err = -EINVAL;
 		goto out;
 	}
+	/* 23:50 to 00:10: over midnight. */
+	if (end < begin && c->end && !strchr(c->end, '-') && c->end[0] != '@')
+		end += 86400;
 	for (i = begin == INT64_MIN ? 0 : recording_find(r, begin); i < n; i++) {
 		struct rec_tick_info ti = recording_tick(r, i);
 		struct snapshot *s;

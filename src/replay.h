@@ -29,9 +29,10 @@ int replay_run(const struct replay_config *c, char *why, size_t whysz);
 
 /*
  * Returns 0 with *t the wall clock text names, or -EINVAL: "YYYY-MM-DD HH:MM[:SS]" (or with
- * a T), "HH:MM[:SS]" on the local day of day_of, "@SECONDS"; local time unless it ends in Z
- * or +HH:MM / -HH:MM.
+ * a T), "HH:MM[:SS]" the last time it was that time of day at or before last (the end of
+ * the recording: "03:12" is the last 03:12 it holds), "@SECONDS"; local time unless it ends
+ * in Z or +HH:MM / -HH:MM.
  */
-int replay_time(const char *text, int64_t day_of, int64_t *t);
+int replay_time(const char *text, int64_t last, int64_t *t);
 
 #endif
