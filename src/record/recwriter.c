@@ -18,6 +18,8 @@
 /* One open recording. Owns its fd, the compressor and the previous tick's document. */
 struct recwriter {
 	struct recwriter_info info;
+	char *path;
+	bool created; /* by this writer: removed again if no tick reaches it */
 	int fd;
 	uint64_t size;	  /* bytes in the file that are whole */
 	bool need_header; /* the next tick starts a segment */
@@ -40,10 +42,14 @@ int recwriter_open(const char *path, const struct recwriter_info *info, struct r
 {
 	struct recwriter *w;
 	struct stat st;
+	bool created;
 	int fd, err;
 
 	*out = NULL;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+	created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -61,12 +67,15 @@ int recwriter_open(const char *path, const struct recwriter_info *info, struct r
 		w->info.level = REC_LEVEL;
 	if (w->info.key_every <= 0 || w->info.key_every > REC_GROUP_MAX)
 		w->info.key_every = w->info.key_every > 0 ? REC_GROUP_MAX : REC_KEY_EVERY;
+	w->path = xstrdup(path);
+	w->created = created;
 	w->fd = fd;
 	w->size = (uint64_t)st.st_size;
 	w->need_header = true;
 	w->cctx = ZSTD_createCCtx();
 	if (!w->cctx) {
 		close(fd);
+		free(w->path);
 		free(w);
 		return -ENOMEM;
 	}
@@ -314,9 +323,13 @@ void recwriter_close(struct recwriter *w)
 		free(iov.iov_base);
 	}
 	close(w->fd);
+	/* Stopped before its first tick: no empty file for readers to trip over. */
+	if (w->created && !w->size)
+		unlink(w->path);
 	ZSTD_freeCCtx(w->cctx);
 	free(w->prev);
 	free(w->out);
 	free(w->grp);
+	free(w->path);
 	free(w);
 }

@@ -57,6 +57,7 @@ uint64_t recwriter_size(const struct recwriter *w);
 /* Returns the bytes of compact JSON the writer compressed, for figures. */
 uint64_t recwriter_doc_bytes(const struct recwriter *w);
 
+/* Indexes the last group and closes; removes the file it made if no tick reached it. */
 void recwriter_close(struct recwriter *w);
 
 #endif

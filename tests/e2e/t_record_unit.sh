@@ -60,7 +60,9 @@ else
 	"${argv[@]}" || fail "ExecReload failed"
 	wait_until 10 bash -c "[ \$(ls $log | grep -c '\\.rec\$') -ge 2 ]" ||
 		{ cat "$E2E_TMP/service.log"; fail "ExecReload did not start a new file"; }
-	sleep 0.5
+	before=$(ticks)
+	wait_until 10 bash -c "[ \$($KVMSCOPE -r $log --format json 2>/dev/null | wc -l) -gt $before ]" ||
+		fail "nothing recorded after ExecReload"
 	kill -TERM "$MAINPID"
 	wait "$MAINPID"
 	rc=$?
