@@ -443,18 +443,16 @@ static int batch_show(void *arg, const struct snapshot *s, const struct tick_ctl
 }
 
 /*
- * The recording output: writes each tick, then hands it to the output it wraps (the batch
- * printer or the screen), if any. A failure to record is said once, and again when it
- * recovers; the monitor goes on either way.
+ * The recorder beside the output (tick_output.taken): writes each snapshot taken, also while
+ * the screen is paused. A failure to record is said once, and again when it recovers; the
+ * monitor goes on either way.
  */
 struct rec_out {
 	const struct options *opt;
 	struct recorder *rec;
-	struct tick_output inner; /* show NULL: record only */
-	bool quiet;		  /* the screen is up: say nothing until it is down */
+	bool quiet; /* the screen is up: say nothing until it is down */
 	bool failing;
-	long ticks;		  /* recorded */
-	unsigned int last_seq;	  /* of the last tick recorded */
+	long ticks; /* recorded */
 	char why[512];
 };
 
@@ -473,33 +471,23 @@ static void rec_result(struct rec_out *r, int err)
 	r->failing = err != 0;
 }
 
+static int rec_taken(void *arg, const struct snapshot *s)
+{
+	struct rec_out *r = arg;
+
+	rec_result(r, recorder_tick(r->rec, s, r->why, sizeof(r->why)));
+	r->ticks++;
+	return 0;
+}
+
+/* The record command's output: nothing to show; -n counts the ticks recorded. */
 static int rec_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
 {
 	struct rec_out *r = arg;
 
-	/* A redraw shows the same snapshot again: record each tick once. */
-	if (!r->ticks || s->seq != r->last_seq) {
-		rec_result(r, recorder_tick(r->rec, s, r->why, sizeof(r->why)));
-		r->last_seq = s->seq;
-		r->ticks++;
-	}
-	if (r->inner.show)
-		return r->inner.show(r->inner.arg, s, ctl);
+	(void)s;
+	(void)ctl;
 	return r->opt->iterations && r->ticks >= r->opt->iterations ? 1 : 0;
-}
-
-static int rec_input(void *arg, struct tick_ctl *ctl)
-{
-	struct rec_out *r = arg;
-
-	return r->inner.input(r->inner.arg, ctl);
-}
-
-static void rec_resize(void *arg)
-{
-	struct rec_out *r = arg;
-
-	r->inner.resize(r->inner.arg);
 }
 
 /* SIGHUP in the record command: logrotate moved the file. */
@@ -642,14 +630,13 @@ int main(int argc, char **argv)
 		out.arg = tui;
 	}
 	if (rout.rec) {
-		rout.inner = out;
-		if (opt.record)
-			rout.inner.show = NULL;
-		out.show = rec_show;
-		out.input = out.input ? rec_input : NULL;
-		out.resize = out.resize ? rec_resize : NULL;
-		out.hangup = opt.record ? rec_hangup : NULL;
-		out.arg = &rout;
+		out.taken = rec_taken;
+		out.rec = &rout;
+		if (opt.record) {
+			out.show = rec_show;
+			out.arg = &rout;
+			out.hangup = rec_hangup;
+		}
 	}
 
 	err = tick_run(&opt, &out, why, sizeof(why));

@@ -245,13 +245,14 @@ static int tick(struct loop *l)
 	if (l->ctl.paused) {
 		snapshot_free(l->latest);
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
-		return 0;
+		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
 	l->latest = NULL;
 	snapshot_free(l->shown);
 	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
-	return l->out->show(l->out->arg, l->shown, &l->ctl);
+	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
+	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
 }
 
 /* Returns 0 with the trace open and watched, or not tracing and saying why; -errno on epoll. */
@@ -460,7 +461,7 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 	while (!sig_quit) {
 		if (sig_hup) {
 			sig_hup = 0;
-			err = out->hangup(out->arg);
+			err = out->hangup(out->rec);
 			if (err)
 				break;
 		}

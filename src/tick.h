@@ -23,13 +23,19 @@ struct tick_output {
 	int (*input)(void *arg, struct tick_ctl *ctl);
 	/* The terminal changed size. */
 	void (*resize)(void *arg);
+	int input_fd; /* -1: none */
+	void *arg;
+	/*
+	 * A recorder: sees every snapshot taken, once, before it is shown, and while the screen
+	 * is paused. Returns 0, or what show returns (1: done, -errno).
+	 */
+	int (*taken)(void *rec, const struct snapshot *s);
 	/*
 	 * SIGHUP: when set, called instead of stopping (a recorder reopens its file); returns 0
 	 * or -errno to stop the loop.
 	 */
-	int (*hangup)(void *arg);
-	int input_fd; /* -1: none */
-	void *arg;
+	int (*hangup)(void *rec);
+	void *rec;
 };
 
 /*

@@ -4,7 +4,8 @@
 # for tick, byte for byte, in JSON and text, per interval and cumulative, in a --begin/--end
 # window. `kvmscope record` killed with -9 leaves a readable recording; SIGHUP after the
 # file was moved (logrotate) starts it again at the path; a torn last tick, damage in the
-# middle and files that are no recording get one line naming the file and the byte.
+# middle and files that are no recording get one line naming the file and the byte. The
+# live screen with --record records every tick, those taken while it is paused too.
 . "$(dirname "$0")/lib.sh"
 
 need_root
@@ -130,4 +131,24 @@ for x in live.rec.1 live.rec; do
 	[ -s "$E2E_TMP/x.err" ] && fail "$x: $(cat "$E2E_TMP/x.err")"
 done
 note "SIGHUP: $(count_ticks "$E2E_TMP/live.rec.1") ticks in the moved file, $(count_ticks "$E2E_TMP/live.rec") in the new one"
+
+# The live screen with --record: paused for a while, then quit; no tick is missing.
+need_cmd tmux
+S=rec$$
+tmux_start "$S" 100 30 env LANG=C.UTF-8 TERM=screen bash --norc --noprofile -c \
+	"$(readlink -f "$KVMSCOPE") -d 0.3 -f '$F' --record $E2E_TMP/tui.rec; echo kvmscope-exit=\$?; sleep 30"
+wait_until 10 bash -c "[ \$('$KVMSCOPE' -r '$E2E_TMP/tui.rec' --format json 2>/dev/null | wc -l) -ge 3 ]" ||
+	fail "the live screen did not record: $(tmux_capture "$S")"
+tmux_keys "$S" p
+sleep 1.5
+tmux_keys "$S" p
+sleep 0.7
+tmux_keys "$S" q
+tmux_wait_text "$S" 5 'kvmscope-exit=0' || fail "the live screen did not end cleanly: $(tmux_capture "$S")"
+"$KVMSCOPE" -r "$E2E_TMP/tui.rec" --format json >"$E2E_TMP/tui.json" || fail "-r of the screen's recording"
+jq_py "$E2E_TMP/tui.json" "
+seqs = [d['seq'] for d in docs]
+assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= 8, seqs
+print('  live screen: ticks %d to %d recorded, a pause of 1.5 s among them' % (seqs[0], seqs[-1]))
+" || fail "the live screen's recording misses ticks"
 exit 0
