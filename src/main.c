@@ -568,8 +568,12 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	parse_args(argc, argv, &opt);
-	if (opt.replay)
-		return replay_main(&opt);
+	if (opt.replay) {
+		err = replay_main(&opt);
+		if (opt.have_filter)
+			regfree(&opt.filter);
+		return err;
+	}
 
 	if (!opt.batch && !isatty(STDOUT_FILENO))
 		opt.batch = true;
