@@ -11,6 +11,7 @@
 #include <kbuffer.h>
 
 #include "kvmdecode.h"
+#include "util.h"
 
 /* What the decoder reads of each event: the fields, in the order kvmdecode_record uses. */
 struct event_desc {
@@ -60,27 +61,18 @@ const char *kvmdecode_field_name(unsigned int type, int i)
 static char *read_file(const char *path, size_t *len)
 {
 	size_t cap = 8192, n = 0;
-	char *buf = NULL, *p;
+	char *buf = NULL;
 	ssize_t r;
 	int fd, err = 0;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	buf = malloc(cap);
-	if (!buf) {
-		err = ENOMEM;
-		goto out;
-	}
+	buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 >= cap) {
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				err = ENOMEM;
-				goto out;
-			}
-			buf = p;
 			cap *= 2;
+			buf = xrealloc(buf, cap);
 		}
 		r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
@@ -180,7 +172,10 @@ static struct kvmdecode_field field_from(const struct tep_format_field *f)
 	return out;
 }
 
-/* Returns 0 after caching one event's id and fields, -ENOENT if it lacks a required one. */
+/*
+ * Returns 0 after caching one event's id and fields; -ENOENT when tep has no such event;
+ * -EPROTO when it has the event but its format lacks a field we need (named in lacks[]).
+ */
 static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int type)
 {
 	const struct event_desc *desc = &descs[type];
@@ -191,17 +186,19 @@ static int init_event(struct kvmdecode *d, struct tep_handle *tep, unsigned int 
 	ev = tep_find_event_by_name(tep, desc->system, desc->name);
 	if (!ev || ev->id < 0 || ev->id > UINT16_MAX)
 		return -ENOENT;
+	d->id[type] = ev->id;
 	for (i = 0; i < KVMDECODE_FIELDS && desc->fields[i]; i++) {
 		struct kvmdecode_field f = field_from(tep_find_field(ev, desc->fields[i]));
 
-		if (!f.size && (desc->required & (1u << i)))
-			return -ENOENT;
+		if (!f.size && (desc->required & (1u << i))) {
+			d->lacks[type] = desc->fields[i];
+			return -EPROTO;
+		}
 		end = f.size ? f.offset + f.size : 0;
 		if (end > min)
 			min = end;
 		d->f[type][i] = f;
 	}
-	d->id[type] = ev->id;
 	d->min_size[type] = (uint16_t)min;
 	return 0;
 }
@@ -210,14 +207,22 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 {
 	unsigned int type, max_id = 0, found = 0;
 	struct tep_event *any = NULL;
+	int err;
 
 	memset(d, 0, sizeof(*d));
 	for (type = 0; type < KE__COUNT; type++)
 		d->id[type] = -1;
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (init_event(d, tep, type)) {
+		err = init_event(d, tep, type);
+		if (err) {
 			memset(d->f[type], 0, sizeof(d->f[type]));
-			continue;
+			d->min_size[type] = 0;
+			if (err != -EPROTO) {
+				d->id[type] = -1;
+				continue;
+			}
+			/* Kept by id, so that its records are counted rather than ignored. */
+			d->unusable |= KVMDECODE_BIT(type);
 		}
 		found++;
 		if ((unsigned int)d->id[type] > max_id)
@@ -232,16 +237,19 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 	if (!d->type_field.size || !d->pid_field.size)
 		return -ENOENT;
 	d->nids = max_id + 1;
-	d->type_of_id = calloc(d->nids, 1);
-	if (!d->type_of_id)
-		return -ENOMEM;
+	d->type_of_id = xcalloc(d->nids, 1);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (d->id[type] >= 0) {
-			d->type_of_id[d->id[type]] = (uint8_t)type;
-			/* Every record carries the common fields too. */
-			if (d->min_size[type] < d->pid_field.offset + d->pid_field.size)
-				d->min_size[type] = d->pid_field.offset + d->pid_field.size;
+		if (d->id[type] < 0)
+			continue;
+		if (d->unusable & KVMDECODE_BIT(type)) {
+			d->type_of_id[d->id[type]] = KVMDECODE_UNUSABLE;
+			d->id[type] = -1; /* kvmdecode_has() says no */
+			continue;
 		}
+		d->type_of_id[d->id[type]] = (uint8_t)type;
+		/* Every record carries the common fields too. */
+		if (d->min_size[type] < d->pid_field.offset + d->pid_field.size)
+			d->min_size[type] = d->pid_field.offset + d->pid_field.size;
 	}
 	return 0;
 }
@@ -326,8 +334,10 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	if (id >= d->nids)
 		return 0;
 	type = d->type_of_id[id];
-	if (!type || size < d->min_size[type])
+	if (!type)
 		return 0;
+	if (type == KVMDECODE_UNUSABLE || size < d->min_size[type])
+		return -1;
 	f = d->f[type];
 	memset(ev, 0, sizeof(*ev));
 	ev->type = (uint16_t)type;
@@ -503,8 +513,11 @@ int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
 
 struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep)
 {
+	enum kbuffer_endian endian =
+		tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE;
+
 	return kbuffer_alloc(tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-			     KBUFFER_ENDIAN_SAME_AS_HOST);
+			     endian);
 }
 
 /* The kernel's flags in a sub-buffer's commit word (RB_MISSED_*) and its length bits. */
@@ -539,15 +552,136 @@ long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 	return count > LLONG_MAX ? LLONG_MAX : (long long)count;
 }
 
+/*
+ * Returns rec, the record kbuffer moved to, when it lies inside the loaded sub-buffer's
+ * sound data and past the one before (its size noted); NULL, the sub-buffer counted bad and
+ * given up, otherwise. Whatever kbuffer returns, no record outside the page reaches
+ * kvmdecode_record and every step moves forward, so a drain always ends.
+ */
+static void *stream_take(struct kvmdecode_stream *s, void *rec, bool first)
+{
+	uintptr_t at = (uintptr_t)rec - (uintptr_t)s->data;
+	int size;
+
+	if (!rec)
+		return NULL;
+	size = kbuffer_event_size(s->kbuf);
+	if ((uintptr_t)rec < (uintptr_t)s->data || at > s->end || (!first && at <= s->off) ||
+	    size < 0 || (unsigned int)size > s->end - at) {
+		s->bad++;
+		return NULL;
+	}
+	s->off = (unsigned int)at;
+	s->size = (unsigned int)size;
+	return rec;
+}
+
+/* The event header's type_len (kernel ring_buffer.c): 1..28 data words, else these. */
+#define RB_TYPE_PADDING	    29
+#define RB_TYPE_TIME_EXTEND 30
+#define RB_TYPE_TIME_STAMP  31
+
+/* Returns the type_len of an event header word in the host's bit order, as kbuffer reads it. */
+static inline unsigned int type_len_of(uint32_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return w >> 27;
+#else
+	return w & 31;
+#endif
+}
+
+/*
+ * Returns how many of the len data bytes hold whole records, each one past the one before:
+ * the offset of the first header that does not (or len). Steps as kbuffer does
+ * (kbuffer-parse.c translate_data: a long-form length is length word - 4 rounded up, a
+ * padding's is its length word, both signed), but in 64 bits, so a length word of 2^31 or
+ * more reads as out of range where kbuffer would move backwards. Loaded with this as the
+ * commit, kbuffer reads no header past it and never loops, not even over padding, which it
+ * skips inside one call.
+ */
+static unsigned int subbuf_sound(const uint8_t *data, unsigned int len)
+{
+	unsigned int off = 0, type_len;
+	uint32_t w, w2;
+	int64_t next;
+
+	while (len - off >= 4) {
+		memcpy(&w, data + off, 4);
+		type_len = type_len_of(w);
+		/* Most records: the short form, type_len data words. */
+		if (type_len - 1 < 28) {
+			if (len - off < 4 + type_len * 4)
+				break;
+			off += 4 + type_len * 4;
+			continue;
+		}
+		if (len - off < 8)
+			break;
+		memcpy(&w2, data + off + 4, 4);
+		if (type_len == RB_TYPE_TIME_EXTEND || type_len == RB_TYPE_TIME_STAMP)
+			next = off + 8;
+		else if (type_len == RB_TYPE_PADDING)
+			next = off + 4 + (int64_t)(int32_t)w2;
+		else /* 0: the long form; a negative length would end before the record starts */
+			next = off + 8 + (((int64_t)(int32_t)(w2 - 4) + 3) & ~(int64_t)3);
+		if (next < (int64_t)off + (type_len ? 1 : 8) || next > len)
+			break;
+		off = (unsigned int)next;
+	}
+	return off;
+}
+
 int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf)
 {
-	if (kbuffer_load_subbuffer(s->kbuf, subbuf)) {
-		s->rec = NULL;
+	unsigned int hdr = 8 + (unsigned int)s->commit_size, room, len, sound;
+	uint8_t *p = subbuf;
+	uint64_t commit, fixed;
+	uint32_t c4;
+
+	s->rec = NULL;
+	if ((s->commit_size != 4 && s->commit_size != 8) || s->subbuf_size < hdr + 4)
 		return -EINVAL;
+	if (s->commit_size == 4) {
+		memcpy(&c4, p + 8, 4);
+		commit = c4;
+	} else {
+		memcpy(&commit, p + 8, 8);
 	}
+	/* kbuffer trusts the commit and the headers: hand it only what lies inside the page. */
+	room = s->subbuf_size - hdr;
+	len = (unsigned int)(commit & SUBBUF_COMMIT_MASK);
+	if (len > room)
+		len = room;
+	sound = subbuf_sound(p + hdr, len);
 	/* Read the flag ourselves: kbuffer reports it only when no time extend leads. */
-	s->missed = kvmdecode_subbuf_missed(subbuf, s->commit_size);
-	s->rec = kbuffer_read_event(s->kbuf, &s->ts);
+	if ((commit & SUBBUF_MISSED_STORED) &&
+	    (commit & SUBBUF_COMMIT_MASK) + (unsigned int)s->commit_size > room)
+		s->missed = -1; /* the count would lie past the page */
+	else
+		s->missed = kvmdecode_subbuf_missed(subbuf, s->commit_size);
+	fixed = commit;
+	if (sound != (commit & SUBBUF_COMMIT_MASK)) {
+		/* Cut short: the records after the cut are lost, how many no one knows. */
+		s->bad++;
+		if (!s->missed)
+			s->missed = -1;
+		fixed = (commit & SUBBUF_MISSED_EVENTS) | sound;
+	} else if (s->missed == -1) {
+		fixed = commit & ~SUBBUF_MISSED_STORED;
+	}
+	/* Only a malformed sub-buffer is written to; kbuffer then reads the sound part alone. */
+	if (fixed != commit) {
+		if (s->commit_size == 4)
+			memcpy(p + 8, &(uint32_t){ (uint32_t)fixed }, 4);
+		else
+			memcpy(p + 8, &fixed, 8);
+	}
+	if (kbuffer_load_subbuffer(s->kbuf, subbuf))
+		return -EINVAL;
+	s->data = p + hdr;
+	s->end = sound;
+	s->rec = stream_take(s, kbuffer_read_event(s->kbuf, &s->ts), true);
 	return 0;
 }
 
@@ -564,13 +698,14 @@ static int stream_ready(struct kvmdecode_stream *s, kvmdecode_refill_fn refill, 
 	return 1;
 }
 
-int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
-		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg)
+int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+			  kvmdecode_refill_fn refill, void *refill_arg, unsigned long long until,
+			  kvmdecode_event_fn fn, void *arg)
 {
 	unsigned long long next_ts;
 	struct kvmdecode_stream *s;
 	struct kvm_event ev;
-	int i, best, ret, delivered = 0;
+	int i, best, ret, got, delivered = 0;
 
 	/* Streams with nothing are swapped past n; the rest stay in front. */
 	for (i = 0; i < n;) {
@@ -586,25 +721,30 @@ int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams
 		streams[n] = s;
 	}
 	while (n > 0) {
-		/* The earliest stream runs until it passes the next earliest one. */
+		/* The earliest stream runs until it passes the next earliest one, or until. */
 		best = 0;
 		for (i = 1; i < n; i++)
 			if (streams[i]->ts < streams[best]->ts)
 				best = i;
-		next_ts = ~0ull;
+		s = streams[best];
+		if (s->ts >= until)
+			break;
+		next_ts = until - 1;
 		for (i = 0; i < n; i++)
 			if (i != best && streams[i]->ts < next_ts)
 				next_ts = streams[i]->ts;
-		s = streams[best];
 		do {
-			if (kvmdecode_record(d, s->rec, (unsigned int)kbuffer_event_size(s->kbuf),
-					     &ev)) {
+			s->records++;
+			got = kvmdecode_record(d, s->rec, s->size, &ev);
+			if (got > 0) {
 				ev.ts_ns = s->ts;
 				ev.cpu = s->cpu;
 				fn(arg, &ev);
 				delivered++;
+			} else if (got < 0) {
+				s->undecodable++;
 			}
-			s->rec = kbuffer_next_event(s->kbuf, &s->ts);
+			s->rec = stream_take(s, kbuffer_next_event(s->kbuf, &s->ts), false);
 			ret = s->rec ? 1 : stream_ready(s, refill, refill_arg);
 			if (ret < 0)
 				return ret;
@@ -615,4 +755,10 @@ int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams
 		}
 	}
 	return delivered;
+}
+
+int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg)
+{
+	return kvmdecode_merge_until(d, streams, n, refill, refill_arg, ~0ull, fn, arg);
 }

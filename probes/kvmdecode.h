@@ -30,6 +30,9 @@ struct kvmdecode_field {
 
 #define KVMDECODE_FIELDS 4
 
+/* type_of_id[] of an event we decode whose format lacks a field we need. */
+#define KVMDECODE_UNUSABLE 0xff
+
 /*
  * Owned by whoever called kvmdecode_init(); kvmdecode_free() releases the id map. Holds no
  * pointer into the tep it was built from, so the tep may be freed after init.
@@ -38,11 +41,18 @@ struct kvmdecode {
 	struct kvmdecode_field type_field; /* common_type */
 	struct kvmdecode_field pid_field;  /* common_pid */
 	struct kvmdecode_field flags_field; /* common_flags; size 0 when absent */
-	uint8_t *type_of_id;		   /* kernel event id -> KE_*, KE_NONE if not decoded */
+	uint8_t *type_of_id;		   /* event id -> KE_*, KE_NONE, or KVMDECODE_UNUSABLE */
 	unsigned int nids;
 	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */
 	uint16_t min_size[KE__COUNT]; /* record bytes the required fields need */
 	struct kvmdecode_field f[KE__COUNT][KVMDECODE_FIELDS];
+	/*
+	 * Types whose event is there but whose format lacks a field we need (an older or newer
+	 * kernel than the decoder knows): their records are counted as undecodable, and lacks[]
+	 * names the first missing field.
+	 */
+	unsigned int unusable;
+	const char *lacks[KE__COUNT];
 };
 
 /* Returns the tracefs event name of a type ("kvm_pio"), or NULL; sets *system ("kvm"). */
@@ -61,7 +71,11 @@ const char *kvmdecode_field_name(unsigned int type, int i);
 struct tep_handle *kvmdecode_load_tep(const char *events_dir, unsigned int mask,
 				      unsigned int *missing);
 
-/* Returns 0 after caching what tep knows of our events, -ENOENT if it knows none, -ENOMEM. */
+/*
+ * Returns 0 after caching what tep knows of our events, or -ENOENT if it has none of them
+ * (usable or not) or no common fields. The tep may come from the running kernel or from a
+ * trace.dat file: only its formats are read.
+ */
 int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep);
 void kvmdecode_free(struct kvmdecode *d);
 
@@ -77,8 +91,9 @@ struct kvmdecode_field kvmdecode_field_of(const struct kvmdecode *d, unsigned in
 
 /*
  * Returns 1 after decoding one record (size bytes of event data) into ev, every field but
- * ts_ns and cpu, which the caller knows; 0 when the record is not an event we decode or is
- * too short. The hot path: no allocation, no strings.
+ * ts_ns and cpu, which the caller knows; 0 when the record is not an event we decode; -1
+ * when it is one but cannot be decoded (too short, or its format lacks a field we need).
+ * The hot path: no allocation, no strings.
  */
 int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int size,
 		     struct kvm_event *ev);
@@ -90,7 +105,11 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
  */
 int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names);
 
-/* Returns a kbuffer that reads tep's sub-buffers (free with kbuffer_free), or NULL. */
+/*
+ * Returns a kbuffer that reads tep's sub-buffers (free with kbuffer_free), or NULL: the long
+ * size and byte order of the kernel that wrote them, as tep says (a file's may differ from
+ * ours).
+ */
 struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep);
 
 /*
@@ -103,14 +122,28 @@ long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size);
 /* One CPU's sub-buffers during a merge. Owned by whoever set it up (the probe, a test). */
 struct kvmdecode_stream {
 	struct kbuffer *kbuf; /* owned by the stream's owner */
-	void *rec; /* current record; NULL when no sub-buffer is loaded or it is used up */
-	unsigned long long ts; /* timestamp of rec */
-	uint32_t cpu;	       /* written to each event */
-	int commit_size;       /* as for kvmdecode_subbuf_missed */
-	long long missed;      /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
+	void *rec;	   /* current record; NULL when no sub-buffer is loaded or it is used up */
+	unsigned int size; /* bytes of rec */
+	unsigned long long ts;	  /* timestamp of rec */
+	uint32_t cpu;		  /* written to each event */
+	int commit_size;	  /* as for kvmdecode_subbuf_missed */
+	unsigned int subbuf_size; /* bytes of each sub-buffer loaded, header included */
+	long long missed;	  /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
+	unsigned long long bad;	  /* sub-buffers found malformed and cut short, ever */
+	uint64_t records;	  /* records the merge took from this stream */
+	uint64_t undecodable;	  /* of which events we decode that could not be decoded */
+	/* Where the loaded sub-buffer's records may lie: data bytes [0, end); rec's offset there. */
+	const uint8_t *data;
+	unsigned int end, off;
 };
 
-/* Returns 0 after loading subbuf (positioned on its first record, if any), or -EINVAL. */
+/*
+ * Returns 0 after loading subbuf, s->subbuf_size bytes (positioned on its first record, if
+ * any), or -EINVAL. Its commit and records are checked against that size first: a malformed
+ * sub-buffer (a record past the page or moving backwards, a commit or missed count past the
+ * page) is cut short before its first bad record by rewriting its commit word in place, and
+ * counted in s->bad, its lost records in s->missed as -1.
+ */
 int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf);
 
 /*
@@ -130,5 +163,14 @@ typedef void (*kvmdecode_event_fn)(void *arg, const struct kvm_event *ev);
  */
 int kvmdecode_merge(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
 		    kvmdecode_refill_fn refill, void *refill_arg, kvmdecode_event_fn fn, void *arg);
+
+/*
+ * Returns as kvmdecode_merge(), stopping before the first record at or after until: the
+ * streams keep their place, so the next call goes on from there (a file read tick by tick).
+ * The order of streams[] may change.
+ */
+int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **streams, int n,
+			  kvmdecode_refill_fn refill, void *refill_arg, unsigned long long until,
+			  kvmdecode_event_fn fn, void *arg);
 
 #endif

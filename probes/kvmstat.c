@@ -220,7 +220,9 @@ static int read_dir(struct kvmstat *k, const char *dir, struct ctr_set *set, int
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), name_cmp);
+	/* A directory the kernel is creating or removing lists nothing: names is NULL then. */
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (stat(path, &sb)) {

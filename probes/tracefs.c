@@ -29,6 +29,7 @@
 
 #include "kvmdecode.h"
 #include "tracefs.h"
+#include "util.h"
 
 /*
  * Per-CPU ring buffer unless asked otherwise. The worst storm measured here, an in-kernel
@@ -333,12 +334,14 @@ static int open_cpu(struct trace *t, struct trace_cpu *c, int cpu)
 	c->stats_fd = tracefs_instance_file_open(t->inst, path, O_RDONLY | O_CLOEXEC);
 	/* Our own fd: libtracefs 1.6 has no getter for the fd of a tracefs_cpu. */
 	c->tcpu = tracefs_cpu_alloc_fd(c->fd, t->subbuf_size, true);
-	c->page = malloc((size_t)t->subbuf_size);
+	c->page = xmalloc((size_t)t->subbuf_size);
 	c->s.kbuf = kvmdecode_kbuffer(t->tep);
-	if (!c->tcpu || !c->page || !c->s.kbuf)
+	/* The libraries' allocations fail softly: tracing is then unavailable, not fatal. */
+	if (!c->tcpu || !c->s.kbuf)
 		return -ENOMEM;
 	c->s.cpu = (uint32_t)cpu;
 	c->s.commit_size = tep_get_header_page_size(t->tep);
+	c->s.subbuf_size = (unsigned int)t->subbuf_size;
 	return 0;
 }
 
@@ -361,10 +364,8 @@ static int open_cpus(struct trace *t)
 	long conf = sysconf(_SC_NPROCESSORS_CONF);
 	int cpu, err, n = conf > 0 ? (int)conf : 1;
 
-	t->cpus = calloc((size_t)n, sizeof(*t->cpus));
-	t->streams = calloc((size_t)n, sizeof(*t->streams));
-	if (!t->cpus || !t->streams)
-		return -ENOMEM;
+	t->cpus = xcalloc((size_t)n, sizeof(*t->cpus));
+	t->streams = xcalloc((size_t)n, sizeof(*t->streams));
 	for (cpu = 0; cpu < n; cpu++) {
 		err = open_cpu(t, &t->cpus[t->ncpus], cpu);
 		if (err == -ENOENT) {
@@ -460,11 +461,7 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 		source_set(st, SOURCE_UNAVAILABLE, "needs root (tracefs)");
 		return NULL;
 	}
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		source_set(st, SOURCE_UNAVAILABLE, "out of memory");
-		return NULL;
-	}
+	t = xcalloc(1, sizeof(*t));
 	if (find_tracefs(t, &tdir, st))
 		goto fail;
 	snprintf(events_dir, sizeof(events_dir), "%s/events", tdir);
@@ -650,12 +647,8 @@ int trace_set_pids(struct trace *t, const int *tids, int n)
 
 	if (n <= 0)
 		goto lift;
-	waking = malloc(FILTER_MAX);
-	sw = malloc(FILTER_MAX);
-	if (!waking || !sw) {
-		err = -ENOMEM;
-		goto out;
-	}
+	waking = xmalloc(FILTER_MAX);
+	sw = xmalloc(FILTER_MAX);
 	/* Wakeups by or of these threads; switches from or to them. */
 	for (i = 0; i < n; i++) {
 		wl += (size_t)snprintf(waking + wl, FILTER_MAX - wl, "%scommon_pid==%d||pid==%d",

@@ -16,10 +16,14 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "offline.h"
+#include "openmetrics.h"
 #include "options.h"
 #include "perf.h"
 #include "recorder.h"
 #include "replay.h"
+#include "serve.h"
+#include "textfile.h"
 #include "tick.h"
 #include "tui.h"
 #include "util.h"
@@ -30,6 +34,7 @@
 
 static const char usage_text[] =
 	"Usage: kvmscope [OPTIONS]\n"
+	"       kvmscope -b -i FILE.dat [OPTIONS]\n"
 	"       kvmscope record [OPTIONS]\n"
 	"       kvmscope -r PATH [OPTIONS]\n"
 	"A live monitor for KVM hosts: which VM exits, why, where, and what it costs.\n"
@@ -38,7 +43,10 @@ static const char usage_text[] =
 	"  -b, --batch            print records instead of the live screen\n"
 	"  -n, --iterations N     stop after N records (batch) or refreshes\n"
 	"  -d, --delay SECONDS    refresh interval, fractions allowed (default 1)\n"
-	"      --format FMT       batch format: text (default) or json (one document per tick)\n"
+	"      --format FMT       batch format: text (default), json (one document per tick),\n"
+	"                         csv (a row per VM), openmetrics or prometheus (an exposition)\n"
+	"  -o, --output FILE      batch: write to FILE (openmetrics and prometheus replace it\n"
+	"                         at each tick, atomically); implies -b\n"
 	"  -H, --threads          batch: each VM's threads and panes, not only the host view\n"
 	"  -c, --cumulative       counts and shares since start, not per interval\n"
 	"      --no-color         no colours (also when NO_COLOR is set)\n"
@@ -58,23 +66,34 @@ static const char usage_text[] =
 	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
 	"      --debugfs DIR      read KVM stats from DIR/kvm (default: the mounted debugfs)\n"
 	"\n"
-	"Recording (kvmscope record: every tick to a recording, nothing printed):\n"
+	"Exporter:\n"
+	"      --serve [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	"                         (ADDR 127.0.0.1 unless given; [::1]:PORT for IPv6)\n"
+	"      --per-vcpu         --serve, openmetrics, prometheus: per-vCPU series too\n"
+	"      --hot-top N        --serve, openmetrics, prometheus: hot addresses exported per\n"
+	"                         VM and kind, 1 to 16 (default 5), the rest as \"other\"\n"
+	"\n"
+	"A trace-cmd recording (how to record it: kvmscope(8), READING A TRACE.DAT):\n"
+	"  -i, --input FILE       read a trace.dat instead of the live host (with -b);\n"
+	"                         -d is then seconds of the file's time per record\n"
+	"      --summary          one record for the whole file\n"
+	"      --tgids FILE       the recording's saved_tgids: threads grouped by VM\n"
+	"\n"
+	"Flight recorder (kvmscope record: every tick to a recording, nothing printed):\n"
 	"  -o, --output PATH      record: a file, or a directory of daily files\n"
 	"                         (default " RECORDER_DIR "/)\n"
 	"      --record PATH      also record every tick while showing or printing it\n"
 	"      --rotate WHEN      a directory's files: daily (default) or never\n"
-	"      --max-size SIZE    a directory: a new file once one reaches SIZE (K, M, G)\n"
+	"      --max-size SIZE    a directory: a new file once one has SIZE (K, M, G)\n"
 	"      --keep-days N      a directory: remove recordings not written for N days\n"
 	"      --max-total SIZE   a directory: remove the oldest while all take more\n"
 	"      --daemon           record: detach from the terminal\n"
 	"      --pidfile FILE     record: write the process id to FILE\n"
-	"\n"
-	"Replay:\n"
-	"  -r, --read PATH        print the ticks of a recording (a file, a directory of them,\n"
-	"                         or batch JSON) as -b printed them live (-b is implied)\n"
-	"      --begin TIME       from TIME: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (the last such\n"
-	"                         time in the recording) or @SECONDS; local unless Z/+HH:MM\n"
-	"      --end TIME         up to TIME (inclusive)\n"
+	"  -r, --read PATH        print the ticks of a recording (a file, a directory of\n"
+	"                         them, or batch JSON) as -b printed them (-b implied)\n"
+	"      --begin TIME       -r: from TIME: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (the\n"
+	"                         last such time in it) or @SECONDS; local, or Z/+HH:MM\n"
+	"      --end TIME         -r: up to TIME (inclusive)\n"
 	"\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
@@ -89,6 +108,11 @@ enum {
 	OPT_BUFFER_KB,
 	OPT_DEBUGFS,
 	OPT_SCHED,
+	OPT_SERVE,
+	OPT_PER_VCPU,
+	OPT_HOT_TOP,
+	OPT_SUMMARY,
+	OPT_TGIDS,
 	OPT_RECORD,
 	OPT_ROTATE,
 	OPT_MAX_SIZE,
@@ -118,6 +142,12 @@ static const struct option long_opts[] = {
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
 	{ "output", required_argument, NULL, 'o' },
+	{ "serve", required_argument, NULL, OPT_SERVE },
+	{ "per-vcpu", no_argument, NULL, OPT_PER_VCPU },
+	{ "hot-top", required_argument, NULL, OPT_HOT_TOP },
+	{ "input", required_argument, NULL, 'i' },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "tgids", required_argument, NULL, OPT_TGIDS },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -222,10 +252,59 @@ static void check_counters(const struct options *o)
 		die("--debugfs: %s has no kvm directory", o->debugfs);
 }
 
-/* The first option given of each kind that applies to some modes only, for one clear line. */
+/* Returns whether the batch format is one of the metrics expositions. */
+static bool metrics_format(enum batch_format f)
+{
+	return f == BATCH_OPENMETRICS || f == BATCH_PROMETHEUS;
+}
+
+/* Dies on options that do not go together: --serve is a mode of its own, like -b. */
+static void check_modes(const struct options *o, bool format_set)
+{
+	if (o->serve) {
+		if (o->batch && !o->output)
+			die("--serve and -b: give one of them (--serve is a mode of its own)");
+		if (format_set || o->output)
+			die("--serve answers in the format a scraper asks for: no --format, no -o");
+		if (o->cumulative)
+			die("-c and --serve: the exporter keeps running totals of each interval");
+		if (o->detail)
+			die("-H is for batch output, not --serve");
+		return;
+	}
+	if (o->cumulative && metrics_format(o->format))
+		die("-c and --format %s: its counters are running totals already",
+		    o->format == BATCH_OPENMETRICS ? "openmetrics" : "prometheus");
+	if ((o->per_vcpu || o->hot_top) && !metrics_format(o->format))
+		die("--%s is for --serve and --format openmetrics|prometheus",
+		    o->per_vcpu ? "per-vcpu" : "hot-top");
+}
+
+/* Dies on options that need -i without it, or that -i cannot honour. */
+static void check_input(const struct options *o, const char *live_opt)
+{
+	if (!o->input) {
+		if (o->summary)
+			die("--summary reads a file: give -i FILE");
+		if (o->tgids)
+			die("--tgids goes with a file: give -i FILE");
+		return;
+	}
+	if (o->serve)
+		live_opt = "--serve";
+	if (live_opt)
+		die("%s is for the live host; it means nothing with -i", live_opt);
+	if (!o->batch && isatty(STDOUT_FILENO))
+		die("-i: the live screen cannot step through a file yet; add -b");
+}
+
+/*
+ * The first option given of each kind that applies to some modes only, for one clear line:
+ * the record command and a replay (-r).
+ */
 struct given {
 	const char *sampling; /* how the host is sampled: not for a replay */
-	const char *output;   /* what is printed or drawn: not for the record command */
+	const char *output;   /* what is printed, drawn or served: not for the record command */
 	const char *rotation; /* how recordings are kept: only when recording */
 	const char *command;  /* the record command's own */
 	const char *range;    /* of a replay */
@@ -237,15 +316,19 @@ static void seen(const char **first, const char *name)
 		*first = name;
 }
 
-/* Dies when an option was given where it does not apply. */
-static void check_modes(const struct options *o, const struct given *g)
+/* Dies when an option of the flight recorder's was given where it does not apply. */
+static void check_record(const struct options *o, const struct given *g)
 {
+	if (o->replay && (o->input || o->serve))
+		die("-r and %s: give one of them", o->input ? "-i" : "--serve");
 	if (o->replay && g->sampling)
 		die("-r: %s does not apply to a recording (it holds what was sampled)", g->sampling);
-	if (o->replay && o->record)
-		die("record: -r does not apply (replay with kvmscope -r)");
+	if (o->record && (o->replay || o->input))
+		die("record: %s does not apply (it records the live host)", o->replay ? "-r" : "-i");
 	if (o->record && g->output)
 		die("record: %s does not apply (record prints nothing)", g->output);
+	if (o->record_path && o->input)
+		die("--record records the live host, not a trace.dat (-i)");
 	if (!o->record && g->command)
 		die("%s: only with kvmscope record", g->command);
 	if (!o->record && !o->record_path && g->rotation)
@@ -256,12 +339,14 @@ static void check_modes(const struct options *o, const struct given *g)
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
+	const char *live_opt = NULL;
+	bool format_set = false;
 	struct given g = { 0 };
 	int c, err;
 	int64_t t;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:o:r:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:o:i:r:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			seen(&g.output, "-b");
@@ -276,12 +361,50 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_FORMAT:
 			seen(&g.output, "--format");
+			format_set = true;
 			if (!strcmp(optarg, "text"))
 				o->format = BATCH_TEXT;
 			else if (!strcmp(optarg, "json"))
 				o->format = BATCH_JSON;
+			else if (!strcmp(optarg, "csv"))
+				o->format = BATCH_CSV;
+			else if (!strcmp(optarg, "openmetrics"))
+				o->format = BATCH_OPENMETRICS;
+			else if (!strcmp(optarg, "prometheus"))
+				o->format = BATCH_PROMETHEUS;
 			else
-				die("--format: '%s' is not text or json", optarg);
+				die("--format: '%s' is not text, json, csv, openmetrics or "
+				    "prometheus", optarg);
+			break;
+		case 'o':
+			if (!*optarg)
+				die("-o needs a file name");
+			if (o->record) {
+				/* The record command's output is its recording. */
+				o->record_path = optarg;
+				break;
+			}
+			o->output = optarg;
+			o->batch = true;
+			break;
+		case OPT_SERVE: {
+			struct sockaddr_storage ss;
+			char why[160];
+			socklen_t len;
+
+			if (serve_parse_addr(optarg, &ss, &len, why, sizeof(why)))
+				die("--serve: %s", why);
+			seen(&g.output, "--serve");
+			o->serve = optarg;
+			break;
+		}
+		case OPT_PER_VCPU:
+			seen(&g.output, "--per-vcpu");
+			o->per_vcpu = true;
+			break;
+		case OPT_HOT_TOP:
+			seen(&g.output, "--hot-top");
+			o->hot_top = (int)parse_long("--hot-top", optarg, 1, OM_HOT_TOP_MAX);
 			break;
 		case 'H':
 			seen(&g.output, "-H");
@@ -310,13 +433,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_NO_TRACE:
 			seen(&g.sampling, "--no-trace");
 			o->no_trace = true;
+			live_opt = "--no-trace";
 			break;
 		case OPT_BUFFER_KB:
 			seen(&g.sampling, "--buffer-kb");
 			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
+			live_opt = "--buffer-kb";
 			break;
 		case OPT_SCHED:
 			seen(&g.sampling, "--sched");
+			live_opt = "--sched";
 			if (!strcmp(optarg, "tid"))
 				o->sched = SCHED_TID;
 			else if (!strcmp(optarg, "all"))
@@ -329,18 +455,26 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_PROC:
 			seen(&g.sampling, "--proc");
 			o->proc_root = optarg;
+			live_opt = "--proc";
 			break;
 		case 'e':
 			seen(&g.sampling, "-e");
 			o->events = optarg;
+			live_opt = "-e";
 			break;
 		case OPT_DEBUGFS:
 			seen(&g.sampling, "--debugfs");
 			o->debugfs = optarg;
+			live_opt = "--debugfs";
 			break;
-		case 'o':
-			seen(&g.command, "-o");
-			o->record_path = optarg;
+		case 'i':
+			o->input = optarg;
+			break;
+		case OPT_SUMMARY:
+			o->summary = true;
+			break;
+		case OPT_TGIDS:
+			o->tgids = optarg;
 			break;
 		case OPT_RECORD:
 			seen(&g.sampling, "--record");
@@ -375,22 +509,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->pidfile = optarg;
 			break;
 		case 'r':
-			seen(&g.output, "-r");
 			o->replay = optarg;
+			o->batch = true;
 			break;
 		case OPT_BEGIN:
-			seen(&g.range, "--begin");
-			if (replay_time(optarg, 0, &t))
-				die("--begin: '%s' is not a time (YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] or "
-				    "@SECONDS)", optarg);
-			o->begin = optarg;
-			break;
 		case OPT_END:
-			seen(&g.range, "--end");
+			seen(&g.range, c == OPT_BEGIN ? "--begin" : "--end");
 			if (replay_time(optarg, 0, &t))
-				die("--end: '%s' is not a time (YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] or "
-				    "@SECONDS)", optarg);
-			o->end = optarg;
+				die("%s: '%s' is not a time (YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] or "
+				    "@SECONDS)", c == OPT_BEGIN ? "--begin" : "--end", optarg);
+			*(c == OPT_BEGIN ? &o->begin : &o->end) = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -408,7 +536,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
-	check_modes(o, &g);
+	check_record(o, &g);
+	check_modes(o, format_set);
+	check_input(o, live_opt);
 	check_counters(o);
 	if (o->filter_src) {
 		err = regcomp(&o->filter, o->filter_src, REG_EXTENDED | REG_NOSUB | REG_ICASE);
@@ -427,17 +557,35 @@ struct batch_out {
 	const struct options *opt;
 	struct batch_opts bo;
 	long printed;
+	FILE *f;		    /* where records go, unless replaced */
+	bool replace;		    /* -o with a metrics format: FILE replaced at each tick */
+	const struct snapshot *s;   /* the record being written by batch_replace() */
+	int err;		    /* -o failed: -errno */
 };
+
+static int batch_replace(FILE *f, void *arg)
+{
+	struct batch_out *b = arg;
+
+	return batch_print(f, b->s, &b->bo);
+}
 
 static int batch_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
 {
 	struct batch_out *b = arg;
 
 	(void)ctl;
-	if (batch_print(stdout, s, &b->bo))
+	b->bo.header = !b->printed;
+	if (b->replace) {
+		b->s = s;
+		b->err = textfile_replace(b->opt->output, batch_replace, b);
+		if (b->err)
+			return 1;
+	} else if (batch_print(b->f, s, &b->bo)) {
 		return 1; /* the reader went away: stop quietly */
+	}
 	if (b->opt->format == BATCH_TEXT)
-		fputs("\n", stdout);
+		fputs("\n", b->f);
 	b->printed++;
 	return b->opt->iterations && b->printed >= b->opt->iterations ? 1 : 0;
 }
@@ -504,31 +652,37 @@ static void replay_warn(const char *line)
 	fprintf(stderr, "kvmscope: %s\n", line);
 }
 
-/* Returns the exit status of a replay (-r). */
-static int replay_main(const struct options *opt)
+/* Opens the recorder of the record command or --record; dies when it cannot. */
+static struct recorder *record_start(const struct options *opt, struct rec_out *rout)
 {
-	struct replay_config rc = {
-		.path = opt->replay,
-		.begin = opt->begin,
-		.end = opt->end,
-		.iterations = opt->iterations,
-		.bo = { .format = opt->format, .detail = opt->detail, .utf8 = opt->utf8,
-			.filter = opt->have_filter ? &opt->filter : NULL },
-		.warn = replay_warn,
+	struct recorder_config rc = {
+		.path = opt->record_path,
+		.never_rotate = opt->never_rotate,
+		.max_size = opt->max_size,
+		.keep_days = opt->keep_days,
+		.max_total = opt->max_total,
+		/*
+		 * -p/-f choose what the record command keeps; beside a live view they are the
+		 * view's, and the recording keeps every VM, as the view's snapshot has them.
+		 */
+		.info = { .kvmscope = KVMSCOPE_VERSION,
+			  .interval_s = opt->delay_s,
+			  .cumulative = opt->cumulative,
+			  .filter = opt->record ? opt->filter_src : NULL,
+			  .filter_re = opt->record && opt->have_filter ? &opt->filter : NULL },
+		.note = rec_note,
+		.note_arg = rout,
 	};
-	char why[1024];
-	int err = replay_run(&rc, why, sizeof(why));
-
-	if (err < 0)
-		fprintf(stderr, "kvmscope: %s\n", why);
-	return err ? 1 : 0;
-}
-
-/* Detaches the record command from the terminal; dies when it cannot. */
-static void daemonize(const struct options *opt)
-{
+	struct recorder *rec;
+	char why[512];
 	FILE *pf = NULL;
 
+	/* Say what cannot work while there is a terminal to say it on. */
+	rout->quiet = !opt->record && !opt->batch && !opt->serve;
+	if (recorder_open(&rc, &rec, why, sizeof(why)))
+		die("%s%s", opt->record ? "record: " : "--record: ", why);
+	if (!opt->record)
+		return rec;
 	if (opt->pidfile && !(pf = fopen(opt->pidfile, "we")))
 		die("--pidfile: %s: %s", opt->pidfile, strerror(errno));
 	if (opt->daemon && daemon(0, 0))
@@ -538,6 +692,7 @@ static void daemonize(const struct options *opt)
 		if (fclose(pf))
 			die("--pidfile: %s: %s", opt->pidfile, strerror(errno));
 	}
+	return rec;
 }
 
 int main(int argc, char **argv)
@@ -546,11 +701,13 @@ int main(int argc, char **argv)
 		.delay_s = 1.0,
 		.proc_root = "/proc",
 	};
-	struct batch_out bout = { .opt = &opt };
+	struct batch_out bout = { .opt = &opt, .f = stdout };
 	struct tick_output out = { .input_fd = -1 };
+	struct om_config omc = { .version = KVMSCOPE_VERSION };
 	struct rec_out rout = { .opt = &opt };
+	struct serve *sv = NULL;
 	struct tui *tui = NULL;
-	char why[512];
+	char why[1024];
 	int err;
 
 	setlocale(LC_ALL, "");
@@ -568,51 +725,48 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	parse_args(argc, argv, &opt);
-	if (opt.replay) {
-		err = replay_main(&opt);
-		if (opt.have_filter)
-			regfree(&opt.filter);
-		return err;
-	}
+	omc.per_vcpu = opt.per_vcpu;
+	omc.hot_top = opt.hot_top;
+	omc.filter = opt.have_filter ? &opt.filter : NULL;
 
-	if (!opt.batch && !isatty(STDOUT_FILENO))
+	if (!opt.serve && !opt.batch && !opt.record && !isatty(STDOUT_FILENO))
 		opt.batch = true;
 	bout.bo.format = opt.format;
 	bout.bo.detail = opt.detail;
 	bout.bo.utf8 = opt.utf8;
 	bout.bo.filter = opt.have_filter ? &opt.filter : NULL;
+	bout.bo.delay_s = opt.delay_s;
+	if (opt.batch && metrics_format(opt.format))
+		bout.bo.metrics = openmetrics_new(&omc);
+	bout.replace = opt.output && metrics_format(opt.format);
+	if (opt.output && !bout.replace && !(bout.f = fopen(opt.output, "w")))
+		die("-o: %s: %s", opt.output, strerror(errno));
 	out.show = batch_show;
 	out.arg = &bout;
 	if (opt.record || opt.record_path) {
-		struct recorder_config rc = {
-			.path = opt.record_path,
-			.never_rotate = opt.never_rotate,
-			.max_size = opt.max_size,
-			.keep_days = opt.keep_days,
-			.max_total = opt.max_total,
-			/*
-			 * -p/-f choose what the record command keeps; beside a live view they
-			 * are the view's, and the recording keeps every VM, as the view's
-			 * snapshot has them.
-			 */
-			.info = { .kvmscope = KVMSCOPE_VERSION,
-				  .interval_s = opt.delay_s,
-				  .cumulative = opt.cumulative,
-				  .filter = opt.record ? opt.filter_src : NULL,
-				  .filter_re = opt.record && opt.have_filter ? &opt.filter : NULL },
-			.note = rec_note,
-			.note_arg = &rout,
+		rout.rec = record_start(&opt, &rout);
+		out.taken = rec_taken;
+		out.rec = &rout;
+	}
+	if (opt.record) {
+		out.show = rec_show;
+		out.arg = &rout;
+		out.hangup = rec_hangup;
+	} else if (opt.serve) {
+		struct serve_config sc = {
+			.listen = opt.serve,
+			.om = omc,
+			.iterations = opt.iterations,
 		};
 
-		/* Say what cannot work while there is a terminal to say it on. */
-		rout.quiet = !opt.record && !opt.batch;
-		err = recorder_open(&rc, &rout.rec, why, sizeof(why));
-		if (err)
-			die("%s%s", opt.record ? "record: " : "--record: ", why);
-		if (opt.record)
-			daemonize(&opt);
-	}
-	if (!opt.batch && !opt.record) {
+		sv = serve_start(&sc, why, sizeof(why));
+		if (!sv) {
+			fprintf(stderr, "kvmscope: --serve: %s\n", why);
+			return 1;
+		}
+		out.show = serve_show;
+		out.arg = sv;
+	} else if (!opt.batch && !opt.replay) {
 		struct tui_config tc = {
 			.color = !opt.no_color,
 			.utf8 = opt.utf8,
@@ -633,22 +787,35 @@ int main(int argc, char **argv)
 		out.input_fd = tui_input_fd(tui);
 		out.arg = tui;
 	}
-	if (rout.rec) {
-		out.taken = rec_taken;
-		out.rec = &rout;
-		if (opt.record) {
-			out.show = rec_show;
-			out.arg = &rout;
-			out.hangup = rec_hangup;
-		}
-	}
 
-	err = tick_run(&opt, &out, why, sizeof(why));
+	if (opt.replay) {
+		struct replay_config rc = { .path = opt.replay, .begin = opt.begin, .end = opt.end,
+					    .warn = replay_warn, .interval_s = &bout.bo.delay_s };
+
+		err = replay_run(&rc, &out, why, sizeof(why));
+		/* Damage skipped: said already, and the exit status says so. */
+		rout.failing = err > 0;
+		err = err > 0 ? 0 : err;
+	} else if (opt.input) {
+		err = offline_run(&opt, &out, why, sizeof(why));
+	} else {
+		err = tick_run(&opt, &out, why, sizeof(why));
+	}
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
+	serve_stop(sv);
 	recorder_close(rout.rec);
 	if (opt.pidfile)
 		unlink(opt.pidfile);
+	openmetrics_free(bout.bo.metrics);
+	if (bout.f != stdout && fclose(bout.f) && !err) {
+		err = -errno;
+		snprintf(why, sizeof(why), "-o: %s: %s", opt.output, strerror(errno));
+	}
+	if (bout.err && !err) {
+		err = bout.err;
+		snprintf(why, sizeof(why), "-o: %s: %s", opt.output, strerror(-bout.err));
+	}
 	if (opt.have_filter)
 		regfree(&opt.filter);
 	if (err) {
@@ -656,7 +823,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (rout.failing) {
-		fprintf(stderr, "kvmscope: %s\n", rout.why);
+		if (!opt.replay)
+			fprintf(stderr, "kvmscope: %s\n", rout.why);
 		return 1;
 	}
 	return 0;

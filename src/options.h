@@ -36,9 +36,18 @@ struct options {
 	const char *proc_root;	/* where procfs is ("/proc") */
 	const char *events;	/* -e: perf events (libpfm4 names), NULL = the default set */
 	const char *debugfs;	/* --debugfs: read DIR/kvm, NULL = the mounted debugfs */
+	/* The exporter and the metrics formats: */
+	const char *serve;	/* --serve [ADDR:]PORT: the exporter mode, NULL = not */
+	bool per_vcpu;		/* --per-vcpu: exits, perf and KVM stats per vCPU too */
+	int hot_top;		/* --hot-top: hot addresses per VM and kind, 0 = default */
+	const char *output;	/* -o: write batch records to FILE, NULL = stdout */
+	/* A recording instead of the live host: */
+	const char *input;	/* -i: a trace.dat to read instead of the live host, or NULL */
+	const char *tgids;	/* --tgids: "TID TGID" lines of that recording, or NULL */
+	bool summary;		/* --summary: one record for the whole file */
 	/* Recording: `kvmscope record`, or --record beside the live output. */
 	bool record;		/* the record command: record, print nothing */
-	const char *record_path; /* -o (record) or --record; NULL = the default directory */
+	const char *record_path; /* record -o, or --record; NULL = the default directory */
 	bool never_rotate;	/* --rotate never */
 	uint64_t max_size;	/* --max-size */
 	int keep_days;		/* --keep-days */

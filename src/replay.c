@@ -93,8 +93,10 @@ static const char *local(int64_t t, char *buf, size_t n)
 	return buf;
 }
 
-int replay_run(const struct replay_config *c, char *why, size_t whysz)
+int replay_run(const struct replay_config *c, const struct tick_output *out, char *why,
+	       size_t whysz)
 {
+	struct tick_ctl ctl = { 0 };
 	int64_t begin = INT64_MIN, end = INT64_MAX, last;
 	char msg[512], t0[32], t1[32], t2[32], t3[32];
 	struct recording *r = NULL;
@@ -162,17 +164,20 @@ int replay_run(const struct replay_config *c, char *why, size_t whysz)
 			i = j - 1;
 			continue;
 		}
-		err = batch_print(stdout, s, &c->bo);
-		if (!err && c->bo.format == BATCH_TEXT)
-			fputc('\n', stdout);
+		if (!printed && c->interval_s && sg->interval_s > 0)
+			*c->interval_s = sg->interval_s;
+		err = out->show(out->arg, s, &ctl);
 		snapshot_free(s);
-		if (err) {
-			/* The reader went away: stop quietly, as live batch does. */
-			err = 0;
+		printed++;
+		if (err < 0) {
+			snprintf(why, whysz, "%s", strerror(-err));
 			goto out;
 		}
-		if (++printed == c->iterations)
+		/* -n reached, or the reader went away: stop quietly, as live batch does. */
+		if (err) {
+			err = 0;
 			break;
+		}
 	}
 	if (!printed) {
 		snprintf(why, whysz, "%s: no tick from %s to %s (it holds %s to %s)", c->path,

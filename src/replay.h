@@ -6,26 +6,29 @@
 #ifndef KVMSCOPE_REPLAY_H
 #define KVMSCOPE_REPLAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "batch.h"
+#include "tick.h"
 
 /* Owned by the caller. */
 struct replay_config {
 	const char *path;	 /* -r: a recording, a directory of them, or batch JSON */
 	const char *begin, *end; /* --begin, --end as given; NULL: the first, the last tick */
-	long iterations;	 /* -n: at most this many records; 0: all */
-	struct batch_opts bo;	 /* --format, -H, -p/-f */
 	/* Told each problem skipped over, one line naming the file and the byte. */
 	void (*warn)(const char *line);
+	/* Set to the recorder's interval (-d) before the first record, if it is known. */
+	double *interval_s;
 };
 
 /*
- * Returns 0 after printing the ticks, 1 when damage was skipped on the way (each said
- * through warn), or -errno with one line in why: the recording cannot be opened, a time
- * cannot be read, no tick is in the range, stdout failed.
+ * Returns 0 after showing the ticks through out (the batch printer of live batch mode, so
+ * the records are the same) until the range ends or show says it is done; 1 when damage
+ * was skipped on the way (each said through warn); or -errno with one line in why: the
+ * recording cannot be opened, a time cannot be read, no tick is in the range.
  */
-int replay_run(const struct replay_config *c, char *why, size_t whysz);
+int replay_run(const struct replay_config *c, const struct tick_output *out, char *why,
+	       size_t whysz);
 
 /*
  * Returns 0 with *t the wall clock text names, or -EINVAL: "YYYY-MM-DD HH:MM[:SS]" (or with

@@ -85,8 +85,8 @@ def flags(lay):
 
 
 def pkg(lay):
-    pk = {'probes': 'libtracefs libtraceevent', 'ui': 'ncursesw',
-          'app': 'ncursesw libtracefs libtraceevent'}.get(lay)
+    pk = {'probes': 'libtracefs libtraceevent', 'ui': 'ncursesw', 'export': 'libmicrohttpd',
+          'app': 'ncursesw libtracefs libtraceevent libmicrohttpd'}.get(lay)
     if not pk:
         return []
     out = subprocess.run(['pkg-config', '--cflags'] + pk.split(), capture_output=True, text=True)

@@ -8,32 +8,19 @@
 #include "color.h"
 #include "escape.h"
 #include "header.h"
-#include "help.h"
+#include "keys.h"
 #include "layout.h"
+#include "utf8.h"
 #include "util.h"
 #include "view.h"
 
 #define HLINE_UTF8 0x2500
 #define CELL_MAX   512 /* widest cell drawn; a wider screen pads the rest */
-#define COLS_MAX   64
 #define MSG_FRAMES 3 /* a message stays for this many new snapshots, or until a key */
-
-static const char *const hot_kind_names[] = { "PIO", "MMIO", "MSR" };
 
 static uint32_t hline(const struct screen *scr)
 {
 	return scr->utf8 ? HLINE_UTF8 : '-';
-}
-
-/* Returns the display width of UTF-8 text, one column per code point as tables count. */
-static int text_cols(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 /* Returns the columns used: text at x, y cut to w columns, a '~' marking a cut. */
@@ -44,75 +31,56 @@ static int put_cut(struct screen *scr, int x, int y, int w, const char *text, ui
 	if (w <= 0)
 		return 0;
 	n = screen_put(scr, x, y, w, text, color);
-	if (n == w && text_cols(text) > w && w > 1)
+	if (n == w && utf8_width(text) > w && w > 1)
 		screen_put(scr, x + w - 1, y, 1, "~", color);
 	return n;
 }
 
-/* Returns the first byte of text that leaves at most w columns (drops from the left). */
-static const char *tail_cols(const char *text, int w)
+/* Returns true when a bad source's text starts in len bytes from start. */
+static bool sources_bad(const struct header *hd, const size_t *starts, int start, int len)
 {
-	int cols = text_cols(text);
+	int i;
 
-	while (*text && cols > w) {
-		text++;
-		while (((unsigned char)*text & 0xc0) == 0x80)
-			text++;
-		cols--;
-	}
-	return text;
-}
-
-/* Returns text with a trailing " suffix" (after at least one blank) removed, in place. */
-static char *strip_suffix(char *text, const char *suffix)
-{
-	size_t n = strlen(text), k = strlen(suffix);
-
-	if (n >= k && !strcmp(text + n - k, suffix)) {
-		n -= k;
-		while (n && text[n - 1] == ' ')
-			n--;
-		text[n] = '\0';
-	}
-	return text;
+	for (i = 0; i < hd->nsources; i++)
+		if (hd->sources[i].bad && starts[i] >= (size_t)start &&
+		    starts[i] < (size_t)(start + len))
+			return true;
+	return false;
 }
 
 /* Header: host line with markers, the sources (wrapped), the event counts. */
 static int draw_header(struct view *v, const struct snapshot *s, const struct tick_ctl *ctl,
 		       struct screen *scr)
 {
-	char buf[1024], markers[64] = "", every[64], *cut;
+	char buf[1024], markers[64] = "", every[64] = "", line[1024];
 	int start[2], len[2], nsrc = 1, y = 0, i, mw, ew;
-	struct lay_header hd;
-	bool bad;
+	size_t starts[SNAP_SOURCES_MAX];
+	struct lay_header lh;
+	struct header hd;
 
 	if (s) {
-		header_line(s, HEADER_SOURCES, buf, sizeof(buf), v->utf8);
+		header_fill(&hd, s, v->utf8);
+		header_sources_text(&hd, buf, sizeof(buf), starts);
 		nsrc = layout_wrap(buf, ", ", scr->w, 2, start, len);
 	}
-	layout_header(scr->h, nsrc, &hd);
-	if (!hd.host)
+	layout_header(scr->h, nsrc, &lh);
+	if (!lh.host)
 		return 0;
 
 	/*
 	 * The refresh interval and the markers sit at the right end, so a narrow screen cuts
-	 * the host text, not them.
+	 * the host text, not them. Cumulative mode is a marker here, from the loop's state.
 	 */
 	if (ctl && ctl->paused)
 		strcat(markers, " PAUSED ");
 	if (ctl && ctl->cumulative)
 		strcat(markers, " CUMULATIVE ");
-	every[0] = '\0';
 	if (s) {
-		header_line(s, HEADER_HOST, buf, sizeof(buf), v->utf8);
-		strip_suffix(buf, "cumulative");
-		cut = strstr(buf, "  every ");
-		if (cut) {
-			snprintf(every, sizeof(every), " %s", cut + 2);
-			*cut = '\0';
-		}
+		header_host_text(&hd, false, line, sizeof(line));
+		every[0] = ' ';
+		header_every_text(&hd, every + 1, sizeof(every) - 1);
 	} else {
-		snprintf(buf, sizeof(buf), "kvmscope  waiting for the first sample (%.1fs)",
+		snprintf(line, sizeof(line), "kvmscope  waiting for the first sample (%.1fs)",
 			 ctl ? ctl->delay_s : 1.0);
 	}
 	mw = MIN((int)strlen(markers), scr->w);
@@ -120,26 +88,23 @@ static int draw_header(struct view *v, const struct snapshot *s, const struct ti
 	/* Tiny screens keep the name of the program rather than the interval. */
 	if (scr->w - mw - ew - 1 < 20)
 		ew = 0;
-	put_cut(scr, 0, y, scr->w - mw - ew - (mw + ew ? 1 : 0), buf, UC_HEADER);
+	put_cut(scr, 0, y, scr->w - mw - ew - (mw + ew ? 1 : 0), line, UC_HEADER);
 	if (ew)
 		screen_put(scr, scr->w - mw - ew, y, ew, every, UC_HEADER);
 	if (mw)
 		screen_put(scr, scr->w - mw, y, mw, markers, UC_MARKER);
 	y++;
 	if (!s)
-		return hd.total;
+		return lh.total;
 
-	header_line(s, HEADER_SOURCES, buf, sizeof(buf), v->utf8);
-	for (i = 0; i < hd.sources && i < nsrc; i++, y++) {
-		char line[1024];
-
+	for (i = 0; i < lh.sources && i < nsrc; i++, y++) {
 		snprintf(line, sizeof(line), "%s%.*s", i ? "  " : "", len[i], buf + start[i]);
-		bad = strstr(line, " unavailable") || strstr(line, " degraded");
-		put_cut(scr, 0, y, scr->w, line, bad ? UC_HEADER_BAD : UC_HEADER);
+		put_cut(scr, 0, y, scr->w, line,
+			sources_bad(&hd, starts, start[i], len[i]) ? UC_HEADER_BAD : UC_HEADER);
 	}
-	if (hd.events) {
-		header_line(s, HEADER_EVENTS, buf, sizeof(buf), v->utf8);
-		put_cut(scr, 0, y, scr->w, buf, s->events_lost ? UC_HEADER_BAD : UC_HEADER);
+	if (lh.events) {
+		header_events_text(&hd, line, sizeof(line));
+		put_cut(scr, 0, y, scr->w, line, hd.events_bad ? UC_HEADER_BAD : UC_HEADER);
 		y++;
 	}
 	return y;
@@ -156,7 +121,7 @@ static void settle_selection(struct pane_view *pv, const struct table *t)
 
 	if (pv->keyed) {
 		for (r = 0; r < t->nrows; r++)
-			if (t->rows[r].key == pv->key && t->rows[r].key2 == pv->key2)
+			if (table_ref_same(&t->rows[r].ref, &pv->ref))
 				break;
 		if (r < t->nrows)
 			pv->sel = r;
@@ -169,9 +134,7 @@ static void settle_selection(struct pane_view *pv, const struct table *t)
 /* Returns the column rows of pane i are sorted by, or -1 when its order is fixed. */
 static int sort_col(const struct view *v, int i)
 {
-	if (panes[i]->sort < 0)
-		return -1;
-	return v->sort[i] >= 0 && v->sort[i] < panes[i]->ncols ? v->sort[i] : panes[i]->sort;
+	return table_sort_col(panes[i]->table, v->sort[i]);
 }
 
 /* The title bar: title, row count, sort order, which rows are shown. */
@@ -196,7 +159,7 @@ static void draw_title(struct view *v, struct screen *scr, int i, int y, int vis
 	if (x + 2 < scr->w)
 		x += 1 + screen_put(scr, x + 1, y, scr->w - x - 1, part, color);
 	if (col >= 0 && col < t->ncols && x + 2 < scr->w) {
-		snprintf(part, sizeof(part), " sort %s%s ", t->cols[col].title,
+		snprintf(part, sizeof(part), " sort %s%s ", table_col_title(t, col),
 			 v->reverse[i] ? " reversed" : "");
 		screen_put(scr, x + 1, y, scr->w - x - 1, part, color);
 	}
@@ -210,12 +173,12 @@ static void draw_colhdr(struct view *v, struct screen *scr, int i, int y, const 
 	int c, x = 0, col = sort_col(v, i);
 
 	screen_fill(scr, 0, y, scr->w, ' ', UC_COLHDR);
-	for (c = 0; c < t->ncols && c < COLS_MAX && x < scr->w; c++) {
+	for (c = 0; c < t->ncols && c < TABLE_COLS_MAX && x < scr->w; c++) {
 		int w = MIN(widths[c], CELL_MAX);
 
 		if (!w)
 			continue;
-		table_fit(buf, t->cols[c].title, w, t->cols[c].align);
+		table_fit(buf, table_col_title(t, c), w, t->cols[c].align);
 		screen_put(scr, x, y, w, buf, c == col ? UC_COLHDR_SORT : UC_COLHDR);
 		x += w + 1;
 	}
@@ -232,7 +195,7 @@ static void draw_row(struct view *v, struct screen *scr, int i, int r, int y, co
 
 	if (selected)
 		screen_fill(scr, 0, y, scr->w, ' ', color);
-	for (c = 0; c < t->ncols && c < COLS_MAX && x < scr->w; c++) {
+	for (c = 0; c < t->ncols && c < TABLE_COLS_MAX && x < scr->w; c++) {
 		int w = MIN(widths[c], CELL_MAX);
 
 		if (!w)
@@ -248,7 +211,7 @@ static void draw_pane(struct view *v, struct screen *scr, int i, int y, int h, b
 {
 	struct pane_view *pv = &view_level(v)->pv[i];
 	const struct table *t = &v->tables[i];
-	int widths[COLS_MAX] = { 0 }, data, note, visible, r;
+	int widths[TABLE_COLS_MAX] = { 0 }, data, note, visible, r;
 
 	data = MAX(h - LAY_PANE_CHROME, 0);
 	/* A note is the content of an empty table, else a legend: shown below all the rows. */
@@ -285,6 +248,17 @@ static char *vm_title(const struct view *v, const struct snapshot *s, int pid, c
 	return buf;
 }
 
+/* Returns buf holding src in capitals: the hot kinds are acronyms on screen (PIO, MMIO, MSR). */
+static char *upper(char *buf, size_t n, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < n; i++)
+		buf[i] = (char)toupper((unsigned char)src[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
 /* Returns buf holding where the view is: "host > web1 > CPU 0/KVM > PIO". */
 static char *breadcrumb(const struct view *v, const struct snapshot *s, char *buf, size_t n)
 {
@@ -292,6 +266,7 @@ static char *breadcrumb(const struct view *v, const struct snapshot *s, char *bu
 	char name[4 * SNAP_VMNAME_MAX + 16], lb[SNAP_LABEL_MAX];
 	const struct snap_thread *th;
 	const struct snap_vm *vm;
+	char kind[8];
 	size_t o;
 
 	o = (size_t)snprintf(buf, n, " host");
@@ -309,8 +284,9 @@ static char *breadcrumb(const struct view *v, const struct snapshot *s, char *bu
 			snprintf(name, sizeof(name), "tid %d", sc->tid);
 		o += (size_t)snprintf(buf + o, n - o, " > %s", name);
 	}
-	if (sc->hot_only > 0 && sc->hot_only <= (int)ARRAY_SIZE(hot_kind_names) && o < n)
-		snprintf(buf + o, n - o, " > %s", hot_kind_names[sc->hot_only - 1]);
+	if (sc->hot_only > 0 && sc->hot_only <= HOT__KINDS && o < n)
+		snprintf(buf + o, n - o, " > %s",
+			 upper(kind, sizeof(kind), snap_hot_kind_name((unsigned)sc->hot_only - 1)));
 	return buf;
 }
 
@@ -341,7 +317,7 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 		x = screen_put(scr, 0, y, scr->w, label, UC_PROMPT);
 		/* What the user typed is shown escaped, its end in view. */
 		escape_text(esc, sizeof(esc), v->input, (size_t)v->input_len, v->utf8);
-		shown = tail_cols(esc, MAX(scr->w - x - 1, 0));
+		shown = utf8_tail(esc, MAX(scr->w - x - 1, 0));
 		x += screen_put(scr, x, y, scr->w - x, shown, UC_PROMPT);
 		scr->cursor = true;
 		scr->cur_x = MIN(x, scr->w - 1);
@@ -365,10 +341,10 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 	if (v->show_zero)
 		strcat(right, "zeros  ");
 	strcat(right, "? help  q quit ");
-	rw = text_cols(right);
+	rw = utf8_width(right);
 	breadcrumb(v, s, buf, sizeof(buf));
 	/* Where you are wins over the hints when both do not fit. */
-	if (text_cols(buf) + 2 + rw > scr->w) {
+	if (utf8_width(buf) + 2 + rw > scr->w) {
 		put_cut(scr, 0, y, scr->w, buf, UC_STATUS);
 		return;
 	}
@@ -376,37 +352,63 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 	screen_put(scr, scr->w - rw, y, rw, right, UC_STATUS);
 }
 
+/*
+ * Returns false past the last entry of the help; else sets what entry i lists: the key
+ * bindings, then the keys panes declare (their what in buf, after the pane's title).
+ */
+static bool help_entry(int i, const char **keys, const char **what, char *buf, size_t n)
+{
+	const struct pane_key *k;
+	int p;
+
+	for (p = 0; key_bindings[p].name; p++)
+		if (p == i) {
+			*keys = key_bindings[p].name;
+			*what = key_bindings[p].help;
+			return true;
+		}
+	i -= p;
+	for (p = 0; panes[p]; p++)
+		for (k = panes[p]->keys; k && k->keys; k++)
+			if (!i--) {
+				snprintf(buf, n, "%s: %s", panes[p]->title, k->what);
+				*keys = k->keys;
+				*what = buf;
+				return true;
+			}
+	return false;
+}
+
 /* The help: every key and what it does, scrolled by help_top. */
 static void draw_help(struct view *v, struct screen *scr)
 {
 	int kw = 0, i, y, line = 0, body = MAX(scr->h - 2, 0), total;
-	char buf[256];
+	const char *keys, *what;
+	char buf[256], wbuf[256];
 
-	for (i = 0; help_keys[i].keys; i++)
-		kw = MAX(kw, (int)strlen(help_keys[i].keys));
+	for (i = 0; help_entry(i, &keys, &what, wbuf, sizeof(wbuf)); i++)
+		kw = MAX(kw, (int)strlen(keys));
 	kw += 4;
 	screen_fill(scr, 0, 0, scr->w, ' ', UC_TITLE_FOCUS);
 	put_cut(scr, 0, 0, scr->w, " kvmscope keys", UC_TITLE_FOCUS);
 
 	/* Each entry wraps its text at blanks beside the key column, or below it when narrow. */
-	for (total = 0, i = 0; help_keys[i].keys; i++) {
+	for (total = 0, i = 0; help_entry(i, &keys, &what, wbuf, sizeof(wbuf)); i++) {
 		int tw = scr->w - kw > 20 ? scr->w - kw : scr->w - 4, start[16], len[16], n, k;
 		int indent = scr->w - kw > 20 ? kw : 4;
 		bool below = indent != kw;
 
-		n = layout_wrap(help_keys[i].what, " ", MAX(tw, 1), (int)ARRAY_SIZE(start), start,
-				len);
+		n = layout_wrap(what, " ", MAX(tw, 1), (int)ARRAY_SIZE(start), start, len);
 		for (k = -(int)below; k < n; k++, line++, total++) {
 			y = 1 + line - v->help_top;
 			if (y < 1 || y > body)
 				continue;
 			if (k <= 0 && (k < 0 || !below)) {
-				snprintf(buf, sizeof(buf), "  %s", help_keys[i].keys);
+				snprintf(buf, sizeof(buf), "  %s", keys);
 				put_cut(scr, 0, y, MIN(kw, scr->w), buf, UC_HELP_KEY);
 			}
 			if (k >= 0) {
-				snprintf(buf, sizeof(buf), "%.*s", len[k],
-					 help_keys[i].what + start[k]);
+				snprintf(buf, sizeof(buf), "%.*s", len[k], what + start[k]);
 				put_cut(scr, indent, y, scr->w - indent, buf, UC_NORMAL);
 			}
 		}
@@ -466,23 +468,6 @@ static void resolve_pick(struct view *v, const struct snapshot *s)
 	sc.pid = found->pid;
 	view_push(v, &sc, -1);
 	view_message(v, false, "guest %s", vm_title(v, s, found->pid, esc, sizeof(esc)));
-}
-
-/*
- * Panes kept first when lines are short: what answers "which VM, which exit, which
- * address, how much CPU". Panes not named here come after them, in registry order.
- */
-static const char *const pane_ranks[] = { "vms", "threads", "exits", "hot", "split", "hints" };
-
-/* Returns the rank of pane i for the layout: lower ranks are shown first. */
-static int pane_rank(int i)
-{
-	size_t k;
-
-	for (k = 0; k < ARRAY_SIZE(pane_ranks); k++)
-		if (!strcmp(panes[i]->name, pane_ranks[k]))
-			return (int)k;
-	return (int)ARRAY_SIZE(pane_ranks) + i;
 }
 
 /* Returns the pane to focus: the one asked for if it is here, else the first with rows. */
@@ -552,9 +537,9 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 			continue;
 		po.sort = sort_col(v, i);
 		po.reverse = v->reverse[i];
-		panes[i]->build(s, &po, t);
+		pane_build(panes[i], s, &po, t);
 		lp[i].want = t->nrows + (t->note[0] ? 1 : 0);
-		lp[i].rank = pane_rank(i);
+		lp[i].rank = pane_rank(panes[i], i);
 	}
 	focus = settle_focus(v, lp);
 	for (i = 0; i < v->npanes; i++)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "keys.h"
 #include "layout.h"
 #include "util.h"
 #include "view.h"
@@ -35,8 +36,7 @@ static void select_row(struct view *v, int sel)
 	if (!t->nrows)
 		return;
 	pv->sel = MAX(MIN(sel, t->nrows - 1), 0);
-	pv->key = t->rows[pv->sel].key;
-	pv->key2 = t->rows[pv->sel].key2;
+	pv->ref = t->rows[pv->sel].ref;
 	pv->keyed = true;
 }
 
@@ -89,88 +89,32 @@ static void cycle_focus(struct view *v, int dir)
 /* Changes the sort of the focused pane: step 1 / -1 through its columns, 0 reverses. */
 static void change_sort(struct view *v, int step)
 {
-	int f = focused(v), cur;
-	const struct pane *p;
+	int f = focused(v), cur, n;
+	const struct table_spec *spec;
 
 	if (f < 0)
 		return;
-	p = panes[f];
-	if (p->sort < 0) {
-		view_message(v, true, "%s: rows keep their own order", p->title);
+	spec = panes[f]->table;
+	n = spec->ncols;
+	cur = table_sort_col(spec, v->sort[f]);
+	if (cur < 0) {
+		view_message(v, true, "%s: rows keep their own order", panes[f]->title);
 		return;
 	}
-	if (!step) {
+	if (!step)
 		v->reverse[f] = !v->reverse[f];
-	} else {
-		cur = v->sort[f] >= 0 && v->sort[f] < p->ncols ? v->sort[f] : p->sort;
-		v->sort[f] = (cur + step + p->ncols) % p->ncols;
-	}
-	cur = v->sort[f] >= 0 ? v->sort[f] : p->sort;
-	view_message(v, false, "%s: sort by %s%s", p->title, p->cols[cur].title,
+	else
+		v->sort[f] = cur = (cur + step + n) % n;
+	view_message(v, false, "%s: sort by %s%s", panes[f]->title, spec->cols[cur].title,
 		     v->reverse[f] ? ", reversed" : "");
 }
 
-/* What Enter does on a row, by what the pane's row keys hold. */
-enum open_what {
-	OPEN_VM,   /* key: a VM's pid (host scope) */
-	OPEN_VCPU, /* key: a thread's tid, key2 its enum thread_kind */
-	OPEN_HOT,  /* key2: the enum hot_kind behind the row, -1 none; key: the pid at host */
-};
-
-static const struct open_rule {
-	const char *pane;
-	unsigned int scopes; /* SCOPE_F() where the rule holds */
-	enum open_what what;
-} open_rules[] = {
-	{ "vms", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "hints", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "wake", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "roundtrip", SCOPE_F(SCOPE_HOST), OPEN_VM },
-	{ "exits", SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_HOT },
-	{ "hot", SCOPE_F(SCOPE_HOST), OPEN_HOT },
-	{ "threads", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },
-	{ "split", SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU), OPEN_VCPU },
-};
-
-static void push(struct view *v, const struct scope *sc, int focus)
-{
-	if (!view_push(v, sc, focus))
-		view_message(v, true, "too deep: press Esc");
-}
-
-/* Enter on a row that has ports, addresses or MSRs behind it: list those of its VM. */
-static void open_hot(struct view *v, struct scope sc, const struct table_row *row, int from)
-{
-	int hot = view_pane_index("hot");
-
-	if (sc.kind == SCOPE_HOST) {
-		sc.kind = SCOPE_VM;
-		sc.pid = (int)row->key;
-	}
-	if (row->key2 < HOT_PIO || row->key2 > HOT_MSR || hot < 0) {
-		if (view_level(v)->scope.kind == SCOPE_HOST)
-			push(v, &sc, from); /* nothing behind it: the VM, this pane in focus */
-		else
-			view_message(v, true, "no ports, addresses or MSRs behind this row");
-		return;
-	}
-	sc.hot_only = 1 + (int)row->key2;
-	/* Hot addresses are kept per VM: a vCPU's exit lists its VM's. */
-	if (!(panes[hot]->scopes & SCOPE_F(sc.kind))) {
-		sc.kind = SCOPE_VM;
-		sc.tid = 0;
-	}
-	push(v, &sc, hot);
-}
-
-/* Enter: opens the selected row: a VM, a vCPU, or the addresses behind an exit reason. */
+/* Enter: opens the selected row as its pane says: a VM, a vCPU, the addresses of an exit. */
 static void open_row(struct view *v)
 {
-	struct scope sc = view_level(v)->scope;
-	const struct open_rule *rule = NULL;
 	const struct table_row *row;
+	struct pane_goto to;
 	int f = focused(v);
-	size_t i;
 
 	if (f < 0 || !v->tables[f].nrows) {
 		view_message(v, true, "nothing selected");
@@ -179,41 +123,12 @@ static void open_row(struct view *v)
 	/* Pinned, so that coming back finds the same row selected. */
 	select_row(v, view_level(v)->pv[f].sel);
 	row = &v->tables[f].rows[view_level(v)->pv[f].sel];
-	for (i = 0; i < ARRAY_SIZE(open_rules) && !rule; i++)
-		if (!strcmp(open_rules[i].pane, panes[f]->name) &&
-		    (open_rules[i].scopes & SCOPE_F(sc.kind)))
-			rule = &open_rules[i];
-	if (!rule) {
-		view_message(v, true, "%s: nothing to open here", panes[f]->title);
+	if (!pane_open(panes[f], &view_level(v)->scope, &row->ref, &to)) {
+		view_message(v, to.error, "%s", to.msg);
 		return;
 	}
-	switch (rule->what) {
-	case OPEN_VM:
-		if (row->key <= 0) {
-			view_message(v, true, "no VM on this row");
-			return;
-		}
-		sc = (struct scope){ .kind = SCOPE_VM, .pid = (int)row->key };
-		push(v, &sc, -1);
-		break;
-	case OPEN_VCPU:
-		if (row->key2 != THREAD_VCPU || row->key <= 0) {
-			view_message(v, true, "only a vCPU row narrows the view");
-			return;
-		}
-		if (sc.kind == SCOPE_VCPU && sc.tid == (int)row->key) {
-			view_message(v, false, "already on this vCPU (Esc goes back)");
-			return;
-		}
-		sc.kind = SCOPE_VCPU;
-		sc.tid = (int)row->key;
-		sc.hot_only = 0;
-		push(v, &sc, -1);
-		break;
-	case OPEN_HOT:
-		open_hot(v, sc, row, f);
-		break;
-	}
+	if (!view_push(v, &to.scope, to.focus ? pane_index(to.focus) : -1))
+		view_message(v, true, "too deep: press Esc");
 }
 
 static void open_prompt(struct view *v, enum view_prompt p, const char *initial)
@@ -344,9 +259,148 @@ static void help_key(struct view *v, int key)
 	v->help_top = MAX(v->help_top, 0);
 }
 
-void view_key(struct view *v, int key, struct tick_ctl *ctl)
+static void key_quit(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)v, (void)key;
+	ctl->quit = true;
+}
+
+static void key_help(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	v->help = true;
+	v->help_top = 0;
+}
+
+static void key_focus(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)ctl;
+	cycle_focus(v, key == KEY_BTAB ? -1 : 1);
+}
+
+static void key_move(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)ctl;
+	move_selection(v, key);
+}
+
+static void key_open(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_row(v);
+}
+
+static void key_back(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	view_pop(v);
+}
+
+static void key_sort(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)ctl;
+	change_sort(v, key == 'R' ? 0 : key == '<' ? -1 : 1);
+}
+
+static void key_filter(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_prompt(v, PROMPT_FILTER, v->filter_src);
+}
+
+static void key_guest(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_prompt(v, PROMPT_GUEST, "");
+}
+
+static void key_pause(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->paused = !ctl->paused;
+	view_message(v, false, ctl->paused ? "paused: p resumes" : "resumed");
+}
+
+static void key_reset(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->reset = true;
+	view_message(v, false, "counters reset");
+}
+
+static void key_cumulative(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->cumulative = !ctl->cumulative;
+	ctl->refresh = true;
+	view_message(v, false,
+		     ctl->cumulative ? "counts since start or reset (r)" : "counts per interval");
+}
+
+static void key_delay_step(struct view *v, int key, struct tick_ctl *ctl)
+{
+	ctl->delay_s = layout_delay_step(ctl->delay_s, key == '+' ? 1 : -1);
+	view_message(v, false, "refresh every %gs", ctl->delay_s);
+}
+
+static void key_delay(struct view *v, int key, struct tick_ctl *ctl)
 {
 	char buf[32];
+
+	(void)key;
+	snprintf(buf, sizeof(buf), "%g", ctl->delay_s);
+	open_prompt(v, PROMPT_DELAY, buf);
+}
+
+static void key_zeros(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	v->show_zero = !v->show_zero;
+	view_message(v, false,
+		     v->show_zero ? "showing rows with nothing in the window"
+				  : "hiding rows with nothing in the window");
+}
+
+static void key_redraw(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	v->clear = true;
+}
+
+const struct key_binding key_bindings[] = {
+	{ "q", { 'q' }, "quit", key_quit },
+	{ "? h", { '?', 'h' }, "this help (Esc, q or ? closes it)", key_help },
+	{ "Tab Shift-Tab", { '\t', KEY_BTAB }, "next / previous pane", key_focus },
+	{ "Up Down", { KEY_UP, KEY_DOWN }, "move the selection", key_move },
+	{ "PgUp PgDn", { KEY_PPAGE, KEY_NPAGE }, "move a page", key_move },
+	{ "Home End", { KEY_HOME, KEY_END }, "first / last row", key_move },
+	{ "Enter Right",
+	  { '\n', '\r', KEY_ENTER, KEY_RIGHT },
+	  "open the selected row: a VM, a vCPU, the ports/addresses/MSRs of an exit",
+	  key_open },
+	{ "Esc Left", { KEY_ESC, KEY_LEFT }, "back to where you were", key_back },
+	{ "s >", { 's', '>' }, "sort by the next column", key_sort },
+	{ "<", { '<' }, "sort by the previous column", key_sort },
+	{ "R", { 'R' }, "reverse the sort order", key_sort },
+	{ "/ f",
+	  { '/', 'f' },
+	  "filter VMs by name or pid (extended regex, any case; empty clears)",
+	  key_filter },
+	{ "g", { 'g' }, "go to a guest by pid or name", key_guest },
+	{ "p", { 'p' }, "pause / resume the display (sampling goes on)", key_pause },
+	{ "r", { 'r' }, "reset the counters (start the cumulative window again)", key_reset },
+	{ "c", { 'c' }, "counts per interval / cumulative since start or reset", key_cumulative },
+	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step },
+	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay },
+	{ "x", { 'x' }, "show / hide counters with nothing in the window", key_zeros },
+	{ "Ctrl-L", { KEY_CTRL('l') }, "redraw the whole screen", key_redraw },
+	{ NULL },
+};
+
+void view_key(struct view *v, int key, struct tick_ctl *ctl)
+{
+	const struct key_binding *b;
+	const int *c;
 
 	ctl->redraw = true;
 	if (key == KEY_RESIZE)
@@ -360,91 +414,11 @@ void view_key(struct view *v, int key, struct tick_ctl *ctl)
 		return;
 	}
 	v->msg[0] = '\0';
-	switch (key) {
-	case 'q':
-		ctl->quit = true;
-		break;
-	case '?':
-	case 'h':
-		v->help = true;
-		v->help_top = 0;
-		break;
-	case '\t':
-		cycle_focus(v, 1);
-		break;
-	case KEY_BTAB:
-		cycle_focus(v, -1);
-		break;
-	case KEY_UP:
-	case KEY_DOWN:
-	case KEY_PPAGE:
-	case KEY_NPAGE:
-	case KEY_HOME:
-	case KEY_END:
-		move_selection(v, key);
-		break;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-	case KEY_RIGHT:
-		open_row(v);
-		break;
-	case KEY_ESC:
-	case KEY_LEFT:
-		view_pop(v);
-		break;
-	case 's':
-	case '>':
-		change_sort(v, 1);
-		break;
-	case '<':
-		change_sort(v, -1);
-		break;
-	case 'R':
-		change_sort(v, 0);
-		break;
-	case '/':
-	case 'f':
-		open_prompt(v, PROMPT_FILTER, v->filter_src);
-		break;
-	case 'g':
-		open_prompt(v, PROMPT_GUEST, "");
-		break;
-	case 'd':
-		snprintf(buf, sizeof(buf), "%g", ctl->delay_s);
-		open_prompt(v, PROMPT_DELAY, buf);
-		break;
-	case 'p':
-		ctl->paused = !ctl->paused;
-		view_message(v, false, ctl->paused ? "paused: p resumes" : "resumed");
-		break;
-	case 'r':
-		ctl->reset = true;
-		view_message(v, false, "counters reset");
-		break;
-	case 'c':
-		ctl->cumulative = !ctl->cumulative;
-		ctl->refresh = true;
-		view_message(v, false,
-			     ctl->cumulative ? "counts since start or reset (r)"
-					     : "counts per interval");
-		break;
-	case '+':
-	case '-':
-		ctl->delay_s = layout_delay_step(ctl->delay_s, key == '+' ? 1 : -1);
-		view_message(v, false, "refresh every %gs", ctl->delay_s);
-		break;
-	case 'x':
-		v->show_zero = !v->show_zero;
-		view_message(v, false,
-			     v->show_zero ? "showing rows with nothing in the window"
-					  : "hiding rows with nothing in the window");
-		break;
-	case KEY_CTRL('l'):
-		v->clear = true;
-		break;
-	default:
-		view_message(v, true, "unknown key: ? lists them");
-		break;
-	}
+	for (b = key_bindings; b->name; b++)
+		for (c = b->codes; *c; c++)
+			if (*c == key) {
+				b->act(v, key, ctl);
+				return;
+			}
+	view_message(v, true, "unknown key: ? lists them");
 }

@@ -4,6 +4,7 @@
 #include <wchar.h>
 
 #include "screen.h"
+#include "utf8.h"
 #include "util.h"
 
 #define REPLACEMENT '?'
@@ -41,45 +42,22 @@ void screen_free(struct screen *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int screen_utf8_next(const char *str, uint32_t *cp)
+/*
+ * Returns the bytes of the code point at str, decoded to *cp: 0 at the end of the string, 1
+ * with *cp = 0xfffd for an invalid byte.
+ */
+static size_t next_cp(const char *str, uint32_t *cp)
 {
-	const unsigned char *p = (const unsigned char *)str;
-	int len, i;
-	uint32_t c;
+	size_t len;
 
-	if (!p[0]) {
-		*cp = 0;
+	if (!*str)
 		return 0;
+	len = utf8_decode(str, (size_t)-1, cp);
+	if (!len) {
+		*cp = 0xfffd;
+		len = 1;
 	}
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else {
-		goto bad;
-	}
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			goto bad;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		goto bad;
-	*cp = c;
 	return len;
-bad:
-	*cp = 0xfffd;
-	return 1;
 }
 
 /* Returns cp if a terminal can show it in one column as it is, else the replacement. */
@@ -100,15 +78,16 @@ static uint32_t safe_cp(const struct screen *s, uint32_t cp)
 int screen_put(struct screen *s, int x, int y, int max, const char *text, uint8_t color)
 {
 	struct screen_cell *c;
-	int n = 0, len;
 	uint32_t cp;
+	size_t len;
+	int n = 0;
 
 	if (y < 0 || y >= s->h || x < 0 || x >= s->w)
 		return 0;
 	if (max < 0 || max > s->w - x)
 		max = s->w - x;
 	c = &s->cells[y * s->w + x];
-	while (n < max && (len = screen_utf8_next(text, &cp)) > 0) {
+	while (n < max && (len = next_cp(text, &cp)) > 0) {
 		text += len;
 		c[n].cp = safe_cp(s, cp);
 		c[n].color = color;

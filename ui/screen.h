@@ -49,10 +49,4 @@ const struct screen_cell *screen_cell(const struct screen *s, int x, int y);
 /* Returns buf holding line y as UTF-8 without trailing blanks ("" outside the screen). */
 char *screen_line(const struct screen *s, int y, char *buf, size_t n);
 
-/*
- * Returns the length of the UTF-8 sequence at s and decodes it to *cp: 0 at the end of the
- * string, 1 with *cp = 0xfffd for an invalid byte.
- */
-int screen_utf8_next(const char *s, uint32_t *cp);
-
 #endif

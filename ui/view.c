@@ -85,12 +85,9 @@ bool view_pop(struct view *v)
 
 int view_pane_index(const char *name)
 {
-	int i;
+	const struct pane *p = pane_find(name);
 
-	for (i = 0; panes[i]; i++)
-		if (!strcmp(panes[i]->name, name))
-			return i;
-	return -1;
+	return p ? pane_index(p) : -1;
 }
 
 void view_message(struct view *v, bool error, const char *fmt, ...)

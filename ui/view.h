@@ -25,10 +25,10 @@
 
 /* Selection and scroll of one pane at one level of the drill-down; part of a view_level. */
 struct pane_view {
-	int sel;	   /* selected row */
-	int top;	   /* first row shown */
-	int64_t key, key2; /* the selected row's keys: the selection follows its row */
-	bool keyed;	   /* key and key2 are set */
+	int sel;	      /* selected row */
+	int top;	      /* first row shown */
+	struct table_ref ref; /* what the selected row stands for: the selection follows it */
+	bool keyed;	      /* ref is set: a row was picked */
 };
 
 /* One level of the drill-down: what is looked at and how its panes were left; in struct view. */

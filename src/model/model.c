@@ -177,9 +177,11 @@ void model_set_exit_names(struct model *m, const struct exit_names *names)
 
 /*
  * The order sources are shown in, whatever order they report in: the trace and the VMs
- * first, so that a narrow screen's first line of sources names them. Others follow.
+ * first, so that a narrow screen's first line of sources names them (a trace.dat and the
+ * threads read from it in their place). Others follow.
  */
-static const char *const source_order[] = { "tracefs", "procfs", "perf", "kvmstat", "sched" };
+static const char *const source_order[] = { "tracefs", "tracedat", "procfs", "threads",
+					    "perf",    "kvmstat",  "sched" };
 
 /* Returns the place of a source by name in source_order, the others after them. */
 static int source_rank(const char *name)

@@ -3,16 +3,17 @@
 #include <string.h>
 
 #include "batch.h"
+#include "csv.h"
 #include "header.h"
+#include "openmetrics.h"
 #include "snapjson.h"
 
 void batch_header(FILE *f, const struct snapshot *s)
 {
-	char buf[1024];
-	int i;
+	struct header h;
 
-	for (i = 0; i < HEADER_LINES; i++)
-		fprintf(f, "%s\n", header_line(s, i, buf, sizeof(buf), false));
+	header_fill(&h, s, false);
+	header_print(f, &h);
 }
 
 /* Prints every pane that has something for scope, each followed by a blank line. */
@@ -24,7 +25,7 @@ static void print_panes(FILE *f, const struct snapshot *s, const struct pane_opt
 	for (i = 0; panes[i]; i++) {
 		if (!(panes[i]->scopes & SCOPE_F(po->scope.kind)))
 			continue;
-		panes[i]->build(s, po, t);
+		pane_build(panes[i], s, po, t);
 		if (!t->nrows && !t->note[0])
 			continue;
 		table_print(f, t);
@@ -38,6 +39,11 @@ int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 	struct table t = { 0 };
 	int i;
 
+	if (o->format == BATCH_CSV)
+		return csv_write(f, s, o->filter, o->detail, o->header);
+	if (o->format == BATCH_OPENMETRICS || o->format == BATCH_PROMETHEUS)
+		return openmetrics_write(f, o->metrics, s, o->delay_s,
+					 o->format == BATCH_OPENMETRICS ? OM_OPENMETRICS : OM_TEXT);
 	if (o->format == BATCH_JSON) {
 		snapjson_write(f, s, o->filter);
 	} else {

@@ -8,7 +8,9 @@
 #include "pane.h"
 #include "snapshot.h"
 
-enum batch_format { BATCH_TEXT = 0, BATCH_JSON };
+enum batch_format { BATCH_TEXT = 0, BATCH_JSON, BATCH_CSV, BATCH_OPENMETRICS, BATCH_PROMETHEUS };
+
+struct openmetrics;
 
 /* Owned by the caller. */
 struct batch_opts {
@@ -16,9 +18,16 @@ struct batch_opts {
 	bool detail;		/* -H: each VM's own panes (threads, ...) */
 	bool utf8;
 	const regex_t *filter;	/* VMs to show; NULL: all */
+	/* The CSV and metrics formats (csv.h, openmetrics.h): */
+	bool header;		/* csv: the header row first (the first record) */
+	struct openmetrics *metrics; /* openmetrics, prometheus: running totals; the caller's */
+	double delay_s;		/* openmetrics, prometheus: the configured tick */
 };
 
-/* Writes one record for s to f; returns 0, or -EIO when f fails (e.g. a closed pipe). */
+/*
+ * Writes one record for s to f; returns 0, or -EIO when f fails (e.g. a closed pipe), -EINVAL
+ * for a cumulative snapshot in a metrics format (its counters need per-interval windows).
+ */
 int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o);
 
 /* Writes the header lines shared with the TUI's header: host, sources, events. */

@@ -4,38 +4,16 @@
 #include <string.h>
 
 #include "escape.h"
+#include "utf8.h"
 
 /* Returns the length of a valid, printable UTF-8 sequence at s, or 0. */
-static size_t utf8_printable(const unsigned char *s, size_t n)
+static size_t utf8_printable(const char *s, size_t n)
 {
 	uint32_t cp;
-	size_t len, i;
+	size_t len = utf8_decode(s, n, &cp);
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, out of range. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
 	/* C1 controls, line/paragraph separators, bidi overrides and isolates. */
-	if (cp < 0xa0 || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	if (!len || cp < 0xa0 || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
 		return 0;
 	return len;
@@ -56,11 +34,16 @@ size_t escape_text(char *dst, size_t dstsz, const char *src, size_t srclen, bool
 		const char *piece = tmp;
 		size_t plen;
 
-		n = 1;
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
-			tmp[0] = c;
-			plen = 1;
-		} else if (c == '\\') {
+			/* Most text is plain: it goes as it is, without the copy below. */
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = (char)c;
+			i++;
+			continue;
+		}
+		n = 1;
+		if (c == '\\') {
 			piece = "\\\\";
 			plen = 2;
 		} else if (c == '\n') {
@@ -72,7 +55,7 @@ size_t escape_text(char *dst, size_t dstsz, const char *src, size_t srclen, bool
 		} else if (c == 0x1b) {
 			piece = "\\e";
 			plen = 2;
-		} else if (c >= 0x80 && utf8 && (n = utf8_printable(s + i, srclen - i))) {
+		} else if (c >= 0x80 && utf8 && (n = utf8_printable(src + i, srclen - i))) {
 			piece = (const char *)s + i;
 			plen = n;
 		} else {

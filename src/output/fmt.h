@@ -14,5 +14,9 @@ char *fmt_si(char *buf, double v);
 char *fmt_pct(char *buf, double v);
 /* A duration from nanoseconds ("850ns", "12.3us", "4.56ms", "1.20s"), "-" for 0. */
 char *fmt_ns(char *buf, double ns);
+/* An integer, as "%" PRId64 writes it. */
+char *fmt_int(char *buf, int64_t v);
+/* An address or port, as "0x%" PRIx64 writes it ("0x608"). */
+char *fmt_hex(char *buf, uint64_t v);
 
 #endif

@@ -8,6 +8,9 @@
 #include "fmt.h"
 #include "header.h"
 
+/* Lines are cut here in batch text and on screen alike. */
+#define LINE_MAX_BYTES 1024
+
 /* Appends a printf to buf at *o, never past n. */
 static void put(char *buf, size_t n, size_t *o, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -25,41 +28,96 @@ static void put(char *buf, size_t n, size_t *o, const char *fmt, ...)
 		*o = *o + (size_t)w < n ? *o + (size_t)w : n - 1;
 }
 
-char *header_line(const struct snapshot *s, int line, char *buf, size_t n, bool utf8)
+void header_fill(struct header *h, const struct snapshot *s, bool utf8)
 {
-	char host[4 * sizeof(s->host.hostname)], tbuf[16];
-	char b1[FMT_MAX], b2[FMT_MAX], b3[FMT_MAX], b4[FMT_MAX];
 	time_t wall = (time_t)s->wall_s;
 	struct tm tm;
+	int i;
+
+	memset(h, 0, sizeof(*h));
+	localtime_r(&wall, &tm);
+	strftime(h->time, sizeof(h->time), "%H:%M:%S", &tm);
+	escape_text(h->host, sizeof(h->host), s->host.hostname, (size_t)-1, utf8);
+	h->kernel = s->host.release;
+	h->kvm = s->host.kvm_module[0] ? s->host.kvm_module : "none";
+	h->kvm_unregistered = s->host.kvm_unregistered;
+	h->ncpus = s->host.ncpus;
+	h->interval_s = (double)s->interval_ns / 1e9;
+	h->cumulative = s->cumulative;
+	for (i = 0; i < s->nsources && i < SNAP_SOURCES_MAX; i++) {
+		const struct snap_source *st = &s->sources[i];
+
+		h->sources[i] = (struct header_source){
+			.name = st->name,
+			.state = snap_state_name(st->state),
+			.why = st->why,
+			.bad = st->state == SNAP_SRC_DEGRADED || st->state == SNAP_SRC_UNAVAILABLE,
+		};
+	}
+	h->nsources = i;
+	h->nvms = s->nvms;
+	h->exits_rate = s->exits_rate;
+	h->events = s->events;
+	h->lost = s->events_lost;
+	h->unattributed = s->events_unattributed;
+	h->events_bad = s->events_lost > 0;
+}
+
+char *header_host_text(const struct header *h, bool tail, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	put(buf, n, &o, "kvmscope %s  host %s  kernel %s  kvm %s%s  %d CPUs", h->time, h->host,
+	    h->kernel, h->kvm, h->kvm_unregistered ? " (no /dev/kvm)" : "", h->ncpus);
+	if (tail)
+		put(buf, n, &o, "  every %.1fs%s", h->interval_s,
+		    h->cumulative ? "  cumulative" : "");
+	return buf;
+}
+
+char *header_every_text(const struct header *h, char *buf, size_t n)
+{
+	snprintf(buf, n, "every %.1fs", h->interval_s);
+	return buf;
+}
+
+char *header_sources_text(const struct header *h, char *buf, size_t n, size_t *starts)
+{
 	size_t o = 0;
 	int i;
 
 	buf[0] = '\0';
-	switch (line) {
-	case HEADER_HOST:
-		escape_text(host, sizeof(host), s->host.hostname, (size_t)-1, utf8);
-		localtime_r(&wall, &tm);
-		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-		put(buf, n, &o, "kvmscope %s  host %s  kernel %s  kvm %s%s  %d CPUs  every %.1fs%s",
-		    tbuf, host, s->host.release, s->host.kvm_module[0] ? s->host.kvm_module : "none",
-		    s->host.kvm_unregistered ? " (no /dev/kvm)" : "",
-		    s->host.ncpus, (double)s->interval_ns / 1e9,
-		    s->cumulative ? "  cumulative" : "");
-		break;
-	case HEADER_SOURCES:
-		put(buf, n, &o, "sources:");
-		for (i = 0; i < s->nsources; i++) {
-			const struct snap_source *st = &s->sources[i];
+	put(buf, n, &o, "sources:");
+	for (i = 0; i < h->nsources; i++) {
+		const struct header_source *src = &h->sources[i];
 
-			put(buf, n, &o, "%s %s %s%s%s", i ? "," : "", st->name,
-			    snap_state_name(st->state), st->why[0] ? ": " : "", st->why);
-		}
-		break;
-	case HEADER_EVENTS:
-		put(buf, n, &o, "VMs %d  exits/s %s  events %s  lost %s  unattributed %s", s->nvms,
-		    fmt_si(b1, s->exits_rate), fmt_si(b2, (double)s->events),
-		    fmt_si(b3, (double)s->events_lost), fmt_si(b4, (double)s->events_unattributed));
-		break;
+		put(buf, n, &o, "%s ", i ? "," : "");
+		if (starts)
+			starts[i] = o + 1 < n ? o : n;
+		put(buf, n, &o, "%s %s%s%s", src->name, src->state, src->why[0] ? ": " : "",
+		    src->why);
 	}
 	return buf;
+}
+
+char *header_events_text(const struct header *h, char *buf, size_t n)
+{
+	char b1[FMT_MAX], b2[FMT_MAX], b3[FMT_MAX], b4[FMT_MAX];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	put(buf, n, &o, "VMs %d  exits/s %s  events %s  lost %s  unattributed %s", h->nvms,
+	    fmt_si(b1, h->exits_rate), fmt_si(b2, (double)h->events), fmt_si(b3, (double)h->lost),
+	    fmt_si(b4, (double)h->unattributed));
+	return buf;
+}
+
+void header_print(FILE *f, const struct header *h)
+{
+	char buf[LINE_MAX_BYTES];
+
+	fprintf(f, "%s\n", header_host_text(h, true, buf, sizeof(buf)));
+	fprintf(f, "%s\n", header_sources_text(h, buf, sizeof(buf), NULL));
+	fprintf(f, "%s\n", header_events_text(h, buf, sizeof(buf)));
 }

@@ -32,6 +32,113 @@ const struct pane *pane_find(const char *name)
 	return NULL;
 }
 
+int pane_index(const struct pane *p)
+{
+	int i;
+
+	for (i = 0; panes[i]; i++)
+		if (panes[i] == p)
+			return i;
+	return -1;
+}
+
+void pane_build(const struct pane *p, const struct snapshot *s, const struct pane_opts *o,
+		struct table *t)
+{
+	p->fill(s, o, t);
+	table_sort(t, o->sort, o->reverse);
+}
+
+/* Unranked panes come after every ranked one, in registry order. */
+#define RANK_UNRANKED 1000
+
+int pane_rank(const struct pane *p, int i)
+{
+	return p->rank > 0 ? p->rank : RANK_UNRANKED + i;
+}
+
+/* Fills to with a message and returns false: Enter goes nowhere. */
+static bool nowhere(struct pane_goto *to, bool error, const char *msg)
+{
+	snprintf(to->msg, sizeof(to->msg), "%s", msg);
+	to->error = error;
+	return false;
+}
+
+bool pane_open(const struct pane *p, const struct scope *cur, const struct table_ref *ref,
+	       struct pane_goto *to)
+{
+	struct scope sc = *cur;
+
+	memset(to, 0, sizeof(*to));
+	switch (cur->kind < SCOPE__N ? p->open[cur->kind] : PANE_OPEN_NONE) {
+	case PANE_OPEN_VM:
+		if (ref->pid <= 0)
+			return nowhere(to, true, "no VM on this row");
+		to->scope = (struct scope){ .kind = SCOPE_VM, .pid = ref->pid };
+		return true;
+	case PANE_OPEN_VCPU:
+		if (ref->kind != REF_THREAD || ref->thread != THREAD_VCPU || ref->tid <= 0)
+			return nowhere(to, true, "only a vCPU row narrows the view");
+		if (cur->kind == SCOPE_VCPU && cur->tid == ref->tid)
+			return nowhere(to, false, "already on this vCPU (Esc goes back)");
+		sc.kind = SCOPE_VCPU;
+		sc.tid = ref->tid;
+		sc.hot_only = 0;
+		to->scope = sc;
+		return true;
+	case PANE_OPEN_HOT:
+		if (cur->kind == SCOPE_HOST) {
+			sc.kind = SCOPE_VM;
+			sc.pid = ref->pid;
+		}
+		if (!ref->hot || ref->hot > HOT__KINDS) {
+			if (cur->kind != SCOPE_HOST)
+				return nowhere(to, true,
+					       "no ports, addresses or MSRs behind this row");
+			/* Nothing behind it: the VM, with this pane in focus. */
+			to->scope = sc;
+			to->focus = p;
+			return true;
+		}
+		sc.hot_only = ref->hot;
+		/* Hot addresses are kept per VM: a vCPU's exit lists its VM's. */
+		if (!(pane_hot.scopes & SCOPE_F(sc.kind))) {
+			sc.kind = SCOPE_VM;
+			sc.tid = 0;
+		}
+		to->scope = sc;
+		to->focus = &pane_hot;
+		return true;
+	default:
+		snprintf(to->msg, sizeof(to->msg), "%s: nothing to open here", p->title);
+		to->error = true;
+		return false;
+	}
+}
+
+const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opts *o,
+				 struct table *t, const struct table_spec *spec, const char *what,
+				 bool *gone)
+{
+	char lb[SNAP_LABEL_MAX], esc[4 * SNAP_LABEL_MAX];
+	const struct snap_vm *v;
+
+	table_begin(t, spec, 0, "%s", what);
+	*gone = false;
+	if (o->scope.kind == SCOPE_HOST)
+		return NULL;
+	v = snapshot_vm(s, o->scope.pid);
+	if (!v) {
+		table_note(t, "VM %d is gone", o->scope.pid);
+		*gone = true;
+		return NULL;
+	}
+	table_begin(t, spec, TABLE_COL_ACROSS, "%s of %s", what,
+		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
+	return v;
+}
+
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
 {
 	char buf[SNAP_LABEL_MAX], esc[4 * sizeof(buf)];
@@ -46,7 +153,7 @@ bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
 	return !regexec(o->filter, buf, 0, NULL, 0);
 }
 
-const char *pane_title_text(const char *raw, const struct pane_opts *o, char *buf, size_t n)
+const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n)
 {
 	/* Titles are printed and drawn like cells: a name's control bytes never reach a tty. */
 	escape_text(buf, n, raw, (size_t)-1, o->utf8);
@@ -63,6 +170,19 @@ const char *pane_thread_label(const struct snap_thread *t, char *buf, int bufsz)
 	else
 		return t->comm;
 	return buf;
+}
+
+void pane_thread_row(struct table *t, const struct pane_opts *o, const struct snap_vm *v,
+		     const struct snap_thread *th, int col)
+{
+	char lb[SNAP_LABEL_MAX];
+
+	table_row(t, th->gone ? ROW_DIM : ROW_NORMAL, 0,
+		  &(struct table_ref){ .kind = REF_THREAD,
+				       .pid = v->pid,
+				       .tid = th->tid,
+				       .thread = (uint8_t)th->kind });
+	table_set_raw(t, col, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
 }
 
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz)

@@ -1,61 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Counters: KVM's statistics (debugfs, or tracepoint counts under lockdown) of the host, a
- * VM or a vCPU, and a vCPU's perf counters, busiest first. A row's key is its index in the
- * scope's counter array. The note names the source and, when degraded, why.
+ * VM or a vCPU, and a vCPU's perf counters, busiest first. The note names the source and,
+ * when degraded, why.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "fmt.h"
 #include "pane.h"
-#include "util.h"
 
 enum { C_NAME, C_SOURCE, C_VALUE, C_RATE, C_SHARE, C_NOTE, C__N };
 
 static const struct table_col ctr_cols[C__N] = {
-	[C_NAME] = { "COUNTER", 28, 10, ALIGN_LEFT, 0 },
-	[C_SOURCE] = { "SOURCE", 10, 0, ALIGN_LEFT, 4 },
-	[C_VALUE] = { "TOTAL", 7, 0, ALIGN_RIGHT, 3 },
-	[C_RATE] = { "RATE/S", 7, 0, ALIGN_RIGHT, 0 },
-	[C_SHARE] = { "SHARE%", 6, 0, ALIGN_RIGHT, 1 },
-	[C_NOTE] = { "NOTE", 24, 0, ALIGN_LEFT, 2 },
+	[C_NAME] = TABLE_TEXT("COUNTER", 28, 10, 0),
+	[C_SOURCE] = TABLE_TEXT("SOURCE", 10, 0, 4),
+	[C_VALUE] = TABLE_NUMBER("TOTAL", 7, 3),
+	[C_RATE] = TABLE_NUMBER("RATE/S", 7, 0),
+	[C_SHARE] = TABLE_NUMBER("SHARE%", 6, 1),
+	[C_NOTE] = TABLE_TEXT("NOTE", 24, 0, 2),
 };
 
-struct ctr_sort {
-	int col;
-	bool reverse;
+/* Numbers biggest first, ties by name; the text columns all go by the name. */
+static const struct table_spec ctr_table = {
+	.cols = ctr_cols,
+	.ncols = C__N,
+	.sort = C_RATE,
+	.ties = (const struct table_tie[]){ { C_NAME }, { -1 } },
 };
-
-static double ctr_key(const struct snap_counter *c, int col)
-{
-	switch (col) {
-	case C_VALUE:
-		return (double)c->value;
-	case C_SHARE:
-		return c->share;
-	default:
-		return c->rate;
-	}
-}
-
-static int ctr_cmp(const void *pa, const void *pb, void *arg)
-{
-	const struct snap_counter *a = *(const struct snap_counter *const *)pa;
-	const struct snap_counter *b = *(const struct snap_counter *const *)pb;
-	const struct ctr_sort *by = arg;
-	double ka, kb;
-	int c;
-
-	if (by->col == C_NAME || by->col == C_SOURCE || by->col == C_NOTE) {
-		c = strcmp(a->name, b->name);
-	} else {
-		ka = ctr_key(a, by->col);
-		kb = ctr_key(b, by->col);
-		c = ka > kb ? -1 : ka < kb ? 1 : strcmp(a->name, b->name);
-	}
-	return by->reverse ? -c : c;
-}
 
 /* Fills the note cell: why not, a ratio, a histogram's median, or a multiplexing scale. */
 static void ctr_note(struct table *t, const struct snap_counter *c)
@@ -65,94 +34,88 @@ static void ctr_note(struct table *t, const struct snap_counter *c)
 	if (c->why[0])
 		table_set(t, C_NOTE, "n/a: %s", c->why);
 	else if (c->kind == SNAP_CTR_RATIO)
-		table_set(t, C_NOTE, "%s", c->ratio >= 0 ? "" : "no cycles");
+		table_put(t, C_NOTE, c->ratio >= 0 ? "" : "no cycles");
 	else if (c->kind == SNAP_CTR_HIST && c->value)
 		table_set(t, C_NOTE, "median < %s", fmt_ns(b, (double)c->p50));
 	else if (c->kind == SNAP_CTR_GAUGE)
-		table_set(t, C_NOTE, "instant value");
+		table_put(t, C_NOTE, "instant value");
 	else if (c->scale > 1.001)
 		table_set(t, C_NOTE, "scaled x%.2f (multiplexed)", c->scale);
 }
 
-static void build_counters(const struct snapshot *s, const struct pane_opts *o, struct table *t)
+static void fill_counters(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_source *ks = snapshot_source(s, "kvmstat");
-	const struct snap_counter *cs = s->counters, **order;
-	const struct snap_vm *v = NULL;
+	const struct snap_counter *cs = s->counters;
+	const struct snap_thread *th = NULL;
+	const struct snap_vm *v;
 	char b[FMT_MAX], lb[SNAP_LABEL_MAX], esc[4 * sizeof(lb)];
-	struct ctr_sort by;
-	int n = s->ncounters, i, rows = 0;
+	int n = s->ncounters, i;
+	bool gone;
 
-	table_begin(t, ctr_cols, C__N, "Counters");
-	if (o->scope.kind != SCOPE_HOST) {
-		const struct snap_thread *th;
-
-		v = snapshot_vm(s, o->scope.pid);
-		if (!v) {
-			table_note(t, "VM %d is gone", o->scope.pid);
-			return;
-		}
+	v = pane_begin(s, o, t, &ctr_table, "Counters", &gone);
+	if (gone)
+		return;
+	if (v) {
 		cs = v->counters;
 		n = v->ncounters;
-		table_begin(t, ctr_cols, C__N, "Counters of %s",
-			    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
-		if (o->scope.kind == SCOPE_VCPU) {
-			th = snapshot_thread(v, o->scope.tid);
-			cs = th ? th->counters : NULL;
-			n = th ? th->ncounters : 0;
-			if (th)
-				table_begin(t, ctr_cols, C__N, "Counters of %s",
-					    pane_title_text(pane_thread_label(th, lb, sizeof(lb)),
-							    o, esc, sizeof(esc)));
-		}
 	}
-	order = xcalloc((size_t)n + 1, sizeof(*order));
+	if (v && o->scope.kind == SCOPE_VCPU) {
+		th = snapshot_thread(v, o->scope.tid);
+		cs = th ? th->counters : NULL;
+		n = th ? th->ncounters : 0;
+		if (th)
+			table_retitle(t, "Counters of %s",
+				      pane_escape(pane_thread_label(th, lb, sizeof(lb)), o, esc,
+						  sizeof(esc)));
+	}
 	for (i = 0; i < n; i++) {
-		/* Quiet counters only with show_zero: debugfs has dozens per scope. */
-		if (!o->show_zero && !cs[i].why[0] && cs[i].rate <= 0 && cs[i].ratio < 0 &&
-		    !(cs[i].kind == SNAP_CTR_GAUGE && cs[i].value))
-			continue;
-		order[rows++] = &cs[i];
-	}
-	by.col = o->sort >= 0 && o->sort < C__N ? o->sort : C_RATE;
-	by.reverse = o->reverse;
-	qsort_r(order, (size_t)rows, sizeof(*order), ctr_cmp, &by);
-	for (i = 0; i < rows; i++) {
-		const struct snap_counter *c = order[i];
+		const struct snap_counter *c = &cs[i];
 
-		table_row(t, c->why[0] ? ROW_WARN : ROW_NORMAL, c - cs, 0);
-		table_set(t, C_NAME, "%s", c->name);
-		table_set(t, C_SOURCE, "%s", c->source[0] ? c->source : "-");
+		/* Quiet counters only with show_zero: debugfs has dozens per scope. */
+		if (!o->show_zero && !c->why[0] && c->rate <= 0 && c->ratio < 0 &&
+		    !(c->kind == SNAP_CTR_GAUGE && c->value))
+			continue;
+		table_row(t, c->why[0] ? ROW_WARN : ROW_NORMAL, 0,
+			  &(struct table_ref){ .kind = REF_COUNTER,
+					       .pid = v ? v->pid : 0,
+					       .tid = th ? th->tid : 0,
+					       .id = (uint64_t)i });
+		table_put(t, C_NAME, c->name);
+		table_put(t, C_SOURCE, c->source[0] ? c->source : "-");
+		table_key_text(t, C_NAME, c->name);
+		table_key_text(t, C_SOURCE, c->name);
+		table_key_text(t, C_NOTE, c->name);
+		table_key_num(t, C_VALUE, (double)c->value);
+		table_key_num(t, C_RATE, c->rate);
+		table_key_num(t, C_SHARE, c->share);
 		/* Times read as durations and shares; a counter not read has no total. */
 		if (c->why[0] || c->kind == SNAP_CTR_RATIO)
-			table_set(t, C_VALUE, "-");
+			table_put(t, C_VALUE, "-");
 		else if (c->kind == SNAP_CTR_TIME_NS)
-			table_set(t, C_VALUE, "%s", fmt_ns(b, (double)c->value));
+			table_put(t, C_VALUE, fmt_ns(b, (double)c->value));
 		else
-			table_set(t, C_VALUE, "%s", fmt_si(b, (double)c->value));
+			table_put(t, C_VALUE, fmt_si(b, (double)c->value));
 		if (c->kind == SNAP_CTR_RATIO || c->kind == SNAP_CTR_TIME_NS)
-			table_set(t, C_RATE, "%s", "");
+			table_put(t, C_RATE, "");
 		else
-			table_set(t, C_RATE, "%s", c->rate >= 0 ? fmt_si(b, c->rate) : "-");
+			table_put(t, C_RATE, c->rate >= 0 ? fmt_si(b, c->rate) : "-");
 		if (c->kind == SNAP_CTR_RATIO && c->ratio >= 0)
 			table_set(t, C_SHARE, "%.2f", c->ratio);
 		else if (c->share >= 0)
-			table_set(t, C_SHARE, "%s", fmt_pct(b, c->share));
+			table_put(t, C_SHARE, fmt_pct(b, c->share));
 		ctr_note(t, c);
 	}
 	if (!n && ks && ks->state == SNAP_SRC_UNAVAILABLE)
 		table_note(t, "kvmstat unavailable: %s", ks->why);
 	else if (ks && ks->why[0])
 		table_note(t, "kvmstat: %s", ks->why);
-	free(order);
 }
 
 const struct pane pane_counters = {
 	.name = "counters",
 	.title = "Counters",
 	.scopes = SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU),
-	.cols = ctr_cols,
-	.ncols = C__N,
-	.sort = C_RATE,
-	.build = build_counters,
+	.table = &ctr_table,
+	.fill = fill_counters,
 };

@@ -2,7 +2,6 @@
 /*
  * Where each vCPU's and iothread's wall time goes: in the guest, handling exits in the
  * kernel and in the VMM, halted, waiting for a CPU; the VM's mean over its vCPUs first.
- * A row's key is the tid (0 for the mean), key2 its thread kind.
  */
 #include <string.h>
 
@@ -12,14 +11,20 @@
 enum { S_THREAD, S_TID, S_GUEST, S_KERNEL, S_USER, S_HALT, S_WAIT, S_SRC, S__N };
 
 static const struct table_col split_cols[S__N] = {
-	[S_THREAD] = { "THREAD", 24, 8, ALIGN_LEFT, 0 },
-	[S_TID] = { "TID", 8, 0, ALIGN_RIGHT, 5 },
-	[S_GUEST] = { "GUEST%", 6, 0, ALIGN_RIGHT, 0 },
-	[S_KERNEL] = { "KERNEL%", 7, 0, ALIGN_RIGHT, 1 },
-	[S_USER] = { "USER%", 6, 0, ALIGN_RIGHT, 2 },
-	[S_HALT] = { "HALT%", 6, 0, ALIGN_RIGHT, 1 },
-	[S_WAIT] = { "WAIT%", 6, 0, ALIGN_RIGHT, 2 },
-	[S_SRC] = { "SOURCE", 6, 0, ALIGN_LEFT, 4 },
+	[S_THREAD] = TABLE_TEXT("THREAD", 24, 8, 0),
+	[S_TID] = TABLE_NUMBER("TID", 8, 5),
+	[S_GUEST] = TABLE_NUMBER("GUEST%", 6, 0),
+	[S_KERNEL] = TABLE_NUMBER("KERNEL%", 7, 1),
+	[S_USER] = TABLE_NUMBER("USER%", 6, 2),
+	[S_HALT] = TABLE_NUMBER("HALT%", 6, 1),
+	[S_WAIT] = TABLE_NUMBER("WAIT%", 6, 2),
+	[S_SRC] = TABLE_TEXT("SOURCE", 6, 0, 4),
+};
+
+static const struct table_spec split_table = {
+	.cols = split_cols,
+	.ncols = S__N,
+	.sort = -1,
 };
 
 static const char *source_name(uint8_t src)
@@ -31,12 +36,12 @@ static void split_row(struct table *t, const struct exit_split *sp)
 {
 	char b[FMT_MAX];
 
-	table_set(t, S_GUEST, "%s", fmt_pct(b, sp->guest));
-	table_set(t, S_KERNEL, "%s", fmt_pct(b, sp->kernel));
-	table_set(t, S_USER, "%s", fmt_pct(b, sp->user));
-	table_set(t, S_HALT, "%s", fmt_pct(b, sp->halted));
-	table_set(t, S_WAIT, "%s", fmt_pct(b, sp->waiting));
-	table_set(t, S_SRC, "%s", source_name(sp->source));
+	table_put(t, S_GUEST, fmt_pct(b, sp->guest));
+	table_put(t, S_KERNEL, fmt_pct(b, sp->kernel));
+	table_put(t, S_USER, fmt_pct(b, sp->user));
+	table_put(t, S_HALT, fmt_pct(b, sp->halted));
+	table_put(t, S_WAIT, fmt_pct(b, sp->waiting));
+	table_put(t, S_SRC, source_name(sp->source));
 }
 
 /* Returns the note for the sources used in the rows shown. */
@@ -58,22 +63,22 @@ static const char *split_note(bool events, bool procfs, bool sched)
 	return "";
 }
 
-static void build_split(const struct snapshot *s, const struct pane_opts *o, struct table *t)
+static void fill_split(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
-	const struct snap_vm *v = snapshot_vm(s, o->scope.pid);
-	char lb[SNAP_LABEL_MAX], esc[4 * (SNAP_LABEL_MAX)];
-	bool events = false, procfs = false, sched = true;
+	bool events = false, procfs = false, sched = true, gone;
+	const struct snap_vm *v;
+	char b[FMT_MAX];
 	int i;
 
-	table_begin(t, split_cols, S__N, "Time split");
-	if (!v) {
-		table_note(t, "VM %d is gone", o->scope.pid);
+	v = pane_begin(s, o, t, &split_table, "Time split", &gone);
+	if (!v)
 		return;
-	}
-	table_begin(t, split_cols, S__N, "Time split of %s",
-		    pane_title_text(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	if (o->scope.kind == SCOPE_VM && v->nvcpus > 1 && v->split.source != SPLIT_NONE) {
-		table_row(t, ROW_TOTAL, 0, THREAD_VCPU);
+		/* The mean stands for no thread: tid 0. */
+		table_row(t, ROW_TOTAL, 0,
+			  &(struct table_ref){ .kind = REF_THREAD,
+					       .pid = v->pid,
+					       .thread = THREAD_VCPU });
 		table_set(t, S_THREAD, "vCPU mean (%d)", v->nvcpus);
 		split_row(t, &v->split);
 	}
@@ -85,9 +90,8 @@ static void build_split(const struct snapshot *s, const struct pane_opts *o, str
 			continue;
 		if (o->scope.kind == SCOPE_VCPU && th->tid != o->scope.tid)
 			continue;
-		table_row(t, th->gone ? ROW_DIM : ROW_NORMAL, th->tid, th->kind);
-		table_set_raw(t, S_THREAD, pane_thread_label(th, lb, sizeof(lb)), o->utf8);
-		table_set(t, S_TID, "%d", th->tid);
+		pane_thread_row(t, o, v, th, S_THREAD);
+		table_put(t, S_TID, fmt_int(b, th->tid));
 		split_row(t, &th->split);
 		if (th->kind == THREAD_VCPU) {
 			events |= th->split.source == SPLIT_EVENTS;
@@ -103,8 +107,8 @@ const struct pane pane_split = {
 	.name = "split",
 	.title = "Time split",
 	.scopes = SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU),
-	.cols = split_cols,
-	.ncols = S__N,
-	.sort = -1,
-	.build = build_split,
+	.table = &split_table,
+	.rank = 5,
+	.open = { [SCOPE_VM] = PANE_OPEN_VCPU, [SCOPE_VCPU] = PANE_OPEN_VCPU },
+	.fill = fill_split,
 };

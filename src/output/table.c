@@ -4,48 +4,79 @@
 #include <string.h>
 
 #include "escape.h"
+#include "fmt.h"
 #include "table.h"
+#include "utf8.h"
 #include "util.h"
 
 #define GAP 1
 
-void table_begin(struct table *t, const struct table_col *cols, int ncols, const char *fmt, ...)
+bool table_ref_same(const struct table_ref *a, const struct table_ref *b)
+{
+	return a->kind == b->kind && a->hot == b->hot && a->thread == b->thread &&
+	       a->other == b->other && a->pid == b->pid && a->tid == b->tid && a->id == b->id;
+}
+
+void table_begin(struct table *t, const struct table_spec *spec, unsigned int hide,
+		 const char *fmt, ...)
 {
 	va_list ap;
 
-	t->cols = cols;
-	t->ncols = ncols;
+	t->spec = spec;
+	t->cols = spec->cols;
+	t->ncols = MIN(spec->ncols, TABLE_COLS_MAX);
+	t->nkeys = MAX(MIN(spec->nkeys, TABLE_COLS_MAX), t->ncols);
+	t->hide = hide;
 	t->nrows = 0;
 	t->text_len = 0;
 	t->note[0] = '\0';
 	t->title[0] = '\0';
+	memset(t->widest, 0, sizeof(t->widest));
 	if (!t->text) {
 		t->text_cap = 4096;
 		t->text = xmalloc(t->text_cap);
 	}
 	/* Offset 0 is the empty string every unset cell points at. */
 	t->text[t->text_len++] = '\0';
-	if (fmt) {
-		va_start(ap, fmt);
-		vsnprintf(t->title, sizeof(t->title), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	vsnprintf(t->title, sizeof(t->title), fmt, ap);
+	va_end(ap);
 }
 
-int table_row(struct table *t, enum row_attr attr, int64_t key, int64_t key2)
+void table_retitle(struct table *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->title, sizeof(t->title), fmt, ap);
+	va_end(ap);
+}
+
+int table_row(struct table *t, enum row_attr attr, unsigned int flags, const struct table_ref *ref)
 {
 	struct table_row *r;
-	int need = (t->nrows + 1) * t->ncols;
+	int need = (t->nrows + 1) * t->nkeys;
 
 	t->rows = xgrow(t->rows, &t->rows_cap, t->nrows + 1, sizeof(*t->rows));
 	t->cells = xgrow(t->cells, &t->cells_cap, need, sizeof(*t->cells));
 	r = &t->rows[t->nrows];
-	r->cell0 = (uint32_t)(t->nrows * t->ncols);
-	r->attr = attr;
-	r->key = key;
-	r->key2 = key2;
-	memset(&t->cells[r->cell0], 0, (size_t)t->ncols * sizeof(*t->cells));
+	r->cell0 = (uint32_t)(t->nrows * t->nkeys);
+	r->attr = (uint8_t)attr;
+	r->flags = (uint8_t)flags;
+	if (ref)
+		r->ref = *ref;
+	else
+		memset(&r->ref, 0, sizeof(r->ref));
+	memset(&t->cells[r->cell0], 0, (size_t)t->nkeys * sizeof(*t->cells));
 	return t->nrows++;
+}
+
+/* Returns key (a column or a hidden key) of the last row, or NULL. */
+static struct table_cell *last_cell(struct table *t, int key)
+{
+	if (!t->nrows || key < 0 || key >= t->nkeys)
+		return NULL;
+	return &t->cells[t->rows[t->nrows - 1].cell0 + (uint32_t)key];
 }
 
 /* Returns the offset of len + 1 fresh bytes in the table's text. */
@@ -62,21 +93,49 @@ static uint32_t text_alloc(struct table *t, size_t len)
 	return off;
 }
 
-static void set_cell(struct table *t, int col, const char *s, size_t len)
+/* Returns the offset of a copy of s (len bytes) in the table's text. */
+static uint32_t text_copy(struct table *t, const char *s, size_t len)
 {
-	uint32_t off;
+	uint32_t off = text_alloc(t, len);
 
-	if (!t->nrows || col < 0 || col >= t->ncols)
-		return;
-	off = text_alloc(t, len);
 	memcpy(t->text + off, s, len);
 	t->text[off + len] = '\0';
-	t->cells[t->rows[t->nrows - 1].cell0 + col] = off;
+	return off;
+}
+
+/*
+ * Makes s (len bytes) the text of a shown cell of the last row; ascii: s is known to be
+ * ASCII (numbers), so its width is its length. A cell is set once.
+ */
+static void set_text(struct table *t, int col, const char *s, size_t len, bool ascii)
+{
+	struct table_cell *c = col < t->ncols ? last_cell(t, col) : NULL;
+	size_t i;
+	int w = 0;
+
+	if (!c || (t->cols[col].flags & t->hide))
+		return;
+	len = MIN(len, TABLE_CELL_MAX - 1);
+	/* Columns are code points: continuation bytes add none. */
+	if (ascii)
+		w = (int)len;
+	else
+		for (i = 0; i < len; i++)
+			w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	c->text = text_copy(t, s, len);
+	c->width = (uint16_t)MIN(w, UINT16_MAX);
+	if (c->width > t->widest[col])
+		t->widest[col] = c->width;
+}
+
+void table_put(struct table *t, int col, const char *text)
+{
+	set_text(t, col, text, strlen(text), false);
 }
 
 void table_set(struct table *t, int col, const char *fmt, ...)
 {
-	char buf[512];
+	char buf[TABLE_CELL_MAX];
 	va_list ap;
 	int n;
 
@@ -85,15 +144,73 @@ void table_set(struct table *t, int col, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	set_cell(t, col, buf, MIN((size_t)n, sizeof(buf) - 1));
+	set_text(t, col, buf, MIN((size_t)n, sizeof(buf) - 1), false);
 }
 
-void table_set_raw(struct table *t, int col, const char *raw, int utf8)
+void table_set_raw(struct table *t, int col, const char *raw, bool utf8)
 {
-	char buf[512];
+	char buf[TABLE_CELL_MAX];
 	size_t n = escape_text(buf, sizeof(buf), raw, (size_t)-1, utf8);
 
-	set_cell(t, col, buf, n);
+	set_text(t, col, buf, n, false);
+}
+
+void table_key_num(struct table *t, int key, double v)
+{
+	struct table_cell *c = last_cell(t, key);
+
+	if (c) {
+		c->key_type = TABLE_KEY_NUM;
+		c->key.num = v;
+	}
+}
+
+void table_key_id(struct table *t, int key, uint64_t v)
+{
+	struct table_cell *c = last_cell(t, key);
+
+	if (c) {
+		c->key_type = TABLE_KEY_ID;
+		c->key.id = v;
+	}
+}
+
+void table_key_text(struct table *t, int key, const char *s)
+{
+	struct table_cell *c = last_cell(t, key);
+
+	if (c) {
+		c->key_type = TABLE_KEY_TEXT;
+		c->key.text = text_copy(t, s, strlen(s));
+	}
+}
+
+/* Sets a cell to a number fmt.h wrote (ASCII) and its key to the number. */
+static void set_number(struct table *t, int col, const char *text, double v)
+{
+	set_text(t, col, text, strlen(text), true);
+	table_key_num(t, col, v);
+}
+
+void table_si(struct table *t, int col, double v)
+{
+	char b[FMT_MAX];
+
+	set_number(t, col, fmt_si(b, v), v);
+}
+
+void table_pct(struct table *t, int col, double v)
+{
+	char b[FMT_MAX];
+
+	set_number(t, col, fmt_pct(b, v), v);
+}
+
+void table_ns(struct table *t, int col, double ns)
+{
+	char b[FMT_MAX];
+
+	set_number(t, col, fmt_ns(b, ns), ns);
 }
 
 void table_note(struct table *t, const char *fmt, ...)
@@ -105,11 +222,86 @@ void table_note(struct table *t, const char *fmt, ...)
 	va_end(ap);
 }
 
+int table_sort_col(const struct table_spec *spec, int col)
+{
+	if (spec->sort < 0)
+		return -1;
+	return col >= 0 && col < spec->ncols ? col : spec->sort;
+}
+
+/* How rows compare: the table, its sort column and direction. */
+struct sort_by {
+	const struct table *t;
+	int col;
+	bool reverse;
+};
+
+/* Returns how two keys order: numbers biggest first, ids smallest first, texts by strcmp. */
+static int key_cmp(const struct table *t, const struct table_cell *a, const struct table_cell *b)
+{
+	if (a->key_type != b->key_type)
+		return a->key_type < b->key_type ? -1 : 1;
+	switch (a->key_type) {
+	case TABLE_KEY_NUM:
+		return a->key.num > b->key.num ? -1 : a->key.num < b->key.num;
+	case TABLE_KEY_ID:
+		return a->key.id < b->key.id ? -1 : a->key.id > b->key.id;
+	case TABLE_KEY_TEXT:
+		return strcmp(t->text + a->key.text, t->text + b->key.text);
+	default:
+		return 0;
+	}
+}
+
+/* Returns a row's place among the pinned: 0 for most, then "other" buckets, then gone VMs'. */
+static int pinned(const struct table_row *r)
+{
+	return (r->flags & TABLE_ROW_GONE ? 2 : 0) + (r->ref.other ? 1 : 0);
+}
+
+static int row_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct table_row *a = pa, *b = pb;
+	const struct sort_by *by = arg;
+	const struct table *t = by->t;
+	const struct table_cell *ca = &t->cells[a->cell0], *cb = &t->cells[b->cell0];
+	const struct table_tie *tie = t->spec->ties;
+	bool number = ca[by->col].key_type == TABLE_KEY_NUM;
+	int c = pinned(a) - pinned(b);
+
+	if (c)
+		return c;
+	c = key_cmp(t, &ca[by->col], &cb[by->col]);
+	for (; !c && tie && tie->key >= 0; tie++)
+		if (tie->key < t->nkeys && (number || !tie->after_number))
+			c = key_cmp(t, &ca[tie->key], &cb[tie->key]);
+	if (by->reverse)
+		c = -c;
+	/* Stable: rows still equal keep the order the pane added them in. */
+	return c ? c : a->cell0 < b->cell0 ? -1 : a->cell0 > b->cell0;
+}
+
+void table_sort(struct table *t, int col, bool reverse)
+{
+	struct sort_by by = { .t = t, .col = table_sort_col(t->spec, col), .reverse = reverse };
+
+	if (by.col < 0 || t->nrows < 2)
+		return;
+	qsort_r(t->rows, (size_t)t->nrows, sizeof(*t->rows), row_cmp, &by);
+}
+
 const char *table_cell(const struct table *t, int row, int col)
 {
 	if (row < 0 || row >= t->nrows || col < 0 || col >= t->ncols)
 		return "";
-	return t->text + t->cells[t->rows[row].cell0 + col];
+	return t->text + t->cells[t->rows[row].cell0 + (uint32_t)col].text;
+}
+
+const char *table_col_title(const struct table *t, int col)
+{
+	if (col < 0 || col >= t->ncols || (t->cols[col].flags & t->hide))
+		return "";
+	return t->cols[col].title;
 }
 
 void table_free(struct table *t)
@@ -119,19 +311,6 @@ void table_free(struct table *t)
 	free(t->text);
 	memset(t, 0, sizeof(*t));
 }
-
-/* Returns the display width of UTF-8 text, counting each code point as one column. */
-static int text_width(const char *s)
-{
-	int w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-#define LAYOUT_COLS_MAX 64
 
 /* Returns the width of the shown columns (widths[i] > 0) with the gaps between them. */
 static int shown_width(const struct table *t, const int *widths)
@@ -194,23 +373,20 @@ static int shrink_flex(const struct table *t, int *widths, int width, int mult)
 
 int table_layout(const struct table *t, int width, int *widths)
 {
-	int natural[LAYOUT_COLS_MAX], order[LAYOUT_COLS_MAX], ndropped = 0;
-	int total, i, r, f, room;
+	int natural[TABLE_COLS_MAX], order[TABLE_COLS_MAX], ndropped = 0;
+	int total, i, f, room;
 
 	for (i = 0; i < t->ncols; i++) {
 		const struct table_col *c = &t->cols[i];
-		int w = text_width(c->title);
+		int w = MAX(utf8_width(table_col_title(t, i)), t->widest[i]);
 
-		for (r = 0; r < t->nrows; r++)
-			w = MAX(w, text_width(table_cell(t, r, i)));
 		if (c->width && w > c->width)
 			w = c->width;
 		widths[i] = w;
-		if (i < LAYOUT_COLS_MAX)
-			natural[i] = w;
+		natural[i] = w;
 	}
 	total = shown_width(t, widths);
-	if (width <= 0 || t->ncols > LAYOUT_COLS_MAX)
+	if (width <= 0)
 		return total;
 	/*
 	 * Narrow screen: extra columns go first, then a long name gives up its tail down to
@@ -245,7 +421,7 @@ int table_layout(const struct table *t, int width, int *widths)
 
 void table_fit(char *buf, const char *text, int w, enum table_align align)
 {
-	int tw = text_width(text), pad, i;
+	int tw = utf8_width(text), pad, i;
 	const char *p = text;
 	char *o = buf;
 
@@ -278,19 +454,17 @@ void table_fit(char *buf, const char *text, int w, enum table_align align)
 
 void table_print(FILE *f, const struct table *t)
 {
-	int widths[64], i, r, first;
+	int widths[TABLE_COLS_MAX], i, r, first;
 	char buf[2048];
 
-	if (t->ncols > (int)ARRAY_SIZE(widths))
-		return;
 	table_layout(t, 0, widths);
 	if (t->title[0])
 		fprintf(f, "%s\n", t->title);
 	for (first = 1, i = 0; i < t->ncols; i++) {
 		if (i == t->ncols - 1 && t->cols[i].align == ALIGN_LEFT)
-			snprintf(buf, sizeof(buf), "%s", t->cols[i].title);
+			snprintf(buf, sizeof(buf), "%s", table_col_title(t, i));
 		else
-			table_fit(buf, t->cols[i].title, widths[i], t->cols[i].align);
+			table_fit(buf, table_col_title(t, i), widths[i], t->cols[i].align);
 		fprintf(f, "%s%s", first ? "" : " ", buf);
 		first = 0;
 	}

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A pane's content as text: a title, columns and rows of cells. Pane builders fill one
- * from a snapshot; batch mode prints it and the TUI draws it, so both show the same text.
+ * A pane's content as a table: a title, columns and rows of cells. Each cell holds the text
+ * shown and the key it sorts by (a number or a text, set by the pane as it fills the row);
+ * each row says what it stands for (struct table_ref). Panes fill a table from a snapshot in
+ * any order; the table sorts its rows (table_sort), lays its columns out for a width and
+ * prints itself. Batch mode prints it and the TUI draws it, so both show the same text.
  */
 #ifndef KVMSCOPE_TABLE_H
 #define KVMSCOPE_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,23 +24,116 @@ enum row_attr {
 	ROW_TOTAL, /* "other" buckets and totals */
 };
 
+/* Column flags. */
+enum {
+	/* Only in tables across VMs: in one VM's table its title and cells are blank. */
+	TABLE_COL_ACROSS = 1,
+};
+
 /* Static description of a column; tables point at const arrays of these. */
 struct table_col {
 	const char *title;
 	short width;	/* widest a cell may show (longer text is cut), 0 = no limit */
 	short min;	/* narrowest before the column is dropped on small screens */
 	unsigned char align;
-	unsigned char prio; /* 0 = never dropped; higher numbers are dropped first */
+	unsigned char prio;  /* 0 = never dropped; higher numbers are dropped first */
+	unsigned char flags; /* TABLE_COL_* */
 };
+
+/* A column of text, left-aligned: cut to width, dropped below min (0: it never shrinks). */
+#define TABLE_TEXT(title, width, min, prio) { title, width, min, ALIGN_LEFT, prio }
+/* A column of numbers, right-aligned, width wide at most. */
+#define TABLE_NUMBER(title, width, prio) { title, width, 0, ALIGN_RIGHT, prio }
 
 /* Columns of this prio or higher are extras: they go before a long name is cut. */
 #define TABLE_PRIO_EXTRA 3
+/* A table has at most this many columns and keys. */
+#define TABLE_COLS_MAX 32
+/* A cell's text is cut to this many bytes, NUL included. */
+#define TABLE_CELL_MAX 512
 
+/*
+ * A key that breaks ties of the sort column: a column, or a key after the columns that is
+ * never shown. Panes declare const lists of them, ending with key -1, in their table_spec.
+ */
+struct table_tie {
+	signed char key;
+	bool after_number; /* only when the sort column holds numbers */
+};
+
+/*
+ * A table's shape, declared once by its pane: its columns and how its rows are ordered.
+ * Rows of gone VMs, then "other" buckets, stay last whatever the order. Then rows go by the
+ * sort column's key (numbers biggest first, ids smallest first, texts in strcmp order), ties
+ * by the keys in ties in turn, all of it reversed on demand; rows still equal keep the order
+ * they were added in.
+ */
+struct table_spec {
+	const struct table_col *cols;
+	int ncols;
+	int nkeys; /* the columns and the hidden keys after them (0: ncols) */
+	int sort;  /* the default sort column; -1: rows keep the order they were added in */
+	const struct table_tie *ties; /* NULL: none */
+};
+
+/* What a row stands for, so the selection and Enter follow the thing, not the line. */
+enum table_ref_kind {
+	REF_NONE = 0,
+	REF_VM,	       /* pid */
+	REF_THREAD,    /* pid, tid (0: a group of threads, or the vCPUs' mean), thread */
+	REF_EXIT,      /* pid, tid (a vCPU's; 0: the VM's), id: reason | exit kind << 32, hot */
+	REF_HOT,       /* pid, id: the port, MMIO address or MSR, hot; other: the rest of a kind */
+	REF_EDGE,      /* pid, tid: the wakee, id: the waker (as unsigned); other: the rest */
+	REF_ROUNDTRIP, /* pid, id: the notify address, hot; other: the rest */
+	REF_COUNTER,   /* pid, tid (0: the VM's; both 0: the host's), id: index in its scope */
+	REF_HINT,      /* pid, id: index among the VM's hints */
+};
+
+/* A row's reference; part of struct table_row, copied into the view's selection. */
+struct table_ref {
+	uint8_t kind;	/* enum table_ref_kind */
+	uint8_t hot;	/* 1 + the enum hot_kind of the addresses behind the row; 0: none */
+	uint8_t thread; /* REF_THREAD: its enum thread_kind */
+	bool other;	/* the bucket of the rest beyond the top-K, not one thing */
+	int pid;	/* the VM's; 0: none */
+	int tid;
+	uint64_t id;
+};
+
+/* Returns true when a and b stand for the same thing. */
+bool table_ref_same(const struct table_ref *a, const struct table_ref *b);
+
+/* Row flags. */
+enum {
+	TABLE_ROW_GONE = 1, /* of a VM gone since the last tick: after the others in any order */
+};
+
+/* What a cell sorts by. */
+enum table_key_type {
+	TABLE_KEY_NONE = 0,
+	TABLE_KEY_NUM,	/* a number: biggest first (rates, shares, times) */
+	TABLE_KEY_ID,	/* an unsigned number: smallest first (pids, addresses, kinds) */
+	TABLE_KEY_TEXT, /* text: in strcmp order (names) */
+};
+
+/* One cell (or hidden key) of a row; in struct table. */
+struct table_cell {
+	uint32_t text;	/* offset of the text shown in the table's text; 0: "" */
+	uint16_t width; /* columns the text takes */
+	uint8_t key_type; /* enum table_key_type */
+	union {
+		double num;
+		uint64_t id;
+		uint32_t text; /* an offset in the table's text */
+	} key;
+};
+
+/* One row; in struct table. */
 struct table_row {
-	uint32_t cell0;	    /* index of this row's first cell in cells */
-	unsigned short attr; /* enum row_attr */
-	int64_t key;	    /* what Enter selects: pid, tid, reason, address... */
-	int64_t key2;
+	uint32_t cell0; /* index of this row's first cell in cells: rows sort, cells stay */
+	uint8_t attr;	/* enum row_attr */
+	uint8_t flags;	/* TABLE_ROW_* */
+	struct table_ref ref;
 };
 
 #define TABLE_NOTE_MAX 192
@@ -44,30 +141,63 @@ struct table_row {
 /* Owned by whoever declared it; table_free() releases rows and text. Reused across ticks. */
 struct table {
 	char title[96];
-	const struct table_col *cols;
-	int ncols;
+	const struct table_spec *spec;
+	const struct table_col *cols; /* spec->cols */
+	int ncols;		      /* spec->ncols */
+	int nkeys;		      /* cells a row has: columns, then hidden keys */
+	unsigned int hide;	      /* TABLE_COL_* flags of columns left blank here */
 	struct table_row *rows;
 	int nrows, rows_cap;
-	uint32_t *cells; /* nrows * ncols offsets into text */
+	struct table_cell *cells; /* nrows * nkeys */
 	int cells_cap;
 	char *text;
 	uint32_t text_len, text_cap;
+	uint16_t widest[TABLE_COLS_MAX]; /* the widest cell of each column */
 	char note[TABLE_NOTE_MAX]; /* a line under the table: "unavailable: why", "source: ..." */
 };
 
-/* Starts (or restarts, keeping memory) a table with these columns and a printf title. */
-void table_begin(struct table *t, const struct table_col *cols, int ncols, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-/* Returns the index of a new row whose cells are all empty. */
-int table_row(struct table *t, enum row_attr attr, int64_t key, int64_t key2);
-/* Sets a cell of the last row from a printf format. */
-void table_set(struct table *t, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Sets a cell of the last row to untrusted text, escaped for display. */
-void table_set_raw(struct table *t, int col, const char *raw, int utf8);
+/*
+ * Starts (or restarts, keeping memory) a table of this shape with a printf title; columns
+ * with a flag in hide are left blank (no title, no text, no width).
+ */
+void table_begin(struct table *t, const struct table_spec *spec, unsigned int hide,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Sets the title from a printf format. */
+void table_retitle(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Returns the index of a new row whose cells are all empty and keys unset. */
+int table_row(struct table *t, enum row_attr attr, unsigned int flags, const struct table_ref *ref);
+
+/* Set a cell of the last row: text as is, a printf, or untrusted text escaped for display. */
+void table_put(struct table *t, int col, const char *text);
+void table_set(struct table *t, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void table_set_raw(struct table *t, int col, const char *raw, bool utf8);
+
+/* Set a sort key (a column, or a hidden key after them) of the last row. */
+void table_key_num(struct table *t, int key, double v);
+void table_key_id(struct table *t, int key, uint64_t v);
+void table_key_text(struct table *t, int key, const char *s);
+
+/* Set a cell of the last row to a number (fmt.h's forms) and its key to the number. */
+void table_si(struct table *t, int col, double v);
+void table_pct(struct table *t, int col, double v);
+void table_ns(struct table *t, int col, double ns);
+
 /* Sets the note line from a printf format. */
 void table_note(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Orders the rows (see struct table_spec) by column col, or the spec's default when col is
+ * out of range; a spec without a default keeps the order rows were added in.
+ */
+void table_sort(struct table *t, int col, bool reverse);
+/* Returns the column a table of this spec sorts by when asked for col, -1 for none. */
+int table_sort_col(const struct table_spec *spec, int col);
+
 /* Returns the text of a cell ("" when unset). */
 const char *table_cell(const struct table *t, int row, int col);
+/* Returns a column's title as this table shows it: "" when hidden here. */
+const char *table_col_title(const struct table *t, int col);
 void table_free(struct table *t);
 
 /*

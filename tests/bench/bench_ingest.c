@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 		c->s.kbuf = kvmdecode_kbuffer(tep);
 		c->s.cpu = (uint32_t)k;
 		c->s.commit_size = tep_get_header_page_size(tep);
+		c->s.subbuf_size = (unsigned int)bench.subbuf;
 		if (!rates || !c->pool || !c->s.kbuf) {
 			fputs("bench_ingest: out of memory\n", stderr);
 			return 1;

@@ -42,6 +42,11 @@ need_tracefs() {
 	[ -d "$TRACEFS/instances" ] || skip "needs tracefs at $TRACEFS"
 }
 
+# Prints a TCP port free on 127.0.0.1 now (for a server the test starts).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # Registers a pid to be stopped at exit.
 track() { E2E_PIDS+=("$1"); }
 

@@ -30,6 +30,16 @@ bad -e no-such-event
 bad -e task-clock,cycles:zz
 bad --debugfs /nonexistent
 bad --debugfs /tmp
+bad --serve nowhere
+bad --serve 1.2.3.4:70000
+bad --serve 9477 -b
+bad --serve 9477 --format json
+bad --serve 9477 -c
+bad --per-vcpu
+bad --hot-top 0
+bad --format openmetrics --hot-top 17
+bad --format prometheus -c
+bad -o ''
 
 out=$("$KVMSCOPE" --proc /nonexistent -b -n 1 2>&1)
 [ $? = 1 ] || fail "--proc /nonexistent should exit 1"

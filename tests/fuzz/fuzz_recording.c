@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz.h"
 #include "recformat.h"
 #include "recording.h"
 #include "recwriter.h"
@@ -30,30 +31,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* An oracle failed: abort, so libFuzzer keeps the input as a crash. */
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#define CHECK FUZZ_CHECK
 
-static char path[64];
-
-static void remove_file(void)
-{
-	unlink(path);
-}
+static char path[160]; /* the input as a file, in the target's private directory */
 
 /* Writes len bytes to file p, replacing it. */
 static void put_file(const char *p, const void *buf, size_t len)
 {
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	CHECK(fd >= 0);
-	CHECK(!len || write(fd, buf, len) == (ssize_t)len);
-	close(fd);
+	fuzz_put_file(p, buf, len, true);
 }
 
 /* A snapshot read back writes and reads again as itself. */
@@ -138,10 +123,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (seeds)
 		make_seeds(seeds);
-	snprintf(path, sizeof(path), "/dev/shm/kvmscope-fuzz-rec.%d", (int)getpid());
-	if (access("/dev/shm", W_OK))
-		snprintf(path, sizeof(path), "/tmp/kvmscope-fuzz-rec.%d", (int)getpid());
-	atexit(remove_file);
+	snprintf(path, sizeof(path), "%s/input.rec", fuzz_dir_get());
 	return 0;
 }
 

@@ -431,7 +431,7 @@ START_TEST(panes_show_counters)
 			model_prime(&m, S);
 	}
 	snap = model_snapshot(&m, 2 * S, 0, false);
-	pane_find("threads")->build(snap, &o, &t);
+	pane_build(pane_find("threads"), snap, &o, &t);
 	ck_assert_int_eq(t.nrows, 1);
 	ck_assert_str_eq(table_cell(&t, 0, col(&t, "TASK%")), "75.0");
 	ck_assert_str_eq(table_cell(&t, 0, col(&t, "CS/S")), "40");
@@ -440,7 +440,7 @@ START_TEST(panes_show_counters)
 
 	o.scope.kind = SCOPE_VCPU;
 	o.scope.tid = 101;
-	pane_find("counters")->build(snap, &o, &t);
+	pane_build(pane_find("counters"), snap, &o, &t);
 	ck_assert_int_eq(t.nrows, 6);
 	for (r = 0; r < t.nrows; r++)
 		if (!strcmp(table_cell(&t, r, col(&t, "COUNTER")), "ipc:mg"))

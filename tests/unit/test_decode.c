@@ -435,7 +435,8 @@ START_TEST(rejects_unknown_and_short)
 
 	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
 	rec_start(&r, tep, KE_PIO, 1);
-	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size - 9, &ev), 0);
+	/* One of ours, too short: counted as undecodable; too short to say whose: not ours. */
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size - 9, &ev), -1);
 	ck_assert_int_eq(kvmdecode_record(&d, r.data, 1, &ev), 0);
 	put(&r, "common_type", 111); /* an id no decoded event has */
 	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size, &ev), 0);
@@ -541,6 +542,7 @@ static void fake_init(struct fake_cpu *c, struct tep_handle *tep, uint32_t cpu, 
 	ck_assert_ptr_nonnull(c->s.kbuf);
 	c->s.cpu = cpu;
 	c->s.commit_size = tep_get_header_page_size(tep);
+	c->s.subbuf_size = PAGE;
 	c->pages = calloc((size_t)(npages ? npages : 1), PAGE);
 	ck_assert_ptr_nonnull(c->pages);
 	c->npages = npages;
@@ -760,6 +762,316 @@ START_TEST(merge_across_cpus)
 }
 END_TEST
 
+/* A merge bounded in time stops before until and goes on from there on the next call. */
+START_TEST(merge_until_resumes)
+{
+	enum { NCPU = 2, N = 200 };
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	struct kvmdecode_stream *sp[NCPU];
+	struct fake_cpu cpus[NCPU];
+	struct fake_set set = { .cpu = cpus, .n = NCPU };
+	uint64_t ts[NCPU][N], until;
+	static struct got g;
+	struct kvmdecode d;
+	int i, k, n, total = 0, calls = 0;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	for (i = 0; i < N; i++) {
+		ts[0][i] = 1000 + (uint64_t)i * 7;
+		ts[1][i] = 1003 + (uint64_t)i * 5;
+	}
+	for (k = 0; k < NCPU; k++) {
+		fake_init(&cpus[k], tep, (uint32_t)k, 64);
+		fill_cpu(&cpus[k], tep, ts[k], N, 9);
+		sp[k] = &cpus[k].s;
+	}
+	memset(&g, 0, sizeof(g));
+	/* Windows of 100 ns: each call delivers exactly the records before its bound. */
+	for (until = 1100; total < NCPU * N; until += 100, calls++) {
+		int before = g.n;
+
+		n = kvmdecode_merge_until(&d, sp, NCPU, fake_refill, &set, until, collect, &g);
+		ck_assert_int_ge(n, 0);
+		total += n;
+		for (i = before; i < g.n; i++) {
+			ck_assert_uint_lt(g.ev[i].ts_ns, until);
+			ck_assert_uint_ge(g.ev[i].ts_ns, until - 100);
+			if (i)
+				ck_assert_uint_ge(g.ev[i].ts_ns, g.ev[i - 1].ts_ns);
+		}
+		ck_assert_int_lt(calls, 100);
+	}
+	ck_assert_int_eq(total, NCPU * N);
+	ck_assert_int_eq(g.n, NCPU * N);
+	for (k = 0; k < NCPU; k++) {
+		ck_assert_uint_eq(cpus[k].s.records, N);
+		ck_assert_uint_eq(cpus[k].s.undecodable, 0);
+		fake_free(&cpus[k]);
+	}
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/* A format that lacks a field we need: its records are counted, the others still decode. */
+START_TEST(unusable_format)
+{
+	static const char fmt[] =
+		"name: kvm_pio\nID: 77\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+		"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+		"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+		"\tfield:unsigned int rw;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int prt;\toffset:12;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned int size;\toffset:16;\tsize:4;\tsigned:0;\n\n"
+		"print fmt: \"%u\", REC->rw\n";
+	unsigned int missing = 0;
+	struct tep_handle *tep = kvmdecode_load_tep(FIXTURE_EVENTS, KVMDECODE_BIT(KE_MMIO),
+						    &missing);
+	struct kvm_event ev;
+	struct kvmdecode d;
+	struct rec r;
+	uint8_t raw[24] = { 77, 0 };
+
+	/* The fixture's kvm_mmio, and a kvm_pio whose port field has another name. */
+	ck_assert_ptr_nonnull(tep);
+	rec_start(&r, tep, KE_MMIO, 42);
+	ck_assert_int_eq(tep_parse_event(tep, fmt, sizeof(fmt) - 1, "kvm"), 0);
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	ck_assert(d.unusable & KVMDECODE_BIT(KE_PIO));
+	ck_assert_str_eq(d.lacks[KE_PIO], "port");
+	ck_assert(!kvmdecode_has(&d, KE_PIO));
+	ck_assert(kvmdecode_has(&d, KE_MMIO));
+	ck_assert_int_eq(kvmdecode_record(&d, raw, sizeof(raw), &ev), -1);
+	ck_assert_int_eq(kvmdecode_record(&d, r.data, r.size, &ev), 1);
+	ck_assert_uint_eq(ev.tid, 42);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/*
+ * Malformed sub-buffers: a kernel never writes them, but a trace.dat or a recording can hold
+ * anything, and the monitor must neither read past a sub-buffer nor loop on one.
+ */
+
+/* Returns the events a merge of c's sub-buffers alone delivered into g. */
+static int merge_one(const struct kvmdecode *d, struct fake_cpu *c, struct got *g)
+{
+	struct fake_set set = { .cpu = c, .n = 1 };
+	struct kvmdecode_stream *sp = &c->s;
+
+	g->n = 0;
+	c->next = 0;
+	c->s.rec = NULL;
+	return kvmdecode_merge(d, &sp, 1, fake_refill, &set, collect, g);
+}
+
+/* Writes a 32-bit word at a data offset of a sub-buffer (after its 16-byte header). */
+static void put_word(uint8_t *page, unsigned int off, uint32_t v)
+{
+	memcpy(page + RB_HDR + off, &v, 4);
+}
+
+static void set_commit(uint8_t *page, uint64_t commit)
+{
+	memcpy(page + 8, &commit, 8);
+}
+
+/* Writes a kvm_pio record of tid on port, with count as a sequence number; its size. */
+static unsigned int put_pio(uint8_t *at, struct tep_handle *tep, int tid, unsigned int port,
+			    unsigned int count)
+{
+	struct rec r;
+
+	rec_start(&r, tep, KE_PIO, tid);
+	put(&r, "port", port);
+	put(&r, "count", count);
+	memcpy(at, r.data, r.size);
+	return r.size;
+}
+
+/*
+ * Lays a trap right after a sub-buffer, in memory the sub-buffer does not own: a reader
+ * that takes the word at data offset 4076 for a long-form header and reads on finds a
+ * length word and a kvm_pio record on port 0xbad, from tid 666.
+ */
+static void trap_after(uint8_t *page, struct tep_handle *tep)
+{
+	unsigned int size = put_pio(page + PAGE + 4, tep, 666, 0xbad, 0);
+
+	memcpy(page + PAGE, &(uint32_t){ size + 4 }, 4);
+}
+
+static void check_no_trap(const struct got *g)
+{
+	int i;
+
+	for (i = 0; i < g->n; i++)
+		ck_assert_msg(g->ev[i].pio.port != 0xbad && g->ev[i].tid != 666,
+			      "event %d was read from past the sub-buffer", i);
+}
+
+/*
+ * The last record claims more than the page holds: commit 4080 and a long-form record of
+ * 4072 bytes at data offset 0 leave a header word at 4076 whose length word lies past the
+ * page. The first record is read; nothing from beyond the page is.
+ */
+START_TEST(record_past_page)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	static struct got g;
+	struct fake_cpu c;
+	struct kvmdecode d;
+	int k;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	/* Twice: a page with a trap after it, and a page of its own (for ASan). */
+	for (k = 0; k < 2; k++) {
+		fake_init(&c, tep, 0, 2 - k);
+		c.npages = 1;
+		set_commit(c.pages[0], PAGE - RB_HDR);
+		put_word(c.pages[0], 0, 0);
+		put_word(c.pages[0], 4, 4072);
+		put_pio(c.pages[0] + RB_HDR + 8, tep, 7, 0x608, 0);
+		if (!k)
+			trap_after(c.pages[0], tep);
+		ck_assert_int_eq(merge_one(&d, &c, &g), 1);
+		check_no_trap(&g);
+		ck_assert_uint_eq(g.ev[0].tid, 7);
+		ck_assert_uint_eq(g.ev[0].pio.port, 0x608);
+		ck_assert_uint_eq(c.s.bad, 1);
+		ck_assert_int_eq(c.missed, -1); /* records lost, not counted */
+		fake_free(&c);
+	}
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/* A commit past the end of the page, and a missed count that would lie past it. */
+START_TEST(commit_past_page)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	static struct got g;
+	struct fake_cpu c;
+	struct kvmdecode d;
+	struct rbpage p;
+	struct rec r;
+	int i;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	fake_init(&c, tep, 0, 2);
+	c.npages = 1;
+	rbpage_start(&p, c.pages[0], PAGE, 1000);
+	for (i = 0; i < 3; i++) {
+		rec_start(&r, tep, KE_PIO, 8);
+		put(&r, "count", (uint64_t)i);
+		ck_assert_int_eq(rbpage_add(&p, 1000 + (uint64_t)i, r.data, r.size, false), 0);
+	}
+	trap_after(c.pages[0], tep);
+	set_commit(c.pages[0], 2 * PAGE);
+	ck_assert_int_eq(merge_one(&d, &c, &g), 3);
+	check_no_trap(&g);
+	for (i = 0; i < 3; i++)
+		ck_assert_uint_eq(g.ev[i].pio.count, i);
+	ck_assert_uint_eq(c.s.bad, 1);
+
+	/* Flagged with a stored count, but the count would lie at the page's end. */
+	set_commit(c.pages[0], (PAGE - RB_HDR) | 1ull << 31 | 1ull << 30);
+	ck_assert_int_eq(merge_one(&d, &c, &g), 3);
+	check_no_trap(&g);
+	ck_assert_int_eq(c.s.missed, -1);
+	ck_assert_uint_eq(c.s.bad, 2);
+
+	/* A sub-buffer size the header does not fit in: nothing is read. */
+	c.s.subbuf_size = 8;
+	ck_assert_int_eq(kvmdecode_stream_load(&c.s, c.pages[0]), -EINVAL);
+	ck_assert_ptr_null(c.s.rec);
+	fake_free(&c);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/*
+ * A long-form length word of 0x80000000 or more: kbuffer's signed arithmetic moves the
+ * cursor backwards (here from data offset 348 to 224), and a reader that follows it loops
+ * for ever. The page from the report: commit 512, type_len 28 records at 0, 116 and 232,
+ * and 00 00 00 00 80 ff ff ff at 348.
+ */
+START_TEST(length_backwards)
+{
+	static const uint8_t bad[8] = { 0, 0, 0, 0, 0x80, 0xff, 0xff, 0xff };
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	static struct got g;
+	struct fake_cpu c;
+	struct kvmdecode d;
+	unsigned int i;
+	int k;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	/* As reported (records of zeros, none decoded), then with kvm_pio records in them. */
+	for (k = 0; k < 2; k++) {
+		fake_init(&c, tep, 0, 1);
+		set_commit(c.pages[0], 512);
+		for (i = 0; i < 3; i++) {
+			put_word(c.pages[0], i * 116, 0x3c);
+			if (k)
+				put_pio(c.pages[0] + RB_HDR + i * 116 + 4, tep, 9, 0x40, i);
+		}
+		memcpy(c.pages[0] + RB_HDR + 348, bad, sizeof(bad));
+		ck_assert_int_eq(merge_one(&d, &c, &g), k ? 3 : 0);
+		for (i = 0; i < (unsigned int)g.n; i++)
+			ck_assert_uint_eq(g.ev[i].pio.count, i);
+		ck_assert_uint_eq(c.s.bad, 1);
+		fake_free(&c);
+	}
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/*
+ * Padding whose length word points back at itself or before: kbuffer skips padding inside
+ * one call, so it would loop there, in kbuffer_next_event or already in the load.
+ */
+START_TEST(padding_backwards)
+{
+	static const uint32_t lens[] = { 0xfffffffcu, 0xfffffff0u, 0x80000000u };
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	static struct got g;
+	struct fake_cpu c;
+	struct kvmdecode d;
+	unsigned int i, size;
+	int first;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		for (first = 0; first < 2; first++) {
+			unsigned int off = 0;
+
+			fake_init(&c, tep, 0, 1);
+			if (!first) {
+				/* A short-form kvm_pio record, then the padding. */
+				size = put_pio(c.pages[0] + RB_HDR + 4, tep, 5, 0x70, 0);
+				put_word(c.pages[0], 0, (size + 3) / 4 | 1u << 5);
+				off = 4 + (size + 3) / 4 * 4;
+			}
+			put_word(c.pages[0], off, RB_TYPE_PADDING | 1u << 5);
+			put_word(c.pages[0], off + 4, lens[i]);
+			set_commit(c.pages[0], off + 64);
+			ck_assert_int_eq(merge_one(&d, &c, &g), first ? 0 : 1);
+			ck_assert_uint_eq(c.s.bad, 1);
+			fake_free(&c);
+		}
+	}
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
 /* The running kernel's own formats, when readable: same offsets as its format text. */
 START_TEST(live_formats)
 {
@@ -828,6 +1140,12 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, subbuf_layout);
 	tcase_add_test(tc, subbuf_missed_flags);
 	tcase_add_test(tc, merge_across_cpus);
+	tcase_add_test(tc, merge_until_resumes);
+	tcase_add_test(tc, unusable_format);
+	tcase_add_test(tc, record_past_page);
+	tcase_add_test(tc, commit_past_page);
+	tcase_add_test(tc, length_backwards);
+	tcase_add_test(tc, padding_backwards);
 	tcase_add_test(tc, live_formats);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, missing_formats);

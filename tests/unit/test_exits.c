@@ -661,15 +661,15 @@ START_TEST(panes_show_case1)
 
 	s = case1(&m, &h);
 	/* Host scope: the two storms at the top, each with its VM and the kind behind it. */
-	pane_find("exits")->build(s, &po, &t);
+	pane_build(pane_find("exits"), s, &po, &t);
 	ck_assert_int_eq(t.nrows, 5);
 	ck_assert_str_eq(table_cell(&t, 0, 0), "win01");
 	ck_assert_str_eq(table_cell(&t, 0, 1), "APIC_ACCESS");
-	ck_assert_int_eq(t.rows[0].key, VM1);
-	ck_assert_int_eq(t.rows[0].key2, HOT_MMIO);
+	ck_assert_int_eq(t.rows[0].ref.pid, VM1);
+	ck_assert_int_eq(t.rows[0].ref.hot, 1 + HOT_MMIO);
 	ck_assert_int_eq(t.rows[0].attr, ROW_HOT);
 	ck_assert_str_eq(table_cell(&t, 1, 1), "IO_INSTRUCTION");
-	ck_assert_int_eq(t.rows[1].key2, HOT_PIO);
+	ck_assert_int_eq(t.rows[1].ref.hot, 1 + HOT_PIO);
 	ck_assert_str_eq(table_cell(&t, 1, 3), "4000");
 	ck_assert_str_eq(table_cell(&t, 1, 4), "44.2");
 	/* 4000 x 10 us over 1 s of 2 vCPUs. */
@@ -677,13 +677,13 @@ START_TEST(panes_show_case1)
 	ck_assert_str_eq(table_cell(&t, 1, 6), "10.0us");
 	ck_assert_str_eq(table_cell(&t, 2, 1), "KVM_EXIT_IO");
 	ck_assert_str_eq(table_cell(&t, 3, 1), "HLT");
-	ck_assert_int_eq(t.rows[3].key2, -1);
+	ck_assert_int_eq(t.rows[3].ref.hot, 0);
 	ck_assert_str_eq(table_cell(&t, 4, 0), "db02");
 	ck_assert_str_eq(table_cell(&t, 4, 1), "EPT_MISCONFIG");
 	ck_assert_ptr_nonnull(strstr(t.note, "kvm_exit to kvm_entry"));
 
 	/* Hot addresses across VMs: no other buckets; hot_only keeps one kind. */
-	pane_find("hot")->build(s, &po, &t);
+	pane_build(pane_find("hot"), s, &po, &t);
 	ck_assert_str_eq(table_cell(&t, 0, 3), "LAPIC ICR");
 	ck_assert_str_eq(table_cell(&t, 1, 2), "0x608");
 	ck_assert_str_eq(table_cell(&t, 1, 3), "ACPI PM timer");
@@ -692,29 +692,29 @@ START_TEST(panes_show_case1)
 	ck_assert_int_eq(t.rows[1].attr, ROW_HOT);
 	ck_assert_str_eq(table_cell(&t, 2, 3), "ioeventfd (notify)");
 	po.scope.hot_only = 1 + HOT_PIO;
-	pane_find("hot")->build(s, &po, &t);
+	pane_build(pane_find("hot"), s, &po, &t);
 	ck_assert_int_eq(t.nrows, 1);
-	ck_assert_int_eq(t.rows[0].key2, HOT_PIO);
+	ck_assert_int_eq(t.rows[0].ref.hot, 1 + HOT_PIO);
 	ck_assert_str_eq(t.title, "Hot ports");
 	po.scope.hot_only = 0;
 
-	pane_find("hints")->build(s, &po, &t);
+	pane_build(pane_find("hints"), s, &po, &t);
 	ck_assert_int_eq(t.nrows, 2);
 	ck_assert_ptr_nonnull(strstr(table_cell(&t, 0, 0), "win01: LAPIC register traffic"));
 	ck_assert_ptr_nonnull(strstr(table_cell(&t, 1, 0), "win01: guest polls the ACPI PM timer"));
 
-	/* VM scope: keys are reasons and addresses; the VM column is empty and untitled. */
+	/* VM scope: rows stand for reasons and addresses; the VM column is empty and untitled. */
 	po.scope.kind = SCOPE_VM;
 	po.scope.pid = VM1;
-	pane_find("exits")->build(s, &po, &t);
+	pane_build(pane_find("exits"), s, &po, &t);
 	ck_assert_int_eq(t.nrows, 4);
-	ck_assert_str_eq(t.cols[0].title, "");
+	ck_assert_str_eq(table_col_title(&t, 0), "");
 	ck_assert_str_eq(table_cell(&t, 0, 0), "");
-	ck_assert_int_eq(t.rows[0].key, VMX_APIC_ACCESS);
-	pane_find("hot")->build(s, &po, &t);
-	ck_assert_int_eq(t.rows[0].key, 0xfee00300);
-	ck_assert_int_eq(t.rows[0].key2, HOT_MMIO);
-	pane_find("split")->build(s, &po, &t);
+	ck_assert_int_eq(t.rows[0].ref.id, VMX_APIC_ACCESS);
+	pane_build(pane_find("hot"), s, &po, &t);
+	ck_assert_int_eq(t.rows[0].ref.id, 0xfee00300);
+	ck_assert_int_eq(t.rows[0].ref.hot, 1 + HOT_MMIO);
+	pane_build(pane_find("split"), s, &po, &t);
 	ck_assert_str_eq(table_cell(&t, 0, 0), "vCPU mean (2)");
 	ck_assert_str_eq(table_cell(&t, 1, 0), "CPU 0/KVM");
 	ck_assert_str_eq(table_cell(&t, 1, 7), "events");
@@ -727,14 +727,14 @@ START_TEST(panes_show_case1)
 	/* vCPU scope: that vCPU's exits only. */
 	po.scope.kind = SCOPE_VCPU;
 	po.scope.tid = C1;
-	pane_find("exits")->build(s, &po, &t);
+	pane_build(pane_find("exits"), s, &po, &t);
 	ck_assert_int_eq(t.nrows, 2);
 	ck_assert_str_eq(t.title, "Exits of CPU 1/KVM");
 	for (i = 0; i < t.nrows; i++)
 		ck_assert_str_ne(table_cell(&t, i, 1), "IO_INSTRUCTION");
 	/* The VM list: exits per second, the top exit, time in exit handling. */
 	po.scope.kind = SCOPE_HOST;
-	pane_find("vms")->build(s, &po, &t);
+	pane_build(pane_find("vms"), s, &po, &t);
 	ck_assert_str_eq(table_cell(&t, 0, 5), "APIC_ACCESS");
 	table_free(&t);
 	snapshot_free(s);

@@ -1055,13 +1055,13 @@ static void batch_golden(const char *name, struct snapshot *const *s, int n,
 /* Writes every header line of s, UTF-8 and ASCII, under a title. */
 static void headers_of(FILE *f, const char *title, const struct snapshot *s)
 {
-	char buf[1024];
-	int u, i;
+	struct header h;
+	int u;
 
 	for (u = 1; u >= 0; u--) {
 		fprintf(f, "# %s (%s)\n", title, u ? "utf8" : "ascii");
-		for (i = 0; i < HEADER_LINES; i++)
-			fprintf(f, "%s\n", header_line(s, i, buf, sizeof(buf), u));
+		header_fill(&h, s, u);
+		header_print(f, &h);
 	}
 }
 
@@ -1441,6 +1441,7 @@ START_TEST(headers)
 	struct world w;
 	struct out out;
 	char title[64], line[1024];
+	struct header h;
 	size_t f;
 	int k;
 
@@ -1455,7 +1456,8 @@ START_TEST(headers)
 			snprintf(title, sizeof(title), "%s tick %d%s", names[f], k,
 				 k == 4 ? " cumulative after a reset" : "");
 			headers_of(out.f, title, s);
-			header_line(s, HEADER_EVENTS, line, sizeof(line), true);
+			header_fill(&h, s, true);
+			header_events_text(&h, line, sizeof(line));
 			if (fls[f] == VMX && k == 3)
 				ck_assert_ptr_nonnull(strstr(line, "lost 37"));
 			snapshot_free(s);

@@ -249,6 +249,53 @@ START_TEST(garbage_and_wraps)
 }
 END_TEST
 
+/*
+ * A VM or vCPU directory the kernel is still creating or already removing lists no files:
+ * read as a scope with no counters, and the rest of the tree as usual.
+ */
+START_TEST(empty_dirs)
+{
+	struct kvmstat_sample s = { 0 };
+	const struct kstat_vm *vm = NULL;
+	char cmd[512];
+	struct kvmstat *k;
+	int i;
+
+	strcpy(tree, "/tmp/kvmstat-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tree));
+	snprintf(cmd, sizeof(cmd),
+		 "cp -r '%s/kvm' '%s/' && mkdir '%s/kvm/4242-12/vcpu2' '%s/kvm/4243-7'",
+		 FIXTURES "/debugfs", tree, tree, tree);
+	ck_assert_int_eq(system(cmd), 0);
+	k = kvmstat_open(tree, NULL, false, NULL);
+	ck_assert_int_eq(kvmstat_status(k)->state, SOURCE_OK);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_int_eq(s.scan_errors, 0);
+	ck_assert_int_eq(s.host.n, 12);
+	ck_assert_int_eq(s.nvms, 2);
+	for (i = 0; i < s.nvms; i++) {
+		if (s.vms[i].pid == 4243) {
+			ck_assert_int_eq(s.vms[i].set.n, 0);
+			ck_assert_int_eq(s.vms[i].nvcpus, 0);
+		} else {
+			vm = &s.vms[i];
+		}
+	}
+	ck_assert_ptr_nonnull(vm);
+	ck_assert_int_eq(vm->set.n, 12);
+	ck_assert_int_eq(vm->nvcpus, 3);
+	ck_assert_int_eq(vcpu(vm, 2)->set.n, 0);
+	ck_assert_int_eq(vcpu(vm, 0)->set.n, 4);
+	ck_assert_uint_eq(get(&vcpu(vm, 1)->set, "lapic_timer_advance_ns")->value, 1500);
+	/* And again: an empty scope in the previous sample too. */
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_int_eq(s.nvms, 2);
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+	rm_tree();
+}
+END_TEST
+
 START_TEST(kinds)
 {
 	ck_assert_int_eq(kvmstat_kind("exits", 1), CTR_COUNT);
@@ -325,6 +372,7 @@ static Suite *kvmstat_suite(void)
 	tcase_add_test(tc, files_vanish_while_read);
 	tcase_add_test(tc, vm_vanishes_while_read);
 	tcase_add_test(tc, garbage_and_wraps);
+	tcase_add_test(tc, empty_dirs);
 	tcase_add_test(tc, kinds);
 	tcase_add_test(tc, debugfs_by_type);
 	tcase_add_test(tc, tracepoint_fallback_status);

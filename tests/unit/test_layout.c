@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "color.h"
-#include "help.h"
+#include "keys.h"
 #include "layout.h"
 #include "pane.h"
 #include "screen.h"
@@ -598,7 +598,7 @@ START_TEST(drill_down_and_back)
 	ck_assert_int_eq(view_level(&r.v)->pv[view_pane_index("threads")].sel, 1);
 	rig_keys(&r, (const int[]){ KEY_LEFT, KEY_LEFT, 0 });
 	ck_assert_int_eq(r.v.depth, 0);
-	ck_assert_int_eq(view_level(&r.v)->pv[view_pane_index("vms")].key, 1000);
+	ck_assert_int_eq(view_level(&r.v)->pv[view_pane_index("vms")].ref.pid, 1000);
 	/* The iothread and the grouped row do not narrow. */
 	rig_keys(&r, (const int[]){ '\n', KEY_END, KEY_UP, '\n', 0 });
 	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
@@ -653,19 +653,19 @@ START_TEST(selection_follows_its_row)
 	rig_init(&r, 80, 24, false);
 	rig_draw(&r);
 	rig_keys(&r, (const int[]){ KEY_DOWN, 0 });
-	ck_assert_int_eq(view_level(&r.v)->pv[vms].key, 2000);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].ref.pid, 2000);
 	/* quiet-db starts storming and moves to the top: the selection goes with it. */
 	test_vms[0].exits_rate = 1e6;
 	r.s.seq = 2;
 	rig_draw(&r);
 	ck_assert_int_eq(view_level(&r.v)->pv[vms].sel, 0);
-	ck_assert_int_eq(view_level(&r.v)->pv[vms].key, 2000);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].ref.pid, 2000);
 	test_vms[0].exits_rate = 50;
 	/* It goes away: the selection stays at its place. */
 	r.s.nvms = 1;
 	rig_draw(&r);
 	ck_assert_int_eq(view_level(&r.v)->pv[vms].sel, 0);
-	ck_assert_int_eq(view_level(&r.v)->pv[vms].key, 2000);
+	ck_assert_int_eq(view_level(&r.v)->pv[vms].ref.pid, 2000);
 	r.s.nvms = 0;
 	rig_draw(&r);
 	ck_assert_int_ge(rig_find(&r, "no KVM VMs on this host"), 0);
@@ -857,11 +857,11 @@ START_TEST(help_lists_and_scrolls)
 	rig_keys(&r, (const int[]){ '?', 0 });
 	ck_assert(r.v.help);
 	ck_assert(strstr(r.line[0], "kvmscope keys"));
-	for (i = 0; help_keys[i].keys; i++) {
+	for (i = 0; key_bindings[i].name; i++) {
 		char want[64];
 
-		snprintf(want, sizeof(want), "  %s ", help_keys[i].keys);
-		ck_assert_msg(rig_find(&r, want) > 0, "help: %s", help_keys[i].keys);
+		snprintf(want, sizeof(want), "  %s ", key_bindings[i].name);
+		ck_assert_msg(rig_find(&r, want) > 0, "help: %s", key_bindings[i].name);
 	}
 	rig_keys(&r, (const int[]){ 27, 0 });
 	ck_assert(!r.v.help);
@@ -877,6 +877,40 @@ START_TEST(help_lists_and_scrolls)
 	ck_assert_int_eq(rig_find(&r, "  q"), 1);
 	rig_keys(&r, (const int[]){ 'q', 0 });
 	ck_assert(!r.v.help && !r.ctl.quit);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(one_table_of_keys)
+{
+	const struct key_binding *b, *o;
+	const int *c, *d;
+	struct rig r;
+
+	/* Each code belongs to one binding, and every one of them is taken. */
+	for (b = key_bindings; b->name; b++) {
+		ck_assert_msg(b->codes[0] && b->help && b->act, "%s", b->name);
+		for (c = b->codes; *c; c++)
+			for (o = key_bindings; o->name; o++)
+				for (d = o->codes; *d; d++)
+					ck_assert_msg(o == b || *d != *c, "%s and %s share a key",
+						      b->name, o->name);
+	}
+	rig_init(&r, 80, 24, false);
+	rig_draw(&r);
+	for (b = key_bindings; b->name; b++)
+		for (c = b->codes; *c; c++) {
+			if (*c == 'q' || *c == '\t' || *c == KEY_BTAB)
+				continue;
+			rig_keys(&r, (const int[]){ *c, 0 });
+			ck_assert_msg(!strstr(r.v.msg, "unknown key"), "%s: unknown", b->name);
+			/* Back to the host, nothing typed, no help. */
+			r.v.prompt = PROMPT_NONE;
+			r.v.help = false;
+			r.v.depth = 0;
+		}
+	rig_keys(&r, (const int[]){ 'Z', 0 });
+	ck_assert(strstr(r.v.msg, "unknown key"));
 	rig_free(&r);
 }
 END_TEST
@@ -914,7 +948,7 @@ START_TEST(columns_drop_by_priority)
 	int w[32], i;
 
 	make_snapshot(&s, 1);
-	p->build(&s, &po, &t);
+	pane_build(p, &s, &po, &t);
 	ck_assert_int_le(table_layout(&t, 80, w), 80);
 	for (i = 0; i < t.ncols; i++)
 		ck_assert_msg(w[i] > 0, "column %s at 80", t.cols[i].title);
@@ -943,7 +977,7 @@ START_TEST(columns_drop_by_priority)
 
 	/* A name a little too long for every column: extras go, the name stays whole. */
 	strcpy(test_vms[1].name, "win-timer-prod-eu-1");
-	p->build(&s, &po, &t);
+	pane_build(p, &s, &po, &t);
 	table_layout(&t, 75, w);
 	ck_assert_int_eq(w[0], (int)strlen("win-timer-prod-eu-1"));
 	for (i = 0; i < t.ncols; i++)
@@ -952,7 +986,7 @@ START_TEST(columns_drop_by_priority)
 				      t.cols[i].title);
 	/* Much too long: cut to twice its minimum before the important columns go. */
 	strcpy(test_vms[1].name, "a-very-long-virtual-machine-name-here");
-	p->build(&s, &po, &t);
+	pane_build(p, &s, &po, &t);
 	table_layout(&t, 60, w);
 	ck_assert_int_ge(w[0], 2 * t.cols[0].min);
 	strcpy(test_vms[1].name, "win-timer");
@@ -967,11 +1001,12 @@ START_TEST(columns_come_back)
 		{ "RATE", 7, 0, ALIGN_RIGHT, 0 }, { "MEAN", 7, 0, ALIGN_RIGHT, 4 },
 		{ "MAX", 7, 0, ALIGN_RIGHT, 5 },
 	};
+	static const struct table_spec spec = { .cols = cols, .ncols = 5, .sort = -1 };
 	struct table t = { 0 };
 	int w[5];
 
-	table_begin(&t, cols, 5, "Exits");
-	table_row(&t, ROW_NORMAL, 1, 0);
+	table_begin(&t, &spec, 0, "Exits");
+	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_set(&t, 0, "win-timer-prod"); /* 14 */
 	table_set(&t, 1, "IO_INSTRUCTION"); /* 14 */
 	table_set(&t, 2, "74.1k");	    /* RATE: 5 */
@@ -1010,7 +1045,7 @@ START_TEST(titles_escape_names)
 	for (i = 0; panes[i]; i++) {
 		if (!(panes[i]->scopes & SCOPE_F(SCOPE_VM)))
 			continue;
-		panes[i]->build(&s, &po, &t);
+		pane_build(panes[i], &s, &po, &t);
 		ck_assert_msg(!strchr(t.title, 0x1b), "%s: raw ESC in its title", panes[i]->name);
 		if (strstr(t.title, "evil")) {
 			ck_assert_msg(strstr(t.title, "\\e[31mevil"), "%s: %s", panes[i]->name,
@@ -1058,8 +1093,8 @@ START_TEST(docs_list_every_key)
 	keys_man = strstr(man, "\n.SH KEYS");
 	ck_assert_ptr_nonnull(keys_md);
 	ck_assert_ptr_nonnull(keys_man);
-	for (i = 0; help_keys[i].keys; i++) {
-		const char *p = help_keys[i].keys;
+	for (i = 0; key_bindings[i].name; i++) {
+		const char *p = key_bindings[i].name;
 		int n;
 
 		while (sscanf(p, "%31s%n", key, &n) == 1) {
@@ -1118,6 +1153,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, loop_requests);
 	tcase_add_test(tc, marker_on_narrow_header);
 	tcase_add_test(tc, help_lists_and_scrolls);
+	tcase_add_test(tc, one_table_of_keys);
 	tcase_add_test(tc, focus_cycles_shown_panes);
 	tcase_add_test(tc, columns_drop_by_priority);
 	tcase_add_test(tc, columns_come_back);

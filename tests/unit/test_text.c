@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text that reaches a terminal or a JSON reader: escaping, numbers, tables, JSON. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "json.h"
 #include "table.h"
 #include "unit.h"
+#include "utf8.h"
+#include "util.h"
 
 START_TEST(escape_controls)
 {
@@ -59,6 +62,113 @@ START_TEST(escape_truncates_whole)
 }
 END_TEST
 
+/* The forms fmt.c writes without printf, as printf writes them: the reference. */
+static void ref_si(char *buf, double v)
+{
+	static const char units[] = " kMGTP";
+	int u = 0;
+
+	if (!isfinite(v) || v < 0) {
+		snprintf(buf, FMT_MAX, "-");
+	} else if (v < 10000) {
+		snprintf(buf, FMT_MAX, v > 0 && v < 10 && v != floor(v) ? "%.1f" : "%.0f", v);
+	} else {
+		while (v >= 999.5 && u < 5) {
+			v /= 1000;
+			u++;
+		}
+		snprintf(buf, FMT_MAX, v < 9.995 ? "%.2f%c" : v < 99.95 ? "%.1f%c" : "%.0f%c", v,
+			 units[u]);
+	}
+}
+
+static void ref_ns(char *buf, double ns)
+{
+	if (!isfinite(ns) || ns <= 0)
+		snprintf(buf, FMT_MAX, "-");
+	else if (ns < 1e3)
+		snprintf(buf, FMT_MAX, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, FMT_MAX, "%.*fus", ns < 1e4 ? 2 : ns < 1e5 ? 1 : 0, ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, FMT_MAX, "%.*fms", ns < 1e7 ? 2 : ns < 1e8 ? 1 : 0, ns / 1e6);
+	else
+		snprintf(buf, FMT_MAX, "%.2fs", ns / 1e9);
+}
+
+/* Checks one value against printf in every form. */
+static void check_forms(double v)
+{
+	char got[FMT_MAX], want[FMT_MAX];
+
+	ref_si(want, v);
+	ck_assert_msg(!strcmp(fmt_si(got, v), want), "si %.17g: %s, printf %s", v, got, want);
+	snprintf(want, sizeof(want), !isfinite(v) || v < 0 ? "-" : "%.1f", v);
+	ck_assert_msg(!strcmp(fmt_pct(got, v), want), "pct %.17g: %s, printf %s", v, got, want);
+	ref_ns(want, v);
+	ck_assert_msg(!strcmp(fmt_ns(got, v), want), "ns %.17g: %s, printf %s", v, got, want);
+}
+
+START_TEST(numbers_as_printf)
+{
+	static const double edges[] = { 0, -0.0, 0.05, 0.25, 0.35, 0.125, 0.375, 1.5, 2.5,
+					9.95, 9.949999999999999, 9.95000000000001, 99.95, 999.5,
+					9994.9, 9995, 9999.5, 10000, 99949, 99950, 999499, 999500,
+					9995000, 1e12, 9.999999e12, 1e13, 1e16, 1e300, -1, NAN,
+					INFINITY, 4.9e-324, 1.0000000000000002, 0.045, 0.055 };
+	uint64_t x = 88172645463325252ull;
+	size_t i;
+	int k;
+
+	for (i = 0; i < ARRAY_SIZE(edges); i++)
+		check_forms(edges[i]);
+	/* Ties of every kind: k / 2^m are exact, halves of the last digit among them. */
+	for (k = 0; k < 40000; k++) {
+		check_forms(k / 8.0);
+		check_forms(k / 200.0);
+		check_forms(k * 5.0 + 0.5);
+	}
+	/* Any magnitude, any digits. */
+	for (k = 0; k < 100000; k++) {
+		double v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (double)(x >> 11) / (double)(1ull << 53) * pow(10, (double)(x % 17) - 3);
+		check_forms(v);
+	}
+	ck_assert_str_eq(fmt_int((char[FMT_MAX]){ 0 }, -42), "-42");
+	ck_assert_str_eq(fmt_int((char[FMT_MAX]){ 0 }, 0), "0");
+	ck_assert_str_eq(fmt_hex((char[FMT_MAX]){ 0 }, 0x608), "0x608");
+	ck_assert_str_eq(fmt_hex((char[FMT_MAX]){ 0 }, 0), "0x0");
+	ck_assert_str_eq(fmt_hex((char[FMT_MAX]){ 0 }, UINT64_MAX), "0xffffffffffffffff");
+}
+END_TEST
+
+START_TEST(utf8_one_decoder)
+{
+	uint32_t cp = 0;
+
+	ck_assert_uint_eq(utf8_decode("a", 1, &cp), 1);
+	ck_assert_uint_eq(cp, 'a');
+	ck_assert_uint_eq(utf8_decode("\xc3\xa9", 2, &cp), 2);
+	ck_assert_uint_eq(cp, 0xe9);
+	ck_assert_uint_eq(utf8_decode("\xe2\x80\xae", (size_t)-1, &cp), 3);
+	ck_assert_uint_eq(cp, 0x202e);
+	/* Cut, overlong, surrogate, a stray continuation byte. */
+	ck_assert_uint_eq(utf8_decode("\xc3\xa9", 1, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\xe2\x80", (size_t)-1, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\xe0\x80\xaf", 3, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\xed\xa0\x80", 3, &cp), 0);
+	ck_assert_uint_eq(utf8_decode("\x80", 1, &cp), 0);
+	/* Columns are code points; a tail keeps the last ones. */
+	ck_assert_int_eq(utf8_width("caf\xc3\xa9"), 4);
+	ck_assert_str_eq(utf8_tail("caf\xc3\xa9", 2), "f\xc3\xa9");
+	ck_assert_str_eq(utf8_tail("ab", 5), "ab");
+}
+END_TEST
+
 START_TEST(numbers)
 {
 	char b[FMT_MAX];
@@ -86,14 +196,16 @@ static const struct table_col cols[] = {
 	{ "EXTRA", 8, 0, ALIGN_RIGHT, 2 },
 	{ "MORE", 8, 0, ALIGN_RIGHT, 1 },
 };
+static const struct table_spec spec4 = { .cols = cols, .ncols = 4, .sort = -1 };
+static const struct table_spec spec2 = { .cols = cols, .ncols = 2, .sort = -1 };
 
 START_TEST(table_layout_narrow)
 {
 	struct table t = { 0 };
 	int w[4], total;
 
-	table_begin(&t, cols, 4, "Test %d", 1);
-	table_row(&t, ROW_NORMAL, 1, 0);
+	table_begin(&t, &spec4, 0, "Test %d", 1);
+	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_set(&t, 0, "%s", "a-long-name-here");
 	table_set(&t, 1, "%d", 74012);
 	table_set(&t, 2, "x");
@@ -149,8 +261,8 @@ START_TEST(table_text_and_escape)
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	table_begin(&t, cols, 2, "VMs");
-	table_row(&t, ROW_NORMAL, 1, 0);
+	table_begin(&t, &spec2, 0, "VMs");
+	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_set_raw(&t, 0, "ev\x1bil", 1);
 	table_set(&t, 1, "12");
 	table_note(&t, "source: %s", "procfs");
@@ -158,6 +270,78 @@ START_TEST(table_text_and_escape)
 	fclose(f);
 	ck_assert_str_eq(out, "VMs\nNAME   RATE\nev\\eil   12\nsource: procfs\n");
 	free(out);
+	table_free(&t);
+}
+END_TEST
+
+/* A row of the sort test: its name, a number, an id, gone and other flags. */
+static void sort_row(struct table *t, const char *name, double n, uint64_t id, bool gone,
+		     bool other)
+{
+	table_row(t, ROW_NORMAL, gone ? TABLE_ROW_GONE : 0,
+		  &(struct table_ref){ .kind = REF_HOT, .id = id, .other = other });
+	table_put(t, 0, name);
+	table_key_text(t, 0, name);
+	table_si(t, 1, n);
+	table_key_id(t, 2, id);
+}
+
+/* Returns the names of the rows in order, joined by blanks, in buf. */
+static const char *sort_order(const struct table *t, char *buf, size_t n)
+{
+	size_t o = 0;
+	int r;
+
+	buf[0] = '\0';
+	for (r = 0; r < t->nrows && o < n; r++)
+		o += (size_t)snprintf(buf + o, n - o, "%s%s", r ? " " : "", table_cell(t, r, 0));
+	return buf;
+}
+
+START_TEST(table_sorts_rows)
+{
+	static const struct table_col scols[] = {
+		{ "NAME", 10, 4, ALIGN_LEFT, 0, TABLE_COL_ACROSS },
+		{ "RATE", 7, 0, ALIGN_RIGHT, 0 },
+	};
+	/* Ties by rate (numbers only), then by the hidden id. */
+	static const struct table_tie ties[] = { { 1, .after_number = true }, { 2 }, { -1 } };
+	static const struct table_spec spec = {
+		.cols = scols, .ncols = 2, .nkeys = 3, .sort = 1, .ties = ties
+	};
+	struct table t = { 0 };
+	char buf[128];
+
+	table_begin(&t, &spec, 0, "T");
+	sort_row(&t, "gone", 900, 1, true, false);
+	sort_row(&t, "other", 800, 2, false, true);
+	sort_row(&t, "b", 5, 4, false, false);
+	sort_row(&t, "a", 5, 3, false, false);
+	sort_row(&t, "c", 7, 5, false, false);
+	sort_row(&t, "b", 1, 6, false, false);
+	/* Biggest first, ties by id; other buckets, then gone VMs' rows last. */
+	table_sort(&t, -1, false);
+	ck_assert_str_eq(sort_order(&t, buf, sizeof(buf)), "c a b b other gone");
+	/* Reversed, the pinned rows stay where they are. */
+	table_sort(&t, 1, true);
+	ck_assert_str_eq(sort_order(&t, buf, sizeof(buf)), "b b a c other gone");
+	ck_assert_int_eq((int)t.rows[0].ref.id, 6);
+	/* Text in strcmp order; ties skip the rate (not a number column) and go by id. */
+	table_sort(&t, 0, false);
+	ck_assert_str_eq(sort_order(&t, buf, sizeof(buf)), "a b b c other gone");
+	ck_assert_int_eq((int)t.rows[1].ref.id, 4);
+	ck_assert(table_ref_same(&t.rows[1].ref, &(struct table_ref){ .kind = REF_HOT, .id = 4 }));
+	ck_assert(!table_ref_same(&t.rows[1].ref, &t.rows[2].ref));
+	table_free(&t);
+
+	/* Columns across VMs are blank in one VM's table: no title, no text, no width. */
+	table_begin(&t, &spec, TABLE_COL_ACROSS, "T");
+	sort_row(&t, "a-long-name", 5, 1, false, false);
+	ck_assert_str_eq(table_col_title(&t, 0), "");
+	ck_assert_str_eq(table_cell(&t, 0, 0), "");
+	ck_assert_int_eq(table_layout(&t, 0, (int[3]){ 0 }), 4);
+	/* A spec without a default order keeps the rows as added. */
+	ck_assert_int_eq(table_sort_col(&(struct table_spec){ .ncols = 2, .sort = -1 }, 1), -1);
 	table_free(&t);
 }
 END_TEST
@@ -220,10 +404,13 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, escape_controls);
 	tcase_add_test(tc, escape_utf8);
 	tcase_add_test(tc, escape_truncates_whole);
+	tcase_add_test(tc, utf8_one_decoder);
 	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, numbers_as_printf);
 	tcase_add_test(tc, table_layout_narrow);
 	tcase_add_test(tc, table_fit_cuts);
 	tcase_add_test(tc, table_text_and_escape);
+	tcase_add_test(tc, table_sorts_rows);
 	tcase_add_test(tc, json_document);
 	tcase_add_test(tc, json_reals_exact);
 	suite_add_tcase(s, tc);

@@ -559,7 +559,7 @@ START_TEST(wake_pane_text)
 		virtio_round(&m, 1 * S + (uint64_t)i * 100 * US);
 	s = model_snapshot(&m, 2 * S, 0, false);
 	o.scope.kind = SCOPE_HOST;
-	p->build(s, &o, &t);
+	pane_build(p, s, &o, &t);
 	ck_assert_int_eq(t.nrows, 3);
 	for (i = 0; i < t.nrows; i++) {
 		ck_assert_str_eq(table_cell(&t, i, 0), "win01");
@@ -574,17 +574,17 @@ START_TEST(wake_pane_text)
 	ck_assert_int_eq(found, 1);
 	/* Sorted by waker name, and reversed. */
 	o.sort = 1;
-	p->build(s, &o, &t);
+	pane_build(p, s, &o, &t);
 	ck_assert_str_eq(table_cell(&t, 0, 1), "CPU 0/KVM");
 	ck_assert_str_eq(table_cell(&t, 2, 1), "softirq");
 	o.reverse = true;
-	p->build(s, &o, &t);
+	pane_build(p, s, &o, &t);
 	ck_assert_str_eq(table_cell(&t, 0, 1), "softirq");
 	o.sort = -1;
 	o.reverse = false;
 	o.scope.kind = SCOPE_VM;
 	o.scope.pid = VM1;
-	rp->build(s, &o, &t);
+	pane_build(rp, s, &o, &t);
 	ck_assert_int_eq(t.nrows, 1);
 	ck_assert_str_eq(table_cell(&t, 0, 1), "pio 0xc050");
 	ck_assert_str_eq(table_cell(&t, 0, 6), "4.00us");
