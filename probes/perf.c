@@ -41,6 +41,7 @@ struct perf {
 	struct perf_thread *threads;
 	int nthreads, cap;
 	int last_err[PERF_EVENTS_MAX]; /* the latest open error of each event, 0 when none */
+	bool fd_full; /* an open met the fd limit: none is tried until fds are given back */
 	struct source_status st;
 };
 
@@ -213,6 +214,7 @@ static int open_one(const struct perf_event_def *d, int tid, int group)
 static int thread_open(struct perf *p, struct perf_thread *t)
 {
 	int g, i, fd, lead, count;
+	bool tried;
 
 	for (i = 0; i < p->n; i++) {
 		t->fd[i] = -1;
@@ -226,17 +228,31 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 		for (i = 0; i < p->n; i++) {
 			if (p->defs[i].hw != (g == 0))
 				continue;
-			fd = open_one(&p->defs[i], t->tid, lead >= 0 ? t->fd[lead] : -1);
+			/*
+			 * At the fd limit every open fails: not trying spares the close that
+			 * gives each back, which costs an RCU grace period for a tracepoint
+			 * (thousands per scan on a host with many threads: seconds, deaf to
+			 * signals).
+			 */
+			tried = !p->fd_full;
+			if (tried)
+				fd = open_one(&p->defs[i], t->tid, lead >= 0 ? t->fd[lead] : -1);
+			else
+				fd = -EMFILE;
 			/* Some events will not share a group: count them on their own. */
 			if (fd == -EINVAL && lead >= 0)
 				fd = open_one(&p->defs[i], t->tid, -1);
+			if (fd == -EMFILE)
+				p->fd_full = true;
 			if (fd == -ESRCH) {
 				thread_close(p, t);
 				return -ESRCH;
 			}
 			if (fd < 0) {
 				t->err[i] = fd;
-				p->last_err[i] = fd;
+				/* Not tried: a reason met before (no PMU) says more. */
+				if (tried || !p->last_err[i])
+					p->last_err[i] = fd;
 				continue;
 			}
 			t->fd[i] = fd;
@@ -387,6 +403,7 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 			gone(arg, t->pid, t->tid, &last);
 		}
 		thread_close(p, t);
+		p->fd_full = false; /* its fds are free for the next newcomer */
 	}
 	p->nthreads = w;
 	ctr_set_free(&last);

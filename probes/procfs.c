@@ -18,16 +18,22 @@
  * as the thread lives.
  *
  * Anything may vanish between two reads: ENOENT or ESRCH skips the process or thread and
- * counts it; nothing here is an error but an unreadable root or a failed allocation.
+ * counts it; nothing here is an error but an unreadable root or a failed allocation. What
+ * cannot be read for another reason (out of fds), and a procfs whose hidepid keeps other
+ * users' processes from us, are named in the status: the VMs they hide are missing, not
+ * absent.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/kvm.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,6 +112,9 @@ struct procfs {
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
 	int denied;	    /* processes whose fds could not be read in this scan */
 	int denied_pid;	    /* the first of them */
+	int failed;	    /* processes not looked at for another reason (out of fds) */
+	int failed_err;	    /* -errno of the first of them */
+	char hidden[128];   /* why other users' processes are not listed at all, or "" */
 	struct source_status status;
 	struct proc_seen *seen; /* sorted by pid: what the last scan found */
 	int nseen, seen_cap;
@@ -121,6 +130,16 @@ struct procfs {
 static int vanished(int err)
 {
 	return err == -ENOENT || err == -ESRCH;
+}
+
+/*
+ * Returns nothing; counts a process that could not be looked at for a reason that is not
+ * its going away (out of fds, say), so that the status says why VMs may be missing.
+ */
+static void scan_failed(struct procfs *p, int err)
+{
+	if (!p->failed++)
+		p->failed_err = err;
 }
 
 /* Returns 0 after growing *arr to hold at least want elements of size sz, or -ENOMEM. */
@@ -593,6 +612,8 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 	taskfd = openat(p->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (taskfd < 0) {
 		s->scan_errors++;
+		if (!vanished(-errno))
+			scan_failed(p, -errno);
 		goto out;
 	}
 	dir = fdopendir(taskfd);
@@ -620,6 +641,8 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 		err = thread_read(p, taskfd, tid, t, &start, &flags);
 		if (err) {
 			s->scan_errors++;
+			if (!vanished(err))
+				scan_failed(p, err);
 			continue;
 		}
 		t->index = vcpu_name_index(t->comm);
@@ -718,6 +741,8 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	n = read_small(p->rootfd, path, buf, sizeof(buf));
 	if (n < 0 || stat_parse(buf, (size_t)n, &st)) {
 		s->scan_errors++;
+		if (n < 0 && !vanished((int)n))
+			scan_failed(p, (int)n);
 		return 0;
 	}
 	if (old && old->starttime == st.starttime && !strcmp(old->comm, st.comm)) {
@@ -762,6 +787,7 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 		if (ret && !e->denied) {
 			/* Out of fds, say: keep what was known until a look succeeds. */
 			s->scan_errors++;
+			scan_failed(p, ret);
 		} else if (ret || !nvm) {
 			memo_free(e->vm);
 			e->vm = NULL;
@@ -828,6 +854,7 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 	p->seq++;
 	p->nnext = 0;
 	p->denied = 0;
+	p->failed = 0;
 
 	fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(dir = fdopendir(fd))) {
@@ -852,7 +879,13 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 		goto out;
 	if (s->nvms > 1)
 		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
-	if (!p->denied)
+	/* What hides the most VMs first: a process list without others, then failed looks. */
+	if (p->hidden[0])
+		source_set(&p->status, SOURCE_DEGRADED, "%s", p->hidden);
+	else if (p->failed)
+		source_set(&p->status, SOURCE_DEGRADED, "cannot read %d process%s or threads: %s",
+			   p->failed, p->failed > 1 ? "es" : "", strerror(-p->failed_err));
+	else if (!p->denied)
 		source_set(&p->status, SOURCE_OK, NULL);
 	else if (geteuid())
 		source_set(&p->status, SOURCE_DEGRADED,
@@ -1056,6 +1089,75 @@ static char *sysdir_of(const char *root)
 	return dir;
 }
 
+/* Returns whether the caller is in group gid (its own or a supplementary one). */
+static bool in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int i, n;
+
+	if (getegid() == gid)
+		return true;
+	n = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * Returns nothing; fills p->hidden when root is a procfs mounted with hidepid that keeps
+ * other users' processes from us: their VMs are then missing from the list, not absent
+ * from the host. The mount is found in self/mountinfo by its mount id.
+ */
+static void find_hidden(struct procfs *p, const char *root)
+{
+	char line[4096], hide[32] = "", *opt, *save = NULL;
+	unsigned long long id;
+	bool exempt = false;
+	struct statfs sfs;
+	struct statx stx;
+	FILE *f;
+	int fd;
+
+	/* Root passes the ptrace check hidepid makes. */
+	if (!geteuid() || fstatfs(p->rootfd, &sfs) || sfs.f_type != PROC_SUPER_MAGIC)
+		return;
+	if (statx(p->rootfd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return;
+	fd = openat(p->rootfd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* "ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE SOURCE SUPER_OPTS" */
+		opt = strstr(line, " - ");
+		if (sscanf(line, "%llu", &id) != 1 || id != stx.stx_mnt_id || !opt)
+			continue;
+		opt = strchr(opt + 3, ' ');
+		opt = opt ? strchr(opt + 1, ' ') : NULL;
+		if (!opt)
+			break;
+		opt[strcspn(opt, "\n")] = '\0';
+		for (opt = strtok_r(opt + 1, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+			if (!strncmp(opt, "hidepid=", 8))
+				snprintf(hide, sizeof(hide), "%s", opt + 8);
+			else if (!strncmp(opt, "gid=", 4))
+				exempt = in_group((gid_t)strtoul(opt + 4, NULL, 10));
+		}
+		break;
+	}
+	fclose(f);
+	if (hide[0] && strcmp(hide, "0") && strcmp(hide, "off") && !exempt)
+		snprintf(p->hidden, sizeof(p->hidden),
+			 "%s has hidepid=%s: other users' processes are hidden: run as root", root,
+			 hide);
+}
+
 struct procfs *procfs_open(const char *root)
 {
 	struct procfs *p;
@@ -1077,6 +1179,7 @@ struct procfs *procfs_open(const char *root)
 		p->clk_tck = 100;
 	p->status.name = "procfs";
 	source_set(&p->status, SOURCE_OK, NULL);
+	find_hidden(p, root);
 	return p;
 fail:
 	err = errno;

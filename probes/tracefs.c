@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The tracefs probe. It owns one private instance, kvmscope-<pid>: sized, clocked and
- * enabled before tracing starts, read per CPU from trace_pipe_raw without blocking, and
- * removed on every way out (trace_close, trace_emergency_cleanup, or the next start after a
- * kill -9). The top-level buffer and other tools' instances are never written.
+ * The tracefs probe. It owns one private instance, kvmscope-<pid> (kvmscope-<pid>-N when a
+ * live process holds that name, e.g. a kvmscope with our pid in another pid namespace):
+ * sized, clocked and enabled before tracing starts, read per CPU from trace_pipe_raw without
+ * blocking, and removed on every way out (trace_close, trace_emergency_cleanup, or the next
+ * start after a kill -9). The top-level buffer and other tools' instances are never written.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,7 @@
 #define TRACE_WAKE_PERCENT 25		 /* buffer_percent: fds readable at this fill */
 #define STATS_EVERY_NS	   250000000ull	 /* re-read the overrun counters at most this often */
 #define STALE_SLACK_NS	   2000000000ull /* clock error allowed when judging pid reuse */
+#define NAME_TRIES	   8		 /* kvmscope-PID, then kvmscope-PID-2 ... when taken */
 
 #define DEFAULT_TRACEFS "/sys/kernel/tracing"
 
@@ -81,6 +83,7 @@ struct trace {
 	uint64_t stats_ns;   /* when the stats were last read */
 	bool stats_due;
 	char dir[PATH_MAX]; /* the instance directory, for the allocation-free cleanup */
+	char taken[64];	    /* the name we wanted when another held it, else "" */
 };
 
 /* The open trace, for trace_emergency_cleanup(); one per process. */
@@ -230,11 +233,19 @@ static int remove_stale_one(const char *name, void *arg)
 		return 0;
 	errno = 0;
 	pid = strtol(name + len + 1, &end, 10);
-	if (errno || *end || pid <= 0 || pid > INT_MAX)
+	if (errno || pid <= 0 || pid > INT_MAX)
+		return 0;
+	/* prefix-PID-N: the name a kvmscope took when prefix-PID was another's. */
+	if (*end == '-' && end[1] >= '0' && end[1] <= '9')
+		strtol(end + 1, &end, 10);
+	if (*end)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", w->instances, name);
-	/* Ours by name before we made it: left by an earlier process with our pid. */
-	if (pid == getpid() || instance_stale(path, (pid_t)pid))
+	/*
+	 * Even one named after our own pid is judged, not taken for ours: a kvmscope in
+	 * another pid namespace may have the same pid, and its instance is not ours to remove.
+	 */
+	if (instance_stale(path, (pid_t)pid))
 		rmdir(path);
 	return 0;
 }
@@ -408,21 +419,35 @@ static int find_tracefs(struct trace *t, const char **dir, struct source_status 
 	return 0;
 }
 
-/* Returns 0 after creating our instance, fresh, and noting its directory. */
+/*
+ * Returns 0 after creating our instance, fresh, and noting its directory. A name that
+ * survived remove_stale() belongs to a live process (one in another pid namespace has the
+ * same pid, or its files are open): it is neither reused nor removed, and the next name,
+ * prefix-PID-2 and on, is tried; t->taken says so.
+ */
 static int create_instance(struct trace *t, const char *prefix)
 {
 	char name[64], *dir;
+	int i;
 
-	snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid());
-	t->inst = tracefs_instance_create(name);
-	if (t->inst && !tracefs_instance_is_new(t->inst)) {
-		/* Survived remove_stale (e.g. busy): not ours to reuse with old settings. */
+	for (i = 1; i <= NAME_TRIES; i++) {
+		if (i == 1)
+			snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid());
+		else
+			snprintf(name, sizeof(name), "%s-%d-%d", prefix, (int)getpid(), i);
+		errno = 0;
+		t->inst = tracefs_instance_create(name);
+		if (!t->inst)
+			return errno ? -errno : -EIO;
+		if (tracefs_instance_is_new(t->inst))
+			break;
 		tracefs_instance_free(t->inst);
 		t->inst = NULL;
-		errno = EEXIST;
+		if (i == 1)
+			snprintf(t->taken, sizeof(t->taken), "%s", name);
 	}
 	if (!t->inst)
-		return errno ? -errno : -EIO;
+		return -EEXIST;
 	t->created = true;
 	dir = tracefs_instance_get_dir(t->inst);
 	if (!dir)
@@ -494,8 +519,14 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 
 	err = create_instance(t, cfg->prefix ? cfg->prefix : "kvmscope");
 	if (err) {
-		source_set(st, SOURCE_UNAVAILABLE, "cannot create a tracefs instance: %s",
-			   strerror(-err));
+		if (err == -EEXIST)
+			source_set(st, SOURCE_UNAVAILABLE,
+				   "cannot create a tracefs instance: %s and %d more names are "
+				   "taken",
+				   t->taken, NAME_TRIES - 1);
+		else
+			source_set(st, SOURCE_UNAVAILABLE, "cannot create a tracefs instance: %s",
+				   strerror(-err));
 		goto fail;
 	}
 	t->subbuf_size = subbuf_size(t);
@@ -554,7 +585,11 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 	read_stats(t);
 	if (types & ~want) {
 		type_list(list, sizeof(list), types & ~want);
-		source_set(st, SOURCE_DEGRADED, "no %s on this kernel", list);
+		source_set(st, SOURCE_DEGRADED, "no %s on this kernel%s%s%s", list,
+			   t->taken[0] ? "; " : "", t->taken, t->taken[0] ? " is taken" : "");
+	} else if (t->taken[0]) {
+		source_set(st, SOURCE_OK, "instance %s: %s is taken",
+			   tracefs_instance_get_name(t->inst), t->taken);
 	} else {
 		source_set(st, SOURCE_OK, NULL);
 	}
@@ -637,41 +672,79 @@ static int set_filter(struct trace *t, const char *event, const char *filter)
 	return 0;
 }
 
-int trace_set_pids(struct trace *t, const int *tids, int n)
+/* Returns 0 after naming the sched events' threads in per-event filters, or -errno. */
+static int set_pid_filters(struct trace *t, const int *tids, int n)
 {
-	/* The kernel takes a filter of less than a page. */
+	/* The kernel takes a filter of less than a page: about 150 threads. */
 	enum { FILTER_MAX = 4000 };
-	char *waking = NULL, *sw = NULL;
+	char *waking = xmalloc(FILTER_MAX), *sw = xmalloc(FILTER_MAX);
 	size_t wl = 0, sl = 0;
 	int i, err = 0;
 
-	if (n <= 0)
-		goto lift;
-	waking = xmalloc(FILTER_MAX);
-	sw = xmalloc(FILTER_MAX);
 	/* Wakeups by or of these threads; switches from or to them. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !err; i++) {
 		wl += (size_t)snprintf(waking + wl, FILTER_MAX - wl, "%scommon_pid==%d||pid==%d",
 				       i ? "||" : "", tids[i], tids[i]);
 		sl += (size_t)snprintf(sw + sl, FILTER_MAX - sl, "%sprev_pid==%d||next_pid==%d",
 				       i ? "||" : "", tids[i], tids[i]);
-		if (wl >= FILTER_MAX || sl >= FILTER_MAX) {
+		if (wl >= FILTER_MAX || sl >= FILTER_MAX)
 			err = -E2BIG;
-			goto lift;
-		}
 	}
-	err = set_filter(t, "sched_waking", waking);
+	if (!err)
+		err = set_filter(t, "sched_waking", waking);
 	if (!err)
 		err = set_filter(t, "sched_switch", sw);
-	if (!err)
-		goto out;
-lift:
-	/* Too many threads to name, or refused: every thread rather than a wrong subset. */
-	set_filter(t, "sched_waking", "0");
-	set_filter(t, "sched_switch", "0");
-out:
 	free(waking);
 	free(sw);
+	return err;
+}
+
+/* Returns 0 after writing tids to the instance's set_event_pid (n = 0: empties it), or -errno. */
+static int set_event_pids(struct trace *t, const int *tids, int n)
+{
+	size_t cap = 16 + (size_t)n * 12, len = 0;
+	char *buf = xmalloc(cap);
+	int i, err = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%d ", tids[i]);
+	errno = 0;
+	if (tracefs_instance_file_write(t->inst, "set_event_pid", n ? buf : "\n") < 0)
+		err = errno ? -errno : -EINVAL;
+	free(buf);
+	return err;
+}
+
+int trace_set_pids(struct trace *t, const int *tids, int n)
+{
+	int err;
+
+	if (n <= 0) {
+		/* No VM thread yet: no sched event is ours (a filter nothing passes). */
+		set_event_pids(t, NULL, 0);
+		err = set_filter(t, "sched_waking", "common_pid<0");
+		return err ? err : set_filter(t, "sched_switch", "common_pid<0");
+	}
+	/*
+	 * set_event_pid keeps any number of threads and filters in the kernel what each CPU
+	 * records by the thread it runs: sched_switch when prev or next is named, sched_waking
+	 * when the waker or the wakee is, and other events of the named threads only (the
+	 * rest would be unattributed anyway).
+	 */
+	err = set_event_pids(t, tids, n);
+	if (!err) {
+		set_filter(t, "sched_waking", "0");
+		set_filter(t, "sched_switch", "0");
+		return 0;
+	}
+	/* A kernel without it: name them in the sched events' filters, up to their size. */
+	err = set_pid_filters(t, tids, n);
+	if (err) {
+		/* Too many threads to name, or refused: every thread rather than a wrong subset. */
+		set_filter(t, "sched_waking", "0");
+		set_filter(t, "sched_switch", "0");
+	}
 	return err;
 }
 

@@ -58,7 +58,11 @@ uint64_t trace_lost(const struct trace *t);
 /* Returns the exit-reason names from the running kernel's kvm_exit format. */
 const struct exit_names *trace_exit_names(const struct trace *t);
 
-/* Restricts sched events to these tids (set_event_pid); n = 0 lifts it. Returns 0/-errno. */
+/*
+ * Returns 0 after restricting what the instance records to events of these tids (sched
+ * events: by, of, from or to them), or -errno (-E2BIG: too many for an old kernel's filter,
+ * which then records every thread's sched events). n = 0: no sched event at all.
+ */
 int trace_set_pids(struct trace *t, const int *tids, int n);
 
 /* Disables tracing, removes the instance and frees t. */

@@ -552,6 +552,24 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
+/*
+ * Dies when FILE's directory takes no new file (read-only, not ours): -o with a metrics
+ * format writes a temporary file beside FILE at each tick, and the first tick is too late
+ * to say so, with tracing set up for nothing.
+ */
+static void check_replace_dir(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char dir[PATH_MAX];
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file) + 1, file);
+	if (access(dir, W_OK | X_OK))
+		die("-o: %s: %s", file, strerror(errno));
+}
+
 /* Batch output state. */
 struct batch_out {
 	const struct options *opt;
@@ -702,7 +720,7 @@ int main(int argc, char **argv)
 		.proc_root = "/proc",
 	};
 	struct batch_out bout = { .opt = &opt, .f = stdout };
-	struct tick_output out = { .input_fd = -1 };
+	struct tick_output out = { .input_fd = -1, .output_fd = -1 };
 	struct om_config omc = { .version = KVMSCOPE_VERSION };
 	struct rec_out rout = { .opt = &opt };
 	struct serve *sv = NULL;
@@ -741,6 +759,8 @@ int main(int argc, char **argv)
 	bout.replace = opt.output && metrics_format(opt.format);
 	if (opt.output && !bout.replace && !(bout.f = fopen(opt.output, "w")))
 		die("-o: %s: %s", opt.output, strerror(errno));
+	if (bout.replace)
+		check_replace_dir(opt.output);
 	out.show = batch_show;
 	out.arg = &bout;
 	if (opt.record || opt.record_path) {
@@ -785,7 +805,10 @@ int main(int argc, char **argv)
 		out.input = tui_input;
 		out.resize = tui_resize;
 		out.input_fd = tui_input_fd(tui);
+		out.output_fd = tui_output_fd(tui);
 		out.arg = tui;
+	} else if (!bout.replace) {
+		out.output_fd = fileno(bout.f);
 	}
 
 	if (opt.replay) {

@@ -27,7 +27,11 @@
 /* Host threads named per tick for the wake graph (the rest wait for the next tick). */
 #define TICK_NAMES_MAX 32
 
-/* Set by signal handlers, read by the loop: nothing else happens in a handler. */
+/*
+ * Set by signal handlers, read by the loop: nothing else happens in a handler. sig_winch
+ * also stands for SIGCONT: after a SIGSTOP a job-control shell takes the terminal, sets its
+ * own modes and prints over the screen; on continuing the screen is taken back and redrawn.
+ */
 static volatile sig_atomic_t sig_quit, sig_winch, sig_hup;
 
 static void on_quit(int sig)
@@ -71,7 +75,7 @@ struct loop {
 	sigset_t waitmask;
 };
 
-enum { EV_TIMER = 1, EV_INPUT, EV_TRACE };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -170,11 +174,8 @@ static void update_filter(struct loop *l)
 	for (i = 0; i < ps->nvms; i++)
 		for (k = 0; k < ps->vms[i].nthreads; k++)
 			tids[n++] = ps->vms[i].threads[k].tid;
-	/* No VM: a tid no thread has, rather than no filter at all. */
-	if (!n)
-		tids[n++] = INT_MAX;
 	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
-	if (l->pids && n == l->npids && !memcmp(tids, l->pids, (size_t)n * sizeof(*tids))) {
+	if (l->pids && n == l->npids && (!n || !memcmp(tids, l->pids, (size_t)n * sizeof(*tids)))) {
 		free(tids);
 		return;
 	}
@@ -184,8 +185,7 @@ static void update_filter(struct loop *l)
 	l->npids = n;
 	l->sched_st.name = "sched";
 	if (!err)
-		source_set(&l->sched_st, SOURCE_OK, "filtered to %d threads",
-			   tids[0] == INT_MAX ? 0 : n);
+		source_set(&l->sched_st, SOURCE_OK, "filtered to %d threads", n);
 	else if (err == -E2BIG)
 		source_set(&l->sched_st, SOURCE_DEGRADED,
 			   "unfiltered: %d threads are too many for the kernel's filter", n);
@@ -345,6 +345,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Signals arrive only inside epoll_pwait, so a flag set is seen at once. */
@@ -353,11 +354,13 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGCONT);
 	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
 	sigdelset(&l->waitmask, SIGINT);
 	sigdelset(&l->waitmask, SIGTERM);
 	sigdelset(&l->waitmask, SIGHUP);
 	sigdelset(&l->waitmask, SIGWINCH);
+	sigdelset(&l->waitmask, SIGCONT);
 
 	l->procfs = procfs_open(l->opt->proc_root);
 	if (!l->procfs) {
@@ -378,6 +381,15 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	err = watch(l->epfd, l->tfd, EV_TIMER);
 	if (!err && l->out->input_fd >= 0)
 		err = watch(l->epfd, l->out->input_fd, EV_INPUT);
+	if (!err && l->out->output_fd >= 0) {
+		/*
+		 * No events asked: only EPOLLERR (a pipe's reader closed it) and EPOLLHUP (the
+		 * terminal hung up) come. A file cannot be watched (EPERM) and needs no watch.
+		 */
+		struct epoll_event ev = { .events = 0, .data.u64 = EV_OUTPUT };
+
+		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->out->output_fd, &ev);
+	}
 	if (!err)
 		err = arm_timer(l->tfd, l->ctl.delay_s);
 	if (!err)
@@ -465,10 +477,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 			if (err)
 				break;
 		}
-		if (sig_winch) {
+		/* Only a screen redraws: batch output would print the last record again. */
+		if (sig_winch && out->resize) {
 			sig_winch = 0;
-			if (out->resize)
-				out->resize(out->arg);
+			out->resize(out->arg);
 			l.ctl.redraw = true;
 			err = apply_ctl(&l, &armed);
 			if (err)
@@ -500,6 +512,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 				break;
 			case EV_TRACE:
 				trace_ready = true;
+				break;
+			case EV_OUTPUT:
+				/* Nobody reads the records any more: stop quietly, as on EPIPE. */
+				err = 1;
 				break;
 			}
 		}

@@ -21,9 +21,14 @@ struct tick_output {
 	int (*show)(void *arg, const struct snapshot *s, const struct tick_ctl *ctl);
 	/* Reads input_fd when readable and records requests in ctl; returns 0 or -errno. */
 	int (*input)(void *arg, struct tick_ctl *ctl);
-	/* The terminal changed size. */
+	/* The terminal changed size, or is ours again after a stop: take it back, repaint. */
 	void (*resize)(void *arg);
 	int input_fd; /* -1: none */
+	/*
+	 * Where records are written (a pipe, a socket, a terminal), watched for its reader
+	 * going away so that the loop stops then, not at the next write; -1: none.
+	 */
+	int output_fd;
 	void *arg;
 	/*
 	 * A recorder: sees every snapshot taken, once, before it is shown, and while the screen

@@ -160,6 +160,11 @@ int tui_input_fd(const struct tui *t)
 	return t->input_fd;
 }
 
+int tui_output_fd(const struct tui *t)
+{
+	return fileno(t->out);
+}
+
 int tui_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
 {
 	struct tui *t = arg;
@@ -211,6 +216,8 @@ void tui_resize(void *arg)
 	struct tui *t = arg;
 	struct winsize ws;
 
+	/* After a stop a job-control shell may have left its own modes (echo, canonical). */
+	reset_prog_mode();
 	if (!ioctl(fileno(t->out), TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
 		resizeterm(ws.ws_row, ws.ws_col);
 	fit_screen(t);

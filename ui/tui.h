@@ -39,6 +39,11 @@ void tui_abort(void);
 
 /* Returns the fd the loop watches for keys, -1 when input is not a terminal. */
 int tui_input_fd(const struct tui *t);
+/*
+ * Returns the terminal's fd the screen is written to, for the loop to watch for a hangup:
+ * with input not from it, or a SIGHUP that never comes, writes only fail with EIO.
+ */
+int tui_output_fd(const struct tui *t);
 
 /* struct tick_output hooks; arg is the struct tui. */
 int tui_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl);

@@ -45,6 +45,7 @@ static double exit_pct(const struct snap_vm *v)
 static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_source *tr = snapshot_source(s, "tracefs");
+	const struct snap_source *ps = snapshot_source(s, "procfs");
 	bool traced = tr && (tr->state == SNAP_SRC_OK || tr->state == SNAP_SRC_DEGRADED);
 	char lb[SNAP_LABEL_MAX], b[FMT_MAX];
 	int i, n = 0;
@@ -91,8 +92,15 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 		table_pct(t, V_HOST, v->cpu.host);
 		table_pct(t, V_STEAL, v->cpu.steal);
 	}
-	if (!n)
-		table_note(t, s->nvms ? "no VM matches the filter" : "no KVM VMs on this host");
+	if (n)
+		return;
+	/* Processes procfs could not look at may be VMs: then never claim there are none. */
+	if (s->nvms)
+		table_note(t, "no VM matches the filter");
+	else if (ps && (ps->state == SNAP_SRC_DEGRADED || ps->state == SNAP_SRC_UNAVAILABLE))
+		table_note(t, "no VM visible: %s", ps->why);
+	else
+		table_note(t, "no KVM VMs on this host");
 }
 
 const struct pane pane_vms = {

@@ -95,6 +95,7 @@ static const struct scenario_def scenarios[] = {
 
 enum opt_id {
 	OPT_VCPUS,
+	OPT_THREADS,
 	OPT_RATE,
 	OPT_DURATION,
 	OPT_START_DELAY,
@@ -113,11 +114,17 @@ struct opt_def {
 };
 
 static const struct opt_def opt_defs[] = {
-	{ "vcpus", OPT_VCPUS, true },	    { "rate", OPT_RATE, true },
-	{ "duration", OPT_DURATION, true }, { "start-delay", OPT_START_DELAY, true },
-	{ "name", OPT_NAME, true },	    { "uuid", OPT_UUID, true },
-	{ "io-file", OPT_IO_FILE, true },   { "halt-poll-ns", OPT_HALT_POLL, true },
-	{ "help", OPT_HELP, false },	    { "h", OPT_HELP, false },
+	{ "vcpus", OPT_VCPUS, true },
+	{ "threads", OPT_THREADS, true },
+	{ "rate", OPT_RATE, true },
+	{ "duration", OPT_DURATION, true },
+	{ "start-delay", OPT_START_DELAY, true },
+	{ "name", OPT_NAME, true },
+	{ "uuid", OPT_UUID, true },
+	{ "io-file", OPT_IO_FILE, true },
+	{ "halt-poll-ns", OPT_HALT_POLL, true },
+	{ "help", OPT_HELP, false },
+	{ "h", OPT_HELP, false },
 };
 
 static const char usage_text[] =
@@ -135,6 +142,8 @@ static const char usage_text[] =
 	"\n"
 	"Options (one or two dashes):\n"
 	"  --vcpus N           vCPUs, each a thread \"CPU N/KVM\" (default 1, at most 64)\n"
+	"  --threads N         N more threads named \"worker\" that only sleep (default 0,\n"
+	"                      at most 4096)\n"
 	"  --rate N            iterations per vCPU per second; 0: as fast as it goes (default)\n"
 	"  --duration S        stop after S seconds (fractions allowed); default: on a signal\n"
 	"  --start-delay S     create the VM and its threads, wait S seconds, then start\n"
@@ -198,6 +207,11 @@ static int parse_value(struct storm_opts *opts, const struct opt_def *d, const c
 			goto bad;
 		opts->vcpus = (unsigned int)v;
 		return 0;
+	case OPT_THREADS:
+		if (parse_int(val, 0, STORM_MAX_THREADS, &v) < 0)
+			goto bad;
+		opts->threads = (unsigned int)v;
+		return 0;
 	case OPT_RATE:
 		if (parse_int(val, 0, 1000000000, &v) < 0)
 			goto bad;
@@ -234,6 +248,10 @@ bad:
 	case OPT_VCPUS:
 		fprintf(stderr, PROG ": --vcpus: '%s' is not a whole number from 1 to %d\n", val,
 			STORM_MAX_VCPUS);
+		break;
+	case OPT_THREADS:
+		fprintf(stderr, PROG ": --threads: '%s' is not a whole number from 0 to %d\n", val,
+			STORM_MAX_THREADS);
 		break;
 	case OPT_RATE:
 		fprintf(stderr, PROG ": --rate: '%s' is not a whole number from 0 to 1000000000\n",

@@ -626,6 +626,49 @@ static void vcpu_kick_handler(int sig)
 	(void)sig;
 }
 
+/*
+ * Returns NULL; an idle thread of the VMM's pool, named as QEMU names its own, that sleeps
+ * until the stop. It gives monitors a VM with many threads besides its vCPUs.
+ */
+static void *worker_main(void *arg)
+{
+	struct storm_vm *vm = arg;
+	struct pollfd pfd = { .fd = vm->stop_fd, .events = POLLIN };
+
+	pthread_setname_np(pthread_self(), "worker");
+	storm_vm_ready(vm);
+	/* stop_fd is never read, so it stays readable for every thread once written. */
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* Returns 0 with the --threads workers started, or -errno with vm->why set. */
+static int workers_start(struct storm_vm *vm)
+{
+	unsigned int n = vm->opts->threads;
+	pthread_attr_t attr;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	vm->workers = calloc(n, sizeof(*vm->workers));
+	if (!vm->workers)
+		return vm_why(vm, -ENOMEM, "--threads: %s", strerror(ENOMEM));
+	/* They only sleep: a small stack each, so that thousands cost little memory. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (; vm->nworkers < n; vm->nworkers++) {
+		err = -pthread_create(&vm->workers[vm->nworkers], &attr, worker_main, vm);
+		if (err) {
+			vm_why(vm, err, "--threads: pthread_create: %s", strerror(-err));
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
 int storm_vm_start(struct storm_vm *vm)
 {
 	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
@@ -651,8 +694,11 @@ int storm_vm_start(struct storm_vm *vm)
 		goto out;
 	}
 	vm->io.started = true;
+	err = workers_start(vm);
+	if (err)
+		goto out;
 	pthread_mutex_lock(&vm->lock);
-	while (vm->ready < n + 1)
+	while (vm->ready < n + 1 + vm->nworkers)
 		pthread_cond_wait(&vm->cond, &vm->lock);
 	pthread_mutex_unlock(&vm->lock);
 out:
@@ -721,12 +767,16 @@ void storm_vm_stop(struct storm_vm *vm)
 		if (vm->vcpus[i].t_end_ns > vm->t_stop_ns)
 			vm->t_stop_ns = vm->vcpus[i].t_end_ns;
 	}
+	if ((vm->io.started || vm->nworkers) &&
+	    write(vm->stop_fd, &one, sizeof(one)) != sizeof(one) && vm->io.started)
+		pthread_kill(vm->io.thread, SIGUSR1);
 	if (vm->io.started) {
-		if (write(vm->stop_fd, &one, sizeof(one)) != sizeof(one))
-			pthread_kill(vm->io.thread, SIGUSR1);
 		pthread_join(vm->io.thread, NULL);
 		vm->io.started = false;
 	}
+	for (i = 0; i < vm->nworkers; i++)
+		pthread_join(vm->workers[i], NULL);
+	vm->nworkers = 0;
 }
 
 void storm_vm_destroy(struct storm_vm *vm)
@@ -748,6 +798,8 @@ void storm_vm_destroy(struct storm_vm *vm)
 	}
 	free(vm->vcpus);
 	vm->vcpus = NULL;
+	free(vm->workers);
+	vm->workers = NULL;
 	storm_io_close(&vm->io);
 	if (vm->stop_fd >= 0)
 		close(vm->stop_fd);

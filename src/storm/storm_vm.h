@@ -15,6 +15,7 @@
 #include "storm_io.h"
 
 #define STORM_MAX_VCPUS	    64
+#define STORM_MAX_THREADS   4096 /* --threads: idle "worker" threads beside the vCPUs */
 #define STORM_IDLE_RATE	    100	 /* idle interrupts per second when --rate is 0 */
 #define STORM_IDLE_RATE_MAX 5000 /* KVM's min_timer_period_us is 200 by default */
 #define STORM_WHY_MAX	    256
@@ -31,12 +32,13 @@ enum storm_scenario {
 struct storm_opts {
 	enum storm_scenario scenario;
 	unsigned int vcpus;
-	uint64_t rate;	     /* iterations per vCPU per second, 0 = unpaced */
-	double duration;     /* seconds, 0 = until signalled */
-	double start_delay;  /* seconds between the threads' creation and the guest's start */
-	long halt_poll_ns;   /* the VM's halt polling limit, -1 = the kernel's default */
-	const char *name;    /* -name argument, kept for the command line only */
-	const char *io_file; /* NULL: a temporary file in /var/tmp */
+	unsigned int threads; /* idle "worker" threads, as a VMM's thread pool has */
+	uint64_t rate;	      /* iterations per vCPU per second, 0 = unpaced */
+	double duration;      /* seconds, 0 = until signalled */
+	double start_delay;   /* seconds between the threads' creation and the guest's start */
+	long halt_poll_ns;    /* the VM's halt polling limit, -1 = the kernel's default */
+	const char *name;     /* -name argument, kept for the command line only */
+	const char *io_file;  /* NULL: a temporary file in /var/tmp */
 };
 
 /*
@@ -87,7 +89,9 @@ struct storm_vm {
 	size_t run_size;
 	struct storm_vcpu *vcpus;
 	struct storm_io io;
-	int stop_fd; /* eventfd that wakes the iothread at stop */
+	pthread_t *workers; /* --threads idle threads; nworkers of them started */
+	unsigned int nworkers;
+	int stop_fd; /* eventfd that wakes the iothread and the workers at stop */
 	int go_fd;   /* eventfd, readable once the guest may start or the VM stops */
 	pthread_t main_thread;
 

@@ -6,6 +6,7 @@
 E2E_TMP=$(mktemp -d /tmp/kvmscope-e2e.XXXXXX)
 E2E_PIDS=()
 E2E_TMUX=()
+E2E_ATEXIT=()
 TRACEFS=/sys/kernel/tracing
 
 skip() { echo "skipped: $*"; exit 77; }
@@ -14,6 +15,7 @@ note() { echo "  $*"; }
 
 e2e_cleanup() {
 	local p s
+	for s in "${E2E_ATEXIT[@]}"; do eval "$s"; done
 	for s in "${E2E_TMUX[@]}"; do tmux kill-session -t "$s" 2>/dev/null; done
 	for p in "${E2E_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${E2E_PIDS[@]}"; do
@@ -49,6 +51,10 @@ free_port() {
 
 # Registers a pid to be stopped at exit.
 track() { E2E_PIDS+=("$1"); }
+
+# at_exit CMD: runs the shell command CMD at exit, however the test ends, before the
+# tracked processes are stopped (e.g. removing a tracefs instance the test made).
+at_exit() { E2E_ATEXIT+=("$1"); }
 
 # storm_start OUT ARGS...: starts the storm guest with its report going to OUT; sets STORM_PID.
 storm_start() {

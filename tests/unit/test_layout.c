@@ -669,6 +669,15 @@ START_TEST(selection_follows_its_row)
 	r.s.nvms = 0;
 	rig_draw(&r);
 	ck_assert_int_ge(rig_find(&r, "no KVM VMs on this host"), 0);
+	/* procfs could not look at every process: it says why, never "no VMs". */
+	r.s.sources[0].state = SNAP_SRC_DEGRADED;
+	snprintf(r.s.sources[0].why, sizeof(r.s.sources[0].why), "hidden by hidepid");
+	r.s.seq++;
+	rig_draw(&r);
+	ck_assert_int_ge(rig_find(&r, "no VM visible: hidden by hidepid"), 0);
+	ck_assert_int_lt(rig_find(&r, "no KVM VMs"), 0);
+	r.s.sources[0].state = SNAP_SRC_OK;
+	r.s.sources[0].why[0] = '\0';
 	rig_keys(&r, (const int[]){ KEY_DOWN, '\n', 0 });
 	ck_assert_int_eq(r.v.depth, 0);
 	rig_free(&r);

@@ -226,6 +226,20 @@ START_TEST(fd_limit)
 	ck_assert_int_eq(perf_status(p)->state, SOURCE_UNAVAILABLE);
 	ck_assert_str_eq(perf_status(p)->why,
 			 "task-clock: fd limit (RLIMIT_NOFILE at its hard limit 60)");
+
+	/*
+	 * Newcomers at the limit are not tried (a failed try of a tracepoint counter costs
+	 * an RCU grace period in its close); they say the same.
+	 */
+	{
+		int pids[3] = { pid, pid + 1, pid + 2 }, tids[3] = { tid, tid, tid };
+
+		ck_assert_int_eq(perf_sync(p, pids, tids, 3, NULL, NULL), 0);
+		perf_sample(p, &s);
+		ck_assert_int_eq(s.nthreads, 3);
+		ck_assert_int_eq(s.threads[2].set.v[0].err, -EMFILE);
+		ck_assert_int_eq(perf_status(p)->state, SOURCE_UNAVAILABLE);
+	}
 	perf_sample_free(&s);
 	perf_close(p);
 }

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -339,6 +342,42 @@ START_TEST(test_fixture_vanished)
 	ck_assert_int_eq(s.scan_errors, 3);
 	ck_assert_ptr_null(find_vm(&s, 4600));
 	ck_assert_ptr_null(find_vm(&s, 4700));
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
+	procfs_sample_free(&s);
+	procfs_close(p);
+}
+END_TEST
+
+/*
+ * Out of fds: processes that cannot be looked at are counted and named in the status, so
+ * that an empty VM list says why rather than "no VMs"; with fds again, the VMs are back.
+ */
+START_TEST(test_fixture_out_of_fds)
+{
+	struct procfs_sample s = { 0 };
+	struct rlimit rl, low;
+	struct procfs *p;
+	int fd;
+
+	p = procfs_open(PROC_FIXTURE);
+	ck_assert_ptr_nonnull(p);
+	/* The lowest free fd goes to the process list; the next open fails. */
+	fd = dup(0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = rl;
+	low.rlim_cur = (rlim_t)fd + 1;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(s.nvms, 0);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_DEGRADED);
+	ck_assert_msg(strstr(procfs_status(p)->why, "cannot read ") &&
+			      strstr(procfs_status(p)->why, strerror(EMFILE)),
+		      "%s", procfs_status(p)->why);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(s.nvms, 3);
 	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
 	procfs_sample_free(&s);
 	procfs_close(p);
@@ -742,6 +781,56 @@ START_TEST(test_live_own_vm)
 }
 END_TEST
 
+/* A procfs with hidepid, read by another user: the status says other users are hidden. */
+START_TEST(test_live_hidepid)
+{
+	char dir[] = "/tmp/kvmscope-hidepid.XXXXXX";
+	struct procfs_sample s = { 0 };
+	struct procfs *p;
+	pid_t child;
+	int status;
+
+	if (geteuid() || !mkdtemp(dir)) {
+		fprintf(stderr, "test_live_hidepid: needs root and /tmp: not checked\n");
+		return;
+	}
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (!child) {
+		int rc = 0;
+
+		/* A mount of our own, gone with this process: the host's /proc is untouched. */
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(77);
+		if (mount("proc", dir, "proc", 0, "hidepid=2"))
+			_exit(77);
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		p = procfs_open(dir);
+		if (!p)
+			_exit(11);
+		if (procfs_sample(p, &s))
+			rc = 12;
+		else if (procfs_status(p)->state != SOURCE_DEGRADED)
+			rc = 13;
+		else if (!strstr(procfs_status(p)->why, " has hidepid=") ||
+			 !strstr(procfs_status(p)->why, "other users' processes are hidden"))
+			rc = 14;
+		procfs_sample_free(&s);
+		procfs_close(p);
+		_exit(rc);
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	rmdir(dir);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+		fprintf(stderr, "test_live_hidepid: cannot mount procfs here: not checked\n");
+		return;
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		      WEXITSTATUS(status));
+}
+END_TEST
+
 START_TEST(test_live_not_root)
 {
 	struct procfs_sample s = { 0 };
@@ -791,6 +880,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_fixture_raw_bytes);
 	tcase_add_test(tc, test_fixture_times);
 	tcase_add_test(tc, test_fixture_vanished);
+	tcase_add_test(tc, test_fixture_out_of_fds);
 	tcase_add_test(tc, test_second_sample);
 	tcase_add_test(tc, test_nonvm_cache);
 	tcase_add_test(tc, test_syscall_memory);
@@ -804,6 +894,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_live);
 	tcase_add_test(tc, test_live_own_vm);
 	tcase_add_test(tc, test_live_not_root);
+	tcase_add_test(tc, test_live_hidepid);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
