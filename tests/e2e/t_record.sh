@@ -140,15 +140,16 @@ tmux_start "$S" 100 30 env LANG=C.UTF-8 TERM=screen bash --norc --noprofile -c \
 wait_until 10 bash -c "[ \$('$KVMSCOPE' -r '$E2E_TMP/tui.rec' --format json 2>/dev/null | wc -l) -ge 3 ]" ||
 	fail "the live screen did not record: $(tmux_capture "$S")"
 tmux_keys "$S" p
-sleep 1.5
+sleep 2.5
 tmux_keys "$S" p
 sleep 0.7
 tmux_keys "$S" q
 tmux_wait_text "$S" 5 'kvmscope-exit=0' || fail "the live screen did not end cleanly: $(tmux_capture "$S")"
 "$KVMSCOPE" -r "$E2E_TMP/tui.rec" --format json >"$E2E_TMP/tui.json" || fail "-r of the screen's recording"
 jq_py "$E2E_TMP/tui.json" "
+# Ticks taken while paused have their seq too: one missing would leave a gap.
 seqs = [d['seq'] for d in docs]
-assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= 8, seqs
-print('  live screen: ticks %d to %d recorded, a pause of 1.5 s among them' % (seqs[0], seqs[-1]))
+assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= 5, seqs
+print('  live screen: ticks %d to %d recorded, a pause of 2.5 s among them' % (seqs[0], seqs[-1]))
 " || fail "the live screen's recording misses ticks"
 exit 0
