@@ -6,7 +6,7 @@
 #   make asan       the tests again, built with ASan/UBSan
 #   make fuzz       each libFuzzer target in tests/fuzz for FUZZ_SECONDS (default 60)
 #   make bench      benchmarks (print figures)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (the recorder's unit records in RECORDDIR)
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -14,12 +14,14 @@ MANDIR  ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/kvmscope
 # systemd reads units from /usr/local/lib/systemd/system too: the unit follows PREFIX.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# Where the installed kvmscope-record.service records.
+RECORDDIR ?= /var/log/kvmscope
 BUILD   ?= build
 V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd libtracecmd libzstd
+PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd libtracecmd libzstd json-c
 
 ifeq ($(V),0)
 Q := @
@@ -29,9 +31,10 @@ endif
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
 	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:libmicrohttpd:libmicrohttpd-dev \
-	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev
+	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev pkg:json-c:libjson-c-dev
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
-	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl cmd:trace-cmd:trace-cmd
+	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl cmd:trace-cmd:trace-cmd \
+	cmd:systemd-analyze:systemd
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 FUZZ_DEPS := cmd:clang:clang fuzz:fuzzer:libclang-rt-14-dev
 
@@ -53,6 +56,8 @@ TRACE_PKGS := libtracefs libtraceevent libtracecmd libzstd
 TRACE_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TRACE_PKGS) 2>/dev/null)
 CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 HTTPD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
+JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+ZSTD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libzstd 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm -lpthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -64,17 +69,19 @@ CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 #   snap    the snapshot: the contract between the model and every output
 #   probes  one source each; see input only
 #   model   pure C over input, building snapshots
-#   output  panes, tables, batch text, JSON: see the snapshot only
+#   output  panes, tables, batch text, JSON written and read (json-c): see the snapshot only
+#   record  recordings (zstd): written from snapshots, read back as snapshots; sees output
 #   ui      the live screen: outputs and the snapshot
 #   export  the exporter's HTTP server (libmicrohttpd) and files: outputs and the snapshot
-#   app     main and the tick loop (src/*.c): wires the others together
-LAYERS     := lib input snap probes model output ui export app
+#   app     main, the tick loop and the replay loops (src/*.c): wires the others together
+LAYERS     := lib input snap probes model output record ui export app
 DIR_lib    := src/lib
 DIR_input  := src/input
 DIR_snap   := src/snap
 DIR_probes := probes
 DIR_model  := src/model
 DIR_output := src/output
+DIR_record := src/record
 DIR_ui     := ui
 DIR_export := src/export
 DIR_app    := src
@@ -84,12 +91,15 @@ INC_snap   := -Isrc/snap $(INC_lib)
 INC_probes := -Iprobes $(INC_input)
 INC_model  := -Isrc/model $(INC_input) -Isrc/snap
 INC_output := -Isrc/output $(INC_snap)
+INC_record := -Isrc/record $(INC_output)
 INC_ui     := -Iui $(INC_output)
 INC_export := -Isrc/export $(INC_output)
-INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui -Isrc/export $(INC_output)
+INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui -Isrc/export $(INC_record)
 # System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
-# export (and the app) libmicrohttpd.
+# export (and the app) libmicrohttpd, only output and record json-c, record zstd.
 SYS_probes  = $(TRACE_CFLAGS)
+SYS_output  = $(JSONC_CFLAGS)
+SYS_record  = $(JSONC_CFLAGS) $(ZSTD_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
 SYS_export  = $(HTTPD_CFLAGS)
 SYS_app     = $(PKG_CFLAGS)
@@ -102,7 +112,8 @@ $(BUILD)/obj/tests/%.o $(BUILD)/fuzz/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -I
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
-	     $(wildcard probes/*.c ui/*.c src/export/*.c) src/tick.c src/offline.c
+	     $(wildcard src/record/*.c probes/*.c ui/*.c src/export/*.c) src/tick.c src/offline.c \
+	     src/replay.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
@@ -270,12 +281,16 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' src/export/kvmscope-exporter.service \
 		>$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/kvmscope-exporter.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@RECORDDIR@|$(RECORDDIR)|g' \
+		src/record/kvmscope-record.service >$(DESTDIR)$(UNITDIR)/kvmscope-record.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kvmscope-record.service
 	install -m 644 src/export/kvmscope-alerts.yml $(DESTDIR)$(DATADIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kvmscope $(DESTDIR)$(BINDIR)/kvmscope-storm \
 		$(DESTDIR)$(MANDIR)/man8/kvmscope.8 $(DESTDIR)$(MANDIR)/man1/kvmscope-storm.1 \
 		$(DESTDIR)$(UNITDIR)/kvmscope-exporter.service \
+		$(DESTDIR)$(UNITDIR)/kvmscope-record.service \
 		$(DESTDIR)$(DATADIR)/kvmscope-alerts.yml
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 

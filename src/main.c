@@ -20,6 +20,8 @@
 #include "openmetrics.h"
 #include "options.h"
 #include "perf.h"
+#include "recorder.h"
+#include "replay.h"
 #include "serve.h"
 #include "textfile.h"
 #include "tick.h"
@@ -33,6 +35,8 @@
 static const char usage_text[] =
 	"Usage: kvmscope [OPTIONS]\n"
 	"       kvmscope -b -i FILE.dat [OPTIONS]\n"
+	"       kvmscope record [OPTIONS]\n"
+	"       kvmscope -r PATH [OPTIONS]\n"
 	"A live monitor for KVM hosts: which VM exits, why, where, and what it costs.\n"
 	"\n"
 	"Output:\n"
@@ -78,6 +82,22 @@ static const char usage_text[] =
 	"      --summary          one record for the whole file\n"
 	"      --tgids FILE       the recording's saved_tgids: threads grouped by VM\n"
 	"\n"
+	"Flight recorder (kvmscope record: every tick to a recording, nothing printed):\n"
+	"  -o, --output PATH      record: a file, or a directory of daily files\n"
+	"                         (default " RECORDER_DIR "/)\n"
+	"      --record PATH      also record every tick while showing or printing it\n"
+	"      --rotate WHEN      a directory's files: daily (default) or never\n"
+	"      --max-size SIZE    a directory: a new file once one has SIZE (K, M, G)\n"
+	"      --keep-days N      a directory: remove recordings not written for N days\n"
+	"      --max-total SIZE   a directory: remove the oldest while all take more\n"
+	"      --daemon           record: detach from the terminal\n"
+	"      --pidfile FILE     record: write the process id to FILE\n"
+	"  -r, --read PATH        print the ticks of a recording (a file, a directory of\n"
+	"                         them, or batch JSON) as -b printed them (-b implied)\n"
+	"      --begin TIME       -r: from TIME: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (the\n"
+	"                         last such time in it) or @SECONDS; local, or Z/+HH:MM\n"
+	"      --end TIME         -r: up to TIME (inclusive)\n"
+	"\n"
 	"  -h, --help             this text\n"
 	"  -V, --version          the version\n"
 	"\n"
@@ -97,6 +117,15 @@ enum {
 	OPT_SUMMARY,
 	OPT_TGIDS,
 	OPT_NO_SYSCALLS,
+	OPT_RECORD,
+	OPT_ROTATE,
+	OPT_MAX_SIZE,
+	OPT_KEEP_DAYS,
+	OPT_MAX_TOTAL,
+	OPT_DAEMON,
+	OPT_PIDFILE,
+	OPT_BEGIN,
+	OPT_END,
 };
 
 static const struct option long_opts[] = {
@@ -124,6 +153,16 @@ static const struct option long_opts[] = {
 	{ "input", required_argument, NULL, 'i' },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "tgids", required_argument, NULL, OPT_TGIDS },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "keep-days", required_argument, NULL, OPT_KEEP_DAYS },
+	{ "max-total", required_argument, NULL, OPT_MAX_TOTAL },
+	{ "daemon", no_argument, NULL, OPT_DAEMON },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "read", required_argument, NULL, 'r' },
+	{ "begin", required_argument, NULL, OPT_BEGIN },
+	{ "end", required_argument, NULL, OPT_END },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -176,6 +215,27 @@ static double parse_seconds(const char *opt, const char *s)
 	if (errno || end == s || *end || !(v >= 0.05 && v <= 3600))
 		die("%s: '%s' is not a number of seconds from 0.05 to 3600", opt, s);
 	return v;
+}
+
+/* Returns a size in bytes: a whole number with an optional K, M, G or T (powers of 1024). */
+static uint64_t parse_size(const char *opt, const char *s)
+{
+	unsigned long long v;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end && !end[1]) {
+		const char *u = strchr("KMGT", *end & ~0x20);
+
+		shift = u ? 10 * (int)(u - "KMGT" + 1) : -1;
+		end++;
+	}
+	if (errno || end == s || *end || shift < 0 || !v || s[0] == '-' ||
+	    v > (UINT64_MAX >> shift))
+		die("%s: '%s' is not a size (a number of bytes, or with K, M, G or T)", opt, s);
+	return (uint64_t)v << shift;
 }
 
 /* Dies on an -e name libpfm4 cannot encode, or a --debugfs without a kvm directory. */
@@ -243,25 +303,69 @@ static void check_input(const struct options *o, const char *live_opt)
 		die("-i: the live screen cannot step through a file yet; add -b");
 }
 
+/*
+ * The first option given of each kind that applies to some modes only, for one clear line:
+ * the record command and a replay (-r).
+ */
+struct given {
+	const char *sampling; /* how the host is sampled: not for a replay */
+	const char *output;   /* what is printed, drawn or served: not for the record command */
+	const char *rotation; /* how recordings are kept: only when recording */
+	const char *command;  /* the record command's own */
+	const char *range;    /* of a replay */
+};
+
+static void seen(const char **first, const char *name)
+{
+	if (!*first)
+		*first = name;
+}
+
+/* Dies when an option of the flight recorder's was given where it does not apply. */
+static void check_record(const struct options *o, const struct given *g)
+{
+	if (o->replay && (o->input || o->serve))
+		die("-r and %s: give one of them", o->input ? "-i" : "--serve");
+	if (o->replay && g->sampling)
+		die("-r: %s does not apply to a recording (it holds what was sampled)", g->sampling);
+	if (o->record && (o->replay || o->input))
+		die("record: %s does not apply (it records the live host)", o->replay ? "-r" : "-i");
+	if (o->record && g->output)
+		die("record: %s does not apply (record prints nothing)", g->output);
+	if (o->record_path && o->input)
+		die("--record records the live host, not a trace.dat (-i)");
+	if (!o->record && g->command)
+		die("%s: only with kvmscope record", g->command);
+	if (!o->record && !o->record_path && g->rotation)
+		die("%s: only when recording (kvmscope record, or --record)", g->rotation);
+	if (!o->replay && g->range)
+		die("%s: only with -r", g->range);
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	const char *live_opt = NULL;
 	bool format_set = false;
+	struct given g = { 0 };
 	int c, err;
+	int64_t t;
 
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:o:i:hV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":bn:d:cHp:f:e:o:i:r:hV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
+			seen(&g.output, "-b");
 			o->batch = true;
 			break;
 		case 'n':
 			o->iterations = parse_long("-n", optarg, 1, LONG_MAX);
 			break;
 		case 'd':
+			seen(&g.sampling, "-d");
 			o->delay_s = parse_seconds("-d", optarg);
 			break;
 		case OPT_FORMAT:
+			seen(&g.output, "--format");
 			format_set = true;
 			if (!strcmp(optarg, "text"))
 				o->format = BATCH_TEXT;
@@ -280,6 +384,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case 'o':
 			if (!*optarg)
 				die("-o needs a file name");
+			if (o->record) {
+				/* The record command's output is its recording. */
+				o->record_path = optarg;
+				break;
+			}
 			o->output = optarg;
 			o->batch = true;
 			break;
@@ -290,22 +399,28 @@ static void parse_args(int argc, char **argv, struct options *o)
 
 			if (serve_parse_addr(optarg, &ss, &len, why, sizeof(why)))
 				die("--serve: %s", why);
+			seen(&g.output, "--serve");
 			o->serve = optarg;
 			break;
 		}
 		case OPT_PER_VCPU:
+			seen(&g.output, "--per-vcpu");
 			o->per_vcpu = true;
 			break;
 		case OPT_HOT_TOP:
+			seen(&g.output, "--hot-top");
 			o->hot_top = (int)parse_long("--hot-top", optarg, 1, OM_HOT_TOP_MAX);
 			break;
 		case 'H':
+			seen(&g.output, "-H");
 			o->detail = true;
 			break;
 		case 'c':
+			seen(&g.sampling, "-c");
 			o->cumulative = true;
 			break;
 		case OPT_NO_COLOR:
+			seen(&g.output, "--no-color");
 			o->no_color = true;
 			break;
 		case 'p':
@@ -321,14 +436,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->filter_src = optarg;
 			break;
 		case OPT_NO_TRACE:
+			seen(&g.sampling, "--no-trace");
 			o->no_trace = true;
 			live_opt = "--no-trace";
 			break;
 		case OPT_BUFFER_KB:
+			seen(&g.sampling, "--buffer-kb");
 			o->buffer_kb = (unsigned int)parse_long("--buffer-kb", optarg, 64, 4194304);
 			live_opt = "--buffer-kb";
 			break;
 		case OPT_SCHED:
+			seen(&g.sampling, "--sched");
 			live_opt = "--sched";
 			if (!strcmp(optarg, "tid"))
 				o->sched = SCHED_TID;
@@ -343,14 +461,17 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->no_syscalls = true;
 			break;
 		case OPT_PROC:
+			seen(&g.sampling, "--proc");
 			o->proc_root = optarg;
 			live_opt = "--proc";
 			break;
 		case 'e':
+			seen(&g.sampling, "-e");
 			o->events = optarg;
 			live_opt = "-e";
 			break;
 		case OPT_DEBUGFS:
+			seen(&g.sampling, "--debugfs");
 			o->debugfs = optarg;
 			live_opt = "--debugfs";
 			break;
@@ -362,6 +483,50 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TGIDS:
 			o->tgids = optarg;
+			break;
+		case OPT_RECORD:
+			seen(&g.sampling, "--record");
+			seen(&g.output, "--record");
+			o->record_path = optarg;
+			break;
+		case OPT_ROTATE:
+			seen(&g.rotation, "--rotate");
+			if (!strcmp(optarg, "never"))
+				o->never_rotate = true;
+			else if (strcmp(optarg, "daily"))
+				die("--rotate: '%s' is not daily or never", optarg);
+			break;
+		case OPT_MAX_SIZE:
+			seen(&g.rotation, "--max-size");
+			o->max_size = parse_size("--max-size", optarg);
+			break;
+		case OPT_KEEP_DAYS:
+			seen(&g.rotation, "--keep-days");
+			o->keep_days = (int)parse_long("--keep-days", optarg, 1, 36500);
+			break;
+		case OPT_MAX_TOTAL:
+			seen(&g.rotation, "--max-total");
+			o->max_total = parse_size("--max-total", optarg);
+			break;
+		case OPT_DAEMON:
+			seen(&g.command, "--daemon");
+			o->daemon = true;
+			break;
+		case OPT_PIDFILE:
+			seen(&g.command, "--pidfile");
+			o->pidfile = optarg;
+			break;
+		case 'r':
+			o->replay = optarg;
+			o->batch = true;
+			break;
+		case OPT_BEGIN:
+		case OPT_END:
+			seen(&g.range, c == OPT_BEGIN ? "--begin" : "--end");
+			if (replay_time(optarg, 0, &t))
+				die("%s: '%s' is not a time (YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] or "
+				    "@SECONDS)", c == OPT_BEGIN ? "--begin" : "--end", optarg);
+			*(c == OPT_BEGIN ? &o->begin : &o->end) = optarg;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -379,6 +544,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	check_record(o, &g);
 	check_modes(o, format_set);
 	check_input(o, live_opt);
 	check_counters(o);
@@ -450,6 +616,111 @@ static int batch_show(void *arg, const struct snapshot *s, const struct tick_ctl
 	return b->opt->iterations && b->printed >= b->opt->iterations ? 1 : 0;
 }
 
+/*
+ * The recorder beside the output (tick_output.taken): writes each snapshot taken, also while
+ * the screen is paused. A failure to record is said once, and again when it recovers; the
+ * monitor goes on either way.
+ */
+struct rec_out {
+	const struct options *opt;
+	struct recorder *rec;
+	bool quiet; /* the screen is up: say nothing until it is down */
+	bool failing;
+	long ticks; /* recorded */
+	char why[512];
+};
+
+static void rec_note(void *arg, const char *line)
+{
+	const struct rec_out *r = arg;
+
+	if (!r->quiet)
+		fprintf(stderr, "kvmscope: %s\n", line);
+}
+
+static void rec_result(struct rec_out *r, int err)
+{
+	if (err && !r->failing)
+		rec_note(r, r->why);
+	r->failing = err != 0;
+}
+
+static int rec_taken(void *arg, const struct snapshot *s)
+{
+	struct rec_out *r = arg;
+
+	rec_result(r, recorder_tick(r->rec, s, r->why, sizeof(r->why)));
+	r->ticks++;
+	return 0;
+}
+
+/* The record command's output: nothing to show; -n counts the ticks recorded. */
+static int rec_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
+{
+	struct rec_out *r = arg;
+
+	(void)s;
+	(void)ctl;
+	return r->opt->iterations && r->ticks >= r->opt->iterations ? 1 : 0;
+}
+
+/* SIGHUP in the record command: logrotate moved the file. */
+static int rec_hangup(void *arg)
+{
+	struct rec_out *r = arg;
+
+	rec_result(r, recorder_reopen(r->rec, r->why, sizeof(r->why)));
+	return 0;
+}
+
+static void replay_warn(const char *line)
+{
+	fprintf(stderr, "kvmscope: %s\n", line);
+}
+
+/* Opens the recorder of the record command or --record; dies when it cannot. */
+static struct recorder *record_start(const struct options *opt, struct rec_out *rout)
+{
+	struct recorder_config rc = {
+		.path = opt->record_path,
+		.never_rotate = opt->never_rotate,
+		.max_size = opt->max_size,
+		.keep_days = opt->keep_days,
+		.max_total = opt->max_total,
+		/*
+		 * -p/-f choose what the record command keeps; beside a live view they are the
+		 * view's, and the recording keeps every VM, as the view's snapshot has them.
+		 */
+		.info = { .kvmscope = KVMSCOPE_VERSION,
+			  .interval_s = opt->delay_s,
+			  .cumulative = opt->cumulative,
+			  .filter = opt->record ? opt->filter_src : NULL,
+			  .filter_re = opt->record && opt->have_filter ? &opt->filter : NULL },
+		.note = rec_note,
+		.note_arg = rout,
+	};
+	struct recorder *rec;
+	char why[512];
+	FILE *pf = NULL;
+
+	/* Say what cannot work while there is a terminal to say it on. */
+	rout->quiet = !opt->record && !opt->batch && !opt->serve;
+	if (recorder_open(&rc, &rec, why, sizeof(why)))
+		die("%s%s", opt->record ? "record: " : "--record: ", why);
+	if (!opt->record)
+		return rec;
+	if (opt->pidfile && !(pf = fopen(opt->pidfile, "we")))
+		die("--pidfile: %s: %s", opt->pidfile, strerror(errno));
+	if (opt->daemon && daemon(0, 0))
+		die("--daemon: %s", strerror(errno));
+	if (pf) {
+		fprintf(pf, "%d\n", (int)getpid());
+		if (fclose(pf))
+			die("--pidfile: %s: %s", opt->pidfile, strerror(errno));
+	}
+	return rec;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = {
@@ -459,22 +730,32 @@ int main(int argc, char **argv)
 	struct batch_out bout = { .opt = &opt, .f = stdout };
 	struct tick_output out = { .input_fd = -1, .output_fd = -1 };
 	struct om_config omc = { .version = KVMSCOPE_VERSION };
+	struct rec_out rout = { .opt = &opt };
 	struct serve *sv = NULL;
 	struct tui *tui = NULL;
-	char why[256];
+	char why[1024];
 	int err;
 
 	setlocale(LC_ALL, "");
+	/* JSON and recordings need "." in numbers whatever the user's locale writes. */
+	setlocale(LC_NUMERIC, "C");
 	opt.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	if (getenv("NO_COLOR") && *getenv("NO_COLOR"))
 		opt.no_color = true;
 	util_set_fatal_hook(fatal_hook);
+	/* The record command: kvmscope record [OPTIONS]. */
+	if (argc > 1 && !strcmp(argv[1], "record")) {
+		opt.record = true;
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	parse_args(argc, argv, &opt);
 	omc.per_vcpu = opt.per_vcpu;
 	omc.hot_top = opt.hot_top;
 	omc.filter = opt.have_filter ? &opt.filter : NULL;
 
-	if (!opt.serve && !opt.batch && !isatty(STDOUT_FILENO))
+	if (!opt.serve && !opt.batch && !opt.record && !isatty(STDOUT_FILENO))
 		opt.batch = true;
 	bout.bo.format = opt.format;
 	bout.bo.detail = opt.detail;
@@ -490,7 +771,16 @@ int main(int argc, char **argv)
 		check_replace_dir(opt.output);
 	out.show = batch_show;
 	out.arg = &bout;
-	if (opt.serve) {
+	if (opt.record || opt.record_path) {
+		rout.rec = record_start(&opt, &rout);
+		out.taken = rec_taken;
+		out.rec = &rout;
+	}
+	if (opt.record) {
+		out.show = rec_show;
+		out.arg = &rout;
+		out.hangup = rec_hangup;
+	} else if (opt.serve) {
 		struct serve_config sc = {
 			.listen = opt.serve,
 			.om = omc,
@@ -504,7 +794,7 @@ int main(int argc, char **argv)
 		}
 		out.show = serve_show;
 		out.arg = sv;
-	} else if (!opt.batch) {
+	} else if (!opt.batch && !opt.replay) {
 		struct tui_config tc = {
 			.color = !opt.no_color,
 			.utf8 = opt.utf8,
@@ -516,6 +806,7 @@ int main(int argc, char **argv)
 		tui = tui_start(&tc, why, sizeof(why));
 		if (!tui) {
 			fprintf(stderr, "kvmscope: %s\n", why);
+			recorder_close(rout.rec);
 			return 1;
 		}
 		out.show = tui_show;
@@ -528,13 +819,25 @@ int main(int argc, char **argv)
 		out.output_fd = fileno(bout.f);
 	}
 
-	if (opt.input)
+	if (opt.replay) {
+		struct replay_config rc = { .path = opt.replay, .begin = opt.begin, .end = opt.end,
+					    .warn = replay_warn, .interval_s = &bout.bo.delay_s };
+
+		err = replay_run(&rc, &out, why, sizeof(why));
+		/* Damage skipped: said already, and the exit status says so. */
+		rout.failing = err > 0;
+		err = err > 0 ? 0 : err;
+	} else if (opt.input) {
 		err = offline_run(&opt, &out, why, sizeof(why));
-	else
+	} else {
 		err = tick_run(&opt, &out, why, sizeof(why));
+	}
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
 	serve_stop(sv);
+	recorder_close(rout.rec);
+	if (opt.pidfile)
+		unlink(opt.pidfile);
 	openmetrics_free(bout.bo.metrics);
 	if (bout.f != stdout && fclose(bout.f) && !err) {
 		err = -errno;
@@ -548,6 +851,11 @@ int main(int argc, char **argv)
 		regfree(&opt.filter);
 	if (err) {
 		fprintf(stderr, "kvmscope: %s\n", why);
+		return 1;
+	}
+	if (rout.failing) {
+		if (!opt.replay)
+			fprintf(stderr, "kvmscope: %s\n", rout.why);
 		return 1;
 	}
 	return 0;

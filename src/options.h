@@ -5,6 +5,7 @@
 
 #include <regex.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "batch.h"
 
@@ -45,6 +46,18 @@ struct options {
 	const char *input;	/* -i: a trace.dat to read instead of the live host, or NULL */
 	const char *tgids;	/* --tgids: "TID TGID" lines of that recording, or NULL */
 	bool summary;		/* --summary: one record for the whole file */
+	/* Recording: `kvmscope record`, or --record beside the live output. */
+	bool record;		/* the record command: record, print nothing */
+	const char *record_path; /* record -o, or --record; NULL = the default directory */
+	bool never_rotate;	/* --rotate never */
+	uint64_t max_size;	/* --max-size */
+	int keep_days;		/* --keep-days */
+	uint64_t max_total;	/* --max-total */
+	bool daemon;		/* --daemon */
+	const char *pidfile;	/* --pidfile */
+	/* Replay: -r. */
+	const char *replay;	/* -r PATH */
+	const char *begin, *end; /* --begin, --end as given */
 };
 
 #endif

@@ -35,7 +35,7 @@
  * also stands for SIGCONT: after a SIGSTOP a job-control shell takes the terminal, sets its
  * own modes and prints over the screen; on continuing the screen is taken back and redrawn.
  */
-static volatile sig_atomic_t sig_quit, sig_winch;
+static volatile sig_atomic_t sig_quit, sig_winch, sig_hup;
 
 static void on_quit(int sig)
 {
@@ -46,6 +46,12 @@ static void on_winch(int sig)
 {
 	(void)sig;
 	sig_winch = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	sig_hup = 1;
 }
 
 /* Everything the loop holds; torn down in one place. */
@@ -288,13 +294,14 @@ static int tick(struct loop *l)
 	if (l->ctl.paused) {
 		snapshot_free(l->latest);
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
-		return 0;
+		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
 	l->latest = NULL;
 	snapshot_free(l->shown);
 	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
-	return l->out->show(l->out->arg, l->shown, &l->ctl);
+	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
+	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
 }
 
 /* Returns 0 with the trace open and watched, or not tracing and saying why; -errno on epoll. */
@@ -389,6 +396,8 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sa.sa_handler = on_quit;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A dropped ssh session ends the monitor; a recorder reopens its file instead. */
+	sa.sa_handler = l->out->hangup ? on_hup : on_quit;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_winch;
 	sigaction(SIGWINCH, &sa, NULL);
@@ -519,6 +528,12 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 	}
 	model_prime(&l.model, now_ns());
 	while (!sig_quit) {
+		if (sig_hup) {
+			sig_hup = 0;
+			err = out->hangup(out->rec);
+			if (err)
+				break;
+		}
 		/* Only a screen redraws: batch output would print the last record again. */
 		if (sig_winch && out->resize) {
 			sig_winch = 0;

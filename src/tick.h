@@ -30,6 +30,17 @@ struct tick_output {
 	 */
 	int output_fd;
 	void *arg;
+	/*
+	 * A recorder: sees every snapshot taken, once, before it is shown, and while the screen
+	 * is paused. Returns 0, or what show returns (1: done, -errno).
+	 */
+	int (*taken)(void *rec, const struct snapshot *s);
+	/*
+	 * SIGHUP: when set, called instead of stopping (a recorder reopens its file); returns 0
+	 * or -errno to stop the loop.
+	 */
+	int (*hangup)(void *rec);
+	void *rec;
 };
 
 /*

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -11,42 +13,73 @@ void json_init(struct json *j, FILE *f)
 	j->first[0] = true;
 }
 
-/* Writes a string's body, escaped; returns nothing. */
-static void put_escaped(FILE *f, const char *s)
+int json_utf8_len(const unsigned char *s, size_t avail)
+{
+	uint32_t cp;
+	int n, i;
+
+	if (!avail)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (avail < (size_t)n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Shortest form only, no surrogates, nothing past U+10FFFF: what JSON readers accept. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Writes a string's body, escaped; returns false when a byte was not UTF-8. */
+static bool put_escaped(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
+	bool utf8 = true;
 
 	while (*p) {
 		unsigned char c = *p;
-		int n = 0, i;
+		size_t run = 0;
+		int n;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			fputc(c, f);
-			p++;
+		/* Plain ASCII in one write: most of a document. */
+		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run) {
+			fwrite(p, 1, run, f);
+			p += run, left -= run;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
 			fprintf(f, "\\%c", c);
-			p++;
+			p++, left--;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 4;
-		for (i = 1; i < n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				n = 0;
+		n = c >= 0x80 ? json_utf8_len(p, left) : 0;
 		if (n) {
 			fwrite(p, 1, (size_t)n, f);
-			p += n;
+			p += n, left -= (size_t)n;
 		} else {
 			fprintf(f, "\\u%04x", c);
-			p++;
+			utf8 = utf8 && c < 0x80;
+			p++, left--;
 		}
 	}
+	return utf8;
 }
 
 static void key(struct json *j, const char *k)
@@ -99,11 +132,29 @@ void json_arr_end(struct json *j)
 	unnest(j, ']');
 }
 
-void json_str(struct json *j, const char *k, const char *val)
+void json_null(struct json *j, const char *k)
 {
 	key(j, k);
+	fputs("null", j->f);
+}
+
+void json_str(struct json *j, const char *k, const char *val)
+{
+	char hkey[64];
+	const unsigned char *p;
+	bool utf8;
+
+	key(j, k);
 	fputc('"', j->f);
-	put_escaped(j->f, val ? val : "");
+	utf8 = put_escaped(j->f, val ? val : "");
+	fputc('"', j->f);
+	if (utf8 || !k)
+		return;
+	snprintf(hkey, sizeof(hkey), "%s_hex", k);
+	key(j, hkey);
+	fputc('"', j->f);
+	for (p = (const unsigned char *)val; *p; p++)
+		fprintf(j->f, "%02x", *p);
 	fputc('"', j->f);
 }
 
@@ -119,15 +170,73 @@ void json_uint(struct json *j, const char *k, uint64_t v)
 	fprintf(j->f, "%" PRIu64, v);
 }
 
-void json_num(struct json *j, const char *k, double v, bool nonneg)
+void json_int_unk(struct json *j, const char *k, int64_t v)
 {
-	key(j, k);
-	if (!isfinite(v) || (nonneg && v < 0))
-		fputs("null", j->f);
-	else if (v == floor(v) && fabs(v) < 1e15)
-		fprintf(j->f, "%.0f", v);
+	if (v == -1)
+		json_null(j, k);
 	else
-		fprintf(j->f, "%.3f", v);
+		json_int(j, k, v);
+}
+
+void json_uint_known(struct json *j, const char *k, uint64_t v, bool known)
+{
+	if (!known && !v)
+		json_null(j, k);
+	else
+		json_uint(j, k, v);
+}
+
+/* Returns true when a and b are the same double, bit for bit (-0 is not 0). */
+static bool same_bits(double a, double b)
+{
+	return !memcmp(&a, &b, sizeof(a));
+}
+
+const char *json_fmt_real(double v, char *buf, size_t n)
+{
+	int prec;
+
+	if (isnan(v)) {
+		snprintf(buf, n, "\"NaN\"");
+	} else if (isinf(v)) {
+		snprintf(buf, n, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	} else if (v == 0) {
+		snprintf(buf, n, signbit(v) ? "-0.0" : "0");
+	} else if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, n, "%.0f", v);
+	} else {
+		/* Fewest digits first: a value the model computed usually needs all 17. */
+		for (prec = 15; prec <= 17; prec++) {
+			snprintf(buf, n, "%.*g", prec, v);
+			if (same_bits(strtod(buf, NULL), v))
+				break;
+		}
+	}
+	return buf;
+}
+
+void json_real(struct json *j, const char *k, double v)
+{
+	char buf[40];
+
+	if (same_bits(v, -1.0)) {
+		json_null(j, k);
+		return;
+	}
+	key(j, k);
+	fputs(json_fmt_real(v, buf, sizeof(buf)), j->f);
+}
+
+void json_real_known(struct json *j, const char *k, double v, bool known)
+{
+	char buf[40];
+
+	if (!known && same_bits(v, 0.0)) {
+		json_null(j, k);
+		return;
+	}
+	key(j, k);
+	fputs(json_fmt_real(v, buf, sizeof(buf)), j->f);
 }
 
 void json_bool(struct json *j, const char *k, bool v)

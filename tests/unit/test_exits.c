@@ -767,7 +767,7 @@ START_TEST(json_sections)
 	ck_assert_ptr_nonnull(strstr(buf, "{\"kind\":\"pio\",\"other\":false,"
 					  "\"addr\":\"0x608\",\"name\":\"ACPI PM timer\","
 					  "\"rw\":\"r\",\"size\":1,\"user\":true,"
-					  "\"count\":4000,"));
+					  "\"pattern\":true,\"count\":4000,"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"hints\":[\"LAPIC register traffic"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"split\":{\"source\":\"events\","
 					  "\"sched\":false,\"guest_pct\":96,"));

@@ -44,6 +44,9 @@
 #include "perf.h"
 #include "procfs.h"
 #include "screen.h"
+#include "snapcmp.h"
+#include "snapjson.h"
+#include "snapread.h"
 #include "synth.h"
 #include "unit.h"
 #include "util.h"
@@ -1008,6 +1011,30 @@ static void world_free(struct world *w)
 
 /* ---- outputs ---- */
 
+/*
+ * Checks that the model's snapshot s reads back from its JSON the same, field by field, in
+ * both forms: what batch JSON prints and what a recording holds.
+ */
+static void read_back(const struct snapshot *s)
+{
+	enum snapjson_form form;
+	struct snapshot *back;
+	char *buf, why[512];
+	size_t len;
+	FILE *f;
+
+	for (form = SNAPJSON_FULL; form <= SNAPJSON_COMPACT; form++) {
+		f = open_memstream(&buf, &len);
+		snapjson_write_form(f, s, NULL, form);
+		ck_assert_int_eq(fclose(f), 0);
+		ck_assert_msg(!snapread_parse(buf, len, &back, NULL, why, sizeof(why)), "%s", why);
+		ck_assert_msg(!snapcmp(s, back, why, sizeof(why)), "tick %u, form %d: %s", s->seq,
+			      form, why);
+		snapshot_free(back);
+		free(buf);
+	}
+}
+
 /* Writes batch records of snapshots s[0..n) as `kvmscope -b` would, in text or JSON. */
 static void batch_golden(const char *name, struct snapshot *const *s, int n,
 			 enum batch_format format, bool detail, bool utf8)
@@ -1017,8 +1044,11 @@ static void batch_golden(const char *name, struct snapshot *const *s, int n,
 	int i;
 
 	out_open(&out);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(batch_print(out.f, s[i], &o), 0);
+		if (format == BATCH_JSON)
+			read_back(s[i]);
+	}
 	out_golden(&out, name);
 }
 

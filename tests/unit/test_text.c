@@ -356,8 +356,8 @@ START_TEST(json_document)
 	json_init(&j, f);
 	json_obj(&j, NULL);
 	json_str(&j, "name", "a\"b\\c\n\x1b\xff\xc3\xa9");
-	json_num(&j, "pct", -1, true);
-	json_num(&j, "rate", 2.5, true);
+	json_real(&j, "pct", -1);
+	json_real(&j, "rate", 2.5);
 	json_int(&j, "pid", -3);
 	json_arr(&j, "list");
 	json_uint(&j, NULL, 1);
@@ -365,9 +365,34 @@ START_TEST(json_document)
 	json_arr_end(&j);
 	json_obj_end(&j);
 	fclose(f);
-	ck_assert_str_eq(out, "{\"name\":\"a\\\"b\\\\c\\u000a\\u001b\\u00ff\xc3\xa9\",\"pct\":null,"
-			      "\"rate\":2.500,\"pid\":-3,\"list\":[1,false]}\n");
+	/* The byte 0xff is not UTF-8: "name_hex" gives every byte back. */
+	ck_assert_str_eq(out, "{\"name\":\"a\\\"b\\\\c\\u000a\\u001b\\u00ff\xc3\xa9\","
+			      "\"name_hex\":\"6122625c630a1bffc3a9\",\"pct\":null,"
+			      "\"rate\":2.5,\"pid\":-3,\"list\":[1,false]}\n");
 	free(out);
+}
+END_TEST
+
+/* Each double is written with the fewest digits that read back as the same bits. */
+START_TEST(json_reals_exact)
+{
+	static const double v[] = { 0.1, 0.3, 1.0 / 3, 100.0 * 3 / 7, 2.5e-9, 1e300, -1e-300,
+				    123456789.123456789, 4.9e-324, 1e15, 1e16, -0.0, 0.0, 42.0,
+				    -1.5, 9007199254740993.0, 1.7976931348623157e308 };
+	char buf[40];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		double back = strtod(json_fmt_real(v[i], buf, sizeof(buf)), NULL);
+
+		ck_assert_msg(!memcmp(&back, &v[i], sizeof(back)), "%s", buf);
+	}
+	ck_assert_str_eq(json_fmt_real(0.3, buf, sizeof(buf)), "0.3");
+	ck_assert_str_eq(json_fmt_real(-0.0, buf, sizeof(buf)), "-0.0");
+	ck_assert_str_eq(json_fmt_real(150000, buf, sizeof(buf)), "150000");
+	ck_assert_str_eq(json_fmt_real(0.1 + 0.2, buf, sizeof(buf)), "0.30000000000000004");
+	ck_assert_str_eq(json_fmt_real(0.0 / 0.0, buf, sizeof(buf)), "\"NaN\"");
+	ck_assert_str_eq(json_fmt_real(-1.0 / 0.0, buf, sizeof(buf)), "\"-Infinity\"");
 }
 END_TEST
 
@@ -387,6 +412,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, table_text_and_escape);
 	tcase_add_test(tc, table_sorts_rows);
 	tcase_add_test(tc, json_document);
+	tcase_add_test(tc, json_reals_exact);
 	suite_add_tcase(s, tc);
 	return s;
 }
