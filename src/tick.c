@@ -349,17 +349,24 @@ static int setup_trace(struct loop *l)
 }
 
 /*
- * Opens the counter probes; a source that cannot work says why in its status. The KVM
- * tracepoints the trace records are counted from its stream, not by perf counters too:
- * each such event would otherwise be paid for twice in the guest's exit path.
+ * Opens the counter probes; a source that cannot work says why in its status. Every KVM
+ * tracepoint is counted per CPU (host totals: exact, nothing at a context switch); per
+ * vCPU, under lockdown, one event gives a VM's exits exactly where kvm_exit fires (VMX,
+ * SVM), else the two accesses that stand for them (kvm_pio, kvm_mmio): each per-thread event
+ * costs the vCPU at every context switch. The trace's other events are counted from its
+ * stream for the VM and vCPU rows.
  */
 static void setup_counters(struct loop *l)
 {
+	static const char *const exits_fire[] = { "kvm_exit", NULL };
+	static const char *const accesses[] = { "kvm_pio", "kvm_mmio", NULL };
+	const char *kvm = l->model.host_facts.kvm_module;
+	bool hw = !strcmp(kvm, "kvm_intel") || !strcmp(kvm, "kvm_amd");
 	struct perf_event_def defs[PERF_EVENTS_MAX];
-	const char *counted[KE__COUNT + 1], *name, *sys;
 	unsigned int types = trace_types(l->trace), type;
+	const char *name, *sys;
 	char why[SOURCE_WHY_MAX];
-	int n, nc = 0;
+	int n;
 
 	l->perf_st.name = "perf";
 	n = perf_parse_list(l->opt->events ? l->opt->events : PERF_DEFAULT_EVENTS, defs,
@@ -374,11 +381,9 @@ static void setup_counters(struct loop *l)
 		name = kvmdecode_event_name(type, &sys);
 		if (!name || strcmp(sys, "kvm"))
 			continue;
-		counted[nc++] = name;
 		model_count_traced(&l->model, type, name);
 	}
-	counted[nc] = NULL;
-	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace, counted);
+	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace, hw ? exits_fire : accesses);
 }
 
 static int setup(struct loop *l, char *why, size_t whysz)
