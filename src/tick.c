@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "kvmdecode.h"
 #include "kvmstat.h"
 #include "model.h"
+#include "pane.h"
 #include "perf.h"
 #include "procfs.h"
 #include "tick.h"
@@ -29,6 +31,16 @@
 
 /* Host threads named per tick for the wake graph (the rest wait for the next tick). */
 #define TICK_NAMES_MAX 32
+
+/*
+ * A KVM tracepoint counted per CPU above this rate that no figure needs is dropped: counting
+ * it costs every guest that fires it (kvm_emulate_insn fires for every instruction of a
+ * guest whose code is emulated: 6.6M/s on a PIT storm here, ~10% of the guest's speed).
+ */
+#define TICK_DROP_RATE 200000.0
+
+/* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
+#define TICK_REASONS 8
 
 /*
  * Set by signal handlers, read by the loop: nothing else happens in a handler. sig_winch
@@ -66,6 +78,9 @@ struct loop {
 	struct source_status perf_st; /* when perf is NULL */
 	struct kvmstat *kstat;
 	struct kvmstat_sample kstat_s;
+	bool kstat_ok; /* kstat_s was read this tick */
+	int focus_pid;	/* the VM in focus (the screen's, or -p/-f in batch), 0: none */
+	bool full;	/* full detail for it on demand (the D key, --full-detail) */
 	struct trace *trace;	 /* NULL when not tracing */
 	struct source_status trace_st;
 	struct source_status sched_st; /* the kernel-side tid filter of sched events */
@@ -74,6 +89,12 @@ struct loop {
 	struct source_status run_st; /* the vCPU filter of the KVM_RUN events */
 	int *vcpus;		     /* the vCPU tids it names, sorted; NULL before the first */
 	int nvcpus;
+	struct kstat_reason reasons[KSTAT_REASONS_MAX]; /* exit reasons counted exactly */
+	char reason_names[KSTAT_REASONS_MAX][SNAP_NAME_MAX];
+	int nreasons;
+	uint64_t exact_events; /* the traced KVM tracepoints' hits counted per CPU, last sample */
+	bool have_exact;
+	uint64_t start_ns;
 	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
 	struct snapshot *latest; /* the newest, when paused */
 	struct tick_ctl ctl;
@@ -125,6 +146,31 @@ static void drain(struct loop *l)
 	model_set_source(&l->model, &l->trace_st);
 }
 
+/* Sums the host's exact counts of the KVM tracepoints the trace records. */
+static void exact_events(struct loop *l)
+{
+	const struct ctr_set *h = &l->kstat_s.tp_host;
+	unsigned int types = trace_types(l->trace), type;
+	const char *name, *sys;
+	uint64_t sum = 0;
+
+	l->have_exact = false;
+	if (!h->ts_ns)
+		return;
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		const struct ctr_raw *c;
+
+		if (!(types & KVMDECODE_BIT(type)))
+			continue;
+		name = kvmdecode_event_name(type, &sys);
+		if (!name || strcmp(sys, "kvm") || !(c = ctr_set_find(h, name)) || c->err)
+			continue;
+		sum += c->value;
+		l->have_exact = true;
+	}
+	l->exact_events = sum;
+}
+
 /* Counts on the VM threads just scanned: perf on vCPUs and iothreads, KVM stats. */
 static void sample_counters(struct loop *l)
 {
@@ -137,7 +183,12 @@ static void sample_counters(struct loop *l)
 	n = 0;
 	for (v = 0; v < l->ps.nvms; v++)
 		for (k = 0; k < l->ps.vms[v].nthreads; k++) {
-			if (l->ps.vms[v].threads[k].kind == PROC_OTHER)
+			enum proc_kind kind = l->ps.vms[v].threads[k].kind;
+
+			if (kind == PROC_OTHER)
+				continue;
+			/* The default hardware counters: the vCPUs of the VM in focus only. */
+			if (!l->opt->events && (kind != PROC_VCPU || l->ps.vms[v].pid != l->focus_pid))
 				continue;
 			pids[n] = l->ps.vms[v].pid;
 			tids[n++] = l->ps.vms[v].threads[k].tid;
@@ -148,9 +199,22 @@ static void sample_counters(struct loop *l)
 	free(pids);
 	free(tids);
 	model_set_source(&l->model, l->perf ? perf_status(l->perf) : &l->perf_st);
-	if (!kvmstat_sync(l->kstat, &l->ps) && !kvmstat_sample(l->kstat, &l->kstat_s))
+	/* Read with the drain (read_exact): here only the threads to count next time. */
+	if (l->kstat_ok)
 		model_update_kvmstat(&l->model, &l->kstat_s);
+	kvmstat_sync(l->kstat, &l->ps);
 	model_set_source(&l->model, kvmstat_status(l->kstat));
+}
+
+/*
+ * Reads the kernel's exact counts right before the trace is drained, so that both cover the
+ * same time and sampled detail scales to the count of the same window.
+ */
+static void read_exact(struct loop *l)
+{
+	l->kstat_ok = l->kstat && !kvmstat_sample(l->kstat, &l->kstat_s);
+	if (l->kstat_ok)
+		exact_events(l);
 }
 
 static int tid_cmp(const void *a, const void *b)
@@ -256,11 +320,43 @@ static void name_wakers(struct loop *l)
 	}
 }
 
+/*
+ * Finds the VM in focus: the one the screen looks at, or in batch the busiest VM that -p or
+ * -f names (in the last snapshot); and whether it is to be traced in full.
+ */
+static void resolve_focus(struct loop *l)
+{
+	const struct snapshot *s = l->latest ? l->latest : l->shown;
+	struct pane_opts po = { .filter = l->opt->have_filter ? &l->opt->filter : NULL };
+	double best = -1;
+	int i, pid = l->ctl.focus_pid;
+
+	l->full = l->ctl.full_detail;
+	if (l->out->input_fd < 0) {
+		l->full = l->opt->full_detail;
+		for (i = 0; s && po.filter && i < s->nvms; i++) {
+			const struct snap_vm *vm = &s->vms[i];
+
+			if (vm->gone || !pane_vm_visible(vm, &po) || vm->exits_rate <= best)
+				continue;
+			best = vm->exits_rate;
+			pid = vm->pid;
+		}
+	}
+	l->focus_pid = pid;
+	if (!pid)
+		l->full = false;
+	if (l->kstat)
+		kvmstat_focus(l->kstat, l->full ? pid : 0);
+}
+
 /* Returns 0 after one sample of every probe into the model. */
 static int sample(struct loop *l)
 {
 	int err;
 
+	resolve_focus(l);
+	read_exact(l);
 	drain(l);
 	err = procfs_sample(l->procfs, &l->ps);
 
@@ -277,6 +373,103 @@ static int sample(struct loop *l)
 	return 0;
 }
 
+/* Returns the CPU time this process has used, in ns. */
+static uint64_t own_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Tells the model what detail the trace ran at. */
+static void set_detail(struct loop *l, uint64_t now)
+{
+	struct model_detail d = {
+		.mode = l->trace ? SNAP_DETAIL_FULL : SNAP_DETAIL_OFF,
+		.traced_ns = l->trace ? now - l->start_ns : 0,
+		.exact_events = l->exact_events,
+		.have_exact = l->have_exact,
+		.own_cpu_ns = own_cpu_ns(),
+	};
+
+	model_set_detail(&l->model, &d);
+}
+
+/*
+ * After a snapshot: KVM tracepoints counted per CPU that fire too often for what they are
+ * worth are dropped (each says so in the Counters pane).
+ */
+static void drop_costly(struct loop *l, const struct snapshot *s)
+{
+	int i;
+
+	for (i = 0; l->kstat && i < s->ncounters; i++) {
+		const struct snap_counter *c = &s->counters[i];
+
+		if (strcmp(c->source, "tracepoint") || c->kind != SNAP_CTR_COUNT ||
+		    c->rate < TICK_DROP_RATE || !kvmstat_droppable(c->name) || strchr(c->name, '('))
+			continue;
+		kvmstat_drop(l->kstat, c->name);
+	}
+}
+
+/* Returns whether the reason (event, value) is counted already. */
+static bool reason_known(const struct loop *l, const char *event, uint32_t value)
+{
+	int i;
+
+	for (i = 0; i < l->nreasons; i++)
+		if (!strcmp(l->reasons[i].event, event) && l->reasons[i].value == value)
+			return true;
+	return false;
+}
+
+/*
+ * After a snapshot: the busiest exit reasons the trace saw (hardware exits, exits to the
+ * VMM), up to TICK_REASONS of each, get an exact count of their own (kvm_exit(REASON)),
+ * kept once counted so the counters are not opened again and again.
+ */
+static void count_reasons(struct loop *l, const struct snapshot *s)
+{
+	int v, i, kind, n = l->nreasons, before = l->nreasons;
+
+	for (kind = EXIT_KIND_HW; l->kstat && kind <= EXIT_KIND_USER; kind++) {
+		const char *event = kind == EXIT_KIND_HW ? "kvm_exit" : "kvm_userspace_exit";
+		int have = 0;
+
+		for (i = 0; i < l->nreasons; i++)
+			have += !strcmp(l->reasons[i].event, event);
+		for (v = 0; v < s->nvms && have < TICK_REASONS && n < KSTAT_REASONS_MAX; v++) {
+			const struct snap_vm *vm = &s->vms[v];
+
+			for (i = 0; i < vm->nexits && have < TICK_REASONS &&
+				    n < KSTAT_REASONS_MAX; i++) {
+				const struct snap_exit *e = &vm->exits[i];
+
+				/* Synthetic rows (KVM_RUN failed, other) have no reason to filter. */
+				if (e->kind != kind || e->reason >= 0x10000u ||
+				    reason_known(l, event, e->reason))
+					continue;
+				strlcpy0(l->reason_names[n], e->name, sizeof(l->reason_names[n]));
+				l->reasons[n] = (struct kstat_reason){
+					.event = event,
+					.field = kind == EXIT_KIND_HW ? "exit_reason" : "reason",
+					.value = e->reason,
+					.name = l->reason_names[n],
+				};
+				n++;
+				have++;
+				l->nreasons = n;
+			}
+		}
+	}
+	if (n == before || !l->kstat)
+		return;
+	kvmstat_exit_reasons(l->kstat, l->reasons, l->nreasons);
+}
+
 /* Returns the output's verdict after a tick: sample, snapshot, show. */
 static int tick(struct loop *l)
 {
@@ -286,6 +479,7 @@ static int tick(struct loop *l)
 	err = sample(l);
 	if (err)
 		return err;
+	set_detail(l, now_ns());
 	if (l->ctl.reset) {
 		model_reset(&l->model, now_ns());
 		l->ctl.reset = false;
@@ -294,12 +488,15 @@ static int tick(struct loop *l)
 	if (l->ctl.paused) {
 		snapshot_free(l->latest);
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
+		drop_costly(l, l->latest);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
 	l->latest = NULL;
 	snapshot_free(l->shown);
 	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
+	drop_costly(l, l->shown);
+	count_reasons(l, l->shown);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
 }
@@ -354,7 +551,7 @@ static int setup_trace(struct loop *l)
  * vCPU, under lockdown, one event gives a VM's exits exactly where kvm_exit fires (VMX,
  * SVM), else the two accesses that stand for them (kvm_pio, kvm_mmio): each per-thread event
  * costs the vCPU at every context switch. The trace's other events are counted from its
- * stream for the VM and vCPU rows.
+ * stream for the VM and vCPU rows while it records every event.
  */
 static void setup_counters(struct loop *l)
 {
@@ -371,7 +568,11 @@ static void setup_counters(struct loop *l)
 	l->perf_st.name = "perf";
 	n = perf_parse_list(l->opt->events ? l->opt->events : PERF_DEFAULT_EVENTS, defs,
 			    PERF_EVENTS_MAX, why, sizeof(why));
-	if (n < 0)
+	/* The default is hardware counters: none to open per thread without a PMU. */
+	if (n >= 0 && !l->opt->events && perf_pmu_check())
+		source_set(&l->perf_st, SOURCE_UNAVAILABLE,
+			   "no PMU: no cycles, no IPC (-e names software events)");
+	else if (n < 0)
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", why);
 	else if (!(l->perf = perf_open(defs, n)))
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", strerror(errno));
@@ -394,6 +595,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	int err;
 
 	l->epfd = l->tfd = -1;
+	l->start_ns = now_ns();
 	l->ctl.delay_s = l->opt->delay_s;
 	l->ctl.cumulative = l->opt->cumulative;
 	model_init(&l->model, now_ns());
@@ -463,12 +665,41 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	return 0;
 }
 
+/*
+ * Closes the kvmstat probe. The kernel unregisters a tracepoint when its last counter goes,
+ * a grace period or two each: seconds for every KVM tracepoint counted per CPU, which would
+ * freeze the screen after q. A child holding the same counters closes them as it exits, once
+ * ours are closed (cheaply, as the child's copies keep them), and we go at once.
+ */
+static void close_counters(struct kvmstat *k)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (!k || pipe2(fds, O_CLOEXEC)) {
+		kvmstat_close(k);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		/* Until the parent's copies are closed (its end of the pipe goes last). */
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	kvmstat_close(k);
+	close(fds[1]);
+}
+
 static void teardown(struct loop *l)
 {
 	trace_close(l->trace);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);
-	kvmstat_close(l->kstat);
+	close_counters(l->kstat);
 	kvmstat_sample_free(&l->kstat_s);
 	if (l->tfd >= 0)
 		close(l->tfd);

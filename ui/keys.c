@@ -123,6 +123,13 @@ static void open_row(struct view *v)
 	/* Pinned, so that coming back finds the same row selected. */
 	select_row(v, view_level(v)->pv[f].sel);
 	row = &v->tables[f].rows[view_level(v)->pv[f].sel];
+	/* A counter opens nothing: Enter folds or unfolds the exit reasons under theirs. */
+	if (row->ref.kind == REF_COUNTER) {
+		v->fold = !v->fold;
+		view_message(v, false, v->fold ? "exit reasons folded (Enter unfolds)"
+					       : "exit reasons under kvm_exit (Enter folds)");
+		return;
+	}
 	if (!pane_open(panes[f], &view_level(v)->scope, &row->ref, &to)) {
 		view_message(v, to.error, "%s", to.msg);
 		return;
@@ -361,6 +368,23 @@ static void key_zeros(struct view *v, int key, struct tick_ctl *ctl)
 				  : "hiding rows with nothing in the window");
 }
 
+static void key_full(struct view *v, int key, struct tick_ctl *ctl)
+{
+	const struct scope *sc = &view_level(v)->scope;
+
+	(void)key;
+	if (sc->kind == SCOPE_HOST) {
+		view_message(v, true, "full detail is for one VM: open one first (Enter)");
+		return;
+	}
+	ctl->focus_pid = sc->pid;
+	ctl->full_detail = !ctl->full_detail;
+	ctl->refresh = true;
+	view_message(v, false,
+		     ctl->full_detail ? "full detail for this VM: every event traced (cost in the header)"
+				      : "detail within the budget again");
+}
+
 static void key_redraw(struct view *v, int key, struct tick_ctl *ctl)
 {
 	(void)key, (void)ctl;
@@ -376,7 +400,8 @@ const struct key_binding key_bindings[] = {
 	{ "Home End", { KEY_HOME, KEY_END }, "first / last row", key_move },
 	{ "Enter Right",
 	  { '\n', '\r', KEY_ENTER, KEY_RIGHT },
-	  "open the selected row: a VM, a vCPU, the ports/addresses/MSRs of an exit",
+	  "open the selected row: a VM, a vCPU, the ports/addresses/MSRs of an exit; on a "
+	  "counter, fold or unfold the exit reasons under it",
 	  key_open },
 	{ "Esc Left", { KEY_ESC, KEY_LEFT }, "back to where you were", key_back },
 	{ "s >", { 's', '>' }, "sort by the next column", key_sort },
@@ -393,6 +418,10 @@ const struct key_binding key_bindings[] = {
 	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step },
 	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay },
 	{ "x", { 'x' }, "show / hide counters with nothing in the window", key_zeros },
+	{ "D",
+	  { 'D' },
+	  "full detail for the VM in view: every event traced, outside the budget",
+	  key_full },
 	{ "Ctrl-L", { KEY_CTRL('l') }, "redraw the whole screen", key_redraw },
 	{ NULL },
 };

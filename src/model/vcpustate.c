@@ -238,6 +238,7 @@ void vcpustate_mean(const struct exit_split *splits, int n, struct exit_split *o
 		if (s->source < out->source)
 			out->source = s->source;
 		out->sched = out->sched && s->sched;
+		out->est = out->est || s->est;
 		out->guest += s->guest;
 		out->kernel += s->kernel;
 		if (s->user < 0)
@@ -342,9 +343,16 @@ static void thread_window(void *st, enum model_win op, uint64_t now)
 static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
 			const struct model_view *w, struct snap_thread *out)
 {
+	uint64_t traced = w->window_ns;
+
 	(void)vm_st;
+	/* In bursts the timeline covers the traced time: the split is of that. */
+	if (w->sampled && w->ratio > 0 && w->ratio < 1)
+		traced = (uint64_t)((double)w->window_ns * w->ratio);
 	/* A group's times sum several threads: no split of one thread's wall time. */
-	vcpustate_split(st, w->view, w->window_ns, t ? &out->cpu : NULL, &out->split);
+	vcpustate_split(st, w->view, traced, t ? &out->cpu : NULL, &out->split);
+	if (out->split.source == SPLIT_EVENTS && (w->sampled || w->lost))
+		out->split.est = true;
 }
 
 /* The VM's split: the mean of its live vCPUs' splits. */

@@ -464,10 +464,13 @@ static void view_acc(const struct acc2 *acc, unsigned int view, struct snap_wake
 	se->rate = window_s > 0 ? (double)se->count / window_s : 0;
 	se->mean_ns = se->timed ? (double)a.total_ns / (double)se->timed : -1;
 	se->p99_ns = se->timed ? (int64_t)acc2_quantile(acc, view, 0.99) : -1;
+	se->p50_ns = se->timed ? (int64_t)acc2_quantile(acc, view, 0.5) : -1;
 	se->max_ns = se->timed ? (int64_t)a.max_ns : -1;
 	/* A bucket's top may pass the largest value in it: the exact maximum bounds it. */
 	if (se->p99_ns > se->max_ns)
 		se->p99_ns = se->max_ns;
+	if (se->p50_ns > se->max_ns)
+		se->p50_ns = se->max_ns;
 }
 
 static void view_rt(const struct acc2 *acc, unsigned int view, struct snap_wake_rt *sr,
@@ -590,6 +593,29 @@ struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t
 void wake_snap_free(struct snap_wake *s)
 {
 	free(s);
+}
+
+void wake_snap_scale(struct snap_wake *s, double f, uint64_t window_ns)
+{
+	double window_s = (double)window_ns / 1e9;
+	int i;
+
+	for (i = 0; i < s->nedges; i++) {
+		struct snap_wake_edge *e = &s->edges[i];
+
+		e->est = true;
+		e->count = (uint64_t)((double)e->count * f + 0.5);
+		e->awake = (uint64_t)((double)e->awake * f + 0.5);
+		e->rate = window_s > 0 ? (double)e->count / window_s : 0;
+	}
+	for (i = 0; i < s->nrts; i++) {
+		struct snap_wake_rt *r = &s->rts[i];
+
+		r->est = true;
+		r->count = (uint64_t)((double)r->count * f + 0.5);
+		r->rate = window_s > 0 ? (double)r->count / window_s : 0;
+	}
+	s->unmatched = (uint64_t)((double)s->unmatched * f + 0.5);
 }
 
 void wake_fold(struct wake_vm *w, bool drop_win)
@@ -736,8 +762,13 @@ static void snap_vm(const void *st, const struct vm *vm, const struct model_view
 		    struct snap_vm *out)
 {
 	(void)vm;
-	if (st)
-		out->wake = wake_snap(st, w->view, w->window_ns);
+	if (!st)
+		return;
+	out->wake = wake_snap(st, w->view, w->window_ns);
+	/* Detail in bursts: what the bursts saw, for all of the window (no exact count here). */
+	if (w->sampled || w->lost)
+		wake_snap_scale(out->wake, w->sampled && w->ratio > 0 ? 1.0 / w->ratio : 1,
+				w->window_ns);
 }
 
 const struct model_module wake_module = {

@@ -183,6 +183,12 @@ void table_si(struct table *t, int col, double v);
 void table_pct(struct table *t, int col, double v);
 void table_ns(struct table *t, int col, double ns);
 
+/*
+ * Marks a cell of the last row as an estimate (est): "~" before its text, its key kept. The
+ * figure rests on sampled detail (bursts, a trace that lost events) scaled to a whole count.
+ */
+void table_mark(struct table *t, int col, bool est);
+
 /* Sets the note line from a printf format. */
 void table_note(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -761,8 +761,9 @@ START_TEST(json_sections)
 	ck_assert_ptr_nonnull(strstr(buf, "\"top_exit\":\"APIC_ACCESS\""));
 	ck_assert_ptr_nonnull(strstr(buf, "{\"name\":\"IO_INSTRUCTION\",\"reason\":30,"
 					  "\"kind\":\"hw\",\"hot\":\"pio\",\"count\":4000,"
-					  "\"rate\":4000,"));
+					  "\"estimate\":false,\"traced\":4000,\"rate\":4000,"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"total_ns\":40000000,\"mean_ns\":10000,"
+					  "\"timed\":4000,\"p50_ns\":10000,"
 					  "\"p99_ns\":10000,\"max_ns\":10000}"));
 	ck_assert_ptr_nonnull(strstr(buf, "{\"kind\":\"pio\",\"other\":false,"
 					  "\"addr\":\"0x608\",\"name\":\"ACPI PM timer\","
