@@ -881,17 +881,29 @@ static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, i
 	for (k = 0; k < 3; k++) {
 		const struct hot_table *t = &v->hot[k];
 		struct acc all, shown = { 0 }, a;
-		int idx[HOT_SHOW], m;
+		int idx[HOT_SHOW], m, bit = exact_of_kind[k];
+		unsigned int view = w->view;
+		double fk = f->kind[k];
 
-		hot_total(t, w->view, &all);
+		hot_total(t, view, &all);
+		/*
+		 * The kernel counted accesses that no burst of the window saw (a storm that began
+		 * or ended between bursts): the shares of the cumulative window stand for them.
+		 */
+		if (!all.count && bit >= 0 && (f->ok & (1u << bit)) && f->exact[bit] &&
+		    !(view & ACC_TOT)) {
+			view = ACC_TOT | ACC_WIN;
+			hot_total(t, view, &all);
+			fk = all.count ? (double)f->exact[bit] / (double)all.count : 0;
+		}
 		if (!all.count)
 			continue;
-		m = hot_top(t, w->view, idx, HOT_SHOW);
+		m = hot_top(t, view, idx, HOT_SHOW);
 		for (i = 0; i < m; i++) {
 			const struct hot_slot *sl = &t->slot[idx[i]];
 			struct snap_hot *h = &rows[n++];
 
-			hot_slot_acc(t, idx[i], w->view, &a);
+			hot_slot_acc(t, idx[i], view, &a);
 			h->kind = (uint8_t)k;
 			h->rw = sl->rw;
 			h->size = sl->size;
@@ -925,12 +937,12 @@ static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, i
 			struct snap_hot *h = &rows[i];
 
 			h->share = 100.0 * (double)h->count / (double)all.count;
-			h->traced = h->count;
+			h->traced = view == w->view ? h->count : 0;
 			h->est = f->est;
-			if (f->kind[k] != 1) {
-				h->count = scaled(h->count, f->kind[k]);
+			if (fk != 1) {
+				h->count = scaled(h->count, fk);
 				if (h->time_share >= 0) {
-					h->total_ns = scaled(h->total_ns, f->kind[k]);
+					h->total_ns = scaled(h->total_ns, fk);
 					h->time_share = 100.0 * (double)h->total_ns /
 							((double)w->window_ns * (nvcpus > 0 ? nvcpus : 1));
 				}
