@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detail.h"
 #include "kvmdecode.h"
 #include "kvmstat.h"
 #include "model.h"
@@ -100,9 +101,30 @@ struct loop {
 	struct tick_ctl ctl;
 	int epfd, tfd;
 	sigset_t waitmask;
+	/* Detail within the budget (detail.h): bursts of the main trace. */
+	struct detail_ctl det;
+	int bfd;		/* the bursts' timer, -1 when none */
+	bool burst_on;		/* the main trace records now */
+	uint64_t burst_since;	/* since when */
+	uint64_t traced_ns;	/* time recorded before burst_since, since start */
+	uint64_t tick_events;	/* events read from the main trace since the last tick */
+	uint64_t tick_traced0;	/* traced time at the last tick */
+	struct detail_burst plan[DETAIL_PLAN_MAX];
+	int nplan, iplan;
+	uint64_t plan_base;	/* the plan's time 0 */
+	int *sched_tids;	/* the threads sched events are narrowed to while sampled */
+	int nsched;		/* -1: not narrowed */
+	/* The VM in focus with full detail: a trace of its own, its tids left out of the main. */
+	struct trace *focus;
+	int focus_trace_pid;
+	int *ftids;		/* its threads, sorted */
+	int nftids;
+	uint64_t focus_events;
+	uint64_t focus_lost; /* events lost by focus traces closed since */
+	uint64_t exact_e0, exact_t0; /* exact_events at the last tick, and when (0: unknown) */
 };
 
-enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT, EV_BURST, EV_FOCUS };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -124,9 +146,40 @@ static int watch(int epfd, int fd, uint64_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+static int tid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Returns whether tid is one of the VM in focus, traced in full by its own trace. */
+static bool focus_tid(const struct loop *l, int tid)
+{
+	return bsearch(&tid, l->ftids, (size_t)l->nftids, sizeof(int), tid_cmp) != NULL;
+}
+
 static void on_event(void *arg, const struct kvm_event *ev)
 {
-	model_event(arg, ev);
+	struct loop *l = arg;
+
+	/* The VM in focus comes from its own trace: not twice (switches between both, say). */
+	if (l->nftids) {
+		if (ev->type == KE_SCHED_SWITCH
+			    ? focus_tid(l, (int)ev->sw.prev_tid) || focus_tid(l, (int)ev->sw.next_tid)
+		    : ev->type == KE_SCHED_WAKING
+			    ? focus_tid(l, (int)ev->tid) || focus_tid(l, (int)ev->waking.target)
+			    : focus_tid(l, (int)ev->tid))
+			return;
+	}
+	model_event(&l->model, ev);
+}
+
+static void on_focus_event(void *arg, const struct kvm_event *ev)
+{
+	struct loop *l = arg;
+
+	model_event(&l->model, ev);
 }
 
 /* Feeds the model what the trace buffers hold; a failing trace is closed, not fatal. */
@@ -134,16 +187,252 @@ static void drain(struct loop *l)
 {
 	int n;
 
+	if (l->focus) {
+		n = trace_drain(l->focus, on_focus_event, l);
+		if (n > 0)
+			l->focus_events += (uint64_t)n;
+	}
 	if (!l->trace)
 		return;
-	n = trace_drain(l->trace, on_event, &l->model);
-	model_set_lost(&l->model, trace_lost(l->trace));
+	n = trace_drain(l->trace, on_event, l);
+	model_set_lost(&l->model, trace_lost(l->trace) + l->focus_lost +
+					  (l->focus ? trace_lost(l->focus) : 0));
 	if (n < 0) {
 		source_set(&l->trace_st, SOURCE_UNAVAILABLE, "reading the trace: %s", strerror(-n));
 		trace_close(l->trace);
 		l->trace = NULL;
+	} else {
+		l->tick_events += (uint64_t)n;
 	}
 	model_set_source(&l->model, &l->trace_st);
+}
+
+/* --- detail within the budget: bursts of the main trace, full detail for the VM in focus --- */
+
+/* Returns the time the main trace has recorded since start, the burst going on included. */
+static uint64_t traced_now(const struct loop *l, uint64_t now)
+{
+	return l->traced_ns + (l->burst_on ? now - l->burst_since : 0);
+}
+
+/* Arms the bursts' timer for the absolute time at (CLOCK_MONOTONIC ns); 0 disarms it. */
+static void arm_burst(struct loop *l, uint64_t at)
+{
+	struct itimerspec its = { 0 };
+
+	if (l->bfd < 0)
+		return;
+	its.it_value.tv_sec = (time_t)(at / 1000000000ull);
+	its.it_value.tv_nsec = (long)(at % 1000000000ull);
+	timerfd_settime(l->bfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void burst_on(struct loop *l, uint64_t now)
+{
+	if (l->burst_on || !l->trace || trace_burst(l->trace, true))
+		return;
+	l->burst_on = true;
+	l->burst_since = now;
+}
+
+/*
+ * Ends a burst: what it recorded is read at once, then a gap, so that no pair (exit and
+ * entry, wake and run, a round trip) is timed across the time nothing was recorded.
+ */
+static void burst_off(struct loop *l, uint64_t now)
+{
+	struct kvm_event gap = { .type = KE_LOST };
+
+	if (!l->burst_on)
+		return;
+	trace_burst(l->trace, false);
+	l->burst_on = false;
+	l->traced_ns += now - l->burst_since;
+	drain(l);
+	gap.ts_ns = now;
+	model_event(&l->model, &gap);
+}
+
+/* The bursts' timer: the burst going on ends, or the next one of the plan starts. */
+static void on_burst(struct loop *l)
+{
+	uint64_t now = now_ns();
+
+	if (!l->det.sampled || !l->trace)
+		return;
+	if (l->burst_on) {
+		burst_off(l, now);
+		l->iplan++;
+	} else if (l->iplan >= 0 && l->iplan < l->nplan) {
+		burst_on(l, now);
+		arm_burst(l, now + l->plan[l->iplan].len_ns);
+		return;
+	}
+	if (l->iplan >= 0 && l->iplan < l->nplan)
+		arm_burst(l, MAX(now + 1000, l->plan_base + l->plan[l->iplan].at_ns));
+}
+
+/*
+ * After each tick: the full rate learnt from what the tick traced, full detail or bursts
+ * decided, and the next interval's bursts planned.
+ */
+static void detail_tick(struct loop *l, uint64_t now)
+{
+	uint64_t traced = traced_now(l, now);
+	bool changed;
+
+	if (!l->trace || l->bfd < 0)
+		return;
+	changed = detail_update(&l->det, l->tick_events, traced - l->tick_traced0,
+				l->have_exact && l->exact_t0 && now > l->exact_t0
+					? (double)(l->exact_events - l->exact_e0) * 1e9 /
+						  (double)(now - l->exact_t0)
+					: -1);
+	l->tick_events = 0;
+	l->tick_traced0 = traced;
+	l->exact_e0 = l->exact_events;
+	l->exact_t0 = l->have_exact ? now : 0;
+	if (!l->det.sampled) {
+		/* Below the budget: every event, continuously. */
+		burst_on(l, now);
+		arm_burst(l, 0);
+		return;
+	}
+	if (changed)
+		burst_off(l, now);
+	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
+			       DETAIL_PLAN_MAX);
+	l->plan_base = now;
+	/* A burst going on ends as it was planned; the new plan follows it. */
+	l->iplan = l->burst_on ? -1 : 0;
+	if (!l->burst_on && l->nplan)
+		arm_burst(l, MAX(now + 1000, now + l->plan[0].at_ns));
+}
+
+/*
+ * While sampled, the scheduler events (the wake graph) are narrowed in the kernel to the
+ * threads of the two busiest VMs (the one in focus has its own trace): on a host of many
+ * VMs every thread's switches would be most of the budget. Full detail lifts that.
+ */
+static void update_sched(struct loop *l)
+{
+	const struct snapshot *s = l->shown;
+	int top[2] = { 0, 0 }, v, k, n = 0, i;
+	double rate[2] = { -1, -1 };
+	int *tids;
+
+	if (!l->trace || l->opt->sched != SCHED_TID || l->bfd < 0)
+		return;
+	if (!l->det.sampled) {
+		if (l->nsched != -1 && !trace_set_sched(l->trace, NULL, -1))
+			l->nsched = -1;
+		return;
+	}
+	for (v = 0; s && v < s->nvms; v++) {
+		const struct snap_vm *vm = &s->vms[v];
+
+		if (vm->gone || vm->pid == l->focus_trace_pid)
+			continue;
+		if (vm->exits_rate > rate[0]) {
+			top[1] = top[0], rate[1] = rate[0];
+			top[0] = vm->pid, rate[0] = vm->exits_rate;
+		} else if (vm->exits_rate > rate[1]) {
+			top[1] = vm->pid, rate[1] = vm->exits_rate;
+		}
+	}
+	for (v = 0; v < l->ps.nvms; v++)
+		if (l->ps.vms[v].pid == top[0] || l->ps.vms[v].pid == top[1])
+			n += l->ps.vms[v].nthreads;
+	tids = xcalloc((size_t)n + 1, sizeof(*tids));
+	n = 0;
+	for (v = 0; v < l->ps.nvms; v++)
+		if (l->ps.vms[v].pid && (l->ps.vms[v].pid == top[0] || l->ps.vms[v].pid == top[1]))
+			for (k = 0; k < l->ps.vms[v].nthreads; k++)
+				tids[n++] = l->ps.vms[v].threads[k].tid;
+	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
+	for (i = 0; n == l->nsched && i < n && tids[i] == l->sched_tids[i]; i++)
+		;
+	if (n == l->nsched && i == n) {
+		free(tids);
+		return;
+	}
+	if (trace_set_sched(l->trace, tids, n)) {
+		free(tids);
+		l->nsched = -1;
+		return;
+	}
+	free(l->sched_tids);
+	l->sched_tids = tids;
+	l->nsched = n;
+}
+
+/* Closes the focus trace, keeping what it lost. */
+static void focus_close(struct loop *l)
+{
+	if (!l->focus)
+		return;
+	drain(l);
+	l->focus_lost += trace_lost(l->focus);
+	trace_close(l->focus);
+	l->focus = NULL;
+	l->focus_trace_pid = 0;
+	free(l->ftids);
+	l->ftids = NULL;
+	l->nftids = 0;
+	l->npids = -1; /* the main trace's filter names its threads again */
+}
+
+/*
+ * Full detail on demand: the VM in focus gets a trace of its own, every event of its
+ * threads, continuously, beside the main trace (which leaves its threads out).
+ */
+static void update_focus(struct loop *l)
+{
+	const struct trace_config cfg = {
+		.groups = TICK_TRACE_GROUPS & ~(l->opt->sched == SCHED_OFF ? TRACE_SCHED : 0u) &
+			  ~TRACE_RUN,
+		.buffer_kb = 2048,
+		.prefix = "kvmscope",
+		.suffix = "focus",
+	};
+	struct source_status st = { 0 };
+	const struct proc_vm *vm = NULL;
+	int *fds, *tids, n, i;
+
+	if (l->trace && l->full && l->focus_pid)
+		for (i = 0; i < l->ps.nvms && !vm; i++)
+			if (l->ps.vms[i].pid == l->focus_pid)
+				vm = &l->ps.vms[i];
+	if (!vm || l->focus_trace_pid != l->focus_pid)
+		focus_close(l);
+	if (!vm)
+		return;
+	if (!l->focus) {
+		l->focus = trace_open(&cfg, &st);
+		if (!l->focus)
+			return;
+		l->focus_trace_pid = l->focus_pid;
+		n = (int)sysconf(_SC_NPROCESSORS_CONF);
+		fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
+		n = trace_fds(l->focus, fds, n > 0 ? n : 1);
+		for (i = 0; i < n; i++)
+			watch(l->epfd, fds[i], EV_FOCUS);
+		free(fds);
+	}
+	tids = xcalloc((size_t)vm->nthreads + 1, sizeof(*tids));
+	for (i = 0; i < vm->nthreads; i++)
+		tids[i] = vm->threads[i].tid;
+	qsort(tids, (size_t)vm->nthreads, sizeof(*tids), tid_cmp);
+	if (vm->nthreads != l->nftids ||
+	    memcmp(tids, l->ftids, (size_t)vm->nthreads * sizeof(*tids))) {
+		trace_set_pids(l->focus, tids, vm->nthreads);
+		free(l->ftids);
+		l->ftids = tids;
+		l->nftids = vm->nthreads;
+		l->npids = -1; /* the main trace leaves them out */
+	} else {
+		free(tids);
+	}
 }
 
 /* Sums the host's exact counts of the KVM tracepoints the trace records. */
@@ -217,13 +506,6 @@ static void read_exact(struct loop *l)
 		exact_events(l);
 }
 
-static int tid_cmp(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
  * Keeps the kernel's filter of sched events on the VMs' threads as they come and go, so a
  * busy host's scheduler traffic is dropped before it is recorded. Too many threads for a
@@ -243,13 +525,17 @@ static void update_filter(struct loop *l)
 	n = 0;
 	for (i = 0; i < ps->nvms; i++)
 		for (k = 0; k < ps->vms[i].nthreads; k++)
-			tids[n++] = ps->vms[i].threads[k].tid;
+			/* The VM in focus is in a trace of its own. */
+			if (!focus_tid(l, ps->vms[i].threads[k].tid))
+				tids[n++] = ps->vms[i].threads[k].tid;
 	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
 	if (l->pids && n == l->npids && (!n || !memcmp(tids, l->pids, (size_t)n * sizeof(*tids)))) {
 		free(tids);
 		return;
 	}
 	err = trace_set_pids(l->trace, tids, n);
+	/* That lifts the narrowing of sched events while sampled: update_sched puts it back. */
+	l->nsched = -2;
 	free(l->pids);
 	l->pids = tids;
 	l->npids = n;
@@ -365,6 +651,7 @@ static int sample(struct loop *l)
 		return err;
 	model_update_procfs(&l->model, &l->ps);
 	sample_counters(l);
+	update_focus(l);
 	update_filter(l);
 	update_run_filter(l);
 	if (l->sched_st.name)
@@ -387,10 +674,15 @@ static uint64_t own_cpu_ns(void)
 static void set_detail(struct loop *l, uint64_t now)
 {
 	struct model_detail d = {
-		.mode = l->trace ? SNAP_DETAIL_FULL : SNAP_DETAIL_OFF,
-		.traced_ns = l->trace ? now - l->start_ns : 0,
+		.mode = !l->trace	   ? SNAP_DETAIL_OFF
+			: l->det.sampled ? SNAP_DETAIL_SAMPLED
+					 : SNAP_DETAIL_FULL,
+		.traced_ns = !l->trace ? 0 : l->bfd >= 0 ? traced_now(l, now) : now - l->start_ns,
 		.exact_events = l->exact_events,
 		.have_exact = l->have_exact,
+		.budget = l->trace ? l->opt->budget : 0,
+		.focus_pid = l->focus ? l->focus_trace_pid : 0,
+		.focus_events = l->focus_events,
 		.own_cpu_ns = own_cpu_ns(),
 	};
 
@@ -489,6 +781,7 @@ static int tick(struct loop *l)
 		snapshot_free(l->latest);
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 		drop_costly(l, l->latest);
+		detail_tick(l, now);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
@@ -497,6 +790,8 @@ static int tick(struct loop *l)
 	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 	drop_costly(l, l->shown);
 	count_reasons(l, l->shown);
+	detail_tick(l, now);
+	update_sched(l);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
 }
@@ -509,6 +804,7 @@ static int setup_trace(struct loop *l)
 			  ~(l->opt->no_syscalls ? TRACE_RUN : 0u),
 		.buffer_kb = l->opt->buffer_kb,
 		.prefix = "kvmscope",
+		.bursts = l->opt->budget > 0,
 	};
 	int *fds, n, i, err = 0;
 
@@ -542,6 +838,13 @@ static int setup_trace(struct loop *l)
 	for (i = 0; i < n && !err; i++)
 		err = watch(l->epfd, fds[i], EV_TRACE);
 	free(fds);
+	/* Within a budget: every event until the rate says otherwise, then bursts. */
+	if (!err && cfg.bursts) {
+		l->bfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		err = l->bfd < 0 ? -errno : watch(l->epfd, l->bfd, EV_BURST);
+		if (!err)
+			burst_on(l, now_ns());
+	}
 	return err;
 }
 
@@ -594,8 +897,10 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sigset_t block;
 	int err;
 
-	l->epfd = l->tfd = -1;
+	l->epfd = l->tfd = l->bfd = -1;
+	l->nsched = -1;
 	l->start_ns = now_ns();
+	detail_init(&l->det, l->opt->budget, (uint32_t)getpid() ^ (uint32_t)l->start_ns);
 	l->ctl.delay_s = l->opt->delay_s;
 	l->ctl.cumulative = l->opt->cumulative;
 	model_init(&l->model, now_ns());
@@ -696,7 +1001,11 @@ static void close_counters(struct kvmstat *k)
 
 static void teardown(struct loop *l)
 {
+	focus_close(l);
 	trace_close(l->trace);
+	if (l->bfd >= 0)
+		close(l->bfd);
+	free(l->sched_tids);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);
 	close_counters(l->kstat);
@@ -762,6 +1071,7 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 		snprintf(why, whysz, "cannot scan %s: %s", opt->proc_root, strerror(-err));
 		goto out;
 	}
+	set_detail(&l, now_ns());
 	model_prime(&l.model, now_ns());
 	while (!sig_quit) {
 		if (sig_hup) {
@@ -804,7 +1114,12 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 					err = apply_ctl(&l, &armed);
 				break;
 			case EV_TRACE:
+			case EV_FOCUS:
 				trace_ready = true;
+				break;
+			case EV_BURST:
+				if (read(l.bfd, &expirations, sizeof(expirations)) > 0)
+					on_burst(&l);
 				break;
 			case EV_OUTPUT:
 				/* Nobody reads the records any more: stop quietly, as on EPIPE. */
