@@ -121,6 +121,7 @@ struct loop {
 	int nftids;
 	uint64_t focus_events;
 	uint64_t focus_lost; /* events lost by focus traces closed since */
+	int focus_told;	     /* the focus the model was told of at the last tick */
 	uint64_t exact_e0, exact_t0; /* exact_events at the last tick, and when (0: unknown) */
 };
 
@@ -681,11 +682,17 @@ static void set_detail(struct loop *l, uint64_t now)
 		.exact_events = l->exact_events,
 		.have_exact = l->have_exact,
 		.budget = l->trace ? l->opt->budget : 0,
-		.focus_pid = l->focus ? l->focus_trace_pid : 0,
 		.focus_events = l->focus_events,
 		.own_cpu_ns = own_cpu_ns(),
 	};
+	int focus = l->focus ? l->focus_trace_pid : 0;
 
+	/*
+	 * A focus trace opened during this window saw only its end: the VM's figures are
+	 * those of the rest (scaled) until a whole window has been traced in full.
+	 */
+	d.focus_pid = focus && focus == l->focus_told ? focus : 0;
+	l->focus_told = focus;
 	model_set_detail(&l->model, &d);
 }
 
