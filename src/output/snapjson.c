@@ -601,7 +601,10 @@ void snapjson_write_form(FILE *f, const struct snapshot *s, const regex_t *filte
 	json_obj(j, NULL);
 	json_int(j, "schema", SNAPJSON_SCHEMA);
 	json_uint(j, "seq", s->seq);
-	if (c.full) {
+	if (c.full && !s->wall_s && s->trace_ns) {
+		/* A trace file's tick has no wall clock: its time is trace_ns. */
+		json_null(j, "time");
+	} else if (c.full) {
 		if (gmtime_r(&wall, &tm))
 			strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		else
@@ -610,6 +613,8 @@ void snapjson_write_form(FILE *f, const struct snapshot *s, const regex_t *filte
 	}
 	json_int(j, "wall_s", s->wall_s);
 	json_uint(j, "ts_ns", s->ts_ns);
+	if (s->trace_ns)
+		json_uint(j, "trace_ns", s->trace_ns);
 	if (c.full)
 		json_real(j, "interval_s", (double)s->interval_ns / 1e9);
 	json_uint(j, "interval_ns", s->interval_ns);

@@ -773,6 +773,7 @@ static void read_doc(struct rd *r, json_object *doc, struct snapshot *s)
 		s->wall_s = parse_utc(tbuf);
 	}
 	s->ts_ns = get_u64(r, doc, "ts_ns", 0);
+	s->trace_ns = get_u64(r, doc, "trace_ns", 0);
 	s->interval_ns = get_u64(r, doc, "interval_ns", UINT64_MAX);
 	if (s->interval_ns == UINT64_MAX)
 		s->interval_ns = get_dbl_p(r, doc, "interval_s", 0, &d) && d > 0 && d < 1e9

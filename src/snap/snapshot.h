@@ -268,7 +268,12 @@ struct snap_vm {
 struct snapshot {
 	unsigned int seq;	/* tick number */
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC at the tick */
-	int64_t wall_s;		/* time(NULL) at the tick */
+	int64_t wall_s;		/* time(NULL) at the tick; 0 for a tick of a trace file */
+	/*
+	 * A tick of a trace file (trace.dat): where it ends on the file's own clock, in ns after
+	 * its first record, as the file holds no wall clock. 0 for the live host.
+	 */
+	uint64_t trace_ns;
 	uint64_t interval_ns;	/* since the previous tick */
 	bool cumulative;	/* counts and shares since start or reset, not per interval */
 	uint64_t window_ns;	/* length of the window counts cover */

@@ -283,6 +283,7 @@ static inline int snapcmp(const struct snapshot *a, const struct snapshot *b, ch
 	SC_I(&c, a, b, seq);
 	SC_I(&c, a, b, ts_ns);
 	SC_I(&c, a, b, wall_s);
+	SC_I(&c, a, b, trace_ns);
 	SC_I(&c, a, b, interval_ns);
 	SC_I(&c, a, b, cumulative);
 	SC_I(&c, a, b, window_ns);
@@ -365,6 +366,7 @@ static inline struct snapshot *snapfull(void)
 	s->seq = 4000000001u;
 	s->ts_ns = 18446744073709551557ull; /* the largest 64-bit prime */
 	s->wall_s = -2208988800ll;	    /* 1900-01-01: the time text cannot say it */
+	s->trace_ns = 5000000029ull;
 	s->interval_ns = 1000000007ull;
 	s->cumulative = true;
 	s->window_ns = 3600000000011ull;
