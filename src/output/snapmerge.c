@@ -720,8 +720,11 @@ struct snapshot *snapmerge(const struct snapshot *a, const struct snapshot *b)
 	int i, k, n = 0;
 	bool *used;
 
-	/* Counts since start already: the later one says it all. */
-	if (b->cumulative)
+	/*
+	 * b's window reaching back over a's tick: its counts hold a's already (counts since
+	 * start, as a recording made with -c has them), so b says it all.
+	 */
+	if (b->cumulative && b->ts_ns > a->ts_ns && window_of(b) > b->ts_ns - a->ts_ns)
 		return snapmerge_copy(b);
 	m.window = window_of(a) + window_of(b);
 	d = top_copy(b);

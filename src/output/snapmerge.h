@@ -32,8 +32,9 @@
 /*
  * Returns a new snapshot (the caller frees it) of a and b as one window, b the later: its
  * tick (seq, times, host, sources) is b's, its window the sum of both, and it is marked
- * cumulative. a is a per-interval snapshot or a merge; b a per-interval snapshot: one with
- * counts since start already (a recording made with -c) gives a copy of b.
+ * cumulative. Each is a tick or a merge of ticks that follow each other; when b's window
+ * reaches back over a's tick (b counts since start, as a recording made with -c does), b
+ * holds a already and the result is a copy of b.
  */
 struct snapshot *snapmerge(const struct snapshot *a, const struct snapshot *b);
 

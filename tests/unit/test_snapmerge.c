@@ -13,97 +13,13 @@
 #include "snapjson.h"
 #include "snapmerge.h"
 #include "snapread.h"
+#include "spantick.h"
 #include "unit.h"
-
-/* A tick of window ms with one VM (pid) storming on port 0x608 at rate/s. */
-static struct snapshot *tick(unsigned int seq, int pid, double window_ms, uint64_t exits,
-			     uint64_t p99, uint64_t max, double cpu)
-{
-	struct snapshot *s = xcalloc(1, sizeof(*s));
-	struct snap_vm *v;
-	struct snap_thread *t;
-	uint64_t w = (uint64_t)(window_ms * 1e6);
-
-	s->seq = seq;
-	s->wall_s = 1700000000 + seq;
-	s->ts_ns = seq * 1000000000ull;
-	s->interval_ns = s->window_ns = w;
-	strcpy(s->host.hostname, "hv");
-	s->nsources = 1;
-	strcpy(s->sources[0].name, "procfs");
-	s->sources[0].state = SNAP_SRC_OK;
-	s->events = exits * 2;
-	s->exits_rate = snapjson_per_s(exits, w);
-	s->vms = xcalloc(1, sizeof(*s->vms));
-	s->nvms = 1;
-	v = &s->vms[0];
-	v->pid = pid;
-	v->starttime = 77;
-	snprintf(v->name, sizeof(v->name), "vm%d", pid);
-	strcpy(v->comm, "qemu");
-	v->nvcpus = 1;
-	v->cpu = (struct cpu_split){ cpu, cpu / 2, cpu / 2, -1, 10 };
-	v->split = (struct exit_split){ SPLIT_EVENTS, 50, 30, 10, 10, 0, true };
-	v->exits_count = exits;
-	v->exits_rate = snapjson_per_s(exits, w);
-	v->threads = xcalloc(1, sizeof(*v->threads));
-	v->nthreads = 1;
-	t = &v->threads[0];
-	t->tid = pid + 1;
-	t->kind = THREAD_VCPU;
-	t->nthreads = 1;
-	strcpy(t->comm, "CPU 0/KVM");
-	t->cpu = v->cpu;
-	t->split = v->split;
-	t->exits_count = exits;
-	t->exits_rate = v->exits_rate;
-	v->exits = xcalloc(2, sizeof(*v->exits));
-	v->nexits = 2;
-	v->exits[0] = (struct snap_exit){ .name = "IO_INSTRUCTION",
-					  .reason = 30,
-					  .count = exits - 10,
-					  .rate = snapjson_per_s(exits - 10, w),
-					  .total_ns = (exits - 10) * 5000,
-					  .mean_ns = 5000,
-					  .p99_ns = p99,
-					  .max_ns = max,
-					  .time_share = 40,
-					  .hot = HOT_PIO };
-	v->exits[1] = (struct snap_exit){ .name = "HLT",
-					  .reason = 12,
-					  .count = 10,
-					  .rate = snapjson_per_s(10, w),
-					  .total_ns = 10 * 1000,
-					  .mean_ns = 1000,
-					  .p99_ns = 1000,
-					  .max_ns = 1000,
-					  .time_share = 1,
-					  .hot = -1 };
-	v->hot = xcalloc(1, sizeof(*v->hot));
-	v->nhot = 1;
-	v->hot[0] = (struct snap_hot){ .kind = HOT_PIO,
-				       .rw = HOT_READ,
-				       .size = 4,
-				       .user = true,
-				       .pattern = true,
-				       .addr = 0x608,
-				       .name = "ACPI PM timer",
-				       .count = exits - 10,
-				       .rate = snapjson_per_s(exits - 10, w),
-				       .share = 100,
-				       .mean_ns = 5000,
-				       .total_ns = (exits - 10) * 5000,
-				       .time_share = 40 };
-	v->hints = xcalloc(1, sizeof(*v->hints));
-	v->nhints = 1;
-	strcpy(v->hints[0].text, "guest polls the ACPI PM timer (port 0x608)");
-	return s;
-}
 
 START_TEST(counts_add_rates_follow_the_span)
 {
-	struct snapshot *a = tick(1, 100, 1000, 1010, 9000, 20000, 90);
-	struct snapshot *b = tick(2, 100, 500, 510, 12000, 15000, 60), *m;
+	struct snapshot *a = span_tick(1, 100, 1000, 1010, 9000, 20000, 90);
+	struct snapshot *b = span_tick(2, 100, 500, 510, 12000, 15000, 60), *m;
 	const struct snap_vm *v;
 
 	m = snapmerge(a, b);
@@ -151,8 +67,8 @@ END_TEST
 /* A P99 above the span's MAX cannot be: the bound is clipped to it. */
 START_TEST(quantile_bound_never_above_max)
 {
-	struct snapshot *a = tick(1, 100, 1000, 1010, 9000, 9000, 90);
-	struct snapshot *b = tick(2, 100, 1000, 1010, 8000, 8500, 60), *m;
+	struct snapshot *a = span_tick(1, 100, 1000, 1010, 9000, 9000, 90);
+	struct snapshot *b = span_tick(2, 100, 1000, 1010, 8000, 8500, 60), *m;
 
 	m = snapmerge(a, b);
 	ck_assert_uint_eq(m->vms[0].exits[0].p99_ns, 9000);
@@ -166,8 +82,8 @@ END_TEST
 /* A VM is the same VM by pid and start time; one that went is shown gone, one new added. */
 START_TEST(vms_by_identity)
 {
-	struct snapshot *a = tick(1, 100, 1000, 1010, 9000, 20000, 90);
-	struct snapshot *b = tick(2, 200, 1000, 2010, 9000, 20000, 60), *m;
+	struct snapshot *a = span_tick(1, 100, 1000, 1010, 9000, 20000, 90);
+	struct snapshot *b = span_tick(2, 200, 1000, 2010, 9000, 20000, 60), *m;
 
 	m = snapmerge(a, b);
 	ck_assert_int_eq(m->nvms, 2);
@@ -194,8 +110,8 @@ END_TEST
 /* An exit reason one tick lacks counts as none there: its time share is diluted. */
 START_TEST(rows_missing_count_as_none)
 {
-	struct snapshot *a = tick(1, 100, 1000, 1010, 9000, 20000, 90);
-	struct snapshot *b = tick(2, 100, 1000, 1010, 9000, 20000, 90), *m;
+	struct snapshot *a = span_tick(1, 100, 1000, 1010, 9000, 20000, 90);
+	struct snapshot *b = span_tick(2, 100, 1000, 1010, 9000, 20000, 90), *m;
 
 	b->vms[0].nexits = 1; /* no HLT in b */
 	m = snapmerge(a, b);
@@ -217,7 +133,7 @@ START_TEST(hot_table_bounded)
 	int i, k, other = 0, pio = 0;
 
 	for (i = 0; i < 600; i++) {
-		t = tick((unsigned int)i + 1, 100, 1000, 1010, 9000, 20000, 90);
+		t = span_tick((unsigned int)i + 1, 100, 1000, 1010, 9000, 20000, 90);
 		free(t->vms[0].hot);
 		t->vms[0].hot = xcalloc(8, sizeof(*t->vms[0].hot));
 		t->vms[0].nhot = 8;
@@ -254,8 +170,8 @@ END_TEST
 /* Wake edges and round trips: counts add, latencies bound, the table capped. */
 START_TEST(wake_merge_and_cap)
 {
-	struct snapshot *a = tick(1, 100, 1000, 1010, 9000, 20000, 90);
-	struct snapshot *b = tick(2, 100, 1000, 1010, 9000, 20000, 90), *m;
+	struct snapshot *a = span_tick(1, 100, 1000, 1010, 9000, 20000, 90);
+	struct snapshot *b = span_tick(2, 100, 1000, 1010, 9000, 20000, 90), *m;
 	struct snap_wake *w;
 	uint64_t total = 0;
 	int i;
@@ -323,11 +239,21 @@ END_TEST
 /* A recording made with -c has counts since start in each tick: the later one is the span. */
 START_TEST(cumulative_ticks_not_added)
 {
-	struct snapshot *a = tick(1, 100, 1000, 1010, 9000, 20000, 90);
-	struct snapshot *b = tick(2, 100, 1000, 2020, 9000, 20000, 90), *m;
+	struct snapshot *a = span_tick(1, 100, 1000, 1010, 9000, 20000, 90);
+	struct snapshot *b = span_tick(2, 100, 1000, 2020, 9000, 20000, 90), *m;
 	char why[256];
 
 	a->cumulative = b->cumulative = true;
+	b->window_ns = 2000000000ull; /* since start: over a's tick too */
+	m = snapmerge(a, b);
+	ck_assert_msg(!snapcmp(b, m, why, sizeof(why)), "%s", why);
+	snapshot_free(m);
+	/* A merge of the ticks after a (a chunk of a span) is added, not taken for a's. */
+	b->window_ns = 1000000000ull;
+	m = snapmerge(a, b);
+	ck_assert_uint_eq(m->vms[0].exits_count, 1010 + 2020);
+	snapshot_free(m);
+	b->window_ns = 2000000000ull;
 	m = snapmerge(a, b);
 	ck_assert_msg(!snapcmp(b, m, why, sizeof(why)), "%s", why);
 	snapshot_free(a);
@@ -346,8 +272,8 @@ START_TEST(merged_reads_back)
 	FILE *f;
 
 	for (i = 0; i < 5; i++) {
-		t = tick((unsigned int)i + 1, 100 + 100 * (i % 2), 900 + 100 * i, 1000 + 37 * i,
-			 9000 + 100 * i, 20000, 50 + i);
+		t = span_tick((unsigned int)i + 1, 100 + 100 * (i % 2), 900 + 100 * i,
+			      1000 + 37 * i, 9000 + 100 * i, 20000, 50 + i);
 		n = m ? snapmerge(m, t) : snapmerge_copy(t);
 		snapshot_free(m);
 		snapshot_free(t);
