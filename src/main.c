@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "incident.h"
 #include "offline.h"
 #include "openmetrics.h"
 #include "options.h"
@@ -25,6 +26,7 @@
 #include "serve.h"
 #include "textfile.h"
 #include "tick.h"
+#include "timeline.h"
 #include "tui.h"
 #include "util.h"
 
@@ -34,7 +36,7 @@
 
 static const char usage_text[] =
 	"Usage: kvmscope [OPTIONS]\n"
-	"       kvmscope -b -i FILE.dat [OPTIONS]\n"
+	"       kvmscope -i FILE.dat [OPTIONS]\n"
 	"       kvmscope record [OPTIONS]\n"
 	"       kvmscope -r PATH [OPTIONS]\n"
 	"A live monitor for KVM hosts: which VM exits, why, where, and what it costs.\n"
@@ -50,6 +52,8 @@ static const char usage_text[] =
 	"  -H, --threads          batch: each VM's threads and panes, not only the host view\n"
 	"  -c, --cumulative       counts and shares since start, not per interval\n"
 	"      --no-color         no colours (also when NO_COLOR is set)\n"
+	"      --history MINUTES  the live screen keeps the last MINUTES of ticks (default 10;\n"
+	"                         0: none) for the w key: a recording and an incident summary\n"
 	"\n"
 	"Selection:\n"
 	"  -p, --pid PID          only the VM with this pid\n"
@@ -77,8 +81,9 @@ static const char usage_text[] =
 	"                         VM and kind, 1 to 16 (default 5), the rest as \"other\"\n"
 	"\n"
 	"A trace-cmd recording (how to record it: kvmscope(8), READING A TRACE.DAT):\n"
-	"  -i, --input FILE       read a trace.dat instead of the live host (with -b);\n"
-	"                         -d is then seconds of the file's time per record\n"
+	"  -i, --input FILE       read a trace.dat instead of the live host: the replay screen\n"
+	"                         on a terminal, records with -b; -d is then seconds of the\n"
+	"                         file's time per tick\n"
 	"      --summary          one record for the whole file\n"
 	"      --tgids FILE       the recording's saved_tgids: threads grouped by VM\n"
 	"\n"
@@ -92,8 +97,10 @@ static const char usage_text[] =
 	"      --max-total SIZE   a directory: remove the oldest while all take more\n"
 	"      --daemon           record: detach from the terminal\n"
 	"      --pidfile FILE     record: write the process id to FILE\n"
-	"  -r, --read PATH        print the ticks of a recording (a file, a directory of\n"
-	"                         them, or batch JSON) as -b printed them (-b implied)\n"
+	"  -r, --read PATH        a recording (a file, a directory of them, or batch JSON):\n"
+	"                         the replay screen on a terminal (the live screen's keys, and\n"
+	"                         , . step, Space play, [ ] pace, b jump: see ? and kvmscope(8));\n"
+	"                         with -b, --format or -o, its ticks as -b printed them\n"
 	"      --begin TIME       -r: from TIME: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (the\n"
 	"                         last such time in it) or @SECONDS; local, or Z/+HH:MM\n"
 	"      --end TIME         -r: up to TIME (inclusive)\n"
@@ -126,6 +133,7 @@ enum {
 	OPT_PIDFILE,
 	OPT_BEGIN,
 	OPT_END,
+	OPT_HISTORY,
 };
 
 static const struct option long_opts[] = {
@@ -163,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "begin", required_argument, NULL, OPT_BEGIN },
 	{ "end", required_argument, NULL, OPT_END },
+	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -299,8 +308,6 @@ static void check_input(const struct options *o, const char *live_opt)
 		live_opt = "--serve";
 	if (live_opt)
 		die("%s is for the live host; it means nothing with -i", live_opt);
-	if (!o->batch && isatty(STDOUT_FILENO))
-		die("-i: the live screen cannot step through a file yet; add -b");
 }
 
 /*
@@ -313,6 +320,7 @@ struct given {
 	const char *rotation; /* how recordings are kept: only when recording */
 	const char *command;  /* the record command's own */
 	const char *range;    /* of a replay */
+	const char *history;  /* of the live screen */
 };
 
 static void seen(const char **first, const char *name)
@@ -517,8 +525,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->pidfile = optarg;
 			break;
 		case 'r':
+			/* The replay screen on a terminal; records with -b (or not a terminal). */
 			o->replay = optarg;
-			o->batch = true;
+			break;
+		case OPT_HISTORY:
+			seen(&g.history, "--history");
+			o->history_min = (double)parse_long("--history", optarg, 0, 1440);
 			break;
 		case OPT_BEGIN:
 		case OPT_END:
@@ -544,6 +556,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	/* A format or one record of a file is text to print, not a screen to step through. */
+	if ((o->replay || o->input) && (format_set || o->summary))
+		o->batch = true;
+	if (g.history && (o->batch || o->replay || o->input || o->serve || o->record))
+		die("--history is for the live screen (its w key)");
 	check_record(o, &g);
 	check_modes(o, format_set);
 	check_input(o, live_opt);
@@ -678,6 +695,21 @@ static void replay_warn(const char *line)
 	fprintf(stderr, "kvmscope: %s\n", line);
 }
 
+/* The replay screen's: damage skipped at open, the first said on its bottom line. */
+struct warned {
+	char *line;
+	size_t n;
+	int count;
+};
+
+static void note_warn(void *arg, const char *line)
+{
+	struct warned *w = arg;
+
+	if (!w->count++)
+		snprintf(w->line, w->n, "%s", line);
+}
+
 /* Opens the recorder of the record command or --record; dies when it cannot. */
 static struct recorder *record_start(const struct options *opt, struct rec_out *rout)
 {
@@ -726,14 +758,17 @@ int main(int argc, char **argv)
 	struct options opt = {
 		.delay_s = 1.0,
 		.proc_root = "/proc",
+		.history_min = INCIDENT_MINUTES,
 	};
 	struct batch_out bout = { .opt = &opt, .f = stdout };
 	struct tick_output out = { .input_fd = -1, .output_fd = -1 };
 	struct om_config omc = { .version = KVMSCOPE_VERSION };
 	struct rec_out rout = { .opt = &opt };
+	struct incident *inc = NULL;
+	struct timeline *tl = NULL;
 	struct serve *sv = NULL;
 	struct tui *tui = NULL;
-	char why[1024];
+	char why[1024], note[640] = "";
 	int err;
 
 	setlocale(LC_ALL, "");
@@ -757,6 +792,21 @@ int main(int argc, char **argv)
 
 	if (!opt.serve && !opt.batch && !opt.record && !isatty(STDOUT_FILENO))
 		opt.batch = true;
+	/* The replay screen's file is opened first: what is wrong with it is one line. */
+	if (!opt.batch && !opt.serve && !opt.record && (opt.replay || opt.input)) {
+		struct warned w = { .line = note, .n = sizeof(note) };
+
+		err = opt.replay ? timeline_open_recording(opt.replay, opt.begin, opt.end,
+							   note_warn, &w, &tl, why, sizeof(why))
+				 : timeline_open_tracedat(&opt, &tl, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "kvmscope: %s\n", why);
+			return 1;
+		}
+		if (w.count > 1)
+			snprintf(note + strlen(note), sizeof(note) - strlen(note),
+				 " (and %d more problems skipped)", w.count - 1);
+	}
 	bout.bo.format = opt.format;
 	bout.bo.detail = opt.detail;
 	bout.bo.utf8 = opt.utf8;
@@ -794,12 +844,12 @@ int main(int argc, char **argv)
 		}
 		out.show = serve_show;
 		out.arg = sv;
-	} else if (!opt.batch && !opt.replay) {
+	} else if (!opt.batch) {
 		struct tui_config tc = {
 			.color = !opt.no_color,
 			.utf8 = opt.utf8,
 			.filter_src = opt.filter_src,
-			.iterations = opt.iterations,
+			.iterations = tl ? 0 : opt.iterations,
 			.delay_s = opt.delay_s,
 		};
 
@@ -807,6 +857,7 @@ int main(int argc, char **argv)
 		if (!tui) {
 			fprintf(stderr, "kvmscope: %s\n", why);
 			recorder_close(rout.rec);
+			timeline_close(tl);
 			return 1;
 		}
 		out.show = tui_show;
@@ -815,11 +866,20 @@ int main(int argc, char **argv)
 		out.input_fd = tui_input_fd(tui);
 		out.output_fd = tui_output_fd(tui);
 		out.arg = tui;
+		if (!tl && opt.history_min > 0) {
+			struct incident_config ic = { .minutes = opt.history_min,
+						      .interval_s = opt.delay_s,
+						      .version = KVMSCOPE_VERSION };
+
+			inc = incident_wrap(&ic, &out);
+		}
 	} else if (!bout.replace) {
 		out.output_fd = fileno(bout.f);
 	}
 
-	if (opt.replay) {
+	if (tl) {
+		err = replay_screen_run(tl, &out, note[0] ? note : NULL, why, sizeof(why));
+	} else if (opt.replay) {
 		struct replay_config rc = { .path = opt.replay, .begin = opt.begin, .end = opt.end,
 					    .warn = replay_warn, .interval_s = &bout.bo.delay_s };
 
@@ -834,6 +894,8 @@ int main(int argc, char **argv)
 	}
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
+	incident_free(inc);
+	timeline_close(tl);
 	serve_stop(sv);
 	recorder_close(rout.rec);
 	if (opt.pidfile)

@@ -58,6 +58,7 @@ struct options {
 	/* Replay: -r. */
 	const char *replay;	/* -r PATH */
 	const char *begin, *end; /* --begin, --end as given */
+	double history_min;	 /* --history: minutes the live screen keeps for w; 0: none */
 };
 
 #endif
