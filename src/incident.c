@@ -172,9 +172,12 @@ int incident_save(struct incident *inc, const char *dir, char *msg, size_t n)
 		return err;
 	}
 	snprintf(path, sizeof(path), "%s.txt", base);
-	f = fopen(path, "wxe");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
 		err = -errno;
+		if (fd >= 0)
+			close(fd);
 		snprintf(msg, n, "w: wrote %s.rec, but %s: %s", base, path, strerror(errno));
 		return err;
 	}

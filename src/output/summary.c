@@ -25,6 +25,7 @@ static void top_rows(FILE *f, const struct snapshot *s, const char *name, struct
 {
 	const struct pane_opts po = { .scope.kind = SCOPE_HOST, .sort = -1 };
 	const struct pane *p = pane_find(name);
+	char note[TABLE_NOTE_MAX];
 	int n;
 
 	if (!p)
@@ -33,11 +34,15 @@ static void top_rows(FILE *f, const struct snapshot *s, const char *name, struct
 	if (!t->nrows)
 		return;
 	n = t->nrows;
-	/* The rows are sorted: the first are the busiest. */
+	/* The rows are sorted: the first are the busiest; the note goes after the count. */
 	t->nrows = MIN(n, SUMMARY_ROWS);
+	strlcpy0(note, t->note, sizeof(note));
+	t->note[0] = '\0';
 	table_print(f, t);
 	if (n > t->nrows)
-		fprintf(f, "(%d more)\n", n - t->nrows);
+		fprintf(f, "(%d more rows)\n", n - t->nrows);
+	if (note[0])
+		fprintf(f, "%s\n", note);
 	t->nrows = n;
 	fputc('\n', f);
 }
