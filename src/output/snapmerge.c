@@ -12,6 +12,23 @@ struct mctx {
 	uint64_t window;
 };
 
+/* Returns a copy of n rows of size bytes (the caller frees it), never NULL. */
+static void *rows_dup(const void *src, int n, size_t size)
+{
+	void *d = xcalloc((size_t)n + 1, size);
+
+	if (n > 0)
+		memcpy(d, src, (size_t)n * size);
+	return d;
+}
+
+/* Copies n rows into dst, none when there are none (src may then be NULL). */
+static void rows_copy(void *dst, const void *src, int n, size_t size)
+{
+	if (n > 0)
+		memcpy(dst, src, (size_t)n * size);
+}
+
 /* Returns the weighted mean of two values, -1 (unknown) sides left out; -1 when both are. */
 static double wmean(double a, double wa, double b, double wb)
 {
@@ -353,10 +370,9 @@ static int thread_order(const void *x, const void *y)
 
 static struct snap_exit *exits_copy(const struct snap_exit *e, int n, const struct mctx *m)
 {
-	struct snap_exit *c = xcalloc((size_t)n + 1, sizeof(*c));
+	struct snap_exit *c = rows_dup(e, n, sizeof(*c));
 	int i;
 
-	memcpy(c, e, (size_t)n * sizeof(*c));
 	for (i = 0; m && i < n; i++)
 		c[i].rate = snapjson_per_s(c[i].count, m->window);
 	return c;
@@ -381,8 +397,7 @@ static void thread_combine(void *dst, const void *pa, const void *pb, const stru
 	}
 	/* Seen in one side only: its times are those of the ticks it was seen in. */
 	d->exits = exits_copy(one->exits, one->nexits, m);
-	d->counters = xcalloc((size_t)one->ncounters + 1, sizeof(*d->counters));
-	memcpy(d->counters, one->counters, (size_t)one->ncounters * sizeof(*d->counters));
+	d->counters = rows_dup(one->counters, one->ncounters, sizeof(*d->counters));
 }
 
 /* ---- wakes ---- */
@@ -565,8 +580,8 @@ static struct snap_wake *merge_wake(const struct snap_wake *a, const struct snap
 	qsort(r, (size_t)nr, sizeof(*r), rt_by_count);
 	nr = cap_rts(r, nr, m);
 	w = wake_alloc(ne, nr);
-	memcpy(w->edges, e, (size_t)ne * sizeof(*e));
-	memcpy(w->rts, r, (size_t)nr * sizeof(*r));
+	rows_copy(w->edges, e, ne, sizeof(*e));
+	rows_copy(w->rts, r, nr, sizeof(*r));
 	w->unmatched = a->unmatched + b->unmatched;
 	free(e);
 	free(r);
@@ -581,8 +596,8 @@ static struct snap_wake *wake_copy(const struct snap_wake *s, const struct mctx 
 	if (!s)
 		return NULL;
 	w = wake_alloc(s->nedges, s->nrts);
-	memcpy(w->edges, s->edges, (size_t)s->nedges * sizeof(*w->edges));
-	memcpy(w->rts, s->rts, (size_t)s->nrts * sizeof(*w->rts));
+	rows_copy(w->edges, s->edges, s->nedges, sizeof(*w->edges));
+	rows_copy(w->rts, s->rts, s->nrts, sizeof(*w->rts));
 	w->unmatched = s->unmatched;
 	for (i = 0; m && i < w->nedges; i++)
 		w->edges[i].rate = snapjson_wake_rate(w->edges[i].count, m->window);
@@ -608,18 +623,14 @@ static void vm_copy(struct snap_vm *d, const struct snap_vm *s, const struct mct
 		if (m)
 			c->exits_rate = snapjson_per_s(c->exits_count, m->window);
 		c->exits = exits_copy(t->exits, t->nexits, m);
-		c->counters = xcalloc((size_t)t->ncounters + 1, sizeof(*c->counters));
-		memcpy(c->counters, t->counters, (size_t)t->ncounters * sizeof(*c->counters));
+		c->counters = rows_dup(t->counters, t->ncounters, sizeof(*c->counters));
 	}
 	d->exits = exits_copy(s->exits, s->nexits, m);
-	d->hot = xcalloc((size_t)s->nhot + 1, sizeof(*d->hot));
-	memcpy(d->hot, s->hot, (size_t)s->nhot * sizeof(*d->hot));
+	d->hot = rows_dup(s->hot, s->nhot, sizeof(*d->hot));
 	for (i = 0; m && i < s->nhot; i++)
 		d->hot[i].rate = snapjson_per_s(d->hot[i].count, m->window);
-	d->hints = xcalloc((size_t)s->nhints + 1, sizeof(*d->hints));
-	memcpy(d->hints, s->hints, (size_t)s->nhints * sizeof(*d->hints));
-	d->counters = xcalloc((size_t)s->ncounters + 1, sizeof(*d->counters));
-	memcpy(d->counters, s->counters, (size_t)s->ncounters * sizeof(*d->counters));
+	d->hints = rows_dup(s->hints, s->nhints, sizeof(*d->hints));
+	d->counters = rows_dup(s->counters, s->ncounters, sizeof(*d->counters));
 	d->wake = wake_copy(s->wake, m);
 	if (m)
 		d->exits_rate = snapjson_per_s(d->exits_count, m->window);
@@ -701,8 +712,7 @@ struct snapshot *snapmerge_copy(const struct snapshot *s)
 	for (i = 0; i < s->nvms; i++)
 		vm_copy(&d->vms[i], &s->vms[i], NULL);
 	d->nvms = s->nvms;
-	d->counters = xcalloc((size_t)s->ncounters + 1, sizeof(*d->counters));
-	memcpy(d->counters, s->counters, (size_t)s->ncounters * sizeof(*d->counters));
+	d->counters = rows_dup(s->counters, s->ncounters, sizeof(*d->counters));
 	d->ncounters = s->ncounters;
 	return d;
 }
