@@ -878,7 +878,8 @@ int main(int argc, char **argv)
 	}
 
 	if (tl) {
-		err = replay_screen_run(tl, &out, note[0] ? note : NULL, why, sizeof(why));
+		err = replay_screen_run(tl, &out, opt.cumulative, note[0] ? note : NULL, why,
+					sizeof(why));
 	} else if (opt.replay) {
 		struct replay_config rc = { .path = opt.replay, .begin = opt.begin, .end = opt.end,
 					    .warn = replay_warn, .interval_s = &bout.bo.delay_s };

@@ -461,8 +461,8 @@ fail:
 	return -errno;
 }
 
-int replay_screen_run(struct timeline *t, const struct tick_output *out, const char *note,
-		      char *why, size_t whysz)
+int replay_screen_run(struct timeline *t, const struct tick_output *out, bool cumulative,
+		      const char *note, char *why, size_t whysz)
 {
 	struct rloop l = { .tl = t, .out = out, .epfd = -1, .tfd = -1 };
 	struct epoll_event evs[8];
@@ -472,6 +472,7 @@ int replay_screen_run(struct timeline *t, const struct tick_output *out, const c
 
 	why[0] = '\0';
 	l.ctl.paused = true;
+	l.ctl.cumulative = cumulative;
 	l.ctl.delay_s = 1;
 	l.ctl.time.replay = true;
 	l.ctl.time.trace = timeline_trace_clock(t);

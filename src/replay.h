@@ -8,6 +8,7 @@
 #ifndef KVMSCOPE_REPLAY_H
 #define KVMSCOPE_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,11 +38,11 @@ int replay_run(const struct replay_config *c, const struct tick_output *out, cha
  * Returns 0 after the replay screen quit (q, a signal, the terminal gone): the ticks of t
  * shown through out (the live screen's hooks) with tick_ctl.time saying where they are,
  * moved as the time keys ask (one tick, a jump, playing at the recorded pace), the span of
- * the cumulative mode from the mark to the cursor. note (NULL: none) is said on the bottom
- * line at first. Or -errno with one line in why.
+ * the cumulative mode from the mark to the cursor (from the start with cumulative, -c).
+ * note (NULL: none) is said on the bottom line at first. Or -errno with one line in why.
  */
-int replay_screen_run(struct timeline *t, const struct tick_output *out, const char *note,
-		      char *why, size_t whysz);
+int replay_screen_run(struct timeline *t, const struct tick_output *out, bool cumulative,
+		      const char *note, char *why, size_t whysz);
 
 /*
  * Returns 0 with *t the wall clock text names, or -EINVAL: "YYYY-MM-DD HH:MM[:SS]" (or with

@@ -454,7 +454,7 @@ const struct key_binding key_bindings[] = {
 	{ "w",
 	  { 'w' },
 	  "write the last minutes as a recording and an incident summary (named after the "
-	  "host and time, in the current directory, else /var/tmp or $TMPDIR)",
+	  "host and time, in the current directory, else $TMPDIR or /var/tmp)",
 	  key_save,
 	  KEYS_LIVE },
 	{ ", .", { ',', '.' }, "replay: one tick back / forward", key_step, KEYS_REPLAY },
