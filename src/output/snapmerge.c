@@ -57,17 +57,15 @@ static int64_t qmax(int64_t a, int64_t b)
 	return a < 0 ? b : b < 0 ? a : MAX(a, b);
 }
 
-/*
- * Merges two lists of rows of size bytes by identity (cmp): every row of either, combine()
- * making each output row of its row in a and in b (NULL where the list has none). Returns
- * the new list (the caller frees it) and its length in *nout.
- */
+/* The identity of a row of a table (its order: rows of one identity are one row). */
 typedef int (*row_cmp)(const void *x, const void *y);
+/* Makes a row of the merge of its row in a and in b (NULL where a table has none). */
 typedef void (*row_combine)(void *dst, const void *a, const void *b, const struct mctx *m);
 
-/* For qsort of row pointers by a row_cmp. */
+/* For qsort of row pointers by a row_cmp: qsort takes no argument for its comparison. */
 static row_cmp sort_cmp;
 
+/* Returns the order of two row pointers by sort_cmp. */
 static int ptr_cmp(const void *x, const void *y)
 {
 	return sort_cmp(*(const void *const *)x, *(const void *const *)y);
@@ -86,6 +84,11 @@ static const void **sorted(const void *list, int n, size_t size, row_cmp cmp)
 	return p;
 }
 
+/*
+ * Returns the merge of two tables of rows of size bytes (the caller frees it), its length in
+ * *nout: every row of either, in the order of cmp, the rows of one identity made one by
+ * combine().
+ */
 static void *merge_rows(const void *a, int na, const void *b, int nb, size_t size, row_cmp cmp,
 			row_combine combine, const struct mctx *m, int *nout)
 {
@@ -307,7 +310,7 @@ static void ctr_combine(void *dst, const void *pa, const void *pb, const struct 
 	d->scale = wmean(pa ? a->scale : -1, m->wa, pb ? b->scale : -1, m->wb);
 }
 
-/* Returns the merged counters of a scope, in the order of b's and then a's. */
+/* Returns the merged counters of a scope, by name and source. */
 static struct snap_counter *merge_ctrs(const struct snap_counter *a, int na,
 				       const struct snap_counter *b, int nb, const struct mctx *m,
 				       int *n)
