@@ -33,6 +33,11 @@ double snapjson_wake_rate(uint64_t count, uint64_t window_ns)
 	return window_s > 0 ? (double)count / window_s : 0;
 }
 
+double snapjson_vmm_share(uint64_t vmm, uint64_t count)
+{
+	return count ? 100.0 * (double)vmm / (double)count : -1;
+}
+
 double snapjson_share(uint64_t count, uint64_t denom)
 {
 	return denom ? 100.0 * (double)count / (double)denom : 0;
@@ -40,16 +45,13 @@ double snapjson_share(uint64_t count, uint64_t denom)
 
 uint64_t snapjson_exit_denom(const struct snap_exit *e, int n)
 {
-	uint64_t total = 0, user = 0;
+	uint64_t total = 0;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (e[i].kind == EXIT_KIND_USER)
-			user += e[i].count;
-		else
-			total += e[i].count;
-	}
-	return total ? total : user;
+	/* Every row is an exit of its own (the VMM's part of one is not a row). */
+	for (i = 0; i < n; i++)
+		total += e[i].count;
+	return total;
 }
 
 uint64_t snapjson_hot_denom(const struct snap_hot *h, int n, unsigned int kind)
@@ -284,6 +286,11 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		json_real_known(j, "mean_ns", e->mean_ns, timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);
 		json_uint_known(j, "max_ns", e->max_ns, timed);
+		json_uint(j, "vmm_count", e->vmm_count);
+		derived(c, "vmm_pct", e->vmm_share, snapjson_vmm_share(e->vmm_count, e->count));
+		json_uint_known(j, "vmm_total_ns", e->vmm_total_ns, e->vmm_mean_ns >= 0);
+		json_uint_known(j, "vmm_max_ns", e->vmm_max_ns, e->vmm_mean_ns >= 0);
+		json_real_known(j, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

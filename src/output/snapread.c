@@ -450,6 +450,13 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		e[i].mean_ns = get_dbl(r, x, "mean_ns", 0);
 		e[i].p99_ns = get_u64(r, x, "p99_ns", 0);
 		e[i].max_ns = get_u64(r, x, "max_ns", 0);
+		/* Absent before each exit was counted once: no VMM part then. */
+		e[i].vmm_count = get_u64(r, x, "vmm_count", 0);
+		if (!get_dbl_p(r, x, "vmm_pct", -1, &e[i].vmm_share))
+			e[i].vmm_share = snapjson_vmm_share(e[i].vmm_count, e[i].count);
+		e[i].vmm_total_ns = get_u64(r, x, "vmm_total_ns", 0);
+		e[i].vmm_max_ns = get_u64(r, x, "vmm_max_ns", 0);
+		e[i].vmm_mean_ns = get_dbl(r, x, "vmm_mean_ns", -1);
 		pop(r);
 	}
 	pop(r);

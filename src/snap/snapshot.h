@@ -91,6 +91,16 @@ struct snap_exit {
 	double mean_ns;
 	double time_share;	  /* percent of the scope's vCPU time handling them, -1 unknown */
 	int8_t hot;		  /* enum hot_kind of the addresses behind it, -1 none */
+	/*
+	 * The VMM's part: of count, the exits that went on to userspace (kvm_userspace_exit),
+	 * and the VMM's time on them. An exit is counted once: in its row, never again as a
+	 * KVM_EXIT_* row (those are rows only for exits seen just as they reached the VMM).
+	 */
+	uint64_t vmm_count;
+	uint64_t vmm_total_ns;	  /* 0 when none was timed */
+	uint64_t vmm_max_ns;	  /* 0 when none was timed */
+	double vmm_mean_ns;	  /* -1 when none was timed */
+	double vmm_share;	  /* percent of count, -1 when count is 0 */
 };
 
 enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR, HOT__KINDS };

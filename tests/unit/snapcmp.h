@@ -114,6 +114,11 @@ static inline void snapcmp_exits(struct snapcmp *c, const struct snap_exit *a, i
 		SC_D(c, &a[i], &b[i], mean_ns);
 		SC_D(c, &a[i], &b[i], time_share);
 		SC_I(c, &a[i], &b[i], hot);
+		SC_I(c, &a[i], &b[i], vmm_count);
+		SC_I(c, &a[i], &b[i], vmm_total_ns);
+		SC_I(c, &a[i], &b[i], vmm_max_ns);
+		SC_D(c, &a[i], &b[i], vmm_mean_ns);
+		SC_D(c, &a[i], &b[i], vmm_share);
 		c->path[at] = '\0';
 	}
 }
@@ -355,6 +360,12 @@ static inline void snapfull_exit(struct snap_exit *e, int k, uint64_t window_ns)
 	e->mean_ns = k == 1 ? 0 : 1.0 / 7 + k;
 	e->time_share = k == 1 ? -1 : 3.0 / 7;
 	e->hot = (int8_t)(k % 4 == 3 ? -1 : k % 3);
+	/* The VMM's part: untimed for k == 1, a share a reader recomputes for k == 2. */
+	e->vmm_count = e->count / 3 + (uint64_t)k;
+	e->vmm_total_ns = k == 1 ? 0 : 777777ull * (uint64_t)(k + 1);
+	e->vmm_max_ns = k == 1 ? 0 : 99999ull + (uint64_t)k;
+	e->vmm_mean_ns = k == 1 ? -1 : 2.0 / 9 + k;
+	e->vmm_share = k == 2 ? 100.0 * (double)e->vmm_count / (double)e->count : 33.25 + k;
 }
 
 /* Returns a snapshot with every field of every struct set; free with snapshot_free(). */
