@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,16 @@ static double cmean(double a, uint64_t na, double b, uint64_t nb)
 		return b > 0 && nb ? b : 0;
 	if (b <= 0 || !nb)
 		return a;
+	return (a * (double)na + b * (double)nb) / (double)(na + nb);
+}
+
+/* Returns the mean of two means of na and nb values, -1 (none timed) sides left out. */
+static double vmean(double a, uint64_t na, double b, uint64_t nb)
+{
+	bool ka = a >= 0 && na, kb = b >= 0 && nb;
+
+	if (!ka || !kb)
+		return ka ? a : kb ? b : -1;
 	return (a * (double)na + b * (double)nb) / (double)(na + nb);
 }
 
@@ -136,6 +147,13 @@ static void exit_combine(void *dst, const void *pa, const void *pb, const struct
 	/* A tick without the row spent none of its time on it. */
 	d->time_share = wmean(pa ? a->time_share : 0, m->wa, pb ? b->time_share : 0, m->wb);
 	d->hot = b->hot >= 0 ? b->hot : a->hot;
+	/* The VMM's part of the row's exits: its count and time add up the same way. */
+	d->vmm_count = a->vmm_count + b->vmm_count;
+	d->vmm_total_ns = a->vmm_total_ns + b->vmm_total_ns;
+	d->vmm_max_ns = MAX(a->vmm_max_ns, b->vmm_max_ns);
+	d->vmm_mean_ns = vmean(pa ? a->vmm_mean_ns : -1, a->vmm_count, pb ? b->vmm_mean_ns : -1,
+			       b->vmm_count);
+	d->vmm_share = snapjson_vmm_share(d->vmm_count, d->count);
 }
 
 static int exit_by_count(const void *x, const void *y)

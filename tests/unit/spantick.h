@@ -66,7 +66,12 @@ static inline struct snapshot *span_tick(unsigned int seq, int pid, double windo
 					  .p99_ns = p99,
 					  .max_ns = max,
 					  .time_share = 40,
-					  .hot = HOT_PIO };
+					  .hot = HOT_PIO,
+					  .vmm_count = exits - 10,
+					  .vmm_total_ns = (exits - 10) * 1000,
+					  .vmm_max_ns = max / 2,
+					  .vmm_mean_ns = 1000,
+					  .vmm_share = 100 };
 	v->exits[1] = (struct snap_exit){ .name = "HLT",
 					  .reason = 12,
 					  .count = 10,
@@ -76,7 +81,9 @@ static inline struct snapshot *span_tick(unsigned int seq, int pid, double windo
 					  .p99_ns = 1000,
 					  .max_ns = 1000,
 					  .time_share = 1,
-					  .hot = -1 };
+					  .hot = -1,
+					  .vmm_mean_ns = -1,
+					  .vmm_share = 0 };
 	v->hot = xcalloc(1, sizeof(*v->hot));
 	v->nhot = 1;
 	v->hot[0] = (struct snap_hot){ .kind = HOT_PIO,

@@ -48,6 +48,14 @@ START_TEST(counts_add_rates_follow_the_span)
 	ck_assert_uint_eq(v->exits[0].max_ns, 20000);
 	ck_assert_uint_eq(v->exits[0].total_ns, 1500 * 5000);
 	ck_assert_double_eq_tol(v->exits[0].mean_ns, 5000, 1e-9);
+	/* The VMM's part of the row adds up as the row does. */
+	ck_assert_uint_eq(v->exits[0].vmm_count, 1500);
+	ck_assert_uint_eq(v->exits[0].vmm_total_ns, 1500 * 1000);
+	ck_assert_uint_eq(v->exits[0].vmm_max_ns, 10000);
+	ck_assert_double_eq_tol(v->exits[0].vmm_mean_ns, 1000, 1e-9);
+	ck_assert_double_eq_tol(v->exits[0].vmm_share, 100, 1e-9);
+	ck_assert_double_eq(v->exits[1].vmm_mean_ns, -1);
+	ck_assert_double_eq(v->exits[1].vmm_share, 0);
 	ck_assert_str_eq(v->top_exit, "IO_INSTRUCTION");
 	ck_assert_double_eq_tol(v->top_exit_share, 100.0 * 1500 / 1520, 1e-9);
 	ck_assert_int_eq(v->nhot, 1);
