@@ -28,16 +28,17 @@ rmdir "$TRACEFS/instances/kvmscope-$REC" 2>/dev/null
 n=$(ticks)
 note "recorded $n ticks, the recorder killed with -9"
 
-# The recorded time of second 5: five seconds after the first tick; k5 the tick then, and
-# k6 the next tick of another second (two ticks can share one).
+# The recorded time of second 5: five seconds after the first tick. k5 is the tick then (or
+# the first after it: a loaded host can skip a second between two ticks), k6 the next tick of
+# another second (two ticks can share one).
 "$KS" -r "$E2E_TMP/storm.rec" --format json >"$E2E_TMP/ticks.json" 2>/dev/null
-read -r t0 k5 k6 w6 < <(jq_py "$E2E_TMP/ticks.json" "
+read -r t0 k5 w5 k6 w6 < <(jq_py "$E2E_TMP/ticks.json" "
 w = [d['wall_s'] for d in docs]
 k5 = next(i for i, t in enumerate(w) if t >= w[0] + 5)
-assert w[k5] == w[0] + 5, 'no tick at second 5'
 k6 = next(i for i in range(k5 + 1, len(w)) if w[i] != w[k5])
-print(w[0], k5, k6, w[k6])") || fail "no ticks at seconds 5 and 6: $(cat "$E2E_TMP/ticks.json" | head -c 300)"
-t5=$(date -d "@$((t0 + 5))" +%H:%M:%S)
+print(w[0], k5, w[k5], k6, w[k6])") || fail "no ticks after second 5: $(head -c 300 "$E2E_TMP/ticks.json")"
+at=$(date -d "@$((t0 + 5))" +%H:%M:%S)
+t5=$(date -d "@$w5" +%H:%M:%S)
 t6=$(date -d "@$w6" +%H:%M:%S)
 steps=$((k6 - k5))
 
@@ -49,16 +50,16 @@ tmux_wait_text "$S" 5 "REPLAY 1/$n" || fail "no replay screen: $(tmux_capture "$
 hdr() { tmux_capture "$S" | head -1; }
 tmux_keys "$S" b
 tmux_wait_text "$S" 2 'Jump to' || fail "b: no prompt: $(tmux_capture "$S")"
-tmux_keys "$S" "$t5" Enter
-tmux_wait_text "$S" 3 "^kvmscope [0-9-]+ $t5 " || fail "b $t5: header $(hdr)"
-tmux_capture "$S" | grep -q "REPLAY $((k5 + 1))/$n" || fail "b $t5: not tick $((k5 + 1)): $(hdr)"
+tmux_keys "$S" "$at" Enter
+tmux_wait_text "$S" 3 "^kvmscope [0-9-]+ $t5 " || fail "b $at: header $(hdr)"
+tmux_capture "$S" | grep -q "REPLAY $((k5 + 1))/$n" || fail "b $at: not tick $((k5 + 1)): $(hdr)"
 tmux_capture "$S" | grep -Eq "^$vm +$STORM_PID +1 +1 +[0-9.]+k " ||
 	fail "no storm VM with thousands of exits/s: $(tmux_capture "$S")"
 # Port 0x608 on top: the first row of the hot addresses.
 tmux_capture "$S" | grep -A2 'Hot addresses' | tail -1 | grep -Eq "^$vm +pio +0x608 +ACPI PM timer" ||
 	fail "0x608 is not on top: $(tmux_capture "$S")"
 tmux_capture "$S" | grep -q 'Hyper-V' || fail "no Hyper-V clock hint: $(tmux_capture "$S")"
-note "at $t5 (second 5): $vm, port 0x608 ACPI PM timer on top, the hint"
+note "b $at (second 5): tick $((k5 + 1)) at $t5: $vm, port 0x608 ACPI PM timer on top, the hint"
 
 # A tick forward: the next second; back again: the same time.
 for _ in $(seq $steps); do tmux_keys "$S" .; done
