@@ -10,7 +10,8 @@
  * in KVMSCOPE_FUZZ_EVENTS), never from the running kernel.
  *
  * Oracles: the merge ends (libFuzzer's -timeout catches a hang); every event has a known
- * type and one of the CPUs; no more events than the sub-buffers have room for; kbuffer never
+ * type and one of the CPUs; a lost-events marker at most once per sub-buffer and never
+ * counted as an event; no more events than the sub-buffers have room for; kbuffer never
  * steps where the decoder's own walk of the headers did not (no record is refused during
  * the merge); and a second merge over the same, now checked, sub-buffers delivers the same.
  */
@@ -50,6 +51,7 @@ struct cpu {
 struct run {
 	int ncpus;
 	long events;
+	long lost; /* KE_LOST markers: told beside the events, not counted among them */
 	unsigned long long checked;
 };
 
@@ -93,7 +95,10 @@ static void on_event(void *arg, const struct kvm_event *ev)
 
 	FUZZ_CHECK(ev->type > KE_NONE && ev->type < KE__COUNT);
 	FUZZ_CHECK(ev->cpu < (uint32_t)r->ncpus);
-	r->events++;
+	if (ev->type == KE_LOST)
+		r->lost++;
+	else
+		r->events++;
 }
 
 /* Returns the events one merge over every CPU delivered. */
@@ -101,15 +106,18 @@ static long merge(struct cpu *cpus, int ncpus)
 {
 	struct kvmdecode_stream *sp[MAX_CPUS];
 	struct run r = { .ncpus = ncpus };
-	int i, n;
+	int i, n, pages = 0;
 
 	for (i = 0; i < ncpus; i++) {
 		cpus[i].next = 0;
 		cpus[i].s.rec = NULL;
 		sp[i] = &cpus[i].s;
+		pages += cpus[i].npages;
 	}
 	n = kvmdecode_merge(&dec, sp, ncpus, refill, NULL, on_event, &r);
 	FUZZ_CHECK(n >= 0 && n == r.events);
+	/* A gap is told at most once per sub-buffer that says it missed events. */
+	FUZZ_CHECK(r.lost <= pages);
 	/* Every record the merge refused was cut at the load: kbuffer walked as we did. */
 	for (i = 0; i < ncpus; i++)
 		FUZZ_CHECK(cpus[i].s.bad == cpus[i].bad_at_load);
