@@ -19,6 +19,7 @@ enum proc_kind {
 #define PROC_COMM_MAX 16   /* kernel TASK_COMM_LEN, NUL included */
 #define PROC_NAME_MAX 128  /* VM name, NUL included; longer names are cut */
 #define PROC_UUID_MAX 40
+#define PROC_ID_MAX   64  /* QEMU -id, NUL included */
 
 /* One thread of a VM process: raw cumulative values at the sample time. */
 struct proc_thread {
@@ -43,6 +44,7 @@ struct proc_vm {
 	char comm[PROC_COMM_MAX]; /* raw, untrusted */
 	char name[PROC_NAME_MAX]; /* from -name (guest=X / X, ",," unescaped); "" if none */
 	char uuid[PROC_UUID_MAX]; /* from -uuid; "" if none */
+	char id[PROC_ID_MAX];	  /* from -id (Proxmox VE: the vmid); "" if none */
 	int nvcpu_fds;		  /* anon_inode:kvm-vcpu:N fds held */
 	struct proc_thread *threads; /* nthreads entries, owned by the sample */
 	int nthreads;
