@@ -27,7 +27,8 @@ ifeq ($(V),0)
 Q := @
 endif
 
-# Debian packages behind each requirement: kind:probe:package.
+# Debian packages behind each requirement: kind:probe:package (a command in PATH, a
+# pkg-config module, a header, a libFuzzer runtime, a file: daemons live in /usr/sbin).
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
 	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:libmicrohttpd:libmicrohttpd-dev \
@@ -35,7 +36,8 @@ DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:expat:libexpat1-dev
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
 	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl cmd:trace-cmd:trace-cmd \
-	cmd:systemd-analyze:systemd
+	cmd:systemd-analyze:systemd file:/usr/sbin/libvirtd:libvirt-daemon-system \
+	cmd:virsh:libvirt-clients
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 FUZZ_DEPS := cmd:clang:clang fuzz:fuzzer:libclang-rt-14-dev
 
@@ -208,6 +210,7 @@ define install_missing
 		cmd) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		pkg) $(PKG_CONFIG) --exists $$probe 2>/dev/null || missing="$$missing $$pkg";; \
 		hdr) [ -f /usr/include/$$probe ] || missing="$$missing $$pkg";; \
+		file) [ -e $$probe ] || missing="$$missing $$pkg";; \
 		fuzz) echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | $(FUZZ_CC) -x c \
 			-fsanitize=$$probe -o /dev/null - >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		esac; \
