@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "openmetrics.h"
 #include "pane.h"
 #include "snapshot.h"
 #include "unit.h"
@@ -221,6 +222,43 @@ START_TEST(vm_list_and_names_pane)
 }
 END_TEST
 
+/* Returns the OpenMetrics exposition of s after updating m with it, to free. */
+static char *metrics_of(struct openmetrics *m, const struct snapshot *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(openmetrics_write(f, m, s, 1, OM_OPENMETRICS), 0);
+	fclose(f);
+	return buf;
+}
+
+/* The exporter's vm label is the best name, and follows it when a title comes later. */
+START_TEST(exporter_label_follows)
+{
+	struct om_config cfg = { 0 };
+	struct openmetrics *m = openmetrics_new(&cfg);
+	struct snap_vm vms[4];
+	struct snapshot s;
+	char *t;
+
+	make(&s, vms);
+	t = metrics_of(m, &s);
+	ck_assert_msg(strstr(t, "{vm=\"Customer web-3\",pid=\"100\",uuid=\"6f1e3c2a-"), "%s", t);
+	ck_assert_msg(strstr(t, "{vm=\"plain\",pid=\"102\""), "%s", t);
+	free(t);
+	strcpy(vms[2].mgmt.title, "Plain \"title\"");
+	s.seq++;
+	t = metrics_of(m, &s);
+	ck_assert_msg(strstr(t, "{vm=\"Plain \\\"title\\\"\",pid=\"102\""), "%s", t);
+	ck_assert_msg(!strstr(t, "{vm=\"plain\""), "%s", t);
+	free(t);
+	openmetrics_free(m);
+}
+END_TEST
+
 static Suite *names_suite(void)
 {
 	Suite *s = suite_create("names");
@@ -230,6 +268,7 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, names_listed_once);
 	tcase_add_test(tc, filter_and_pick_any_name);
 	tcase_add_test(tc, vm_list_and_names_pane);
+	tcase_add_test(tc, exporter_label_follows);
 	suite_add_tcase(s, tc);
 	return s;
 }
