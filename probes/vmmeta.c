@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,7 +203,7 @@ enum xml_field {
 	XF_NOVA_PROJECT
 };
 
-/* One parse's state; on the caller's stack. */
+/* One parse's state; allocated by the parse and freed at its end. */
 struct xml_state {
 	XML_Parser p;
 	struct proc_meta *meta;
@@ -321,12 +322,14 @@ static void on_start(void *arg, const XML_Char *el, const XML_Char **attr)
 	}
 	if (d == 1) {
 		/* The live XML wraps the domain in libvirt's status; a config is the domain. */
-		if (!strcmp(el, "domstatus"))
+		if (!strcmp(el, "domstatus")) {
 			x->pid = pid_of(attr_get(attr, "pid"));
-		else if (!strcmp(el, "domain"))
-			x->domain = x->seen_domain = 1;
-		else
+		} else if (!strcmp(el, "domain")) {
+			x->domain = 1;
+			x->seen_domain = true;
+		} else {
 			halt(x, "not a libvirt domain: the root element is not <domain>");
+		}
 		return;
 	}
 	if (d == 2 && !x->seen_domain && !strcmp(el, "domain")) {
@@ -623,7 +626,7 @@ static int entry_cmp(const void *a, const void *b)
 	return (x->starttime > y->starttime) - (x->starttime < y->starttime);
 }
 
-/* Returns the entry of vm, added (dir -1, gens 0: to be resolved) when it is new. */
+/* Returns the entry of vm, added (dir -1, seen 0: to be resolved) when it is new. */
 static struct meta_entry *entry_get(struct vmmeta *m, const struct proc_vm *vm)
 {
 	struct meta_entry key = { .pid = vm->pid, .starttime = vm->starttime }, *e;
@@ -641,7 +644,6 @@ static struct meta_entry *entry_get(struct vmmeta *m, const struct proc_vm *vm)
 	e->pid = vm->pid;
 	e->starttime = vm->starttime;
 	e->dir = -1;
-	e->seen = 0; /* never resolved */
 	return e;
 }
 

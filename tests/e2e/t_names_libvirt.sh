@@ -4,7 +4,8 @@
 # instance name, flavor, user and project; QEMU with KVM, no disk, idle in SeaBIOS), and
 # kvmscope, reading libvirt's live XML where libvirt keeps it (/run/libvirt/qemu), shows the
 # title as the VM's name and the nova names beside it, in batch text, JSON and the live
-# screen; -f and g find the VM by its nova name.
+# screen; -f and g find the VM by its nova name; a title changed while kvmscope runs
+# (virsh desc --live --title) is shown from the next tick on.
 #
 # The host is left as found, however the test ends: it runs in mount and pid namespaces of
 # its own (the script runs itself again under unshare), where /run, /etc/libvirt and
@@ -128,6 +129,23 @@ for row in "title +Customer web-3" "nova name +web-3" "libvirt name +$DOMAIN" \
 done
 grep -q "^from libvirt's live domain XML and OpenStack nova's metadata in it$" "$E2E_TMP/names" ||
 	fail "the Names pane does not say where the names come from"
+
+# A title changed while kvmscope runs: libvirt rewrites its live XML, kvmscope reads it again.
+"$KS" -b --no-trace -n 8 -d 0.5 --format json -p "$QEMU_PID" >"$E2E_TMP/change.json" &
+KS_PID=$!
+track "$KS_PID"
+sleep 1.2
+timeout 30 "${VIRSH[@]}" desc "$DOMAIN" --live --title "Customer web-3 (moved)" >/dev/null ||
+	fail "virsh desc --title failed"
+wait "$KS_PID" || fail "kvmscope -b -n 8 failed"
+jq_py "$E2E_TMP/change.json" "
+labels = [d['vms'][0]['label'] for d in docs]
+print('labels over 4 s: %s' % ', '.join('%s x%d' % (l, labels.count(l)) for l in sorted(set(labels))))
+assert labels[0] == 'Customer web-3', labels
+assert labels[-1] == 'Customer web-3 (moved)', labels
+k = labels.index('Customer web-3 (moved)')
+assert all(l == 'Customer web-3 (moved)' for l in labels[k:]), labels
+" || fail "the new title was not picked up while kvmscope ran"
 
 # The live screen, in a tmux server started here (so inside the namespaces): g and the nova
 # name go to the VM, whose Names pane shows.
