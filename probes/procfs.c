@@ -64,6 +64,7 @@ struct vcpu_memo {
 struct vm_memo {
 	char name[PROC_NAME_MAX];
 	char uuid[PROC_UUID_MAX];
+	char id[PROC_ID_MAX];
 	int nvcpu_fds;
 	struct vcpu_memo *vcpus;
 	int nvcpus;
@@ -494,13 +495,13 @@ static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
 	return 0;
 }
 
-/* Returns 0 after reading name and uuid of a VM from its command line, or -ENOMEM. */
+/* Returns 0 after reading name, uuid and id of a VM from its command line, or -ENOMEM. */
 static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 {
 	char path[32];
 	ssize_t n;
 
-	vm->name[0] = vm->uuid[0] = '\0';
+	vm->name[0] = vm->uuid[0] = vm->id[0] = '\0';
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_big(p, p->rootfd, path);
 	if (n == -ENOMEM)
@@ -511,6 +512,8 @@ static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 		vm->name[0] = '\0';
 	if (vmname_uuid(p->buf, (size_t)n, vm->uuid, sizeof(vm->uuid)) <= 0)
 		vm->uuid[0] = '\0';
+	if (vmname_id(p->buf, (size_t)n, vm->id, sizeof(vm->id)) <= 0)
+		vm->id[0] = '\0';
 	return 0;
 }
 
@@ -629,6 +632,7 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 	memcpy(vm->comm, seen->comm, sizeof(vm->comm));
 	memcpy(vm->name, memo->name, sizeof(vm->name));
 	memcpy(vm->uuid, memo->uuid, sizeof(vm->uuid));
+	memcpy(vm->id, memo->id, sizeof(vm->id));
 	vm->nvcpu_fds = memo->nvcpu_fds;
 
 	snprintf(path, sizeof(path), "%d/task", seen->pid);

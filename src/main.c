@@ -57,7 +57,7 @@ static const char usage_text[] =
 	"\n"
 	"Selection:\n"
 	"  -p, --pid PID          only the VM with this pid\n"
-	"  -f, --filter REGEX     only VMs whose name (or pid) matches REGEX\n"
+	"  -f, --filter REGEX     only VMs one of whose names (or pid) matches REGEX\n"
 	"\n"
 	"Sources:\n"
 	"      --no-trace         do not trace (no trace events, no tracepoint counters)\n"
@@ -68,6 +68,10 @@ static const char usage_text[] =
 	"                         slows every syscall of the host): USER% then runs from an\n"
 	"                         exit to its completion, KVM's return path included\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
+	"      --libvirt DIR      libvirt's live domain XML, for VM names (default\n"
+	"                         /run/libvirt/qemu)\n"
+	"      --pve DIR          Proxmox VE's guest configs, for VM names (default\n"
+	"                         /etc/pve/qemu-server)\n"
 	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
 	"                         (default task-clock,context-switches,cpu-migrations,\n"
 	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
@@ -134,6 +138,8 @@ enum {
 	OPT_BEGIN,
 	OPT_END,
 	OPT_HISTORY,
+	OPT_LIBVIRT,
+	OPT_PVE,
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +158,8 @@ static const struct option long_opts[] = {
 	{ "sched", required_argument, NULL, OPT_SCHED },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
 	{ "proc", required_argument, NULL, OPT_PROC },
+	{ "libvirt", required_argument, NULL, OPT_LIBVIRT },
+	{ "pve", required_argument, NULL, OPT_PVE },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
 	{ "output", required_argument, NULL, 'o' },
@@ -473,6 +481,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->proc_root = optarg;
 			live_opt = "--proc";
 			break;
+		case OPT_LIBVIRT:
+		case OPT_PVE: {
+			const char *opt = c == OPT_LIBVIRT ? "--libvirt" : "--pve";
+			struct stat sb;
+
+			/* Given by hand, a typo would silently name nothing. */
+			seen(&g.sampling, opt);
+			errno = 0;
+			if (stat(optarg, &sb) || !S_ISDIR(sb.st_mode))
+				die("%s: %s: %s", opt, optarg,
+				    errno ? strerror(errno) : "not a directory");
+			*(c == OPT_LIBVIRT ? &o->libvirt_dir : &o->pve_dir) = optarg;
+			live_opt = opt;
+			break;
+		}
 		case 'e':
 			seen(&g.sampling, "-e");
 			o->events = optarg;

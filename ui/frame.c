@@ -467,7 +467,7 @@ static void draw_help(struct view *v, struct screen *scr)
 static void resolve_pick(struct view *v, const struct snapshot *s)
 {
 	const struct snap_vm *found = NULL;
-	char esc[4 * SNAP_LABEL_MAX], lb[SNAP_LABEL_MAX], want[4 * VIEW_INPUT_MAX];
+	char esc[4 * SNAP_LABEL_MAX], want[4 * VIEW_INPUT_MAX];
 	struct scope sc = { .kind = SCOPE_VM };
 	const char *p = v->pick;
 	int i, pass;
@@ -479,17 +479,11 @@ static void resolve_pick(struct view *v, const struct snapshot *s)
 		p++;
 	if (!*p && p != v->pick)
 		found = snapshot_vm(s, atoi(v->pick));
-	/* An exact name first, then a part of one; names as shown, any case. */
-	for (pass = 0; pass < 2 && !found; pass++) {
-		for (i = 0; i < s->nvms && !found; i++) {
-			if (s->vms[i].gone)
-				continue;
-			escape_text(esc, sizeof(esc), snap_vm_label(&s->vms[i], lb, sizeof(lb)),
-				    (size_t)-1, v->utf8);
-			if (pass ? strcasestr(esc, v->pick) != NULL : !strcasecmp(esc, v->pick))
+	/* An exact name first, then a part of one; any name the VM has, as shown, any case. */
+	for (pass = 0; pass < 2 && !found; pass++)
+		for (i = 0; i < s->nvms && !found; i++)
+			if (!s->vms[i].gone && pane_vm_named(&s->vms[i], v->pick, pass, v->utf8))
 				found = &s->vms[i];
-		}
-	}
 	if (!found) {
 		view_message(v, true, "no guest matches '%s'", want);
 		return;

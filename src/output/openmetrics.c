@@ -293,7 +293,7 @@ struct om_vm {
 	int pid;
 	uint64_t starttime;
 	bool seen;
-	char name[SNAP_VMNAME_MAX], uuid[SNAP_UUID_MAX], comm[SNAP_COMM_MAX];
+	char label[SNAP_LABEL_MAX], uuid[SNAP_UUID_MAX], comm[SNAP_COMM_MAX];
 	struct frag prefix; /* vm="...",pid="..."[,uuid="..."] */
 	struct frag info;   /* comm="..." */
 	int nvcpus, niothreads;
@@ -949,14 +949,16 @@ static void vm_labels(struct om_vm *v, const struct snap_vm *sv)
 {
 	char lb[SNAP_LABEL_MAX], name[6 * SNAP_LABEL_MAX], uuid[6 * SNAP_UUID_MAX];
 	char comm[6 * SNAP_COMM_MAX];
+	const char *label = snap_vm_label(sv, lb, sizeof(lb));
 
-	if (v->prefix.s && !strcmp(v->name, sv->name) && !strcmp(v->uuid, sv->uuid) &&
+	/* The label, not -name: a title or nova name may come, change or go. */
+	if (v->prefix.s && !strcmp(v->label, label) && !strcmp(v->uuid, sv->uuid) &&
 	    !strcmp(v->comm, sv->comm))
 		return;
-	strlcpy0(v->name, sv->name, sizeof(v->name));
+	strlcpy0(v->label, label, sizeof(v->label));
 	strlcpy0(v->uuid, sv->uuid, sizeof(v->uuid));
 	strlcpy0(v->comm, sv->comm, sizeof(v->comm));
-	label_esc(name, sizeof(name), snap_vm_label(sv, lb, sizeof(lb)));
+	label_esc(name, sizeof(name), label);
 	if (sv->uuid[0]) {
 		label_esc(uuid, sizeof(uuid), sv->uuid);
 		frag_set(&v->prefix, "vm=\"%s\",pid=\"%d\",uuid=\"%s\"", name, sv->pid, uuid);

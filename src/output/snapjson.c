@@ -190,6 +190,14 @@ const char *snapjson_wake_how(unsigned int v)
 	return v < WAKE__CLASSES ? snap_wake_class_name(v) : NULL;
 }
 
+const char *snapjson_mgmt_source(unsigned int v)
+{
+	static const char *const w[] = { [SNAP_MGMT_NONE] = "none",
+					 [SNAP_MGMT_LIBVIRT] = "libvirt",
+					 [SNAP_MGMT_PROXMOX] = "proxmox" };
+	return WORD(w, v);
+}
+
 /* Writes an enum value as its word, or as a number when it has none (so it reads back). */
 static void word(struct ctx *c, const char *key, unsigned int v, const char *(*name)(unsigned int))
 {
@@ -215,6 +223,24 @@ static void derived(struct ctx *c, const char *key, double v, double derived)
 }
 
 /* ---- the document ---- */
+
+static void json_mgmt(struct ctx *c, const struct snap_mgmt *m)
+{
+	struct json *j = &c->j;
+
+	json_obj(j, "mgmt");
+	word(c, "source", m->source, snapjson_mgmt_source);
+	word(c, "state", m->state, snapjson_state);
+	json_str(j, "why", m->why);
+	json_str(j, "name", m->name);
+	json_str(j, "title", m->title);
+	json_str(j, "uuid", m->uuid);
+	json_str(j, "nova_name", m->nova_name);
+	json_str(j, "nova_project", m->nova_project);
+	json_str(j, "nova_user", m->nova_user);
+	json_str(j, "nova_flavor", m->nova_flavor);
+	json_obj_end(j);
+}
 
 static void json_cpu(struct ctx *c, const struct cpu_split *cs)
 {
@@ -569,6 +595,8 @@ static void json_vm(struct ctx *c, const struct snap_vm *v)
 	json_int(j, "pid", v->pid);
 	json_str(j, "comm", v->comm);
 	json_str(j, "uuid", v->uuid);
+	json_str(j, "id", v->id);
+	json_mgmt(c, &v->mgmt);
 	json_bool(j, "gone", v->gone);
 	json_uint(j, "starttime", v->starttime);
 	json_int(j, "vcpus", v->nvcpus);

@@ -389,6 +389,24 @@ static uint64_t get_addr(struct rd *r, json_object *o)
 
 /* ---- the parts ---- */
 
+static void read_mgmt(struct rd *r, json_object *o, struct snap_mgmt *m)
+{
+	json_object *v = get_obj(r, o, "mgmt");
+
+	push(r, "mgmt", -1);
+	m->source = (uint8_t)get_enum(r, v, "source", snapjson_mgmt_source, 0, UINT8_MAX, 0);
+	m->state = (uint8_t)get_enum(r, v, "state", snapjson_state, 0, UINT8_MAX, 0);
+	get_str(r, v, "why", m->why, sizeof(m->why));
+	get_str(r, v, "name", m->name, sizeof(m->name));
+	get_str(r, v, "title", m->title, sizeof(m->title));
+	get_str(r, v, "uuid", m->uuid, sizeof(m->uuid));
+	get_str(r, v, "nova_name", m->nova_name, sizeof(m->nova_name));
+	get_str(r, v, "nova_project", m->nova_project, sizeof(m->nova_project));
+	get_str(r, v, "nova_user", m->nova_user, sizeof(m->nova_user));
+	get_str(r, v, "nova_flavor", m->nova_flavor, sizeof(m->nova_flavor));
+	pop(r);
+}
+
 static void read_cpu(struct rd *r, json_object *o, struct cpu_split *c)
 {
 	json_object *v = get_obj(r, o, "cpu");
@@ -719,6 +737,8 @@ static void read_vm(struct rd *r, json_object *x, struct snap_vm *v)
 	v->pid = get_int(r, x, "pid", 0);
 	get_str(r, x, "comm", v->comm, sizeof(v->comm));
 	get_str(r, x, "uuid", v->uuid, sizeof(v->uuid));
+	get_str(r, x, "id", v->id, sizeof(v->id));
+	read_mgmt(r, x, &v->mgmt);
 	v->gone = get_bool(r, x, "gone");
 	v->starttime = get_u64(r, x, "starttime", 0);
 	v->nvcpus = get_int(r, x, "vcpus", 0);

@@ -219,8 +219,24 @@ static inline void snapcmp_thread(struct snapcmp *c, const struct snap_thread *a
 	snapcmp_counters(c, a->counters, a->ncounters, b->counters, b->ncounters);
 }
 
+static inline void snapcmp_mgmt(struct snapcmp *c, const struct snap_mgmt *a,
+				const struct snap_mgmt *b)
+{
+	SC_I(c, a, b, source);
+	SC_I(c, a, b, state);
+	SC_S(c, a, b, why);
+	SC_S(c, a, b, name);
+	SC_S(c, a, b, title);
+	SC_S(c, a, b, uuid);
+	SC_S(c, a, b, nova_name);
+	SC_S(c, a, b, nova_project);
+	SC_S(c, a, b, nova_user);
+	SC_S(c, a, b, nova_flavor);
+}
+
 static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const struct snap_vm *b)
 {
+	size_t in;
 	int i;
 
 	SC_I(c, a, b, pid);
@@ -228,6 +244,10 @@ static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const 
 	SC_S(c, a, b, name);
 	SC_S(c, a, b, comm);
 	SC_S(c, a, b, uuid);
+	SC_S(c, a, b, id);
+	in = snapcmp_in(c, "mgmt", -1);
+	snapcmp_mgmt(c, &a->mgmt, &b->mgmt);
+	c->path[in] = '\0';
 	SC_I(c, a, b, gone);
 	SC_I(c, a, b, nvcpus);
 	SC_I(c, a, b, niothreads);
@@ -420,6 +440,29 @@ static inline struct snapshot *snapfull(void)
 		snprintf(vm->comm, sizeof(vm->comm), "qemu\x01%d", v);
 		snprintf(vm->uuid, sizeof(vm->uuid), "00000000-0000-0000-0000-00000000000%u",
 			 (unsigned int)v % 10u);
+		/* Names from libvirt, nova and Proxmox: written by others, bytes of any kind. */
+		if (v == 0) {
+			struct snap_mgmt *m = &vm->mgmt;
+
+			m->source = SNAP_MGMT_LIBVIRT;
+			m->state = SNAP_SRC_OK;
+			snprintf(m->name, sizeof(m->name), "instance-0000a3f1");
+			snprintf(m->title, sizeof(m->title), "web-3 \"acme\" \x1b[2J\xff");
+			snprintf(m->uuid, sizeof(m->uuid), "00000000-0000-0000-0000-0000000000aa");
+			snprintf(m->nova_name, sizeof(m->nova_name), "web-3 \xc3\xa9\\");
+			snprintf(m->nova_project, sizeof(m->nova_project), "acme\x07");
+			snprintf(m->nova_user, sizeof(m->nova_user), "alice");
+			snprintf(m->nova_flavor, sizeof(m->nova_flavor), "m1.small");
+		} else if (v == 1) {
+			vm->mgmt.source = SNAP_MGMT_PROXMOX;
+			vm->mgmt.state = SNAP_SRC_UNAVAILABLE;
+			snprintf(vm->mgmt.why, sizeof(vm->mgmt.why), "101.conf: %s",
+				 "over the 1024 KiB cap");
+			snprintf(vm->id, sizeof(vm->id), "101\x01\xfe");
+		} else {
+			vm->mgmt.source = 7; /* a layer without a word: written as its number */
+			vm->mgmt.state = SNAP_SRC_OFF;
+		}
 		vm->gone = v == 2;
 		vm->nvcpus = 2;
 		vm->niothreads = 1;
