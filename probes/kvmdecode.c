@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <event-parse.h>
-#include <kbuffer.h>
 #include <linux/kvm.h>
 #include <sys/syscall.h>
 
@@ -573,19 +572,25 @@ int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
 	return n ? n : -ENOENT;
 }
 
-struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep)
-{
-	enum kbuffer_endian endian =
-		tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE;
-
-	return kbuffer_alloc(tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-			     endian);
-}
-
-/* The kernel's flags in a sub-buffer's commit word (RB_MISSED_*) and its length bits. */
+/*
+ * The ring buffer's sub-buffer format (kernel/trace/ring_buffer.c, and events/header_page):
+ * a header of a u64 timestamp and a commit word of the kernel's long (the data length in
+ * the low 27 bits, RB_MISSED_EVENTS and RB_MISSED_STORED in bits 31 and 30, the missed count
+ * stored right after the data), then items of a 32-bit header, type_len:5 and
+ * time_delta:27 in the writer's bit field order, and their payload.
+ */
 #define SUBBUF_MISSED_EVENTS (1ull << 31)
 #define SUBBUF_MISSED_STORED (1ull << 30)
 #define SUBBUF_COMMIT_MASK   ((1ull << 27) - 1)
+
+/* type_len 1..28: a record of that many words; 0: its length word follows; else these. */
+#define RB_TYPE_DATA_MAX    28
+#define RB_TYPE_PADDING	    29
+#define RB_TYPE_TIME_EXTEND 30
+#define RB_TYPE_TIME_STAMP  31
+#define RB_DELTA_BITS	    27
+/* An absolute time stamp holds 59 bits; the top 5 are those of the time before it. */
+#define RB_TS_MSB (0xf8ull << 56)
 
 long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 {
@@ -614,138 +619,201 @@ long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 	return count > LLONG_MAX ? LLONG_MAX : (long long)count;
 }
 
-/*
- * Returns rec, the record kbuffer moved to, when it lies inside the loaded sub-buffer's
- * sound data and past the one before (its size noted); NULL, the sub-buffer counted bad and
- * given up, otherwise. Whatever kbuffer returns, no record outside the page reaches
- * kvmdecode_record and every step moves forward, so a drain always ends.
- */
-static void *stream_take(struct kvmdecode_stream *s, void *rec, bool first)
+int kvmdecode_stream_init(struct kvmdecode_stream *s, struct tep_handle *tep,
+			  unsigned int subbuf_size, uint32_t cpu)
 {
-	uintptr_t at = (uintptr_t)rec - (uintptr_t)s->data;
-	int size;
+	bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
 
-	if (!rec)
-		return NULL;
-	size = kbuffer_event_size(s->kbuf);
-	if ((uintptr_t)rec < (uintptr_t)s->data || at > s->end || (!first && at <= s->off) ||
-	    size < 0 || (unsigned int)size > s->end - at) {
-		s->bad++;
-		return NULL;
-	}
-	s->off = (unsigned int)at;
-	s->size = (unsigned int)size;
-	return rec;
+	memset(s, 0, sizeof(*s));
+	s->cpu = cpu;
+	s->subbuf_size = subbuf_size;
+	s->commit_size = tep_get_header_page_size(tep);
+	s->big = tep_is_file_bigendian(tep);
+	s->swap = s->big != host_big;
+	return s->commit_size == 4 || s->commit_size == 8 ? 0 : -EINVAL;
 }
 
-/* The event header's type_len (kernel ring_buffer.c): 1..28 data words, else these. */
-#define RB_TYPE_PADDING	    29
-#define RB_TYPE_TIME_EXTEND 30
-#define RB_TYPE_TIME_STAMP  31
-
-/* Returns the type_len of an event header word in the host's bit order, as kbuffer reads it. */
-static inline unsigned int type_len_of(uint32_t w)
+/* Returns the 32-bit word at p in the host's byte order. */
+static inline uint32_t rd32(const struct kvmdecode_stream *s, const uint8_t *p)
 {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return w >> 27;
-#else
-	return w & 31;
-#endif
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return s->swap ? __builtin_bswap32(v) : v;
 }
 
+/* Returns the word of the writer's long (the commit word's size) at p. */
+static inline uint64_t rd_long(const struct kvmdecode_stream *s, const uint8_t *p)
+{
+	uint64_t v;
+
+	if (s->commit_size == 4)
+		return rd32(s, p);
+	memcpy(&v, p, 8);
+	return s->swap ? __builtin_bswap64(v) : v;
+}
+
+/* Returns an item header's type_len: the low bits of the word, or the high on big-endian. */
+static inline unsigned int type_len_of(const struct kvmdecode_stream *s, uint32_t w)
+{
+	return s->big ? w >> 27 : w & 31;
+}
+
+/* Returns an item header's time delta, the other 27 bits. */
+static inline uint32_t delta_of(const struct kvmdecode_stream *s, uint32_t w)
+{
+	return s->big ? w & ((1u << RB_DELTA_BITS) - 1) : w >> 5;
+}
+
+/* What ends the records of a sub-buffer, as subbuf_check() finds it. */
+enum subbuf_end { SUBBUF_END, SUBBUF_EMPTY_REST, SUBBUF_CUT };
+
 /*
- * Returns how many of the len data bytes hold whole records, each one past the one before:
- * the offset of the first header that does not (or len). Steps as kbuffer does
- * (kbuffer-parse.c translate_data: a long-form length is length word - 4 rounded up, a
- * padding's is its length word, both signed), but in 64 bits, so a length word of 2^31 or
- * more reads as out of range where kbuffer would move backwards. Loaded with this as the
- * commit, kbuffer reads no header past it and never loops, not even over padding, which it
- * skips inside one call.
+ * Returns where the records of the len data bytes at data end, and in *how why: at len; at
+ * a padding with no time delta, the kernel's mark that the rest is empty (it has no length
+ * word: its first word is undefined); or cut at the first item a reader could not step
+ * over inside len: a header or length word past len, a record past len or of negative
+ * size, a padding that does not move forward or ends past len. The steps are kbuffer's
+ * (kbuffer-parse.c translate_data: a long record's size is its length word - 4 rounded up,
+ * a padding's length word counts the bytes after the header, both signed), in 64 bits, so
+ * every step taken lands where kbuffer's would, and none that kbuffer would take backwards,
+ * in place or past the data is.
  */
-static unsigned int subbuf_sound(const uint8_t *data, unsigned int len)
+static unsigned int subbuf_check(const struct kvmdecode_stream *s, const uint8_t *data,
+				 unsigned int len, enum subbuf_end *how)
 {
 	unsigned int off = 0, type_len;
 	uint32_t w, w2;
 	int64_t next;
 
-	while (len - off >= 4) {
-		memcpy(&w, data + off, 4);
-		type_len = type_len_of(w);
+	*how = SUBBUF_CUT;
+	while (off < len) {
+		if (len - off < 4)
+			return off;
+		w = rd32(s, data + off);
+		type_len = type_len_of(s, w);
 		/* Most records: the short form, type_len data words. */
-		if (type_len - 1 < 28) {
+		if (type_len - 1 < RB_TYPE_DATA_MAX) {
 			if (len - off < 4 + type_len * 4)
-				break;
+				return off;
 			off += 4 + type_len * 4;
 			continue;
 		}
+		if (type_len == RB_TYPE_PADDING && !delta_of(s, w)) {
+			*how = SUBBUF_EMPTY_REST;
+			return off;
+		}
 		if (len - off < 8)
-			break;
-		memcpy(&w2, data + off + 4, 4);
+			return off;
+		w2 = rd32(s, data + off + 4);
 		if (type_len == RB_TYPE_TIME_EXTEND || type_len == RB_TYPE_TIME_STAMP)
 			next = off + 8;
 		else if (type_len == RB_TYPE_PADDING)
 			next = off + 4 + (int64_t)(int32_t)w2;
-		else /* 0: the long form; a negative length would end before the record starts */
+		else /* 0: a negative size would end the record before its payload starts */
 			next = off + 8 + (((int64_t)(int32_t)(w2 - 4) + 3) & ~(int64_t)3);
 		if (next < (int64_t)off + (type_len ? 1 : 8) || next > len)
-			break;
+			return off;
 		off = (unsigned int)next;
 	}
+	*how = SUBBUF_END;
 	return off;
 }
 
-int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf)
+int kvmdecode_stream_load(struct kvmdecode_stream *s, const void *subbuf)
 {
-	unsigned int hdr = 8 + (unsigned int)s->commit_size, room, len, sound;
-	uint8_t *p = subbuf;
-	uint64_t commit, fixed;
-	uint32_t c4;
+	unsigned int hdr = 8 + (unsigned int)s->commit_size, room, len, committed;
+	const uint8_t *p = subbuf;
+	enum subbuf_end how;
+	uint64_t commit, ts, count;
 
 	s->rec = NULL;
+	s->data = NULL;
 	if ((s->commit_size != 4 && s->commit_size != 8) || s->subbuf_size < hdr + 4)
 		return -EINVAL;
-	if (s->commit_size == 4) {
-		memcpy(&c4, p + 8, 4);
-		commit = c4;
-	} else {
-		memcpy(&commit, p + 8, 8);
-	}
-	/* kbuffer trusts the commit and the headers: hand it only what lies inside the page. */
+	memcpy(&ts, p, 8);
+	s->ts = s->swap ? __builtin_bswap64(ts) : ts;
+	commit = rd_long(s, p + 8);
 	room = s->subbuf_size - hdr;
-	len = (unsigned int)(commit & SUBBUF_COMMIT_MASK);
-	if (len > room)
-		len = room;
-	sound = subbuf_sound(p + hdr, len);
-	/* Read the flag ourselves: kbuffer reports it only when no time extend leads. */
-	if ((commit & SUBBUF_MISSED_STORED) &&
-	    (commit & SUBBUF_COMMIT_MASK) + (unsigned int)s->commit_size > room)
-		s->missed = -1; /* the count would lie past the page */
-	else
-		s->missed = kvmdecode_subbuf_missed(subbuf, s->commit_size);
-	fixed = commit;
-	if (sound != (commit & SUBBUF_COMMIT_MASK)) {
+	committed = (unsigned int)(commit & SUBBUF_COMMIT_MASK);
+	/* Trust neither the commit nor the headers: read nothing past the page. */
+	len = committed < room ? committed : room;
+	s->data = p + hdr;
+	s->end = subbuf_check(s, s->data, len, &how);
+	s->next = 0;
+	if (!(commit & SUBBUF_MISSED_EVENTS)) {
+		s->missed = 0;
+	} else if (!(commit & SUBBUF_MISSED_STORED) ||
+		   committed + (unsigned int)s->commit_size > room) {
+		s->missed = -1; /* no count, or one that would lie past the page */
+	} else {
+		count = rd_long(s, s->data + committed);
+		s->missed = count > LLONG_MAX ? LLONG_MAX : (long long)count;
+	}
+	if (how == SUBBUF_CUT || len != committed) {
 		/* Cut short: the records after the cut are lost, how many no one knows. */
 		s->bad++;
 		if (!s->missed)
 			s->missed = -1;
-		fixed = (commit & SUBBUF_MISSED_EVENTS) | sound;
-	} else if (s->missed == -1) {
-		fixed = commit & ~SUBBUF_MISSED_STORED;
 	}
-	/* Only a malformed sub-buffer is written to; kbuffer then reads the sound part alone. */
-	if (fixed != commit) {
-		if (s->commit_size == 4)
-			memcpy(p + 8, &(uint32_t){ (uint32_t)fixed }, 4);
-		else
-			memcpy(p + 8, &fixed, 8);
-	}
-	if (kbuffer_load_subbuffer(s->kbuf, subbuf))
-		return -EINVAL;
-	s->data = p + hdr;
-	s->end = sound;
 	s->lost_pending = s->lost_pending || s->missed;
-	s->rec = stream_take(s, kbuffer_read_event(s->kbuf, &s->ts), true);
+	kvmdecode_stream_next(s);
 	return 0;
+}
+
+/*
+ * Returns the next record of s's sub-buffer, its size and time in s, or NULL when there is
+ * no more. Time extends add to the time, padding too (a discarded event keeps its delta, and
+ * the next delta counts from it, as kbuffer reads it), and an absolute time stamp replaces it.
+ * Unchecked: the load checked every step up to s->end.
+ */
+static inline const void *stream_step(struct kvmdecode_stream *s)
+{
+	const uint8_t *d = s->data;
+	unsigned int off = s->next, type_len;
+	uint64_t ts = s->ts;
+	uint32_t w, w2;
+
+	while (off < s->end) {
+		w = rd32(s, d + off);
+		type_len = type_len_of(s, w);
+		ts += delta_of(s, w);
+		if (__builtin_expect(type_len - 1 < RB_TYPE_DATA_MAX, 1)) {
+			s->ts = ts;
+			s->size = type_len * 4;
+			s->next = off + 4 + s->size;
+			return d + off + 4;
+		}
+		w2 = rd32(s, d + off + 4);
+		switch (type_len) {
+		case 0:
+			s->ts = ts;
+			s->size = (w2 - 4 + 3) & ~3u; /* checked: 0 or more */
+			s->next = off + 8 + s->size;
+			return d + off + 8;
+		case RB_TYPE_PADDING:
+			off += 4 + w2;
+			break;
+		case RB_TYPE_TIME_EXTEND:
+			ts += (uint64_t)w2 << RB_DELTA_BITS;
+			off += 8;
+			break;
+		default: /* RB_TYPE_TIME_STAMP */
+			ts = (((uint64_t)w2 << RB_DELTA_BITS) + delta_of(s, w)) |
+			     (s->ts & RB_TS_MSB);
+			off += 8;
+			break;
+		}
+		s->ts = ts;
+	}
+	s->next = off;
+	return NULL;
+}
+
+int kvmdecode_stream_next(struct kvmdecode_stream *s)
+{
+	s->rec = s->data ? stream_step(s) : NULL;
+	return !!s->rec;
 }
 
 /* Returns 1 when s has a record (refilled if need be), 0 when it is done, or -errno. */
@@ -817,7 +885,7 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 			} else if (got < 0) {
 				s->undecodable++;
 			}
-			s->rec = stream_take(s, kbuffer_next_event(s->kbuf, &s->ts), false);
+			s->rec = stream_step(s);
 			ret = s->rec ? 1 : stream_ready(s, refill, refill_arg);
 			if (ret < 0)
 				return ret;

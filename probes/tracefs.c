@@ -26,7 +26,6 @@
 
 #include <event-parse.h>
 #include <event-utils.h>
-#include <kbuffer.h>
 #include <tracefs/tracefs.h> /* not probes/tracefs.h */
 
 #include "kvmdecode.h"
@@ -349,14 +348,10 @@ static int open_cpu(struct trace *t, struct trace_cpu *c, int cpu)
 	/* Our own fd: libtracefs 1.6 has no getter for the fd of a tracefs_cpu. */
 	c->tcpu = tracefs_cpu_alloc_fd(c->fd, t->subbuf_size, true);
 	c->page = xmalloc((size_t)t->subbuf_size);
-	c->s.kbuf = kvmdecode_kbuffer(t->tep);
-	/* The libraries' allocations fail softly: tracing is then unavailable, not fatal. */
-	if (!c->tcpu || !c->s.kbuf)
+	/* The library's allocation fails softly: tracing is then unavailable, not fatal. */
+	if (!c->tcpu)
 		return -ENOMEM;
-	c->s.cpu = (uint32_t)cpu;
-	c->s.commit_size = tep_get_header_page_size(t->tep);
-	c->s.subbuf_size = (unsigned int)t->subbuf_size;
-	return 0;
+	return kvmdecode_stream_init(&c->s, t->tep, (unsigned int)t->subbuf_size, (uint32_t)cpu);
 }
 
 static void close_cpu(struct trace_cpu *c)
@@ -367,8 +362,6 @@ static void close_cpu(struct trace_cpu *c)
 		close(c->fd);
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
-	if (c->s.kbuf)
-		kbuffer_free(c->s.kbuf);
 	free(c->page);
 }
 

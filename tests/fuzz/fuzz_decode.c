@@ -10,9 +10,9 @@
  * in KVMSCOPE_FUZZ_EVENTS), never from the running kernel.
  *
  * Oracles: the merge ends (libFuzzer's -timeout catches a hang); every event has a known
- * type and one of the CPUs; no more events than the sub-buffers have room for; kbuffer never
- * steps where the decoder's own walk of the headers did not (no record is refused during
- * the merge); and a second merge over the same, now checked, sub-buffers delivers the same.
+ * type and one of the CPUs; no more events than the sub-buffers have room for; every
+ * malformed sub-buffer is found when it is loaded; and a second merge over the same
+ * sub-buffers delivers the same.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include <event-parse.h>
-#include <kbuffer.h>
 
 #include "fuzz.h"
 #include "kvm_event.h"
@@ -115,7 +114,7 @@ static long merge(struct cpu *cpus, int ncpus, int npages)
 	FUZZ_CHECK(n >= 0 && n == r.events);
 	/* A loss is told before a record, once however many sub-buffers in a row said so. */
 	FUZZ_CHECK(r.lost <= npages);
-	/* Every record the merge refused was cut at the load: kbuffer walked as we did. */
+	/* Every malformed sub-buffer was found at its load, none during the walk. */
 	for (i = 0; i < ncpus; i++)
 		FUZZ_CHECK(cpus[i].s.bad == cpus[i].bad_at_load);
 	return n;
@@ -138,13 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (npages > MAX_PAGES)
 		npages = MAX_PAGES;
 	memset(cpus, 0, sizeof(cpus));
-	for (i = 0; i < ncpus; i++) {
-		cpus[i].s.kbuf = kvmdecode_kbuffer(tep);
-		FUZZ_CHECK(cpus[i].s.kbuf);
-		cpus[i].s.cpu = (uint32_t)i;
-		cpus[i].s.commit_size = tep_get_header_page_size(tep);
-		cpus[i].s.subbuf_size = subbuf;
-	}
+	for (i = 0; i < ncpus; i++)
+		FUZZ_CHECK(!kvmdecode_stream_init(&cpus[i].s, tep, subbuf, (uint32_t)i));
 	for (i = 0; i < npages; i++) {
 		struct cpu *c = &cpus[i % ncpus];
 		size_t off = (size_t)i * subbuf, n = size - off < subbuf ? size - off : subbuf;
@@ -157,12 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	first = merge(cpus, ncpus, npages);
 	room = subbuf - 8 - (unsigned int)tep_get_header_page_size(tep);
 	FUZZ_CHECK(first <= (long)npages * (room / 4));
-	/* The loads cut every malformed sub-buffer in place: the same events again. */
+	/* Loads neither change a sub-buffer nor depend on the one before: the same again. */
 	FUZZ_CHECK(merge(cpus, ncpus, npages) == first);
-	for (i = 0; i < ncpus; i++) {
+	for (i = 0; i < ncpus; i++)
 		while (cpus[i].npages)
 			free(cpus[i].pages[--cpus[i].npages]);
-		kbuffer_free(cpus[i].s.kbuf);
-	}
 	return 0;
 }

@@ -2,8 +2,8 @@
 /*
  * The trace decoder: formats parsed from the kernel's own format files (fixtures, and the
  * live kernel's when readable), every field of every event type, exit-reason names from
- * the kvm_exit print format, sub-buffers in the kernel's layout through kbuffer (time
- * extends, padding, the long header form, missed-event flags), and the cross-CPU merge.
+ * the kvm_exit print format, sub-buffers in the kernel's layout through the decoder's walker
+ * (time extends, padding, the long header form, missed-event flags), and the cross-CPU merge.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <event-parse.h>
-#include <kbuffer.h>
 
 #include "kvm_event.h"
 #include "kvmdecode.h"
@@ -576,11 +575,7 @@ static void collect(void *arg, const struct kvm_event *ev)
 static void fake_init(struct fake_cpu *c, struct tep_handle *tep, uint32_t cpu, int npages)
 {
 	memset(c, 0, sizeof(*c));
-	c->s.kbuf = kvmdecode_kbuffer(tep);
-	ck_assert_ptr_nonnull(c->s.kbuf);
-	c->s.cpu = cpu;
-	c->s.commit_size = tep_get_header_page_size(tep);
-	c->s.subbuf_size = PAGE;
+	ck_assert_int_eq(kvmdecode_stream_init(&c->s, tep, PAGE, cpu), 0);
 	c->pages = calloc((size_t)(npages ? npages : 1), PAGE);
 	ck_assert_ptr_nonnull(c->pages);
 	c->npages = npages;
@@ -588,7 +583,6 @@ static void fake_init(struct fake_cpu *c, struct tep_handle *tep, uint32_t cpu, 
 
 static void fake_free(struct fake_cpu *c)
 {
-	kbuffer_free(c->s.kbuf);
 	free(c->pages);
 }
 
