@@ -290,6 +290,9 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 	d->flags_field = field_from(tep_find_common_field(any, "common_flags"));
 	if (!d->type_field.size || !d->pid_field.size)
 		return -ENOENT;
+	d->common_std = d->type_field.offset == 0 && d->type_field.size == 2 &&
+			d->flags_field.offset == 2 && d->flags_field.size == 1 &&
+			d->pid_field.offset == 4 && d->pid_field.size == 4;
 	d->nids = max_id + 1;
 	d->type_of_id = xcalloc(d->nids, 1);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
@@ -381,10 +384,19 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	const struct kvmdecode_field *f;
 	unsigned int type;
 	uint64_t id;
+	uint16_t id16;
 
-	if (size < (unsigned int)d->type_field.offset + d->type_field.size)
-		return 0;
-	id = get_u(p, d->type_field);
+	/* The common fields where every kernel puts them: read without the table. */
+	if (d->common_std) {
+		if (size < 2)
+			return 0;
+		memcpy(&id16, p, 2);
+		id = id16;
+	} else {
+		if (size < (unsigned int)d->type_field.offset + d->type_field.size)
+			return 0;
+		id = get_u(p, d->type_field);
+	}
 	if (id >= d->nids)
 		return 0;
 	type = d->type_of_id[id];
@@ -395,8 +407,13 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	f = d->f[type];
 	memset(ev, 0, sizeof(*ev));
 	ev->type = (uint16_t)type;
-	ev->tid = (uint32_t)get_u(p, d->pid_field);
-	ev->ctx = ctx_of(get_u(p, d->flags_field));
+	if (d->common_std) {
+		memcpy(&ev->tid, p + 4, 4);
+		ev->ctx = ctx_of(p[2]);
+	} else {
+		ev->tid = (uint32_t)get_u(p, d->pid_field);
+		ev->ctx = ctx_of(get_u(p, d->flags_field));
+	}
 	switch (type) {
 	case KE_EXIT:
 		ev->exit.reason = (uint32_t)get_u(p, f[0]);
@@ -592,6 +609,9 @@ int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
 /* An absolute time stamp holds 59 bits; the top 5 are those of the time before it. */
 #define RB_TS_MSB (0xf8ull << 56)
 
+/* The byte order of this machine: a writer of the same needs no swaps. */
+#define HOST_BIG (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+
 long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 {
 	const uint8_t *p = subbuf;
@@ -622,24 +642,22 @@ long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 int kvmdecode_stream_init(struct kvmdecode_stream *s, struct tep_handle *tep,
 			  unsigned int subbuf_size, uint32_t cpu)
 {
-	bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
-
 	memset(s, 0, sizeof(*s));
 	s->cpu = cpu;
 	s->subbuf_size = subbuf_size;
 	s->commit_size = tep_get_header_page_size(tep);
 	s->big = tep_is_file_bigendian(tep);
-	s->swap = s->big != host_big;
+	s->swap = s->big != HOST_BIG;
 	return s->commit_size == 4 || s->commit_size == 8 ? 0 : -EINVAL;
 }
 
-/* Returns the 32-bit word at p in the host's byte order. */
-static inline uint32_t rd32(const struct kvmdecode_stream *s, const uint8_t *p)
+/* Returns the 32-bit word at p in the host's byte order, from the writer's (swap: not ours). */
+static inline uint32_t rd32(const uint8_t *p, bool swap)
 {
 	uint32_t v;
 
 	memcpy(&v, p, 4);
-	return s->swap ? __builtin_bswap32(v) : v;
+	return swap ? __builtin_bswap32(v) : v;
 }
 
 /* Returns the word of the writer's long (the commit word's size) at p. */
@@ -648,21 +666,34 @@ static inline uint64_t rd_long(const struct kvmdecode_stream *s, const uint8_t *
 	uint64_t v;
 
 	if (s->commit_size == 4)
-		return rd32(s, p);
+		return rd32(p, s->swap);
 	memcpy(&v, p, 8);
 	return s->swap ? __builtin_bswap64(v) : v;
 }
 
 /* Returns an item header's type_len: the low bits of the word, or the high on big-endian. */
-static inline unsigned int type_len_of(const struct kvmdecode_stream *s, uint32_t w)
+static inline unsigned int type_len_of(uint32_t w, bool big)
 {
-	return s->big ? w >> 27 : w & 31;
+	return big ? w >> 27 : w & 31;
 }
 
 /* Returns an item header's time delta, the other 27 bits. */
-static inline uint32_t delta_of(const struct kvmdecode_stream *s, uint32_t w)
+static inline uint32_t delta_of(uint32_t w, bool big)
 {
-	return s->big ? w & ((1u << RB_DELTA_BITS) - 1) : w >> 5;
+	return big ? w & ((1u << RB_DELTA_BITS) - 1) : w >> 5;
+}
+
+/*
+ * The walks of a sub-buffer's items below are written once for any writer's byte order and
+ * inlined twice: for this machine's (the live trace, most files), where the tests of the
+ * order fold away, and for the others.
+ */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Returns whether a stream's writer has this machine's byte order. */
+static inline bool native(const struct kvmdecode_stream *s)
+{
+	return !s->swap && s->big == HOST_BIG;
 }
 
 /* What ends the records of a sub-buffer, as subbuf_check() finds it. */
@@ -679,19 +710,18 @@ enum subbuf_end { SUBBUF_END, SUBBUF_EMPTY_REST, SUBBUF_CUT };
  * every step taken lands where kbuffer's would, and none that kbuffer would take backwards,
  * in place or past the data is.
  */
-static unsigned int subbuf_check(const struct kvmdecode_stream *s, const uint8_t *data,
-				 unsigned int len, enum subbuf_end *how)
+static ALWAYS_INLINE unsigned int check_items(const uint8_t *data, unsigned int len, bool swap,
+					      bool big, enum subbuf_end *how)
 {
 	unsigned int off = 0, type_len;
 	uint32_t w, w2;
 	int64_t next;
 
 	*how = SUBBUF_CUT;
-	while (off < len) {
-		if (len - off < 4)
-			return off;
-		w = rd32(s, data + off);
-		type_len = type_len_of(s, w);
+	/* off never passes len; 1 to 3 bytes left over are a cut too. */
+	while (len - off >= 4) {
+		w = rd32(data + off, swap);
+		type_len = type_len_of(w, big);
 		/* Most records: the short form, type_len data words. */
 		if (type_len - 1 < RB_TYPE_DATA_MAX) {
 			if (len - off < 4 + type_len * 4)
@@ -699,13 +729,13 @@ static unsigned int subbuf_check(const struct kvmdecode_stream *s, const uint8_t
 			off += 4 + type_len * 4;
 			continue;
 		}
-		if (type_len == RB_TYPE_PADDING && !delta_of(s, w)) {
+		if (type_len == RB_TYPE_PADDING && !delta_of(w, big)) {
 			*how = SUBBUF_EMPTY_REST;
 			return off;
 		}
 		if (len - off < 8)
 			return off;
-		w2 = rd32(s, data + off + 4);
+		w2 = rd32(data + off + 4, swap);
 		if (type_len == RB_TYPE_TIME_EXTEND || type_len == RB_TYPE_TIME_STAMP)
 			next = off + 8;
 		else if (type_len == RB_TYPE_PADDING)
@@ -716,8 +746,18 @@ static unsigned int subbuf_check(const struct kvmdecode_stream *s, const uint8_t
 			return off;
 		off = (unsigned int)next;
 	}
-	*how = SUBBUF_END;
+	if (off == len)
+		*how = SUBBUF_END;
 	return off;
+}
+
+/* Returns as check_items(), in the byte order of s's writer. */
+static unsigned int subbuf_check(const struct kvmdecode_stream *s, const uint8_t *data,
+				 unsigned int len, enum subbuf_end *how)
+{
+	if (native(s))
+		return check_items(data, len, false, HOST_BIG, how);
+	return check_items(data, len, s->swap, s->big, how);
 }
 
 int kvmdecode_stream_load(struct kvmdecode_stream *s, const void *subbuf)
@@ -767,7 +807,7 @@ int kvmdecode_stream_load(struct kvmdecode_stream *s, const void *subbuf)
  * the next delta counts from it, as kbuffer reads it), and an absolute time stamp replaces it.
  * Unchecked: the load checked every step up to s->end.
  */
-static inline const void *stream_step(struct kvmdecode_stream *s)
+static ALWAYS_INLINE const void *walk_items(struct kvmdecode_stream *s, bool swap, bool big)
 {
 	const uint8_t *d = s->data;
 	unsigned int off = s->next, type_len;
@@ -775,16 +815,16 @@ static inline const void *stream_step(struct kvmdecode_stream *s)
 	uint32_t w, w2;
 
 	while (off < s->end) {
-		w = rd32(s, d + off);
-		type_len = type_len_of(s, w);
-		ts += delta_of(s, w);
+		w = rd32(d + off, swap);
+		type_len = type_len_of(w, big);
+		ts += delta_of(w, big);
 		if (__builtin_expect(type_len - 1 < RB_TYPE_DATA_MAX, 1)) {
 			s->ts = ts;
 			s->size = type_len * 4;
 			s->next = off + 4 + s->size;
 			return d + off + 4;
 		}
-		w2 = rd32(s, d + off + 4);
+		w2 = rd32(d + off + 4, swap);
 		switch (type_len) {
 		case 0:
 			s->ts = ts;
@@ -799,7 +839,7 @@ static inline const void *stream_step(struct kvmdecode_stream *s)
 			off += 8;
 			break;
 		default: /* RB_TYPE_TIME_STAMP */
-			ts = (((uint64_t)w2 << RB_DELTA_BITS) + delta_of(s, w)) |
+			ts = (((uint64_t)w2 << RB_DELTA_BITS) + delta_of(w, big)) |
 			     (s->ts & RB_TS_MSB);
 			off += 8;
 			break;
@@ -808,6 +848,14 @@ static inline const void *stream_step(struct kvmdecode_stream *s)
 	}
 	s->next = off;
 	return NULL;
+}
+
+/* Returns as walk_items(): the next record of s's sub-buffer, or NULL. */
+static ALWAYS_INLINE const void *stream_step(struct kvmdecode_stream *s)
+{
+	if (__builtin_expect(native(s), 1))
+		return walk_items(s, false, HOST_BIG);
+	return walk_items(s, s->swap, s->big);
 }
 
 int kvmdecode_stream_next(struct kvmdecode_stream *s)
@@ -833,7 +881,7 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 			  kvmdecode_refill_fn refill, void *refill_arg, unsigned long long until,
 			  kvmdecode_event_fn fn, void *arg)
 {
-	unsigned long long next_ts;
+	unsigned long long next_ts, second;
 	struct kvmdecode_stream *s;
 	struct kvm_event ev;
 	int i, best, ret, got, delivered = 0;
@@ -852,18 +900,24 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 		streams[n] = s;
 	}
 	while (n > 0) {
-		/* The earliest stream runs until it passes the next earliest one, or until. */
+		/*
+		 * The earliest stream runs until it passes the next earliest one, or until: both
+		 * found in one pass, as with CPUs taking turns this runs for every few records.
+		 */
 		best = 0;
-		for (i = 1; i < n; i++)
-			if (streams[i]->ts < streams[best]->ts)
+		second = ~0ull;
+		for (i = 1; i < n; i++) {
+			if (streams[i]->ts < streams[best]->ts) {
+				second = streams[best]->ts;
 				best = i;
+			} else if (streams[i]->ts < second) {
+				second = streams[i]->ts;
+			}
+		}
 		s = streams[best];
 		if (s->ts >= until)
 			break;
-		next_ts = until - 1;
-		for (i = 0; i < n; i++)
-			if (i != best && streams[i]->ts < next_ts)
-				next_ts = streams[i]->ts;
+		next_ts = second < until - 1 ? second : until - 1;
 		do {
 			/* Told in time order, so no span of any thread is taken across the gap. */
 			if (s->lost_pending) {

@@ -41,6 +41,8 @@ struct kvmdecode {
 	struct kvmdecode_field type_field; /* common_type */
 	struct kvmdecode_field pid_field;  /* common_pid */
 	struct kvmdecode_field flags_field; /* common_flags; size 0 when absent */
+	/* The three lie where every kernel puts them (u16 at 0, u8 at 2, s32 at 4). */
+	bool common_std;
 	uint8_t *type_of_id;		   /* event id -> KE_*, KE_NONE, or KVMDECODE_UNUSABLE */
 	unsigned int nids;
 	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */
