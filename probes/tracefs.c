@@ -607,11 +607,20 @@ int trace_fds(const struct trace *t, int *fds, int max)
 	return n;
 }
 
+/*
+ * A sub-buffer the writer left has less room after its data than the event that did not
+ * fit (ours are under 128 bytes): one with more was copied from the sub-buffer the writer is
+ * filling, or is the rest of one read before.
+ */
+#define PARTIAL_ROOM 512
+
 /* Refills a CPU's stream from its trace_pipe_raw: 1 loaded, 0 nothing now, or -errno. */
 static int refill_cpu(void *arg, struct kvmdecode_stream *s)
 {
 	struct trace_cpu *c = (struct trace_cpu *)s;
 	struct trace *t = arg;
+	unsigned int room = (unsigned int)t->subbuf_size - 8 - (unsigned int)s->commit_size;
+	bool first = c->budget == t->budget;
 	int n;
 
 	if (!c->budget)
@@ -629,6 +638,14 @@ static int refill_cpu(void *arg, struct kvmdecode_stream *s)
 		t->page_lost += s->missed > 0 ? (uint64_t)s->missed : 1;
 		t->stats_due = true;
 	}
+	/*
+	 * A partial page after the first read of a drain (the first may be the rest of the
+	 * page the last drain stopped in) is the one the writer is filling: reading on would
+	 * take the few events written since, over and over, as fast as we read. The CPU waits
+	 * for the next drain: the watermark's wakeup, or the tick.
+	 */
+	if (!first && (n < t->subbuf_size || s->end + PARTIAL_ROOM < room))
+		c->budget = 0;
 	return 1;
 }
 
