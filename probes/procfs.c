@@ -7,8 +7,9 @@
  * process it has looked at by (pid, starttime, comm) and looks again only at a new process
  * (also under a reused pid), in the first samples of a process (a VMM creates its VM just
  * after starting), and every PROCFS_RECHECK samples anyway (a process may create a VM
- * later, or exec). Kernel threads are never looked at. Between looks, the inode number of
- * the /proc/PID entry (from readdir, free) tells that a pid is still the same process, so a
+ * later, or exec); a look that finds the table's size unchanged reads no further (see
+ * fds_same). Kernel threads are never looked at. Between looks, the inode number of the
+ * /proc/PID entry (from readdir, free) tells that a pid is still the same process, so a
  * quiet process costs nothing but its directory entry.
  *
  * vCPU threads are named "CPU n/KVM" when QEMU runs with debug-threads=on. Without it they
@@ -69,6 +70,8 @@
  * memory for its text once read: 4096 of them are 16 MiB. Threads beyond are read by path.
  */
 #define PROCFS_KEEP_MAX 4096
+/* Looks at most, in a row, that trust an fd table's unchanged size (see fds_same). */
+#define PROCFS_RELOOK 6
 
 /* task->flags bits (include/linux/sched.h): threads that are not the VMM's own code. */
 #define PF_IO_WORKER_BIT   0x00000010u
@@ -125,6 +128,8 @@ struct proc_seen {
 	uint64_t ino;	    /* of the /proc/PID directory entry */
 	uint64_t first_seq; /* sample in which this (pid, starttime, comm) first showed */
 	uint64_t look_seq;  /* sample of the last look at its fds */
+	int64_t nfds;	    /* open fds when its table was last read; 0: unknown */
+	int same_looks;	    /* looks since then that found the same number and read nothing */
 	int denied;	    /* its fds could not be read at the last look */
 	bool vmm_like;	    /* ...and its exe, command line or comm is a VMM's */
 	bool foreign;	    /* ...and it is another user's (we are not root) */
@@ -166,6 +171,7 @@ struct procfs {
 	uint64_t scan_ns;   /* when the last full scan began; 0: none yet */
 	bool rescan;	    /* the next sample is a full scan: the last one missed processes */
 	int nkept;	    /* fds kept open, all VMs together */
+	bool fd_counts;	    /* a procfs: an fd directory's size is its number of open fds */
 	int fd_cap;	    /* fds numbered from here on are not kept: half the soft limit */
 	struct source_status status;
 	struct proc_seen *seen; /* sorted by pid: what the last scan found */
@@ -1075,10 +1081,40 @@ static int seen_due(const struct procfs *p, const struct proc_seen *e)
 }
 
 /*
+ * Returns 1 when the fd table of process e holds as many fds as when it was last read, and
+ * not PROCFS_RELOOK looks in a row have trusted that: this look (counted) reads nothing
+ * more. Else 0, with the number of fds in *size (0: unknown).
+ *
+ * Reading a table is a readlink per fd, most of what a scan costs. Since Linux 6.2 the size
+ * of a procfs fd directory is the number of open fds: a table of the same size is taken to
+ * hold the same fds (a VMM that makes a VM adds some; one that ends it closes some), and
+ * read again every PROCFS_RELOOK-th look anyway. Size 0 is an older kernel's: always read.
+ */
+static int fds_same(struct procfs *p, struct proc_seen *e, int64_t *size)
+{
+	struct stat st;
+	char path[32];
+
+	*size = 0;
+	if (!p->fd_counts)
+		return 0;
+	snprintf(path, sizeof(path), "%d/fd", e->pid);
+	if (fstatat(p->rootfd, path, &st, 0) || st.st_size <= 0)
+		return 0;
+	*size = st.st_size;
+	if (st.st_size != e->nfds || e->same_looks >= PROCFS_RELOOK)
+		return 0;
+	e->same_looks++;
+	e->look_seq = p->seq;
+	return 1;
+}
+
+/*
  * Returns 1 with what is known of pid in *ep (appended to p->next), 0 when it vanished
  * (counted), or -ENOMEM. The /proc entry's inode number tells cheaply that nothing changed:
  * the kernel gives a new process (even under a reused pid) a new /proc/PID inode, so stat is
- * read only for newcomers, processes due for a look, and when the inode changed.
+ * read only for newcomers, processes due for a look whose fd table changed (see fds_same),
+ * and when the inode changed.
  */
 static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino,
 		    struct proc_seen **ep)
@@ -1086,13 +1122,15 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	struct proc_seen *e, *old;
 	char path[32], buf[1024];
 	struct pstat st;
+	int64_t size;
 	ssize_t n;
 
 	if (grow((void **)&p->next, &p->next_cap, p->nnext + 1, sizeof(*p->next)))
 		return -ENOMEM;
 	e = &p->next[p->nnext];
 	old = seen_find(p, pid);
-	if (old && ino > 1 && old->ino == ino && (old->kind == SEEN_KTHREAD || !seen_due(p, old))) {
+	if (old && ino > 1 && old->ino == ino &&
+	    (old->kind == SEEN_KTHREAD || !seen_due(p, old) || fds_same(p, old, &size))) {
 		*e = *old;
 		old->vm = NULL; /* moved */
 		goto out;
@@ -1131,9 +1169,14 @@ out:
 static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen *e)
 {
 	int nvm, nvcpu, ret;
+	int64_t size;
 	char path[32];
 
+	if (fds_same(p, e, &size))
+		return 0;
 	e->look_seq = p->seq;
+	e->nfds = size;
+	e->same_looks = 0;
 	ret = fds_count(p, e->pid, &nvm, &nvcpu);
 	if (vanished(ret)) {
 		s->scan_errors++;
@@ -1155,6 +1198,7 @@ static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen
 	}
 	if (ret && !e->denied) {
 		/* Out of fds, say: keep what was known until a look succeeds. */
+		e->nfds = 0;
 		s->scan_errors++;
 		scan_failed(p, ret);
 	} else if (ret || !nvm) {
@@ -1188,7 +1232,8 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	if (e->kind == SEEN_KTHREAD)
 		return 0;
 
-	if (seen_due(p, e)) {
+	/* Not when seen_add found its fd table unchanged: that was its look. */
+	if (seen_due(p, e) && e->look_seq != p->seq) {
 		ret = seen_look(p, s, e);
 		if (ret < 0)
 			return ret;
@@ -1682,8 +1727,10 @@ struct procfs *procfs_open(const char *root)
 	p->status.name = "procfs";
 	source_set(&p->status, SOURCE_OK, NULL);
 	/* Only procfs files fail once their thread is gone: see the top of this file. */
-	if (!fstatfs(p->rootfd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC)
+	if (!fstatfs(p->rootfd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC) {
 		p->period_ns = PROCFS_DISCOVERY_NS;
+		p->fd_counts = true;
+	}
 	find_hidden(p, root);
 	return p;
 fail:

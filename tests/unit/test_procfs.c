@@ -1533,6 +1533,100 @@ START_TEST(test_live_light)
 END_TEST
 
 /*
+ * Returns the exit status of a child that, on each byte from cmd, makes a VM with a vCPU
+ * ('v'), or ends it and opens as many fds on /dev/null ('n'), answering each on done.
+ */
+static int fd_counts_child(int cmd, int done)
+{
+	int kvm = -1, vmfd = -1, vcpu = -1;
+	char c;
+
+	while (read(cmd, &c, 1) == 1) {
+		if (c == 'v') {
+			kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+			vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+			vcpu = vmfd < 0 ? -1 : ioctl(vmfd, KVM_CREATE_VCPU, 0);
+			if (vcpu < 0)
+				return 1;
+		} else if (c == 'n') {
+			close(vcpu);
+			close(vmfd);
+			close(kvm);
+			if (open("/dev/null", O_RDONLY) < 0 || open("/dev/null", O_RDONLY) < 0 ||
+			    open("/dev/null", O_RDONLY) < 0)
+				return 2;
+		}
+		if (write(done, &c, 1) != 1)
+			return 3;
+	}
+	return 0;
+}
+
+/*
+ * On a live procfs, a look at a process's fds whose number has not moved since its table
+ * was read reads nothing more, for at most 6 looks (Linux 6.2 on: the fd directory's size).
+ * A process that makes a VM is seen at its next look; one that ends its VM and opens as
+ * many fds again, at the latest at the 7th.
+ */
+START_TEST(test_live_fd_counts)
+{
+	int cmd[2], done[2], i, found = -1, gone = -1, status;
+	struct procfs_sample s = { 0 };
+	struct procfs *p;
+	struct stat st;
+	pid_t child;
+	char c;
+
+	if (stat("/proc/self/fd", &st) || st.st_size <= 0)
+		unit_skip("procfs gives no fd count as the size of /proc/PID/fd (Linux < 6.2)");
+	if (access("/dev/kvm", R_OK | W_OK))
+		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
+	/* The VM is a child's: this process's own table moves with the fds the probe keeps. */
+	ck_assert_int_eq(pipe(cmd), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (!child) {
+		close(cmd[1]);
+		close(done[0]);
+		_exit(fd_counts_child(cmd[0], done[1]));
+	}
+	close(cmd[0]);
+	close(done[1]);
+	p = procfs_open(NULL);
+	ck_assert_ptr_nonnull(p);
+	procfs_set_discovery(p, 1); /* a full scan each sample: a look every 10th */
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(write(cmd[1], "v", 1), 1);
+	ck_assert_int_eq(read(done[0], &c, 1), 1);
+	for (i = 0; i < 12 && found < 0; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		if (find_vm(&s, child))
+			found = i;
+	}
+	ck_assert_msg(found >= 0, "the VM was not seen at the next look");
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(write(cmd[1], "n", 1), 1);
+	ck_assert_int_eq(read(done[0], &c, 1), 1);
+	for (i = 0; i < 90 && gone < 0; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		if (!find_vm(&s, child))
+			gone = i;
+	}
+	ck_assert_msg(gone > 10, "gone after %d samples: the first look read the table", gone);
+	ck_assert_msg(gone <= 80, "still a VM after %d samples", i);
+	close(cmd[1]);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_msg(WIFEXITED(status) && !WEXITSTATUS(status), "child status %d", status);
+	close(done[0]);
+	procfs_sample_free(&s);
+	procfs_close(p);
+}
+END_TEST
+
+/*
  * Returns the pid of a child that holds a VM with one vCPU (its only thread named
  * "CPU 0/KVM") until *ctl, the write end of its pipe, is closed.
  */
@@ -1701,6 +1795,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_live_hidepid);
 	tcase_add_test(tc, test_live_light);
 	tcase_add_test(tc, test_live_pid_reuse);
+	tcase_add_test(tc, test_live_fd_counts);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
