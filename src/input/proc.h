@@ -101,6 +101,13 @@ struct procfs_sample {
 	int unreadable;
 	int unreadable_vmms; /* of them, those that look like a VMM (qemu, crosvm, -enable-kvm) */
 	bool others_hidden;  /* not root: other users' processes, VMs among them, are hidden */
+	/*
+	 * No discovery in this sample: the VMs of the last full scan, their threads read
+	 * through files kept open. schedstat is read for every thread, stat only for vCPUs
+	 * and threads with guest time: for the others, what stat gives (comm, utime, stime,
+	 * state, last_cpu) is as the last scan read it.
+	 */
+	bool light;
 };
 
 #endif
