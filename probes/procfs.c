@@ -29,8 +29,11 @@
  * light sample knows at once when a thread vanished (its read fails), when one was born
  * (stat's num_threads moved), or when a tid is not the thread it was (its start time or a
  * cumulative counter went back): it lists that VM's threads again; a VM whose process is
- * gone or reused makes the sample a full scan. Processes first seen by the last scan (and
- * not yet looked at twice) have their fds looked at in light samples too, as in scans. Kept
+ * gone or reused makes the sample a full scan. A light sample also lists /proc (one
+ * directory read): a process it has not seen is a newcomer, stat read once, its fds looked
+ * at in this sample and the next two as in scans (a VMM makes its VM just after it starts),
+ * so a new VM shows at the next tick; a known pid under a new /proc inode (reused) makes
+ * the sample a full scan. Kept
  * fds are a budget: at most PROCFS_KEEP_MAX, never numbered in the upper half of
  * RLIMIT_NOFILE's soft limit (counters and the trace, which cannot fall back, need the
  * rest); a thread without them is read by path. On a tree that is not a procfs (a recorded
@@ -158,6 +161,7 @@ struct thread_extra {
 struct procfs {
 	char *sysdir; /* "<parent of root>/sys/module": used when there is no modules file */
 	int rootfd;
+	DIR *listing; /* root, kept open for the light samples' listing of newcomers */
 	long clk_tck;
 	uint64_t seq;
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
@@ -1331,16 +1335,94 @@ static void status_update(struct procfs *p, struct procfs_sample *s)
 		source_set(&p->status, SOURCE_OK, NULL);
 }
 
+/* Returns 0 after opening the root for the light samples' listing, or -1 with errno set. */
+static int listing_open(struct procfs *p)
+{
+	int fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	p->listing = fdopendir(fd);
+	if (!p->listing) {
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Returns 0 after adding to p->seen, as newcomers (young: looked at in this sample and the
+ * next ones), the processes of /proc that the last scan did not see (none, said in the
+ * status, when the listing cannot be opened); 1 when a known pid is another process's now:
+ * a full scan must be made instead; or -ENOMEM. One listing of /proc a sample (through a
+ * kept fd), and a stat read per newcomer: a VMM started between two scans shows at the
+ * next tick, as it would with a scan in every sample.
+ */
+static int light_newcomers(struct procfs *p)
+{
+	int pid, known = p->nseen, ret = 0;
+	struct proc_seen key, *e;
+	char path[32], buf[1024];
+	struct dirent *de;
+	struct pstat st;
+	DIR *dir;
+	ssize_t n;
+
+	if (!p->listing && listing_open(p)) {
+		/* Out of fds, say: the known VMs are still read; newcomers wait. */
+		scan_failed(p, -errno);
+		return 0;
+	}
+	dir = p->listing;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		pid = entry_pid(de->d_name);
+		if (pid < 0)
+			continue;
+		key.pid = pid;
+		/* Only the sorted part: newcomers are appended after it. */
+		e = known ? bsearch(&key, p->seen, (size_t)known, sizeof(*p->seen), seen_cmp) : NULL;
+		if (e && (de->d_ino <= 1 || e->ino == (uint64_t)de->d_ino))
+			continue;
+		if (e) {
+			ret = 1; /* a new /proc inode: another process under a known pid */
+			break;
+		}
+		snprintf(path, sizeof(path), "%d/stat", pid);
+		n = read_small(p->rootfd, path, buf, sizeof(buf));
+		if (n < 0 || stat_parse(buf, (size_t)n, &st))
+			continue; /* vanished already, or unreadable: the next scan counts it */
+		if (grow((void **)&p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen))) {
+			ret = -ENOMEM;
+			break;
+		}
+		e = &p->seen[p->nseen++];
+		memset(e, 0, sizeof(*e));
+		e->pid = pid;
+		e->starttime = st.starttime;
+		e->first_seq = p->seq;
+		e->ino = (uint64_t)de->d_ino;
+		memcpy(e->comm, st.comm, sizeof(e->comm));
+		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
+	}
+	if (p->nseen > known)
+		qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
+	return ret;
+}
+
 /*
  * Returns 0 after a light sample into s (the VMs the last scan found, read through kept
- * files; processes still young looked at again), 1 when it found a VM gone or its pid
- * reused and a full scan must be made instead, or -ENOMEM.
+ * files; processes new since then, and those still young, looked at), 1 when it found a VM
+ * gone or a pid reused and a full scan must be made instead, or -ENOMEM.
  */
 static int sample_light(struct procfs *p, struct procfs_sample *s)
 {
 	struct proc_seen *e;
 	int i, ret;
 
+	ret = light_newcomers(p);
+	if (ret)
+		return ret;
 	for (i = 0; i < p->nseen; i++) {
 		e = &p->seen[i];
 		if (e->kind == SEEN_KTHREAD)
@@ -1352,6 +1434,8 @@ static int sample_light(struct procfs *p, struct procfs_sample *s)
 				return ret;
 			if (ret && e->kind == SEEN_VM)
 				return 1;
+			if (ret)
+				e->first_seq = 0; /* vanished, counted once: not looked at again */
 			if (ret || e->kind != SEEN_VM)
 				continue;
 		} else if (e->kind != SEEN_VM) {
@@ -1451,6 +1535,9 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 void procfs_set_discovery(struct procfs *p, uint64_t period_ns)
 {
 	p->period_ns = period_ns;
+	/* Opened now, with the probe's other fds; a failure is tried again when it is used. */
+	if (period_ns && !p->listing)
+		listing_open(p);
 }
 
 void procfs_sample_free(struct procfs_sample *s)
@@ -1732,7 +1819,7 @@ struct procfs *procfs_open(const char *root)
 	source_set(&p->status, SOURCE_OK, NULL);
 	/* Only procfs files fail once their thread is gone: see the top of this file. */
 	if (!fstatfs(p->rootfd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC) {
-		p->period_ns = PROCFS_DISCOVERY_NS;
+		procfs_set_discovery(p, PROCFS_DISCOVERY_NS);
 		p->fd_counts = true;
 	}
 	find_hidden(p, root);
@@ -1759,6 +1846,8 @@ void procfs_close(struct procfs *p)
 	free(p->extra);
 	free(p->buf);
 	free(p->sysdir);
+	if (p->listing)
+		closedir(p->listing);
 	close(p->rootfd);
 	free(p);
 }

@@ -19,9 +19,9 @@
  * Time between two full scans on a live procfs: the walk of /proc that finds new VM
  * processes and reads fd tables, command lines (VM names) and task directories. The
  * samples between read only the known VMs' threads, through files kept open; a vanished
- * thread or VM, a new thread of a known VM or a reused pid is noticed by the next sample,
- * a new VM process within this period (a process first seen by a scan is looked at again
- * in the next samples, as a VMM makes its VM just after it starts).
+ * thread or VM, a new thread of a known VM, a reused pid or a new process (one listing of
+ * /proc a sample; a newcomer's fds are looked at in its first three samples, as a VMM makes
+ * its VM just after it starts) is noticed by the next sample.
  */
 #define PROCFS_DISCOVERY_NS (10 * 1000000000ull)
 
