@@ -21,20 +21,23 @@ V       ?= 0
 
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd libtracecmd libzstd json-c
+PKGS    := ncursesw libtracefs libtraceevent libmicrohttpd libtracecmd libzstd json-c expat
 
 ifeq ($(V),0)
 Q := @
 endif
 
-# Debian packages behind each requirement: kind:probe:package.
+# Debian packages behind each requirement: kind:probe:package (a command in PATH, a
+# pkg-config module, a header, a libFuzzer runtime, a file: daemons live in /usr/sbin).
 DEPS := cmd:cc:gcc cmd:pkg-config:pkg-config pkg:ncursesw:libncurses-dev \
 	pkg:libtracefs:libtracefs-dev pkg:libtraceevent:libtraceevent-dev \
 	hdr:perfmon/pfmlib.h:libpfm4-dev pkg:check:check pkg:libmicrohttpd:libmicrohttpd-dev \
-	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev pkg:json-c:libjson-c-dev
+	pkg:libtracecmd:libtracecmd-dev pkg:libzstd:libzstd-dev pkg:json-c:libjson-c-dev \
+	pkg:expat:libexpat1-dev
 TEST_DEPS := cmd:tmux:tmux cmd:qemu-system-x86_64:qemu-system-x86 cmd:python3:python3 \
 	cmd:prometheus:prometheus cmd:promtool:prometheus cmd:curl:curl cmd:trace-cmd:trace-cmd \
-	cmd:systemd-analyze:systemd
+	cmd:systemd-analyze:systemd file:/usr/sbin/libvirtd:libvirt-daemon-system \
+	cmd:virsh:libvirt-clients
 BENCH_DEPS := cmd:perf:linux-perf cmd:trace-cmd:trace-cmd
 FUZZ_DEPS := cmd:clang:clang fuzz:fuzzer:libclang-rt-14-dev
 
@@ -58,6 +61,7 @@ CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
 HTTPD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libmicrohttpd 2>/dev/null)
 JSONC_CFLAGS = $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 ZSTD_CFLAGS = $(shell $(PKG_CONFIG) --cflags libzstd 2>/dev/null)
+EXPAT_CFLAGS = $(shell $(PKG_CONFIG) --cflags expat 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpfm -lm -lpthread
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -95,9 +99,9 @@ INC_record := -Isrc/record $(INC_output)
 INC_ui     := -Iui $(INC_output)
 INC_export := -Isrc/export $(INC_output)
 INC_app    := -Isrc -Iprobes -Isrc/model -Isrc/input -Iui -Isrc/export $(INC_record)
-# System headers by layer: only probes see libtracefs, only ui (and the app) curses, only
-# export (and the app) libmicrohttpd, only output and record json-c, record zstd.
-SYS_probes  = $(TRACE_CFLAGS)
+# System headers by layer: only probes see libtracefs and expat, only ui (and the app)
+# curses, only export (and the app) libmicrohttpd, only output and record json-c, record zstd.
+SYS_probes  = $(TRACE_CFLAGS) $(EXPAT_CFLAGS)
 SYS_output  = $(JSONC_CFLAGS)
 SYS_record  = $(JSONC_CFLAGS) $(ZSTD_CFLAGS)
 SYS_ui      = $(CURSES_CFLAGS)
@@ -113,8 +117,7 @@ $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
 	     $(wildcard src/record/*.c probes/*.c ui/*.c src/export/*.c) src/tick.c src/detail.c \
-	     src/offline.c \
-	     src/replay.c
+	     src/offline.c src/replay.c src/timeline.c src/incident.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
@@ -207,6 +210,7 @@ define install_missing
 		cmd) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		pkg) $(PKG_CONFIG) --exists $$probe 2>/dev/null || missing="$$missing $$pkg";; \
 		hdr) [ -f /usr/include/$$probe ] || missing="$$missing $$pkg";; \
+		file) [ -e $$probe ] || missing="$$missing $$pkg";; \
 		fuzz) echo 'int LLVMFuzzerTestOneInput(void) { return 0; }' | $(FUZZ_CC) -x c \
 			-fsanitize=$$probe -o /dev/null - >/dev/null 2>&1 || missing="$$missing $$pkg";; \
 		esac; \

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <event-parse.h>
-#include <kbuffer.h>
 #include <linux/kvm.h>
 #include <sys/syscall.h>
 
@@ -291,6 +290,9 @@ int kvmdecode_init(struct kvmdecode *d, struct tep_handle *tep)
 	d->flags_field = field_from(tep_find_common_field(any, "common_flags"));
 	if (!d->type_field.size || !d->pid_field.size)
 		return -ENOENT;
+	d->common_std = d->type_field.offset == 0 && d->type_field.size == 2 &&
+			d->flags_field.offset == 2 && d->flags_field.size == 1 &&
+			d->pid_field.offset == 4 && d->pid_field.size == 4;
 	d->nids = max_id + 1;
 	d->type_of_id = xcalloc(d->nids, 1);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
@@ -382,10 +384,19 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	const struct kvmdecode_field *f;
 	unsigned int type;
 	uint64_t id;
+	uint16_t id16;
 
-	if (size < (unsigned int)d->type_field.offset + d->type_field.size)
-		return 0;
-	id = get_u(p, d->type_field);
+	/* The common fields where every kernel puts them: read without the table. */
+	if (d->common_std) {
+		if (size < 2)
+			return 0;
+		memcpy(&id16, p, 2);
+		id = id16;
+	} else {
+		if (size < (unsigned int)d->type_field.offset + d->type_field.size)
+			return 0;
+		id = get_u(p, d->type_field);
+	}
 	if (id >= d->nids)
 		return 0;
 	type = d->type_of_id[id];
@@ -396,8 +407,13 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 	f = d->f[type];
 	memset(ev, 0, sizeof(*ev));
 	ev->type = (uint16_t)type;
-	ev->tid = (uint32_t)get_u(p, d->pid_field);
-	ev->ctx = ctx_of(get_u(p, d->flags_field));
+	if (d->common_std) {
+		memcpy(&ev->tid, p + 4, 4);
+		ev->ctx = ctx_of(p[2]);
+	} else {
+		ev->tid = (uint32_t)get_u(p, d->pid_field);
+		ev->ctx = ctx_of(get_u(p, d->flags_field));
+	}
 	switch (type) {
 	case KE_EXIT:
 		ev->exit.reason = (uint32_t)get_u(p, f[0]);
@@ -573,19 +589,28 @@ int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names)
 	return n ? n : -ENOENT;
 }
 
-struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep)
-{
-	enum kbuffer_endian endian =
-		tep_is_file_bigendian(tep) ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE;
-
-	return kbuffer_alloc(tep_get_header_page_size(tep) == 4 ? KBUFFER_LSIZE_4 : KBUFFER_LSIZE_8,
-			     endian);
-}
-
-/* The kernel's flags in a sub-buffer's commit word (RB_MISSED_*) and its length bits. */
+/*
+ * The ring buffer's sub-buffer format (kernel/trace/ring_buffer.c, and events/header_page):
+ * a header of a u64 timestamp and a commit word of the kernel's long (the data length in
+ * the low 27 bits, RB_MISSED_EVENTS and RB_MISSED_STORED in bits 31 and 30, the missed count
+ * stored right after the data), then items of a 32-bit header, type_len:5 and
+ * time_delta:27 in the writer's bit field order, and their payload.
+ */
 #define SUBBUF_MISSED_EVENTS (1ull << 31)
 #define SUBBUF_MISSED_STORED (1ull << 30)
 #define SUBBUF_COMMIT_MASK   ((1ull << 27) - 1)
+
+/* type_len 1..28: a record of that many words; 0: its length word follows; else these. */
+#define RB_TYPE_DATA_MAX    28
+#define RB_TYPE_PADDING	    29
+#define RB_TYPE_TIME_EXTEND 30
+#define RB_TYPE_TIME_STAMP  31
+#define RB_DELTA_BITS	    27
+/* An absolute time stamp holds 59 bits; the top 5 are those of the time before it. */
+#define RB_TS_MSB (0xf8ull << 56)
+
+/* The byte order of this machine: a writer of the same needs no swaps. */
+#define HOST_BIG (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
 
 long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 {
@@ -614,138 +639,229 @@ long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size)
 	return count > LLONG_MAX ? LLONG_MAX : (long long)count;
 }
 
-/*
- * Returns rec, the record kbuffer moved to, when it lies inside the loaded sub-buffer's
- * sound data and past the one before (its size noted); NULL, the sub-buffer counted bad and
- * given up, otherwise. Whatever kbuffer returns, no record outside the page reaches
- * kvmdecode_record and every step moves forward, so a drain always ends.
- */
-static void *stream_take(struct kvmdecode_stream *s, void *rec, bool first)
+int kvmdecode_stream_init(struct kvmdecode_stream *s, struct tep_handle *tep,
+			  unsigned int subbuf_size, uint32_t cpu)
 {
-	uintptr_t at = (uintptr_t)rec - (uintptr_t)s->data;
-	int size;
-
-	if (!rec)
-		return NULL;
-	size = kbuffer_event_size(s->kbuf);
-	if ((uintptr_t)rec < (uintptr_t)s->data || at > s->end || (!first && at <= s->off) ||
-	    size < 0 || (unsigned int)size > s->end - at) {
-		s->bad++;
-		return NULL;
-	}
-	s->off = (unsigned int)at;
-	s->size = (unsigned int)size;
-	return rec;
+	memset(s, 0, sizeof(*s));
+	s->cpu = cpu;
+	s->subbuf_size = subbuf_size;
+	s->commit_size = tep_get_header_page_size(tep);
+	s->big = tep_is_file_bigendian(tep);
+	s->swap = s->big != HOST_BIG;
+	return s->commit_size == 4 || s->commit_size == 8 ? 0 : -EINVAL;
 }
 
-/* The event header's type_len (kernel ring_buffer.c): 1..28 data words, else these. */
-#define RB_TYPE_PADDING	    29
-#define RB_TYPE_TIME_EXTEND 30
-#define RB_TYPE_TIME_STAMP  31
-
-/* Returns the type_len of an event header word in the host's bit order, as kbuffer reads it. */
-static inline unsigned int type_len_of(uint32_t w)
+/* Returns the 32-bit word at p in the host's byte order, from the writer's (swap: not ours). */
+static inline uint32_t rd32(const uint8_t *p, bool swap)
 {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return w >> 27;
-#else
-	return w & 31;
-#endif
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* Returns the word of the writer's long (the commit word's size) at p. */
+static inline uint64_t rd_long(const struct kvmdecode_stream *s, const uint8_t *p)
+{
+	uint64_t v;
+
+	if (s->commit_size == 4)
+		return rd32(p, s->swap);
+	memcpy(&v, p, 8);
+	return s->swap ? __builtin_bswap64(v) : v;
+}
+
+/* Returns an item header's type_len: the low bits of the word, or the high on big-endian. */
+static inline unsigned int type_len_of(uint32_t w, bool big)
+{
+	return big ? w >> 27 : w & 31;
+}
+
+/* Returns an item header's time delta, the other 27 bits. */
+static inline uint32_t delta_of(uint32_t w, bool big)
+{
+	return big ? w & ((1u << RB_DELTA_BITS) - 1) : w >> 5;
 }
 
 /*
- * Returns how many of the len data bytes hold whole records, each one past the one before:
- * the offset of the first header that does not (or len). Steps as kbuffer does
- * (kbuffer-parse.c translate_data: a long-form length is length word - 4 rounded up, a
- * padding's is its length word, both signed), but in 64 bits, so a length word of 2^31 or
- * more reads as out of range where kbuffer would move backwards. Loaded with this as the
- * commit, kbuffer reads no header past it and never loops, not even over padding, which it
- * skips inside one call.
+ * The walks of a sub-buffer's items below are written once for any writer's byte order and
+ * inlined twice: for this machine's (the live trace, most files), where the tests of the
+ * order fold away, and for the others.
  */
-static unsigned int subbuf_sound(const uint8_t *data, unsigned int len)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Returns whether a stream's writer has this machine's byte order. */
+static inline bool native(const struct kvmdecode_stream *s)
+{
+	return !s->swap && s->big == HOST_BIG;
+}
+
+/* What ends the records of a sub-buffer, as subbuf_check() finds it. */
+enum subbuf_end { SUBBUF_END, SUBBUF_EMPTY_REST, SUBBUF_CUT };
+
+/*
+ * Returns where the records of the len data bytes at data end, and in *how why: at len; at
+ * a padding with no time delta, the kernel's mark that the rest is empty (it has no length
+ * word: its first word is undefined); or cut at the first item a reader could not step
+ * over inside len: a header or length word past len, a record past len or of negative
+ * size, a padding that does not move forward or ends past len. The steps are kbuffer's
+ * (kbuffer-parse.c translate_data: a long record's size is its length word - 4 rounded up,
+ * a padding's length word counts the bytes after the header, both signed), in 64 bits, so
+ * every step taken lands where kbuffer's would, and none that kbuffer would take backwards,
+ * in place or past the data is.
+ */
+static ALWAYS_INLINE unsigned int check_items(const uint8_t *data, unsigned int len, bool swap,
+					      bool big, enum subbuf_end *how)
 {
 	unsigned int off = 0, type_len;
 	uint32_t w, w2;
 	int64_t next;
 
+	*how = SUBBUF_CUT;
+	/* off never passes len; 1 to 3 bytes left over are a cut too. */
 	while (len - off >= 4) {
-		memcpy(&w, data + off, 4);
-		type_len = type_len_of(w);
+		w = rd32(data + off, swap);
+		type_len = type_len_of(w, big);
 		/* Most records: the short form, type_len data words. */
-		if (type_len - 1 < 28) {
+		if (type_len - 1 < RB_TYPE_DATA_MAX) {
 			if (len - off < 4 + type_len * 4)
-				break;
+				return off;
 			off += 4 + type_len * 4;
 			continue;
 		}
+		if (type_len == RB_TYPE_PADDING && !delta_of(w, big)) {
+			*how = SUBBUF_EMPTY_REST;
+			return off;
+		}
 		if (len - off < 8)
-			break;
-		memcpy(&w2, data + off + 4, 4);
+			return off;
+		w2 = rd32(data + off + 4, swap);
 		if (type_len == RB_TYPE_TIME_EXTEND || type_len == RB_TYPE_TIME_STAMP)
 			next = off + 8;
 		else if (type_len == RB_TYPE_PADDING)
 			next = off + 4 + (int64_t)(int32_t)w2;
-		else /* 0: the long form; a negative length would end before the record starts */
+		else /* 0: a negative size would end the record before its payload starts */
 			next = off + 8 + (((int64_t)(int32_t)(w2 - 4) + 3) & ~(int64_t)3);
 		if (next < (int64_t)off + (type_len ? 1 : 8) || next > len)
-			break;
+			return off;
 		off = (unsigned int)next;
 	}
+	if (off == len)
+		*how = SUBBUF_END;
 	return off;
 }
 
-int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf)
+/* Returns as check_items(), in the byte order of s's writer. */
+static unsigned int subbuf_check(const struct kvmdecode_stream *s, const uint8_t *data,
+				 unsigned int len, enum subbuf_end *how)
 {
-	unsigned int hdr = 8 + (unsigned int)s->commit_size, room, len, sound;
-	uint8_t *p = subbuf;
-	uint64_t commit, fixed;
-	uint32_t c4;
+	if (native(s))
+		return check_items(data, len, false, HOST_BIG, how);
+	return check_items(data, len, s->swap, s->big, how);
+}
+
+int kvmdecode_stream_load(struct kvmdecode_stream *s, const void *subbuf)
+{
+	unsigned int hdr = 8 + (unsigned int)s->commit_size, room, len, committed;
+	const uint8_t *p = subbuf;
+	enum subbuf_end how;
+	uint64_t commit, ts, count;
 
 	s->rec = NULL;
+	s->data = NULL;
 	if ((s->commit_size != 4 && s->commit_size != 8) || s->subbuf_size < hdr + 4)
 		return -EINVAL;
-	if (s->commit_size == 4) {
-		memcpy(&c4, p + 8, 4);
-		commit = c4;
-	} else {
-		memcpy(&commit, p + 8, 8);
-	}
-	/* kbuffer trusts the commit and the headers: hand it only what lies inside the page. */
+	memcpy(&ts, p, 8);
+	s->ts = s->swap ? __builtin_bswap64(ts) : ts;
+	commit = rd_long(s, p + 8);
 	room = s->subbuf_size - hdr;
-	len = (unsigned int)(commit & SUBBUF_COMMIT_MASK);
-	if (len > room)
-		len = room;
-	sound = subbuf_sound(p + hdr, len);
-	/* Read the flag ourselves: kbuffer reports it only when no time extend leads. */
-	if ((commit & SUBBUF_MISSED_STORED) &&
-	    (commit & SUBBUF_COMMIT_MASK) + (unsigned int)s->commit_size > room)
-		s->missed = -1; /* the count would lie past the page */
-	else
-		s->missed = kvmdecode_subbuf_missed(subbuf, s->commit_size);
-	fixed = commit;
-	if (sound != (commit & SUBBUF_COMMIT_MASK)) {
+	committed = (unsigned int)(commit & SUBBUF_COMMIT_MASK);
+	/* Trust neither the commit nor the headers: read nothing past the page. */
+	len = committed < room ? committed : room;
+	s->data = p + hdr;
+	s->end = subbuf_check(s, s->data, len, &how);
+	s->next = 0;
+	if (!(commit & SUBBUF_MISSED_EVENTS)) {
+		s->missed = 0;
+	} else if (!(commit & SUBBUF_MISSED_STORED) ||
+		   committed + (unsigned int)s->commit_size > room) {
+		s->missed = -1; /* no count, or one that would lie past the page */
+	} else {
+		count = rd_long(s, s->data + committed);
+		s->missed = count > LLONG_MAX ? LLONG_MAX : (long long)count;
+	}
+	if (how == SUBBUF_CUT || len != committed) {
 		/* Cut short: the records after the cut are lost, how many no one knows. */
 		s->bad++;
 		if (!s->missed)
 			s->missed = -1;
-		fixed = (commit & SUBBUF_MISSED_EVENTS) | sound;
-	} else if (s->missed == -1) {
-		fixed = commit & ~SUBBUF_MISSED_STORED;
 	}
-	/* Only a malformed sub-buffer is written to; kbuffer then reads the sound part alone. */
-	if (fixed != commit) {
-		if (s->commit_size == 4)
-			memcpy(p + 8, &(uint32_t){ (uint32_t)fixed }, 4);
-		else
-			memcpy(p + 8, &fixed, 8);
-	}
-	if (kbuffer_load_subbuffer(s->kbuf, subbuf))
-		return -EINVAL;
-	s->data = p + hdr;
-	s->end = sound;
 	s->lost_pending = s->lost_pending || s->missed;
-	s->rec = stream_take(s, kbuffer_read_event(s->kbuf, &s->ts), true);
+	kvmdecode_stream_next(s);
 	return 0;
+}
+
+/*
+ * Returns the next record of s's sub-buffer, its size and time in s, or NULL when there is
+ * no more. Time extends add to the time, padding too (a discarded event keeps its delta, and
+ * the next delta counts from it, as kbuffer reads it), and an absolute time stamp replaces it.
+ * Unchecked: the load checked every step up to s->end.
+ */
+static ALWAYS_INLINE const void *walk_items(struct kvmdecode_stream *s, bool swap, bool big)
+{
+	const uint8_t *d = s->data;
+	unsigned int off = s->next, type_len;
+	uint64_t ts = s->ts;
+	uint32_t w, w2;
+
+	while (off < s->end) {
+		w = rd32(d + off, swap);
+		type_len = type_len_of(w, big);
+		ts += delta_of(w, big);
+		if (__builtin_expect(type_len - 1 < RB_TYPE_DATA_MAX, 1)) {
+			s->ts = ts;
+			s->size = type_len * 4;
+			s->next = off + 4 + s->size;
+			return d + off + 4;
+		}
+		w2 = rd32(d + off + 4, swap);
+		switch (type_len) {
+		case 0:
+			s->ts = ts;
+			s->size = (w2 - 4 + 3) & ~3u; /* checked: 0 or more */
+			s->next = off + 8 + s->size;
+			return d + off + 8;
+		case RB_TYPE_PADDING:
+			off += 4 + w2;
+			break;
+		case RB_TYPE_TIME_EXTEND:
+			ts += (uint64_t)w2 << RB_DELTA_BITS;
+			off += 8;
+			break;
+		default: /* RB_TYPE_TIME_STAMP */
+			ts = (((uint64_t)w2 << RB_DELTA_BITS) + delta_of(w, big)) |
+			     (s->ts & RB_TS_MSB);
+			off += 8;
+			break;
+		}
+		s->ts = ts;
+	}
+	s->next = off;
+	return NULL;
+}
+
+/* Returns as walk_items(): the next record of s's sub-buffer, or NULL. */
+static ALWAYS_INLINE const void *stream_step(struct kvmdecode_stream *s)
+{
+	if (__builtin_expect(native(s), 1))
+		return walk_items(s, false, HOST_BIG);
+	return walk_items(s, s->swap, s->big);
+}
+
+int kvmdecode_stream_next(struct kvmdecode_stream *s)
+{
+	s->rec = s->data ? stream_step(s) : NULL;
+	return !!s->rec;
 }
 
 /* Returns 1 when s has a record (refilled if need be), 0 when it is done, or -errno. */
@@ -765,7 +881,7 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 			  kvmdecode_refill_fn refill, void *refill_arg, unsigned long long until,
 			  kvmdecode_event_fn fn, void *arg)
 {
-	unsigned long long next_ts;
+	unsigned long long next_ts, second;
 	struct kvmdecode_stream *s;
 	struct kvm_event ev;
 	int i, best, ret, got, delivered = 0;
@@ -784,18 +900,24 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 		streams[n] = s;
 	}
 	while (n > 0) {
-		/* The earliest stream runs until it passes the next earliest one, or until. */
+		/*
+		 * The earliest stream runs until it passes the next earliest one, or until: both
+		 * found in one pass, as with CPUs taking turns this runs for every few records.
+		 */
 		best = 0;
-		for (i = 1; i < n; i++)
-			if (streams[i]->ts < streams[best]->ts)
+		second = ~0ull;
+		for (i = 1; i < n; i++) {
+			if (streams[i]->ts < streams[best]->ts) {
+				second = streams[best]->ts;
 				best = i;
+			} else if (streams[i]->ts < second) {
+				second = streams[i]->ts;
+			}
+		}
 		s = streams[best];
 		if (s->ts >= until)
 			break;
-		next_ts = until - 1;
-		for (i = 0; i < n; i++)
-			if (i != best && streams[i]->ts < next_ts)
-				next_ts = streams[i]->ts;
+		next_ts = second < until - 1 ? second : until - 1;
 		do {
 			/* Told in time order, so no span of any thread is taken across the gap. */
 			if (s->lost_pending) {
@@ -817,7 +939,7 @@ int kvmdecode_merge_until(const struct kvmdecode *d, struct kvmdecode_stream **s
 			} else if (got < 0) {
 				s->undecodable++;
 			}
-			s->rec = stream_take(s, kbuffer_next_event(s->kbuf, &s->ts), false);
+			s->rec = stream_step(s);
 			ret = s->rec ? 1 : stream_ready(s, refill, refill_arg);
 			if (ret < 0)
 				return ret;

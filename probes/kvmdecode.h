@@ -2,9 +2,10 @@
 /*
  * The decoder behind the tracefs probe: raw ring-buffer records of the KVM and scheduler
  * events become struct kvm_event through event ids and field offsets cached once from a
- * tep_handle, and per-CPU streams of sub-buffers are merged in timestamp order. It does no
- * ring-buffer I/O: the probe feeds it pages read from trace_pipe_raw, the unit tests and the
- * ingest benchmark feed it pages built in memory.
+ * tep_handle; per-CPU streams of sub-buffers are walked in place, in the ring buffer's own
+ * format (the hot path: no kbuffer), and merged in timestamp order. It does no ring-buffer
+ * I/O: the probe feeds it pages read from trace_pipe_raw, tracedat pages from a file, the
+ * unit tests and the ingest benchmark pages built in memory.
  */
 #ifndef KVMSCOPE_KVMDECODE_H
 #define KVMSCOPE_KVMDECODE_H
@@ -15,7 +16,6 @@
 #include "exitnames.h"
 #include "kvm_event.h"
 
-struct kbuffer;
 struct tep_handle;
 
 /* Set of event types: bit (1u << KE_*). */
@@ -41,6 +41,8 @@ struct kvmdecode {
 	struct kvmdecode_field type_field; /* common_type */
 	struct kvmdecode_field pid_field;  /* common_pid */
 	struct kvmdecode_field flags_field; /* common_flags; size 0 when absent */
+	/* The three lie where every kernel puts them (u16 at 0, u8 at 2, s32 at 4). */
+	bool common_std;
 	uint8_t *type_of_id;		   /* event id -> KE_*, KE_NONE, or KVMDECODE_UNUSABLE */
 	unsigned int nids;
 	int id[KE__COUNT];	      /* kernel event id of each type, -1 when absent */
@@ -107,46 +109,63 @@ int kvmdecode_record(const struct kvmdecode *d, const void *rec, unsigned int si
 int kvmdecode_exit_names(struct tep_handle *tep, struct exit_names *names);
 
 /*
- * Returns a kbuffer that reads tep's sub-buffers (free with kbuffer_free), or NULL: the long
- * size and byte order of the kernel that wrote them, as tep says (a file's may differ from
- * ours).
- */
-struct kbuffer *kvmdecode_kbuffer(struct tep_handle *tep);
-
-/*
  * Returns the events the kernel lost just before this sub-buffer: 0, their number, or -1
  * when it flagged a loss without room to store the count. commit_size is the size of the
  * sub-buffer header's commit word (tep_get_header_page_size: 8, or 4 on 32-bit kernels).
+ * Reads the header in the host's byte order.
  */
 long long kvmdecode_subbuf_missed(const void *subbuf, int commit_size);
 
-/* One CPU's sub-buffers during a merge. Owned by whoever set it up (the probe, a test). */
+/*
+ * One CPU's sub-buffers during a merge, read in place by kvmdecode's own walker of the ring
+ * buffer's format. Owned by whoever set it up (the probe, a test); it holds no allocation,
+ * only pointers into the sub-buffer last loaded, which its owner keeps until the next load.
+ */
 struct kvmdecode_stream {
-	struct kbuffer *kbuf; /* owned by the stream's owner */
-	void *rec;	   /* current record; NULL when no sub-buffer is loaded or it is used up */
-	unsigned int size; /* bytes of rec */
+	const void *rec;	  /* current record; NULL: none loaded, or used up */
+	unsigned int size;	  /* bytes of rec */
 	unsigned long long ts;	  /* timestamp of rec */
 	uint32_t cpu;		  /* written to each event */
 	int commit_size;	  /* as for kvmdecode_subbuf_missed */
 	unsigned int subbuf_size; /* bytes of each sub-buffer loaded, header included */
-	long long missed;	  /* kvmdecode_subbuf_missed() of the last sub-buffer loaded */
+	bool swap;		  /* the writer's byte order is not ours */
+	bool big;		  /* the writer's is big-endian: bit fields the other way */
+	long long missed;	  /* the loss before the last sub-buffer loaded: as above */
 	unsigned long long bad;	  /* sub-buffers found malformed and cut short, ever */
 	uint64_t records;	  /* records the merge took from this stream */
 	uint64_t undecodable;	  /* of which events we decode that could not be decoded */
-	/* Where the loaded sub-buffer's records may lie: data bytes [0, end); rec's offset there. */
+	/* The loaded sub-buffer's checked data: records in [0, end), the next header at next. */
 	const uint8_t *data;
-	unsigned int end, off;
-	bool lost_pending;	  /* a loss before rec still to be told (KE_LOST) */
+	unsigned int end, next;
+	bool lost_pending; /* a loss before rec still to be told (KE_LOST) */
 };
 
 /*
- * Returns 0 after loading subbuf, s->subbuf_size bytes (positioned on its first record, if
- * any), or -EINVAL. Its commit and records are checked against that size first: a malformed
- * sub-buffer (a record past the page or moving backwards, a commit or missed count past the
- * page) is cut short before its first bad record by rewriting its commit word in place, and
- * counted in s->bad, its lost records in s->missed as -1.
+ * Returns 0 after setting s up as CPU cpu's stream of sub-buffers of subbuf_size bytes
+ * (header included) written by the kernel tep describes: the size of its commit word and its
+ * byte order, which a trace.dat from another machine may have unlike ours. -EINVAL when tep
+ * has no usable header page. Clears s first.
  */
-int kvmdecode_stream_load(struct kvmdecode_stream *s, void *subbuf);
+int kvmdecode_stream_init(struct kvmdecode_stream *s, struct tep_handle *tep,
+			  unsigned int subbuf_size, uint32_t cpu);
+
+/*
+ * Returns 0 after loading subbuf, s->subbuf_size bytes (positioned on its first record, if
+ * any), or -EINVAL. Its commit and headers are checked against that size first and never
+ * written to: a malformed sub-buffer (a header, length word or record past the committed data
+ * or the page, a record of negative size, a padding that does not move forward, a commit or
+ * missed count past the page) is read only up to its first bad item and counted in s->bad,
+ * its lost records in s->missed as -1. A padding with no time delta ends the records: the
+ * kernel's mark that the rest of the page is empty.
+ */
+int kvmdecode_stream_load(struct kvmdecode_stream *s, const void *subbuf);
+
+/*
+ * Returns 1 after moving s to the next record of its loaded sub-buffer (s->rec, s->size,
+ * s->ts), 0 when the sub-buffer has no more (s->rec NULL). What the merge does between
+ * records; for tests and tools that walk a sub-buffer alone.
+ */
+int kvmdecode_stream_next(struct kvmdecode_stream *s);
 
 /*
  * Called by kvmdecode_merge() when a stream has no record: returns 1 after loading another

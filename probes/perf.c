@@ -43,8 +43,10 @@ struct perf_thread {
 struct perf {
 	struct perf_event_def *defs; /* n, owned */
 	int n;
-	struct perf_thread *threads;
+	struct perf_thread *threads; /* in the order of the last perf_sync() list */
 	int nthreads, cap;
+	struct perf_thread *spare; /* the next threads array, being filled by perf_sync() */
+	int spare_cap;
 	int *last_err; /* per event: the latest open error, 0 when none; owned */
 	uint64_t *buf; /* a group read: 3 + n values; owned */
 	bool fd_full; /* an open met the fd limit: none is tried until fds are given back */
@@ -208,6 +210,7 @@ void perf_close(struct perf *p)
 		thread_free(&p->threads[i]);
 	}
 	free(p->threads);
+	free(p->spare);
 	free(p->defs);
 	free(p->last_err);
 	free(p->buf);
@@ -436,33 +439,42 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 	      void (*gone)(void *arg, int pid, int tid, const struct ctr_set *set), void *arg)
 {
 	struct ctr_set last = { 0 };
-	int i, k, w;
+	struct perf_thread *t, *next;
+	int i, j = 0, k, w = 0, x = 0, cap;
 
 	for (i = 0; i < p->nthreads; i++)
 		p->threads[i].seen = false;
+	/*
+	 * The threads come in the same order tick after tick, and are kept in the order they
+	 * came: the search for each starts after the one found before, so an unchanged list
+	 * costs a comparison per thread, not a pass over all (threads squared, per tick).
+	 */
+	p->spare = xgrow(p->spare, &p->spare_cap, n + 1, sizeof(*p->spare));
+	next = p->spare;
 	for (k = 0; k < n; k++) {
-		for (i = 0; i < p->nthreads; i++)
-			if (p->threads[i].tid == tids[k] && p->threads[i].pid == pids[k])
+		for (i = 0; i < p->nthreads; i++) {
+			x = j + i < p->nthreads ? j + i : j + i - p->nthreads;
+			t = &p->threads[x];
+			if (!t->seen && t->tid == tids[k] && t->pid == pids[k])
 				break;
+		}
 		if (i < p->nthreads) {
-			p->threads[i].seen = true;
+			p->threads[x].seen = true;
+			next[w++] = p->threads[x];
+			j = x + 1;
 			continue;
 		}
-		p->threads = xgrow(p->threads, &p->cap, p->nthreads + 1, sizeof(*p->threads));
-		p->threads[p->nthreads].pid = pids[k];
-		p->threads[p->nthreads].tid = tids[k];
-		p->threads[p->nthreads].cpu = -1;
-		p->threads[p->nthreads].seen = true;
-		if (thread_open(p, &p->threads[p->nthreads]) == 0)
-			p->nthreads++;
+		next[w].pid = pids[k];
+		next[w].tid = tids[k];
+		next[w].cpu = -1;
+		next[w].seen = true;
+		if (thread_open(p, &next[w]) == 0)
+			w++;
 	}
-	for (i = w = 0; i < p->nthreads; i++) {
-		struct perf_thread *t = &p->threads[i];
-
-		if (t->seen) {
-			p->threads[w++] = *t;
+	for (i = 0; i < p->nthreads; i++) {
+		t = &p->threads[i];
+		if (t->seen)
 			continue;
-		}
 		/* An exited thread's counters still read its final values. */
 		if (gone) {
 			thread_read(p, t, &last);
@@ -472,6 +484,11 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 		thread_free(t);
 		p->fd_full = false; /* its fds are free for the next newcomer */
 	}
+	p->spare = p->threads;
+	cap = p->spare_cap;
+	p->spare_cap = p->cap;
+	p->threads = next;
+	p->cap = cap;
 	p->nthreads = w;
 	ctr_set_free(&last);
 	update_status(p);

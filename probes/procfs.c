@@ -7,8 +7,9 @@
  * process it has looked at by (pid, starttime, comm) and looks again only at a new process
  * (also under a reused pid), in the first samples of a process (a VMM creates its VM just
  * after starting), and every PROCFS_RECHECK samples anyway (a process may create a VM
- * later, or exec). Kernel threads are never looked at. Between looks, the inode number of
- * the /proc/PID entry (from readdir, free) tells that a pid is still the same process, so a
+ * later, or exec); a look that finds the table's size unchanged reads no further (see
+ * fds_same). Kernel threads are never looked at. Between looks, the inode number of the
+ * /proc/PID entry (from readdir, free) tells that a pid is still the same process, so a
  * quiet process costs nothing but its directory entry.
  *
  * vCPU threads are named "CPU n/KVM" when QEMU runs with debug-threads=on. Without it they
@@ -16,6 +17,28 @@
  * KVM_RUN) on an anon_inode:kvm-vcpu:n fd. A vCPU that is running at scan time shows
  * "running" instead, so what was learned is kept per thread (tid, starttime) for as long
  * as the thread lives.
+ *
+ * Reading the VMs' threads is the rest of a scan's cost: two small files per thread (stat
+ * and schedstat), opened, read and closed, after a listing of each task directory. On a live
+ * procfs a full scan (the /proc walk, fd tables, command lines, task listings) is therefore
+ * made only every PROCFS_DISCOVERY_NS; the samples between are light: they pread the files
+ * of the threads the last scan found through fds kept open, and only what can change a
+ * figure (schedstat of every thread; stat, for guest time, of the vCPUs and of threads that
+ * have some, plus one per VM for its thread count). A kept fd reads the task it was opened
+ * on, never another under a reused tid: once the thread is gone it fails (ESRCH). So a
+ * light sample knows at once when a thread vanished (its read fails), when one was born
+ * (stat's num_threads moved), or when a tid is not the thread it was (its start time or a
+ * cumulative counter went back): it lists that VM's threads again; a VM whose process is
+ * gone or reused makes the sample a full scan. A light sample also lists /proc (one
+ * directory read): a process it has not seen is a newcomer, stat read once, its fds looked
+ * at in this sample and the next two as in scans (a VMM makes its VM just after it starts),
+ * so a new VM shows at the next tick; a known pid under a new /proc inode (reused) makes
+ * the sample a full scan. Kept
+ * fds are a budget: at most PROCFS_KEEP_MAX, never numbered in the upper half of
+ * RLIMIT_NOFILE's soft limit (counters and the trace, which cannot fall back, need the
+ * rest); a thread without them is read by path. On a tree that is not a procfs (a recorded
+ * fixture) a file outlives its thread, so every sample is a full scan there unless a test
+ * asks otherwise (procfs_set_discovery); such a tree ends a thread by emptying its files.
  *
  * Anything may vanish between two reads: ENOENT or ESRCH skips the process or thread and
  * counts it; nothing here is an error but an unreadable root or a failed allocation. What
@@ -32,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -44,6 +68,13 @@
 #define PROCFS_RECHECK	   10		/* samples between two looks at a known process */
 #define PROCFS_YOUNG	   2		/* samples after the first in which a newcomer is re-read */
 #define PROCFS_CMDLINE_MAX (256 * 1024) /* libvirt command lines run to a few KiB */
+/*
+ * Fds kept open at most, all VMs together. Each open procfs file also holds a page of kernel
+ * memory for its text once read: 4096 of them are 16 MiB. Threads beyond are read by path.
+ */
+#define PROCFS_KEEP_MAX 4096
+/* Looks at most, in a row, that trust an fd table's unchanged size (see fds_same). */
+#define PROCFS_RELOOK 6
 
 /* task->flags bits (include/linux/sched.h): threads that are not the VMM's own code. */
 #define PF_IO_WORKER_BIT   0x00000010u
@@ -60,14 +91,31 @@ struct vcpu_memo {
 	int index;
 };
 
+/*
+ * A VM thread as the last scan found it, and its files kept open for the light samples;
+ * owned by its struct vm_memo, which closes the fds.
+ */
+struct kept_thread {
+	struct proc_thread t; /* kind, index, comm, and each value as last read */
+	uint64_t starttime;
+	int fd_stat;	/* task/TID/stat kept open, or -1: read by path when needed */
+	int fd_sched;	/* task/TID/schedstat kept open, or -1 */
+	bool stat_each; /* stat is read in light samples too */
+};
+
 /* What the probe remembers of a VM between samples; owned by its struct proc_seen. */
 struct vm_memo {
 	char name[PROC_NAME_MAX];
 	char uuid[PROC_UUID_MAX];
+	char id[PROC_ID_MAX];
 	int nvcpu_fds;
 	struct vcpu_memo *vcpus;
 	int nvcpus;
 	int vcpus_cap;
+	struct kept_thread *threads; /* the threads of the last scan, by tid */
+	int nthreads, threads_cap;
+	uint64_t nr_threads; /* the process's thread count (stat field 20) before that scan */
+	bool settled;	     /* as many vCPU threads known as vCPU fds: light samples may read it */
 };
 
 enum seen_kind {
@@ -83,6 +131,9 @@ struct proc_seen {
 	uint64_t starttime;
 	uint64_t ino;	    /* of the /proc/PID directory entry */
 	uint64_t first_seq; /* sample in which this (pid, starttime, comm) first showed */
+	uint64_t look_seq;  /* sample of the last look at its fds */
+	int64_t nfds;	    /* open fds when its table was last read; 0: unknown */
+	int same_looks;	    /* looks since then that found the same number and read nothing */
 	int denied;	    /* its fds could not be read at the last look */
 	bool vmm_like;	    /* ...and its exe, command line or comm is a VMM's */
 	bool foreign;	    /* ...and it is another user's (we are not root) */
@@ -95,20 +146,22 @@ struct pstat {
 	char comm[PROC_COMM_MAX];
 	char state;
 	unsigned int flags;
-	uint64_t utime, stime, starttime, guest_time;
+	uint64_t utime, stime, starttime, guest_time, num_threads;
 	int processor;
 };
 
 /* What vm_scan() needs of a thread beyond struct proc_thread; the probe's scratch. */
 struct thread_extra {
 	uint64_t starttime;
-	unsigned int flags; /* task flags, stat field 9 */
+	unsigned int flags;    /* task flags, stat field 9 */
+	int fd_stat, fd_sched; /* kept fds, on their way from the old memo to the new */
 };
 
 /* The probe; owned by whoever called procfs_open(), freed by procfs_close(). */
 struct procfs {
 	char *sysdir; /* "<parent of root>/sys/module": used when there is no modules file */
 	int rootfd;
+	DIR *listing; /* root, kept open for the light samples' listing of newcomers */
 	long clk_tck;
 	uint64_t seq;
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
@@ -119,6 +172,12 @@ struct procfs {
 	int failed;	    /* processes not looked at for another reason (out of fds) */
 	int failed_err;	    /* -errno of the first of them */
 	char hidden[128];   /* why other users' processes are not listed at all, or "" */
+	uint64_t period_ns; /* between two full scans; 0: every sample is one, nothing kept */
+	uint64_t scan_ns;   /* when the last full scan began; 0: none yet */
+	bool rescan;	    /* the next sample is a full scan: the last one missed processes */
+	int nkept;	    /* fds kept open, all VMs together */
+	bool fd_counts;	    /* a procfs: an fd directory's size is its number of open fds */
+	int fd_cap;	    /* fds numbered from here on are not kept: half the soft limit */
 	struct source_status status;
 	struct proc_seen *seen; /* sorted by pid: what the last scan found */
 	int nseen, seen_cap;
@@ -236,6 +295,60 @@ static void copy_str(char *out, size_t outsz, const char *src, size_t len)
 	out[len] = '\0';
 }
 
+/* Returns nothing; closes a kept fd, if *fd is one, and forgets it. */
+static void kept_close(struct procfs *p, int *fd)
+{
+	if (*fd < 0)
+		return;
+	close(*fd);
+	*fd = -1;
+	p->nkept--;
+}
+
+/*
+ * Returns the bytes of a thread's small file read into buf (NUL-terminated), or -errno:
+ * through *fd when one is kept there, else opened by path under dirfd, the fd then kept in
+ * *fd while the budget has room. A kept fd that fails (its thread is gone; -ESRCH also
+ * when it reads empty, as a procfs file of a live thread never does) is closed; with anew
+ * the file is then opened by path, since the tid may be another thread's by now.
+ */
+static ssize_t thread_file(struct procfs *p, int dirfd, const char *path, int *fd, bool anew,
+			   char *buf, size_t size)
+{
+	ssize_t n;
+	int nfd;
+
+	if (*fd >= 0) {
+		n = pread(*fd, buf, size - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			return n;
+		}
+		n = n < 0 ? -errno : -ESRCH;
+		kept_close(p, fd);
+		if (!anew)
+			return n;
+	}
+	nfd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (nfd < 0)
+		return -errno;
+	n = read(nfd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(nfd);
+		return n;
+	}
+	buf[n] = '\0';
+	/* Fds are handed out lowest first: a high one means the table is filling up. */
+	if (n > 0 && p->period_ns && nfd < p->fd_cap && p->nkept < PROCFS_KEEP_MAX) {
+		*fd = nfd;
+		p->nkept++;
+	} else {
+		close(nfd);
+	}
+	return n;
+}
+
 /* Returns a clock-tick count as nanoseconds, without overflowing on large counts. */
 static uint64_t ticks_ns(const struct procfs *p, uint64_t ticks)
 {
@@ -311,6 +424,9 @@ static int stat_parse(const char *buf, size_t len, struct pstat *st)
 			break;
 		case 15:
 			st->stime = v;
+			break;
+		case 20:
+			st->num_threads = v;
 			break;
 		case 22:
 			st->starttime = v;
@@ -461,13 +577,97 @@ static int memo_vcpu(const struct vm_memo *vm, int tid, uint64_t starttime)
 	return -1;
 }
 
-/* Returns nothing; frees what the probe remembered of a VM (NULL is fine). */
-static void memo_free(struct vm_memo *vm)
+/* Returns nothing; closes the fds kept for a VM's threads and forgets the threads. */
+static void kept_drop(struct procfs *p, struct vm_memo *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nthreads; i++) {
+		kept_close(p, &vm->threads[i].fd_stat);
+		kept_close(p, &vm->threads[i].fd_sched);
+	}
+	vm->nthreads = 0;
+}
+
+/* Returns nothing; frees what the probe remembered of a VM (NULL is fine), fds included. */
+static void memo_free(struct procfs *p, struct vm_memo *vm)
 {
 	if (!vm)
 		return;
+	kept_drop(p, vm);
+	free(vm->threads);
 	free(vm->vcpus);
 	free(vm);
+}
+
+/* Returns the qsort and bsearch order of two kept threads: by tid. */
+static int kept_cmp(const void *a, const void *b)
+{
+	const struct kept_thread *x = a, *y = b;
+
+	return (x->t.tid > y->t.tid) - (x->t.tid < y->t.tid);
+}
+
+/*
+ * Returns nothing; hands the fds kept for thread tid (if the last scan found it) to x, so
+ * that this scan reads through them, or -1s.
+ */
+static void kept_take(struct vm_memo *vm, int tid, struct thread_extra *x)
+{
+	struct kept_thread key = { .t.tid = tid }, *k = NULL;
+
+	if (vm->nthreads)
+		k = bsearch(&key, vm->threads, (size_t)vm->nthreads, sizeof(*vm->threads),
+			    kept_cmp);
+	x->fd_stat = x->fd_sched = -1;
+	if (!k)
+		return;
+	x->fd_stat = k->fd_stat;
+	x->fd_sched = k->fd_sched;
+	k->fd_stat = k->fd_sched = -1;
+}
+
+/*
+ * Returns 0 after remembering the threads of a VM this scan found (pv and extra, in the same
+ * order) for the light samples, with the fds to keep; those of threads gone are closed.
+ * -ENOMEM.
+ */
+static int kept_learn(struct procfs *p, struct vm_memo *vm, const struct proc_vm *pv,
+		      struct thread_extra *extra, int nvcpu, uint64_t nr_threads)
+{
+	int i, nstat = 0;
+
+	kept_drop(p, vm);
+	if (grow((void **)&vm->threads, &vm->threads_cap, pv->nthreads, sizeof(*vm->threads)))
+		return -ENOMEM;
+	vm->settled = nvcpu >= vm->nvcpu_fds;
+	vm->nr_threads = nr_threads;
+	for (i = 0; i < pv->nthreads; i++) {
+		struct kept_thread *k = &vm->threads[i];
+
+		k->t = pv->threads[i];
+		k->starttime = extra[i].starttime;
+		k->fd_stat = extra[i].fd_stat;
+		k->fd_sched = extra[i].fd_sched;
+		extra[i].fd_stat = extra[i].fd_sched = -1;
+		/*
+		 * Only a thread that runs the guest has guest time to read; others keep what
+		 * the scan read (names and kinds change only at scans anyway). A VM not settled
+		 * is scanned each sample: its stat fds save the opens.
+		 */
+		k->stat_each = k->t.kind == PROC_VCPU || k->t.guest_ns || !vm->settled;
+		nstat += k->stat_each;
+	}
+	vm->nthreads = pv->nthreads;
+	if (vm->nthreads > 1)
+		qsort(vm->threads, (size_t)vm->nthreads, sizeof(*vm->threads), kept_cmp);
+	/* One stat per VM at least: its num_threads tells that a thread was born. */
+	if (!nstat && vm->nthreads)
+		vm->threads[0].stat_each = true;
+	for (i = 0; i < vm->nthreads; i++)
+		if (!vm->threads[i].stat_each)
+			kept_close(p, &vm->threads[i].fd_stat);
+	return 0;
 }
 
 /*
@@ -494,13 +694,13 @@ static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
 	return 0;
 }
 
-/* Returns 0 after reading name and uuid of a VM from its command line, or -ENOMEM. */
+/* Returns 0 after reading name, uuid and id of a VM from its command line, or -ENOMEM. */
 static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 {
 	char path[32];
 	ssize_t n;
 
-	vm->name[0] = vm->uuid[0] = '\0';
+	vm->name[0] = vm->uuid[0] = vm->id[0] = '\0';
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_big(p, p->rootfd, path);
 	if (n == -ENOMEM)
@@ -511,6 +711,8 @@ static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 		vm->name[0] = '\0';
 	if (vmname_uuid(p->buf, (size_t)n, vm->uuid, sizeof(vm->uuid)) <= 0)
 		vm->uuid[0] = '\0';
+	if (vmname_id(p->buf, (size_t)n, vm->id, sizeof(vm->id)) <= 0)
+		vm->id[0] = '\0';
 	return 0;
 }
 
@@ -533,8 +735,11 @@ static int vmm_like(struct procfs *p, int pid, const char *comm)
 	return vmname_vmm_like(n > 0 ? p->buf : "", n > 0 ? (size_t)n : 0, exe, comm);
 }
 
-/* Returns a zeroed slot for one more VM in s (kept by bumping nvms), or NULL. */
-static struct proc_vm *vm_slot(struct procfs_sample *s)
+/*
+ * Returns a slot for one more VM in s (kept by bumping nvms) headed with what is known of
+ * process seen, without threads; or NULL.
+ */
+static struct proc_vm *vm_slot(struct procfs_sample *s, const struct proc_seen *seen)
 {
 	struct proc_thread *threads;
 	struct proc_vm *vm;
@@ -549,42 +754,67 @@ static struct proc_vm *vm_slot(struct procfs_sample *s)
 	memset(vm, 0, sizeof(*vm));
 	vm->threads = threads;
 	vm->threads_cap = cap;
+	vm->pid = seen->pid;
+	vm->starttime = seen->starttime;
+	memcpy(vm->comm, seen->comm, sizeof(vm->comm));
+	memcpy(vm->name, seen->vm->name, sizeof(vm->name));
+	memcpy(vm->uuid, seen->vm->uuid, sizeof(vm->uuid));
+	memcpy(vm->id, seen->vm->id, sizeof(vm->id));
+	vm->nvcpu_fds = seen->vm->nvcpu_fds;
 	return vm;
 }
 
+/* Returns nothing; sets the fields of t that a thread's stat gives. */
+static void stat_fill(const struct procfs *p, struct proc_thread *t, const struct pstat *st)
+{
+	memcpy(t->comm, st->comm, sizeof(t->comm));
+	t->utime_ns = ticks_ns(p, st->utime);
+	t->stime_ns = ticks_ns(p, st->stime);
+	t->guest_ns = ticks_ns(p, st->guest_time);
+	t->last_cpu = st->processor;
+	t->state = st->state;
+}
+
+/* Returns 0 with the three numbers of a schedstat line (run, wait, slices), or -EINVAL. */
+static int sched_parse(const char *buf, uint64_t *run, uint64_t *wait, uint64_t *slices)
+{
+	const char *c = buf;
+
+	if (!parse_u64(&c, run) || *c++ != ' ' || !parse_u64(&c, wait) || *c++ != ' ' ||
+	    !parse_u64(&c, slices))
+		return -EINVAL;
+	return 0;
+}
+
 /*
- * Returns 0 after reading one thread into t (*start gets its starttime, *flags its task
- * flags), -ENOENT/-ESRCH when it vanished, or another -errno.
+ * Returns 0 after reading thread tid (a name in the task directory taskfd) into t and x
+ * (its start time and task flags), through the fds x holds if any (see thread_file),
+ * -ENOENT/-ESRCH when it vanished, or another -errno. x's fds are what is kept after.
  */
 static int thread_read(struct procfs *p, int taskfd, int tid, struct proc_thread *t,
-		       uint64_t *start, unsigned int *flags)
+		       struct thread_extra *x)
 {
+	uint64_t run, wait, slices;
 	char path[32], buf[1024];
-	unsigned long long run, wait, slices;
 	struct pstat st;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%d/stat", tid);
-	n = read_small(taskfd, path, buf, sizeof(buf));
+	n = thread_file(p, taskfd, path, &x->fd_stat, true, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (stat_parse(buf, (size_t)n, &st))
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
-	memcpy(t->comm, st.comm, sizeof(t->comm));
 	t->kind = PROC_OTHER;
 	t->index = -1;
-	t->utime_ns = ticks_ns(p, st.utime);
-	t->stime_ns = ticks_ns(p, st.stime);
-	t->guest_ns = ticks_ns(p, st.guest_time);
-	t->last_cpu = st.processor;
-	t->state = st.state;
-	*start = st.starttime;
-	*flags = st.flags;
+	stat_fill(p, t, &st);
+	x->starttime = st.starttime;
+	x->flags = st.flags;
 
 	snprintf(path, sizeof(path), "%d/schedstat", tid);
-	n = read_small(taskfd, path, buf, sizeof(buf));
+	n = thread_file(p, taskfd, path, &x->fd_sched, true, buf, sizeof(buf));
 	if (n < 0) {
 		/* No schedstat at all (CONFIG_SCHED_INFO=n) leaves zeros; else it vanished. */
 		if (p->have_schedstat || !vanished((int)n))
@@ -592,7 +822,7 @@ static int thread_read(struct procfs *p, int taskfd, int tid, struct proc_thread
 		return 0;
 	}
 	p->have_schedstat = 1;
-	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) == 3) {
+	if (!sched_parse(buf, &run, &wait, &slices)) {
 		t->run_ns = run;
 		t->wait_ns = wait;
 		t->slices = slices;
@@ -609,28 +839,56 @@ static int thread_cmp(const void *a, const void *b)
 }
 
 /*
- * Returns 0 after adding VM seen to s with its threads (or skipping it, counted, when it
- * vanished), or -ENOMEM.
+ * Returns 0 with the thread count of process seen (stat field 20) in *nr, -ESTALE when it
+ * is gone or its pid is another process's now (another start time), or another -errno.
+ */
+static int vm_ident(struct procfs *p, const struct proc_seen *seen, uint64_t *nr)
+{
+	char path[32], buf[1024];
+	struct pstat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/stat", seen->pid);
+	n = read_small(p->rootfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return vanished((int)n) ? -ESTALE : (int)n;
+	if (stat_parse(buf, (size_t)n, &st) || st.starttime != seen->starttime)
+		return -ESTALE;
+	*nr = st.num_threads;
+	return 0;
+}
+
+/*
+ * Returns 0 after adding VM seen to s with its threads (or skipping it, counted, when its
+ * threads cannot be listed), -ESTALE (counted) when the process is gone or its pid reused,
+ * or -ENOMEM.
  */
 static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_seen *seen)
 {
 	struct vm_memo *memo = seen->vm;
-	int taskfd = -1, i, nvcpu = 0, tid, ret = 0;
+	int taskfd = -1, i, nvcpu = 0, tid, ret;
 	struct proc_vm *vm;
 	struct dirent *de;
+	uint64_t nr = 0;
 	DIR *dir = NULL;
 	char path[32];
 
-	vm = vm_slot(s);
+	vm = vm_slot(s, seen);
 	if (!vm)
 		return -ENOMEM;
-	vm->pid = seen->pid;
-	vm->starttime = seen->starttime;
-	memcpy(vm->comm, seen->comm, sizeof(vm->comm));
-	memcpy(vm->name, memo->name, sizeof(vm->name));
-	memcpy(vm->uuid, memo->uuid, sizeof(vm->uuid));
-	vm->nvcpu_fds = memo->nvcpu_fds;
-
+	/*
+	 * The thread count is read before the listing: a thread born after the listing then
+	 * shows in a later count, and a light sample looks again.
+	 */
+	ret = vm_ident(p, seen, &nr);
+	if (ret) {
+		s->scan_errors++;
+		if (ret != -ESTALE) {
+			scan_failed(p, ret);
+			ret = 0;
+		}
+		return ret;
+	}
 	snprintf(path, sizeof(path), "%d/task", seen->pid);
 	taskfd = openat(p->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (taskfd < 0) {
@@ -646,9 +904,8 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 		goto out;
 	}
 	while ((de = readdir(dir))) {
+		struct thread_extra *x;
 		struct proc_thread *t;
-		uint64_t start = 0;
-		unsigned int flags = 0;
 		int err;
 
 		tid = entry_pid(de->d_name);
@@ -661,8 +918,12 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 			goto out;
 		}
 		t = &vm->threads[vm->nthreads];
-		err = thread_read(p, taskfd, tid, t, &start, &flags);
+		x = &p->extra[vm->nthreads];
+		kept_take(memo, tid, x);
+		err = thread_read(p, taskfd, tid, t, x);
 		if (err) {
+			kept_close(p, &x->fd_stat);
+			kept_close(p, &x->fd_sched);
 			s->scan_errors++;
 			if (!vanished(err))
 				scan_failed(p, err);
@@ -673,11 +934,10 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 			t->kind = PROC_VCPU;
 		else if (!strncmp(t->comm, "IO ", 3))
 			t->kind = PROC_IOTHREAD;
-		else if ((t->index = memo_vcpu(memo, tid, start)) >= 0)
+		else if ((t->index = memo_vcpu(memo, tid, x->starttime)) >= 0)
 			t->kind = PROC_VCPU;
 		if (t->kind == PROC_VCPU)
 			nvcpu++;
-		p->extra[vm->nthreads] = (struct thread_extra){ start, flags };
 		vm->nthreads++;
 	}
 
@@ -698,6 +958,8 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 		}
 	}
 	ret = memo_learn(memo, vm, p->extra);
+	if (!ret)
+		ret = kept_learn(p, memo, vm, p->extra, nvcpu, nr);
 	if (ret)
 		goto out;
 	if (!vm->nthreads)
@@ -705,9 +967,88 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 	qsort(vm->threads, (size_t)vm->nthreads, sizeof(*vm->threads), thread_cmp);
 	s->nvms++;
 out:
+	/* What was not handed to the memo (on a failure) is not kept. */
+	for (i = 0; ret && i < vm->nthreads; i++) {
+		kept_close(p, &p->extra[i].fd_stat);
+		kept_close(p, &p->extra[i].fd_sched);
+	}
 	if (dir)
 		closedir(dir);
 	return ret;
+}
+
+/*
+ * Returns 1 after reading a kept thread k of VM seen into t (schedstat; stat when k needs
+ * it), 0 when it is not the thread the last scan found (gone, a new thread in the process,
+ * its tid another's, its file unreadable as a stat), or another -errno (out of fds, say).
+ */
+static int thread_light(struct procfs *p, const struct proc_seen *seen, struct kept_thread *k,
+			struct proc_thread *t)
+{
+	uint64_t run, wait, slices;
+	char path[48], buf[1024];
+	struct pstat st;
+	ssize_t n;
+
+	*t = k->t;
+	if (p->have_schedstat) {
+		snprintf(path, sizeof(path), "%d/task/%d/schedstat", seen->pid, t->tid);
+		n = thread_file(p, p->rootfd, path, &k->fd_sched, false, buf, sizeof(buf));
+		if (n < 0)
+			return vanished((int)n) ? 0 : (int)n;
+		/* Cumulative counts never go back in one thread. */
+		if (sched_parse(buf, &run, &wait, &slices) || run < t->run_ns ||
+		    wait < t->wait_ns || slices < t->slices)
+			return 0;
+		t->run_ns = run;
+		t->wait_ns = wait;
+		t->slices = slices;
+	}
+	if (k->stat_each) {
+		snprintf(path, sizeof(path), "%d/task/%d/stat", seen->pid, t->tid);
+		n = thread_file(p, p->rootfd, path, &k->fd_stat, false, buf, sizeof(buf));
+		if (n < 0)
+			return vanished((int)n) ? 0 : (int)n;
+		if (stat_parse(buf, (size_t)n, &st) || st.starttime != k->starttime ||
+		    st.num_threads != seen->vm->nr_threads)
+			return 0;
+		stat_fill(p, t, &st);
+	}
+	k->t = *t;
+	return 1;
+}
+
+/*
+ * Returns 1 after adding VM seen to s from the threads the last scan found, read through
+ * their kept files; 0 when they changed (see thread_light) and the VM must be listed
+ * again; or -ENOMEM. A thread that cannot be read for want of fds is skipped and counted.
+ */
+static int vm_light(struct procfs *p, struct procfs_sample *s, const struct proc_seen *seen)
+{
+	struct vm_memo *memo = seen->vm;
+	struct proc_vm *vm;
+	int i, ret;
+
+	if (!memo->nthreads)
+		return 0;
+	vm = vm_slot(s, seen);
+	if (!vm ||
+	    grow((void **)&vm->threads, &vm->threads_cap, memo->nthreads, sizeof(*vm->threads)))
+		return -ENOMEM;
+	for (i = 0; i < memo->nthreads; i++) {
+		ret = thread_light(p, seen, &memo->threads[i], &vm->threads[vm->nthreads]);
+		if (!ret)
+			return 0;
+		if (ret < 0) {
+			s->scan_errors++;
+			scan_failed(p, ret);
+			continue;
+		}
+		vm->nthreads++;
+	}
+	if (vm->nthreads)
+		s->nvms++;
+	return 1;
 }
 
 /* Returns the qsort and bsearch order of two remembered processes: by pid. */
@@ -728,20 +1069,60 @@ static struct proc_seen *seen_find(struct procfs *p, int pid)
 	return bsearch(&key, p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
 }
 
-/* Returns 1 when a process is due for a look at its fds in this sample. */
+/* Returns 1 when a process was first seen so lately that its fds are looked at each sample. */
+static int seen_young(const struct procfs *p, const struct proc_seen *e)
+{
+	return p->seq - e->first_seq <= PROCFS_YOUNG;
+}
+
+/* Returns 1 when a process is due for a look at its fds in this (full) sample. */
 static int seen_due(const struct procfs *p, const struct proc_seen *e)
 {
-	if (p->seq - e->first_seq <= PROCFS_YOUNG)
+	if (seen_young(p, e))
 		return 1;
-	/* Spread by pid, so that the looks do not all fall on the same tick. */
-	return (p->seq + (uint64_t)e->pid) % PROCFS_RECHECK == 0;
+	/*
+	 * Spread by pid, so that the looks do not all fall on the same tick; where scans are
+	 * fewer than samples (light samples between), at the first scan after its turn.
+	 */
+	return (p->seq + (uint64_t)e->pid) % PROCFS_RECHECK == 0 ||
+	       p->seq - e->look_seq >= PROCFS_RECHECK;
+}
+
+/*
+ * Returns 1 when the fd table of process e holds as many fds as when it was last read, and
+ * not PROCFS_RELOOK looks in a row have trusted that: this look (counted) reads nothing
+ * more. Else 0, with the number of fds in *size (0: unknown).
+ *
+ * Reading a table is a readlink per fd, most of what a scan costs. Since Linux 6.2 the size
+ * of a procfs fd directory is the number of open fds: a table of the same size is taken to
+ * hold the same fds (a VMM that makes a VM adds some; one that ends it closes some), and
+ * read again every PROCFS_RELOOK-th look anyway. Size 0 is an older kernel's: always read.
+ */
+static int fds_same(struct procfs *p, struct proc_seen *e, int64_t *size)
+{
+	struct stat st;
+	char path[32];
+
+	*size = 0;
+	if (!p->fd_counts)
+		return 0;
+	snprintf(path, sizeof(path), "%d/fd", e->pid);
+	if (fstatat(p->rootfd, path, &st, 0) || st.st_size <= 0)
+		return 0;
+	*size = st.st_size;
+	if (st.st_size != e->nfds || e->same_looks >= PROCFS_RELOOK)
+		return 0;
+	e->same_looks++;
+	e->look_seq = p->seq;
+	return 1;
 }
 
 /*
  * Returns 1 with what is known of pid in *ep (appended to p->next), 0 when it vanished
  * (counted), or -ENOMEM. The /proc entry's inode number tells cheaply that nothing changed:
  * the kernel gives a new process (even under a reused pid) a new /proc/PID inode, so stat is
- * read only for newcomers, processes due for a look, and when the inode changed.
+ * read only for newcomers, processes due for a look whose fd table changed (see fds_same),
+ * and when the inode changed.
  */
 static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino,
 		    struct proc_seen **ep)
@@ -749,13 +1130,15 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	struct proc_seen *e, *old;
 	char path[32], buf[1024];
 	struct pstat st;
+	int64_t size;
 	ssize_t n;
 
 	if (grow((void **)&p->next, &p->next_cap, p->nnext + 1, sizeof(*p->next)))
 		return -ENOMEM;
 	e = &p->next[p->nnext];
 	old = seen_find(p, pid);
-	if (old && ino > 1 && old->ino == ino && (old->kind == SEEN_KTHREAD || !seen_due(p, old))) {
+	if (old && ino > 1 && old->ino == ino &&
+	    (old->kind == SEEN_KTHREAD || !seen_due(p, old) || fds_same(p, old, &size))) {
 		*e = *old;
 		old->vm = NULL; /* moved */
 		goto out;
@@ -786,12 +1169,70 @@ out:
 	return 1;
 }
 
+/*
+ * Returns 0 after looking at the fds of process e: whether it holds a VM (then its name is
+ * read), or that they cannot be read (counted when it is not for want of rights); 1 when it
+ * vanished (counted); or -ENOMEM.
+ */
+static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen *e)
+{
+	int nvm, nvcpu, ret;
+	int64_t size;
+	char path[32];
+
+	if (fds_same(p, e, &size))
+		return 0;
+	e->look_seq = p->seq;
+	e->nfds = size;
+	e->same_looks = 0;
+	ret = fds_count(p, e->pid, &nvm, &nvcpu);
+	if (vanished(ret)) {
+		s->scan_errors++;
+		return 1;
+	}
+	e->denied = ret == -EACCES || ret == -EPERM;
+	e->vmm_like = e->foreign = false;
+	if (e->denied) {
+		int like = vmm_like(p, e->pid, e->comm);
+		struct stat st;
+
+		if (like < 0)
+			return like;
+		e->vmm_like = like;
+		/* Not root, another user's fds are out of reach whatever they hold. */
+		snprintf(path, sizeof(path), "%d", e->pid);
+		e->foreign =
+			geteuid() && !fstatat(p->rootfd, path, &st, 0) && st.st_uid != geteuid();
+	}
+	if (ret && !e->denied) {
+		/* Out of fds, say: keep what was known until a look succeeds. */
+		e->nfds = 0;
+		s->scan_errors++;
+		scan_failed(p, ret);
+	} else if (ret || !nvm) {
+		memo_free(p, e->vm);
+		e->vm = NULL;
+		e->kind = SEEN_OTHER;
+	} else if (!e->vm) {
+		e->vm = calloc(1, sizeof(*e->vm));
+		if (!e->vm)
+			return -ENOMEM;
+	}
+	if (e->vm && !ret) {
+		e->kind = SEEN_VM;
+		e->vm->nvcpu_fds = nvcpu;
+		ret = memo_cmdline(p, e->pid, e->vm);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* Returns 0 after looking at one process (adding it to s if it is a VM), or -ENOMEM. */
 static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino)
 {
 	struct proc_seen *e;
-	int nvm, nvcpu, ret;
-	char path[32];
+	int ret;
 
 	ret = seen_add(p, s, pid, ino, &e);
 	if (ret <= 0)
@@ -799,47 +1240,15 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	if (e->kind == SEEN_KTHREAD)
 		return 0;
 
-	if (seen_due(p, e)) {
-		ret = fds_count(p, pid, &nvm, &nvcpu);
-		if (vanished(ret)) {
-			s->scan_errors++;
-			memo_free(e->vm);
+	/* Not when seen_add found its fd table unchanged: that was its look. */
+	if (seen_due(p, e) && e->look_seq != p->seq) {
+		ret = seen_look(p, s, e);
+		if (ret < 0)
+			return ret;
+		if (ret) {
+			memo_free(p, e->vm);
 			p->nnext--;
 			return 0;
-		}
-		e->denied = ret == -EACCES || ret == -EPERM;
-		e->vmm_like = e->foreign = false;
-		if (e->denied) {
-			int like = vmm_like(p, pid, e->comm);
-			struct stat st;
-
-			if (like < 0)
-				return like;
-			e->vmm_like = like;
-			/* Not root, another user's fds are out of reach whatever they hold. */
-			snprintf(path, sizeof(path), "%d", pid);
-			e->foreign = geteuid() && !fstatat(p->rootfd, path, &st, 0) &&
-				     st.st_uid != geteuid();
-		}
-		if (ret && !e->denied) {
-			/* Out of fds, say: keep what was known until a look succeeds. */
-			s->scan_errors++;
-			scan_failed(p, ret);
-		} else if (ret || !nvm) {
-			memo_free(e->vm);
-			e->vm = NULL;
-			e->kind = SEEN_OTHER;
-		} else if (!e->vm) {
-			e->vm = calloc(1, sizeof(*e->vm));
-			if (!e->vm)
-				return -ENOMEM;
-		}
-		if (e->vm && !ret) {
-			e->kind = SEEN_VM;
-			e->vm->nvcpu_fds = nvcpu;
-			ret = memo_cmdline(p, pid, e->vm);
-			if (ret)
-				return ret;
 		}
 	}
 	p->denied += e->denied;
@@ -850,7 +1259,17 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 		p->denied_pid = pid;
 	if (e->kind != SEEN_VM)
 		return 0;
-	return vm_scan(p, s, e);
+	ret = vm_scan(p, s, e);
+	if (ret == -ESTALE) {
+		/*
+		 * Gone, or another process under its pid since its entry was read: the next
+		 * sample is a scan, and reads its stat whatever the inode says.
+		 */
+		e->ino = 0;
+		p->rescan = true;
+		ret = 0;
+	}
+	return ret;
 }
 
 /* Returns the qsort order of two VMs: by pid. */
@@ -868,7 +1287,7 @@ static void seen_swap(struct procfs *p)
 	int i, cap;
 
 	for (i = 0; i < p->nseen; i++)
-		memo_free(p->seen[i].vm); /* left behind: the process is gone or changed */
+		memo_free(p, p->seen[i].vm); /* left behind: the process is gone or changed */
 	if (p->nnext > 1)
 		qsort(p->next, (size_t)p->nnext, sizeof(*p->next), seen_cmp);
 	t = p->seen;
@@ -881,47 +1300,9 @@ static void seen_swap(struct procfs *p)
 	p->nnext = 0;
 }
 
-int procfs_sample(struct procfs *p, struct procfs_sample *s)
+/* Returns nothing; says in the status what the last scan (and this sample) could not see. */
+static void status_update(struct procfs *p, struct procfs_sample *s)
 {
-	struct timespec ts;
-	struct dirent *de;
-	DIR *dir = NULL;
-	int fd, pid, ret = 0;
-
-	s->nvms = 0;
-	s->scan_errors = 0;
-	s->unreadable = s->unreadable_vmms = 0;
-	s->others_hidden = false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	p->seq++;
-	p->nnext = 0;
-	p->denied = p->denied_vmms = p->denied_foreign = 0;
-	p->failed = 0;
-
-	fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		ret = -errno;
-		if (fd >= 0)
-			close(fd);
-		source_set(&p->status, SOURCE_UNAVAILABLE, "cannot read the process list: %s",
-			   strerror(-ret));
-		goto out;
-	}
-	while ((de = readdir(dir))) {
-		pid = entry_pid(de->d_name);
-		if (pid < 0)
-			continue;
-		ret = pid_scan(p, s, pid, (uint64_t)de->d_ino);
-		if (ret)
-			break;
-	}
-	/* Even after a failure: what was moved to the new array must not be lost. */
-	seen_swap(p);
-	if (ret)
-		goto out;
-	if (s->nvms > 1)
-		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
 	s->unreadable = p->denied;
 	s->unreadable_vmms = p->denied_vmms;
 	s->others_hidden = p->denied_foreign > 0;
@@ -952,10 +1333,211 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 			   p->denied_vmms, p->denied_pid);
 	else
 		source_set(&p->status, SOURCE_OK, NULL);
+}
+
+/* Returns 0 after opening the root for the light samples' listing, or -1 with errno set. */
+static int listing_open(struct procfs *p)
+{
+	int fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	p->listing = fdopendir(fd);
+	if (!p->listing) {
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Returns 0 after adding to p->seen, as newcomers (young: looked at in this sample and the
+ * next ones), the processes of /proc that the last scan did not see (none, said in the
+ * status, when the listing cannot be opened); 1 when a known pid is another process's now:
+ * a full scan must be made instead; or -ENOMEM. One listing of /proc a sample (through a
+ * kept fd), and a stat read per newcomer: a VMM started between two scans shows at the
+ * next tick, as it would with a scan in every sample.
+ */
+static int light_newcomers(struct procfs *p)
+{
+	int pid, known = p->nseen, ret = 0;
+	struct proc_seen key, *e;
+	char path[32], buf[1024];
+	struct dirent *de;
+	struct pstat st;
+	DIR *dir;
+	ssize_t n;
+
+	if (!p->listing && listing_open(p)) {
+		/* Out of fds, say: the known VMs are still read; newcomers wait. */
+		scan_failed(p, -errno);
+		return 0;
+	}
+	dir = p->listing;
+	rewinddir(dir);
+	while ((de = readdir(dir))) {
+		pid = entry_pid(de->d_name);
+		if (pid < 0)
+			continue;
+		key.pid = pid;
+		/* Only the sorted part: newcomers are appended after it. */
+		e = known ? bsearch(&key, p->seen, (size_t)known, sizeof(*p->seen), seen_cmp) : NULL;
+		if (e && (de->d_ino <= 1 || e->ino == (uint64_t)de->d_ino))
+			continue;
+		if (e) {
+			ret = 1; /* a new /proc inode: another process under a known pid */
+			break;
+		}
+		snprintf(path, sizeof(path), "%d/stat", pid);
+		n = read_small(p->rootfd, path, buf, sizeof(buf));
+		if (n < 0 || stat_parse(buf, (size_t)n, &st))
+			continue; /* vanished already, or unreadable: the next scan counts it */
+		if (grow((void **)&p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen))) {
+			ret = -ENOMEM;
+			break;
+		}
+		e = &p->seen[p->nseen++];
+		memset(e, 0, sizeof(*e));
+		e->pid = pid;
+		e->starttime = st.starttime;
+		e->first_seq = p->seq;
+		e->ino = (uint64_t)de->d_ino;
+		memcpy(e->comm, st.comm, sizeof(e->comm));
+		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
+	}
+	if (p->nseen > known)
+		qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
+	return ret;
+}
+
+/*
+ * Returns 0 after a light sample into s (the VMs the last scan found, read through kept
+ * files; processes new since then, and those still young, looked at), 1 when it found a VM
+ * gone or a pid reused and a full scan must be made instead, or -ENOMEM.
+ */
+static int sample_light(struct procfs *p, struct procfs_sample *s)
+{
+	struct proc_seen *e;
+	int i, ret;
+
+	ret = light_newcomers(p);
+	if (ret)
+		return ret;
+	for (i = 0; i < p->nseen; i++) {
+		e = &p->seen[i];
+		if (e->kind == SEEN_KTHREAD)
+			continue;
+		if (seen_young(p, e)) {
+			/* As in a scan: a VMM makes its VM and its vCPUs just after it starts. */
+			ret = seen_look(p, s, e);
+			if (ret < 0)
+				return ret;
+			if (ret && e->kind == SEEN_VM)
+				return 1;
+			if (ret)
+				e->first_seq = 0; /* vanished, counted once: not looked at again */
+			if (ret || e->kind != SEEN_VM)
+				continue;
+		} else if (e->kind != SEEN_VM) {
+			continue;
+		} else if (e->vm->settled) {
+			ret = vm_light(p, s, e);
+			if (ret < 0)
+				return ret;
+			if (ret)
+				continue;
+		}
+		/* Young, not settled, or its threads changed: list them again. */
+		ret = vm_scan(p, s, e);
+		if (ret == -ESTALE)
+			return 1;
+		if (ret)
+			return ret;
+	}
+	status_update(p, s);
+	return 0;
+}
+
+/* Returns 0 after a full scan of every process into s, or -errno (see procfs_sample). */
+static int sample_full(struct procfs *p, struct procfs_sample *s)
+{
+	struct rlimit rl;
+	struct dirent *de;
+	DIR *dir = NULL;
+	int fd, pid, ret = 0;
+
+	p->nnext = 0;
+	p->denied = p->denied_vmms = p->denied_foreign = 0;
+	p->rescan = false;
+	/* Kept fds take at most the lower half of the table: see thread_file. */
+	p->fd_cap = INT_MAX;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 2 < (rlim_t)INT_MAX)
+		p->fd_cap = (int)(rl.rlim_cur / 2);
+
+	fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		ret = -errno;
+		if (fd >= 0)
+			close(fd);
+		source_set(&p->status, SOURCE_UNAVAILABLE, "cannot read the process list: %s",
+			   strerror(-ret));
+		goto out;
+	}
+	while ((de = readdir(dir))) {
+		pid = entry_pid(de->d_name);
+		if (pid < 0)
+			continue;
+		ret = pid_scan(p, s, pid, (uint64_t)de->d_ino);
+		if (ret)
+			break;
+	}
+	/* Even after a failure: what was moved to the new array must not be lost. */
+	seen_swap(p);
+	if (ret)
+		goto out;
+	if (s->nvms > 1)
+		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
+	/* Processes not looked at for want of fds may hold VMs: look again next time. */
+	if (p->failed)
+		p->rescan = true;
+	status_update(p, s);
 out:
 	if (dir)
 		closedir(dir);
 	return ret;
+}
+
+int procfs_sample(struct procfs *p, struct procfs_sample *s)
+{
+	struct timespec ts;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	p->seq++;
+	if (p->period_ns && p->scan_ns && !p->rescan && s->ts_ns - p->scan_ns < p->period_ns) {
+		s->nvms = s->scan_errors = 0;
+		s->light = true;
+		p->failed = 0;
+		ret = sample_light(p, s);
+		if (ret <= 0)
+			return ret;
+	}
+	s->nvms = s->scan_errors = 0;
+	s->unreadable = s->unreadable_vmms = 0;
+	s->others_hidden = false;
+	s->light = false;
+	p->failed = 0;
+	p->scan_ns = s->ts_ns;
+	return sample_full(p, s);
+}
+
+void procfs_set_discovery(struct procfs *p, uint64_t period_ns)
+{
+	p->period_ns = period_ns;
+	/* Opened now, with the probe's other fds; a failure is tried again when it is used. */
+	if (period_ns && !p->listing)
+		listing_open(p);
 }
 
 void procfs_sample_free(struct procfs_sample *s)
@@ -1215,6 +1797,7 @@ static void find_hidden(struct procfs *p, const char *root)
 
 struct procfs *procfs_open(const char *root)
 {
+	struct statfs sfs;
 	struct procfs *p;
 	int err;
 
@@ -1234,6 +1817,11 @@ struct procfs *procfs_open(const char *root)
 		p->clk_tck = 100;
 	p->status.name = "procfs";
 	source_set(&p->status, SOURCE_OK, NULL);
+	/* Only procfs files fail once their thread is gone: see the top of this file. */
+	if (!fstatfs(p->rootfd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC) {
+		procfs_set_discovery(p, PROCFS_DISCOVERY_NS);
+		p->fd_counts = true;
+	}
 	find_hidden(p, root);
 	return p;
 fail:
@@ -1252,12 +1840,14 @@ void procfs_close(struct procfs *p)
 	if (!p)
 		return;
 	for (i = 0; i < p->nseen; i++)
-		memo_free(p->seen[i].vm);
+		memo_free(p, p->seen[i].vm);
 	free(p->seen);
 	free(p->next);
 	free(p->extra);
 	free(p->buf);
 	free(p->sysdir);
+	if (p->listing)
+		closedir(p->listing);
 	close(p->rootfd);
 	free(p);
 }

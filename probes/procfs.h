@@ -15,18 +15,40 @@
 #include "proc.h"
 #include "source.h"
 
+/*
+ * Time between two full scans on a live procfs: the walk of /proc that finds new VM
+ * processes and reads fd tables, command lines (VM names) and task directories. The
+ * samples between read only the known VMs' threads, through files kept open; a vanished
+ * thread or VM, a new thread of a known VM, a reused pid or a new process (one listing of
+ * /proc a sample; a newcomer's fds are looked at in its first three samples, as a VMM makes
+ * its VM just after it starts) is noticed by the next sample.
+ */
+#define PROCFS_DISCOVERY_NS (10 * 1000000000ull)
+
 struct procfs;
 
-/* Returns a probe reading under root ("/proc" if NULL), or NULL with errno set. */
+/*
+ * Returns a probe reading under root ("/proc" if NULL), or NULL with errno set. On a
+ * procfs it scans in full every PROCFS_DISCOVERY_NS; on another tree (a recording) every
+ * sample.
+ */
 struct procfs *procfs_open(const char *root);
 void procfs_close(struct procfs *p);
+
+/*
+ * Returns nothing; sets the time between two full scans, 0 for a full scan in every sample
+ * (and no fds kept). For tests on a recorded tree, where a thread's end must be shown by
+ * emptying its files: a kept fd reads the file it was opened on.
+ */
+void procfs_set_discovery(struct procfs *p, uint64_t period_ns);
 
 /* Returns 0 and fills host facts, or -errno. */
 int procfs_host(struct procfs *p, struct proc_host *host);
 
 /*
- * Returns 0 after a scan of all processes into s, or -errno when root cannot be read at
- * all. VMs and threads that vanish mid-scan are skipped and counted in scan_errors.
+ * Returns 0 after a sample of all VMs into s, or -errno when root cannot be read at all.
+ * VMs and threads that vanish mid-scan are skipped and counted in scan_errors. A light
+ * sample (s->light) reads the VMs the last full scan found; see PROCFS_DISCOVERY_NS.
  */
 int procfs_sample(struct procfs *p, struct procfs_sample *s);
 

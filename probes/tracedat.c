@@ -11,7 +11,7 @@
  * - Reading: libtracecmd opens the file and parses its event formats, cmdlines and the
  *   rest into a tep; the decoder takes the formats it needs from that tep. Each CPU's data
  *   is read from the layout the check found, a block of plain pages or one zstd chunk at a
- *   time, and the pages go whole through kvmdecode's kbuffer streams and merge, as the live
+ *   time, and the pages go whole through kvmdecode's streams and merge, as the live
  *   trace's do. (libtracecmd 1.3 keeps every decompressed chunk it reads and scans them all
  *   for each page: its memory grows to the uncompressed size of the trace, its time with the
  *   square of it.)
@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 #include <event-parse.h>
-#include <kbuffer.h>
 #include <trace-cmd.h>
 #include <zstd.h>
 
@@ -1548,7 +1547,7 @@ static bool has_data(const struct td_buffer *b)
 /* Returns 0 after setting up a stream per CPU with data, or -errno. */
 static int open_streams(struct tracedat *td)
 {
-	int b, k, n = 0, compressed = 0;
+	int b, k, n = 0, compressed = 0, err;
 
 	for (b = 0; b < td->lay.nbuf; b++)
 		n += td->lay.buf[b].ncpus;
@@ -1566,12 +1565,11 @@ static int open_streams(struct tracedat *td)
 			c->buf = buf;
 			c->end = c->span->off + c->span->size;
 			c->chunks = buf->compressed ? c->span->chunks : 0;
-			c->s.cpu = buf->cpus[k].cpu;
-			c->s.commit_size = tep_get_header_page_size(td->tep);
-			c->s.subbuf_size = buf->page_size;
-			c->s.kbuf = kvmdecode_kbuffer(td->tep);
-			if (!c->s.kbuf)
-				return -ENOMEM;
+			/* -EINVAL: the file's header page gives a commit word of no known size. */
+			err = kvmdecode_stream_init(&c->s, td->tep, buf->page_size,
+						    buf->cpus[k].cpu);
+			if (err)
+				return err;
 			compressed |= buf->compressed;
 			td->sp[td->nstreams++] = &c->s;
 		}
@@ -1755,7 +1753,6 @@ void tracedat_close(struct tracedat *td)
 	if (!td)
 		return;
 	for (i = 0; i < td->nstreams; i++) {
-		kbuffer_free(td->streams[i].s.kbuf);
 		free(td->streams[i].block);
 	}
 	free(td->streams);

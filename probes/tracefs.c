@@ -26,7 +26,6 @@
 
 #include <event-parse.h>
 #include <event-utils.h>
-#include <kbuffer.h>
 #include <tracefs/tracefs.h> /* not probes/tracefs.h */
 
 #include "kvmdecode.h"
@@ -39,7 +38,10 @@
  * the loop at TRACE_WAKE_PERCENT full (2 MiB, ~70 ms of that storm), which leaves 6 MiB,
  * ~200 ms, for the loop to come round while it draws or scans /proc before anything is
  * overwritten (measured: no loss with the loop stalled 150 ms after every drain; 4 MiB
- * lost events at that stall). Without wakeups a 1 s tick alone would need ~28 MiB.
+ * lost events at that stall). Without wakeups a 1 s tick alone would need ~28 MiB. Waking
+ * at 50% halves the wakeups (pit storm: 5-9/s to 3-4/s) but saves no CPU that shows, and
+ * leaves 4 MiB of margin, not 6: with the loop stalled 300 ms after every drain at ~430k
+ * events/s, 50% lost events where 25% lost none.
  */
 #define TRACE_DEFAULT_KB   8192
 #define TRACE_MIN_KB	   512		 /* when RAM is small, never below this */
@@ -389,14 +391,10 @@ static int open_cpu(struct trace *t, struct trace_cpu *c, int cpu)
 	/* Our own fd: libtracefs 1.6 has no getter for the fd of a tracefs_cpu. */
 	c->tcpu = tracefs_cpu_alloc_fd(c->fd, t->subbuf_size, true);
 	c->page = xmalloc((size_t)t->subbuf_size);
-	c->s.kbuf = kvmdecode_kbuffer(t->tep);
-	/* The libraries' allocations fail softly: tracing is then unavailable, not fatal. */
-	if (!c->tcpu || !c->s.kbuf)
+	/* The library's allocation fails softly: tracing is then unavailable, not fatal. */
+	if (!c->tcpu)
 		return -ENOMEM;
-	c->s.cpu = (uint32_t)cpu;
-	c->s.commit_size = tep_get_header_page_size(t->tep);
-	c->s.subbuf_size = (unsigned int)t->subbuf_size;
-	return 0;
+	return kvmdecode_stream_init(&c->s, t->tep, (unsigned int)t->subbuf_size, (uint32_t)cpu);
 }
 
 static void close_cpu(struct trace_cpu *c)
@@ -407,8 +405,6 @@ static void close_cpu(struct trace_cpu *c)
 		close(c->fd);
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
-	if (c->s.kbuf)
-		kbuffer_free(c->s.kbuf);
 	free(c->page);
 }
 
@@ -775,11 +771,20 @@ int trace_fds(const struct trace *t, int *fds, int max)
 	return n;
 }
 
+/*
+ * A sub-buffer the writer left has less room after its data than the event that did not
+ * fit (ours are under 128 bytes): one with more was copied from the sub-buffer the writer is
+ * filling, or is the rest of one read before.
+ */
+#define PARTIAL_ROOM 512
+
 /* Refills a CPU's stream from its trace_pipe_raw: 1 loaded, 0 nothing now, or -errno. */
 static int refill_cpu(void *arg, struct kvmdecode_stream *s)
 {
 	struct trace_cpu *c = (struct trace_cpu *)s;
 	struct trace *t = arg;
+	unsigned int room = (unsigned int)t->subbuf_size - 8 - (unsigned int)s->commit_size;
+	bool first = c->budget == t->budget;
 	int n;
 
 	if (!c->budget)
@@ -797,6 +802,14 @@ static int refill_cpu(void *arg, struct kvmdecode_stream *s)
 		t->page_lost += s->missed > 0 ? (uint64_t)s->missed : 1;
 		t->stats_due = true;
 	}
+	/*
+	 * A partial page after the first read of a drain (the first may be the rest of the
+	 * page the last drain stopped in) is the one the writer is filling: reading on would
+	 * take the few events written since, over and over, as fast as we read. The CPU waits
+	 * for the next drain: the watermark's wakeup, or the tick.
+	 */
+	if (!first && (n < t->subbuf_size || s->end + PARTIAL_ROOM < room))
+		c->budget = 0;
 	return 1;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tracefs probe: KVM and scheduler events from a private tracefs instance named after our
- * pid, read per CPU from trace_pipe_raw with kbuffer and decoded by cached field offsets
- * into struct kvm_event. Only the events asked for are enabled.
+ * pid, read per CPU from trace_pipe_raw, walked and decoded by kvmdecode (cached field
+ * offsets) into struct kvm_event. Only the events asked for are enabled.
  */
 #ifndef KVMSCOPE_TRACEFS_H
 #define KVMSCOPE_TRACEFS_H

@@ -252,6 +252,28 @@ out:
 	return ret;
 }
 
+int vmname_id(const char *argv, size_t len, char *id, size_t idsz)
+{
+	struct vm_arg val;
+	size_t n;
+	int ret;
+
+	if (!id || !idsz)
+		return -EINVAL;
+	id[0] = '\0';
+	ret = opt_last(argv, len, "id", &val);
+	if (ret <= 0)
+		return ret;
+	if (!val.len)
+		return 0;
+	/* Cut like a name: a cut UTF-8 sequence is dropped whole. */
+	n = val.len < idsz - 1 ? val.len : idsz - 1;
+	memcpy(id, val.p, n);
+	n = n < val.len ? utf8_trim(id, n) : n;
+	id[n] = '\0';
+	return 1;
+}
+
 /* Returns whether the base name of the program path p (n bytes) is one of a VMM. */
 static bool vmm_program(const char *p, size_t n)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * VM names from a VMM's command line. QEMU takes -name NAME or -name guest=NAME[,opt=...]
- * (also with two dashes), where ",," stands for a literal comma, and -uuid UUID.
+ * (also with two dashes), where ",," stands for a literal comma, -uuid UUID and -id ID
+ * (Proxmox VE passes its vmid there).
  * Pure parsing over caller-owned buffers: no allocation.
  */
 #ifndef KVMSCOPE_VMNAME_H
@@ -21,6 +22,12 @@ int vmname_parse(const char *argv, size_t len, char *name, size_t namesz);
 
 /* Returns 1 and copies the -uuid argument to uuid, 0 when absent, -EINVAL if malformed. */
 int vmname_uuid(const char *argv, size_t len, char *uuid, size_t uuidsz);
+
+/*
+ * Returns 1 and copies the last -id argument to id (raw, cut to idsz - 1 bytes), 0 when
+ * absent or empty, -EINVAL when -id is the last argument.
+ */
+int vmname_id(const char *argv, size_t len, char *id, size_t idsz);
 
 /*
  * Returns whether a process could be a VMM, from what anyone may read of it: the base name of

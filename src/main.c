@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "incident.h"
 #include "offline.h"
 #include "openmetrics.h"
 #include "options.h"
@@ -25,6 +26,7 @@
 #include "serve.h"
 #include "textfile.h"
 #include "tick.h"
+#include "timeline.h"
 #include "tui.h"
 #include "util.h"
 
@@ -34,7 +36,7 @@
 
 static const char usage_text[] =
 	"Usage: kvmscope [OPTIONS]\n"
-	"       kvmscope -b -i FILE.dat [OPTIONS]\n"
+	"       kvmscope -i FILE.dat [OPTIONS]\n"
 	"       kvmscope record [OPTIONS]\n"
 	"       kvmscope -r PATH [OPTIONS]\n"
 	"A live monitor for KVM hosts: which VM exits, why, where, and what it costs.\n"
@@ -50,10 +52,12 @@ static const char usage_text[] =
 	"  -H, --threads          batch: each VM's threads and panes, not only the host view\n"
 	"  -c, --cumulative       counts and shares since start, not per interval\n"
 	"      --no-color         no colours (also when NO_COLOR is set)\n"
+	"      --history MINUTES  the live screen keeps the last MINUTES of ticks for its\n"
+	"                         w key: a recording and an incident summary (default 10)\n"
 	"\n"
 	"Selection:\n"
 	"  -p, --pid PID          only the VM with this pid\n"
-	"  -f, --filter REGEX     only VMs whose name (or pid) matches REGEX\n"
+	"  -f, --filter REGEX     only VMs one of whose names (or pid) matches REGEX\n"
 	"\n"
 	"Sources:\n"
 	"      --no-trace         do not trace (no trace events, no tracepoint counters)\n"
@@ -68,6 +72,10 @@ static const char usage_text[] =
 	"                         counts exact from the kernel's counters and the rest scaled\n"
 	"      --full-detail      trace every event of the VM -p or -f names (the busiest)\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
+	"      --libvirt DIR      libvirt's live domain XML, for VM names (default\n"
+	"                         /run/libvirt/qemu)\n"
+	"      --pve DIR          Proxmox VE's guest configs, for VM names (default\n"
+	"                         /etc/pve/qemu-server)\n"
 	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
 	"                         (default cycles:mg,instructions:mg,cycles:mh,instructions:mh\n"
 	"                         where a PMU exists, on the vCPUs of the VM in focus only)\n"
@@ -81,8 +89,9 @@ static const char usage_text[] =
 	"                         VM and kind, 1 to 16 (default 5), the rest as \"other\"\n"
 	"\n"
 	"A trace-cmd recording (how to record it: kvmscope(8), READING A TRACE.DAT):\n"
-	"  -i, --input FILE       read a trace.dat instead of the live host (with -b);\n"
-	"                         -d is then seconds of the file's time per record\n"
+	"  -i, --input FILE       read a trace.dat instead of the live host: the replay\n"
+	"                         screen on a terminal, records with -b; -d is then\n"
+	"                         seconds of the file's time per tick\n"
 	"      --summary          one record for the whole file\n"
 	"      --tgids FILE       the recording's saved_tgids: threads grouped by VM\n"
 	"\n"
@@ -96,8 +105,10 @@ static const char usage_text[] =
 	"      --max-total SIZE   a directory: remove the oldest while all take more\n"
 	"      --daemon           record: detach from the terminal\n"
 	"      --pidfile FILE     record: write the process id to FILE\n"
-	"  -r, --read PATH        print the ticks of a recording (a file, a directory of\n"
-	"                         them, or batch JSON) as -b printed them (-b implied)\n"
+	"  -r, --read PATH        a recording (a file, a directory of them, batch JSON):\n"
+	"                         the replay screen on a terminal (the live keys, and\n"
+	"                         , . step, Space plays, [ ] pace, b jumps: see ?);\n"
+	"                         with -b, --format or -o, its ticks as -b printed them\n"
 	"      --begin TIME       -r: from TIME: YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (the\n"
 	"                         last such time in it) or @SECONDS; local, or Z/+HH:MM\n"
 	"      --end TIME         -r: up to TIME (inclusive)\n"
@@ -132,6 +143,9 @@ enum {
 	OPT_END,
 	OPT_BUDGET,
 	OPT_FULL_DETAIL,
+	OPT_HISTORY,
+	OPT_LIBVIRT,
+	OPT_PVE,
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +166,8 @@ static const struct option long_opts[] = {
 	{ "budget", required_argument, NULL, OPT_BUDGET },
 	{ "full-detail", no_argument, NULL, OPT_FULL_DETAIL },
 	{ "proc", required_argument, NULL, OPT_PROC },
+	{ "libvirt", required_argument, NULL, OPT_LIBVIRT },
+	{ "pve", required_argument, NULL, OPT_PVE },
 	{ "events", required_argument, NULL, 'e' },
 	{ "debugfs", required_argument, NULL, OPT_DEBUGFS },
 	{ "output", required_argument, NULL, 'o' },
@@ -171,6 +187,7 @@ static const struct option long_opts[] = {
 	{ "read", required_argument, NULL, 'r' },
 	{ "begin", required_argument, NULL, OPT_BEGIN },
 	{ "end", required_argument, NULL, OPT_END },
+	{ "history", required_argument, NULL, OPT_HISTORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -325,8 +342,6 @@ static void check_input(const struct options *o, const char *live_opt)
 		live_opt = "--serve";
 	if (live_opt)
 		die("%s is for the live host; it means nothing with -i", live_opt);
-	if (!o->batch && isatty(STDOUT_FILENO))
-		die("-i: the live screen cannot step through a file yet; add -b");
 }
 
 /*
@@ -339,6 +354,7 @@ struct given {
 	const char *rotation; /* how recordings are kept: only when recording */
 	const char *command;  /* the record command's own */
 	const char *range;    /* of a replay */
+	const char *history;  /* of the live screen */
 };
 
 static void seen(const char **first, const char *name)
@@ -501,6 +517,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->proc_root = optarg;
 			live_opt = "--proc";
 			break;
+		case OPT_LIBVIRT:
+		case OPT_PVE: {
+			const char *opt = c == OPT_LIBVIRT ? "--libvirt" : "--pve";
+			struct stat sb;
+
+			/* Given by hand, a typo would silently name nothing. */
+			seen(&g.sampling, opt);
+			errno = 0;
+			if (stat(optarg, &sb) || !S_ISDIR(sb.st_mode))
+				die("%s: %s: %s", opt, optarg,
+				    errno ? strerror(errno) : "not a directory");
+			*(c == OPT_LIBVIRT ? &o->libvirt_dir : &o->pve_dir) = optarg;
+			live_opt = opt;
+			break;
+		}
 		case 'e':
 			seen(&g.sampling, "-e");
 			o->events = optarg;
@@ -553,8 +584,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->pidfile = optarg;
 			break;
 		case 'r':
+			/* The replay screen on a terminal; records with -b (or not a terminal). */
 			o->replay = optarg;
-			o->batch = true;
+			break;
+		case OPT_HISTORY:
+			seen(&g.history, "--history");
+			o->history_min = (double)parse_long("--history", optarg, 0, 1440);
 			break;
 		case OPT_BEGIN:
 		case OPT_END:
@@ -580,6 +615,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (try --help)", argv[optind]);
+	/* A format or one record of a file is text to print, not a screen to step through. */
+	if ((o->replay || o->input) && (format_set || o->summary))
+		o->batch = true;
+	if (g.history && (o->batch || o->replay || o->input || o->serve || o->record))
+		die("--history is for the live screen (its w key)");
 	check_record(o, &g);
 	check_modes(o, format_set);
 	check_input(o, live_opt);
@@ -714,6 +754,21 @@ static void replay_warn(const char *line)
 	fprintf(stderr, "kvmscope: %s\n", line);
 }
 
+/* The replay screen's: damage skipped at open, the first said on its bottom line. */
+struct warned {
+	char *line;
+	size_t n;
+	int count;
+};
+
+static void note_warn(void *arg, const char *line)
+{
+	struct warned *w = arg;
+
+	if (!w->count++)
+		snprintf(w->line, w->n, "%s", line);
+}
+
 /* Opens the recorder of the record command or --record; dies when it cannot. */
 static struct recorder *record_start(const struct options *opt, struct rec_out *rout)
 {
@@ -763,14 +818,17 @@ int main(int argc, char **argv)
 		.delay_s = 1.0,
 		.proc_root = "/proc",
 		.budget = TICK_BUDGET_DEFAULT,
+		.history_min = INCIDENT_MINUTES,
 	};
 	struct batch_out bout = { .opt = &opt, .f = stdout };
 	struct tick_output out = { .input_fd = -1, .output_fd = -1 };
 	struct om_config omc = { .version = KVMSCOPE_VERSION };
 	struct rec_out rout = { .opt = &opt };
+	struct incident *inc = NULL;
+	struct timeline *tl = NULL;
 	struct serve *sv = NULL;
 	struct tui *tui = NULL;
-	char why[1024];
+	char why[1024], note[640] = "";
 	int err;
 
 	setlocale(LC_ALL, "");
@@ -794,6 +852,21 @@ int main(int argc, char **argv)
 
 	if (!opt.serve && !opt.batch && !opt.record && !isatty(STDOUT_FILENO))
 		opt.batch = true;
+	/* The replay screen's file is opened first: what is wrong with it is one line. */
+	if (!opt.batch && !opt.serve && !opt.record && (opt.replay || opt.input)) {
+		struct warned w = { .line = note, .n = sizeof(note) };
+
+		err = opt.replay ? timeline_open_recording(opt.replay, opt.begin, opt.end,
+							   note_warn, &w, &tl, why, sizeof(why))
+				 : timeline_open_tracedat(&opt, &tl, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "kvmscope: %s\n", why);
+			return 1;
+		}
+		if (w.count > 1)
+			snprintf(note + strlen(note), sizeof(note) - strlen(note),
+				 " (and %d more problems skipped)", w.count - 1);
+	}
 	bout.bo.format = opt.format;
 	bout.bo.detail = opt.detail;
 	bout.bo.utf8 = opt.utf8;
@@ -831,12 +904,12 @@ int main(int argc, char **argv)
 		}
 		out.show = serve_show;
 		out.arg = sv;
-	} else if (!opt.batch && !opt.replay) {
+	} else if (!opt.batch) {
 		struct tui_config tc = {
 			.color = !opt.no_color,
 			.utf8 = opt.utf8,
 			.filter_src = opt.filter_src,
-			.iterations = opt.iterations,
+			.iterations = tl ? 0 : opt.iterations,
 			.delay_s = opt.delay_s,
 		};
 
@@ -844,6 +917,7 @@ int main(int argc, char **argv)
 		if (!tui) {
 			fprintf(stderr, "kvmscope: %s\n", why);
 			recorder_close(rout.rec);
+			timeline_close(tl);
 			return 1;
 		}
 		out.show = tui_show;
@@ -852,11 +926,21 @@ int main(int argc, char **argv)
 		out.input_fd = tui_input_fd(tui);
 		out.output_fd = tui_output_fd(tui);
 		out.arg = tui;
+		if (!tl && opt.history_min > 0) {
+			struct incident_config ic = { .minutes = opt.history_min,
+						      .interval_s = opt.delay_s,
+						      .version = KVMSCOPE_VERSION };
+
+			inc = incident_wrap(&ic, &out);
+		}
 	} else if (!bout.replace) {
 		out.output_fd = fileno(bout.f);
 	}
 
-	if (opt.replay) {
+	if (tl) {
+		err = replay_screen_run(tl, &out, opt.cumulative, note[0] ? note : NULL, why,
+					sizeof(why));
+	} else if (opt.replay) {
 		struct replay_config rc = { .path = opt.replay, .begin = opt.begin, .end = opt.end,
 					    .warn = replay_warn, .interval_s = &bout.bo.delay_s };
 
@@ -871,6 +955,8 @@ int main(int argc, char **argv)
 	}
 	/* Signals and q end the loop; the terminal is restored before anything is printed. */
 	tui_stop(tui);
+	incident_free(inc);
+	timeline_close(tl);
 	serve_stop(sv);
 	recorder_close(rout.rec);
 	if (opt.pidfile)

@@ -110,6 +110,7 @@ static struct snapshot *step(struct offline *o, uint64_t until, bool cumulative,
 			     char *why, size_t whysz)
 {
 	uint64_t end = until;
+	struct snapshot *s;
 	int n;
 
 	*err = 0;
@@ -128,7 +129,10 @@ static struct snapshot *step(struct offline *o, uint64_t until, bool cumulative,
 	set_sources(o);
 	name_wakers(o);
 	o->next++;
-	return model_snapshot(&o->model, end, 0, cumulative);
+	s = model_snapshot(&o->model, end, 0, cumulative);
+	/* The file holds no wall clock: its ticks are dated on its own. */
+	s->trace_ns = end - o->t0;
+	return s;
 }
 
 struct snapshot *offline_tick(struct offline *o, long i, bool cumulative, int *err, char *why,

@@ -37,6 +37,8 @@ struct options {
 	regex_t filter;
 	bool have_filter;
 	const char *proc_root;	/* where procfs is ("/proc") */
+	const char *libvirt_dir; /* --libvirt: libvirt's live XML, NULL = /run/libvirt/qemu */
+	const char *pve_dir;	/* --pve: Proxmox's guest configs, NULL = /etc/pve/qemu-server */
 	const char *events;	/* -e: perf events (libpfm4 names), NULL = the default set */
 	const char *debugfs;	/* --debugfs: read DIR/kvm, NULL = the mounted debugfs */
 	/* The exporter and the metrics formats: */
@@ -60,6 +62,7 @@ struct options {
 	/* Replay: -r. */
 	const char *replay;	/* -r PATH */
 	const char *begin, *end; /* --begin, --end as given */
+	double history_min;	 /* --history: minutes the live screen keeps for w; 0: none */
 };
 
 #endif

@@ -1,14 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "recording.h"
 #include "replay.h"
+#include "util.h"
+
+/* Playing: from this slow to this fast, times the recorded pace. */
+#define SPEED_MIN (1.0 / 16)
+#define SPEED_MAX 64.0
+/* A trace.dat read on while nothing else is asked: the count shown every this many ticks. */
+#define GROW_SAY 16
 
 /* Returns the rest of s after an optional zone (Z, +HH:MM, -HH:MM, +HHMM), its offset in *off. */
 static const char *zone(const char *s, bool *given, long *off)
@@ -190,4 +203,345 @@ int replay_run(const struct replay_config *c, const struct tick_output *out, cha
 out:
 	recording_close(r);
 	return err ? err : damaged;
+}
+
+/* ---- the replay screen ---- */
+
+/* Set by signal handlers, read by the loop. */
+static volatile sig_atomic_t rs_quit, rs_winch;
+
+static void rs_on_quit(int sig)
+{
+	rs_quit = sig;
+}
+
+static void rs_on_winch(int sig)
+{
+	(void)sig;
+	rs_winch = 1;
+}
+
+/* What the replay screen's loop holds; torn down in one place. */
+struct rloop {
+	struct timeline *tl;
+	const struct tick_output *out;
+	struct tick_ctl ctl;
+	struct snapshot *shown; /* the tick (or span) on screen */
+	long pos;		/* its tick */
+	bool cumulative;	/* shown is a span */
+	long mark;
+	int epfd, tfd;
+	sigset_t waitmask;
+};
+
+enum { RS_TIMER = 1, RS_INPUT, RS_OUTPUT };
+
+static void rs_note(struct rloop *l, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rs_note(struct rloop *l, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->ctl.note, sizeof(l->ctl.note), fmt, ap);
+	va_end(ap);
+	l->ctl.note_error = error;
+	l->ctl.note_seq++;
+}
+
+/* Returns buf holding when tick i is: its local time, or its trace time. */
+static const char *tick_when(const struct rloop *l, long i, char *buf, size_t n)
+{
+	struct tl_tick tt = timeline_tick(l->tl, i);
+
+	if (timeline_trace_clock(l->tl))
+		snprintf(buf, n, "+%.1f s", (double)tt.trace_ns / 1e9);
+	else
+		local(tt.wall_s, buf, n);
+	return buf;
+}
+
+/* Arms the playing timer for the time to the next tick at the pace asked; disarms it paused. */
+static void rs_arm(struct rloop *l)
+{
+	struct itimerspec its = { 0 };
+	double s;
+
+	if (!l->ctl.paused) {
+		s = (double)timeline_gap_ns(l->tl, l->pos) / 1e9 / l->ctl.time.speed;
+		s = MAX(s, 0.01);
+		its.it_value.tv_sec = (time_t)s;
+		its.it_value.tv_nsec = (long)((s - floor(s)) * 1e9);
+	}
+	timerfd_settime(l->tfd, 0, &its, NULL);
+}
+
+/* Returns 0 with the tick (or span) at the cursor made the one shown; else says why. */
+static int rs_load(struct rloop *l)
+{
+	struct snapshot *s = NULL;
+	long skipped = 0;
+	char why[512];
+	int err;
+
+	if (l->ctl.cumulative)
+		err = timeline_span(l->tl, MIN(l->mark, l->pos), MAX(l->mark, l->pos), &s, &skipped,
+				    why, sizeof(why));
+	else
+		err = timeline_read(l->tl, l->pos, &s, why, sizeof(why));
+	if (err) {
+		/* The tick before stays on screen, and the note says which cannot be read. */
+		rs_note(l, true, "tick %ld: %s", l->pos + 1, why);
+		return err;
+	}
+	if (skipped)
+		rs_note(l, true, "%ld ticks of the span cannot be read: left out", skipped);
+	snapshot_free(l->shown);
+	l->shown = s;
+	l->cumulative = l->ctl.cumulative;
+	return 0;
+}
+
+/* Returns the output's verdict after showing the tick at the cursor as the screen has it. */
+static int rs_show(struct rloop *l)
+{
+	l->ctl.time.pos = l->pos;
+	l->ctl.time.count = timeline_count(l->tl);
+	l->ctl.time.more = !timeline_complete(l->tl);
+	l->ctl.time.mark = l->mark;
+	return l->shown ? l->out->show(l->out->arg, l->shown, &l->ctl) : 0;
+}
+
+/* Moves the cursor to tick i (clamped to what there is); returns whether it moved. */
+static bool rs_goto(struct rloop *l, long i)
+{
+	char why[256];
+	struct snapshot *s;
+
+	if (i < 0)
+		i = 0;
+	/* A trace.dat not read that far yet: read on to it, or to its end. */
+	if (i >= timeline_count(l->tl) && !timeline_complete(l->tl)) {
+		if (!timeline_read(l->tl, i, &s, why, sizeof(why)))
+			snapshot_free(s);
+	}
+	if (i >= timeline_count(l->tl))
+		i = timeline_count(l->tl) - 1;
+	if (i == l->pos)
+		return false;
+	l->pos = i;
+	rs_load(l);
+	return true;
+}
+
+/* Does what the keys asked of the clock; returns 1 to quit, else 0. */
+static int rs_apply(struct rloop *l, bool *was_paused)
+{
+	struct tick_time *tt = &l->ctl.time;
+	char when[32], why[256];
+	bool load = false;
+	long i;
+
+	if (l->ctl.quit)
+		return 1;
+	if (tt->step) {
+		i = l->pos + tt->step;
+		tt->step = 0;
+		if (!rs_goto(l, i))
+			rs_note(l, false, "%s tick", i < l->pos ? "the first" : "the last");
+	}
+	if (tt->jump) {
+		tt->jump = false;
+		i = timeline_find(l->tl, tt->jump_to, why, sizeof(why));
+		if (i < 0) {
+			rs_note(l, true, "%s", why);
+		} else {
+			rs_goto(l, i);
+			rs_note(l, false, "tick %ld: %s", l->pos + 1,
+				tick_when(l, l->pos, when, sizeof(when)));
+		}
+	}
+	if (tt->faster) {
+		tt->speed = tt->faster > 0 ? MIN(tt->speed * 2, SPEED_MAX)
+					   : MAX(tt->speed / 2, SPEED_MIN);
+		tt->faster = 0;
+		rs_note(l, false, "%s at %gx the recorded pace",
+			l->ctl.paused ? "will play" : "playing", tt->speed);
+	}
+	if (l->ctl.reset) {
+		l->ctl.reset = false;
+		l->mark = l->pos;
+		rs_note(l, false, "mark at tick %ld (%s): c counts from here", l->pos + 1,
+			tick_when(l, l->pos, when, sizeof(when)));
+		load = l->ctl.cumulative;
+	}
+	if (l->ctl.refresh || l->ctl.cumulative != l->cumulative) {
+		l->ctl.refresh = false;
+		load = true;
+	}
+	if (load)
+		rs_load(l);
+	if (l->ctl.paused != *was_paused) {
+		*was_paused = l->ctl.paused;
+		/* Play from the end: from the start again. */
+		if (!l->ctl.paused && l->pos == timeline_count(l->tl) - 1 &&
+		    timeline_complete(l->tl))
+			rs_goto(l, 0);
+		rs_arm(l);
+	}
+	l->ctl.delay_s = 1; /* no refresh here: the + - d keys are the live screen's */
+	return 0;
+}
+
+/* The timer: the next tick when playing; at the end, pause there. */
+static void rs_play(struct rloop *l, bool *was_paused)
+{
+	uint64_t n;
+
+	if (read(l->tfd, &n, sizeof(n)) < 0 || l->ctl.paused)
+		return;
+	if (!rs_goto(l, l->pos + 1)) {
+		l->ctl.paused = *was_paused = true;
+		rs_note(l, false, "the end: paused at the last tick");
+		return;
+	}
+	rs_arm(l);
+}
+
+static int rs_setup(struct rloop *l, char *why, size_t whysz)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sigaction sa = { 0 };
+	sigset_t block;
+
+	sa.sa_handler = rs_on_quit;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = rs_on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Signals arrive only inside epoll_pwait, so a flag set is seen at once. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGCONT);
+	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
+	sigdelset(&l->waitmask, SIGINT);
+	sigdelset(&l->waitmask, SIGTERM);
+	sigdelset(&l->waitmask, SIGHUP);
+	sigdelset(&l->waitmask, SIGWINCH);
+	sigdelset(&l->waitmask, SIGCONT);
+
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (l->epfd < 0 || l->tfd < 0)
+		goto fail;
+	ev.data.u64 = RS_TIMER;
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->tfd, &ev))
+		goto fail;
+	if (l->out->input_fd >= 0) {
+		ev.data.u64 = RS_INPUT;
+		if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->out->input_fd, &ev))
+			goto fail;
+	}
+	if (l->out->output_fd >= 0) {
+		/* Only EPOLLHUP (the terminal hung up) and EPOLLERR come. */
+		ev.events = 0;
+		ev.data.u64 = RS_OUTPUT;
+		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->out->output_fd, &ev);
+	}
+	return 0;
+fail:
+	snprintf(why, whysz, "event loop setup: %s", strerror(errno));
+	return -errno;
+}
+
+int replay_screen_run(struct timeline *t, const struct tick_output *out, bool cumulative,
+		      const char *note, char *why, size_t whysz)
+{
+	struct rloop l = { .tl = t, .out = out, .epfd = -1, .tfd = -1 };
+	struct epoll_event evs[8];
+	bool was_paused = true;
+	char msg[256];
+	int err, n, i, grown = 0;
+
+	why[0] = '\0';
+	l.ctl.paused = true;
+	l.ctl.cumulative = cumulative;
+	l.ctl.delay_s = 1;
+	l.ctl.time.replay = true;
+	l.ctl.time.trace = timeline_trace_clock(t);
+	l.ctl.time.speed = 1;
+	err = rs_setup(&l, why, whysz);
+	if (err)
+		goto out;
+	err = rs_load(&l);
+	if (err) {
+		snprintf(why, whysz, "%s", l.ctl.note);
+		goto out;
+	}
+	if (note)
+		rs_note(&l, true, "%s", note);
+	err = rs_show(&l);
+	while (!err && !rs_quit) {
+		if (rs_winch) {
+			rs_winch = 0;
+			if (out->resize)
+				out->resize(out->arg);
+			err = rs_show(&l);
+			if (err)
+				break;
+		}
+		/* A trace.dat is read on while no key waits: each pass, one tick more. */
+		n = epoll_pwait(l.epfd, evs, ARRAY_SIZE(evs), timeline_complete(t) ? -1 : 0,
+				&l.waitmask);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			snprintf(why, whysz, "epoll_pwait: %s", strerror(errno));
+			break;
+		}
+		if (!n) {
+			if (timeline_grow(t, msg, sizeof(msg)) < 0)
+				rs_note(&l, true, "reading on: %s", msg);
+			if (++grown % GROW_SAY == 0 || timeline_complete(t))
+				err = rs_show(&l);
+			continue;
+		}
+		for (i = 0; i < n && !err; i++) {
+			switch (evs[i].data.u64) {
+			case RS_TIMER:
+				rs_play(&l, &was_paused);
+				err = rs_show(&l);
+				break;
+			case RS_INPUT:
+				err = out->input(out->arg, &l.ctl);
+				if (!err && rs_apply(&l, &was_paused))
+					err = 1;
+				if (!err)
+					err = rs_show(&l);
+				break;
+			case RS_OUTPUT:
+				err = 1;
+				break;
+			}
+		}
+	}
+	if (err == 1)
+		err = 0;
+	if (err < 0 && !why[0])
+		snprintf(why, whysz, "%s", strerror(-err));
+out:
+	if (l.tfd >= 0)
+		close(l.tfd);
+	if (l.epfd >= 0)
+		close(l.epfd);
+	snapshot_free(l.shown);
+	return err;
 }

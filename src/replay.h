@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The replay loop of batch mode: the ticks of a recording (recording.h) in a time range,
- * printed as the live batch printed them.
+ * The replay loops: batch mode's, the ticks of a recording (recording.h) in a time range
+ * printed as the live batch printed them; and the replay screen's, the ticks of a timeline
+ * (a recording or a trace.dat, timeline.h) shown through the live screen, moved by the time
+ * keys.
  */
 #ifndef KVMSCOPE_REPLAY_H
 #define KVMSCOPE_REPLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tick.h"
+#include "timeline.h"
 
 /* Owned by the caller. */
 struct replay_config {
@@ -29,6 +33,16 @@ struct replay_config {
  */
 int replay_run(const struct replay_config *c, const struct tick_output *out, char *why,
 	       size_t whysz);
+
+/*
+ * Returns 0 after the replay screen quit (q, a signal, the terminal gone): the ticks of t
+ * shown through out (the live screen's hooks) with tick_ctl.time saying where they are,
+ * moved as the time keys ask (one tick, a jump, playing at the recorded pace), the span of
+ * the cumulative mode from the mark to the cursor (from the start with cumulative, -c).
+ * note (NULL: none) is said on the bottom line at first. Or -errno with one line in why.
+ */
+int replay_screen_run(struct timeline *t, const struct tick_output *out, bool cumulative,
+		      const char *note, char *why, size_t whysz);
 
 /*
  * Returns 0 with *t the wall clock text names, or -EINVAL: "YYYY-MM-DD HH:MM[:SS]" (or with

@@ -22,6 +22,7 @@
 #include "tick.h"
 #include "tracefs.h"
 #include "util.h"
+#include "vmmeta.h"
 
 /*
  * The event groups the model uses; sched events are filtered by tid (update_filter), the
@@ -74,6 +75,7 @@ struct loop {
 	struct model model;
 	struct procfs *procfs;
 	struct procfs_sample ps;
+	struct vmmeta *meta;	 /* the VMs' names from libvirt's and Proxmox's files */
 	struct perf *perf;	 /* per-thread counters, NULL when none could be set up */
 	struct perf_sample perf_s;
 	struct source_status perf_st; /* when perf is NULL */
@@ -650,6 +652,7 @@ static int sample(struct loop *l)
 	model_set_source(&l->model, procfs_status(l->procfs));
 	if (err)
 		return err;
+	vmmeta_sample(l->meta, &l->ps);
 	model_update_procfs(&l->model, &l->ps);
 	sample_counters(l);
 	update_focus(l);
@@ -945,6 +948,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	}
 	if (!procfs_host(l->procfs, &host))
 		model_set_host(&l->model, &host);
+	l->meta = vmmeta_open(l->opt->libvirt_dir, l->opt->pve_dir);
 
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -1024,6 +1028,7 @@ static void teardown(struct loop *l)
 	if (l->procfs)
 		procfs_close(l->procfs);
 	procfs_sample_free(&l->ps);
+	vmmeta_close(l->meta);
 	free(l->pids);
 	free(l->vcpus);
 	snapshot_free(l->shown);

@@ -48,11 +48,30 @@ static bool sources_bad(const struct header *hd, const size_t *starts, int start
 	return false;
 }
 
+/*
+ * Returns buf holding a replay's markers: where it is, whether it plays, and the span of the
+ * cumulative mode, whose P99s are upper bounds ("<=").
+ */
+static char *replay_markers(const struct tick_ctl *ctl, char *buf, size_t n)
+{
+	const struct tick_time *tt = &ctl->time;
+	size_t o;
+
+	o = (size_t)snprintf(buf, n, " REPLAY %ld/%ld%s ", tt->pos + 1, tt->count,
+			     tt->more ? "+" : "");
+	if (o < n && !ctl->paused)
+		o += (size_t)snprintf(buf + o, n - o, "playing %gx ", tt->speed);
+	if (o < n && ctl->cumulative)
+		snprintf(buf + o, n - o, " SPAN %ld-%ld P99<= ", MIN(tt->mark, tt->pos) + 1,
+			 MAX(tt->mark, tt->pos) + 1);
+	return buf;
+}
+
 /* Header: host line with markers, the sources (wrapped), the event counts. */
 static int draw_header(struct view *v, const struct snapshot *s, const struct tick_ctl *ctl,
 		       struct screen *scr)
 {
-	char buf[1024], markers[64] = "", every[64] = "", line[1024];
+	char buf[1024], markers[96] = "", every[64] = "", line[1024];
 	int start[2], len[2], nsrc = 1, y = 0, i, mw, ew;
 	size_t starts[HEADER_SOURCES_MAX];
 	struct lay_header lh;
@@ -71,11 +90,17 @@ static int draw_header(struct view *v, const struct snapshot *s, const struct ti
 	 * The refresh interval and the markers sit at the right end, so a narrow screen cuts
 	 * the host text, not them. Cumulative mode is a marker here, from the loop's state.
 	 */
-	if (ctl && ctl->paused)
-		strcat(markers, " PAUSED ");
-	if (ctl && ctl->cumulative)
-		strcat(markers, " CUMULATIVE ");
+	if (ctl && ctl->time.replay) {
+		replay_markers(ctl, markers, sizeof(markers));
+	} else {
+		if (ctl && ctl->paused)
+			strcat(markers, " PAUSED ");
+		if (ctl && ctl->cumulative)
+			strcat(markers, " CUMULATIVE ");
+	}
 	if (s) {
+		/* A replay says the day it shows where there is room for it. */
+		hd.dated = ctl && ctl->time.replay && scr->w >= 100;
 		header_host_text(&hd, false, line, sizeof(line));
 		every[0] = ' ';
 		header_every_text(&hd, every + 1, sizeof(every) - 1);
@@ -299,13 +324,16 @@ static const char *prompt_label(enum view_prompt p)
 		return "Go to guest (pid or name): ";
 	case PROMPT_DELAY:
 		return "Refresh delay (seconds): ";
+	case PROMPT_JUMP:
+		return "Jump to (HH:MM[:SS], date, +MM:SS, #tick, start, end): ";
 	default:
 		return "";
 	}
 }
 
 /* The bottom line: the prompt being typed, a message, or where you are and key hints. */
-static void draw_status(struct view *v, const struct snapshot *s, struct screen *scr, int y)
+static void draw_status(struct view *v, const struct snapshot *s, const struct tick_ctl *ctl,
+			struct screen *scr, int y)
 {
 	char buf[4 * VIEW_INPUT_MAX + 64], right[4 * VIEW_INPUT_MAX + 64], esc[4 * VIEW_INPUT_MAX];
 	const char *label, *shown;
@@ -340,6 +368,8 @@ static void draw_status(struct view *v, const struct snapshot *s, struct screen 
 	}
 	if (v->show_zero)
 		strcat(right, "zeros  ");
+	if (ctl && ctl->time.replay)
+		strcat(right, ", . step  b jump  ");
 	strcat(right, "? help  q quit ");
 	rw = utf8_width(right);
 	breadcrumb(v, s, buf, sizeof(buf));
@@ -437,7 +467,7 @@ static void draw_help(struct view *v, struct screen *scr)
 static void resolve_pick(struct view *v, const struct snapshot *s)
 {
 	const struct snap_vm *found = NULL;
-	char esc[4 * SNAP_LABEL_MAX], lb[SNAP_LABEL_MAX], want[4 * VIEW_INPUT_MAX];
+	char esc[4 * SNAP_LABEL_MAX], want[4 * VIEW_INPUT_MAX];
 	struct scope sc = { .kind = SCOPE_VM };
 	const char *p = v->pick;
 	int i, pass;
@@ -449,17 +479,11 @@ static void resolve_pick(struct view *v, const struct snapshot *s)
 		p++;
 	if (!*p && p != v->pick)
 		found = snapshot_vm(s, atoi(v->pick));
-	/* An exact name first, then a part of one; names as shown, any case. */
-	for (pass = 0; pass < 2 && !found; pass++) {
-		for (i = 0; i < s->nvms && !found; i++) {
-			if (s->vms[i].gone)
-				continue;
-			escape_text(esc, sizeof(esc), snap_vm_label(&s->vms[i], lb, sizeof(lb)),
-				    (size_t)-1, v->utf8);
-			if (pass ? strcasestr(esc, v->pick) != NULL : !strcasecmp(esc, v->pick))
+	/* An exact name first, then a part of one; any name the VM has, as shown, any case. */
+	for (pass = 0; pass < 2 && !found; pass++)
+		for (i = 0; i < s->nvms && !found; i++)
+			if (!s->vms[i].gone && pane_vm_named(&s->vms[i], v->pick, pass, v->utf8))
 				found = &s->vms[i];
-		}
-	}
 	if (!found) {
 		view_message(v, true, "no guest matches '%s'", want);
 		return;
@@ -499,6 +523,12 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 	int i, y, focus, lines;
 
 	screen_clear(scr);
+	/* The loop's answer to the last request (a jump, a file written) replaces the key's. */
+	if (ctl && ctl->note_seq != v->note_seq) {
+		v->note_seq = ctl->note_seq;
+		if (ctl->note[0])
+			view_message(v, ctl->note_error, "%s", ctl->note);
+	}
 	if (fresh) {
 		v->seq = s->seq;
 		v->have_seq = true;
@@ -519,7 +549,7 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 	hd.status = hd.status || (v->prompt && scr->h > 0);
 	if (!s) {
 		if (hd.status)
-			draw_status(v, s, scr, scr->h - 1);
+			draw_status(v, s, ctl, scr, scr->h - 1);
 		return fresh;
 	}
 
@@ -555,6 +585,6 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 	}
 	free(lp);
 	if (hd.status)
-		draw_status(v, s, scr, scr->h - 1);
+		draw_status(v, s, ctl, scr, scr->h - 1);
 	return fresh;
 }

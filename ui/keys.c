@@ -200,6 +200,10 @@ static void prompt_key(struct view *v, int key, struct tick_ctl *ctl)
 			set_filter(v);
 		} else if (v->prompt == PROMPT_DELAY) {
 			set_delay(v, ctl);
+		} else if (v->prompt == PROMPT_JUMP && v->input_len) {
+			/* The loop finds the tick and says where it went, or why not. */
+			strlcpy0(ctl->time.jump_to, v->input, sizeof(ctl->time.jump_to));
+			ctl->time.jump = true;
 		} else if (v->prompt == PROMPT_GUEST && v->input_len) {
 			/* Found in the next frame, which has a snapshot to look in. */
 			strlcpy0(v->pick, v->input, sizeof(v->pick));
@@ -321,18 +325,24 @@ static void key_guest(struct view *v, int key, struct tick_ctl *ctl)
 	open_prompt(v, PROMPT_GUEST, "");
 }
 
+/* In a replay, pausing the display is pausing the playing: the same key. */
 static void key_pause(struct view *v, int key, struct tick_ctl *ctl)
 {
 	(void)key;
 	ctl->paused = !ctl->paused;
-	view_message(v, false, ctl->paused ? "paused: p resumes" : "resumed");
+	if (ctl->time.replay)
+		view_message(v, false, ctl->paused ? "paused" : "playing at %gx", ctl->time.speed);
+	else
+		view_message(v, false, ctl->paused ? "paused: p resumes" : "resumed");
 }
 
+/* In a replay, the cumulative window starts at the cursor: the loop says where. */
 static void key_reset(struct view *v, int key, struct tick_ctl *ctl)
 {
 	(void)key;
 	ctl->reset = true;
-	view_message(v, false, "counters reset");
+	if (!ctl->time.replay)
+		view_message(v, false, "counters reset");
 }
 
 static void key_cumulative(struct view *v, int key, struct tick_ctl *ctl)
@@ -340,8 +350,15 @@ static void key_cumulative(struct view *v, int key, struct tick_ctl *ctl)
 	(void)key;
 	ctl->cumulative = !ctl->cumulative;
 	ctl->refresh = true;
-	view_message(v, false,
-		     ctl->cumulative ? "counts since start or reset (r)" : "counts per interval");
+	if (ctl->time.replay)
+		view_message(v, false,
+			     ctl->cumulative ? "counts from the mark (r) to the cursor; P99s are "
+					       "upper bounds: the largest tick's"
+					     : "counts per tick");
+	else
+		view_message(v, false,
+			     ctl->cumulative ? "counts since start or reset (r)"
+					     : "counts per interval");
 }
 
 static void key_delay_step(struct view *v, int key, struct tick_ctl *ctl)
@@ -391,6 +408,36 @@ static void key_redraw(struct view *v, int key, struct tick_ctl *ctl)
 	v->clear = true;
 }
 
+static void key_step(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)v;
+	ctl->time.step += key == '.' ? 1 : -1;
+}
+
+static void key_play(struct view *v, int key, struct tick_ctl *ctl)
+{
+	key_pause(v, key, ctl);
+}
+
+static void key_speed(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)v;
+	ctl->time.faster = key == ']' ? 1 : -1;
+}
+
+static void key_jump(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key, (void)ctl;
+	open_prompt(v, PROMPT_JUMP, "");
+}
+
+static void key_save(struct view *v, int key, struct tick_ctl *ctl)
+{
+	(void)key;
+	ctl->save = true;
+	view_message(v, false, "writing the last minutes...");
+}
+
 const struct key_binding key_bindings[] = {
 	{ "q", { 'q' }, "quit", key_quit },
 	{ "? h", { '?', 'h' }, "this help (Esc, q or ? closes it)", key_help },
@@ -412,19 +459,63 @@ const struct key_binding key_bindings[] = {
 	  "filter VMs by name or pid (extended regex, any case; empty clears)",
 	  key_filter },
 	{ "g", { 'g' }, "go to a guest by pid or name", key_guest },
-	{ "p", { 'p' }, "pause / resume the display (sampling goes on)", key_pause },
-	{ "r", { 'r' }, "reset the counters (start the cumulative window again)", key_reset },
-	{ "c", { 'c' }, "counts per interval / cumulative since start or reset", key_cumulative },
-	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step },
-	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay },
+	{ "p",
+	  { 'p' },
+	  "pause / resume the display (sampling goes on); in a replay: play / pause",
+	  key_pause },
+	{ "r",
+	  { 'r' },
+	  "reset the counters (start the cumulative window again); in a replay: mark the tick "
+	  "shown as the start of c's span",
+	  key_reset },
+	{ "c",
+	  { 'c' },
+	  "counts per interval / cumulative since start or reset; in a replay: from the mark "
+	  "(r) or the first tick to the tick shown, P99s then upper bounds",
+	  key_cumulative },
+	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step, KEYS_LIVE },
+	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay, KEYS_LIVE },
 	{ "x", { 'x' }, "show / hide counters with nothing in the window", key_zeros },
 	{ "D",
 	  { 'D' },
 	  "full detail for the VM in view: every event traced, outside the budget",
-	  key_full },
+	  key_full,
+	  KEYS_LIVE },
+	{ "w",
+	  { 'w' },
+	  "write the last minutes as a recording and an incident summary (named after the "
+	  "host and time, in the current directory, else $TMPDIR or /var/tmp)",
+	  key_save,
+	  KEYS_LIVE },
+	{ ", .", { ',', '.' }, "replay: one tick back / forward", key_step, KEYS_REPLAY },
+	{ "Space", { ' ' }, "replay: play / pause at the recorded pace", key_play, KEYS_REPLAY },
+	{ "[ ]",
+	  { '[', ']' },
+	  "replay: play slower / faster (half, twice)",
+	  key_speed,
+	  KEYS_REPLAY },
+	{ "b",
+	  { 'b' },
+	  "replay: jump to a time: HH:MM[:SS], YYYY-MM-DD HH:MM[:SS], +MM:SS from the start, "
+	  "#tick, start, end",
+	  key_jump,
+	  KEYS_REPLAY },
 	{ "Ctrl-L", { KEY_CTRL('l') }, "redraw the whole screen", key_redraw },
 	{ NULL },
 };
+
+/* A key of the other screen: says where it works instead of doing nothing silently. */
+static void wrong_screen(struct view *v, const struct key_binding *b, struct tick_ctl *ctl)
+{
+	if (ctl->time.replay)
+		view_message(v, true, "%s: for the live screen, not a replay%s", b->name,
+			     b->act == key_delay_step || b->act == key_delay
+				     ? " ([ ] set the pace of playing)"
+				     : "");
+	else
+		view_message(v, true, "%s: a time key, for a replay (kvmscope -r FILE or -i FILE)",
+			     b->name);
+}
 
 void view_key(struct view *v, int key, struct tick_ctl *ctl)
 {
@@ -446,7 +537,11 @@ void view_key(struct view *v, int key, struct tick_ctl *ctl)
 	for (b = key_bindings; b->name; b++)
 		for (c = b->codes; *c; c++)
 			if (*c == key) {
-				b->act(v, key, ctl);
+				if (b->modes &&
+				    !(b->modes & (ctl->time.replay ? KEYS_REPLAY : KEYS_LIVE)))
+					wrong_screen(v, b, ctl);
+				else
+					b->act(v, key, ctl);
 				return;
 			}
 	view_message(v, true, "unknown key: ? lists them");

@@ -21,7 +21,12 @@ struct key_binding {
 	const char *help;	  /* what it does */
 	/* Acts on key (one of codes) and records in ctl what the loop must do. */
 	void (*act)(struct view *v, int key, struct tick_ctl *ctl);
+	/* KEYS_LIVE, KEYS_REPLAY: the screens it works on (0: both); elsewhere it says so. */
+	unsigned int modes;
 };
+
+#define KEYS_LIVE   1u /* the live screen */
+#define KEYS_REPLAY 2u /* a replay: a recording (-r), a trace.dat (-i) */
 
 /* Every binding, in the order the help lists them; ends with a NULL name. */
 extern const struct key_binding key_bindings[];

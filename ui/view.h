@@ -45,7 +45,7 @@ struct pane_frame {
 	int visible; /* rows shown */
 };
 
-enum view_prompt { PROMPT_NONE = 0, PROMPT_FILTER, PROMPT_GUEST, PROMPT_DELAY };
+enum view_prompt { PROMPT_NONE = 0, PROMPT_FILTER, PROMPT_GUEST, PROMPT_DELAY, PROMPT_JUMP };
 
 /* Owned by the TUI (or a test): view_init() and view_free(). */
 struct view {
@@ -75,6 +75,7 @@ struct view {
 	bool clear;	  /* repaint the whole terminal (Ctrl-L, resize) */
 	unsigned int seq; /* the last snapshot drawn */
 	bool have_seq;
+	unsigned int note_seq; /* the loop's last answer shown (tick_ctl.note_seq) */
 };
 
 /*

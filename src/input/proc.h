@@ -19,6 +19,8 @@ enum proc_kind {
 #define PROC_COMM_MAX 16   /* kernel TASK_COMM_LEN, NUL included */
 #define PROC_NAME_MAX 128  /* VM name, NUL included; longer names are cut */
 #define PROC_UUID_MAX 40
+#define PROC_ID_MAX   64  /* QEMU -id, NUL included */
+#define PROC_WHY_MAX  128 /* why a VM's metadata is unavailable, NUL included */
 
 /* One thread of a VM process: raw cumulative values at the sample time. */
 struct proc_thread {
@@ -36,6 +38,31 @@ struct proc_thread {
 	char state;		  /* stat field 3: R, S, D ... */
 };
 
+/* Where the names of a VM's management layer come from (probes/vmmeta.c). */
+enum proc_mgmt {
+	PROC_MGMT_NONE = 0, /* none found: a VMM started by hand, or by something unknown */
+	PROC_MGMT_LIBVIRT,  /* libvirt's live domain XML (/run/libvirt/qemu/NAME.xml) */
+	PROC_MGMT_PROXMOX,  /* a Proxmox VE guest config (/etc/pve/qemu-server/VMID.conf) */
+};
+
+/*
+ * The names a VM's management layer gives it, read from that layer's files. Raw bytes from
+ * files others write: untrusted like every name. "" where the layer gives none.
+ */
+struct proc_meta {
+	uint8_t mgmt;		    /* enum proc_mgmt: whose file this VM has */
+	bool unavailable;	    /* the file is there but was not read: why says */
+	char why[PROC_WHY_MAX];	    /* "file.xml: 104857600 bytes, over the 1 MiB cap" */
+	char name[PROC_NAME_MAX];   /* libvirt's domain <name>; Proxmox's name: */
+	char title[PROC_NAME_MAX];  /* libvirt's <title> */
+	char uuid[PROC_UUID_MAX];   /* libvirt's <uuid>; Proxmox's smbios1 uuid= */
+	/* OpenStack nova's <metadata> in the libvirt domain (nova:instance): */
+	char nova_name[PROC_NAME_MAX];	  /* the instance's display name */
+	char nova_project[PROC_NAME_MAX]; /* nova:owner/nova:project */
+	char nova_user[PROC_NAME_MAX];	  /* nova:owner/nova:user */
+	char nova_flavor[PROC_NAME_MAX];  /* nova:flavor name= */
+};
+
 /* One VM process. */
 struct proc_vm {
 	int pid;
@@ -43,6 +70,8 @@ struct proc_vm {
 	char comm[PROC_COMM_MAX]; /* raw, untrusted */
 	char name[PROC_NAME_MAX]; /* from -name (guest=X / X, ",," unescaped); "" if none */
 	char uuid[PROC_UUID_MAX]; /* from -uuid; "" if none */
+	char id[PROC_ID_MAX];	  /* from -id (Proxmox VE: the vmid); "" if none */
+	struct proc_meta meta;	  /* filled by vmmeta_sample(); zero from procfs_sample() */
 	int nvcpu_fds;		  /* anon_inode:kvm-vcpu:N fds held */
 	struct proc_thread *threads; /* nthreads entries, owned by the sample */
 	int nthreads;
@@ -72,6 +101,13 @@ struct procfs_sample {
 	int unreadable;
 	int unreadable_vmms; /* of them, those that look like a VMM (qemu, crosvm, -enable-kvm) */
 	bool others_hidden;  /* not root: other users' processes, VMs among them, are hidden */
+	/*
+	 * No discovery in this sample: the VMs of the last full scan, their threads read
+	 * through files kept open. schedstat is read for every thread, stat only for vCPUs
+	 * and threads with guest time: for the others, what stat gives (comm, utime, stime,
+	 * state, last_cpu) is as the last scan read it.
+	 */
+	bool light;
 };
 
 #endif

@@ -20,8 +20,10 @@ static void table_release(struct exit_table *tab)
 {
 	int i;
 
-	for (i = 0; i < tab->n; i++)
+	for (i = 0; i < tab->n; i++) {
 		acc2_free(&tab->rows[i].a);
+		acc2_free(&tab->rows[i].vmm);
+	}
 }
 
 static unsigned int row_hash(uint8_t kind, uint8_t isa, uint32_t reason)
@@ -71,16 +73,20 @@ static void table_fold(struct exit_table *tab, bool drop_win)
 {
 	int i;
 
-	for (i = 0; i < tab->n; i++)
+	for (i = 0; i < tab->n; i++) {
 		acc2_fold(&tab->rows[i].a, drop_win);
+		acc2_fold(&tab->rows[i].vmm, drop_win);
+	}
 }
 
 static void table_reset(struct exit_table *tab)
 {
 	int i;
 
-	for (i = 0; i < tab->n; i++)
+	for (i = 0; i < tab->n; i++) {
 		acc2_reset(&tab->rows[i].a);
+		acc2_reset(&tab->rows[i].vmm);
+	}
 }
 
 static void table_clear(struct exit_table *tab)
@@ -212,8 +218,19 @@ static uint64_t user_end(struct exits_vm *v, struct exits_thread *t, uint64_t ts
 	if (!timed || ts < t->user_ts)
 		return 0;
 	ns = ts - t->user_ts;
-	row_time(&t->tab, t->user_row_t, ns);
-	row_time(&v->tab, t->user_row_v, ns);
+	/* Rows emptied since it began (the first interval started) take no time. */
+	if (t->user_ev < 0 && (t->user_row_t >= t->tab.n || t->user_row_v >= v->tab.n))
+		return ns;
+	if (t->user_ev >= 0) {
+		acc_time(&t->ev_vmm[t->user_ev].win, ns, false);
+		acc_time(&v->ev_vmm[t->user_ev].win, ns, false);
+	} else if (t->user_vmm) {
+		acc_time(&t->tab.rows[t->user_row_t].vmm.win, ns, false);
+		acc_time(&v->tab.rows[t->user_row_v].vmm.win, ns, false);
+	} else {
+		row_time(&t->tab, t->user_row_t, ns);
+		row_time(&v->tab, t->user_row_v, ns);
+	}
 	return ns;
 }
 
@@ -387,6 +404,22 @@ static unsigned int on_plain(struct exits_vm *v, struct exits_thread *t, uint8_t
 	return flags;
 }
 
+/* Returns the kind of access a userspace exit answers (KVM_EXIT_* of linux/kvm.h), or -1. */
+static int8_t user_kind(uint32_t reason)
+{
+	switch (reason) {
+	case 2: /* KVM_EXIT_IO */
+		return HOT_PIO;
+	case 6: /* KVM_EXIT_MMIO */
+		return HOT_MMIO;
+	case 29: /* KVM_EXIT_X86_RDMSR */
+	case 30: /* KVM_EXIT_X86_WRMSR */
+		return HOT_MSR;
+	default:
+		return -1;
+	}
+}
+
 /* Returns flags after a kvm_userspace_exit; fresh is the access just before it, if any. */
 static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 				 const struct kvm_event *ev, const struct exits_ref *fresh)
@@ -401,10 +434,24 @@ static unsigned int on_user_exit(struct exits_vm *v, struct exits_thread *t,
 		user_end(v, t, ev->ts_ns, false);
 		flags = EXITS_USER_DROPPED;
 	}
-	t->user_row_t = (int16_t)row_get(&t->tab, EXIT_KIND_USER, 0, reason);
-	t->user_row_v = (int16_t)row_get(&v->tab, EXIT_KIND_USER, 0, reason);
-	row_count(&t->tab, t->user_row_t);
-	row_count(&v->tab, t->user_row_v);
+	/* An exit is one exit: the VMM's part of the one in progress, not another. */
+	t->user_vmm = t->in_exit;
+	t->user_ev = -1;
+	if (t->in_exit) {
+		t->user_row_t = t->exit_row_t;
+		t->user_row_v = t->exit_row_v;
+		t->tab.rows[t->user_row_t].vmm.win.count++;
+		v->tab.rows[t->user_row_v].vmm.win.count++;
+	} else if (!v->hw_seen && (t->user_ev = user_kind(reason)) >= 0) {
+		/* Without kvm_exit the access is the exit: the VMM answered it. */
+		t->ev_vmm[t->user_ev].win.count++;
+		v->ev_vmm[t->user_ev].win.count++;
+	} else {
+		t->user_row_t = (int16_t)row_get(&t->tab, EXIT_KIND_USER, 0, reason);
+		t->user_row_v = (int16_t)row_get(&v->tab, EXIT_KIND_USER, 0, reason);
+		row_count(&t->tab, t->user_row_t);
+		row_count(&v->tab, t->user_row_v);
+	}
 	t->in_user = true;
 	t->io_pending = reason == 2 /* KVM_EXIT_IO */;
 	t->vmm_ns = 0;
@@ -509,6 +556,7 @@ void exits_fold_vm(struct exits_vm *v, bool drop_win)
 	table_fold(&v->tab, drop_win);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_fold(&v->ev[k], drop_win);
+		acc2_fold(&v->ev_vmm[k], drop_win);
 		hot_fold(&v->hot[k], drop_win);
 	}
 }
@@ -519,8 +567,10 @@ void exits_fold_thread(struct exits_thread *t, bool drop_win)
 
 	exact_fold(&t->exact);
 	table_fold(&t->tab, drop_win);
-	for (k = 0; k < HOT__KINDS; k++)
+	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_fold(&t->ev[k], drop_win);
+		acc2_fold(&t->ev_vmm[k], drop_win);
+	}
 }
 
 void exits_reset_vm(struct exits_vm *v)
@@ -531,6 +581,7 @@ void exits_reset_vm(struct exits_vm *v)
 	table_reset(&v->tab);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_reset(&v->ev[k]);
+		acc2_reset(&v->ev_vmm[k]);
 		hot_reset(&v->hot[k]);
 	}
 }
@@ -541,8 +592,10 @@ void exits_reset_thread(struct exits_thread *t)
 
 	exact_reset(&t->exact);
 	table_reset(&t->tab);
-	for (k = 0; k < HOT__KINDS; k++)
+	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_reset(&t->ev[k]);
+		acc2_reset(&t->ev_vmm[k]);
+	}
 }
 
 void exits_clear_vm(struct exits_vm *v)
@@ -553,6 +606,7 @@ void exits_clear_vm(struct exits_vm *v)
 	table_clear(&v->tab);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_zero(&v->ev[k]);
+		acc2_zero(&v->ev_vmm[k]);
 		hot_clear(&v->hot[k]);
 	}
 }
@@ -563,8 +617,10 @@ void exits_clear_thread(struct exits_thread *t)
 
 	exact_clear(&t->exact);
 	table_clear(&t->tab);
-	for (k = 0; k < HOT__KINDS; k++)
+	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_zero(&t->ev[k]);
+		acc2_zero(&t->ev_vmm[k]);
+	}
 	/* Slots named in references are gone with the hot tables. */
 	t->acc.valid = t->fresh.valid = t->cand.valid = false;
 	t->vmm_ns = 0;
@@ -744,12 +800,44 @@ static double user_factor(const struct exits_scale *f, uint32_t reason)
  * access counts; *exits gets the exits in the window (hardware, or accesses without them),
  * *est whether that is an estimate. Counts are scaled to the exact counts in xa (NULL: none).
  */
-static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, bool hw_seen,
-		     const struct exits_exact_acc *xa, const struct model_view *w, int nvcpus,
-		     struct snap_exit **out, uint64_t *exits, bool *exits_est)
+/* Fills e's VMM part from vmm, the exits of e that went to the VMM, over the view. */
+static void snap_vmm(struct snap_exit *e, const struct acc2 *vmm, unsigned int view)
+{
+	struct acc a;
+
+	acc2_view(vmm, view, &a);
+	e->vmm_count = a.count;
+	e->vmm_total_ns = a.timed ? a.total_ns : 0;
+	e->vmm_max_ns = a.timed ? a.max_ns : 0;
+	e->vmm_mean_ns = a.timed ? (double)a.total_ns / (double)a.timed : -1;
+	e->vmm_share = e->count ? 100.0 * (double)a.count / (double)e->count : -1;
+}
+
+/* Scales e's VMM part as its row was (x), once e->count is final: its share stays of it. */
+static void scale_vmm(struct snap_exit *e, double x)
+{
+	if (x == 1)
+		return;
+	e->vmm_count = scaled(e->vmm_count, x);
+	e->vmm_total_ns = scaled(e->vmm_total_ns, x);
+	if (e->vmm_count > e->count)
+		e->vmm_count = e->count;
+	e->vmm_share = e->count ? 100.0 * (double)e->vmm_count / (double)e->count : -1;
+}
+
+/*
+ * Returns the number of rows put in *out (allocated; NULL when none) from a table, its
+ * access counts (ev) and their userspace part (ev_vmm); *exits gets the exits in the window,
+ * *exits_est whether that is an estimate. Each exit is counted once: a userspace exit is the
+ * VMM's part of the exit it belongs to, or a row of its own when there is none (kvm_exit
+ * missed, or KVM_EXIT_HLT without it). Counts are scaled to the exact counts in xa.
+ */
+static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, const struct acc2 *ev_vmm,
+		     bool hw_seen, const struct exits_exact_acc *xa, const struct model_view *w,
+		     int nvcpus, struct snap_exit **out, uint64_t *exits, bool *exits_est)
 {
 	struct snap_exit *rows = xcalloc((size_t)tab->n + 4, sizeof(*rows));
-	uint64_t total = 0, user = 0, hw = 0;
+	uint64_t total = 0, hw = 0;
 	struct acc evk[HOT__KINDS];
 	struct exits_scale f;
 	bool est = false;
@@ -795,12 +883,10 @@ static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, bool h
 		}
 		e->time_share = time_share(a.timed, e->total_ns, w->window_ns, nvcpus);
 		e->hot = (int8_t)exits_hot_kind(e->name);
-		if (r->kind == EXIT_KIND_HW) {
-			total += e->count;
-			est |= e->est;
-		} else {
-			user += e->count;
-		}
+		snap_vmm(e, &r->vmm, w->view);
+		scale_vmm(e, x);
+		total += e->count;
+		est |= e->est;
 		n++;
 	}
 	/* Exits the kernel counted that no traced one stands for: of unknown reason. */
@@ -833,16 +919,15 @@ static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, bool h
 		e->est = f.est && !exact;
 		e->time_share = -1;
 		e->hot = (int8_t)k;
+		snap_vmm(e, &ev_vmm[k], w->view);
+		scale_vmm(e, evk[k].count ? (double)c / (double)evk[k].count : 1);
 		total += c;
 		est |= e->est;
 		n++;
 	}
-	/* Userspace exits are a subset of exits: shares are of the exits, not of both. */
 	for (i = 0; i < n; i++) {
-		uint64_t denom = total ? total : user;
-
 		rows[i].rate = per_s(rows[i].count, w->window_ns);
-		rows[i].share = denom ? 100.0 * (double)rows[i].count / (double)denom : 0;
+		rows[i].share = total ? 100.0 * (double)rows[i].count / (double)total : 0;
 	}
 	qsort(rows, (size_t)n, sizeof(*rows), exit_cmp);
 	*exits = total;
@@ -973,8 +1058,8 @@ void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvc
 	sv->top_exit_share = 0;
 	if (!v)
 		return;
-	sv->nexits = snap_rows(&v->tab, v->ev, v->hw_seen, &v->exact, w, nvcpus, &sv->exits,
-			       &sv->exits_count, &sv->exits_est);
+	sv->nexits = snap_rows(&v->tab, v->ev, v->ev_vmm, v->hw_seen, &v->exact, w, nvcpus,
+			       &sv->exits, &sv->exits_count, &sv->exits_est);
 	sv->exits_rate = per_s(sv->exits_count, w->window_ns);
 	/* The top exit is the busiest real exit; userspace exits only when nothing else shows. */
 	for (i = 0; i < sv->nexits; i++)
@@ -1015,8 +1100,8 @@ void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
 	st->exits_count = 0;
 	if (!t)
 		return;
-	st->nexits = snap_rows(&t->tab, t->ev, v && v->hw_seen, &t->exact, w, 1, &st->exits,
-			       &st->exits_count, &est);
+	st->nexits = snap_rows(&t->tab, t->ev, t->ev_vmm, v && v->hw_seen, &t->exact, w, 1,
+			       &st->exits, &st->exits_count, &est);
 	st->exits_rate = per_s(st->exits_count, w->window_ns);
 }
 

@@ -67,7 +67,8 @@ struct exit_row {
 	uint32_t reason;
 	uint8_t kind; /* enum exit_kind */
 	uint8_t isa;  /* KE_ISA_* for hardware exits */
-	struct acc2 a; /* exits; timed: those whose handling time was measured */
+	struct acc2 a;	 /* exits; timed: those whose handling time was measured */
+	struct acc2 vmm; /* of them, those that went to the VMM, and the VMM's time */
 };
 
 /* Reasons of one scope (a VM or a vCPU thread). Embedded in its owner. */
@@ -93,6 +94,7 @@ struct exits_ref {
 struct exits_thread {
 	struct exit_table tab;
 	struct acc2 ev[HOT__KINDS]; /* accesses by enum hot_kind (EXIT_KIND_EVENT rows) */
+	struct acc2 ev_vmm[HOT__KINDS]; /* of them, those the VMM answered (a userspace exit) */
 	bool in_exit;		       /* between kvm_exit and kvm_entry */
 	int16_t exit_row_t, exit_row_v;
 	uint64_t exit_ts;
@@ -100,7 +102,14 @@ struct exits_thread {
 	bool io_pending; /* after a KVM_EXIT_IO: its completing IN may come next */
 	bool early_in;	 /* the last kvm_pio said this kernel traces INs before their exit */
 	bool traced;	 /* an event of the thread was seen before this one */
+	/*
+	 * Where the userspace exit in progress counts: the VMM's part of the exit it belongs to
+	 * (the kvm_exit in progress: user_vmm; where kvm_exit does not fire, the access kind
+	 * user_ev), else a row of its own, user_row_* (an exit seen only as it reached the VMM).
+	 */
 	int16_t user_row_t, user_row_v;
+	bool user_vmm;
+	int8_t user_ev; /* enum hot_kind, or -1 */
 	uint64_t user_ts;
 	uint64_t vmm_ns; /* the VMM's time of an IO exit, for the access its completion names */
 	struct exits_ref acc;	/* first access of the current exit (or the last access) */
@@ -115,6 +124,7 @@ struct exits_thread {
 struct exits_vm {
 	struct exit_table tab;
 	struct acc2 ev[HOT__KINDS];
+	struct acc2 ev_vmm[HOT__KINDS];
 	struct hot_table hot[HOT__KINDS]; /* by enum hot_kind */
 	bool hw_seen;		 /* kvm_exit fired for this VM: no EXIT_KIND_EVENT rows */
 	struct exits_exact_acc exact;

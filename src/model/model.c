@@ -20,8 +20,31 @@ _Static_assert(SOURCE_OFF == (int)SNAP_SRC_OFF && SOURCE_OK == (int)SNAP_SRC_OK 
 		       SOURCE_UNAVAILABLE == (int)SNAP_SRC_UNAVAILABLE,
 	       "source states");
 _Static_assert(PROC_COMM_MAX == SNAP_COMM_MAX && PROC_NAME_MAX == SNAP_VMNAME_MAX &&
-		       PROC_UUID_MAX == SNAP_UUID_MAX && SOURCE_WHY_MAX == SNAP_WHY_MAX,
+		       PROC_UUID_MAX == SNAP_UUID_MAX && SOURCE_WHY_MAX == SNAP_WHY_MAX &&
+		       PROC_ID_MAX == SNAP_ID_MAX && PROC_WHY_MAX <= SNAP_WHY_MAX,
 	       "name sizes");
+_Static_assert(PROC_MGMT_NONE == (int)SNAP_MGMT_NONE &&
+		       PROC_MGMT_LIBVIRT == (int)SNAP_MGMT_LIBVIRT &&
+		       PROC_MGMT_PROXMOX == (int)SNAP_MGMT_PROXMOX,
+	       "management layers");
+
+/* Copies what vmmeta read of a VM's management layer into its snapshot; returns nothing. */
+static void snap_mgmt_of(struct snap_mgmt *to, const struct proc_meta *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->source = from->mgmt;
+	to->state = from->unavailable ? SNAP_SRC_UNAVAILABLE
+		    : from->mgmt      ? SNAP_SRC_OK
+				      : SNAP_SRC_OFF;
+	memcpy(to->why, from->why, sizeof(from->why));
+	memcpy(to->name, from->name, sizeof(to->name));
+	memcpy(to->title, from->title, sizeof(to->title));
+	memcpy(to->uuid, from->uuid, sizeof(to->uuid));
+	memcpy(to->nova_name, from->nova_name, sizeof(to->nova_name));
+	memcpy(to->nova_project, from->nova_project, sizeof(to->nova_project));
+	memcpy(to->nova_user, from->nova_user, sizeof(to->nova_user));
+	memcpy(to->nova_flavor, from->nova_flavor, sizeof(to->nova_flavor));
+}
 
 static void snap_host_of(struct snap_host *to, const struct proc_host *from)
 {
@@ -250,6 +273,8 @@ void model_update_procfs(struct model *m, const struct procfs_sample *s)
 		memcpy(vm->comm, pv->comm, sizeof(vm->comm));
 		memcpy(vm->name, pv->name, sizeof(vm->name));
 		memcpy(vm->uuid, pv->uuid, sizeof(vm->uuid));
+		memcpy(vm->id, pv->id, sizeof(vm->id));
+		vm->meta = pv->meta;
 		vm->nvcpu_fds = pv->nvcpu_fds;
 		for (k = 0; k < pv->nthreads; k++)
 			thread_update(vmreg_thread(&m->reg, vm, pv->threads[k].tid),
@@ -499,6 +524,8 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, const struct m
 	memcpy(sv->name, vm->name, sizeof(sv->name));
 	memcpy(sv->comm, vm->comm, sizeof(sv->comm));
 	memcpy(sv->uuid, vm->uuid, sizeof(sv->uuid));
+	memcpy(sv->id, vm->id, sizeof(sv->id));
+	snap_mgmt_of(&sv->mgmt, &vm->meta);
 	sv->gone = vm->gone;
 	cputime_zero(&sv->cpu);
 	sv->threads = xcalloc((size_t)vm->nthreads + 1, sizeof(*sv->threads));

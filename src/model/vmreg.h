@@ -45,6 +45,8 @@ struct vm {
 	char comm[PROC_COMM_MAX];
 	char name[PROC_NAME_MAX];
 	char uuid[PROC_UUID_MAX];
+	char id[PROC_ID_MAX];
+	struct proc_meta meta; /* its management layer's names, as vmmeta found them */
 	int nvcpu_fds;
 	struct vm_thread **threads; /* owned */
 	int nthreads, threads_cap;

@@ -78,8 +78,22 @@ void header_fill(struct header *h, const struct snapshot *s, bool utf8)
 	int i;
 
 	memset(h, 0, sizeof(*h));
-	localtime_r(&wall, &tm);
-	strftime(h->time, sizeof(h->time), "%H:%M:%S", &tm);
+	if (!s->wall_s && s->trace_ns) {
+		uint64_t ds = s->trace_ns / 100000000ull; /* tenths of a second */
+
+		h->trace_clock = true;
+		if (ds >= 36000)
+			snprintf(h->time, sizeof(h->time), "+%llu:%02u:%02u.%u",
+				 (unsigned long long)(ds / 36000), (unsigned)(ds / 600 % 60),
+				 (unsigned)(ds / 10 % 60), (unsigned)(ds % 10));
+		else
+			snprintf(h->time, sizeof(h->time), "+%02u:%02u.%u", (unsigned)(ds / 600),
+				 (unsigned)(ds / 10 % 60), (unsigned)(ds % 10));
+	} else {
+		localtime_r(&wall, &tm);
+		strftime(h->time, sizeof(h->time), "%H:%M:%S", &tm);
+		strftime(h->date, sizeof(h->date), "%Y-%m-%d", &tm);
+	}
 	escape_text(h->host, sizeof(h->host), s->host.hostname, (size_t)-1, utf8);
 	h->kernel = s->host.release;
 	h->kvm = s->host.kvm_module[0] ? s->host.kvm_module : "none";
@@ -114,8 +128,10 @@ char *header_host_text(const struct header *h, bool tail, char *buf, size_t n)
 	size_t o = 0;
 
 	buf[0] = '\0';
-	put(buf, n, &o, "kvmscope %s  host %s  kernel %s  kvm %s%s  %d CPUs", h->time, h->host,
-	    h->kernel, h->kvm, h->kvm_unregistered ? " (no /dev/kvm)" : "", h->ncpus);
+	put(buf, n, &o, "kvmscope %s%s%s%s  host %s  kernel %s  kvm %s%s  %d CPUs",
+	    h->dated && h->date[0] ? h->date : "", h->dated && h->date[0] ? " " : "", h->time,
+	    h->trace_clock ? " trace time" : "", h->host, h->kernel, h->kvm,
+	    h->kvm_unregistered ? " (no /dev/kvm)" : "", h->ncpus);
 	if (tail)
 		put(buf, n, &o, "  every %.1fs%s", h->interval_s,
 		    h->cumulative ? "  cumulative" : "");

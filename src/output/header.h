@@ -34,7 +34,10 @@ struct header_source {
  */
 struct header {
 	/* The host line. */
-	char time[16];		    /* the tick's local time, "12:34:56" */
+	char time[24];		    /* the tick's local time, "12:34:56"; trace time "+00:05.0" */
+	char date[16];		    /* its local date, "2026-12-06"; "" in trace time */
+	bool trace_clock;	    /* a trace file's tick: time is since the file's first record */
+	bool dated;		    /* set by the caller: the host line says the date too */
 	char host[HEADER_HOST_MAX]; /* escaped */
 	const char *kernel;	    /* release */
 	const char *kvm;	    /* the KVM module, "none" */
@@ -62,7 +65,9 @@ void header_fill(struct header *h, const struct snapshot *s, bool utf8);
 /*
  * Each returns buf holding a line of the header, cut to n bytes. The host line without its
  * tail is what the screen shows at the left: "kvmscope 12:34:56  host h  kernel k  kvm m  2
- * CPUs"; with it, as batch text prints it: "  every 1.0s", then "  cumulative" in that mode.
+ * CPUs" ("kvmscope +00:05.0 trace time  host h ..." for a trace file's tick, the date before
+ * the time when dated); with it, as batch text prints it: "  every 1.0s", then
+ * "  cumulative" in that mode.
  */
 char *header_host_text(const struct header *h, bool tail, char *buf, size_t n);
 /* "every 1.0s": the interval, which the screen puts at the right end. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 
 void json_init(struct json *j, FILE *f)
 {
@@ -16,32 +17,9 @@ void json_init(struct json *j, FILE *f)
 int json_utf8_len(const unsigned char *s, size_t avail)
 {
 	uint32_t cp;
-	int n, i;
 
-	if (!avail)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (avail < (size_t)n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Shortest form only, no surrogates, nothing past U+10FFFF: what JSON readers accept. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	/* What JSON readers accept is what utf8_decode() does: shortest forms, no surrogates. */
+	return avail ? (int)utf8_decode((const char *)s, avail, &cp) : 0;
 }
 
 /* Writes a string's body, escaped; returns false when a byte was not UTF-8. */

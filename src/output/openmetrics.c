@@ -110,7 +110,8 @@ static const struct om_family fams[F__N] = {
 	[F_EXITS] = { "kvmscope_exits_total", "counter",
 		      "Exits by reason (kvm_exit), or accesses where kvm_exit does not fire" },
 	[F_UEXITS] = { "kvmscope_userspace_exits_total", "counter",
-		       "Exits handled by the VMM in userspace, by KVM_EXIT_ reason" },
+		       "Exits handled by the VMM in userspace, by the reason of the exit they "
+		       "belong to (a KVM_EXIT_ reason when none was seen)" },
 	[F_EXIT_TIME] = { "kvmscope_exit_handling_seconds", "summary",
 			  "Time from kvm_exit to the next kvm_entry; quantiles over the last "
 			  "interval" },
@@ -228,6 +229,9 @@ struct om_exit {
 	char name[SNAP_NAME_MAX];
 	struct frag f;
 	uint64_t count, timed, sum_ns;
+	uint64_t vmm; /* of count, those that went to the VMM (rows of an exit, not KVM_EXIT_*) */
+	uint64_t vmm_timed, vmm_sum_ns;
+	int64_t vmm_max_ns; /* over the last window; -1 when none was timed in it */
 	int64_t p99_ns, max_ns; /* over the last window; -1 when nothing was timed in it */
 };
 
@@ -289,7 +293,7 @@ struct om_vm {
 	int pid;
 	uint64_t starttime;
 	bool seen;
-	char name[SNAP_VMNAME_MAX], uuid[SNAP_UUID_MAX], comm[SNAP_COMM_MAX];
+	char label[SNAP_LABEL_MAX], uuid[SNAP_UUID_MAX], comm[SNAP_COMM_MAX];
 	struct frag prefix; /* vm="...",pid="..."[,uuid="..."] */
 	struct frag info;   /* comm="..." */
 	int nvcpus, niothreads;
@@ -691,7 +695,7 @@ static struct om_exit *exit_get(struct om_exits *t, const struct snap_exit *e)
 	memset(r, 0, sizeof(*r));
 	r->kind = e->kind;
 	strlcpy0(r->name, e->name, sizeof(r->name));
-	r->p99_ns = r->max_ns = -1;
+	r->p99_ns = r->max_ns = r->vmm_max_ns = -1;
 	label_esc(name, sizeof(name), e->name);
 	frag_set(&r->f, "reason=\"%s\"", name);
 	return r;
@@ -703,11 +707,17 @@ static void exits_add(struct om_exits *t, const struct snap_exit *e, int n)
 	int i;
 
 	for (i = 0; i < t->n; i++)
-		t->v[i].p99_ns = t->v[i].max_ns = -1;
+		t->v[i].p99_ns = t->v[i].max_ns = t->v[i].vmm_max_ns = -1;
 	for (i = 0; i < n; i++, e++) {
 		struct om_exit *r = exit_get(t, e);
 
 		r->count += e->count;
+		r->vmm += e->vmm_count;
+		if (e->vmm_mean_ns > 0) {
+			r->vmm_timed += (uint64_t)llround((double)e->vmm_total_ns / e->vmm_mean_ns);
+			r->vmm_sum_ns += e->vmm_total_ns;
+			r->vmm_max_ns = MAX(r->vmm_max_ns, (int64_t)e->vmm_max_ns);
+		}
 		/* The snapshot has the time and the mean, not how many were timed. */
 		if (e->time_share >= 0 && e->mean_ns > 0 && e->count) {
 			r->timed += (uint64_t)llround((double)e->total_ns / e->mean_ns);
@@ -939,14 +949,16 @@ static void vm_labels(struct om_vm *v, const struct snap_vm *sv)
 {
 	char lb[SNAP_LABEL_MAX], name[6 * SNAP_LABEL_MAX], uuid[6 * SNAP_UUID_MAX];
 	char comm[6 * SNAP_COMM_MAX];
+	const char *label = snap_vm_label(sv, lb, sizeof(lb));
 
-	if (v->prefix.s && !strcmp(v->name, sv->name) && !strcmp(v->uuid, sv->uuid) &&
+	/* The label, not -name: a title or nova name may come, change or go. */
+	if (v->prefix.s && !strcmp(v->label, label) && !strcmp(v->uuid, sv->uuid) &&
 	    !strcmp(v->comm, sv->comm))
 		return;
-	strlcpy0(v->name, sv->name, sizeof(v->name));
+	strlcpy0(v->label, label, sizeof(v->label));
 	strlcpy0(v->uuid, sv->uuid, sizeof(v->uuid));
 	strlcpy0(v->comm, sv->comm, sizeof(v->comm));
-	label_esc(name, sizeof(name), snap_vm_label(sv, lb, sizeof(lb)));
+	label_esc(name, sizeof(name), label);
 	if (sv->uuid[0]) {
 		label_esc(uuid, sizeof(uuid), sv->uuid);
 		frag_set(&v->prefix, "vm=\"%s\",pid=\"%d\",uuid=\"%s\"", name, sv->pid, uuid);
@@ -1311,15 +1323,20 @@ static void render_exits(struct om_w *w, const struct openmetrics *m, enum fam f
 
 			for (j = 0; j < t->n; j++) {
 				const struct om_exit *r = &t->v[j];
+				bool own = r->kind == EXIT_KIND_USER;
 
-				if ((r->kind == EXIT_KIND_USER) != user)
+				/*
+				 * Exits to the VMM: a KVM_EXIT_* row of its own, or the VMM's part
+				 * of an exit's row, by that exit's reason, once it has one.
+				 */
+				if (user ? !own && !r->vmm : own)
 					continue;
 				w_start(w, "");
 				w_frag(w, &v->prefix);
 				if (c)
 					w_frag(w, &c->f);
 				w_frag(w, &r->f);
-				w_u64(w, r->count);
+				w_u64(w, user && !own ? r->vmm : r->count);
 			}
 		}
 	}
@@ -1336,27 +1353,32 @@ static void render_exit_times(struct om_w *w, const struct openmetrics *m, enum 
 
 		for (j = 0; j < v->ex.n; j++) {
 			const struct om_exit *r = &v->ex.v[j];
+			bool own = r->kind == EXIT_KIND_USER;
+			/* The VMM's part of an exit's row: its sum, count and longest, no P99. */
+			bool part = user && !own;
 
-			if ((r->kind == EXIT_KIND_USER) != user || !r->timed)
+			if (part ? !r->vmm_timed : (own != user || !r->timed))
 				continue;
-			w_start(w, "");
-			w_frag(w, &v->prefix);
-			w_frag(w, &r->f);
-			w_label(w, "quantile", "0.99");
-			w_qsecs(w, r->p99_ns);
+			if (!part) {
+				w_start(w, "");
+				w_frag(w, &v->prefix);
+				w_frag(w, &r->f);
+				w_label(w, "quantile", "0.99");
+				w_qsecs(w, r->p99_ns);
+			}
 			w_start(w, "");
 			w_frag(w, &v->prefix);
 			w_frag(w, &r->f);
 			w_label(w, "quantile", "1.0");
-			w_qsecs(w, r->max_ns);
+			w_qsecs(w, part ? r->vmm_max_ns : r->max_ns);
 			w_start(w, "_sum");
 			w_frag(w, &v->prefix);
 			w_frag(w, &r->f);
-			w_secs(w, r->sum_ns);
+			w_secs(w, part ? r->vmm_sum_ns : r->sum_ns);
 			w_start(w, "_count");
 			w_frag(w, &v->prefix);
 			w_frag(w, &r->f);
-			w_u64(w, r->timed);
+			w_u64(w, part ? r->vmm_timed : r->timed);
 		}
 	}
 }

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "escape.h"
 #include "pane.h"
 
 extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
-extern const struct pane pane_counters;
+extern const struct pane pane_counters, pane_names;
 extern const struct pane pane_wake, pane_roundtrip;
 
 const struct pane *const panes[] = {
 	&pane_vms,
 	&pane_threads,
+	&pane_names,
 	&pane_exits,
 	&pane_hot,
 	&pane_split,
@@ -141,16 +143,41 @@ const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opt
 
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o)
 {
+	struct snap_vm_name names[SNAP_VM_NAMES_MAX];
 	char buf[SNAP_LABEL_MAX], esc[4 * sizeof(buf)];
+	int i, n;
 
 	if (!o->filter)
 		return true;
-	/* Match what the user sees: the escaped label, or the pid. */
+	/* Match what the user sees: the escaped label, any other name the VM has, or the pid. */
 	escape_text(esc, sizeof(esc), snap_vm_label(vm, buf, sizeof(buf)), (size_t)-1, o->utf8);
 	if (!regexec(o->filter, esc, 0, NULL, 0))
 		return true;
+	n = snap_vm_names(vm, names, SNAP_VM_NAMES_MAX);
+	for (i = 0; i < n; i++) {
+		escape_text(esc, sizeof(esc), names[i].value, (size_t)-1, o->utf8);
+		if (!regexec(o->filter, esc, 0, NULL, 0))
+			return true;
+	}
 	snprintf(buf, sizeof(buf), "%d", vm->pid);
 	return !regexec(o->filter, buf, 0, NULL, 0);
+}
+
+bool pane_vm_named(const struct snap_vm *vm, const char *want, bool part, bool utf8)
+{
+	struct snap_vm_name names[SNAP_VM_NAMES_MAX + 1];
+	char lb[SNAP_LABEL_MAX], esc[4 * SNAP_LABEL_MAX];
+	int i, n;
+
+	/* The label first: for a VM without a name it is "comm:pid", which is no other name. */
+	names[0].value = snap_vm_label(vm, lb, sizeof(lb));
+	n = 1 + snap_vm_names(vm, names + 1, SNAP_VM_NAMES_MAX);
+	for (i = 0; i < n; i++) {
+		escape_text(esc, sizeof(esc), names[i].value, (size_t)-1, utf8);
+		if (part ? strcasestr(esc, want) != NULL : !strcasecmp(esc, want))
+			return true;
+	}
+	return false;
 }
 
 const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n)

@@ -114,8 +114,18 @@ const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opt
 				 struct table *t, const struct table_spec *spec, const char *what,
 				 bool *gone);
 
-/* Returns true when the VM's label matches o->filter (or there is none). */
+/*
+ * Returns true when o->filter matches the VM's label, any of its other names
+ * (snap_vm_names(): titles, nova's, libvirt's and Proxmox's names, nova project and user,
+ * uuids, -id), each escaped as shown, or its pid; or when there is no filter.
+ */
 bool pane_vm_visible(const struct snap_vm *vm, const struct pane_opts *o);
+
+/*
+ * Returns true when the label or another name of the VM, escaped as shown, is want (any
+ * case), or with part set holds it.
+ */
+bool pane_vm_named(const struct snap_vm *vm, const char *want, bool part, bool utf8);
 
 /*
  * Returns why there are no trace events ("tracing off (--no-trace)", "tracing unavailable:

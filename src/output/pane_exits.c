@@ -6,13 +6,28 @@
  */
 #include "pane.h"
 
-enum { X_VM, X_REASON, X_COUNT, X_RATE, X_SHARE, X_TIME, X_MEAN, X_P99, X_MAX, X__N };
+enum {
+	X_VM,
+	X_REASON,
+	X_COUNT,
+	X_RATE,
+	X_SHARE,
+	X_TIME,
+	X_MEAN,
+	X_P99,
+	X_MAX,
+	X_VMM,
+	X_VMM_MEAN,
+	X__N
+};
 /* Hidden keys: ties go by these, never shown. */
 enum { XK_USER = X__N, XK_PID, XK__N };
 
 /*
  * A narrow screen drops COUNT first (EXITS/S says as much), then P99 before MAX: a MEAN above
- * P99 (a few long exits) always shows the MAX that explains it.
+ * P99 (a few long exits) always shows the MAX that explains it. VMM% is the share of a
+ * reason's exits that went on to the VMM (kvm_userspace_exit), VMM their mean time there:
+ * part of the row, never rows of their own, so SHARE% sums to 100.
  */
 static const struct table_col exit_cols[X__N] = {
 	[X_VM] = PANE_COL_VM(3),
@@ -24,6 +39,8 @@ static const struct table_col exit_cols[X__N] = {
 	[X_MEAN] = TABLE_NUMBER("MEAN", 7, 4),
 	[X_P99] = TABLE_NUMBER("P99", 7, 6),
 	[X_MAX] = TABLE_NUMBER("MAX", 7, 5),
+	[X_VMM] = TABLE_NUMBER("VMM%", 6, 3),
+	[X_VMM_MEAN] = TABLE_NUMBER("VMM", 7, 4),
 };
 
 /* Ties by count, a userspace exit after the exit it follows, then by name, then by VM. */
@@ -44,10 +61,10 @@ static const char *source_note(bool hw, bool event)
 {
 	if (event)
 		return "kvm_exit does not fire here: rows count kvm_pio/kvm_mmio/kvm_msr events; "
-		       "KVM_EXIT_* from kvm_userspace_exit, timed to the completing access";
+		       "VMM%: of them, answered by the VMM (kvm_userspace_exit), VMM its time";
 	if (hw)
-		return "source: kvm_exit to kvm_entry (handling time); KVM_EXIT_* rows: "
-		       "kvm_userspace_exit until back in KVM_RUN";
+		return "source: kvm_exit to kvm_entry (handling time); VMM%: of those exits, "
+		       "the ones that went to the VMM, VMM its time until back in KVM_RUN";
 	return "";
 }
 
@@ -92,6 +109,14 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 		table_ns(t, X_MEAN, e->mean_ns);
 		table_ns(t, X_P99, (double)e->p99_ns);
 		table_ns(t, X_MAX, (double)e->max_ns);
+		if (e->kind == EXIT_KIND_USER) {
+			/* A row of its own: all of it went to the VMM, its times are the VMM's. */
+			table_put(t, X_VMM, "-");
+			table_put(t, X_VMM_MEAN, "-");
+		} else {
+			table_pct(t, X_VMM, e->vmm_share);
+			table_ns(t, X_VMM_MEAN, e->vmm_mean_ns);
+		}
 		table_key_id(t, XK_USER, e->kind == EXIT_KIND_USER);
 		table_key_id(t, XK_PID, (uint64_t)v->pid);
 		*hw |= e->kind == EXIT_KIND_HW;

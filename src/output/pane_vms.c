@@ -7,7 +7,7 @@
 #include "util.h"
 
 enum { V_NAME, V_PID, V_VCPUS, V_IOTH, V_EXITS, V_TOP, V_EXITPCT, V_CPU, V_GUEST, V_HOST, V_STEAL,
-       V__N };
+       V_ALSO, V__N };
 
 static const struct table_col vm_cols[V__N] = {
 	[V_NAME] = TABLE_TEXT("NAME", 32, 8, 0),
@@ -21,6 +21,8 @@ static const struct table_col vm_cols[V__N] = {
 	[V_GUEST] = TABLE_NUMBER("GUEST%", 6, 4),
 	[V_HOST] = TABLE_NUMBER("HOST%", 6, 1),
 	[V_STEAL] = TABLE_NUMBER("STEAL%", 6, 2),
+	/* The names other than NAME: only when a VM has some, and the first to go when narrow. */
+	[V_ALSO] = { "ALSO KNOWN AS", 0, 16, ALIGN_LEFT, 6, TABLE_COL_OPTIONAL },
 };
 
 /*
@@ -42,15 +44,48 @@ static double exit_pct(const struct snap_vm *v)
 	return v->split.kernel + (v->split.user > 0 ? v->split.user : 0);
 }
 
+/*
+ * Returns buf holding the names of v other than label, each after what it is ("nova name
+ * web-3, libvirt name instance-0000a3f1, nova project acme"), raw; or why its management
+ * layer's file could not be read; "" when there is nothing else. UUIDs are left to the
+ * VM's own Names pane: they would crowd out the rest.
+ */
+static const char *also_known(const struct snap_vm *v, const char *label, char *buf, size_t n)
+{
+	struct snap_vm_name names[SNAP_VM_NAMES_MAX];
+	size_t len = 0;
+	int i, k;
+
+	buf[0] = '\0';
+	if (v->mgmt.state == SNAP_SRC_UNAVAILABLE)
+		len = (size_t)snprintf(buf, n, "%s unavailable: %s", snap_mgmt_name(v->mgmt.source),
+				       v->mgmt.why);
+	k = snap_vm_names(v, names, SNAP_VM_NAMES_MAX);
+	for (i = 0; i < k && len < n; i++) {
+		if (!strcmp(names[i].value, label) || strstr(names[i].what, "uuid"))
+			continue;
+		len += (size_t)snprintf(buf + len, n - len, "%s%s %s", len ? ", " : "",
+					names[i].what, names[i].value);
+	}
+	return buf;
+}
+
 static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct table *t)
 {
 	const struct snap_source *tr = snapshot_source(s, "tracefs");
 	const struct snap_source *ps = snapshot_source(s, "procfs");
 	bool traced = tr && (tr->state == SNAP_SRC_OK || tr->state == SNAP_SRC_DEGRADED);
-	char lb[SNAP_LABEL_MAX], b[FMT_MAX];
+	char lb[SNAP_LABEL_MAX], b[FMT_MAX], also[TABLE_CELL_MAX];
+	unsigned int hide = TABLE_COL_OPTIONAL;
 	int i, n = 0;
 
-	table_begin(t, &vm_table, 0, "VMs");
+	/* Other names get a column only when some VM shown has them. */
+	for (i = 0; i < s->nvms && hide; i++)
+		if (pane_vm_visible(&s->vms[i], o) &&
+		    also_known(&s->vms[i], snap_vm_label(&s->vms[i], lb, sizeof(lb)), also,
+			       sizeof(also))[0])
+			hide = 0;
+	table_begin(t, &vm_table, hide, "VMs");
 	for (i = 0; i < s->nvms; i++) {
 		const struct snap_vm *v = &s->vms[i];
 		const char *label = snap_vm_label(v, lb, sizeof(lb));
@@ -73,6 +108,11 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 		table_key_num(t, V_HOST, v->cpu.host);
 		table_key_num(t, V_STEAL, v->cpu.steal);
 		table_set_raw(t, V_NAME, label, o->utf8);
+		if (!hide) {
+			also_known(v, label, also, sizeof(also));
+			table_key_text(t, V_ALSO, also);
+			table_set_raw(t, V_ALSO, also, o->utf8);
+		}
 		if (v->gone) {
 			/* Dimmed on screen; plain text needs a word. */
 			table_put(t, V_TOP, "(gone)");

@@ -33,6 +33,11 @@ double snapjson_wake_rate(uint64_t count, uint64_t window_ns)
 	return window_s > 0 ? (double)count / window_s : 0;
 }
 
+double snapjson_vmm_share(uint64_t vmm, uint64_t count)
+{
+	return count ? 100.0 * (double)vmm / (double)count : -1;
+}
+
 double snapjson_share(uint64_t count, uint64_t denom)
 {
 	return denom ? 100.0 * (double)count / (double)denom : 0;
@@ -40,16 +45,13 @@ double snapjson_share(uint64_t count, uint64_t denom)
 
 uint64_t snapjson_exit_denom(const struct snap_exit *e, int n)
 {
-	uint64_t total = 0, user = 0;
+	uint64_t total = 0;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (e[i].kind == EXIT_KIND_USER)
-			user += e[i].count;
-		else
-			total += e[i].count;
-	}
-	return total ? total : user;
+	/* Every row is an exit of its own (the VMM's part of one is not a row). */
+	for (i = 0; i < n; i++)
+		total += e[i].count;
+	return total;
 }
 
 uint64_t snapjson_hot_denom(const struct snap_hot *h, int n, unsigned int kind)
@@ -196,6 +198,14 @@ const char *snapjson_wake_how(unsigned int v)
 	return v < WAKE__CLASSES ? snap_wake_class_name(v) : NULL;
 }
 
+const char *snapjson_mgmt_source(unsigned int v)
+{
+	static const char *const w[] = { [SNAP_MGMT_NONE] = "none",
+					 [SNAP_MGMT_LIBVIRT] = "libvirt",
+					 [SNAP_MGMT_PROXMOX] = "proxmox" };
+	return WORD(w, v);
+}
+
 /* Writes an enum value as its word, or as a number when it has none (so it reads back). */
 static void word(struct ctx *c, const char *key, unsigned int v, const char *(*name)(unsigned int))
 {
@@ -235,6 +245,24 @@ static void traced(struct ctx *c, uint64_t v, uint64_t count)
 }
 
 /* ---- the document ---- */
+
+static void json_mgmt(struct ctx *c, const struct snap_mgmt *m)
+{
+	struct json *j = &c->j;
+
+	json_obj(j, "mgmt");
+	word(c, "source", m->source, snapjson_mgmt_source);
+	word(c, "state", m->state, snapjson_state);
+	json_str(j, "why", m->why);
+	json_str(j, "name", m->name);
+	json_str(j, "title", m->title);
+	json_str(j, "uuid", m->uuid);
+	json_str(j, "nova_name", m->nova_name);
+	json_str(j, "nova_project", m->nova_project);
+	json_str(j, "nova_user", m->nova_user);
+	json_str(j, "nova_flavor", m->nova_flavor);
+	json_obj_end(j);
+}
 
 static void json_cpu(struct ctx *c, const struct cpu_split *cs)
 {
@@ -312,6 +340,11 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		json_uint_known(j, "p50_ns", e->p50_ns, timed && e->timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);
 		json_uint_known(j, "max_ns", e->max_ns, timed);
+		json_uint(j, "vmm_count", e->vmm_count);
+		derived(c, "vmm_pct", e->vmm_share, snapjson_vmm_share(e->vmm_count, e->count));
+		json_uint_known(j, "vmm_total_ns", e->vmm_total_ns, e->vmm_mean_ns >= 0);
+		json_uint_known(j, "vmm_max_ns", e->vmm_max_ns, e->vmm_mean_ns >= 0);
+		json_real_known(j, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -595,6 +628,8 @@ static void json_vm(struct ctx *c, const struct snap_vm *v)
 	json_int(j, "pid", v->pid);
 	json_str(j, "comm", v->comm);
 	json_str(j, "uuid", v->uuid);
+	json_str(j, "id", v->id);
+	json_mgmt(c, &v->mgmt);
 	json_bool(j, "gone", v->gone);
 	json_uint(j, "starttime", v->starttime);
 	json_int(j, "vcpus", v->nvcpus);
@@ -635,7 +670,10 @@ void snapjson_write_form(FILE *f, const struct snapshot *s, const regex_t *filte
 	json_obj(j, NULL);
 	json_int(j, "schema", SNAPJSON_SCHEMA);
 	json_uint(j, "seq", s->seq);
-	if (c.full) {
+	if (c.full && !s->wall_s && s->trace_ns) {
+		/* A trace file's tick has no wall clock: its time is trace_ns. */
+		json_null(j, "time");
+	} else if (c.full) {
 		if (gmtime_r(&wall, &tm))
 			strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		else
@@ -644,6 +682,8 @@ void snapjson_write_form(FILE *f, const struct snapshot *s, const regex_t *filte
 	}
 	json_int(j, "wall_s", s->wall_s);
 	json_uint(j, "ts_ns", s->ts_ns);
+	if (s->trace_ns)
+		json_uint(j, "trace_ns", s->trace_ns);
 	if (c.full)
 		json_real(j, "interval_s", (double)s->interval_ns / 1e9);
 	json_uint(j, "interval_ns", s->interval_ns);

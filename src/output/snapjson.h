@@ -40,6 +40,8 @@ double snapjson_per_s(uint64_t count, uint64_t window_ns);
 double snapjson_wake_rate(uint64_t count, uint64_t window_ns);
 /* Returns 100 * count / denom, 0 for no denom: shares of exits and hot addresses. */
 double snapjson_share(uint64_t count, uint64_t denom);
+/* Returns the percent of an exit row's count that went to the VMM; -1 for no count. */
+double snapjson_vmm_share(uint64_t vmm, uint64_t count);
 /* Returns what an exit row's share is of: the scope's exits, else its userspace exits. */
 uint64_t snapjson_exit_denom(const struct snap_exit *e, int n);
 /* Returns the VM's accesses of one hot kind: the sum of its rows of that kind. */
@@ -68,5 +70,6 @@ const char *snapjson_state(unsigned int v);
 const char *snapjson_wake_node(unsigned int v);
 const char *snapjson_wake_how(unsigned int v);
 const char *snapjson_detail_mode(unsigned int v);
+const char *snapjson_mgmt_source(unsigned int v);
 
 #endif

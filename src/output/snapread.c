@@ -389,6 +389,24 @@ static uint64_t get_addr(struct rd *r, json_object *o)
 
 /* ---- the parts ---- */
 
+static void read_mgmt(struct rd *r, json_object *o, struct snap_mgmt *m)
+{
+	json_object *v = get_obj(r, o, "mgmt");
+
+	push(r, "mgmt", -1);
+	m->source = (uint8_t)get_enum(r, v, "source", snapjson_mgmt_source, 0, UINT8_MAX, 0);
+	m->state = (uint8_t)get_enum(r, v, "state", snapjson_state, 0, UINT8_MAX, 0);
+	get_str(r, v, "why", m->why, sizeof(m->why));
+	get_str(r, v, "name", m->name, sizeof(m->name));
+	get_str(r, v, "title", m->title, sizeof(m->title));
+	get_str(r, v, "uuid", m->uuid, sizeof(m->uuid));
+	get_str(r, v, "nova_name", m->nova_name, sizeof(m->nova_name));
+	get_str(r, v, "nova_project", m->nova_project, sizeof(m->nova_project));
+	get_str(r, v, "nova_user", m->nova_user, sizeof(m->nova_user));
+	get_str(r, v, "nova_flavor", m->nova_flavor, sizeof(m->nova_flavor));
+	pop(r);
+}
+
 static void read_cpu(struct rd *r, json_object *o, struct cpu_split *c)
 {
 	json_object *v = get_obj(r, o, "cpu");
@@ -455,6 +473,13 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		e[i].mean_ns = get_dbl(r, x, "mean_ns", 0);
 		e[i].p99_ns = get_u64(r, x, "p99_ns", 0);
 		e[i].max_ns = get_u64(r, x, "max_ns", 0);
+		/* Absent before each exit was counted once: no VMM part then. */
+		e[i].vmm_count = get_u64(r, x, "vmm_count", 0);
+		if (!get_dbl_p(r, x, "vmm_pct", -1, &e[i].vmm_share))
+			e[i].vmm_share = snapjson_vmm_share(e[i].vmm_count, e[i].count);
+		e[i].vmm_total_ns = get_u64(r, x, "vmm_total_ns", 0);
+		e[i].vmm_max_ns = get_u64(r, x, "vmm_max_ns", 0);
+		e[i].vmm_mean_ns = get_dbl(r, x, "vmm_mean_ns", -1);
 		pop(r);
 	}
 	pop(r);
@@ -722,6 +747,8 @@ static void read_vm(struct rd *r, json_object *x, struct snap_vm *v)
 	v->pid = get_int(r, x, "pid", 0);
 	get_str(r, x, "comm", v->comm, sizeof(v->comm));
 	get_str(r, x, "uuid", v->uuid, sizeof(v->uuid));
+	get_str(r, x, "id", v->id, sizeof(v->id));
+	read_mgmt(r, x, &v->mgmt);
 	v->gone = get_bool(r, x, "gone");
 	v->starttime = get_u64(r, x, "starttime", 0);
 	v->nvcpus = get_int(r, x, "vcpus", 0);
@@ -784,6 +811,7 @@ static void read_doc(struct rd *r, json_object *doc, struct snapshot *s)
 		s->wall_s = parse_utc(tbuf);
 	}
 	s->ts_ns = get_u64(r, doc, "ts_ns", 0);
+	s->trace_ns = get_u64(r, doc, "trace_ns", 0);
 	s->interval_ns = get_u64(r, doc, "interval_ns", UINT64_MAX);
 	if (s->interval_ns == UINT64_MAX)
 		s->interval_ns = get_dbl_p(r, doc, "interval_s", 0, &d) && d > 0 && d < 1e9

@@ -464,14 +464,17 @@ void table_fit(char *buf, const char *text, int w, enum table_align align)
 
 void table_print(FILE *f, const struct table *t)
 {
-	int widths[TABLE_COLS_MAX], i, r, first;
+	int widths[TABLE_COLS_MAX], i, r, first, last;
 	char buf[2048];
 
 	table_layout(t, 0, widths);
+	/* Hidden columns at the end are not printed at all: no gap, no trailing blank. */
+	for (last = t->ncols - 1; last > 0 && (t->cols[last].flags & t->hide); last--)
+		;
 	if (t->title[0])
 		fprintf(f, "%s\n", t->title);
-	for (first = 1, i = 0; i < t->ncols; i++) {
-		if (i == t->ncols - 1 && t->cols[i].align == ALIGN_LEFT)
+	for (first = 1, i = 0; i <= last; i++) {
+		if (i == last && t->cols[i].align == ALIGN_LEFT)
 			snprintf(buf, sizeof(buf), "%s", table_col_title(t, i));
 		else
 			table_fit(buf, table_col_title(t, i), widths[i], t->cols[i].align);
@@ -480,9 +483,7 @@ void table_print(FILE *f, const struct table *t)
 	}
 	fputc('\n', f);
 	for (r = 0; r < t->nrows; r++) {
-		int last = t->ncols - 1;
-
-		for (first = 1, i = 0; i < t->ncols; i++) {
+		for (first = 1, i = 0; i <= last; i++) {
 			const char *cell = table_cell(t, r, i);
 
 			/* No trailing blanks: the last left-aligned cell is not padded. */

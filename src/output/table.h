@@ -28,6 +28,8 @@ enum row_attr {
 enum {
 	/* Only in tables across VMs: in one VM's table its title and cells are blank. */
 	TABLE_COL_ACROSS = 1,
+	/* Shown only when its pane has something for it in this table (table_begin's hide). */
+	TABLE_COL_OPTIONAL = 2,
 };
 
 /* Static description of a column; tables point at const arrays of these. */

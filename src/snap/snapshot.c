@@ -71,10 +71,59 @@ const struct snap_source *snapshot_source(const struct snapshot *s, const char *
 
 const char *snap_vm_label(const struct snap_vm *vm, char *buf, int bufsz)
 {
+	/* What an admin was given in a ticket first: a title is set by hand for that. */
+	if (vm->mgmt.title[0])
+		return vm->mgmt.title;
+	if (vm->mgmt.nova_name[0])
+		return vm->mgmt.nova_name;
+	if (vm->mgmt.name[0])
+		return vm->mgmt.name;
 	if (vm->name[0])
 		return vm->name;
 	snprintf(buf, (size_t)bufsz, "%s:%d", vm->comm, vm->pid);
 	return buf;
+}
+
+/* Appends a name to out unless it is empty or there already; returns the new count. */
+static int name_add(struct snap_vm_name *out, int n, int max, const char *what, const char *value)
+{
+	int i;
+
+	if (!value[0] || n >= max)
+		return n;
+	for (i = 0; i < n; i++)
+		if (!strcmp(out[i].value, value))
+			return n;
+	out[n].what = what;
+	out[n].value = value;
+	return n + 1;
+}
+
+const char *snap_mgmt_name(unsigned int source)
+{
+	static const char *const names[SNAP_MGMT__N] = { [SNAP_MGMT_NONE] = "",
+							 [SNAP_MGMT_LIBVIRT] = "libvirt",
+							 [SNAP_MGMT_PROXMOX] = "proxmox" };
+	return source < SNAP_MGMT__N ? names[source] : "";
+}
+
+int snap_vm_names(const struct snap_vm *vm, struct snap_vm_name *out, int max)
+{
+	const struct snap_mgmt *m = &vm->mgmt;
+	bool pve = m->source == SNAP_MGMT_PROXMOX;
+	int n = 0;
+
+	n = name_add(out, n, max, "title", m->title);
+	n = name_add(out, n, max, "nova name", m->nova_name);
+	n = name_add(out, n, max, pve ? "proxmox name" : "libvirt name", m->name);
+	n = name_add(out, n, max, "-name", vm->name);
+	n = name_add(out, n, max, "nova project", m->nova_project);
+	n = name_add(out, n, max, "nova user", m->nova_user);
+	n = name_add(out, n, max, "nova flavor", m->nova_flavor);
+	n = name_add(out, n, max, "-uuid", vm->uuid);
+	n = name_add(out, n, max, pve ? "proxmox uuid" : "libvirt uuid", m->uuid);
+	n = name_add(out, n, max, pve ? "-id (vmid)" : "-id", vm->id);
+	return n;
 }
 
 /* Returns the name without a "perf::" PMU prefix. */

@@ -17,6 +17,7 @@
 #define SNAP_COMM_MAX	 16  /* a thread's comm, NUL included (kernel TASK_COMM_LEN) */
 #define SNAP_VMNAME_MAX	 128 /* a VM's name, NUL included */
 #define SNAP_UUID_MAX	 40
+#define SNAP_ID_MAX	 64  /* QEMU's -id, NUL included */
 #define SNAP_WHY_MAX	 160 /* a source's reason */
 #define SNAP_LABEL_MAX	 (SNAP_VMNAME_MAX + 32) /* snap_vm_label(): a name or "comm:pid" */
 
@@ -100,6 +101,16 @@ struct snap_exit {
 	uint64_t traced;
 	uint64_t timed;
 	uint64_t p50_ns;
+	/*
+	 * The VMM's part: of count, the exits that went on to userspace (kvm_userspace_exit),
+	 * and the VMM's time on them. An exit is counted once: in its row, never again as a
+	 * KVM_EXIT_* row (those are rows only for exits seen just as they reached the VMM).
+	 */
+	uint64_t vmm_count;
+	uint64_t vmm_total_ns;	  /* 0 when none was timed */
+	uint64_t vmm_max_ns;	  /* 0 when none was timed */
+	double vmm_mean_ns;	  /* -1 when none was timed */
+	double vmm_share;	  /* percent of count, -1 when count is 0 */
 };
 
 enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR, HOT__KINDS };
@@ -252,12 +263,40 @@ struct snap_thread {
 	int ncounters;
 };
 
+/* Whose files name a VM. */
+enum snap_mgmt_source {
+	SNAP_MGMT_NONE = 0, /* nobody's found: a VMM started by hand, or by something unknown */
+	SNAP_MGMT_LIBVIRT,  /* libvirt's live domain XML (and OpenStack nova's metadata in it) */
+	SNAP_MGMT_PROXMOX,  /* a Proxmox VE guest config */
+	SNAP_MGMT__N,
+};
+
+/*
+ * The names a VM's management layer gives it, from its files: raw, "" where it gives none.
+ * state: SNAP_SRC_OK when read, SNAP_SRC_UNAVAILABLE (why says) when the file is there but
+ * could not be read (too big, not well-formed, a DTD...), SNAP_SRC_OFF when none was found.
+ */
+struct snap_mgmt {
+	uint8_t source;			    /* enum snap_mgmt_source */
+	uint8_t state;			    /* enum snap_state */
+	char why[SNAP_WHY_MAX];
+	char name[SNAP_VMNAME_MAX];	    /* libvirt's domain <name>; Proxmox's name: */
+	char title[SNAP_VMNAME_MAX];	    /* libvirt's <title> */
+	char uuid[SNAP_UUID_MAX];	    /* libvirt's <uuid>; Proxmox's smbios1 uuid= */
+	char nova_name[SNAP_VMNAME_MAX];    /* OpenStack: the instance's display name */
+	char nova_project[SNAP_VMNAME_MAX]; /* its project (nova:owner) */
+	char nova_user[SNAP_VMNAME_MAX];    /* its user (nova:owner) */
+	char nova_flavor[SNAP_VMNAME_MAX];
+};
+
 struct snap_vm {
 	int pid;
 	uint64_t starttime;
-	char name[SNAP_VMNAME_MAX]; /* raw; "" when the VMM gave none (show comm:pid) */
+	char name[SNAP_VMNAME_MAX]; /* raw, from -name; "" when the VMM gave none */
 	char comm[SNAP_COMM_MAX];
-	char uuid[SNAP_UUID_MAX];
+	char uuid[SNAP_UUID_MAX];   /* from -uuid */
+	char id[SNAP_ID_MAX];	    /* raw, from -id (Proxmox VE: the vmid) */
+	struct snap_mgmt mgmt;
 	bool gone;
 	int nvcpus, niothreads, nother;
 	struct cpu_split cpu;	  /* sums over all threads (percent of one CPU) */
@@ -304,7 +343,12 @@ struct snap_detail {
 struct snapshot {
 	unsigned int seq;	/* tick number */
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC at the tick */
-	int64_t wall_s;		/* time(NULL) at the tick */
+	int64_t wall_s;		/* time(NULL) at the tick; 0 for a tick of a trace file */
+	/*
+	 * A tick of a trace file (trace.dat): where it ends on the file's own clock, in ns after
+	 * its first record, as the file holds no wall clock. 0 for the live host.
+	 */
+	uint64_t trace_ns;
 	uint64_t interval_ns;	/* since the previous tick */
 	bool cumulative;	/* counts and shares since start or reset, not per interval */
 	uint64_t window_ns;	/* length of the window counts cover */
@@ -343,9 +387,29 @@ const char *snap_wake_class_name(unsigned int cls);
 const char *snap_hot_kind_name(unsigned int kind);
 
 /*
- * Returns a display label for a VM: its name, else "comm:pid"; raw bytes (escape before
- * display).
+ * Returns a display label for a VM: its best name, the first there is of its title (libvirt),
+ * its nova instance name (OpenStack), its management layer's name (libvirt's domain,
+ * Proxmox's), its -name, else "comm:pid"; raw bytes (escape before display).
  */
 const char *snap_vm_label(const struct snap_vm *vm, char *buf, int bufsz);
+
+/* A name a VM is known by, with what it is; an element of snap_vm_names()'s list. */
+struct snap_vm_name {
+	const char *what;  /* "title", "nova name", "libvirt name", "-name", "-uuid" ... */
+	const char *value; /* raw, never "" */
+};
+
+#define SNAP_VM_NAMES_MAX 12
+
+/*
+ * Returns how many of the names vm is known by were put in out (at most max): in the order
+ * of snap_vm_label(), the best first, then its nova project, user and flavor, its uuids and
+ * -id. A value given twice under different names (libvirt's name is also its -name) is
+ * listed once, under the first. Pointers into vm.
+ */
+int snap_vm_names(const struct snap_vm *vm, struct snap_vm_name *out, int max);
+
+/* Returns the word for a management layer: "libvirt", "proxmox", "" for none. */
+const char *snap_mgmt_name(unsigned int source);
 
 #endif

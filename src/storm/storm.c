@@ -2,7 +2,7 @@
 /*
  * kvmscope-storm: a small VMM on /dev/kvm that makes real exit storms, the guest that
  * kvmscope's demo and end-to-end tests watch. Its command line looks like QEMU's (-name,
- * -uuid, threads "CPU N/KVM" and "IO iothread0") so that kvmscope discovers it the same way,
+ * -uuid, -id; threads "CPU N/KVM" and "IO iothread0") so that kvmscope discovers it the same way,
  * and at exit it prints exact counts of what its guest did, for tests to compare with what
  * a monitor saw. stdout carries the report and nothing else.
  */
@@ -112,6 +112,7 @@ enum opt_id {
 	OPT_START_DELAY,
 	OPT_NAME,
 	OPT_UUID,
+	OPT_ID,
 	OPT_IO_FILE,
 	OPT_HALT_POLL,
 	OPT_HELP,
@@ -132,6 +133,7 @@ static const struct opt_def opt_defs[] = {
 	{ "start-delay", OPT_START_DELAY, true },
 	{ "name", OPT_NAME, true },
 	{ "uuid", OPT_UUID, true },
+	{ "id", OPT_ID, true },
 	{ "io-file", OPT_IO_FILE, true },
 	{ "halt-poll-ns", OPT_HALT_POLL, true },
 	{ "help", OPT_HELP, false },
@@ -160,6 +162,7 @@ static const char usage_text[] =
 	"  --start-delay S     create the VM and its threads, wait S seconds, then start\n"
 	"  -name ARG           QEMU style: NAME or guest=NAME,debug-threads=on (kept, unused)\n"
 	"  -uuid UUID          accepted and ignored\n"
+	"  -id ID              accepted and ignored (Proxmox VE's QEMU takes its vmid there)\n"
 	"  --io-file PATH      file read by virtio (not on tmpfs); default: a temporary file\n"
 	"                      in " STORM_IO_TMP_DIR "\n"
 	"  --halt-poll-ns N    the VM's halt polling limit; -1: the kernel's (default 0)\n"
@@ -248,6 +251,7 @@ static int parse_value(struct storm_opts *opts, const struct opt_def *d, const c
 		opts->name = val;
 		return 0;
 	case OPT_UUID:
+	case OPT_ID:
 		return 0;
 	case OPT_IO_FILE:
 		if (!*val)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Trace ingest: events per CPU-second through kbuffer, the decoder and the cross-CPU merge,
- * on sub-buffers in the kernel's layout built in memory from the fixture formats (mostly
- * kvm_pio and kvm_mmio, a few kvm_exit/kvm_entry), into a callback that counts per type
- * as cheaply as the model does. Prints the median of several runs. Runs from the
- * repository root (it reads tests/fixtures/events).
+ * Trace ingest: events per CPU-second through kvmdecode's sub-buffer walker, the decoder
+ * and the cross-CPU merge, on sub-buffers in the kernel's layout built in memory from the
+ * fixture formats (mostly kvm_pio and kvm_mmio, a few kvm_exit/kvm_entry), into a callback
+ * that counts per type as cheaply as the model does. Prints the median of several runs.
+ * Runs from the repository root (it reads tests/fixtures/events).
  *
  *   bench_ingest [--mib N] [--runs N] [--cpus N] [--apart]
  *
@@ -18,7 +18,6 @@
 #include <time.h>
 
 #include <event-parse.h>
-#include <kbuffer.h>
 
 #include "kvmdecode.h"
 #include "../unit/rbpage.h"
@@ -208,11 +207,8 @@ int main(int argc, char **argv)
 		c->npages = (size_t)((mib < POOL_MIB ? mib : POOL_MIB) << 20) /
 			    (size_t)bench.subbuf / (size_t)ncpu;
 		c->pool = malloc(c->npages * (size_t)bench.subbuf);
-		c->s.kbuf = kvmdecode_kbuffer(tep);
-		c->s.cpu = (uint32_t)k;
-		c->s.commit_size = tep_get_header_page_size(tep);
-		c->s.subbuf_size = (unsigned int)bench.subbuf;
-		if (!rates || !c->pool || !c->s.kbuf) {
+		if (!rates || !c->pool ||
+		    kvmdecode_stream_init(&c->s, tep, (unsigned int)bench.subbuf, (uint32_t)k)) {
 			fputs("bench_ingest: out of memory\n", stderr);
 			return 1;
 		}
@@ -256,11 +252,10 @@ int main(int argc, char **argv)
 	}
 	qsort(rates, (size_t)runs, sizeof(*rates), cmp_double);
 	printf("ingest: %.1f M events per CPU-second (median of %ld runs; %ld MiB of sub-buffers "
-	       "per run, %ld CPU%s %s; kbuffer + decode + merge + count)\n",
+	       "per run, %ld CPU%s %s; walk + decode + merge + count)\n",
 	       rates[runs / 2] / 1e6, runs, mib, ncpu, ncpu > 1 ? "s" : "",
 	       ncpu > 1 ? (interleave ? "interleaved" : "in runs") : "stream");
 	for (k = 0; k < ncpu; k++) {
-		kbuffer_free(cpus[k].s.kbuf);
 		free(cpus[k].pool);
 	}
 	free(rates);

@@ -13,7 +13,9 @@
 #              which fuzz_decode decodes with; where they differ, fuzz these seeds with
 #              KVMSCOPE_FUZZ_EVENTS=EVENTSDIR, or refresh the fixtures.
 # Environment: STORM (default build/kvmscope-storm), SCENARIOS (default "pit timer apic
-# virtio"), SUBBUFS per CPU and scenario (default 2), SECONDS_TRACED (default 1).
+# virtio"), SUBBUFS per CPU and scenario (default 2), SECONDS_TRACED (default 1), STORM_OPTS
+# (more options for the storm, e.g. "--rate 4" with idle: events far enough apart for the
+# kernel to write time extends).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 out=${1:-tests/fuzz/corpus/fuzz_decode}
@@ -22,6 +24,7 @@ storm=${STORM:-build/kvmscope-storm}
 scenarios=${SCENARIOS:-pit timer apic virtio}
 nsub=${SUBBUFS:-2}
 traced=${SECONDS_TRACED:-1}
+storm_opts=${STORM_OPTS:-}
 kvm_events="kvm_exit kvm_entry kvm_pio kvm_mmio kvm_fast_mmio kvm_msr kvm_userspace_exit
 	kvm_vcpu_wakeup kvm_set_irq kvm_msi_set_irq"
 sched_events="sched_waking sched_switch"
@@ -60,7 +63,9 @@ echo 0 >"$inst/tracing_on"
 echo mono >"$inst/trace_clock"
 echo 256 >"$inst/buffer_size_kb"
 
-# Writes pid == T || ... for the storm's threads into the sched events' filters.
+# Writes pid == T || ... for the storm's threads into the sched events' filters, and the
+# threads into set_event_pid where the kernel has it: other guests on a shared host then
+# leave no events in the pages.
 filter_sched() {
 	local tids t w="" s=""
 
@@ -69,6 +74,9 @@ filter_sched() {
 		w="$w${w:+ || }pid == $t"
 		s="$s${s:+ || }prev_pid == $t || next_pid == $t"
 	done
+	if [ -e "$inst/set_event_pid" ]; then
+		echo $tids >"$inst/set_event_pid" || return 1
+	fi
 	echo "$w" >"$inst/events/sched/sched_waking/filter" &&
 		echo "$s" >"$inst/events/sched/sched_switch/filter"
 }
@@ -80,7 +88,8 @@ subbuf_of() {
 
 for sc in $scenarios; do
 	echo >"$inst/trace" # empty the buffers
-	"$storm" --vcpus 2 --start-delay 0.5 --duration $((traced + 2)) \
+	# shellcheck disable=SC2086 # the options are words
+	"$storm" --vcpus 2 --start-delay 0.5 --duration $((traced + 2)) $storm_opts \
 		-name "guest=capture-$sc,debug-threads=on" "$sc" >/dev/null &
 	storm_pid=$!
 	sleep 0.3

@@ -8,7 +8,8 @@
  * below, in order; a missing section leaves its file out (as a process that exits would).
  * Process 100 holds a kvm-vm fd (fd 3), so it is scanned as a VM, with threads 100 and 101;
  * sections 14 to 17 are the targets of its fds 4 to 7, section 18 names a directory under
- * sys/module. Each input is sampled twice, so the memo of the first scan is used too.
+ * sys/module. Each input is sampled twice, so the memo of the first scan is used too, then
+ * twice more between full scans (the threads' files read through the fds kept open).
  *
  * Oracles: ASan/UBSan, and every string of the sample NUL-terminated inside its array.
  */
@@ -182,6 +183,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(terminated(host.hostname, sizeof(host.hostname)));
 	FUZZ_CHECK(terminated(host.release, sizeof(host.release)));
 	FUZZ_CHECK(terminated(host.kvm_module, sizeof(host.kvm_module)));
+	for (i = 0; i < 2; i++) {
+		procfs_sample(p, &s);
+		check_sample(&s);
+	}
+	procfs_set_discovery(p, UINT64_MAX);
 	for (i = 0; i < 2; i++) {
 		procfs_sample(p, &s);
 		check_sample(&s);

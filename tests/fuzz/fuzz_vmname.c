@@ -4,7 +4,7 @@
  *
  * Input: one byte giving the size of the name and uuid buffers (1..256), then the command
  * line. Every buffer is a heap block of its exact size, so ASan sees a read or write past it.
- * Oracles: the result is -EINVAL, 0 or 1; a name or uuid found is NUL-terminated inside
+ * Oracles: the result is -EINVAL, 0 or 1; a name, uuid or id found is NUL-terminated inside
  * its buffer.
  */
 #include <errno.h>
@@ -41,6 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(uuid, 'x', namesz);
 	ret = vmname_uuid(argv, len, uuid, namesz);
+	FUZZ_CHECK(ret == -EINVAL || ret == 0 || ret == 1);
+	if (ret == 1)
+		FUZZ_CHECK(memchr(uuid, '\0', namesz));
+
+	memset(uuid, 'x', namesz);
+	ret = vmname_id(argv, len, uuid, namesz);
 	FUZZ_CHECK(ret == -EINVAL || ret == 0 || ret == 1);
 	if (ret == 1)
 		FUZZ_CHECK(memchr(uuid, '\0', namesz));

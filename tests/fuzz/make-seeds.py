@@ -147,6 +147,25 @@ put("fuzz_vmname", "short-buffer", b"\x04" + read(PROC, "4100", "cmdline"))
 put("fuzz_vmname", "commas", b"\x7f" + b"qemu\0-name\0guest=a,,b,,,debug-threads=on\0"
     b"--name\0c\0-uuid\0" + b"6f1c9a2e-3b7d-4e85-9c40-1a2b3c4d5e6f")
 
+# fuzz_vmmeta: a byte (even: libvirt's XML, odd: a Proxmox config), then the file.
+LIBVIRT = os.path.join(FIX, "libvirt")
+live = read(LIBVIRT, "qemu", "instance-0000a3f1.xml")
+put("fuzz_vmmeta", "libvirt-live", b"\0" + live)
+put("fuzz_vmmeta", "nova-domain", b"\0" + read(LIBVIRT, "web-3.xml"))
+put("fuzz_vmmeta", "truncated", b"\0" + live[:3000])
+put("fuzz_vmmeta", "pve-100", b"\1" + read(FIX, "pve", "qemu-server", "100.conf"))
+put("fuzz_vmmeta", "small-live", b"\0" + "<domstatus pid='4242'><domain><name>vm</name>"
+    "<title>t\u00e9</title><metadata><nova:instance xmlns:nova='http://openstack.org/xmlns/"
+    "libvirt/nova/1.1'><nova:name>n</nova:name><nova:flavor name='f'/><nova:owner>"
+    "<nova:user>u</nova:user><nova:project>p</nova:project></nova:owner></nova:instance>"
+    "</metadata></domain></domstatus>".encode())
+put("fuzz_vmmeta", "billion-laughs", b"\0" + b'<?xml version="1.0"?>\n<!DOCTYPE d [\n'
+    b' <!ENTITY a "aaaaaaaaaa">\n <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n'
+    b' <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n<domain><title>&c;</title></domain>\n')
+put("fuzz_vmmeta", "xxe", b"\0" + b'<!DOCTYPE domain [<!ENTITY xxe SYSTEM "file:///etc/shadow">'
+    b']>\n<domain><title>&xxe;</title></domain>\n')
+put("fuzz_vmmeta", "deep", b"\0" + b"<domain>" + b"<a>" * 200 + b"</a>" * 200 + b"</domain>")
+
 # fuzz_escape: setup byte (bit 0 UTF-8, bit 1 NUL-terminated), buffer size, width, text.
 name4400 = re.search(rb"guest=([^\0]*)", read(PROC, "4400", "cmdline")).group(1)
 put("fuzz_escape", "vm-name-ansi", b"\x01\x80\x10" + name4400)

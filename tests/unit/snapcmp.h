@@ -119,6 +119,11 @@ static inline void snapcmp_exits(struct snapcmp *c, const struct snap_exit *a, i
 		SC_I(c, &a[i], &b[i], traced);
 		SC_I(c, &a[i], &b[i], timed);
 		SC_I(c, &a[i], &b[i], p50_ns);
+		SC_I(c, &a[i], &b[i], vmm_count);
+		SC_I(c, &a[i], &b[i], vmm_total_ns);
+		SC_I(c, &a[i], &b[i], vmm_max_ns);
+		SC_D(c, &a[i], &b[i], vmm_mean_ns);
+		SC_D(c, &a[i], &b[i], vmm_share);
 		c->path[at] = '\0';
 	}
 }
@@ -222,8 +227,24 @@ static inline void snapcmp_thread(struct snapcmp *c, const struct snap_thread *a
 	snapcmp_counters(c, a->counters, a->ncounters, b->counters, b->ncounters);
 }
 
+static inline void snapcmp_mgmt(struct snapcmp *c, const struct snap_mgmt *a,
+				const struct snap_mgmt *b)
+{
+	SC_I(c, a, b, source);
+	SC_I(c, a, b, state);
+	SC_S(c, a, b, why);
+	SC_S(c, a, b, name);
+	SC_S(c, a, b, title);
+	SC_S(c, a, b, uuid);
+	SC_S(c, a, b, nova_name);
+	SC_S(c, a, b, nova_project);
+	SC_S(c, a, b, nova_user);
+	SC_S(c, a, b, nova_flavor);
+}
+
 static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const struct snap_vm *b)
 {
+	size_t in;
 	int i;
 
 	SC_I(c, a, b, pid);
@@ -231,6 +252,10 @@ static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const 
 	SC_S(c, a, b, name);
 	SC_S(c, a, b, comm);
 	SC_S(c, a, b, uuid);
+	SC_S(c, a, b, id);
+	in = snapcmp_in(c, "mgmt", -1);
+	snapcmp_mgmt(c, &a->mgmt, &b->mgmt);
+	c->path[in] = '\0';
 	SC_I(c, a, b, gone);
 	SC_I(c, a, b, nvcpus);
 	SC_I(c, a, b, niothreads);
@@ -294,6 +319,7 @@ static inline int snapcmp(const struct snapshot *a, const struct snapshot *b, ch
 	SC_I(&c, a, b, seq);
 	SC_I(&c, a, b, ts_ns);
 	SC_I(&c, a, b, wall_s);
+	SC_I(&c, a, b, trace_ns);
 	SC_I(&c, a, b, interval_ns);
 	SC_I(&c, a, b, cumulative);
 	SC_I(&c, a, b, window_ns);
@@ -379,6 +405,12 @@ static inline void snapfull_exit(struct snap_exit *e, int k, uint64_t window_ns)
 	e->traced = k % 2 ? e->count / 100 : e->count;
 	e->timed = k == 1 ? 5 : 9973ull + (uint64_t)k;
 	e->p50_ns = k == 1 ? 0 : 61729ull + (uint64_t)k;
+	/* The VMM's part: untimed for k == 1, a share a reader recomputes for k == 2. */
+	e->vmm_count = e->count / 3 + (uint64_t)k;
+	e->vmm_total_ns = k == 1 ? 0 : 777777ull * (uint64_t)(k + 1);
+	e->vmm_max_ns = k == 1 ? 0 : 99999ull + (uint64_t)k;
+	e->vmm_mean_ns = k == 1 ? -1 : 2.0 / 9 + k;
+	e->vmm_share = k == 2 ? 100.0 * (double)e->vmm_count / (double)e->count : 33.25 + k;
 }
 
 /* Returns a snapshot with every field of every struct set; free with snapshot_free(). */
@@ -390,6 +422,7 @@ static inline struct snapshot *snapfull(void)
 	s->seq = 4000000001u;
 	s->ts_ns = 18446744073709551557ull; /* the largest 64-bit prime */
 	s->wall_s = -2208988800ll;	    /* 1900-01-01: the time text cannot say it */
+	s->trace_ns = 5000000029ull;
 	s->interval_ns = 1000000007ull;
 	s->cumulative = true;
 	s->window_ns = 3600000000011ull;
@@ -442,6 +475,29 @@ static inline struct snapshot *snapfull(void)
 		snprintf(vm->comm, sizeof(vm->comm), "qemu\x01%d", v);
 		snprintf(vm->uuid, sizeof(vm->uuid), "00000000-0000-0000-0000-00000000000%u",
 			 (unsigned int)v % 10u);
+		/* Names from libvirt, nova and Proxmox: written by others, bytes of any kind. */
+		if (v == 0) {
+			struct snap_mgmt *m = &vm->mgmt;
+
+			m->source = SNAP_MGMT_LIBVIRT;
+			m->state = SNAP_SRC_OK;
+			snprintf(m->name, sizeof(m->name), "instance-0000a3f1");
+			snprintf(m->title, sizeof(m->title), "web-3 \"acme\" \x1b[2J\xff");
+			snprintf(m->uuid, sizeof(m->uuid), "00000000-0000-0000-0000-0000000000aa");
+			snprintf(m->nova_name, sizeof(m->nova_name), "web-3 \xc3\xa9\\");
+			snprintf(m->nova_project, sizeof(m->nova_project), "acme\x07");
+			snprintf(m->nova_user, sizeof(m->nova_user), "alice");
+			snprintf(m->nova_flavor, sizeof(m->nova_flavor), "m1.small");
+		} else if (v == 1) {
+			vm->mgmt.source = SNAP_MGMT_PROXMOX;
+			vm->mgmt.state = SNAP_SRC_UNAVAILABLE;
+			snprintf(vm->mgmt.why, sizeof(vm->mgmt.why), "101.conf: %s",
+				 "over the 1024 KiB cap");
+			snprintf(vm->id, sizeof(vm->id), "101\x01\xfe");
+		} else {
+			vm->mgmt.source = 7; /* a layer without a word: written as its number */
+			vm->mgmt.state = SNAP_SRC_OFF;
+		}
 		vm->gone = v == 2;
 		vm->nvcpus = 2;
 		vm->niothreads = 1;

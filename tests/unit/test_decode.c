@@ -2,10 +2,13 @@
 /*
  * The trace decoder: formats parsed from the kernel's own format files (fixtures, and the
  * live kernel's when readable), every field of every event type, exit-reason names from
- * the kvm_exit print format, sub-buffers in the kernel's layout through kbuffer (time
- * extends, padding, the long header form, missed-event flags), and the cross-CPU merge.
+ * the kvm_exit print format, sub-buffers in the kernel's layout (time extends, absolute time
+ * stamps, padding, the long header form, missed-event flags, 4- and 8-byte commit words,
+ * either byte order) through the decoder's walker, read alike by kbuffer, the reader it
+ * replaced, and the cross-CPU merge.
  */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include "kvm_event.h"
 #include "kvmdecode.h"
 #include "rbpage.h"
+#include "rbref.h"
 #include "unit.h"
 #include "util.h"
 
@@ -576,11 +580,7 @@ static void collect(void *arg, const struct kvm_event *ev)
 static void fake_init(struct fake_cpu *c, struct tep_handle *tep, uint32_t cpu, int npages)
 {
 	memset(c, 0, sizeof(*c));
-	c->s.kbuf = kvmdecode_kbuffer(tep);
-	ck_assert_ptr_nonnull(c->s.kbuf);
-	c->s.cpu = cpu;
-	c->s.commit_size = tep_get_header_page_size(tep);
-	c->s.subbuf_size = PAGE;
+	ck_assert_int_eq(kvmdecode_stream_init(&c->s, tep, PAGE, cpu), 0);
 	c->pages = calloc((size_t)(npages ? npages : 1), PAGE);
 	ck_assert_ptr_nonnull(c->pages);
 	c->npages = npages;
@@ -588,7 +588,6 @@ static void fake_init(struct fake_cpu *c, struct tep_handle *tep, uint32_t cpu, 
 
 static void fake_free(struct fake_cpu *c)
 {
-	kbuffer_free(c->s.kbuf);
 	free(c->pages);
 }
 
@@ -1128,6 +1127,525 @@ START_TEST(padding_backwards)
 }
 END_TEST
 
+/*
+ * The walker against kbuffer, the reader it replaced (rbref.h): the same records, times and
+ * sizes on every page, real and built, and through the merge the same events.
+ */
+
+#define MAXREC	   1024
+#define REAL_PAGES "tests/fuzz/corpus/fuzz_decode/storm-*"
+
+static struct rbref_rec rec_w[MAXREC], rec_k[MAXREC];
+
+/* Checks that the walker reads page as kbuffer does (rbref_compare); returns its records. */
+static int check_page(struct kvmdecode_stream *s, const uint8_t *page, const char *what, int i)
+{
+	struct kbuffer *kb = rbref_kbuffer(s);
+	uint8_t *scratch = xmalloc(s->subbuf_size);
+	struct rbref_result r;
+	bool same;
+
+	ck_assert_ptr_nonnull(kb);
+	same = rbref_compare(s, kb, page, scratch, rec_w, rec_k, MAXREC, &r);
+	ck_assert_msg(same,
+		      "%s, page %d: walker %d records, kbuffer %d, first differing %d (kbuffer "
+		      "unsafe at %u, records end at %u, walker cut %d)",
+		      what, i, r.walker, r.kbuffer, r.first_diff, r.unsafe, r.empty_at,
+		      r.walker_cut);
+	kbuffer_free(kb);
+	free(scratch);
+	return r.walker;
+}
+
+/* A growing list of events. Owned by the test that fills it. */
+struct evlist {
+	struct kvm_event *ev;
+	int n, cap;
+};
+
+static void evlist_add(struct evlist *l, const struct kvm_event *ev)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->ev = xrealloc(l->ev, (size_t)l->cap * sizeof(*l->ev));
+	}
+	l->ev[l->n++] = *ev;
+}
+
+static void collect_list(void *arg, const struct kvm_event *ev)
+{
+	evlist_add(arg, ev);
+}
+
+/*
+ * Appends to l the events of one CPU's pages as kbuffer reads them, decoded in order, with
+ * the merge's loss markers: before the first record after a page that says events were lost.
+ */
+static void ref_events(const struct kvmdecode *d, const struct kvmdecode_stream *s,
+		       uint8_t (*pages)[PAGE], int npages, struct evlist *l)
+{
+	struct kbuffer *kb = rbref_kbuffer(s);
+	struct kvm_event ev;
+	bool pending = false;
+	long long missed;
+	int p, i, n;
+
+	ck_assert_ptr_nonnull(kb);
+	for (p = 0; p < npages; p++) {
+		missed = kvmdecode_subbuf_missed(pages[p], s->commit_size);
+		pending = pending || missed;
+		n = rbref_kbuffer_read(s, kb, pages[p], rec_k, MAXREC);
+		ck_assert_int_ge(n, 0);
+		for (i = 0; i < n; i++) {
+			if (pending) {
+				memset(&ev, 0, sizeof(ev));
+				ev.type = KE_LOST;
+				ev.ts_ns = rec_k[i].ts;
+				ev.cpu = s->cpu;
+				ev.lost.count = missed > 0 ? missed : -1;
+				evlist_add(l, &ev);
+				pending = false;
+			}
+			if (kvmdecode_record(d, pages[p] + rbref_hdr(s) + rec_k[i].off,
+					     rec_k[i].size, &ev) > 0) {
+				ev.ts_ns = rec_k[i].ts;
+				ev.cpu = s->cpu;
+				evlist_add(l, &ev);
+			}
+		}
+	}
+	kbuffer_free(kb);
+}
+
+/*
+ * Checks one file of captured sub-buffers in fuzz_decode's layout (a setup byte, CPUs - 1 in
+ * bits 0-1; then 4096-byte sub-buffers dealt to the CPUs in turn): every page read alike,
+ * and the merge's events of each CPU those of kbuffer's records. Returns the records read.
+ */
+static int check_capture(const struct kvmdecode *d, struct tep_handle *tep, const char *path)
+{
+	enum { MAXCPU = 4 };
+	struct kvmdecode_stream *sp[MAXCPU];
+	struct fake_cpu cpus[MAXCPU];
+	struct fake_set set = { .cpu = cpus };
+	struct evlist merged = { 0 }, ref = { 0 };
+	int ncpu, npages, i, k, m, records = 0;
+	uint8_t *buf;
+	long size;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)size);
+	ck_assert_int_eq(fread(buf, 1, (size_t)size, f), size);
+	fclose(f);
+	ck_assert_msg(size > 1 && !(buf[0] & 0xc), "%s: not 4096-byte sub-buffers", path);
+	ncpu = (buf[0] & 3) + 1;
+	npages = (int)((size - 1) / PAGE);
+	set.n = ncpu;
+	for (k = 0; k < ncpu; k++) {
+		fake_init(&cpus[k], tep, (uint32_t)k, npages / ncpu + 1);
+		cpus[k].npages = 0;
+		sp[k] = &cpus[k].s;
+	}
+	for (i = 0; i < npages; i++) {
+		struct fake_cpu *c = &cpus[i % ncpu];
+
+		memcpy(c->pages[c->npages++], buf + 1 + (size_t)i * PAGE, PAGE);
+		records += check_page(&c->s, c->pages[c->npages - 1], path, i);
+	}
+	ck_assert_int_ge(kvmdecode_merge(d, sp, ncpu, fake_refill, &set, collect_list, &merged), 0);
+	for (k = 0; k < ncpu; k++) {
+		ck_assert_uint_eq(cpus[k].s.bad, 0);
+		ref.n = 0;
+		ref_events(d, &cpus[k].s, cpus[k].pages, cpus[k].npages, &ref);
+		for (i = 0, m = 0; i < merged.n; i++) {
+			if (merged.ev[i].cpu != (uint32_t)k)
+				continue;
+			ck_assert_msg(m < ref.n, "%s, CPU %d: more events merged than kbuffer's",
+				      path, k);
+			ck_assert_msg(!memcmp(&merged.ev[i], &ref.ev[m], sizeof(ref.ev[m])),
+				      "%s, CPU %d: event %d differs (type %u/%u, ts %llu/%llu)",
+				      path, k, m, merged.ev[i].type, ref.ev[m].type,
+				      (unsigned long long)merged.ev[i].ts_ns,
+				      (unsigned long long)ref.ev[m].ts_ns);
+			m++;
+		}
+		ck_assert_msg(m == ref.n, "%s, CPU %d: %d events merged, kbuffer's %d", path, k, m,
+			      ref.n);
+		fake_free(&cpus[k]);
+	}
+	for (i = 1; i < merged.n; i++)
+		ck_assert_uint_ge(merged.ev[i].ts_ns, merged.ev[i - 1].ts_ns);
+	free(merged.ev);
+	free(ref.ev);
+	free(buf);
+	return records;
+}
+
+/* Real sub-buffers of the storms (and those of $KVMSCOPE_TEST_PAGES, a glob, if set). */
+START_TEST(walker_real_pages)
+{
+	struct tep_handle *tep = load(FIXTURE_EVENTS);
+	const char *more = getenv("KVMSCOPE_TEST_PAGES");
+	struct kvmdecode d;
+	glob_t g = { 0 };
+	size_t i;
+	int records = 0;
+
+	ck_assert_int_eq(kvmdecode_init(&d, tep), 0);
+	ck_assert_int_eq(glob(REAL_PAGES, 0, NULL, &g), 0);
+	if (more)
+		ck_assert_int_eq(glob(more, GLOB_APPEND, NULL, &g), 0);
+	for (i = 0; i < g.gl_pathc; i++)
+		records += check_capture(&d, tep, g.gl_pathv[i]);
+	printf("walker_real_pages: %zu files, %d records read alike\n", g.gl_pathc, records);
+	/* The storms of the corpus, time extends among them (storm-idle). */
+	ck_assert_int_ge(records, 3000);
+	globfree(&g);
+	kvmdecode_free(&d);
+	tep_free(tep);
+}
+END_TEST
+
+/*
+ * A sub-buffer being written in any kernel's layout: a commit word of 4 or 8 bytes, either
+ * byte order (the stream that will read it says which). Owned by the test.
+ */
+struct pgw {
+	struct kvmdecode_stream s;
+	uint8_t *mem;
+	unsigned int used; /* data bytes written */
+	uint64_t ts;	   /* the time a reader has after the last item */
+};
+
+static unsigned int pgw_room(const struct pgw *w)
+{
+	return w->s.subbuf_size - rbref_hdr(&w->s);
+}
+
+static void pgw_start(struct pgw *w, uint8_t *mem, uint64_t ts)
+{
+	uint64_t t = w->s.swap ? __builtin_bswap64(ts) : ts;
+
+	w->mem = mem;
+	w->used = 0;
+	w->ts = ts;
+	memset(mem, 0, w->s.subbuf_size);
+	memcpy(mem, &t, 8);
+}
+
+static void pgw_word(struct pgw *w, uint32_t v)
+{
+	v = w->s.swap ? __builtin_bswap32(v) : v;
+	memcpy(w->mem + rbref_hdr(&w->s) + w->used, &v, 4);
+	w->used += 4;
+}
+
+/* Writes an item header: type_len and time delta in the writer's bit field order. */
+static void pgw_head(struct pgw *w, uint32_t type_len, uint32_t delta)
+{
+	pgw_word(w, w->s.big ? type_len << 27 | delta : delta << 5 | type_len);
+}
+
+static uint64_t rnd(uint64_t *rng)
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return *rng;
+}
+
+static void pgw_bytes(struct pgw *w, unsigned int n, uint64_t *rng)
+{
+	while (n--)
+		w->mem[rbref_hdr(&w->s) + w->used++] = (uint8_t)rnd(rng);
+}
+
+/* Finishes the page: its commit word with len and the loss flags; missed > 0 is stored. */
+static void pgw_finish(struct pgw *w, unsigned int len, long long missed)
+{
+	uint64_t commit = len, m = (uint64_t)missed;
+	unsigned int at = rbref_hdr(&w->s) + len;
+
+	if (missed)
+		commit |= 1ull << 31;
+	if (missed > 0) {
+		commit |= 1ull << 30;
+		if (w->s.commit_size == 4) {
+			uint32_t m4 = (uint32_t)m;
+
+			m4 = w->s.swap ? __builtin_bswap32(m4) : m4;
+			memcpy(w->mem + at, &m4, 4);
+		} else {
+			m = w->s.swap ? __builtin_bswap64(m) : m;
+			memcpy(w->mem + at, &m, 8);
+		}
+	}
+	rbref_set_commit(&w->s, w->mem, commit);
+}
+
+/* Returns a time delta for a header: often 0 or small, sometimes up to the 27 bits. */
+static uint32_t rnd_delta(uint64_t *rng)
+{
+	uint64_t r = rnd(rng);
+
+	if (r % 4 == 0)
+		return 0;
+	return r % 4 == 1 ? (uint32_t)(r >> 8) % 100 : (uint32_t)(r >> 8) & ((1u << 27) - 1);
+}
+
+/*
+ * Fills w's page with random items of every kind the kernel writes, each where it fits,
+ * noting the records a reader must find in expect (at most max); returns their number and
+ * sets *missed to what the page says was lost before it.
+ */
+static int build_page(struct pgw *w, uint64_t *rng, struct rbref_rec *expect, int max,
+		      long long *missed)
+{
+	unsigned int room = pgw_room(w), len, words;
+	uint32_t delta, w2;
+	uint64_t r, abs;
+	int n = 0, kind;
+
+	while (n < max) {
+		r = rnd(rng);
+		kind = (int)(r % 100);
+		delta = rnd_delta(rng);
+		if (kind < 55) {
+			/* A short record: 1..28 words. */
+			words = 1 + (unsigned int)(r >> 8) % 28;
+			if (w->used + 4 + words * 4 > room)
+				break;
+			pgw_head(w, words, delta);
+			w->ts += delta;
+			expect[n++] = (struct rbref_rec){ w->ts, w->used, words * 4 };
+			pgw_bytes(w, words * 4, rng);
+		} else if (kind < 67) {
+			/* A long record: its length word, rounded up as kbuffer does. */
+			w2 = 1 + (uint32_t)(r >> 8) % 200;
+			len = (w2 - 4 + 3) & ~3u; /* 0 for length words 1 to 4 */
+			if (w->used + 8 + len > room)
+				break;
+			pgw_head(w, 0, delta);
+			pgw_word(w, w2);
+			w->ts += delta;
+			expect[n++] = (struct rbref_rec){ w->ts, w->used, len };
+			pgw_bytes(w, len, rng);
+		} else if (kind < 77) {
+			/* A time extend, its high bits mostly small. */
+			if (w->used + 8 > room)
+				break;
+			w2 = (uint32_t)(r >> 32);
+			if ((r >> 16) % 4)
+				w2 %= 64;
+			pgw_head(w, 30, delta);
+			pgw_word(w, w2);
+			w->ts += ((uint64_t)w2 << 27) + delta;
+		} else if (kind < 83) {
+			/* An absolute time stamp: 59 bits, the 5 top ones kept. */
+			if (w->used + 8 > room)
+				break;
+			abs = rnd(rng) & ((1ull << 59) - 1);
+			pgw_head(w, 31, (uint32_t)(abs & ((1u << 27) - 1)));
+			pgw_word(w, (uint32_t)(abs >> 27));
+			w->ts = abs | (w->ts & (0x1full << 59));
+		} else if (kind < 95) {
+			/* A discarded event: padding with a delta and a length. */
+			len = 4 * ((unsigned int)(r >> 8) % 20);
+			/* Now and then an odd length: kbuffer follows it, and so must we. */
+			if ((r >> 40) % 16 == 0)
+				len += 1 + (unsigned int)(r >> 44) % 3;
+			if (w->used + 4 + len > room || len < 4)
+				break;
+			pgw_head(w, 29, delta ? delta : 1);
+			w->ts += delta ? delta : 1;
+			pgw_word(w, len);
+			pgw_bytes(w, len - 4, rng);
+		} else if (w->used + 4 <= room) {
+			/* The kernel's mark that the rest is empty. */
+			pgw_head(w, 29, 0);
+			/* What follows is undefined, and the commit may or may not cover it. */
+			len = (r >> 20) & 1 ? (unsigned int)(r >> 8) % 64 : 0;
+			len = len < room - w->used ? len : room - w->used;
+			pgw_bytes(w, len, rng);
+			break;
+		} else {
+			break;
+		}
+	}
+	*missed = 0;
+	r = rnd(rng) % 4;
+	if (r == 1)
+		*missed = -1;
+	else if (r == 2 && w->used + (unsigned int)w->s.commit_size <= room)
+		*missed = 1 + (long long)(rnd(rng) % 100000);
+	pgw_finish(w, w->used, *missed);
+	return n;
+}
+
+/* The four layouts: commit word 8 or 4 bytes, written little- or big-endian. */
+static void pgw_layout(struct pgw *w, int layout, unsigned int subbuf)
+{
+	bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+
+	memset(w, 0, sizeof(*w));
+	w->s.commit_size = layout & 1 ? 4 : 8;
+	w->s.big = layout & 2;
+	w->s.swap = w->s.big != host_big;
+	w->s.subbuf_size = subbuf;
+}
+
+/*
+ * Random pages with every kind of item (short and long records, time extends, absolute time
+ * stamps, discarded events, the end mark, odd lengths kbuffer follows), missed counts, in
+ * every layout and several page sizes: the walker finds what was written, as kbuffer does.
+ */
+START_TEST(walker_built_pages)
+{
+	static const unsigned int sizes[] = { 4096, 1024, 256, 64, 65536 };
+	static struct rbref_rec expect[MAXREC];
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	long long missed;
+	int layout, k, i, n, pages = 0, records = 0;
+	struct pgw w;
+
+	for (layout = 0; layout < 4; layout++) {
+		for (k = 0; k < 3000; k++) {
+			unsigned int subbuf = sizes[k % ARRAY_SIZE(sizes)];
+			uint8_t *page = xmalloc(subbuf);
+			/* Times from 0 to ones with the top bits set (TAI, or a clock far on). */
+			uint64_t t0 = k % 7 ? rnd(&rng) >> (rnd(&rng) % 64) : rnd(&rng);
+
+			pgw_layout(&w, layout, subbuf);
+			pgw_start(&w, page, t0);
+			n = build_page(&w, &rng, expect, MAXREC, &missed);
+			ck_assert_int_eq(check_page(&w.s, page, "built", k), n);
+			/* check_page left the walker's reading in rec_w. */
+			for (i = 0; i < n; i++) {
+				const struct rbref_rec *g = &rec_w[i], *e = &expect[i];
+
+				ck_assert_msg(
+					g->ts == e->ts && g->off == e->off && g->size == e->size,
+					"layout %d page %d record %d: %llu at %u (%u) for %llu "
+					"at %u (%u)",
+					layout, k, i, (unsigned long long)g->ts, g->off, g->size,
+					(unsigned long long)e->ts, e->off, e->size);
+			}
+			ck_assert_uint_eq(w.s.bad, 0);
+			ck_assert_int_eq(w.s.missed, missed);
+			records += n;
+			pages++;
+			free(page);
+		}
+	}
+	printf("walker_built_pages: %d pages, %d records read alike\n", pages, records);
+}
+END_TEST
+
+/* The cases by hand, with the times they must give. */
+START_TEST(walker_edge_cases)
+{
+	const uint64_t t0 = 0xf800000000001000ull; /* the 5 top bits set */
+	const uint64_t abs = 0x0123456789abcdefull & ((1ull << 59) - 1);
+	uint8_t page[PAGE], copy[PAGE];
+	struct kbuffer *kb;
+	struct rbref_result r;
+	struct pgw w;
+	int layout, n;
+
+	for (layout = 0; layout < 4; layout++) {
+		/* A first time extend as the kernel writes it (zero), then an absolute stamp. */
+		pgw_layout(&w, layout, PAGE);
+		pgw_start(&w, page, t0);
+		pgw_head(&w, 30, 0);
+		pgw_word(&w, 0);
+		pgw_head(&w, 2, 5);
+		pgw_word(&w, 0x11);
+		pgw_word(&w, 0x12);
+		pgw_head(&w, 31, (uint32_t)(abs & ((1u << 27) - 1)));
+		pgw_word(&w, (uint32_t)(abs >> 27));
+		pgw_head(&w, 1, 7);
+		pgw_word(&w, 0x21);
+		/* A discarded event: its delta counts. */
+		pgw_head(&w, 29, 100);
+		pgw_word(&w, 12);
+		pgw_word(&w, 0);
+		pgw_word(&w, 0);
+		pgw_head(&w, 1, 3);
+		pgw_word(&w, 0x31);
+		/* Long records: length words 5 and 2 (sizes 4 and 0). */
+		pgw_head(&w, 0, 1);
+		pgw_word(&w, 5);
+		pgw_word(&w, 0x41);
+		pgw_head(&w, 0, 1);
+		pgw_word(&w, 2);
+		pgw_finish(&w, w.used, 77);
+		ck_assert_int_eq(rbref_walker_read(&w.s, page, rec_w, MAXREC), 5);
+		ck_assert_uint_eq(rec_w[0].ts, t0 + 5);
+		ck_assert_uint_eq(rec_w[0].size, 8);
+		ck_assert_uint_eq(rec_w[1].ts, (abs | 0xf8ull << 56) + 7);
+		ck_assert_uint_eq(rec_w[2].ts, (abs | 0xf8ull << 56) + 7 + 100 + 3);
+		ck_assert_uint_eq(rec_w[3].size, 4);
+		ck_assert_uint_eq(rec_w[4].size, 0);
+		ck_assert_uint_eq(rec_w[4].ts, rec_w[2].ts + 2);
+		ck_assert_int_eq(w.s.missed, 77);
+		ck_assert_int_eq(check_page(&w.s, page, "edge", layout), 5);
+
+		/*
+		 * A padding with no time delta ends the records, even with a length word after
+		 * it that kbuffer follows to a record: not a malformed page.
+		 */
+		pgw_start(&w, page, 1000);
+		pgw_head(&w, 1, 1);
+		pgw_word(&w, 0x51);
+		pgw_head(&w, 29, 0);
+		pgw_word(&w, 0);
+		pgw_head(&w, 1, 1);
+		pgw_word(&w, 0x52);
+		pgw_finish(&w, w.used, 0);
+		ck_assert_int_eq(rbref_walker_read(&w.s, page, rec_w, MAXREC), 1);
+		ck_assert_uint_eq(w.s.bad, 0);
+		ck_assert_int_eq(w.s.missed, 0);
+		kb = rbref_kbuffer(&w.s);
+		memcpy(copy, page, PAGE);
+		ck_assert_int_eq(rbref_kbuffer_read(&w.s, kb, copy, rec_k, MAXREC), 2);
+		ck_assert_int_eq(check_page(&w.s, page, "end mark", layout), 1);
+
+		/* The end mark in the last 4 committed bytes: kbuffer would read past them. */
+		pgw_start(&w, page, 1000);
+		pgw_head(&w, 1, 1);
+		pgw_word(&w, 0x61);
+		pgw_head(&w, 29, 0);
+		pgw_finish(&w, w.used, 0);
+		ck_assert_int_eq(rbref_walker_read(&w.s, page, rec_w, MAXREC), 1);
+		ck_assert_uint_eq(w.s.bad, 0);
+		ck_assert(rbref_compare(&w.s, kb, page, copy, rec_w, rec_k, MAXREC, &r));
+		ck_assert_uint_eq(r.unsafe, 8);
+		ck_assert_uint_eq(r.empty_at, 8);
+
+		/*
+		 * A count that would lie past the page: the loss is told, its size is not. A
+		 * discarded event fills the page to 2 bytes before its end.
+		 */
+		pgw_start(&w, page, 1000);
+		pgw_head(&w, 1, 1);
+		pgw_word(&w, 0x71);
+		pgw_head(&w, 29, 1);
+		pgw_word(&w, pgw_room(&w) - 2 - w.used);
+		rbref_set_commit(&w.s, page, (pgw_room(&w) - 2) | 3ull << 30);
+		n = rbref_walker_read(&w.s, page, rec_w, MAXREC);
+		ck_assert_int_eq(n, 1);
+		ck_assert_int_eq(w.s.missed, -1);
+		ck_assert_uint_eq(w.s.bad, 0);
+		kbuffer_free(kb);
+	}
+}
+END_TEST
+
 /* The running kernel's own formats, when readable: same offsets as its format text. */
 START_TEST(live_formats)
 {
@@ -1233,6 +1751,9 @@ static Suite *decode_suite(void)
 	tcase_add_test(tc, commit_past_page);
 	tcase_add_test(tc, length_backwards);
 	tcase_add_test(tc, padding_backwards);
+	tcase_add_test(tc, walker_real_pages);
+	tcase_add_test(tc, walker_built_pages);
+	tcase_add_test(tc, walker_edge_cases);
 	tcase_add_test(tc, live_formats);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, missing_formats);

@@ -178,17 +178,15 @@ START_TEST(userspace_in_counted_once)
 	ck_assert_double_eq(e->time_share, -1);
 	ck_assert_str_eq(v->top_exit, "io (pio)");
 
-	e = find_exit(v->exits, v->nexits, "KVM_EXIT_IO");
-	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(e->kind, EXIT_KIND_USER);
-	ck_assert_int_eq(e->hot, HOT_PIO);
-	ck_assert_uint_eq(e->count, 3010);
+	/* Each of them went to the VMM: its part of the row, not a row of its own. */
+	ck_assert_ptr_null(find_exit(v->exits, v->nexits, "KVM_EXIT_IO"));
+	ck_assert_int_eq(v->nexits, 1);
+	ck_assert_uint_eq(e->vmm_count, 3010);
+	ck_assert_double_eq_tol(e->vmm_share, 100.0, 1e-9);
 	/* Only the INs have a completion: 3000 timed, 3 us each. */
-	ck_assert_uint_eq(e->total_ns, 3000 * 3000);
-	ck_assert_double_eq_tol(e->mean_ns, 3000, 1e-9);
-	ck_assert_uint_eq(e->max_ns, 3000);
-	ck_assert_uint_eq(e->p99_ns, 3000);
-	ck_assert_double_eq_tol(e->share, 100.0, 1e-9);
+	ck_assert_uint_eq(e->vmm_total_ns, 3000 * 3000);
+	ck_assert_double_eq_tol(e->vmm_mean_ns, 3000, 1e-9);
+	ck_assert_uint_eq(e->vmm_max_ns, 3000);
 
 	hot = find_hot(v, HOT_PIO, 0x608);
 	ck_assert_uint_eq(hot->count, 3000);
@@ -242,9 +240,11 @@ START_TEST(userspace_out_then_kernel_in)
 	hot = find_hot(&s->vms[0], HOT_PIO, 0xf00);
 	ck_assert_uint_eq(hot->count, 100);
 	ck_assert(hot->user);
-	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "KVM_EXIT_IO");
-	ck_assert_uint_eq(e->count, 100);
-	ck_assert_uint_eq(e->total_ns, 0);
+	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "io (pio)");
+	ck_assert_uint_eq(e->count, 1100);
+	ck_assert_uint_eq(e->vmm_count, 100);
+	ck_assert_uint_eq(e->vmm_total_ns, 0);
+	ck_assert_double_eq(e->vmm_mean_ns, -1);
 	snapshot_free(s);
 	model_free(&m);
 }
@@ -271,10 +271,12 @@ START_TEST(userspace_in_traced_before_exit)
 	hot = find_hot(&s->vms[0], HOT_PIO, 0x608);
 	ck_assert_uint_eq(hot->count, 100);
 	ck_assert(hot->user);
-	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "KVM_EXIT_IO");
+	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "io (pio)");
 	ck_assert_uint_eq(e->count, 100);
+	ck_assert_uint_eq(e->vmm_count, 100);
 	/* No completion event: the VMM's time is not known. */
-	ck_assert_uint_eq(e->total_ns, 0);
+	ck_assert_uint_eq(e->vmm_total_ns, 0);
+	ck_assert_double_eq(e->vmm_mean_ns, -1);
 	snapshot_free(s);
 	model_free(&m);
 }
@@ -322,9 +324,10 @@ START_TEST(mmio_unsatisfied_read_counted_once)
 	hot = find_hot(v, HOT_MMIO, 0xfec00010);
 	ck_assert_uint_eq(hot->count, 1);
 	ck_assert(!hot->user);
-	e = find_exit(v->exits, v->nexits, "KVM_EXIT_MMIO");
-	ck_assert_uint_eq(e->count, 70);
-	ck_assert_uint_eq(e->total_ns, 50 * 5000);
+	ck_assert_ptr_null(find_exit(v->exits, v->nexits, "KVM_EXIT_MMIO"));
+	e = find_exit(v->exits, v->nexits, "mmio");
+	ck_assert_uint_eq(e->vmm_count, 70);
+	ck_assert_uint_eq(e->vmm_total_ns, 50 * 5000);
 	ck_assert_int_eq(e->hot, HOT_MMIO);
 	/* HPET counter: 50/s is far below the hint rate. */
 	ck_assert_int_eq(v->nhints, 0);
@@ -572,10 +575,10 @@ START_TEST(names_and_overflow)
 	ck_assert_ptr_nonnull(find_exit(v->exits, v->nexits, "KVM_RUN interrupted"));
 	ck_assert_ptr_nonnull(find_exit(v->exits, v->nexits, "KVM_RUN error"));
 	ck_assert_ptr_nonnull(find_exit(v->exits, v->nexits, "KVM_EXIT 99"));
-	/* vCPU 1 has only userspace rows; its shares are of those. */
+	/* vCPU 1 has only exits seen as they reached the VMM: rows, and exits, of their own. */
 	ck_assert_int_eq(thr(v, C1)->nexits, 3);
 	ck_assert_double_eq_tol(thr(v, C1)->exits[0].share, 100.0 / 3, 1e-9);
-	ck_assert_uint_eq(thr(v, C1)->exits_count, 0);
+	ck_assert_uint_eq(thr(v, C1)->exits_count, 3);
 	/* Without a name table at all. */
 	ck_assert_int_eq(exits_hot_kind("npf"), HOT_MMIO);
 	ck_assert_int_eq(exits_hot_kind("msr"), HOT_MSR);
@@ -663,7 +666,7 @@ START_TEST(panes_show_case1)
 	s = case1(&m, &h);
 	/* Host scope: the two storms at the top, each with its VM and the kind behind it. */
 	pane_build(pane_find("exits"), s, &po, &t);
-	ck_assert_int_eq(t.nrows, 5);
+	ck_assert_int_eq(t.nrows, 4);
 	ck_assert_str_eq(table_cell(&t, 0, 0), "win01");
 	ck_assert_str_eq(table_cell(&t, 0, 1), "APIC_ACCESS");
 	ck_assert_int_eq(t.rows[0].ref.pid, VM1);
@@ -676,11 +679,14 @@ START_TEST(panes_show_case1)
 	/* 4000 x 10 us over 1 s of 2 vCPUs. */
 	ck_assert_str_eq(table_cell(&t, 1, 5), "2.0");
 	ck_assert_str_eq(table_cell(&t, 1, 6), "10.0us");
-	ck_assert_str_eq(table_cell(&t, 2, 1), "KVM_EXIT_IO");
-	ck_assert_str_eq(table_cell(&t, 3, 1), "HLT");
-	ck_assert_int_eq(t.rows[3].ref.hot, 0);
-	ck_assert_str_eq(table_cell(&t, 4, 0), "db02");
-	ck_assert_str_eq(table_cell(&t, 4, 1), "EPT_MISCONFIG");
+	/* Every one of them went on to the VMM, 8 us each: its part, not a row. */
+	ck_assert_str_eq(table_cell(&t, 1, 9), "100.0");
+	ck_assert_str_eq(table_cell(&t, 1, 10), "8.00us");
+	ck_assert_str_eq(table_cell(&t, 2, 1), "HLT");
+	ck_assert_str_eq(table_cell(&t, 2, 9), "0.0");
+	ck_assert_int_eq(t.rows[2].ref.hot, 0);
+	ck_assert_str_eq(table_cell(&t, 3, 0), "db02");
+	ck_assert_str_eq(table_cell(&t, 3, 1), "EPT_MISCONFIG");
 	ck_assert_ptr_nonnull(strstr(t.note, "kvm_exit to kvm_entry"));
 
 	/* Hot addresses across VMs: no other buckets; hot_only keeps one kind. */
@@ -708,7 +714,7 @@ START_TEST(panes_show_case1)
 	po.scope.kind = SCOPE_VM;
 	po.scope.pid = VM1;
 	pane_build(pane_find("exits"), s, &po, &t);
-	ck_assert_int_eq(t.nrows, 4);
+	ck_assert_int_eq(t.nrows, 3);
 	ck_assert_str_eq(table_col_title(&t, 0), "");
 	ck_assert_str_eq(table_cell(&t, 0, 0), "");
 	ck_assert_int_eq(t.rows[0].ref.id, VMX_APIC_ACCESS);
@@ -764,7 +770,9 @@ START_TEST(json_sections)
 					  "\"estimate\":false,\"traced\":4000,\"rate\":4000,"));
 	ck_assert_ptr_nonnull(strstr(buf, "\"total_ns\":40000000,\"mean_ns\":10000,"
 					  "\"timed\":4000,\"p50_ns\":10000,"
-					  "\"p99_ns\":10000,\"max_ns\":10000}"));
+					  "\"p99_ns\":10000,\"max_ns\":10000,\"vmm_count\":4000,"
+					  "\"vmm_pct\":100,\"vmm_total_ns\":32000000,"
+					  "\"vmm_max_ns\":8000,\"vmm_mean_ns\":8000}"));
 	ck_assert_ptr_nonnull(strstr(buf, "{\"kind\":\"pio\",\"other\":false,"
 					  "\"addr\":\"0x608\",\"name\":\"ACPI PM timer\","
 					  "\"rw\":\"r\",\"size\":1,\"user\":true,"
@@ -882,14 +890,15 @@ START_TEST(pairing_wherever_the_trace_starts)
 			near(t0->split.user, cases[c].user, 1e-6, "USER% of the whole trace", k);
 			near(t1->split.user, t0->split.user, 1.0, "USER%", k);
 			near(t1->split.kernel, t0->split.kernel, 1.0, "KERNEL%", k);
-			x0 = find_exit(t0->exits, t0->nexits, "KVM_EXIT_IO");
-			x1 = find_exit(t1->exits, t1->nexits, "KVM_EXIT_IO");
+			/* The VMM's part of the PIO exits: its time over the 1 s window. */
+			x0 = find_exit(t0->exits, t0->nexits, "io (pio)");
+			x1 = find_exit(t1->exits, t1->nexits, "io (pio)");
 			ck_assert_ptr_nonnull(x0);
 			ck_assert_ptr_nonnull(x1);
-			near(x1->time_share, x0->time_share, 1.0, "KVM_EXIT_IO TIME%", k);
-			near(x0->total_ns ? x0->mean_ns : -1, cases[c].vmm_ns, 200, "MEAN", k);
-			near(x1->total_ns ? x1->mean_ns : -1, x0->total_ns ? x0->mean_ns : -1,
-			     0.01 * x0->mean_ns, "KVM_EXIT_IO MEAN", k);
+			near(100.0 * (double)x1->vmm_total_ns / S, 100.0 * (double)x0->vmm_total_ns / S,
+			     1.0, "VMM TIME%", k);
+			near(x0->vmm_mean_ns, cases[c].vmm_ns, 200, "VMM MEAN", k);
+			near(x1->vmm_mean_ns, x0->vmm_mean_ns, 0.01 * x0->vmm_mean_ns, "VMM MEAN", k);
 			/* Each access counted once, the IN as the VMM's, its time the VMM's. */
 			hot = find_hot(&s->vms[0], HOT_PIO, 0x608);
 			ck_assert_ptr_nonnull(hot);
@@ -944,10 +953,10 @@ START_TEST(loss_ends_spans)
 	s = model_snapshot(&m, 2 * S, 0, false);
 	/* The loss is no trace event; the exit across it is counted, not timed as 510 us. */
 	ck_assert_uint_eq(s->events, 300);
-	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "KVM_EXIT_IO");
-	ck_assert_uint_eq(e->count, 100);
-	ck_assert_uint_eq(e->total_ns, 99 * 10 * US);
-	ck_assert_uint_eq(e->max_ns, 10 * US);
+	e = find_exit(s->vms[0].exits, s->vms[0].nexits, "io (pio)");
+	ck_assert_uint_eq(e->vmm_count, 100);
+	ck_assert_uint_eq(e->vmm_total_ns, 99 * 10 * US);
+	ck_assert_uint_eq(e->vmm_max_ns, 10 * US);
 	t = thr(&s->vms[0], C0);
 	ck_assert_double_eq_tol(t->split.user, 100.0 * 99 * 10 * US / S, 1e-9);
 	/* Still every access counted once, the port the VMM's. */

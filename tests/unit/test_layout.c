@@ -824,6 +824,53 @@ START_TEST(guest_prompt)
 }
 END_TEST
 
+/* Names from the management layer: the VM list shows them, / and g find a VM by any. */
+START_TEST(names_on_screen)
+{
+	struct rig r;
+
+	/* Check runs each case in a process of its own: test_vms is this case's to change. */
+	test_vms[0].mgmt = (struct snap_mgmt){ .source = SNAP_MGMT_LIBVIRT,
+					       .state = SNAP_SRC_OK,
+					       .name = "instance-0000a3f1",
+					       .title = "Customer db",
+					       .nova_name = "db-7",
+					       .nova_project = "acme" };
+	rig_init(&r, 200, 50, true);
+	rig_draw(&r);
+	ck_assert_int_ge(rig_find(&r, "ALSO KNOWN AS"), 0);
+	ck_assert(strstr(r.line[rig_find(&r, "Customer db ")],
+			 "nova name db-7, libvirt name instance-0000a3f1, -name quiet-db, nova "
+			 "project acme"));
+	rig_keys(&r, (const int[]){ 'g', 0 });
+	type(&r, "db-7\r");
+	rig_draw(&r);
+	ck_assert_int_eq(view_level(&r.v)->scope.pid, 2000);
+	ck_assert_int_ge(rig_find(&r, "Names of Customer db"), 0);
+	ck_assert_int_ge(rig_find(&r, "nova project acme"), 0);
+	ck_assert_int_ge(rig_find(&r, "from libvirt's live domain XML"), 0);
+	/* The filter by project leaves that VM alone in the list. */
+	rig_keys(&r, (const int[]){ 27, '/', 0 });
+	type(&r, "^acme$\r");
+	rig_draw(&r);
+	ck_assert_int_ge(rig_find(&r, "Customer db "), 0);
+	ck_assert_int_lt(rig_find(&r, "win-timer"), 0);
+	assert_clean(&r);
+	rig_free(&r);
+	/* Less room: the column takes what is left, cut; narrower, it goes first. */
+	rig_init(&r, 120, 30, true);
+	rig_draw(&r);
+	ck_assert_int_ge(rig_find(&r, "ALSO KNOWN AS"), 0);
+	ck_assert(strstr(r.line[rig_find(&r, "Customer db ")], " nova name db-7, libvirt"));
+	rig_free(&r);
+	rig_init(&r, 80, 24, true);
+	rig_draw(&r);
+	ck_assert_int_lt(rig_find(&r, "ALSO KNOWN AS"), 0);
+	ck_assert_int_ge(rig_find(&r, "Customer db "), 0);
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(loop_requests)
 {
 	struct rig r;
@@ -973,14 +1020,18 @@ START_TEST(columns_drop_by_priority)
 	make_snapshot(&s, 1);
 	pane_build(p, &s, &po, &t);
 	ck_assert_int_le(table_layout(&t, 80, w), 80);
+	/* No VM has other names: that column is hidden, the others all fit. */
 	for (i = 0; i < t.ncols; i++)
-		ck_assert_msg(w[i] > 0, "column %s at 80", t.cols[i].title);
+		ck_assert_msg((t.cols[i].flags & t.hide) ? !w[i] : w[i] > 0, "column %s at 80",
+			      t.cols[i].title);
 	/* Narrower: the highest priority numbers go first; prio 0 never goes. */
 	for (int width = 79; width >= 30; width--) {
 		int dropped_prio = 0, kept_min = 99;
 
 		ck_assert_int_le(table_layout(&t, width, w), width);
 		for (i = 0; i < t.ncols; i++) {
+			if (t.cols[i].flags & t.hide)
+				continue;
 			if (!w[i])
 				dropped_prio = MAX(dropped_prio, t.cols[i].prio);
 			else if (t.cols[i].prio)
@@ -1173,6 +1224,7 @@ static Suite *layout_suite(void)
 	tcase_add_test(tc, sort_keys);
 	tcase_add_test(tc, filter_prompt);
 	tcase_add_test(tc, guest_prompt);
+	tcase_add_test(tc, names_on_screen);
 	tcase_add_test(tc, loop_requests);
 	tcase_add_test(tc, marker_on_narrow_header);
 	tcase_add_test(tc, help_lists_and_scrolls);

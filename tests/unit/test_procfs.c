@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * procfs probe against the recorded tree in tests/fixtures/proc (see its README), against
- * copies of it changed between samples, and against the live /proc.
+ * copies of it changed between samples (full scans, and light samples between them), and
+ * against the live /proc.
  *
  * The binary has two more modes, for the end-to-end tests and for measuring:
  *   test_procfs --dump [ROOT]    one line per VM thread: pid name kind index tid comm
  *   test_procfs --bench N [ROOT] times N samples, prints the median and the spread
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -957,6 +961,805 @@ START_TEST(test_live_not_root)
 }
 END_TEST
 
+/* Ends thread or process root/rel as a procfs does: reads through open fds fail, then it goes. */
+static void proc_end(const char *root, const char *rel)
+{
+	char cmd[1024];
+
+	/* A kept fd reads the file it was opened on: empty, it reads as a procfs file of a
+	 * task that is gone does (it fails). */
+	snprintf(cmd, sizeof(cmd),
+		 "find '%s/%s' -type f -exec truncate -s 0 {} + && rm -rf '%s/%s'", root, rel, root,
+		 rel);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Sets the thread count (stat field 20) in the stat of process pid and of each of its threads. */
+static void nr_threads_set(const char *root, int pid, int n)
+{
+	char rel[512], path[1024], val[16];
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(val, sizeof(val), "%d", n);
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	stat_set(root, rel, 20, val);
+	snprintf(path, sizeof(path), "%s/%d/task", root, pid);
+	dir = opendir(path);
+	ck_assert_ptr_nonnull(dir);
+	while ((de = readdir(dir))) {
+		snprintf(rel, sizeof(rel), "%d/task/%s/stat", pid, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", root, rel);
+		/* Dot entries, and the thread directory without files, have no stat. */
+		if (de->d_name[0] != '.' && !access(path, F_OK))
+			stat_set(root, rel, 20, val);
+	}
+	closedir(dir);
+}
+
+/* Returns the number of fds this process has open. */
+static int fds_open(void)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dir);
+	while ((de = readdir(dir)))
+		n += de->d_name[0] != '.';
+	closedir(dir);
+	return n - 1; /* the directory's own */
+}
+
+/* Returns the lowest fd free now. */
+static int fd_lowest(void)
+{
+	int fd = dup(0);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+/* Returns a probe on root whose samples are light after the first (a full scan into s). */
+static struct procfs *light_open(const char *root, struct procfs_sample *s)
+{
+	struct procfs *p = procfs_open(root);
+
+	ck_assert_ptr_nonnull(p);
+	procfs_set_discovery(p, UINT64_MAX);
+	ck_assert_int_eq(procfs_sample(p, s), 0);
+	ck_assert(!s->light);
+	return p;
+}
+
+/* Asserts that b lists the VMs and threads of a, the same kinds, names and times. */
+static void check_same(const struct procfs_sample *a, const struct procfs_sample *b)
+{
+	int i, j;
+
+	ck_assert_int_eq(b->nvms, a->nvms);
+	ck_assert_int_eq(b->unreadable, a->unreadable);
+	for (i = 0; i < a->nvms; i++) {
+		const struct proc_vm *x = &a->vms[i], *y = &b->vms[i];
+
+		ck_assert_int_eq(y->pid, x->pid);
+		ck_assert_uint_eq(y->starttime, x->starttime);
+		ck_assert_str_eq(y->comm, x->comm);
+		ck_assert_str_eq(y->name, x->name);
+		ck_assert_str_eq(y->uuid, x->uuid);
+		ck_assert_int_eq(y->nvcpu_fds, x->nvcpu_fds);
+		ck_assert_int_eq(y->nthreads, x->nthreads);
+		for (j = 0; j < x->nthreads; j++) {
+			const struct proc_thread *t = &x->threads[j], *u = &y->threads[j];
+
+			ck_assert_int_eq(u->tid, t->tid);
+			ck_assert_str_eq(u->comm, t->comm);
+			ck_assert_int_eq(u->kind, t->kind);
+			ck_assert_int_eq(u->index, t->index);
+			ck_assert_uint_eq(u->run_ns, t->run_ns);
+			ck_assert_uint_eq(u->wait_ns, t->wait_ns);
+			ck_assert_uint_eq(u->slices, t->slices);
+			ck_assert_uint_eq(u->guest_ns, t->guest_ns);
+			ck_assert_uint_eq(u->utime_ns, t->utime_ns);
+			ck_assert_uint_eq(u->stime_ns, t->stime_ns);
+			ck_assert_int_eq(u->state, t->state);
+			ck_assert_int_eq(u->last_cpu, t->last_cpu);
+		}
+	}
+}
+
+/*
+ * Between full scans a sample reads the threads the last scan found, through their kept
+ * files: the same VMs, threads and figures; schedstat of every thread, stat of the vCPUs.
+ * A new VM process waits for the next scan.
+ */
+START_TEST(test_light_samples)
+{
+	struct procfs_sample a = { 0 }, s = { 0 };
+	char *root = fixture_copy(), cmd[512];
+	const struct proc_thread *t;
+	struct procfs *p;
+	int i;
+
+	/* On a tree that is not a procfs, every sample is a full scan unless asked. */
+	p = procfs_open(root);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	procfs_close(p);
+
+	p = light_open(root, &a);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		ck_assert(s.light);
+		check_same(&a, &s);
+	}
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
+
+	put(root, "4100/task/4103/schedstat", "3000000000 1600000000 710\n");
+	stat_set(root, "4100/task/4103/stat", 15, "300");
+	put(root, "4100/task/4101/schedstat", "4300000000 13288860 52\n");
+	stat_set(root, "4100/task/4101/stat", 15, "77");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	t = find_thread(find_vm(&s, 4100), 4103);
+	ck_assert_uint_eq(t->run_ns, 3000000000ull);
+	ck_assert_uint_eq(t->wait_ns, 1600000000ull);
+	ck_assert_uint_eq(t->slices, 710);
+	ck_assert_uint_eq(t->stime_ns, tick_ns(300));
+	/* call_rcu has no guest time to read: its stat is as the scan read it. */
+	t = find_thread(find_vm(&s, 4100), 4101);
+	ck_assert_uint_eq(t->run_ns, 4300000000ull);
+	ck_assert_uint_eq(t->slices, 52);
+	ck_assert_uint_eq(t->stime_ns, find_thread(find_vm(&a, 4100), 4101)->stime_ns);
+
+	/* A new VM process: at the next sample, a light one (the listing of the root). */
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5100'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	put_bytes(root, "5100/cmdline", "qemu-kvm\0-name\0late\0", 20);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_str_eq(find_vm(&s, 5100)->name, "late");
+	ck_assert_int_eq(s.nvms, 4);
+	procfs_set_discovery(p, 1);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	ck_assert_str_eq(find_vm(&s, 5100)->name, "late");
+	ck_assert_int_eq(s.nvms, 4);
+	t = find_thread(find_vm(&s, 4100), 4101);
+	ck_assert_uint_eq(t->stime_ns, tick_ns(77));
+
+	/* The period is a time: once it has passed, the next sample is a full scan. */
+	procfs_set_discovery(p, 100 * 1000000ull);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5200'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	usleep(150 * 1000);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	ck_assert_ptr_nonnull(find_vm(&s, 5200));
+	procfs_sample_free(&a);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	fixture_drop(root);
+}
+END_TEST
+
+/*
+ * A thread that ends, one that is born, a tid taken by another thread: seen by the next
+ * light sample, which lists that VM's threads again; a VM that ends makes it a full scan.
+ */
+START_TEST(test_light_threads_change)
+{
+	struct procfs_sample s = { 0 };
+	char *root = fixture_copy(), cmd[512];
+	const struct proc_vm *vm;
+	struct procfs *p;
+	int i;
+
+	p = light_open(root, &s);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(find_vm(&s, 4100)->nthreads, 8);
+
+	/* A worker ends (only its schedstat is read). */
+	proc_end(root, "4100/task/4105");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	vm = find_vm(&s, 4100);
+	ck_assert_int_eq(vm->nthreads, 7);
+	ck_assert_ptr_null(find_thread(vm, 4105));
+	ck_assert_int_eq(s.nvms, 3);
+	/* Listed again (4199, a directory without files, counted), then read light, whole. */
+	ck_assert_int_eq(s.scan_errors, 1);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(s.scan_errors, 0);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
+
+	/* A thread is born: the process's thread count, in a vCPU's stat, moves. */
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100/task/4107' '%s/4100/task/4108'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	nr_threads_set(root, 4100, 9);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	vm = find_vm(&s, 4100);
+	ck_assert_int_eq(vm->nthreads, 8);
+	check_thread(vm, 4108, "worker", PROC_OTHER, -1);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(find_vm(&s, 4100)->nthreads, 8);
+
+	/* A vCPU ends (its stat is read too). */
+	proc_end(root, "4100/task/4104");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	vm = find_vm(&s, 4100);
+	ck_assert_int_eq(vm->nthreads, 7);
+	ck_assert_ptr_null(find_thread(vm, 4104));
+	check_thread(vm, 4103, "CPU 0/KVM", PROC_VCPU, 0);
+
+	/* Another thread under a vCPU's tid (another start time): what it is is asked again. */
+	stat_set(root, "4100/task/4103/stat", 22, "840000");
+	stat_set(root, "4100/task/4103/stat", 2, "worker");
+	put(root, "4100/task/4103/syscall", "202 0x0 0x0 0x0 0x0 0x0 0x0 0x0 0x0\n");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	check_thread(find_vm(&s, 4100), 4103, "worker", PROC_OTHER, -1);
+
+	/* A counter that goes back is another thread too. */
+	put(root, "4200/task/4201/schedstat", "1 1 1\n");
+	stat_set(root, "4200/task/4201/stat", 2, "renamed");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	check_thread(find_vm(&s, 4200), 4201, "renamed", PROC_OTHER, -1);
+	ck_assert_uint_eq(find_thread(find_vm(&s, 4200), 4201)->run_ns, 1);
+
+	/* The VM ends: gone at once, in a full scan. */
+	proc_end(root, "4100");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	ck_assert_ptr_null(find_vm(&s, 4100));
+	ck_assert_int_eq(s.nvms, 2);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_int_eq(s.nvms, 2);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	fixture_drop(root);
+}
+END_TEST
+
+/*
+ * A VM's pid taken by a new process: never the old VM's name or start time on the new
+ * process's threads. As the kernel does it (a new /proc/PID inode), the new one shows in
+ * the same sample; even where the entry stays the same, it shows as itself a sample later.
+ */
+START_TEST(test_light_pid_reuse)
+{
+	struct procfs_sample s = { 0 };
+	char *root = fixture_copy(), cmd[1024];
+	const struct proc_vm *vm;
+	struct procfs *p;
+	int i;
+
+	p = light_open(root, &s);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_str_eq(find_vm(&s, 4100)->name, "web01");
+
+	/* The next process under pid 4100, made aside from the old one before it ends. */
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/../next'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	stat_set(root, "../next/stat", 22, "900000");
+	stat_set(root, "../next/task/4100/stat", 22, "900000");
+	stat_set(root, "../next/task/4103/stat", 22, "900001");
+	stat_set(root, "../next/task/4104/stat", 22, "900001");
+	put_bytes(root, "../next/cmdline", "qemu-kvm\0-name\0fresh\0", 21);
+	proc_end(root, "4100");
+	snprintf(cmd, sizeof(cmd), "mv '%s/../next' '%s/4100'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	vm = find_vm(&s, 4100);
+	ck_assert_ptr_nonnull(vm);
+	ck_assert_uint_eq(vm->starttime, 900000);
+	ck_assert_str_eq(vm->name, "fresh");
+	check_thread(vm, 4103, "CPU 0/KVM", PROC_VCPU, 0);
+
+	/*
+	 * The same entry, another start time: skipped once, then read as the new process (in
+	 * samples 11 and 12, when no look at 4100's fds is due anyway).
+	 */
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	stat_set(root, "4100/stat", 22, "950000");
+	stat_set(root, "4100/task/4103/stat", 22, "950001");
+	put_bytes(root, "4100/cmdline", "qemu-kvm\0-name\0other\0", 21);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	vm = find_vm(&s, 4100);
+	ck_assert_msg(!vm || (vm->starttime == 950000 && !strcmp(vm->name, "other")),
+		      "the old VM's identity on the new process");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	vm = find_vm(&s, 4100);
+	ck_assert_ptr_nonnull(vm);
+	ck_assert_uint_eq(vm->starttime, 950000);
+	ck_assert_str_eq(vm->name, "other");
+	procfs_sample_free(&s);
+	procfs_close(p);
+	fixture_drop(root);
+}
+END_TEST
+
+/*
+ * Kept fds are a budget: never in the upper half of the fd table; a thread without them is
+ * read by path; with no fd left at all, what cannot be read is counted and said, and the
+ * next sample is whole again.
+ */
+START_TEST(test_light_fd_shortage)
+{
+	struct procfs_sample a = { 0 }, s = { 0 };
+	char *root = fixture_copy();
+	int i, low, before, pad[8];
+	struct rlimit rl, lim;
+	struct procfs *p;
+
+	/* Room below the first free fd, so that half the table is all taken. */
+	for (i = 0; i < 8; i++)
+		pad[i] = dup(0);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	p = procfs_open(root);
+	ck_assert_ptr_nonnull(p);
+	procfs_set_discovery(p, UINT64_MAX);
+	low = fd_lowest();
+	ck_assert_int_ge(low, 8);
+	before = fds_open();
+
+	/* Half the table is below the first free fd: nothing is kept, all is read by path. */
+	lim = rl;
+	lim.rlim_cur = (rlim_t)(2 * low);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	ck_assert_int_eq(procfs_sample(p, &a), 0);
+	ck_assert_int_eq(fds_open(), before);
+	ck_assert_int_eq(a.nvms, 3);
+	put(root, "4200/task/4203/schedstat", "21389404 29416112 79\n");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_int_eq(fds_open(), before);
+	ck_assert_uint_eq(find_thread(find_vm(&s, 4200), 4203)->slices, 79);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
+
+	/* A few fds of room: some threads kept, the rest by path, the same figures. */
+	lim.rlim_cur = (rlim_t)(2 * (low + 6));
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	procfs_set_discovery(p, 1);
+	ck_assert_int_eq(procfs_sample(p, &a), 0);
+	procfs_set_discovery(p, UINT64_MAX);
+	ck_assert_int_gt(fds_open(), before);
+	ck_assert_int_le(fds_open(), before + 6);
+	put(root, "4100/task/4103/schedstat", "3000000000 1600000000 710\n");
+	put(root, "4400/task/4402/schedstat", "5 6 7\n");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_uint_eq(find_thread(find_vm(&s, 4100), 4103)->slices, 710);
+	ck_assert_uint_eq(find_thread(find_vm(&s, 4400), 4402)->run_ns, 5);
+	ck_assert_uint_eq(find_thread(find_vm(&s, 4200), 4203)->slices, 79);
+
+	/* No fd left: the threads with kept fds are read, the others counted, and said. */
+	lim.rlim_cur = (rlim_t)fd_lowest();
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert(s.light);
+	ck_assert_int_gt(s.scan_errors, 0);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_DEGRADED);
+	ck_assert_msg(strstr(procfs_status(p)->why, strerror(EMFILE)), "%s", procfs_status(p)->why);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_int_eq(s.scan_errors, 0);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
+	ck_assert_int_eq(s.nvms, 3);
+
+	/* A scan that missed processes for want of fds is made again at the next sample. */
+	lim.rlim_cur = (rlim_t)fd_lowest() + 1;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	procfs_set_discovery(p, 1);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	procfs_set_discovery(p, UINT64_MAX);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_DEGRADED);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	ck_assert_int_eq(s.nvms, 3);
+	ck_assert_int_eq(procfs_status(p)->state, SOURCE_OK);
+	procfs_sample_free(&a);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	ck_assert_int_eq(fds_open(), before - 2); /* the probe's root and its listing */
+	for (i = 0; i < 8; i++)
+		close(pad[i]);
+	fixture_drop(root);
+}
+END_TEST
+
+/*
+ * A VM whose vCPUs are not all known (not blocked in KVM_RUN when looked at) has its
+ * threads listed in every sample, light or not, until they are.
+ */
+START_TEST(test_light_unsettled)
+{
+	struct procfs_sample s = { 0 };
+	char *root = fixture_copy();
+	struct procfs *p;
+	int i;
+
+	put(root, "4200/task/4202/syscall", "running\n");
+	p = light_open(root, &s);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		ck_assert(s.light);
+		check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_OTHER, -1);
+	}
+	put(root, "4200/task/4202/syscall",
+	    "16 0x9 0xae80 0x0 0x0 0x5636932d8290 0x0 0x7f0b2bffe530 0x7f0b3338cd6b\n");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_VCPU, 0);
+	put(root, "4200/task/4202/syscall", "running\n");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	check_thread(find_vm(&s, 4200), 4202, "qemu-system-x86", PROC_VCPU, 0);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	fixture_drop(root);
+}
+END_TEST
+
+/* A thread of this process that takes a name and sleeps until its pipe is closed. */
+struct named_thread {
+	pthread_t th;
+	int pipe[2], ready[2];
+	const char *name;
+};
+
+static void *named_thread_run(void *arg)
+{
+	struct named_thread *nt = arg;
+	char c;
+
+	prctl(PR_SET_NAME, nt->name);
+	if (write(nt->ready[1], "x", 1) != 1)
+		return NULL;
+	while (read(nt->pipe[0], &c, 1) > 0)
+		;
+	return NULL;
+}
+
+/* Starts a thread named name; it has the name when this returns. */
+static void named_thread_start(struct named_thread *nt, const char *name)
+{
+	char c;
+
+	nt->name = name;
+	ck_assert_int_eq(pipe(nt->pipe), 0);
+	ck_assert_int_eq(pipe(nt->ready), 0);
+	ck_assert_int_eq(pthread_create(&nt->th, NULL, named_thread_run, nt), 0);
+	ck_assert_int_eq(read(nt->ready[0], &c, 1), 1);
+	close(nt->ready[0]);
+	close(nt->ready[1]);
+}
+
+/* Ends a thread started by named_thread_start and waits for it. */
+static void named_thread_stop(struct named_thread *nt)
+{
+	close(nt->pipe[1]);
+	ck_assert_int_eq(pthread_join(nt->th, NULL), 0);
+	close(nt->pipe[0]);
+}
+
+/* Returns the first thread of vm named name, or NULL. */
+static const struct proc_thread *thread_named(const struct proc_vm *vm, const char *name)
+{
+	int i;
+
+	for (i = 0; vm && i < vm->nthreads; i++)
+		if (!strcmp(vm->threads[i].comm, name))
+			return &vm->threads[i];
+	return NULL;
+}
+
+/*
+ * On the live procfs, between full scans: a VM thread that ends is gone from the next
+ * sample, one that is born is in it, and the kept files read fresh values, no full scan.
+ */
+START_TEST(test_live_light)
+{
+	struct procfs_sample s = { 0 };
+	struct named_thread vcpu, io;
+	const struct proc_thread *t;
+	int kvm, vmfd, vcpufd, i;
+	uint64_t run;
+	struct procfs *p;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
+	vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vmfd, 0);
+	vcpufd = ioctl(vmfd, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(vcpufd, 0);
+	named_thread_start(&vcpu, "CPU 0/KVM");
+	p = procfs_open(NULL);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(!s.light);
+	t = thread_named(find_vm(&s, getpid()), "CPU 0/KVM");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->kind, PROC_VCPU);
+	/* Past the samples in which newcomers (this process among them) are looked at again. */
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		ck_assert(s.light);
+	}
+	run = find_thread(find_vm(&s, getpid()), getpid())->run_ns;
+	for (i = 0; i < 200000; i++)
+		(void)getppid(); /* some run time of the main thread */
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_uint_gt(find_thread(find_vm(&s, getpid()), getpid())->run_ns, run);
+	ck_assert_ptr_nonnull(thread_named(find_vm(&s, getpid()), "CPU 0/KVM"));
+
+	named_thread_start(&io, "IO iothread0");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	t = thread_named(find_vm(&s, getpid()), "IO iothread0");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(t->kind, PROC_IOTHREAD);
+
+	named_thread_stop(&vcpu);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_ptr_null(thread_named(find_vm(&s, getpid()), "CPU 0/KVM"));
+	ck_assert_ptr_nonnull(thread_named(find_vm(&s, getpid()), "IO iothread0"));
+	named_thread_stop(&io);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_ptr_null(thread_named(find_vm(&s, getpid()), "IO iothread0"));
+	ck_assert_int_eq(find_vm(&s, getpid())->nthreads, 1);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	close(vcpufd);
+	close(vmfd);
+	close(kvm);
+}
+END_TEST
+
+/*
+ * Returns the exit status of a child that, on each byte from cmd, makes a VM with a vCPU
+ * ('v'), or ends it and opens as many fds on /dev/null ('n'), answering each on done.
+ */
+static int fd_counts_child(int cmd, int done)
+{
+	int kvm = -1, vmfd = -1, vcpu = -1;
+	char c;
+
+	while (read(cmd, &c, 1) == 1) {
+		if (c == 'v') {
+			kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+			vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+			vcpu = vmfd < 0 ? -1 : ioctl(vmfd, KVM_CREATE_VCPU, 0);
+			if (vcpu < 0)
+				return 1;
+		} else if (c == 'n') {
+			close(vcpu);
+			close(vmfd);
+			close(kvm);
+			if (open("/dev/null", O_RDONLY) < 0 || open("/dev/null", O_RDONLY) < 0 ||
+			    open("/dev/null", O_RDONLY) < 0)
+				return 2;
+		}
+		if (write(done, &c, 1) != 1)
+			return 3;
+	}
+	return 0;
+}
+
+/*
+ * On a live procfs, a look at a process's fds whose number has not moved since its table
+ * was read reads nothing more, for at most 6 looks (Linux 6.2 on: the fd directory's size).
+ * A process that makes a VM is seen at its next look; one that ends its VM and opens as
+ * many fds again, at the latest at the 7th.
+ */
+START_TEST(test_live_fd_counts)
+{
+	int cmd[2], done[2], i, found = -1, gone = -1, status;
+	struct procfs_sample s = { 0 };
+	struct procfs *p;
+	struct stat st;
+	pid_t child;
+	char c;
+
+	if (stat("/proc/self/fd", &st) || st.st_size <= 0)
+		unit_skip("procfs gives no fd count as the size of /proc/PID/fd (Linux < 6.2)");
+	if (access("/dev/kvm", R_OK | W_OK))
+		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
+	/* The VM is a child's: this process's own table moves with the fds the probe keeps. */
+	ck_assert_int_eq(pipe(cmd), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (!child) {
+		close(cmd[1]);
+		close(done[0]);
+		_exit(fd_counts_child(cmd[0], done[1]));
+	}
+	close(cmd[0]);
+	close(done[1]);
+	p = procfs_open(NULL);
+	ck_assert_ptr_nonnull(p);
+	procfs_set_discovery(p, 1); /* a full scan each sample: a look every 10th */
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(write(cmd[1], "v", 1), 1);
+	ck_assert_int_eq(read(done[0], &c, 1), 1);
+	for (i = 0; i < 12 && found < 0; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		if (find_vm(&s, child))
+			found = i;
+	}
+	ck_assert_msg(found >= 0, "the VM was not seen at the next look");
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert_int_eq(write(cmd[1], "n", 1), 1);
+	ck_assert_int_eq(read(done[0], &c, 1), 1);
+	for (i = 0; i < 90 && gone < 0; i++) {
+		ck_assert_int_eq(procfs_sample(p, &s), 0);
+		if (!find_vm(&s, child))
+			gone = i;
+	}
+	ck_assert_msg(gone > 10, "gone after %d samples: the first look read the table", gone);
+	ck_assert_msg(gone <= 80, "still a VM after %d samples", i);
+	close(cmd[1]);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert_msg(WIFEXITED(status) && !WEXITSTATUS(status), "child status %d", status);
+	close(done[0]);
+	procfs_sample_free(&s);
+	procfs_close(p);
+}
+END_TEST
+
+/*
+ * Returns the pid of a child that holds a VM with one vCPU (its only thread named
+ * "CPU 0/KVM") until *ctl, the write end of its pipe, is closed.
+ */
+static pid_t vm_child(int kvm, int *ctl)
+{
+	int go[2], ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go) || pipe(ready))
+		_exit(20);
+	pid = fork();
+	if (pid < 0)
+		_exit(21);
+	if (!pid) {
+		int vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+
+		if (vmfd < 0 || ioctl(vmfd, KVM_CREATE_VCPU, 0) < 0)
+			_exit(1);
+		prctl(PR_SET_NAME, "CPU 0/KVM");
+		close(go[1]);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		while (read(go[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		_exit(22);
+	close(ready[0]);
+	*ctl = go[1];
+	return pid;
+}
+
+/*
+ * Returns the exit status of pid 1 of a new pid namespace: a VM child, light samples of
+ * it, its end and a new VM child under the same pid (ns_last_pid), read from procdir, a
+ * procfs of this namespace. 0 when the new process shows as itself in the next sample.
+ */
+static int pid_reuse_init(const char *procdir, int kvm)
+{
+	struct procfs_sample s = { 0 };
+	const struct proc_vm *vm;
+	uint64_t start;
+	struct procfs *p;
+	int ctl, fd, i, rc = 0;
+	pid_t a, b;
+
+	if (mount("proc", procdir, "proc", 0, NULL))
+		return 77;
+	p = procfs_open(procdir);
+	if (!p)
+		return 30;
+	a = vm_child(kvm, &ctl);
+	if (procfs_sample(p, &s) || s.light || !(vm = find_vm(&s, a)))
+		return 31;
+	start = vm->starttime;
+	for (i = 0; i < 3; i++)
+		if (procfs_sample(p, &s) || !s.light || !find_vm(&s, a))
+			return 32;
+	close(ctl);
+	if (waitpid(a, NULL, 0) != a)
+		return 33;
+	usleep(30 * 1000); /* start times count clock ticks */
+	fd = openat(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || dprintf(fd, "%d", a - 1) < 0)
+		return 77;
+	close(fd);
+	b = vm_child(kvm, &ctl);
+	if (b != a)
+		return 77;
+	/* The old VM's kept files fail; its pid is another process's: a full scan. */
+	if (procfs_sample(p, &s))
+		return 34;
+	vm = find_vm(&s, b);
+	if (s.light)
+		rc = 35;
+	else if (!vm)
+		rc = 36;
+	else if (vm->starttime == start)
+		rc = 37;
+	close(ctl);
+	waitpid(b, NULL, 0);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	umount(procdir);
+	return rc;
+}
+
+/* A VM's pid taken by a new VM process, for real: a pid namespace and its ns_last_pid. */
+START_TEST(test_live_pid_reuse)
+{
+	char dir[] = "/tmp/kvmscope-pidns.XXXXXX";
+	int kvm, status;
+	pid_t child;
+
+	if (geteuid())
+		unit_skip("needs root: a pid namespace and its ns_last_pid");
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (!child) {
+		pid_t init;
+
+		/* A mount and pid namespace of our own: the host's /proc and pids are untouched. */
+		if (unshare(CLONE_NEWNS | CLONE_NEWPID) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(77);
+		init = fork();
+		if (init < 0)
+			_exit(77);
+		if (!init)
+			_exit(pid_reuse_init(dir, kvm));
+		if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
+			_exit(40);
+		_exit(WEXITSTATUS(status));
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	rmdir(dir);
+	close(kvm);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		unit_skip("cannot make a pid namespace with its own procfs here");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		      WEXITSTATUS(status));
+}
+END_TEST
+
 static Suite *procfs_suite(void)
 {
 	Suite *s = suite_create("procfs");
@@ -979,11 +1782,21 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_host_sysfs);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
+	tc = tcase_create("light");
+	tcase_add_test(tc, test_light_samples);
+	tcase_add_test(tc, test_light_threads_change);
+	tcase_add_test(tc, test_light_pid_reuse);
+	tcase_add_test(tc, test_light_fd_shortage);
+	tcase_add_test(tc, test_light_unsettled);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("live");
 	tcase_add_test(tc, test_live);
 	tcase_add_test(tc, test_live_own_vm);
 	tcase_add_test(tc, test_live_not_root);
 	tcase_add_test(tc, test_live_hidepid);
+	tcase_add_test(tc, test_live_light);
+	tcase_add_test(tc, test_live_pid_reuse);
+	tcase_add_test(tc, test_live_fd_counts);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -78,6 +78,31 @@ START_TEST(every_field_compact)
 }
 END_TEST
 
+/* A tick of a trace file: no wall clock ("time" null), its time on the file's own clock. */
+START_TEST(trace_tick_time)
+{
+	struct snapshot *s = snapfull();
+	size_t len;
+	char *doc;
+
+	s->wall_s = 0;
+	s->trace_ns = 5000000000ull;
+	round_trip(s, SNAPJSON_FULL);
+	round_trip(s, SNAPJSON_COMPACT);
+	doc = write_doc(s, SNAPJSON_FULL, &len);
+	ck_assert_ptr_nonnull(strstr(doc, "\"time\":null,\"wall_s\":0,"));
+	ck_assert_ptr_nonnull(strstr(doc, "\"trace_ns\":5000000000,"));
+	free(doc);
+	/* The live host's ticks have none. */
+	s->wall_s = 1700000000;
+	s->trace_ns = 0;
+	doc = write_doc(s, SNAPJSON_COMPACT, &len);
+	ck_assert_ptr_null(strstr(doc, "trace_ns"));
+	free(doc);
+	snapshot_free(s);
+}
+END_TEST
+
 /* The compact form leaves out what a reader computes exactly, and keeps what it cannot. */
 START_TEST(compact_leaves_out_derived)
 {
@@ -280,6 +305,7 @@ static Suite *snapjson_suite(void)
 
 	tcase_add_test(tc, every_field_full);
 	tcase_add_test(tc, every_field_compact);
+	tcase_add_test(tc, trace_tick_time);
 	tcase_add_test(tc, compact_leaves_out_derived);
 	tcase_add_test(tc, strings_raw_bytes);
 	tcase_add_test(tc, golden_documents);

@@ -289,6 +289,10 @@ START_TEST(offline_snapshots)
 			break;
 		if (i < 4)
 			ck_assert_uint_eq(s->interval_ns, 2000000);
+		/* Dated on the file's own clock: where the tick ends after the first record. */
+		ck_assert_int_eq(s->wall_s, 0);
+		if (i < 4)
+			ck_assert_uint_eq(s->trace_ns, (uint64_t)(i + 1) * 2000000);
 		a = snapshot_vm(s, QEMU);
 		e = a ? exit_row(a, "IO_INSTRUCTION") : NULL;
 		exits += e ? e->count : 0;

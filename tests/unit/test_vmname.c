@@ -313,6 +313,32 @@ START_TEST(test_uuid)
 }
 END_TEST
 
+/* -id: Proxmox VE's vmid, raw, the last one. */
+START_TEST(test_id)
+{
+	char id[16], small[4];
+
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-id\0" "100\0-name\0web,debug-threads=on\0"), id,
+				   sizeof(id)),
+			 1);
+	ck_assert_str_eq(id, "100");
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0--id\0" "100\0-id\0" "101"), id, sizeof(id)), 1);
+	ck_assert_str_eq(id, "101");
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-name\0web\0"), id, sizeof(id)), 0);
+	ck_assert_str_eq(id, "");
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-id\0\0"), id, sizeof(id)), 0);
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-id\0"), id, sizeof(id)), -EINVAL);
+	/* argv[0] is never an option; -ids is not -id. */
+	ck_assert_int_eq(vmname_id(ARGV("-id\0x\0-ids\0" "7\0"), id, sizeof(id)), 0);
+	/* Raw bytes, cut to the buffer without splitting a UTF-8 sequence. */
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-id\0../\x1b[2J\0"), id, sizeof(id)), 1);
+	ck_assert_str_eq(id, "../\x1b[2J");
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-id\0ab\xc3\xa9\0"), small, sizeof(small)), 1);
+	ck_assert_str_eq(small, "ab");
+	ck_assert_int_eq(vmname_id(ARGV("kvm\0-id\0x\0"), NULL, 8), -EINVAL);
+}
+END_TEST
+
 /* A process that could be a VMM, from its command line, exe or comm; any other could not. */
 START_TEST(test_vmm_like)
 {
@@ -384,6 +410,7 @@ static Suite *vmname_suite(void)
 	tcase_add_test(tc, test_raw_bytes);
 	tcase_add_test(tc, test_recorded_cmdline);
 	tcase_add_test(tc, test_uuid);
+	tcase_add_test(tc, test_id);
 	tcase_add_test(tc, test_vmm_like);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
