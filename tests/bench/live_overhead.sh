@@ -17,8 +17,11 @@
 #    counted and printed: kvmscope watches them too.
 #
 # Usage: live_overhead.sh [ROUNDS] [SECONDS] [FLEET_SECONDS]   (root; figures, not pass/fail)
-#   FLEET=N guests (default 30, 0 skips part 2); FLEET_ROUNDS (default 3);
-#   KVMSCOPE_ARGS extra options for kvmscope (e.g. --budget 0).
+#   FLEET=N guests (default 30, 0 skips part 2); FLEET_ROUNDS (default 3); PIT=0 skips part 1;
+#   KVMSCOPE_ARGS extra options for kvmscope (e.g. --budget 0);
+#   KVMSCOPE_BASE another build (the one before a change): its configurations
+#   (kvmscope-base, kvmscope-base-text) alternate with the others, the before and after
+#   of one run; PIT_CONFIGS, FLEET_CONFIGS: the configurations, in order, instead of all.
 cd "$(dirname "$0")/../.." || exit 1
 : "${KVMSCOPE:=build/kvmscope}" "${STORM:=build/kvmscope-storm}"
 . tests/bench/lib/cost.sh
@@ -86,6 +89,14 @@ monitor_start() {
 		"$KVMSCOPE" -b -d 1 "${kargs[@]}" >"$tmp/k.txt" 2>"$tmp/k.err" &
 		mon=$!
 		;;
+	kvmscope-base)
+		"$KVMSCOPE_BASE" -b --format json -d 1 >"$tmp/k.json" 2>"$tmp/k.err" &
+		mon=$!
+		;;
+	kvmscope-base-text)
+		"$KVMSCOPE_BASE" -b -d 1 >"$tmp/k.txt" 2>"$tmp/k.err" &
+		mon=$!
+		;;
 	perf-stat) perf stat $perf_events -a -o "$tmp/perf.txt" sleep 600 & mon=$! ;;
 	perf-record) perf record $perf_events -a -q -o "$tmp/perf.data" sleep 600 2>/dev/null & mon=$! ;;
 	# perf kvm leaves a perf.data in its working directory: keep it in tmp.
@@ -139,11 +150,11 @@ pit_run() {
 	awk -v i="$it" -v s="$secs" 'BEGIN { printf "%.0f\n", i / s }' >>"$tmp/$cfg.wall"
 	awk -v i="$it" -v c="$cpu" 'BEGIN { printf "%.0f\n", i / c }' >>"$tmp/$cfg.cpus"
 	[ "$own" != - ] && echo "$own" >>"$tmp/$cfg.own"
-	if [ "$cfg" = kvmscope ]; then
+	if [ "$cfg" = kvmscope ] || [ "$cfg" = kvmscope-base ]; then
 		python3 -c "
 import json, sys
 d = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-print(max([x['events']['lost'] for x in d] or [0]))" "$tmp/k.json" >>"$tmp/lost"
+print(max([x['events']['lost'] for x in d] or [0]))" "$tmp/k.json" >>"$tmp/$cfg.lost"
 	fi
 	printf '  round %d %-12s %9s loops/s %9s loops/CPU-s  own CPU %s%%\n' "$r" "$cfg" \
 		"$(tail -1 "$tmp/$cfg.wall")" "$(tail -1 "$tmp/$cfg.cpus")" "$own"
@@ -151,11 +162,15 @@ print(max([x['events']['lost'] for x in d] or [0]))" "$tmp/k.json" >>"$tmp/lost"
 
 configs="none events kvmscope"
 [ $have_perf = 1 ] && configs="$configs perf-stat perf-record perf-kvm"
-echo "part 1: pit storm, 1 vCPU, ${SECS}s runs, $ROUNDS rounds; VMs of others on the host: $(foreign_vms /dev/null)"
+[ -n "$KVMSCOPE_BASE" ] && configs="$configs kvmscope-base"
+[ -n "$PIT_CONFIGS" ] && configs=$PIT_CONFIGS
+[ "${PIT:-1}" = 0 ] && configs=
+[ -n "$configs" ] && echo "part 1: pit storm, 1 vCPU, ${SECS}s runs, $ROUNDS rounds; VMs of others on the host: $(foreign_vms /dev/null)"
 for r in $(seq "$ROUNDS"); do
 	for cfg in $configs; do pit_run "$cfg"; done
 done
 
+[ -n "$configs" ] && {
 base_c=$(median "$tmp/none.cpus")
 base_w=$(median "$tmp/none.wall")
 echo
@@ -167,15 +182,21 @@ for cfg in $configs; do
 			c, w, p, bc / p, bw / w, o }'
 done
 k=$(median "$tmp/kvmscope.cpus")
-if [ $have_perf = 1 ]; then
+if [ -s "$tmp/perf-stat.cpus" ]; then
 	ps=$(median "$tmp/perf-stat.cpus")
 	awk -v b="$base_c" -v k="$k" -v p="$ps" 'BEGIN {
 		printf "pit: kvmscope slowdown %.3fx, perf stat counting %.3fx: %+.1f points (target <= +2)\n",
 			b / k, b / p, 100 * (b / k - b / p) }'
 fi
 echo "pit: kvmscope own CPU $(median "$tmp/kvmscope.own")% of a CPU (target <= 1%)"
-echo "pit: events lost by kvmscope per run: $(tr '\n' ' ' <"$tmp/lost")"
+echo "pit: events lost by kvmscope per run: $(tr '\n' ' ' <"$tmp/kvmscope.lost")"
+if [ -s "$tmp/kvmscope-base.cpus" ]; then
+	awk -v b="$base_c" -v k="$(median "$tmp/kvmscope-base.cpus")" 'BEGIN {
+		printf "pit: before (KVMSCOPE_BASE): slowdown %.3fx, ", b / k }'
+	echo "own CPU $(median "$tmp/kvmscope-base.own")%, lost per run: $(tr '\n' ' ' <"$tmp/kvmscope-base.lost")"
+fi
 
+}
 [ "$FLEET" -gt 0 ] || exit 0
 # Part 2: the idle fleet.
 echo
@@ -201,6 +222,8 @@ fleet_run() {
 }
 fconfigs="none kvmscope-text none2 kvmscope"
 [ $have_perf = 1 ] && fconfigs="$fconfigs perf-stat"
+[ -n "$KVMSCOPE_BASE" ] && fconfigs="$fconfigs kvmscope-base-text kvmscope-base"
+[ -n "$FLEET_CONFIGS" ] && fconfigs=$FLEET_CONFIGS
 for r in $(seq "$FLEET_ROUNDS"); do
 	for cfg in $fconfigs; do fleet_run "$cfg"; done
 done
@@ -212,5 +235,7 @@ for cfg in $fconfigs; do
 		'BEGIN { printf "  %-14s fleet %6.2f%%  added %+5.2f points  own CPU %s%%\n", c, f, f - b, o }'
 done
 echo "idle fleet: kvmscope own CPU $(median "$tmp/f-kvmscope-text.own")% text, $(median "$tmp/f-kvmscope.own")% JSON (target <= 0.2%)"
+[ -s "$tmp/f-kvmscope-base.own" ] &&
+	echo "idle fleet: before (KVMSCOPE_BASE): own CPU $(median "$tmp/f-kvmscope-base-text.own")% text, $(median "$tmp/f-kvmscope-base.own")% JSON"
 awk -v a="$(median "$tmp/f-none2.fleet")" -v b="$fb" -v k="$(median "$tmp/f-kvmscope-text.fleet")" \
 	'BEGIN { printf "idle fleet: guests CPU added by kvmscope %+.2f points; A/A noise (nothing vs nothing) %+.2f (target: not measurable)\n", k - b, a - b }'
