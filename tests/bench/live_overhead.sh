@@ -115,6 +115,9 @@ monitor_stop() {
 		;;
 	esac
 	if [ -n "$mon" ]; then
+		# perf's workload (sleep 600) would outlive it, holding what the bench holds
+		# (the machine-wide lock of whoever runs it under flock): it goes first.
+		pkill -TERM -P "$mon" -x sleep 2>/dev/null
 		kill -INT "$mon" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$mon" 2>/dev/null
