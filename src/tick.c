@@ -313,6 +313,64 @@ static void detail_tick(struct loop *l, uint64_t now)
 }
 
 /*
+ * With the storm that detail_early() saw: a tracepoint that no figure needs and that counts
+ * over TICK_DROP_RATE since the last tick is dropped now, not at the tick (on a backend
+ * that emulates every instruction, kvm_emulate_insn costs the storming guest ~10%).
+ */
+static void drop_costly_now(struct loop *l, uint64_t now)
+{
+	const struct ctr_set *a = &l->kstat_s.tp_host;
+	struct kvmstat_sample s = { 0 };
+	double dt;
+	int i;
+
+	if (!l->kstat || !l->kstat_ok || !a->ts_ns || now < a->ts_ns + 10000000ull ||
+	    kvmstat_sample(l->kstat, &s) || !s.tp_host.ts_ns)
+		goto out;
+	dt = (double)(s.tp_host.ts_ns - a->ts_ns) / 1e9;
+	for (i = 0; dt > 0 && i < s.tp_host.n; i++) {
+		const struct ctr_raw *c = &s.tp_host.v[i], *p = ctr_set_find(a, c->name);
+
+		if (!p || c->err || p->err || c->value < p->value || strchr(c->name, '(') ||
+		    (double)(c->value - p->value) / dt < TICK_DROP_RATE ||
+		    !kvmstat_droppable(c->name))
+			continue;
+		kvmstat_drop(l->kstat, c->name);
+	}
+out:
+	kvmstat_sample_free(&s);
+}
+
+/*
+ * A storm that starts while every event is traced is seen at the buffer's first wakeup, not
+ * at the end of the tick: bursts from then on, not up to a whole interval of full tracing
+ * (a quarter of the guest's speed while it lasts). The tick's exact counts come later: the
+ * rate is of what was read, over at least 20 ms of trace.
+ */
+static void detail_early(struct loop *l, uint64_t now)
+{
+	uint64_t traced;
+
+	if (!l->trace || l->bfd < 0 || l->det.sampled || l->det.budget <= 0)
+		return;
+	traced = traced_now(l, now) - l->tick_traced0;
+	if (traced < 20000000ull || (double)l->tick_events * 1e9 / (double)traced <= l->det.budget)
+		return;
+	if (!detail_update(&l->det, l->tick_events, traced, -1))
+		return;
+	drop_costly_now(l, now);
+	burst_off(l, now);
+	l->tick_events = 0;
+	l->tick_traced0 = traced_now(l, now);
+	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
+			       DETAIL_PLAN_MAX);
+	l->plan_base = now;
+	l->iplan = 0;
+	if (l->nplan)
+		arm_burst(l, now + MAX(1000, l->plan[0].at_ns));
+}
+
+/*
  * While sampled, the scheduler events (the wake graph) are narrowed in the kernel to the
  * threads of the two busiest VMs (the one in focus has its own trace): on a host of many
  * VMs every thread's switches would be most of the budget. Full detail lifts that.
@@ -1140,8 +1198,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 			}
 		}
 		/* A buffer filled past its watermark: one drain serves every CPU. */
-		if (trace_ready && !err)
+		if (trace_ready && !err) {
 			drain(&l);
+			detail_early(&l, now_ns());
+		}
 		if (err)
 			break;
 	}
