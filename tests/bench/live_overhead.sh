@@ -21,7 +21,8 @@
 #   KVMSCOPE_ARGS extra options for kvmscope (e.g. --budget 0);
 #   KVMSCOPE_BASE another build (the one before a change): its configurations
 #   (kvmscope-base, kvmscope-base-text) alternate with the others, the before and after
-#   of one run; PIT_CONFIGS, FLEET_CONFIGS: the configurations, in order, instead of all.
+#   of one run; PIT_CONFIGS, FLEET_CONFIGS: the configurations, in order, instead of all
+#   (kvmscope-notrace: --no-trace; kvmscope-counters: the trace's detail at a minimum).
 cd "$(dirname "$0")/../.." || exit 1
 : "${KVMSCOPE:=build/kvmscope}" "${STORM:=build/kvmscope-storm}"
 . tests/bench/lib/cost.sh
@@ -87,6 +88,16 @@ monitor_start() {
 		;;
 	kvmscope-text)
 		"$KVMSCOPE" -b -d 1 "${kargs[@]}" >"$tmp/k.txt" 2>"$tmp/k.err" &
+		mon=$!
+		;;
+	kvmscope-notrace)
+		"$KVMSCOPE" -b --format json -d 1 --no-trace "${kargs[@]}" >"$tmp/k.json" 2>"$tmp/k.err" &
+		mon=$!
+		;;
+	kvmscope-counters)
+		# The kernel's counters without the trace's detail (--sched off, a budget of 1/s).
+		"$KVMSCOPE" -b --format json -d 1 --budget 1 --sched off --no-syscalls "${kargs[@]}" \
+			>"$tmp/k.json" 2>"$tmp/k.err" &
 		mon=$!
 		;;
 	kvmscope-base)
