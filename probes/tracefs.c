@@ -1045,10 +1045,19 @@ void trace_close(struct trace *t)
 	/* Our own open files would keep the instance busy. */
 	for (i = 0; i < t->ncpus; i++)
 		close_cpu(&t->cpus[i]);
-	soft_teardown(t);
+	if (t->marker >= 0)
+		close(t->marker);
+	t->marker = -1;
 	if (t->inst) {
-		if (t->created)
+		/*
+		 * 6.18 removes an instance whose events carry triggers at once, while removing
+		 * each trigger costs a grace period or two (~60 ms apiece here: seconds for all of
+		 * them, seconds before the terminal is back): only where the kernel refuses.
+		 */
+		if (t->created && remove_instance(t) == -EBUSY && t->soft_types) {
+			soft_teardown(t);
 			remove_instance(t);
+		}
 		tracefs_instance_free(t->inst);
 	}
 	/* Put back what we found: unmounting fails harmlessly while anyone else uses it. */
