@@ -87,8 +87,15 @@ assert lapic > 10000, lapic
 c = {c['name']: c for c in docs[-1]['counters']}
 assert 'kvm_apic' in c and c['kvm_apic']['source'] == 'tracepoint', docs[-1]['counters']
 got = c['kvm_apic']['count']
-print('  host kvm_apic per-CPU count %d, storm LAPIC writes %d' % (got, lapic))
-assert got >= lapic, (got, lapic)
+# Over 200k/s no figure needs it: dropped for its cost to the guest, and it says so.
+if c['kvm_apic']['why'].startswith('dropped'):
+    rates = [x['rate'] for d in docs for x in d['counters'] if x['name'] == 'kvm_apic' and x['rate']]
+    print('  host kvm_apic per-CPU: %s (after up to %.0f/s); storm LAPIC writes %d' %
+          (c['kvm_apic']['why'], max(rates or [0]), lapic))
+    assert 'too frequent' in c['kvm_apic']['why'], c['kvm_apic']
+else:
+    print('  host kvm_apic per-CPU count %d, storm LAPIC writes %d' % (got, lapic))
+    assert got >= lapic, (got, lapic)
 " || fail "kvm_apic tracepoint counter does not match the storm"
 fi
 
