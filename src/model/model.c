@@ -400,12 +400,12 @@ void model_set_detail(struct model *m, const struct model_detail *d)
 {
 	m->detail = *d;
 	if (d->mode == SNAP_DETAIL_SAMPLED)
-		m->sampled_since_base = true;
+		m->sampled_since_base = m->sampled_since_last = true;
 }
 
 /* Fills s->detail for the window from the running totals (base: the window's start). */
 static void snap_detail(const struct model *m, const struct model_detail *base, uint64_t lost0,
-			struct snapshot *s)
+			bool sampled, struct snapshot *s)
 {
 	const struct model_detail *d = &m->detail;
 	struct snap_detail *o = &s->detail;
@@ -415,7 +415,12 @@ static void snap_detail(const struct model *m, const struct model_detail *base, 
 	o->budget = d->budget;
 	o->focus_pid = d->focus_pid;
 	o->ratio = 1;
-	if (d->mode == SNAP_DETAIL_SAMPLED && win > 0)
+	/*
+	 * Of a window sampled in part (full detail before or after bursts, or a cumulative
+	 * window that had bursts) too: what the trace saw is scaled by the share it covered.
+	 */
+	if ((d->mode == SNAP_DETAIL_SAMPLED || (sampled && d->mode != SNAP_DETAIL_OFF)) &&
+	    win > 0 && d->traced_ns >= base->traced_ns)
 		o->ratio = MIN(1.0, (double)(d->traced_ns - base->traced_ns) / win);
 	o->traced_rate = win > 0 ? (double)s->events * 1e9 / win : 0;
 	o->exact_rate = d->have_exact && base->have_exact && win > 0
@@ -437,7 +442,7 @@ void model_prime(struct model *m, uint64_t now)
 	m->last_tick_ns = now;
 	m->detail_last = m->detail_base = m->detail;
 	m->lost_last = m->lost_base = m->lost;
-	m->sampled_since_base = m->detail.mode == SNAP_DETAIL_SAMPLED;
+	m->sampled_since_base = m->sampled_since_last = m->detail.mode == SNAP_DETAIL_SAMPLED;
 	/* Events before the first interval belong to no window. */
 	window(m, MODEL_CLEAR, now);
 	m->win_predates_reset = false;
@@ -584,7 +589,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, const struct m
 struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, bool cumulative)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
-	bool drop_win = m->win_predates_reset;
+	bool drop_win = m->win_predates_reset, sampled;
 	struct model_view w = { .names = &m->names, .cumulative = cumulative };
 	int v, i;
 
@@ -603,11 +608,13 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	s->events_unattributed =
 		m->unattributed - (cumulative ? m->unattributed_base : m->unattributed_last);
 	s->events_lost = m->lost;
+	sampled = m->detail.mode == SNAP_DETAIL_SAMPLED ||
+		  (cumulative ? m->sampled_since_base : m->sampled_since_last);
 	snap_detail(m, cumulative ? &m->detail_base : &m->detail_last,
-		    cumulative ? m->lost_base : m->lost_last, s);
+		    cumulative ? m->lost_base : m->lost_last, sampled, s);
 	w.window_ns = s->window_ns;
 	w.view = cumulative ? ACC_TOT | (drop_win ? 0 : ACC_WIN) : ACC_WIN;
-	w.sampled = s->detail.mode == SNAP_DETAIL_SAMPLED || (cumulative && m->sampled_since_base);
+	w.sampled = sampled;
 	w.lost = s->detail.lost > 0;
 	w.nlost = s->detail.lost;
 	w.ratio = s->detail.ratio;
@@ -630,5 +637,6 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	m->unattributed_last = m->unattributed;
 	m->detail_last = m->detail;
 	m->lost_last = m->lost;
+	m->sampled_since_last = m->detail.mode == SNAP_DETAIL_SAMPLED;
 	return s;
 }

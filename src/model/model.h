@@ -59,6 +59,7 @@ struct model {
 	struct model_detail detail, detail_last, detail_base; /* now, at the last snapshot, reset */
 	uint64_t lost_last, lost_base;
 	bool sampled_since_base; /* detail was sampled at some time since start or reset */
+	bool sampled_since_last; /* ... since the last snapshot */
 };
 
 void model_init(struct model *m, uint64_t now);
