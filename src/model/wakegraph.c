@@ -714,6 +714,17 @@ static void on_event(struct model_ev *e)
 	struct wake_who a, b;
 
 	switch (ev->type) {
+	case KE_LOST:
+		/*
+		 * Nothing was recorded from here (lost events, the gap after a burst): a wake
+		 * pending stays counted but untimed, and no chain or round trip spans the gap.
+		 */
+		if (self) {
+			self->pend_ts = 0;
+			self->rt.active = self->chain.active = false;
+			self->write_open = self->inject_open = false;
+		}
+		return;
 	case KE_SCHED_SWITCH:
 		if (self) {
 			wake_running(self, ev->ts_ns, true);
@@ -773,7 +784,8 @@ static void snap_vm(const void *st, const struct vm *vm, const struct model_view
 
 const struct model_module wake_module = {
 	.name = "wake",
-	.events = MODEL_EV_OWN | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_SCHED_WAKING),
+	.events = MODEL_EV_OWN | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_SCHED_WAKING) |
+		  MODEL_EV(KE_LOST),
 	.vm_new = vm_new,
 	.thread_new = thread_new,
 	.vm_free = vm_free,

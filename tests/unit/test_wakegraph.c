@@ -182,6 +182,38 @@ START_TEST(sampled_then_full_scaled)
 END_TEST
 
 /*
+ * A burst ends (the gap marker, KE_LOST) between the vCPU waking the iothread and the
+ * iothread running: the wake counts, but no latency is taken across the 300 ms nothing was
+ * recorded, nor a round trip.
+ */
+START_TEST(no_latency_across_the_gap)
+{
+	struct synth_host h;
+	struct kvm_event gap;
+	struct snapshot *s;
+	const struct snap_wake_edge *e;
+	struct model m;
+
+	synth_model(&m, &h, 1);
+	virtio_round(&m, 1 * S);
+	ev_pio(&m, 1 * S + 100 * US, C0, 0xc050, 1);
+	ev_waking(&m, 1 * S + 101 * US, C0, IO1, 0);
+	gap = synth_ev(1 * S + 102 * US, 0, KE_LOST);
+	model_event(&m, &gap);
+	ev_switch(&m, 1 * S + 300 * MS, C0, IO1, KE_TASK_RUNNING);
+	s = model_snapshot(&m, 2 * S, 0, false);
+	e = edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->count, 2);
+	ck_assert_int_eq(e->timed, 1);
+	ck_assert_double_eq_tol(e->mean_ns, 3000.0, 1e-6);
+	ck_assert_int_eq(s->vms[0].wake->rts[0].count, 1);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
+/*
  * A wakee already on a CPU is never switched in: its next event says it runs. The notify
  * that finds the iothread runnable wakes nobody, and the chain of that request is lost
  * rather than pinned on a later, unrelated wake.
@@ -651,6 +683,7 @@ static Suite *wakegraph_suite(void)
 
 	tcase_add_test(tc, virtio_chain_edges_and_round_trip);
 	tcase_add_test(tc, sampled_then_full_scaled);
+	tcase_add_test(tc, no_latency_across_the_gap);
 	tcase_add_test(tc, wakee_running_without_switch);
 	tcase_add_test(tc, signals_to_awake_threads);
 	tcase_add_test(tc, switch_in_not_traced);
