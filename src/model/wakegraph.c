@@ -769,6 +769,31 @@ static void thread_window(void *st, enum model_win op, uint64_t now)
 		wake_age(st, now);
 }
 
+/*
+ * Returns the factor from what the bursts saw of the VM to all of the window. The VM's exits
+ * counted by the kernel over those traced say it for the time the VM was busy, as bursts
+ * saw it (the exits' own scaling); the share of the window's time traced is right only where
+ * the VM's activity was even over the window: a VM that storms in part of a cumulative
+ * window traced in full before it would be scaled by a share of mostly idle time.
+ */
+static double sampled_factor(const struct model_view *w, const struct snap_vm *sv)
+{
+	uint64_t exact = 0, traced = 0;
+	int i;
+
+	if (!w->sampled)
+		return 1;
+	for (i = 0; i < sv->nexits; i++) {
+		if (sv->exits[i].est)
+			break;
+		exact += sv->exits[i].count;
+		traced += sv->exits[i].traced;
+	}
+	if (i == sv->nexits && traced && exact >= traced)
+		return (double)exact / (double)traced;
+	return w->ratio > 0 ? 1.0 / w->ratio : 1;
+}
+
 static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
 		    struct snap_vm *out)
 {
@@ -776,10 +801,9 @@ static void snap_vm(const void *st, const struct vm *vm, const struct model_view
 	if (!st)
 		return;
 	out->wake = wake_snap(st, w->view, w->window_ns);
-	/* Detail in bursts: what the bursts saw, for all of the window (no exact count here). */
+	/* Detail in bursts: what the bursts saw, for all of the window. */
 	if (w->sampled || w->lost)
-		wake_snap_scale(out->wake, w->sampled && w->ratio > 0 ? 1.0 / w->ratio : 1,
-				w->window_ns);
+		wake_snap_scale(out->wake, sampled_factor(w, out), w->window_ns);
 }
 
 const struct model_module wake_module = {

@@ -15,9 +15,9 @@ need_cmd python3
 name=e2e-wake-$$
 storm_start "$E2E_TMP/storm.out" --vcpus 1 --start-delay 1.5 --duration 6 -name "guest=$name" virtio
 VIRTIO=$STORM_PID
-# Every event traced (--budget 0): the wake counts are checked against the storm's, which
-# detail within the budget only estimates (from bursts, scaled by the time traced).
-"$KVMSCOPE" -b -c --format json -d 1 -n 10 --budget 0 -f "^$name\$" >"$E2E_TMP/out.json" \
+# Within the default budget the storm is traced in bursts: the wake counts are estimates,
+# scaled like the exits to the kernel's exact count, and still within 10% of the storm's.
+"$KVMSCOPE" -b -c --format json -d 1 -n 10 -f "^$name\$" >"$E2E_TMP/out.json" \
 	2>"$E2E_TMP/err" &
 MON=$!
 track $MON

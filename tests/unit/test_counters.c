@@ -541,6 +541,68 @@ START_TEST(panes_show_counters)
 }
 END_TEST
 
+/*
+ * A VM idle through a second traced in full, then storming through a second in bursts that
+ * traced a tenth of it (100 notifies, each waking the iothread; the kernel counted 1000).
+ * The cumulative wake edge is scaled like the exits, by the VM's exact count over its traced
+ * one (1000), not by the share of the two seconds traced (1.1 s: 182).
+ */
+START_TEST(sampled_wakes_scaled_like_exits)
+{
+	struct kvmstat_sample ks = { .source = "tracepoint" };
+	struct kstat_vcpu vc = { .index = 0 };
+	struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1 };
+	struct model_detail d = { .mode = SNAP_DETAIL_FULL, .budget = 20000 };
+	const struct snap_wake_edge *e = NULL;
+	struct snapshot *snap;
+	struct model m;
+	uint64_t t;
+	int i;
+
+	model_init(&m, 0);
+	ks.vms = &kv;
+	ks.nvms = 1;
+	add(&kv.set, "kvm_pio", CTR_COUNT, 0);
+	add(&vc.set, "kvm_pio", CTR_COUNT, 0);
+	for (t = 1; t <= 3; t++) {
+		scan(&m, t * S, (const int[]){ 101, 102 }, 2);
+		for (i = 0; t == 3 && i < 100; i++) {
+			uint64_t b = 2 * S + (uint64_t)i * 1000 * US;
+
+			ev_pio(&m, b, 101, 0xc050, 1);
+			ev_waking(&m, b + 1 * US, 101, 102, 0);
+			ev_switch(&m, b + 4 * US, 101, 102, KE_TASK_RUNNING);
+			ev_switch(&m, b + 20 * US, 102, 101, 1);
+		}
+		kv.set.v[0].value = vc.set.v[0].value = t == 3 ? 1000 : 0;
+		ks.ts_ns = kv.set.ts_ns = vc.set.ts_ns = t * S;
+		d.mode = t == 3 ? SNAP_DETAIL_SAMPLED : SNAP_DETAIL_FULL;
+		d.traced_ns = t == 3 ? 1100 * MS : (t - 1) * S;
+		model_set_detail(&m, &d);
+		model_update_kvmstat(&m, &ks);
+		if (t == 1) {
+			model_prime(&m, S);
+			continue;
+		}
+		snap = model_snapshot(&m, t * S, 0, t == 3);
+		if (t == 3) {
+			const struct snap_vm *vm = &snap->vms[0];
+
+			ck_assert_double_eq_tol(snap->detail.ratio, 0.55, 1e-9);
+			ck_assert_uint_eq(vm->exits_count, 1000);
+			for (i = 0; vm->wake && i < vm->wake->nedges; i++)
+				if (vm->wake->edges[i].waker == 101 && vm->wake->edges[i].wakee == 102)
+					e = &vm->wake->edges[i];
+			ck_assert_ptr_nonnull(e);
+			ck_assert(e->est);
+			ck_assert_uint_eq(e->count, 1000);
+		}
+		snapshot_free(snap);
+	}
+	model_free(&m);
+}
+END_TEST
+
 static Suite *counters_suite(void)
 {
 	Suite *s = suite_create("counters");
@@ -556,6 +618,7 @@ static Suite *counters_suite(void)
 	tcase_add_test(tc, traced_tracepoints_from_stream);
 	tcase_add_test(tc, panes_show_counters);
 	tcase_add_test(tc, sampled_detail_scaled_to_exact);
+	tcase_add_test(tc, sampled_wakes_scaled_like_exits);
 	suite_add_tcase(s, tc);
 	return s;
 }
