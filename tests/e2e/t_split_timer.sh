@@ -16,9 +16,11 @@ STORM=$STORM_PID
 # Attached to a guest already storming: the trace starts wherever each vCPU is.
 wait_until 5 has_thread "$STORM" "CPU 1/KVM" || fail "storm did not start"
 sleep 0.3
-# Every event traced (--budget 0): the split from bursts is not right yet (USER% ~9% where
-# the storm measures ~1%, and a window that turns to bursts mid-way worse); this checks the
-# split of the full trace.
+# Every event traced (--budget 0): this checks the split of the full trace. Within the
+# default budget the steady windows agree with the full trace (USER% 4-10% here, as the
+# full trace gives it: kvm_userspace_exit to ioctl(KVM_RUN) includes the kernel's way out
+# and back, which the storm's own figure does not), but a window that turns to bursts
+# still comes out at ~30% now and then (seen once in four runs): not yet explained.
 "$KVMSCOPE" -b -H --format json -d 1 -n 5 --budget 0 -f "^$vm\$" >"$E2E_TMP/out.json" \
 	2>"$E2E_TMP/err" &
 MON=$!
