@@ -2,8 +2,8 @@
 /*
  * The exporter's answers as route_request() decides them, without a socket: every path and
  * method pair the server tells apart, the headers each answer carries, and the format the
- * Accept headers of real scrapers pick. test_serve.c checks that the server sends what is
- * decided here.
+ * Accept headers of real scrapers pick (and of broken ones: a weight that is not a qvalue).
+ * test_serve.c checks that the server sends what is decided here.
  */
 #include <string.h>
 
@@ -105,6 +105,20 @@ START_TEST(negotiation)
 	ck_assert_int_eq(scrape_format(" text/plain ; q=0.5 ,\tapplication/openmetrics-text ; "
 				       "q=0.6 ; x=y"),
 			 OM_OPENMETRICS);
+	/* Weights that are not qvalues count as 0: none outranks a real one. */
+	ck_assert_int_eq(scrape_format("text/plain;q=5.5, application/openmetrics-text"),
+			 OM_OPENMETRICS);
+	ck_assert_int_eq(scrape_format("text/plain;q=nan, application/openmetrics-text;q=0.1"),
+			 OM_OPENMETRICS);
+	ck_assert_int_eq(scrape_format("text/plain;q=1e9, application/openmetrics-text;q=0.1"),
+			 OM_OPENMETRICS);
+	ck_assert_int_eq(scrape_format("text/plain;q=1.001, application/openmetrics-text;q=0.1"),
+			 OM_OPENMETRICS);
+	ck_assert_int_eq(scrape_format("application/openmetrics-text;q=1.5"), OM_TEXT);
+	ck_assert_int_eq(scrape_format("application/openmetrics-text;q=0.5000"), OM_TEXT);
+	ck_assert_int_eq(scrape_format("application/openmetrics-text;q="), OM_TEXT);
+	ck_assert_int_eq(scrape_format("application/openmetrics-text;q=-1"), OM_TEXT);
+	ck_assert_int_eq(scrape_format("application/openmetrics-text;q=1.000"), OM_OPENMETRICS);
 	/* Only the media type names the format, not a parameter. */
 	ck_assert_int_eq(scrape_format("text/plain;x=application/openmetrics-text"), OM_TEXT);
 	ck_assert_int_eq(scrape_format("application/openmetrics-textx"), OM_TEXT);
