@@ -1496,13 +1496,13 @@ static int kvm_module_rank(const char *name, size_t len)
 }
 
 /*
- * Returns 0 with the loaded KVM vendor module in out ("" if none), or -errno when neither
+ * Returns nothing; puts the loaded KVM vendor module in out: "" if none, or when neither
  * <root>/modules nor the sysfs module directory can be read (a kernel built without module
  * support has no modules file; built-in modules with parameters still show in sysfs).
  */
-static int kvm_module(struct procfs *p, char *out, size_t outsz)
+static void kvm_module(struct procfs *p, char *out, size_t outsz)
 {
-	int best = -1, rank, ret = 0, dfd;
+	int best = -1, rank, dfd;
 	const char *line, *end;
 	struct dirent *de;
 	DIR *dir = NULL;
@@ -1523,18 +1523,13 @@ static int kvm_module(struct procfs *p, char *out, size_t outsz)
 				copy_str(out, outsz, line, len);
 			}
 		}
-		goto out;
-	}
-	if (n == -ENOMEM) {
-		ret = -ENOMEM;
-		goto out;
+		return;
 	}
 	dfd = openat(AT_FDCWD, p->sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(dir = fdopendir(dfd))) {
-		ret = -errno;
 		if (dfd >= 0)
 			close(dfd);
-		goto out;
+		return;
 	}
 	while ((de = readdir(dir))) {
 		len = strlen(de->d_name);
@@ -1544,10 +1539,7 @@ static int kvm_module(struct procfs *p, char *out, size_t outsz)
 			copy_str(out, outsz, de->d_name, len);
 		}
 	}
-out:
-	if (dir)
-		closedir(dir);
-	return ret;
+	closedir(dir);
 }
 
 /* Returns the number of "cpuN" lines of <root>/stat (online CPUs), or -errno. */
@@ -1570,56 +1562,47 @@ static int online_cpus(struct procfs *p)
 }
 
 /*
- * Returns 1 when <root>/misc is readable and lists no "kvm" device: a vendor module can be
+ * Returns whether <root>/misc is readable and lists no "kvm" device: a vendor module can be
  * loaded and still not bind (no VMX/SVM, or a nested guest), and then there is no /dev/kvm.
  */
-static int kvm_unregistered(struct procfs *p)
+static bool kvm_unregistered(struct procfs *p)
 {
 	const char *line, *end;
 	ssize_t n;
 
 	n = read_big(p, p->rootfd, "misc");
 	if (n < 0)
-		return n == -ENOMEM ? -ENOMEM : 0;
+		return false;
 	for (line = p->buf; line < p->buf + n; line = end + 1) { /* "<minor> <name>" lines */
 		end = strchrnul(line, '\n');
 		line += strspn(line, " 0123456789");
 		if (end - line == 3 && !memcmp(line, "kvm", 3))
-			return 0;
+			return false;
 	}
-	return 1;
+	return true;
 }
 
 int procfs_host(struct procfs *p, struct proc_host *host)
 {
-	int ret;
+	int ret, ncpus;
 
 	memset(host, 0, sizeof(*host));
 	ret = read_line(p, "sys/kernel/hostname", host->hostname, sizeof(host->hostname));
+	if (!ret)
+		ret = read_line(p, "sys/kernel/osrelease", host->release, sizeof(host->release));
 	if (ret)
-		goto out;
-	ret = read_line(p, "sys/kernel/osrelease", host->release, sizeof(host->release));
-	if (ret)
-		goto out;
-	ret = kvm_module(p, host->kvm_module, sizeof(host->kvm_module));
-	if (ret == -ENOMEM)
-		goto out;
-	ret = kvm_unregistered(p);
-	if (ret < 0)
-		goto out;
-	host->kvm_unregistered = ret;
-	ret = online_cpus(p);
-	if (ret == -ENOMEM)
-		goto out;
-	host->ncpus = ret > 0 ? ret : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	ret = 0;
-out:
-	return ret;
+		return ret;
+	kvm_module(p, host->kvm_module, sizeof(host->kvm_module));
+	host->kvm_unregistered = kvm_unregistered(p);
+	ncpus = online_cpus(p);
+	host->ncpus = ncpus > 0 ? ncpus : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return 0;
 }
 
-/* Returns "<parent of root>/sys/module" ("/sys/module" for "/proc"), allocated, or NULL. */
+/* Returns "<parent of root>/sys/module" ("/sys/module" for "/proc"), allocated. */
 static char *sysdir_of(const char *root)
 {
+	static const char tail[] = "sys/module";
 	size_t len = strlen(root);
 	char *dir;
 
@@ -1627,8 +1610,9 @@ static char *sysdir_of(const char *root)
 		len--;
 	while (len > 0 && root[len - 1] != '/')
 		len--;
-	if (asprintf(&dir, "%.*ssys/module", (int)len, root) < 0)
-		return NULL;
+	dir = xmalloc(len + sizeof(tail));
+	memcpy(dir, root, len);
+	memcpy(dir + len, tail, sizeof(tail));
 	return dir;
 }
 
@@ -1705,19 +1689,16 @@ struct procfs *procfs_open(const char *root)
 {
 	struct statfs sfs;
 	struct procfs *p;
-	int err;
+	int fd;
 
 	if (!root)
 		root = "/proc";
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	p->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (p->rootfd < 0)
-		goto fail;
+	p = xcalloc(1, sizeof(*p));
+	p->rootfd = fd;
 	p->sysdir = sysdir_of(root);
-	if (!p->sysdir)
-		goto fail;
 	p->clk_tck = sysconf(_SC_CLK_TCK);
 	if (p->clk_tck <= 0)
 		p->clk_tck = 100;
@@ -1730,13 +1711,6 @@ struct procfs *procfs_open(const char *root)
 	}
 	find_hidden(p, root);
 	return p;
-fail:
-	err = errno;
-	if (p->rootfd >= 0)
-		close(p->rootfd);
-	free(p);
-	errno = err;
-	return NULL;
 }
 
 void procfs_close(struct procfs *p)
