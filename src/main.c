@@ -895,6 +895,9 @@ int main(int argc, char **argv)
 						      .version = KVMSCOPE_VERSION };
 
 			inc = incident_wrap(&ic, &out);
+			tui_set_history(tui, incident_history(inc));
+		} else if (tl && opt.history_min > 0) {
+			tui_keep_history(tui, opt.history_min * 60);
 		}
 	} else if (!bout.replace) {
 		out.output_fd = fileno(bout.f);

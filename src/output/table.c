@@ -452,6 +452,77 @@ void table_fit(char *buf, const char *text, int w, enum table_align align)
 	*o = '\0';
 }
 
+/* Returns the cell (row, col). */
+static const struct table_cell *cell_at(const struct table *t, int row, int col)
+{
+	return &t->cells[t->rows[row].cell0 + (uint32_t)col];
+}
+
+/* Eighths of a block, from one eighth to a full one (U+258F .. U+2588), UTF-8. */
+static const char *const bar_eighths[8] = { "\u258f", "\u258e", "\u258d", "\u258c",
+					    "\u258b", "\u258a", "\u2589", "\u2588" };
+
+void table_bar(struct table *t, int col, double frac, bool utf8)
+{
+	const struct table_col *c = col < t->ncols ? &t->cols[col] : NULL;
+	char buf[TABLE_CELL_MAX];
+	int w, n, i, o = 0;
+
+	if (!c || !t->nrows)
+		return;
+	frac = frac > 1 ? 1 : frac > 0 ? frac : 0;
+	w = MIN(c->width ? c->width : 40, (int)(sizeof(buf) - 1) / 3);
+	/* The text is the bar at the column's full width: what the layout measures. */
+	n = (int)(frac * w * 8 + 0.5);
+	if (frac > 0 && !n)
+		n = 1;
+	for (i = 0; i + 8 <= n; i += 8)
+		o += snprintf(buf + o, sizeof(buf) - (size_t)o, "%s", utf8 ? bar_eighths[7] : "#");
+	if (i < n)
+		o += snprintf(buf + o, sizeof(buf) - (size_t)o, "%s",
+			      utf8 ? bar_eighths[n - i - 1] : n - i >= 4 || !o ? "#" : "");
+	buf[o] = '\0';
+	table_put(t, col, buf);
+	table_key_num(t, col, frac);
+}
+
+void table_fit_cell(const struct table *t, int row, int col, int w, char *buf)
+{
+	const struct table_col *c = &t->cols[col];
+	const struct table_cell *cell = cell_at(t, row, col);
+	const char *text = table_cell(t, row, col);
+	int i, n, o = 0, full;
+	bool utf8;
+
+	if (w <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	if ((c->flags & TABLE_COL_SPARK) && utf8_width(text) > w) {
+		/* The newest slots are the last: a narrow column keeps them. */
+		table_fit(buf, utf8_tail(text, w), w, ALIGN_RIGHT);
+		return;
+	}
+	if ((c->flags & TABLE_COL_BAR) && cell->key_type == TABLE_KEY_NUM && text[0]) {
+		/* Drawn again for the width given: the bar keeps its proportion. */
+		utf8 = (unsigned char)text[0] >= 0x80;
+		n = (int)(cell->key.num * w * 8 + 0.5);
+		if (cell->key.num > 0 && !n)
+			n = 1;
+		full = n / 8;
+		for (i = 0; i < full; i++)
+			o += sprintf(buf + o, "%s", utf8 ? bar_eighths[7] : "#");
+		if (n % 8)
+			o += sprintf(buf + o, "%s",
+				     utf8 ? bar_eighths[n % 8 - 1] : n % 8 >= 4 || !full ? "#" : "");
+		for (i = utf8_width(buf); i < w; i++)
+			buf[o++] = ' ';
+		buf[o] = '\0';
+		return;
+	}
+	table_fit(buf, text, w, c->align);
+}
+
 void table_print(FILE *f, const struct table *t)
 {
 	int widths[TABLE_COLS_MAX], i, r, first, last;
@@ -475,13 +546,27 @@ void table_print(FILE *f, const struct table *t)
 	for (r = 0; r < t->nrows; r++) {
 		for (first = 1, i = 0; i <= last; i++) {
 			const char *cell = table_cell(t, r, i);
+			size_t len;
+			int k = 0;
 
 			/* No trailing blanks: the last left-aligned cell is not padded. */
-			if (i == last && t->cols[i].align == ALIGN_LEFT)
+			if (i == last && t->cols[i].align == ALIGN_LEFT &&
+			    !(t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
 				snprintf(buf, sizeof(buf), "%s", cell);
-			else
-				table_fit(buf, cell, MIN(widths[i], (int)sizeof(buf) / 4 - 1),
-					  t->cols[i].align);
+			} else {
+				table_fit_cell(t, r, i, MIN(widths[i], (int)sizeof(buf) / 4 - 1),
+					       buf);
+				/* A picture with nothing after it: its padding is no blanks. */
+				for (k = i + 1; k <= last && !table_cell(t, r, k)[0]; k++)
+					;
+				if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR)))
+					for (len = strlen(buf); len && buf[len - 1] == ' ';)
+						buf[--len] = '\0';
+			}
+			if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
+				fprintf(f, "%s%s", first || !buf[0] ? "" : " ", buf);
+				break;
+			}
 			fprintf(f, "%s%s", first ? "" : " ", buf);
 			first = 0;
 		}

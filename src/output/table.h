@@ -30,6 +30,14 @@ enum {
 	TABLE_COL_ACROSS = 1,
 	/* Shown only when its pane has something for it in this table (table_begin's hide). */
 	TABLE_COL_OPTIONAL = 2,
+	/*
+	 * A sparkline (sparkhist.h): its text is one character per slot of time, the newest
+	 * last; a narrow column keeps the newest. Left blank in a table begun hiding it (no
+	 * history to draw from).
+	 */
+	TABLE_COL_SPARK = 4,
+	/* A bar (table_bar()): drawn as long as the column is wide times its fraction. */
+	TABLE_COL_BAR = 8,
 };
 
 /* Static description of a column; tables point at const arrays of these. */
@@ -185,6 +193,12 @@ void table_si(struct table *t, int col, double v);
 void table_pct(struct table *t, int col, double v);
 void table_ns(struct table *t, int col, double ns);
 
+/*
+ * Sets a bar cell of the last row: frac (0 to 1) of the column's width, in eighths of a
+ * character with utf8 (block elements), else in '#'. Its key is frac.
+ */
+void table_bar(struct table *t, int col, double frac, bool utf8);
+
 /* Sets the note line from a printf format. */
 void table_note(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -215,6 +229,12 @@ int table_layout(const struct table *t, int width, int *widths);
 
 /* Writes a cell padded or cut to width w, aligned per col, into buf (size >= w + 1). */
 void table_fit(char *buf, const char *text, int w, enum table_align align);
+
+/*
+ * Writes cell (row, col) as drawn w columns wide into buf (size >= 4 * w + 1): text padded
+ * or cut per the column's alignment, a sparkline's newest part, a bar of its length.
+ */
+void table_fit_cell(const struct table *t, int row, int col, int w, char *buf);
 
 /* Prints the table as plain text: title line, header, rows, note. */
 void table_print(FILE *f, const struct table *t);
