@@ -8,9 +8,10 @@
 
 extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
 extern const struct pane pane_counters, pane_names;
-extern const struct pane pane_wake, pane_roundtrip;
+extern const struct pane pane_wake, pane_roundtrip, pane_lat;
 
 const struct pane *const panes[] = {
+	&pane_lat,
 	&pane_vms,
 	&pane_threads,
 	&pane_names,
@@ -42,6 +43,11 @@ int pane_index(const struct pane *p)
 		if (panes[i] == p)
 			return i;
 	return -1;
+}
+
+bool pane_shown(const struct pane *p, const struct scope *sc)
+{
+	return (p->scopes & SCOPE_F(sc->kind)) && (!p->lat_only || sc->lat.kind != REF_NONE);
 }
 
 void pane_build(const struct pane *p, const struct snapshot *s, const struct pane_opts *o,
@@ -89,6 +95,30 @@ bool pane_open(const struct pane *p, const struct scope *cur, const struct table
 		sc.hot_only = 0;
 		to->scope = sc;
 		return true;
+	case PANE_OPEN_LAT:
+		sc.lat = *ref;
+		if (ref->kind != REF_EXIT) {
+			if (cur->kind == SCOPE_HOST)
+				return nowhere(to, true, "nothing to open here");
+			to->scope = sc;
+			to->focus = &pane_lat;
+			return true;
+		}
+		/* An exit: its distribution, above the addresses behind it. */
+		if (cur->kind == SCOPE_HOST) {
+			sc.kind = SCOPE_VM;
+			sc.pid = ref->pid;
+		}
+		if (ref->hot && ref->hot <= HOT__KINDS) {
+			sc.hot_only = ref->hot;
+			if (!(pane_hot.scopes & SCOPE_F(sc.kind))) {
+				sc.kind = SCOPE_VM;
+				sc.tid = 0;
+			}
+		}
+		to->scope = sc;
+		to->focus = &pane_lat;
+		return true;
 	case PANE_OPEN_HOT:
 		if (cur->kind == SCOPE_HOST) {
 			sc.kind = SCOPE_VM;
@@ -126,7 +156,9 @@ const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opt
 	char lb[SNAP_LABEL_MAX], esc[4 * SNAP_LABEL_MAX];
 	const struct snap_vm *v;
 
-	table_begin(t, spec, 0, "%s", what);
+	unsigned int hide = o->hist ? 0 : TABLE_COL_SPARK;
+
+	table_begin(t, spec, hide, "%s", what);
 	*gone = false;
 	if (o->scope.kind == SCOPE_HOST)
 		return NULL;
@@ -136,7 +168,7 @@ const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opt
 		*gone = true;
 		return NULL;
 	}
-	table_begin(t, spec, TABLE_COL_ACROSS, "%s of %s", what,
+	table_begin(t, spec, hide | TABLE_COL_ACROSS, "%s of %s", what,
 		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	return v;
 }

@@ -20,6 +20,7 @@ enum {
 	H_BY,
 	H_COUNT,
 	H_RATE,
+	H_HIST,
 	H_SHARE,
 	H_TIME,
 	H_MEAN,
@@ -39,6 +40,7 @@ static const struct table_col hot_cols[H__N] = {
 	[H_BY] = TABLE_TEXT("BY", 3, 0, 7),
 	[H_COUNT] = TABLE_NUMBER("COUNT", 7, 9),
 	[H_RATE] = TABLE_NUMBER("RATE/S", 7, 0),
+	[H_HIST] = PANE_COL_SPARK(10),
 	[H_SHARE] = TABLE_NUMBER("SHARE%", 6, 2),
 	[H_TIME] = TABLE_NUMBER("TIME%", 6, 3),
 	[H_MEAN] = TABLE_NUMBER("MEAN", 7, 6),
@@ -71,7 +73,7 @@ static const char *const rw_names[] = { "", "R", "W", "RW" };
 static void add_rows(struct table *t, const struct snap_vm *v, const struct pane_opts *o,
 		     bool *timed_user)
 {
-	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], b[FMT_MAX];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], b[FMT_MAX], spark[4 * SPARK_CELLS + 1];
 	const char *label = snap_vm_label(v, lb, sizeof(lb));
 	int i;
 
@@ -121,6 +123,11 @@ static void add_rows(struct table *t, const struct snap_vm *v, const struct pane
 		/* The rate sorts by the count: the same order over one window, exactly. */
 		table_si(t, H_RATE, h->rate);
 		table_key_num(t, H_RATE, (double)h->count);
+		if (o->hist)
+			table_put(t, H_HIST,
+				  sparkhist_line(o->hist, v, SPARK_HOT, h->kind,
+						 h->other ? UINT64_MAX : h->addr, o->utf8, spark,
+						 sizeof(spark)));
 		table_pct(t, H_SHARE, h->share);
 		table_pct(t, H_TIME, h->time_share);
 		table_ns(t, H_MEAN, h->mean_ns);
