@@ -212,6 +212,16 @@ bool pane_vm_named(const struct snap_vm *vm, const char *want, bool part, bool u
 	return false;
 }
 
+void pane_spark(struct table *t, int col, const struct pane_opts *o, const struct snap_vm *v,
+		enum spark_what what, unsigned int kind, uint64_t id)
+{
+	const signed char *level;
+	int n = o->hist ? sparkhist_levels(o->hist, v, what, kind, id, &level) : 0;
+
+	if (n)
+		table_spark(t, col, level, n, o->utf8);
+}
+
 const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n)
 {
 	/* Titles are printed and drawn like cells: a name's control bytes never reach a tty. */

@@ -156,6 +156,10 @@ bool pane_vm_named(const struct snap_vm *vm, const char *want, bool part, bool u
  */
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz);
 
+/* Sets cell col of the last row of t to the sparkline of a row of VM v (o->hist), if any. */
+void pane_spark(struct table *t, int col, const struct pane_opts *o, const struct snap_vm *v,
+		enum spark_what what, unsigned int kind, uint64_t id);
+
 /* Returns buf holding raw (a name) escaped for a title or a cell (o->utf8). */
 const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n);
 

@@ -79,7 +79,7 @@ static const char *source_note(bool hw, bool event)
 static void add_rows(struct table *t, const struct pane_opts *o, const struct snap_vm *v, int tid,
 		     const struct snap_exit *e, int ne, bool *hw, bool *event)
 {
-	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], spark[4 * SPARK_CELLS + 1];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX];
 	const char *label = snap_vm_label(v, lb, sizeof(lb));
 	int i;
 
@@ -108,11 +108,9 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 		table_si(t, X_RATE, e->rate);
 		table_key_num(t, X_RATE, (double)e->count);
 		/* The history is the VM's: a vCPU's rows have none of their own. */
-		if (o->hist && !tid)
-			table_put(t, X_HIST,
-				  sparkhist_line(o->hist, v, SPARK_EXIT, 0,
-						 (uint64_t)e->kind << 32 | e->reason, o->utf8, spark,
-						 sizeof(spark)));
+		if (!tid)
+			pane_spark(t, X_HIST, o, v, SPARK_EXIT, 0,
+				   (uint64_t)e->kind << 32 | e->reason);
 		table_pct(t, X_SHARE, e->share);
 		table_pct(t, X_TIME, e->time_share);
 		table_ns(t, X_MEAN, e->mean_ns);

@@ -73,7 +73,7 @@ static const char *const rw_names[] = { "", "R", "W", "RW" };
 static void add_rows(struct table *t, const struct snap_vm *v, const struct pane_opts *o,
 		     bool *timed_user)
 {
-	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], b[FMT_MAX], spark[4 * SPARK_CELLS + 1];
+	char lb[SNAP_LABEL_MAX], esc[TABLE_CELL_MAX], b[FMT_MAX];
 	const char *label = snap_vm_label(v, lb, sizeof(lb));
 	int i;
 
@@ -123,11 +123,7 @@ static void add_rows(struct table *t, const struct snap_vm *v, const struct pane
 		/* The rate sorts by the count: the same order over one window, exactly. */
 		table_si(t, H_RATE, h->rate);
 		table_key_num(t, H_RATE, (double)h->count);
-		if (o->hist)
-			table_put(t, H_HIST,
-				  sparkhist_line(o->hist, v, SPARK_HOT, h->kind,
-						 h->other ? UINT64_MAX : h->addr, o->utf8, spark,
-						 sizeof(spark)));
+		pane_spark(t, H_HIST, o, v, SPARK_HOT, h->kind, h->other ? UINT64_MAX : h->addr);
 		table_pct(t, H_SHARE, h->share);
 		table_pct(t, H_TIME, h->time_share);
 		table_ns(t, H_MEAN, h->mean_ns);

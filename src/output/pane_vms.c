@@ -77,7 +77,7 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 	const struct snap_source *tr = snapshot_source(s, "tracefs");
 	const struct snap_source *ps = snapshot_source(s, "procfs");
 	bool traced = tr && (tr->state == SNAP_SRC_OK || tr->state == SNAP_SRC_DEGRADED);
-	char lb[SNAP_LABEL_MAX], b[FMT_MAX], also[TABLE_CELL_MAX], spark[4 * SPARK_CELLS + 1];
+	char lb[SNAP_LABEL_MAX], b[FMT_MAX], also[TABLE_CELL_MAX];
 	unsigned int hide = TABLE_COL_OPTIONAL | (o->hist ? 0 : TABLE_COL_SPARK);
 	int i, n = 0;
 
@@ -110,10 +110,7 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 		table_key_num(t, V_HOST, v->cpu.host);
 		table_key_num(t, V_STEAL, v->cpu.steal);
 		table_set_raw(t, V_NAME, label, o->utf8);
-		if (o->hist)
-			table_put(t, V_HIST,
-				  sparkhist_line(o->hist, v, SPARK_VM, 0, 0, o->utf8, spark,
-						 sizeof(spark)));
+		pane_spark(t, V_HIST, o, v, SPARK_VM, 0, 0);
 		if (!(hide & TABLE_COL_OPTIONAL)) {
 			also_known(v, label, also, sizeof(also));
 			table_key_text(t, V_ALSO, also);

@@ -14,6 +14,8 @@ struct series {
 	uint64_t id;
 	int64_t first, last; /* the first slot followed, the last written */
 	float sum[SPARK_SLOTS];
+	/* Its sparkline as of the last feed: per slot 0-7, or -1 blank; drawn on every redraw. */
+	signed char level[SPARK_CELLS];
 };
 
 /* Returns the place of absolute slot k in a ring (k may be below 0 near the clock's start). */
@@ -24,6 +26,9 @@ static inline int ring(int64_t k)
 	return (int)(r < 0 ? r + SPARK_SLOTS : r);
 }
 
+/* Slots of the hash of series: twice as many as series, a power of two. */
+#define SPARK_HASH 8192
+
 /* Owns its series. */
 struct sparkhist {
 	uint64_t slot_ns;
@@ -33,8 +38,9 @@ struct sparkhist {
 	double dt[SPARK_SLOTS]; /* seconds fed into each slot */
 	struct series *pool;
 	int npool, pool_cap;
-	int *idx; /* of used series in pool, in key order */
+	int *idx; /* of used series in pool */
 	int nidx;
+	int *hash; /* SPARK_HASH slots: a series' index in pool, -1 empty; linear probing */
 	int *free_list;
 	int nfree;
 };
@@ -50,6 +56,8 @@ struct sparkhist *sparkhist_new(double span_s)
 	h->span_ns = h->slot_ns * SPARK_SLOTS;
 	h->head = -1;
 	h->idx = xcalloc(SPARK_SERIES_MAX, sizeof(*h->idx));
+	h->hash = xmalloc(SPARK_HASH * sizeof(*h->hash));
+	memset(h->hash, 0xff, SPARK_HASH * sizeof(*h->hash));
 	h->free_list = xcalloc(SPARK_SERIES_MAX, sizeof(*h->free_list));
 	return h;
 }
@@ -60,6 +68,7 @@ void sparkhist_free(struct sparkhist *h)
 		return;
 	free(h->pool);
 	free(h->idx);
+	free(h->hash);
 	free(h->free_list);
 	free(h);
 }
@@ -90,22 +99,38 @@ static int key_cmp(const struct skey *k, const struct series *s)
 	return k->id < s->id ? -1 : k->id > s->id;
 }
 
-/* Returns the position of k in idx, or -(where it would go) - 1. */
-static int find(const struct sparkhist *h, const struct skey *k)
+static unsigned int key_hash(const struct skey *k)
 {
-	int lo = 0, hi = h->nidx - 1, mid, c;
+	uint64_t x = (uint64_t)(uint32_t)k->pid * 0x9e3779b97f4a7c15ull ^ k->starttime ^
+		     ((uint64_t)k->what << 56 | (uint64_t)k->kind << 48) ^ k->id * 0xff51afd7ed558ccdull;
 
-	while (lo <= hi) {
-		mid = (lo + hi) / 2;
-		c = key_cmp(k, &h->pool[h->idx[mid]]);
-		if (!c)
-			return mid;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
+	x ^= x >> 29;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return (unsigned int)(x >> 32) & (SPARK_HASH - 1);
+}
+
+/* Returns the hash slot of k: where it is, or the empty one where it would go. */
+static unsigned int find(const struct sparkhist *h, const struct skey *k)
+{
+	unsigned int i = key_hash(k);
+
+	while (h->hash[i] >= 0 && key_cmp(k, &h->pool[h->hash[i]]))
+		i = (i + 1) & (SPARK_HASH - 1);
+	return i;
+}
+
+/* Puts every series followed in the hash again (after a sweep or a reset). */
+static void rehash(struct sparkhist *h)
+{
+	int i;
+
+	memset(h->hash, 0xff, SPARK_HASH * sizeof(*h->hash));
+	for (i = 0; i < h->nidx; i++) {
+		const struct series *s = &h->pool[h->idx[i]];
+		struct skey k = { s->pid, s->starttime, s->what, s->kind, s->id };
+
+		h->hash[find(h, &k)] = h->idx[i];
 	}
-	return -lo - 1;
 }
 
 /*
@@ -114,14 +139,14 @@ static int find(const struct sparkhist *h, const struct skey *k)
  */
 static struct series *get(struct sparkhist *h, const struct skey *k, int64_t a)
 {
-	int pos = find(h, k), i;
+	unsigned int pos = find(h, k);
 	struct series *s;
+	int i;
 
-	if (pos >= 0)
-		return &h->pool[h->idx[pos]];
+	if (h->hash[pos] >= 0)
+		return &h->pool[h->hash[pos]];
 	if (h->nidx >= SPARK_SERIES_MAX)
 		return NULL;
-	pos = -pos - 1;
 	if (h->nfree) {
 		i = h->free_list[--h->nfree];
 	} else {
@@ -137,9 +162,8 @@ static struct series *get(struct sparkhist *h, const struct skey *k, int64_t a)
 	s->used = true;
 	s->first = a;
 	s->last = a - 1;
-	memmove(&h->idx[pos + 1], &h->idx[pos], (size_t)(h->nidx - pos) * sizeof(*h->idx));
-	h->idx[pos] = i;
-	h->nidx++;
+	h->idx[h->nidx++] = i;
+	h->hash[pos] = i;
 	return s;
 }
 
@@ -172,7 +196,10 @@ static void sweep(struct sparkhist *h)
 			h->free_list[h->nfree++] = h->idx[i];
 		}
 	}
-	h->nidx = n;
+	if (n != h->nidx) {
+		h->nidx = n;
+		rehash(h);
+	}
 }
 
 static void reset(struct sparkhist *h)
@@ -184,9 +211,13 @@ static void reset(struct sparkhist *h)
 		h->free_list[h->nfree++] = h->idx[i];
 	}
 	h->nidx = 0;
+	rehash(h);
 	h->head = -1;
 	memset(h->dt, 0, sizeof(h->dt));
 }
+
+static void series_values(const struct sparkhist *h, const struct series *s, double *out, int n);
+static void spark_levels(const double *v, int n, double floor, signed char *level);
 
 void sparkhist_feed(struct sparkhist *h, const struct snapshot *s)
 {
@@ -250,27 +281,21 @@ void sparkhist_feed(struct sparkhist *h, const struct snapshot *s)
 		}
 	}
 	sweep(h);
+	/* Levels once a tick, so that a redraw only looks them up. */
+	for (i = 0; i < h->nidx; i++) {
+		struct series *se = &h->pool[h->idx[i]];
+		double v[SPARK_CELLS];
+
+		series_values(h, se, v, SPARK_CELLS);
+		spark_levels(v, SPARK_CELLS, HINT_MIN_RATE, se->level);
+	}
 }
 
-int sparkhist_get(const struct sparkhist *h, const struct snap_vm *vm, enum spark_what what,
-		  unsigned int kind, uint64_t id, double *out, int n)
+static void series_values(const struct sparkhist *h, const struct series *s, double *out, int n)
 {
-	struct skey key = { .pid = vm->pid,
-			    .starttime = vm->starttime,
-			    .what = (uint8_t)what,
-			    .kind = (uint8_t)(what == SPARK_HOT ? kind : 0),
-			    .id = what == SPARK_VM ? 0 : id };
-	const struct series *s;
 	int64_t k;
-	int pos, i;
+	int i;
 
-	if (!h || h->head < 0 || n <= 0)
-		return 0;
-	pos = find(h, &key);
-	if (pos < 0)
-		return 0;
-	s = &h->pool[h->idx[pos]];
-	n = MIN(n, SPARK_SLOTS);
 	for (i = 0; i < n; i++) {
 		k = h->head - (n - 1) + i;
 		if (k < s->first || k <= h->head - SPARK_SLOTS || h->dt[ring(k)] <= 0)
@@ -280,50 +305,109 @@ int sparkhist_get(const struct sparkhist *h, const struct snap_vm *vm, enum spar
 		else
 			out[i] = s->sum[ring(k)] / h->dt[ring(k)];
 	}
+}
+
+/* Returns the series of a row, or NULL. */
+static const struct series *lookup(const struct sparkhist *h, const struct snap_vm *vm,
+				   enum spark_what what, unsigned int kind, uint64_t id)
+{
+	struct skey key = { .pid = vm->pid,
+			    .starttime = vm->starttime,
+			    .what = (uint8_t)what,
+			    .kind = (uint8_t)(what == SPARK_HOT ? kind : 0),
+			    .id = what == SPARK_VM ? 0 : id };
+	int i;
+
+	if (!h || h->head < 0)
+		return NULL;
+	i = h->hash[find(h, &key)];
+	return i < 0 ? NULL : &h->pool[i];
+}
+
+int sparkhist_get(const struct sparkhist *h, const struct snap_vm *vm, enum spark_what what,
+		  unsigned int kind, uint64_t id, double *out, int n)
+{
+	const struct series *s = lookup(h, vm, what, kind, id);
+
+	if (!s || n <= 0)
+		return 0;
+	n = MIN(n, SPARK_SLOTS);
+	series_values(h, s, out, n);
 	return n;
 }
 
-char *spark_render(const double *v, int n, double floor, bool utf8, char *buf, size_t bufsz)
+/* Sets level[i] to the level of v[i] (0-7, -1 for no data), scaled as spark_render() says. */
+static void spark_levels(const double *v, int n, double floor, signed char *level)
 {
-	static const char ascii[8] = { '_', '.', '-', '~', '=', '+', '*', '#' };
 	double top = floor;
-	size_t o = 0;
 	int i, lv;
 
 	for (i = 0; i < n; i++)
 		if (v[i] > top)
 			top = v[i];
-	for (i = 0; i < n && o + 4 < bufsz; i++) {
-		if (v[i] < 0) {
-			buf[o++] = ' ';
-			continue;
-		}
-		lv = top > 0 ? (int)(8 * v[i] / top) : 0;
-		lv = lv > 7 ? 7 : lv < 0 ? 0 : lv;
-		if (!utf8) {
-			buf[o++] = ascii[lv];
-			continue;
-		}
-		/* U+2581 + lv in UTF-8: E2 96 81+lv. */
-		buf[o++] = (char)0xe2;
-		buf[o++] = (char)0x96;
-		buf[o++] = (char)(0x81 + lv);
+	for (i = 0; i < n; i++) {
+		lv = v[i] < 0 ? -1 : top > 0 ? (int)(8 * v[i] / top) : 0;
+		level[i] = (signed char)(lv > 7 ? 7 : lv);
 	}
-	if (bufsz)
-		buf[o < bufsz ? o : bufsz - 1] = '\0';
+}
+
+/* Returns the bytes written to buf: the glyphs of level[0..n), NUL-terminated. */
+static size_t draw(const signed char *level, int n, bool utf8, char *buf, size_t bufsz)
+{
+	static const char ascii[8] = { '_', '.', '-', '~', '=', '+', '*', '#' };
+	size_t o = 0;
+	int i;
+
+	for (i = 0; i < n && o + 4 < bufsz; i++) {
+		if (level[i] < 0) {
+			buf[o++] = ' ';
+		} else if (!utf8) {
+			buf[o++] = ascii[level[i]];
+		} else {
+			/* U+2581 + level in UTF-8: E2 96 81+level. */
+			buf[o++] = (char)0xe2;
+			buf[o++] = (char)0x96;
+			buf[o++] = (char)(0x81 + level[i]);
+		}
+	}
+	if (!bufsz)
+		return 0;
+	o = o < bufsz ? o : bufsz - 1;
+	buf[o] = '\0';
+	return o;
+}
+
+char *spark_render(const double *v, int n, double floor, bool utf8, char *buf, size_t bufsz)
+{
+	signed char level[SPARK_SLOTS];
+
+	n = MIN(n, SPARK_SLOTS);
+	spark_levels(v, n, floor, level);
+	draw(level, n, utf8, buf, bufsz);
 	return buf;
+}
+
+int sparkhist_levels(const struct sparkhist *h, const struct snap_vm *vm, enum spark_what what,
+		     unsigned int kind, uint64_t id, const signed char **level)
+{
+	const struct series *s = lookup(h, vm, what, kind, id);
+
+	if (!s)
+		return 0;
+	*level = s->level;
+	return SPARK_CELLS;
 }
 
 char *sparkhist_line(const struct sparkhist *h, const struct snap_vm *vm, enum spark_what what,
 		     unsigned int kind, uint64_t id, bool utf8, char *buf, size_t bufsz)
 {
-	double v[SPARK_CELLS];
-	int n = sparkhist_get(h, vm, what, kind, id, v, SPARK_CELLS);
+	const signed char *level;
 
-	if (!n) {
+	if (!sparkhist_levels(h, vm, what, kind, id, &level)) {
 		if (bufsz)
 			buf[0] = '\0';
 		return buf;
 	}
-	return spark_render(v, n, HINT_MIN_RATE, utf8, buf, bufsz);
+	draw(level, SPARK_CELLS, utf8, buf, bufsz);
+	return buf;
 }

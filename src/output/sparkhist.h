@@ -64,4 +64,11 @@ char *spark_render(const double *v, int n, double floor, bool utf8, char *buf, s
 char *sparkhist_line(const struct sparkhist *h, const struct snap_vm *vm, enum spark_what what,
 		     unsigned int kind, uint64_t id, bool utf8, char *buf, size_t bufsz);
 
+/*
+ * Returns the slots of a row's sparkline in *level (SPARK_CELLS of them, 0-7, -1 blank, as
+ * sparkhist_line() draws them: worked out when a snapshot is fed), 0 when it is not followed.
+ */
+int sparkhist_levels(const struct sparkhist *h, const struct snap_vm *vm, enum spark_what what,
+		     unsigned int kind, uint64_t id, const signed char **level);
+
 #endif

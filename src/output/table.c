@@ -107,7 +107,7 @@ static uint32_t text_copy(struct table *t, const char *s, size_t len)
  * Makes s (len bytes) the text of a shown cell of the last row; ascii: s is known to be
  * ASCII (numbers), so its width is its length. A cell is set once.
  */
-static void set_text(struct table *t, int col, const char *s, size_t len, bool ascii)
+static void set_text_w(struct table *t, int col, const char *s, size_t len, bool ascii, int known)
 {
 	struct table_cell *c = col < t->ncols ? last_cell(t, col) : NULL;
 	size_t i;
@@ -117,7 +117,9 @@ static void set_text(struct table *t, int col, const char *s, size_t len, bool a
 		return;
 	len = MIN(len, TABLE_CELL_MAX - 1);
 	/* Columns are code points: continuation bytes add none. */
-	if (ascii)
+	if (known >= 0)
+		w = known;
+	else if (ascii)
 		w = (int)len;
 	else
 		for (i = 0; i < len; i++)
@@ -126,6 +128,24 @@ static void set_text(struct table *t, int col, const char *s, size_t len, bool a
 	c->width = (uint16_t)MIN(w, UINT16_MAX);
 	if (c->width > t->widest[col])
 		t->widest[col] = c->width;
+}
+
+static void set_text(struct table *t, int col, const char *s, size_t len, bool ascii)
+{
+	set_text_w(t, col, s, len, ascii, -1);
+}
+
+void table_spark(struct table *t, int col, const signed char *level, int n, bool utf8)
+{
+	char buf[TABLE_CELL_MAX];
+	int i;
+
+	n = MIN(n, (int)sizeof(buf) - 2);
+	/* A mark for the character set, then a byte a slot: '0' + level, ' ' for none. */
+	buf[0] = utf8 ? 'U' : 'A';
+	for (i = 0; i < n; i++)
+		buf[i + 1] = level[i] < 0 ? ' ' : (char)('0' + MIN(level[i], 7));
+	set_text_w(t, col, buf, (size_t)n + 1, true, n);
 }
 
 void table_put(struct table *t, int col, const char *text)
@@ -498,9 +518,31 @@ void table_fit_cell(const struct table *t, int row, int col, int w, char *buf)
 		buf[0] = '\0';
 		return;
 	}
-	if ((c->flags & TABLE_COL_SPARK) && utf8_width(text) > w) {
+	if ((c->flags & TABLE_COL_SPARK) && (text[0] == 'U' || text[0] == 'A')) {
+		static const char ascii[8] = { '_', '.', '-', '~', '=', '+', '*', '#' };
+		const char *lv = text + 1;
+
 		/* The newest slots are the last: a narrow column keeps them. */
-		table_fit(buf, utf8_tail(text, w), w, ALIGN_RIGHT);
+		n = (int)strlen(lv);
+		if (n > w) {
+			lv += n - w;
+			n = w;
+		}
+		for (i = 0; i < n; i++) {
+			if (lv[i] == ' ') {
+				buf[o++] = ' ';
+			} else if (text[0] == 'A') {
+				buf[o++] = ascii[(lv[i] - '0') & 7];
+			} else {
+				/* U+2581 + level in UTF-8: E2 96 81+level. */
+				buf[o++] = (char)0xe2;
+				buf[o++] = (char)0x96;
+				buf[o++] = (char)(0x81 + ((lv[i] - '0') & 7));
+			}
+		}
+		for (; i < w; i++)
+			buf[o++] = ' ';
+		buf[o] = '\0';
 		return;
 	}
 	if ((c->flags & TABLE_COL_BAR) && cell->key_type == TABLE_KEY_NUM && text[0]) {

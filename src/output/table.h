@@ -182,6 +182,12 @@ void table_put(struct table *t, int col, const char *text);
 void table_set(struct table *t, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void table_set_raw(struct table *t, int col, const char *raw, bool utf8);
+/*
+ * Sets a sparkline cell of the last row: level[0..n) (0-7, below 0 for a blank slot, the
+ * newest last), drawn in block elements U+2581..U+2588 with utf8, else in "_.-~=+*#". Kept as
+ * levels and drawn only when the cell is (table_fit_cell()): most rows are never shown.
+ */
+void table_spark(struct table *t, int col, const signed char *level, int n, bool utf8);
 
 /* Set a sort key (a column, or a hidden key after them) of the last row. */
 void table_key_num(struct table *t, int key, double v);

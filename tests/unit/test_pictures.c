@@ -190,23 +190,31 @@ END_TEST
 
 START_TEST(spark_column_keeps_newest)
 {
-	static const struct table_col cols[] = { TABLE_TEXT("NAME", 8, 4, 0), PANE_COL_SPARK(5) };
+	static const struct table_col cols[] = { TABLE_TEXT("NAME", 8, 4, 0),
+						 PANE_COL_SPARK(5) };
 	static const struct table_spec spec = { .cols = cols, .ncols = 2, .sort = -1 };
+	static const signed char level[12] = { -1, -1, 0, 0, 0, 0, 1, 7, 7, 7, 6, 7 };
 	struct table t = { 0 };
 	char buf[256];
 
 	table_begin(&t, &spec, 0, "t");
 	table_row(&t, ROW_NORMAL, 0, NULL);
 	table_put(&t, 0, "vm");
-	table_put(&t, 1, "    ____________########");
-	table_fit_cell(&t, 0, 1, 10, buf);
-	ck_assert_str_eq(buf, "__########");
-	table_fit_cell(&t, 0, 1, 30, buf);
-	ck_assert_str_eq(buf, "    ____________########      ");
+	table_spark(&t, 1, level, 12, false);
+	table_row(&t, ROW_NORMAL, 0, NULL);
+	table_spark(&t, 1, level, 12, true);
+	/* Measured as the slots it has; drawn newest last, a narrow column keeping the newest. */
+	ck_assert_int_eq(t.widest[1], 12);
+	table_fit_cell(&t, 0, 1, 6, buf);
+	ck_assert_str_eq(buf, ".###*#");
+	table_fit_cell(&t, 0, 1, 14, buf);
+	ck_assert_str_eq(buf, "  ____.###*#  ");
+	table_fit_cell(&t, 1, 1, 3, buf);
+	ck_assert_str_eq(buf, "\u2588\u2587\u2588");
 	/* Hidden without a history: no title, no text. */
 	table_begin(&t, &spec, TABLE_COL_SPARK, "t");
 	table_row(&t, ROW_NORMAL, 0, NULL);
-	table_put(&t, 1, "####");
+	table_spark(&t, 1, level, 12, false);
 	ck_assert_str_eq(table_cell(&t, 0, 1), "");
 	ck_assert_str_eq(table_col_title(&t, 1), "");
 	table_free(&t);
