@@ -898,7 +898,9 @@ int main(int argc, char **argv)
 			inc = incident_wrap(&ic, &out);
 			tui_set_history(tui, incident_history(inc));
 		} else if (tl && opt.history_min > 0) {
-			tui_keep_history(tui, opt.history_min * 60);
+			/* A trace.dat's ticks are -d of its time: a slot a tick, its seconds are few. */
+			tui_keep_history(tui, opt.input ? SPARK_SLOTS * opt.delay_s
+						       : opt.history_min * 60);
 		}
 	} else if (!bout.replace) {
 		out.output_fd = fileno(bout.f);

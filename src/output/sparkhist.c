@@ -50,8 +50,8 @@ struct sparkhist *sparkhist_new(double span_s)
 	struct sparkhist *h = xcalloc(1, sizeof(*h));
 	double slot_s = span_s / SPARK_SLOTS;
 
-	if (slot_s < 1)
-		slot_s = 1;
+	if (slot_s < 1e-3)
+		slot_s = 1e-3;
 	h->slot_ns = (uint64_t)(slot_s * 1e9);
 	h->span_ns = h->slot_ns * SPARK_SLOTS;
 	h->head = -1;

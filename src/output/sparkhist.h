@@ -2,7 +2,7 @@
 /*
  * The recent past of each row, small enough to draw on every redraw: exits/s of each VM, of
  * each of its exit reasons and of each of its hot addresses, over the last minutes, in
- * SPARK_SLOTS slots of time (a slot: the span / SPARK_SLOTS, at least a second). Fed one
+ * SPARK_SLOTS slots of time (a slot: the span / SPARK_SLOTS, at least 1 ms). Fed one
  * snapshot a tick by whoever keeps the span (the live screen's rolling buffer, a replay as it
  * plays), read by the panes as sparklines. Bounded: at most SPARK_SERIES_MAX rows are
  * followed; a row not seen for the whole span is forgotten.
