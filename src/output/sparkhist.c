@@ -102,7 +102,8 @@ static int key_cmp(const struct skey *k, const struct series *s)
 static unsigned int key_hash(const struct skey *k)
 {
 	uint64_t x = (uint64_t)(uint32_t)k->pid * 0x9e3779b97f4a7c15ull ^ k->starttime ^
-		     ((uint64_t)k->what << 56 | (uint64_t)k->kind << 48) ^ k->id * 0xff51afd7ed558ccdull;
+		     ((uint64_t)k->what << 56 | (uint64_t)k->kind << 48) ^
+		     k->id * 0xff51afd7ed558ccdull;
 
 	x ^= x >> 29;
 	x *= 0xc4ceb9fe1a85ec53ull;

@@ -190,8 +190,7 @@ END_TEST
 
 START_TEST(spark_column_keeps_newest)
 {
-	static const struct table_col cols[] = { TABLE_TEXT("NAME", 8, 4, 0),
-						 PANE_COL_SPARK(5) };
+	static const struct table_col cols[] = { TABLE_TEXT("NAME", 8, 4, 0), PANE_COL_SPARK(5) };
 	static const struct table_spec spec = { .cols = cols, .ncols = 2, .sort = -1 };
 	static const signed char level[12] = { -1, -1, 0, 0, 0, 0, 1, 7, 7, 7, 6, 7 };
 	struct table t = { 0 };
@@ -382,6 +381,64 @@ START_TEST(histogram_vmm_times_and_none)
 }
 END_TEST
 
+START_TEST(histogram_of_wake_edge_and_round_trip)
+{
+	struct snapshot *s = one_vm(1, 0, false);
+	struct snap_vm *v = &s->vms[0];
+	struct pane_opts o = { .sort = -1 };
+	struct table_ref refs[4];
+	struct snap_wake *w;
+	struct table t = { 0 };
+
+	/* One allocation, as snapshot_free() releases a wake graph. */
+	w = xcalloc(1, sizeof(*w) + sizeof(*w->edges) + sizeof(*w->rts));
+	w->edges = (struct snap_wake_edge *)(w + 1);
+	w->rts = (struct snap_wake_rt *)(w->edges + 1);
+	w->nedges = w->nrts = 1;
+	v->wake = w;
+	*w->edges = (struct snap_wake_edge){ .waker = 101,
+					     .wakee = 102,
+					     .count = 10,
+					     .timed = 10,
+					     .p50_ns = 5000,
+					     .p99_ns = 9000,
+					     .max_ns = 9000 };
+	snprintf(w->edges->waker_comm, sizeof(w->edges->waker_comm), "IO iothread0");
+	snprintf(w->edges->wakee_comm, sizeof(w->edges->wakee_comm), "CPU 0/KVM");
+	w->edges->lat.b[snap_lat_bucket(5000)] = 9;
+	w->edges->lat.b[snap_lat_bucket(9000)] = 1;
+	*w->rts = (struct snap_wake_rt){ .kind = HOT_PIO,
+					 .addr = 0xc050,
+					 .count = 4,
+					 .p50_ns = 40000,
+					 .p99_ns = 60000,
+					 .max_ns = 60000 };
+	w->rts->lat.b[snap_lat_bucket(40000)] = 3;
+	w->rts->lat.b[snap_lat_bucket(60000)] = 1;
+
+	o.scope = (struct scope){ .kind = SCOPE_VM, .pid = 100 };
+	/* Enter on the edge's row (as pane_wake refers to it) opens its distribution. */
+	o.scope.lat = (struct table_ref){ .kind = REF_EDGE, .pid = 100, .tid = 102, .id = 101 };
+	pane_build(pane_find("latency"), s, &o, &t);
+	ck_assert_str_eq(t.title, "Latency of IO iothread0 -> CPU 0/KVM in web1");
+	ck_assert_int_eq(t.nrows, 2);
+	ck_assert_str_eq(table_cell(&t, 0, 5), "P50 5.00us");
+	ck_assert_str_eq(table_cell(&t, 1, 5), "P99 9.00us  MAX 9.00us");
+	o.scope.lat = (struct table_ref){
+		.kind = REF_ROUNDTRIP, .pid = 100, .id = 0xc050, .hot = 1 + HOT_PIO
+	};
+	pane_build(pane_find("latency"), s, &o, &t);
+	ck_assert_str_eq(t.title, "Latency of notify pio 0xc050 in web1");
+	ck_assert_str_eq(table_cell(&t, 0, 5), "P50 40.0us  P99 60.0us  MAX 60.0us");
+	ck_assert_str_eq(table_cell(&t, 0, 0), "32.8us-65.5us");
+	/* Batch text prints the round trip; wake edges are many, left to the screen. */
+	ck_assert_int_eq(pane_lat_refs(v, refs, 4), 1);
+	ck_assert_int_eq(refs[0].kind, REF_ROUNDTRIP);
+	table_free(&t);
+	snapshot_free(s);
+}
+END_TEST
+
 static Suite *pictures_suite(void)
 {
 	Suite *s = suite_create("pictures");
@@ -396,6 +453,7 @@ static Suite *pictures_suite(void)
 	tcase_add_test(tc, bar_at_any_width);
 	tcase_add_test(tc, histogram_rows_and_marks);
 	tcase_add_test(tc, histogram_vmm_times_and_none);
+	tcase_add_test(tc, histogram_of_wake_edge_and_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }
