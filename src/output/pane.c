@@ -79,6 +79,8 @@ bool pane_open(const struct pane *p, const struct scope *cur, const struct table
 	struct scope sc = *cur;
 
 	memset(to, 0, sizeof(*to));
+	/* A level opened on a row's distribution shows it alone: what opens from it does not. */
+	sc.lat = (struct table_ref){ .kind = REF_NONE };
 	switch (cur->kind < SCOPE__N ? p->open[cur->kind] : PANE_OPEN_NONE) {
 	case PANE_OPEN_VM:
 		if (ref->pid <= 0)

@@ -157,6 +157,8 @@ static void fill_exits(const struct snapshot *s, const struct pane_opts *o, stru
 			table_note(t, "thread %d is gone", o->scope.tid);
 			return;
 		}
+		/* The history is kept per VM: a vCPU's rows have none, nor the column. */
+		t->hide |= TABLE_COL_SPARK;
 		label = pane_thread_label(th, lb, sizeof(lb));
 		table_retitle(t, "Exits of %s", pane_escape(label, o, esc, sizeof(esc)));
 		add_rows(t, o, v, th->tid, th->exits, th->nexits, &hw, &event);
