@@ -110,9 +110,16 @@ struct exits_vm *exits_vm_new(void)
 
 void exits_vm_free(struct exits_vm *v)
 {
+	int k;
+
 	if (!v)
 		return;
 	table_release(&v->tab);
+	/* The VMM's times have histograms: the accesses' part too. */
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_free(&v->ev[k]);
+		acc2_free(&v->ev_vmm[k]);
+	}
 	free(v);
 }
 
@@ -126,9 +133,15 @@ struct exits_thread *exits_thread_new(void)
 
 void exits_thread_free(struct exits_thread *t)
 {
+	int k;
+
 	if (!t)
 		return;
 	table_release(&t->tab);
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_free(&t->ev[k]);
+		acc2_free(&t->ev_vmm[k]);
+	}
 	free(t);
 }
 
