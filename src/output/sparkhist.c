@@ -86,6 +86,7 @@ struct skey {
 	uint64_t id;
 };
 
+/* Returns 0 when s is the series of k, else its order against k. */
 static int key_cmp(const struct skey *k, const struct series *s)
 {
 	if (k->pid != s->pid)
@@ -99,6 +100,7 @@ static int key_cmp(const struct skey *k, const struct series *s)
 	return k->id < s->id ? -1 : k->id > s->id;
 }
 
+/* Returns the hash slot where the search for k starts. */
 static unsigned int key_hash(const struct skey *k)
 {
 	uint64_t x = (uint64_t)(uint32_t)k->pid * 0x9e3779b97f4a7c15ull ^ k->starttime ^
@@ -292,6 +294,7 @@ void sparkhist_feed(struct sparkhist *h, const struct snapshot *s)
 	}
 }
 
+/* Writes the mean rate of each of the newest n slots of s to out (-1: not followed then). */
 static void series_values(const struct sparkhist *h, const struct series *s, double *out, int n)
 {
 	int64_t k;
