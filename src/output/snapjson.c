@@ -19,6 +19,31 @@ struct ctx {
 	uint64_t window_ns; /* the snapshot's */
 };
 
+/*
+ * A latency distribution, in the full form only: [[low_ns, count], ...] for each bucket
+ * that counted something, a bucket reaching from low_ns to twice that less one. Recordings
+ * go without: their rows carry P50, P99 and MAX, and a distribution's counts change every
+ * tick, where the recording's compression lives on what a tick repeats of the one before.
+ */
+static void json_lat(struct ctx *c, const char *key, const struct snap_lat *l)
+{
+	struct json *j = &c->j;
+	int k;
+
+	if (!c->full)
+		return;
+	json_arr(j, key);
+	for (k = 0; k < SNAP_LAT_BUCKETS; k++) {
+		if (!l->b[k])
+			continue;
+		json_arr(j, NULL);
+		json_uint(j, NULL, snap_lat_low(k));
+		json_uint(j, NULL, l->b[k]);
+		json_arr_end(j);
+	}
+	json_arr_end(j);
+}
+
 /* ---- the derived numbers ---- */
 
 double snapjson_per_s(uint64_t count, uint64_t window_ns)
@@ -310,13 +335,18 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		json_real(j, "time_pct", e->time_share);
 		json_uint_known(j, "total_ns", e->total_ns, timed);
 		json_real_known(j, "mean_ns", e->mean_ns, timed);
+		json_uint_known(j, "p50_ns", e->p50_ns, timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);
 		json_uint_known(j, "max_ns", e->max_ns, timed);
+		json_lat(c, "lat_buckets", &e->lat);
 		json_uint(j, "vmm_count", e->vmm_count);
 		derived(c, "vmm_pct", e->vmm_share, snapjson_vmm_share(e->vmm_count, e->count));
 		json_uint_known(j, "vmm_total_ns", e->vmm_total_ns, e->vmm_mean_ns >= 0);
 		json_uint_known(j, "vmm_max_ns", e->vmm_max_ns, e->vmm_mean_ns >= 0);
 		json_real_known(j, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0);
+		json_uint_known(j, "vmm_p50_ns", e->vmm_p50_ns, e->vmm_mean_ns >= 0);
+		json_uint_known(j, "vmm_p99_ns", e->vmm_p99_ns, e->vmm_mean_ns >= 0);
+		json_lat(c, "vmm_lat_buckets", &e->vmm_lat);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -517,8 +547,10 @@ static void json_wake(struct ctx *c, const struct snap_wake *w)
 		json_uint(j, "awake", e->awake);
 		json_uint(j, "timed", e->timed);
 		json_real(j, "lat_mean_ns", e->mean_ns);
+		json_int_unk(j, "lat_p50_ns", e->p50_ns);
 		json_int_unk(j, "lat_p99_ns", e->p99_ns);
 		json_int_unk(j, "lat_max_ns", e->max_ns);
+		json_lat(c, "lat_buckets", &e->lat);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -539,6 +571,7 @@ static void json_wake(struct ctx *c, const struct snap_wake *w)
 		json_real(j, "notify_to_iothread_ns", r->notify_run_ns);
 		json_real(j, "iothread_to_inject_ns", r->run_inject_ns);
 		json_real(j, "inject_to_vcpu_ns", r->inject_run_ns);
+		json_lat(c, "lat_buckets", &r->lat);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -50,7 +50,7 @@ static void round_trip(const struct snapshot *s, enum snapjson_form form)
 
 	doc = write_doc(s, form, &len);
 	back = read_doc(doc, len, SNAPJSON_SCHEMA);
-	ck_assert_msg(!snapcmp(s, back, why, sizeof(why)), "%s form: %s",
+	ck_assert_msg(!snapcmp_lat(s, back, why, sizeof(why), form == SNAPJSON_FULL), "%s form: %s",
 		      form == SNAPJSON_FULL ? "full" : "compact", why);
 	/* And what was read writes the same document again. */
 	again = write_doc(back, form, &len2);
