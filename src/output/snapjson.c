@@ -58,6 +58,11 @@ double snapjson_wake_rate(uint64_t count, uint64_t window_ns)
 	return window_s > 0 ? (double)count / window_s : 0;
 }
 
+double snapjson_mean(uint64_t total_ns, uint64_t count)
+{
+	return count ? (double)total_ns / (double)count : -1;
+}
+
 double snapjson_vmm_share(uint64_t vmm, uint64_t count)
 {
 	return count ? 100.0 * (double)vmm / (double)count : -1;
@@ -247,6 +252,19 @@ static void derived(struct ctx *c, const char *key, double v, double derived)
 		json_real(&c->j, key, v);
 }
 
+/*
+ * Writes a mean, null when not known; the compact form leaves it out when total / count
+ * gives it exactly (every one of the count timed), as most do: a mean's many digits change
+ * every tick and would cost a recording more than any other number of the row.
+ */
+static void mean_known(struct ctx *c, const char *key, double v, bool known, uint64_t total,
+		       uint64_t count)
+{
+	if (!c->full && known && same(v, snapjson_mean(total, count)))
+		return;
+	json_real_known(&c->j, key, v, known);
+}
+
 /* ---- the document ---- */
 
 static void json_mgmt(struct ctx *c, const struct snap_mgmt *m)
@@ -334,7 +352,7 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		derived(c, "share_pct", e->share, snapjson_share(e->count, denom));
 		json_real(j, "time_pct", e->time_share);
 		json_uint_known(j, "total_ns", e->total_ns, timed);
-		json_real_known(j, "mean_ns", e->mean_ns, timed);
+		mean_known(c, "mean_ns", e->mean_ns, timed, e->total_ns, e->count);
 		json_uint_known(j, "p50_ns", e->p50_ns, timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);
 		json_uint_known(j, "max_ns", e->max_ns, timed);
@@ -343,7 +361,8 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		derived(c, "vmm_pct", e->vmm_share, snapjson_vmm_share(e->vmm_count, e->count));
 		json_uint_known(j, "vmm_total_ns", e->vmm_total_ns, e->vmm_mean_ns >= 0);
 		json_uint_known(j, "vmm_max_ns", e->vmm_max_ns, e->vmm_mean_ns >= 0);
-		json_real_known(j, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0);
+		mean_known(c, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0, e->vmm_total_ns,
+			   e->vmm_count);
 		json_uint_known(j, "vmm_p50_ns", e->vmm_p50_ns, e->vmm_mean_ns >= 0);
 		json_uint_known(j, "vmm_p99_ns", e->vmm_p99_ns, e->vmm_mean_ns >= 0);
 		json_lat(c, "vmm_lat_buckets", &e->vmm_lat);
@@ -381,7 +400,7 @@ static void json_hot(struct ctx *c, const struct snap_vm *v)
 			snapjson_share(h->count, h->kind < HOT__KINDS ? denom[h->kind] : 0));
 		json_real(j, "time_pct", h->time_share);
 		json_uint_known(j, "total_ns", h->total_ns, timed);
-		json_real_known(j, "mean_ns", h->mean_ns, timed);
+		mean_known(c, "mean_ns", h->mean_ns, timed, h->total_ns, h->count);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

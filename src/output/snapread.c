@@ -494,7 +494,9 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &e[i].share);
 		e[i].time_share = get_dbl(r, x, "time_pct", -1);
 		e[i].total_ns = get_u64(r, x, "total_ns", 0);
-		e[i].mean_ns = get_dbl(r, x, "mean_ns", 0);
+		/* Left out by the compact form where total / count gives it. */
+		if (!get_dbl_p(r, x, "mean_ns", 0, &e[i].mean_ns))
+			e[i].mean_ns = e[i].count ? snapjson_mean(e[i].total_ns, e[i].count) : 0;
 		e[i].p50_ns = get_u64(r, x, "p50_ns", 0);
 		e[i].p99_ns = get_u64(r, x, "p99_ns", 0);
 		e[i].max_ns = get_u64(r, x, "max_ns", 0);
@@ -505,7 +507,8 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 			e[i].vmm_share = snapjson_vmm_share(e[i].vmm_count, e[i].count);
 		e[i].vmm_total_ns = get_u64(r, x, "vmm_total_ns", 0);
 		e[i].vmm_max_ns = get_u64(r, x, "vmm_max_ns", 0);
-		e[i].vmm_mean_ns = get_dbl(r, x, "vmm_mean_ns", -1);
+		if (!get_dbl_p(r, x, "vmm_mean_ns", -1, &e[i].vmm_mean_ns))
+			e[i].vmm_mean_ns = snapjson_mean(e[i].vmm_total_ns, e[i].vmm_count);
 		e[i].vmm_p50_ns = get_u64(r, x, "vmm_p50_ns", 0);
 		e[i].vmm_p99_ns = get_u64(r, x, "vmm_p99_ns", 0);
 		read_lat(r, x, "vmm_lat_buckets", &e[i].vmm_lat);
@@ -553,7 +556,8 @@ static int read_hot(struct rd *r, json_object *o, struct snap_hot **out)
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &h[i].share);
 		h[i].time_share = get_dbl(r, x, "time_pct", -1);
 		h[i].total_ns = get_u64(r, x, "total_ns", 0);
-		h[i].mean_ns = get_dbl(r, x, "mean_ns", 0);
+		if (!get_dbl_p(r, x, "mean_ns", 0, &h[i].mean_ns))
+			h[i].mean_ns = h[i].count ? snapjson_mean(h[i].total_ns, h[i].count) : 0;
 		pop(r);
 	}
 	pop(r);
