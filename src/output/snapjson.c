@@ -260,7 +260,7 @@ static void derived(struct ctx *c, const char *key, double v, double derived)
 static void mean_known(struct ctx *c, const char *key, double v, bool known, uint64_t total,
 		       uint64_t count)
 {
-	if (!c->full && known && same(v, snapjson_mean(total, count)))
+	if (!c->full && known && count && same(v, snapjson_mean(total, count)))
 		return;
 	json_real_known(&c->j, key, v, known);
 }
