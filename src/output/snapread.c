@@ -496,7 +496,8 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		e[i].total_ns = get_u64(r, x, "total_ns", 0);
 		/* Left out by the compact form where total / count gives it. */
 		if (!get_dbl_p(r, x, "mean_ns", 0, &e[i].mean_ns))
-			e[i].mean_ns = e[i].count ? snapjson_mean(e[i].total_ns, e[i].count) : 0;
+			e[i].mean_ns = e[i].time_share >= 0 && e[i].count ?
+					       snapjson_mean(e[i].total_ns, e[i].count) : 0;
 		e[i].p50_ns = get_u64(r, x, "p50_ns", 0);
 		e[i].p99_ns = get_u64(r, x, "p99_ns", 0);
 		e[i].max_ns = get_u64(r, x, "max_ns", 0);
@@ -557,7 +558,8 @@ static int read_hot(struct rd *r, json_object *o, struct snap_hot **out)
 		h[i].time_share = get_dbl(r, x, "time_pct", -1);
 		h[i].total_ns = get_u64(r, x, "total_ns", 0);
 		if (!get_dbl_p(r, x, "mean_ns", 0, &h[i].mean_ns))
-			h[i].mean_ns = h[i].count ? snapjson_mean(h[i].total_ns, h[i].count) : 0;
+			h[i].mean_ns = h[i].time_share >= 0 && h[i].count ?
+					       snapjson_mean(h[i].total_ns, h[i].count) : 0;
 		pop(r);
 	}
 	pop(r);
