@@ -1068,6 +1068,17 @@ static int fds_same(struct procfs *p, struct proc_seen *e, int64_t *size)
 	return 1;
 }
 
+/* Returns nothing; makes e a newcomer: process pid as its stat st shows it, first seen now. */
+static void seen_new(const struct procfs *p, struct proc_seen *e, int pid, const struct pstat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->starttime = st->starttime;
+	e->first_seq = p->seq;
+	memcpy(e->comm, st->comm, sizeof(e->comm));
+	e->kind = (st->flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
+}
+
 /*
  * Returns 1 with what is known of pid in *ep (appended to p->next), or 0 when it vanished
  * (counted). The /proc entry's inode number tells cheaply that nothing changed: the kernel
@@ -1105,12 +1116,7 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 		*e = *old;
 		old->vm = NULL;
 	} else {
-		memset(e, 0, sizeof(*e));
-		e->pid = pid;
-		e->starttime = st.starttime;
-		e->first_seq = p->seq;
-		memcpy(e->comm, st.comm, sizeof(e->comm));
-		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
+		seen_new(p, e, pid, &st);
 	}
 	e->ino = ino;
 out:
@@ -1323,13 +1329,8 @@ static int light_newcomers(struct procfs *p)
 			continue; /* vanished already, or unreadable: the next scan counts it */
 		p->seen = xgrow(p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen));
 		e = &p->seen[p->nseen++];
-		memset(e, 0, sizeof(*e));
-		e->pid = pid;
-		e->starttime = st.starttime;
-		e->first_seq = p->seq;
+		seen_new(p, e, pid, &st);
 		e->ino = (uint64_t)de->d_ino;
-		memcpy(e->comm, st.comm, sizeof(e->comm));
-		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
 	}
 	if (p->nseen > known)
 		qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
