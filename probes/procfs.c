@@ -41,10 +41,10 @@
  * asks otherwise (procfs_set_discovery); such a tree ends a thread by emptying its files.
  *
  * Anything may vanish between two reads: ENOENT or ESRCH skips the process or thread and
- * counts it; nothing here is an error but an unreadable root or a failed allocation. What
- * cannot be read for another reason (out of fds), and a procfs whose hidepid keeps other
- * users' processes from us, are named in the status: the VMs they hide are missing, not
- * absent.
+ * counts it; nothing here is an error but an unreadable root (running out of memory ends
+ * the program: see util.h). What cannot be read for another reason (out of fds), and a
+ * procfs whose hidepid keeps other users' processes from us, are named in the status: the
+ * VMs they hide are missing, not absent.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "util.h"
 #include "vmname.h"
 
 #define PROCFS_RECHECK	   10		/* samples between two looks at a known process */
@@ -205,25 +206,6 @@ static void scan_failed(struct procfs *p, int err)
 		p->failed_err = err;
 }
 
-/* Returns 0 after growing *arr to hold at least want elements of size sz, or -ENOMEM. */
-static int grow(void **arr, int *cap, int want, size_t sz)
-{
-	int ncap = *cap ? *cap : 8;
-	void *p;
-
-	if (want <= *cap)
-		return 0;
-	while (ncap < want)
-		ncap *= 2;
-	p = realloc(*arr, (size_t)ncap * sz);
-	if (!p)
-		return -ENOMEM;
-	memset((char *)p + (size_t)*cap * sz, 0, (size_t)(ncap - *cap) * sz);
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* Returns the bytes read from path under dirfd into buf (NUL-terminated), or -errno. */
 static ssize_t read_small(int dirfd, const char *path, char *buf, size_t size)
 {
@@ -258,16 +240,10 @@ static ssize_t read_big(struct procfs *p, int dirfd, const char *path)
 	for (;;) {
 		if (len + 1 >= p->buf_cap) {
 			size_t ncap = p->buf_cap ? p->buf_cap * 2 : 4096;
-			char *nb;
 
 			if (p->buf_cap >= PROCFS_CMDLINE_MAX)
 				break;
-			nb = realloc(p->buf, ncap);
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			p->buf = nb;
+			p->buf = xrealloc(p->buf, ncap);
 			p->buf_cap = ncap;
 		}
 		n = read(fd, p->buf + len, p->buf_cap - 1 - len);
@@ -628,18 +604,16 @@ static void kept_take(struct vm_memo *vm, int tid, struct thread_extra *x)
 }
 
 /*
- * Returns 0 after remembering the threads of a VM this scan found (pv and extra, in the same
+ * Returns nothing; remembers the threads of a VM this scan found (pv and extra, in the same
  * order) for the light samples, with the fds to keep; those of threads gone are closed.
- * -ENOMEM.
  */
-static int kept_learn(struct procfs *p, struct vm_memo *vm, const struct proc_vm *pv,
-		      struct thread_extra *extra, int nvcpu, uint64_t nr_threads)
+static void kept_learn(struct procfs *p, struct vm_memo *vm, const struct proc_vm *pv,
+		       struct thread_extra *extra, int nvcpu, uint64_t nr_threads)
 {
 	int i, nstat = 0;
 
 	kept_drop(p, vm);
-	if (grow((void **)&vm->threads, &vm->threads_cap, pv->nthreads, sizeof(*vm->threads)))
-		return -ENOMEM;
+	vm->threads = xgrow(vm->threads, &vm->threads_cap, pv->nthreads, sizeof(*vm->threads));
 	vm->settled = nvcpu >= vm->nvcpu_fds;
 	vm->nr_threads = nr_threads;
 	for (i = 0; i < pv->nthreads; i++) {
@@ -667,17 +641,16 @@ static int kept_learn(struct procfs *p, struct vm_memo *vm, const struct proc_vm
 	for (i = 0; i < vm->nthreads; i++)
 		if (!vm->threads[i].stat_each)
 			kept_close(p, &vm->threads[i].fd_stat);
-	return 0;
 }
 
 /*
- * Returns 0 after remembering the vCPU threads of this sample (and only those: threads
- * that are gone are forgotten), or -ENOMEM.
+ * Returns nothing; remembers the vCPU threads of this sample (and only those: threads that
+ * are gone are forgotten).
  */
-static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
-		      const struct thread_extra *extra)
+static void memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
+		       const struct thread_extra *extra)
 {
-	int i, ret;
+	int i;
 
 	vm->nvcpus = 0;
 	for (i = 0; i < pv->nthreads; i++) {
@@ -685,17 +658,17 @@ static int memo_learn(struct vm_memo *vm, const struct proc_vm *pv,
 
 		if (t->kind != PROC_VCPU)
 			continue;
-		ret = grow((void **)&vm->vcpus, &vm->vcpus_cap, vm->nvcpus + 1, sizeof(*vm->vcpus));
-		if (ret)
-			return ret;
+		vm->vcpus = xgrow(vm->vcpus, &vm->vcpus_cap, vm->nvcpus + 1, sizeof(*vm->vcpus));
 		vm->vcpus[vm->nvcpus++] =
 			(struct vcpu_memo){ t->tid, extra[i].starttime, t->index };
 	}
-	return 0;
 }
 
-/* Returns 0 after reading name, uuid and id of a VM from its command line, or -ENOMEM. */
-static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
+/*
+ * Returns nothing; reads name, uuid and id of a VM from its command line, or leaves them
+ * empty when it cannot be read.
+ */
+static void memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 {
 	char path[32];
 	ssize_t n;
@@ -703,24 +676,21 @@ static int memo_cmdline(struct procfs *p, int pid, struct vm_memo *vm)
 	vm->name[0] = vm->uuid[0] = vm->id[0] = '\0';
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_big(p, p->rootfd, path);
-	if (n == -ENOMEM)
-		return -ENOMEM;
 	if (n <= 0)
-		return 0; /* gone, or a zombie: the caller falls back to comm and pid */
+		return; /* gone, or a zombie: the caller falls back to comm and pid */
 	if (vmname_parse(p->buf, (size_t)n, vm->name, sizeof(vm->name)) <= 0)
 		vm->name[0] = '\0';
 	if (vmname_uuid(p->buf, (size_t)n, vm->uuid, sizeof(vm->uuid)) <= 0)
 		vm->uuid[0] = '\0';
 	if (vmname_id(p->buf, (size_t)n, vm->id, sizeof(vm->id)) <= 0)
 		vm->id[0] = '\0';
-	return 0;
 }
 
 /*
  * Returns whether process pid looks like a VMM (see vmname_vmm_like) from what anyone may
- * read of it, or -ENOMEM. Only asked of a process whose fds could not be read.
+ * read of it. Only asked of a process whose fds could not be read.
  */
-static int vmm_like(struct procfs *p, int pid, const char *comm)
+static bool vmm_like(struct procfs *p, int pid, const char *comm)
 {
 	char path[32], exe[PATH_MAX];
 	ssize_t n, e;
@@ -730,14 +700,12 @@ static int vmm_like(struct procfs *p, int pid, const char *comm)
 	exe[e > 0 ? e : 0] = '\0';
 	snprintf(path, sizeof(path), "%d/cmdline", pid);
 	n = read_big(p, p->rootfd, path);
-	if (n == -ENOMEM)
-		return -ENOMEM;
 	return vmname_vmm_like(n > 0 ? p->buf : "", n > 0 ? (size_t)n : 0, exe, comm);
 }
 
 /*
  * Returns a slot for one more VM in s (kept by bumping nvms) headed with what is known of
- * process seen, without threads; or NULL.
+ * process seen, without threads.
  */
 static struct proc_vm *vm_slot(struct procfs_sample *s, const struct proc_seen *seen)
 {
@@ -745,8 +713,7 @@ static struct proc_vm *vm_slot(struct procfs_sample *s, const struct proc_seen *
 	struct proc_vm *vm;
 	int cap;
 
-	if (grow((void **)&s->vms, &s->vms_cap, s->nvms + 1, sizeof(*s->vms)))
-		return NULL;
+	s->vms = xgrow(s->vms, &s->vms_cap, s->nvms + 1, sizeof(*s->vms));
 	vm = &s->vms[s->nvms];
 	/* A reused slot keeps its thread array: the sample is reused across ticks. */
 	threads = vm->threads;
@@ -860,8 +827,7 @@ static int vm_ident(struct procfs *p, const struct proc_seen *seen, uint64_t *nr
 
 /*
  * Returns 0 after adding VM seen to s with its threads (or skipping it, counted, when its
- * threads cannot be listed), -ESTALE (counted) when the process is gone or its pid reused,
- * or -ENOMEM.
+ * threads cannot be listed), or -ESTALE (counted) when the process is gone or its pid reused.
  */
 static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_seen *seen)
 {
@@ -874,8 +840,6 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 	char path[32];
 
 	vm = vm_slot(s, seen);
-	if (!vm)
-		return -ENOMEM;
 	/*
 	 * The thread count is read before the listing: a thread born after the listing then
 	 * shows in a later count, and a light sample looks again.
@@ -911,12 +875,9 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 		tid = entry_pid(de->d_name);
 		if (tid < 0)
 			continue;
-		if (grow((void **)&vm->threads, &vm->threads_cap, vm->nthreads + 1,
-			 sizeof(*vm->threads)) ||
-		    grow((void **)&p->extra, &p->extra_cap, vm->nthreads + 1, sizeof(*p->extra))) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		vm->threads = xgrow(vm->threads, &vm->threads_cap, vm->nthreads + 1,
+				    sizeof(*vm->threads));
+		p->extra = xgrow(p->extra, &p->extra_cap, vm->nthreads + 1, sizeof(*p->extra));
 		t = &vm->threads[vm->nthreads];
 		x = &p->extra[vm->nthreads];
 		kept_take(memo, tid, x);
@@ -957,24 +918,16 @@ static int vm_scan(struct procfs *p, struct procfs_sample *s, const struct proc_
 			nvcpu++;
 		}
 	}
-	ret = memo_learn(memo, vm, p->extra);
-	if (!ret)
-		ret = kept_learn(p, memo, vm, p->extra, nvcpu, nr);
-	if (ret)
-		goto out;
+	memo_learn(memo, vm, p->extra);
+	kept_learn(p, memo, vm, p->extra, nvcpu, nr);
 	if (!vm->nthreads)
 		goto out; /* each thread that vanished is counted already */
 	qsort(vm->threads, (size_t)vm->nthreads, sizeof(*vm->threads), thread_cmp);
 	s->nvms++;
 out:
-	/* What was not handed to the memo (on a failure) is not kept. */
-	for (i = 0; ret && i < vm->nthreads; i++) {
-		kept_close(p, &p->extra[i].fd_stat);
-		kept_close(p, &p->extra[i].fd_sched);
-	}
 	if (dir)
 		closedir(dir);
-	return ret;
+	return 0;
 }
 
 /*
@@ -1020,8 +973,8 @@ static int thread_light(struct procfs *p, const struct proc_seen *seen, struct k
 
 /*
  * Returns 1 after adding VM seen to s from the threads the last scan found, read through
- * their kept files; 0 when they changed (see thread_light) and the VM must be listed
- * again; or -ENOMEM. A thread that cannot be read for want of fds is skipped and counted.
+ * their kept files, or 0 when they changed (see thread_light) and the VM must be listed
+ * again. A thread that cannot be read for want of fds is skipped and counted.
  */
 static int vm_light(struct procfs *p, struct procfs_sample *s, const struct proc_seen *seen)
 {
@@ -1032,9 +985,7 @@ static int vm_light(struct procfs *p, struct procfs_sample *s, const struct proc
 	if (!memo->nthreads)
 		return 0;
 	vm = vm_slot(s, seen);
-	if (!vm ||
-	    grow((void **)&vm->threads, &vm->threads_cap, memo->nthreads, sizeof(*vm->threads)))
-		return -ENOMEM;
+	vm->threads = xgrow(vm->threads, &vm->threads_cap, memo->nthreads, sizeof(*vm->threads));
 	for (i = 0; i < memo->nthreads; i++) {
 		ret = thread_light(p, seen, &memo->threads[i], &vm->threads[vm->nthreads]);
 		if (!ret)
@@ -1117,12 +1068,23 @@ static int fds_same(struct procfs *p, struct proc_seen *e, int64_t *size)
 	return 1;
 }
 
+/* Returns nothing; makes e a newcomer: process pid as its stat st shows it, first seen now. */
+static void seen_new(const struct procfs *p, struct proc_seen *e, int pid, const struct pstat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->pid = pid;
+	e->starttime = st->starttime;
+	e->first_seq = p->seq;
+	memcpy(e->comm, st->comm, sizeof(e->comm));
+	e->kind = (st->flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
+}
+
 /*
- * Returns 1 with what is known of pid in *ep (appended to p->next), 0 when it vanished
- * (counted), or -ENOMEM. The /proc entry's inode number tells cheaply that nothing changed:
- * the kernel gives a new process (even under a reused pid) a new /proc/PID inode, so stat is
- * read only for newcomers, processes due for a look whose fd table changed (see fds_same),
- * and when the inode changed.
+ * Returns 1 with what is known of pid in *ep (appended to p->next), or 0 when it vanished
+ * (counted). The /proc entry's inode number tells cheaply that nothing changed: the kernel
+ * gives a new process (even under a reused pid) a new /proc/PID inode, so stat is read only
+ * for newcomers, processes due for a look whose fd table changed (see fds_same), and when
+ * the inode changed.
  */
 static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino,
 		    struct proc_seen **ep)
@@ -1133,8 +1095,7 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	int64_t size;
 	ssize_t n;
 
-	if (grow((void **)&p->next, &p->next_cap, p->nnext + 1, sizeof(*p->next)))
-		return -ENOMEM;
+	p->next = xgrow(p->next, &p->next_cap, p->nnext + 1, sizeof(*p->next));
 	e = &p->next[p->nnext];
 	old = seen_find(p, pid);
 	if (old && ino > 1 && old->ino == ino &&
@@ -1155,12 +1116,7 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 		*e = *old;
 		old->vm = NULL;
 	} else {
-		memset(e, 0, sizeof(*e));
-		e->pid = pid;
-		e->starttime = st.starttime;
-		e->first_seq = p->seq;
-		memcpy(e->comm, st.comm, sizeof(e->comm));
-		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
+		seen_new(p, e, pid, &st);
 	}
 	e->ino = ino;
 out:
@@ -1171,8 +1127,8 @@ out:
 
 /*
  * Returns 0 after looking at the fds of process e: whether it holds a VM (then its name is
- * read), or that they cannot be read (counted when it is not for want of rights); 1 when it
- * vanished (counted); or -ENOMEM.
+ * read), or that they cannot be read (counted when it is not for want of rights); or 1 when
+ * it vanished (counted).
  */
 static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen *e)
 {
@@ -1193,12 +1149,9 @@ static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen
 	e->denied = ret == -EACCES || ret == -EPERM;
 	e->vmm_like = e->foreign = false;
 	if (e->denied) {
-		int like = vmm_like(p, e->pid, e->comm);
 		struct stat st;
 
-		if (like < 0)
-			return like;
-		e->vmm_like = like;
+		e->vmm_like = vmm_like(p, e->pid, e->comm);
 		/* Not root, another user's fds are out of reach whatever they hold. */
 		snprintf(path, sizeof(path), "%d", e->pid);
 		e->foreign =
@@ -1214,42 +1167,29 @@ static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen
 		e->vm = NULL;
 		e->kind = SEEN_OTHER;
 	} else if (!e->vm) {
-		e->vm = calloc(1, sizeof(*e->vm));
-		if (!e->vm)
-			return -ENOMEM;
+		e->vm = xcalloc(1, sizeof(*e->vm));
 	}
 	if (e->vm && !ret) {
 		e->kind = SEEN_VM;
 		e->vm->nvcpu_fds = nvcpu;
-		ret = memo_cmdline(p, e->pid, e->vm);
-		if (ret)
-			return ret;
+		memo_cmdline(p, e->pid, e->vm);
 	}
 	return 0;
 }
 
-/* Returns 0 after looking at one process (adding it to s if it is a VM), or -ENOMEM. */
-static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino)
+/* Returns nothing; looks at one process (adding it to s if it is a VM). */
+static void pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino)
 {
 	struct proc_seen *e;
-	int ret;
 
-	ret = seen_add(p, s, pid, ino, &e);
-	if (ret <= 0)
-		return ret;
-	if (e->kind == SEEN_KTHREAD)
-		return 0;
+	if (!seen_add(p, s, pid, ino, &e) || e->kind == SEEN_KTHREAD)
+		return;
 
 	/* Not when seen_add found its fd table unchanged: that was its look. */
-	if (seen_due(p, e) && e->look_seq != p->seq) {
-		ret = seen_look(p, s, e);
-		if (ret < 0)
-			return ret;
-		if (ret) {
-			memo_free(p, e->vm);
-			p->nnext--;
-			return 0;
-		}
+	if (seen_due(p, e) && e->look_seq != p->seq && seen_look(p, s, e)) {
+		memo_free(p, e->vm);
+		p->nnext--;
+		return;
 	}
 	p->denied += e->denied;
 	p->denied_foreign += e->denied && e->foreign;
@@ -1257,19 +1197,14 @@ static int pid_scan(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 	/* The lowest pid is named, whatever order readdir gives. */
 	if (e->denied && e->vmm_like && (!p->denied_vmms++ || pid < p->denied_pid))
 		p->denied_pid = pid;
-	if (e->kind != SEEN_VM)
-		return 0;
-	ret = vm_scan(p, s, e);
-	if (ret == -ESTALE) {
+	if (e->kind == SEEN_VM && vm_scan(p, s, e) == -ESTALE) {
 		/*
 		 * Gone, or another process under its pid since its entry was read: the next
 		 * sample is a scan, and reads its stat whatever the inode says.
 		 */
 		e->ino = 0;
 		p->rescan = true;
-		ret = 0;
 	}
-	return ret;
 }
 
 /* Returns the qsort order of two VMs: by pid. */
@@ -1353,10 +1288,10 @@ static int listing_open(struct procfs *p)
 /*
  * Returns 0 after adding to p->seen, as newcomers (young: looked at in this sample and the
  * next ones), the processes of /proc that the last scan did not see (none, said in the
- * status, when the listing cannot be opened); 1 when a known pid is another process's now:
- * a full scan must be made instead; or -ENOMEM. One listing of /proc a sample (through a
- * kept fd), and a stat read per newcomer: a VMM started between two scans shows at the
- * next tick, as it would with a scan in every sample.
+ * status, when the listing cannot be opened), or 1 when a known pid is another process's
+ * now: a full scan must be made instead. One listing of /proc a sample (through a kept fd),
+ * and a stat read per newcomer: a VMM started between two scans shows at the next tick, as
+ * it would with a scan in every sample.
  */
 static int light_newcomers(struct procfs *p)
 {
@@ -1392,18 +1327,10 @@ static int light_newcomers(struct procfs *p)
 		n = read_small(p->rootfd, path, buf, sizeof(buf));
 		if (n < 0 || stat_parse(buf, (size_t)n, &st))
 			continue; /* vanished already, or unreadable: the next scan counts it */
-		if (grow((void **)&p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen))) {
-			ret = -ENOMEM;
-			break;
-		}
+		p->seen = xgrow(p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen));
 		e = &p->seen[p->nseen++];
-		memset(e, 0, sizeof(*e));
-		e->pid = pid;
-		e->starttime = st.starttime;
-		e->first_seq = p->seq;
+		seen_new(p, e, pid, &st);
 		e->ino = (uint64_t)de->d_ino;
-		memcpy(e->comm, st.comm, sizeof(e->comm));
-		e->kind = (st.flags & PF_KTHREAD_BIT) ? SEEN_KTHREAD : SEEN_OTHER;
 	}
 	if (p->nseen > known)
 		qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
@@ -1412,47 +1339,37 @@ static int light_newcomers(struct procfs *p)
 
 /*
  * Returns 0 after a light sample into s (the VMs the last scan found, read through kept
- * files; processes new since then, and those still young, looked at), 1 when it found a VM
- * gone or a pid reused and a full scan must be made instead, or -ENOMEM.
+ * files; processes new since then, and those still young, looked at), or 1 when it found a
+ * VM gone or a pid reused and a full scan must be made instead.
  */
 static int sample_light(struct procfs *p, struct procfs_sample *s)
 {
 	struct proc_seen *e;
-	int i, ret;
+	int i, gone;
 
-	ret = light_newcomers(p);
-	if (ret)
-		return ret;
+	if (light_newcomers(p))
+		return 1;
 	for (i = 0; i < p->nseen; i++) {
 		e = &p->seen[i];
 		if (e->kind == SEEN_KTHREAD)
 			continue;
 		if (seen_young(p, e)) {
 			/* As in a scan: a VMM makes its VM and its vCPUs just after it starts. */
-			ret = seen_look(p, s, e);
-			if (ret < 0)
-				return ret;
-			if (ret && e->kind == SEEN_VM)
+			gone = seen_look(p, s, e);
+			if (gone && e->kind == SEEN_VM)
 				return 1;
-			if (ret)
+			if (gone)
 				e->first_seq = 0; /* vanished, counted once: not looked at again */
-			if (ret || e->kind != SEEN_VM)
+			if (gone || e->kind != SEEN_VM)
 				continue;
 		} else if (e->kind != SEEN_VM) {
 			continue;
-		} else if (e->vm->settled) {
-			ret = vm_light(p, s, e);
-			if (ret < 0)
-				return ret;
-			if (ret)
-				continue;
+		} else if (e->vm->settled && vm_light(p, s, e)) {
+			continue;
 		}
 		/* Young, not settled, or its threads changed: list them again. */
-		ret = vm_scan(p, s, e);
-		if (ret == -ESTALE)
+		if (vm_scan(p, s, e) == -ESTALE)
 			return 1;
-		if (ret)
-			return ret;
 	}
 	status_update(p, s);
 	return 0;
@@ -1464,7 +1381,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	struct rlimit rl;
 	struct dirent *de;
 	DIR *dir = NULL;
-	int fd, pid, ret = 0;
+	int fd, pid, err;
 
 	p->nnext = 0;
 	p->denied = p->denied_vmms = p->denied_foreign = 0;
@@ -1476,41 +1393,32 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 
 	fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(dir = fdopendir(fd))) {
-		ret = -errno;
+		err = -errno;
 		if (fd >= 0)
 			close(fd);
 		source_set(&p->status, SOURCE_UNAVAILABLE, "cannot read the process list: %s",
-			   strerror(-ret));
-		goto out;
+			   strerror(-err));
+		return err;
 	}
 	while ((de = readdir(dir))) {
 		pid = entry_pid(de->d_name);
-		if (pid < 0)
-			continue;
-		ret = pid_scan(p, s, pid, (uint64_t)de->d_ino);
-		if (ret)
-			break;
+		if (pid >= 0)
+			pid_scan(p, s, pid, (uint64_t)de->d_ino);
 	}
-	/* Even after a failure: what was moved to the new array must not be lost. */
 	seen_swap(p);
-	if (ret)
-		goto out;
 	if (s->nvms > 1)
 		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
 	/* Processes not looked at for want of fds may hold VMs: look again next time. */
 	if (p->failed)
 		p->rescan = true;
 	status_update(p, s);
-out:
-	if (dir)
-		closedir(dir);
-	return ret;
+	closedir(dir);
+	return 0;
 }
 
 int procfs_sample(struct procfs *p, struct procfs_sample *s)
 {
 	struct timespec ts;
-	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -1519,9 +1427,8 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 		s->nvms = s->scan_errors = 0;
 		s->light = true;
 		p->failed = 0;
-		ret = sample_light(p, s);
-		if (ret <= 0)
-			return ret;
+		if (!sample_light(p, s))
+			return 0;
 	}
 	s->nvms = s->scan_errors = 0;
 	s->unreadable = s->unreadable_vmms = 0;
@@ -1590,13 +1497,13 @@ static int kvm_module_rank(const char *name, size_t len)
 }
 
 /*
- * Returns 0 with the loaded KVM vendor module in out ("" if none), or -errno when neither
+ * Returns nothing; puts the loaded KVM vendor module in out: "" if none, or when neither
  * <root>/modules nor the sysfs module directory can be read (a kernel built without module
  * support has no modules file; built-in modules with parameters still show in sysfs).
  */
-static int kvm_module(struct procfs *p, char *out, size_t outsz)
+static void kvm_module(struct procfs *p, char *out, size_t outsz)
 {
-	int best = -1, rank, ret = 0, dfd;
+	int best = -1, rank, dfd;
 	const char *line, *end;
 	struct dirent *de;
 	DIR *dir = NULL;
@@ -1617,18 +1524,13 @@ static int kvm_module(struct procfs *p, char *out, size_t outsz)
 				copy_str(out, outsz, line, len);
 			}
 		}
-		goto out;
-	}
-	if (n == -ENOMEM) {
-		ret = -ENOMEM;
-		goto out;
+		return;
 	}
 	dfd = openat(AT_FDCWD, p->sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || !(dir = fdopendir(dfd))) {
-		ret = -errno;
 		if (dfd >= 0)
 			close(dfd);
-		goto out;
+		return;
 	}
 	while ((de = readdir(dir))) {
 		len = strlen(de->d_name);
@@ -1638,10 +1540,7 @@ static int kvm_module(struct procfs *p, char *out, size_t outsz)
 			copy_str(out, outsz, de->d_name, len);
 		}
 	}
-out:
-	if (dir)
-		closedir(dir);
-	return ret;
+	closedir(dir);
 }
 
 /* Returns the number of "cpuN" lines of <root>/stat (online CPUs), or -errno. */
@@ -1664,56 +1563,47 @@ static int online_cpus(struct procfs *p)
 }
 
 /*
- * Returns 1 when <root>/misc is readable and lists no "kvm" device: a vendor module can be
+ * Returns whether <root>/misc is readable and lists no "kvm" device: a vendor module can be
  * loaded and still not bind (no VMX/SVM, or a nested guest), and then there is no /dev/kvm.
  */
-static int kvm_unregistered(struct procfs *p)
+static bool kvm_unregistered(struct procfs *p)
 {
 	const char *line, *end;
 	ssize_t n;
 
 	n = read_big(p, p->rootfd, "misc");
 	if (n < 0)
-		return n == -ENOMEM ? -ENOMEM : 0;
+		return false;
 	for (line = p->buf; line < p->buf + n; line = end + 1) { /* "<minor> <name>" lines */
 		end = strchrnul(line, '\n');
 		line += strspn(line, " 0123456789");
 		if (end - line == 3 && !memcmp(line, "kvm", 3))
-			return 0;
+			return false;
 	}
-	return 1;
+	return true;
 }
 
 int procfs_host(struct procfs *p, struct proc_host *host)
 {
-	int ret;
+	int ret, ncpus;
 
 	memset(host, 0, sizeof(*host));
 	ret = read_line(p, "sys/kernel/hostname", host->hostname, sizeof(host->hostname));
+	if (!ret)
+		ret = read_line(p, "sys/kernel/osrelease", host->release, sizeof(host->release));
 	if (ret)
-		goto out;
-	ret = read_line(p, "sys/kernel/osrelease", host->release, sizeof(host->release));
-	if (ret)
-		goto out;
-	ret = kvm_module(p, host->kvm_module, sizeof(host->kvm_module));
-	if (ret == -ENOMEM)
-		goto out;
-	ret = kvm_unregistered(p);
-	if (ret < 0)
-		goto out;
-	host->kvm_unregistered = ret;
-	ret = online_cpus(p);
-	if (ret == -ENOMEM)
-		goto out;
-	host->ncpus = ret > 0 ? ret : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	ret = 0;
-out:
-	return ret;
+		return ret;
+	kvm_module(p, host->kvm_module, sizeof(host->kvm_module));
+	host->kvm_unregistered = kvm_unregistered(p);
+	ncpus = online_cpus(p);
+	host->ncpus = ncpus > 0 ? ncpus : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return 0;
 }
 
-/* Returns "<parent of root>/sys/module" ("/sys/module" for "/proc"), allocated, or NULL. */
+/* Returns "<parent of root>/sys/module" ("/sys/module" for "/proc"), allocated. */
 static char *sysdir_of(const char *root)
 {
+	static const char tail[] = "sys/module";
 	size_t len = strlen(root);
 	char *dir;
 
@@ -1721,8 +1611,9 @@ static char *sysdir_of(const char *root)
 		len--;
 	while (len > 0 && root[len - 1] != '/')
 		len--;
-	if (asprintf(&dir, "%.*ssys/module", (int)len, root) < 0)
-		return NULL;
+	dir = xmalloc(len + sizeof(tail));
+	memcpy(dir, root, len);
+	memcpy(dir + len, tail, sizeof(tail));
 	return dir;
 }
 
@@ -1799,19 +1690,16 @@ struct procfs *procfs_open(const char *root)
 {
 	struct statfs sfs;
 	struct procfs *p;
-	int err;
+	int fd;
 
 	if (!root)
 		root = "/proc";
-	p = calloc(1, sizeof(*p));
-	if (!p)
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	p->rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (p->rootfd < 0)
-		goto fail;
+	p = xcalloc(1, sizeof(*p));
+	p->rootfd = fd;
 	p->sysdir = sysdir_of(root);
-	if (!p->sysdir)
-		goto fail;
 	p->clk_tck = sysconf(_SC_CLK_TCK);
 	if (p->clk_tck <= 0)
 		p->clk_tck = 100;
@@ -1824,13 +1712,6 @@ struct procfs *procfs_open(const char *root)
 	}
 	find_hidden(p, root);
 	return p;
-fail:
-	err = errno;
-	if (p->rootfd >= 0)
-		close(p->rootfd);
-	free(p);
-	errno = err;
-	return NULL;
 }
 
 void procfs_close(struct procfs *p)

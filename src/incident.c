@@ -87,6 +87,11 @@ struct incident *incident_wrap(const struct incident_config *c, struct tick_outp
 	return inc;
 }
 
+const struct sparkhist *incident_history(const struct incident *inc)
+{
+	return recring_history(inc->ring);
+}
+
 void incident_free(struct incident *inc)
 {
 	if (!inc)

@@ -9,6 +9,7 @@
 #ifndef KVMSCOPE_INCIDENT_H
 #define KVMSCOPE_INCIDENT_H
 
+#include "sparkhist.h"
 #include "tick.h"
 
 /* The default of --history: minutes of ticks kept. */
@@ -30,6 +31,9 @@ struct incident;
  */
 struct incident *incident_wrap(const struct incident_config *c, struct tick_output *out);
 void incident_free(struct incident *inc);
+
+/* Returns the rows' recent past the buffer keeps, for the screen's sparklines. */
+const struct sparkhist *incident_history(const struct incident *inc);
 
 /*
  * Returns 0 after writing what the buffer holds to dir (NULL: the current directory if it

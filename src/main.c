@@ -49,11 +49,13 @@ static const char usage_text[] =
 	"                         csv (a row per VM), openmetrics or prometheus (an exposition)\n"
 	"  -o, --output FILE      batch: write to FILE (openmetrics and prometheus replace it\n"
 	"                         at each tick, atomically); implies -b\n"
-	"  -H, --threads          batch: each VM's threads and panes, not only the host view\n"
+	"  -H, --threads          batch: each VM's threads, panes and latencies, not only\n"
+	"                         the host view\n"
 	"  -c, --cumulative       counts and shares since start, not per interval\n"
 	"      --no-color         no colours (also when NO_COLOR is set)\n"
 	"      --history MINUTES  the live screen keeps the last MINUTES of ticks for its\n"
-	"                         w key: a recording and an incident summary (default 10)\n"
+	"                         w key: a recording and an incident summary, and the\n"
+	"                         rows' exits/s for the HISTORY sparklines (default 10)\n"
 	"\n"
 	"Selection:\n"
 	"  -p, --pid PID          only the VM with this pid\n"
@@ -932,6 +934,11 @@ int main(int argc, char **argv)
 						      .version = KVMSCOPE_VERSION };
 
 			inc = incident_wrap(&ic, &out);
+			tui_set_history(tui, incident_history(inc));
+		} else if (tl && opt.history_min > 0) {
+			/* A trace.dat's ticks are -d of its time: a slot a tick, its seconds are few. */
+			tui_keep_history(tui, opt.input ? SPARK_SLOTS * opt.delay_s
+						       : opt.history_min * 60);
 		}
 	} else if (!bout.replace) {
 		out.output_fd = fileno(bout.f);

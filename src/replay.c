@@ -15,6 +15,7 @@
 
 #include "recording.h"
 #include "replay.h"
+#include "sig.h"
 #include "util.h"
 
 /* Playing: from this slow to this fast, times the recorded pace. */
@@ -209,6 +210,8 @@ out:
 
 /* Set by signal handlers, read by the loop. */
 static volatile sig_atomic_t rs_quit, rs_winch;
+/* What the replay's loop handles; each waits blocked until epoll_pwait. */
+static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT };
 
 static void rs_on_quit(int sig)
 {
@@ -412,7 +415,6 @@ static int rs_setup(struct rloop *l, char *why, size_t whysz)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sigaction sa = { 0 };
-	sigset_t block;
 
 	sa.sa_handler = rs_on_quit;
 	sigaction(SIGINT, &sa, NULL);
@@ -424,18 +426,7 @@ static int rs_setup(struct rloop *l, char *why, size_t whysz)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Signals arrive only inside epoll_pwait, so a flag set is seen at once. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGWINCH);
-	sigaddset(&block, SIGCONT);
-	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
-	sigdelset(&l->waitmask, SIGINT);
-	sigdelset(&l->waitmask, SIGTERM);
-	sigdelset(&l->waitmask, SIGHUP);
-	sigdelset(&l->waitmask, SIGWINCH);
-	sigdelset(&l->waitmask, SIGCONT);
+	signals_block(loop_signals, (int)ARRAY_SIZE(loop_signals), &l->waitmask);
 
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);

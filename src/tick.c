@@ -21,6 +21,7 @@
 #include "procfs.h"
 #include "tick.h"
 #include "tracefs.h"
+#include "sig.h"
 #include "util.h"
 #include "vmmeta.h"
 
@@ -50,6 +51,8 @@
  * own modes and prints over the screen; on continuing the screen is taken back and redrawn.
  */
 static volatile sig_atomic_t sig_quit, sig_winch, sig_hup;
+/* What the loop handles; each waits blocked until epoll_pwait. */
+static const int loop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCONT };
 
 static void on_quit(int sig)
 {
@@ -962,7 +965,6 @@ static int setup(struct loop *l, char *why, size_t whysz)
 {
 	struct sigaction sa = { 0 };
 	struct proc_host host;
-	sigset_t block;
 	int err;
 
 	l->epfd = l->tfd = l->bfd = -1;
@@ -985,18 +987,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Signals arrive only inside epoll_pwait, so a flag set is seen at once. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGWINCH);
-	sigaddset(&block, SIGCONT);
-	sigprocmask(SIG_BLOCK, &block, &l->waitmask);
-	sigdelset(&l->waitmask, SIGINT);
-	sigdelset(&l->waitmask, SIGTERM);
-	sigdelset(&l->waitmask, SIGHUP);
-	sigdelset(&l->waitmask, SIGWINCH);
-	sigdelset(&l->waitmask, SIGCONT);
+	signals_block(loop_signals, (int)ARRAY_SIZE(loop_signals), &l->waitmask);
 
 	l->procfs = procfs_open(l->opt->proc_root);
 	if (!l->procfs) {

@@ -225,7 +225,7 @@ static void draw_row(struct view *v, struct screen *scr, int i, int r, int y, co
 
 		if (!w)
 			continue;
-		table_fit(buf, table_cell(t, r, c), w, t->cols[c].align);
+		table_fit_cell(t, r, c, w, buf);
 		screen_put(scr, x, y, w, buf, color);
 		x += w + 1;
 	}
@@ -310,8 +310,11 @@ static char *breadcrumb(const struct view *v, const struct snapshot *s, char *bu
 		o += (size_t)snprintf(buf + o, n - o, " > %s", name);
 	}
 	if (sc->hot_only > 0 && sc->hot_only <= HOT__KINDS && o < n)
-		snprintf(buf + o, n - o, " > %s",
-			 upper(kind, sizeof(kind), snap_hot_kind_name((unsigned)sc->hot_only - 1)));
+		o += (size_t)snprintf(
+			buf + o, n - o, " > %s",
+			upper(kind, sizeof(kind), snap_hot_kind_name((unsigned)sc->hot_only - 1)));
+	if (sc->lat.kind != REF_NONE && o < n)
+		snprintf(buf + o, n - o, " > latency");
 	return buf;
 }
 
@@ -560,10 +563,11 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 	po.show_zero = v->show_zero;
 	po.fold = v->fold;
 	po.filter = v->have_filter ? &v->filter : NULL;
+	po.hist = v->hist;
 	for (i = 0; i < v->npanes; i++) {
 		struct table *t = &v->tables[i];
 
-		v->frame[i].built = panes[i]->scopes & SCOPE_F(po.scope.kind);
+		v->frame[i].built = pane_shown(panes[i], &po.scope);
 		if (!v->frame[i].built)
 			continue;
 		po.sort = sort_col(v, i);
@@ -571,6 +575,7 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 		pane_build(panes[i], s, &po, t);
 		lp[i].want = t->nrows + (t->note[0] ? 1 : 0);
 		lp[i].rank = pane_rank(panes[i], i);
+		lp[i].whole = panes[i]->whole;
 	}
 	focus = settle_focus(v, lp);
 	for (i = 0; i < v->npanes; i++)

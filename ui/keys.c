@@ -89,7 +89,7 @@ static void cycle_focus(struct view *v, int dir)
 /* Changes the sort of the focused pane: step 1 / -1 through its columns, 0 reverses. */
 static void change_sort(struct view *v, int step)
 {
-	int f = focused(v), cur, n;
+	int f = focused(v), cur, n, k;
 	const struct table_spec *spec;
 
 	if (f < 0)
@@ -104,12 +104,22 @@ static void change_sort(struct view *v, int step)
 	if (!step)
 		v->reverse[f] = !v->reverse[f];
 	else
-		v->sort[f] = cur = (cur + step + n) % n;
+		/* Pictures (sparklines, bars) are not sorted by. */
+		for (k = 0; k < n; k++) {
+			cur = (cur + step + n) % n;
+			if (!(spec->cols[cur].flags & (TABLE_COL_SPARK | TABLE_COL_BAR)))
+				break;
+		}
+	if (step)
+		v->sort[f] = cur;
 	view_message(v, false, "%s: sort by %s%s", panes[f]->title, spec->cols[cur].title,
 		     v->reverse[f] ? ", reversed" : "");
 }
 
-/* Enter: opens the selected row as its pane says: a VM, a vCPU, the addresses of an exit. */
+/*
+ * Enter: opens the selected row as its pane says: a VM, a vCPU, the latency distribution of an
+ * exit (above the addresses behind it), of a wake edge or of a round trip.
+ */
 static void open_row(struct view *v)
 {
 	const struct table_row *row;
@@ -447,8 +457,9 @@ const struct key_binding key_bindings[] = {
 	{ "Home End", { KEY_HOME, KEY_END }, "first / last row", key_move },
 	{ "Enter Right",
 	  { '\n', '\r', KEY_ENTER, KEY_RIGHT },
-	  "open the selected row: a VM, a vCPU, the ports/addresses/MSRs of an exit; on a "
-	  "counter, fold or unfold the exit reasons under it",
+	  "open the selected row: a VM, a vCPU; the latency distribution of an exit (with "
+	  "its ports/addresses/MSRs), a wake edge or a round trip; on a counter, fold or "
+	  "unfold the exit reasons under it",
 	  key_open },
 	{ "Esc Left", { KEY_ESC, KEY_LEFT }, "back to where you were", key_back },
 	{ "s >", { 's', '>' }, "sort by the next column", key_sort },

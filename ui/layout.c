@@ -29,6 +29,11 @@ int layout_panes(struct lay_pane *p, int n, int focus, int lines)
 	if (focus >= 0 && focus < n && p[focus].avail) {
 		p[focus].h = MIN(left, LAY_PANE_CHROME + 1);
 		left -= p[focus].h;
+		more = MIN(p[focus].want + LAY_PANE_CHROME, MAX(lines, 0) / 2) - p[focus].h;
+		if (p[focus].whole && more > 0 && p[focus].h == LAY_PANE_CHROME + 1) {
+			p[focus].h += more;
+			left -= more;
+		}
 	}
 	/* Then the rest by rank, each with its chrome and a row, while they fit. */
 	for (k = 0; k < n && left >= LAY_PANE_CHROME + 1; k++) {

@@ -34,6 +34,7 @@ struct lay_pane {
 	bool avail; /* has something to show in this scope (or has the focus) */
 	int want;   /* lines of content: rows, and one more for a note */
 	int rank;   /* when lines are short, lower ranks are shown first */
+	bool whole; /* a picture: focused, it has the lines it wants first (up to half) */
 	int h;	    /* out: lines given, chrome included; 0 = not shown */
 };
 
@@ -42,7 +43,9 @@ struct lay_pane {
  * first, then the others by rank (then order) while each can have its chrome and one row;
  * what is left goes one line at a time, round robin in pane order, to panes that want
  * more, so small panes are shown whole and big ones share the rest evenly. A screen too
- * small for the focused pane's chrome and a row gives it what there is.
+ * small for the focused pane's chrome and a row gives it what there is. A focused pane that
+ * is a picture (whole) first has the lines it wants, up to half of them: a histogram
+ * cut short shows no shape.
  */
 int layout_panes(struct lay_pane *p, int n, int focus, int lines);
 

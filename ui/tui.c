@@ -27,6 +27,9 @@ struct tui {
 	long iterations, shown;
 	wchar_t *line; /* one screen line, for curses */
 	int line_cap;
+	struct sparkhist *own_hist; /* tui_keep_history()'s; fed by tui_show() */
+	unsigned int fed_seq;
+	bool fed;
 };
 
 /* The screen that is up, for tui_abort(): it must not allocate or take locks. */
@@ -142,6 +145,7 @@ void tui_stop(struct tui *t)
 	fflush(t->out);
 	view_free(&t->view);
 	screen_free(&t->scr);
+	sparkhist_free(t->own_hist);
 	free(t->line);
 	free(t);
 }
@@ -153,6 +157,18 @@ void tui_abort(void)
 	curs_set(1);
 	endwin();
 	active = NULL;
+}
+
+void tui_set_history(struct tui *t, const struct sparkhist *h)
+{
+	t->view.hist = h;
+}
+
+void tui_keep_history(struct tui *t, double span_s)
+{
+	sparkhist_free(t->own_hist);
+	t->own_hist = sparkhist_new(span_s);
+	t->view.hist = t->own_hist;
 }
 
 int tui_input_fd(const struct tui *t)
@@ -170,6 +186,11 @@ int tui_show(void *arg, const struct snapshot *s, const struct tick_ctl *ctl)
 	struct tui *t = arg;
 
 	t->shown_snap = s;
+	if (t->own_hist && s && (!t->fed || s->seq != t->fed_seq)) {
+		sparkhist_feed(t->own_hist, s);
+		t->fed_seq = s->seq;
+		t->fed = true;
+	}
 	fit_screen(t);
 	if (view_compose(&t->view, s, ctl, &t->scr))
 		t->shown++;

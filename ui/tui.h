@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "snapshot.h"
+#include "sparkhist.h"
 #include "tickctl.h"
 
 /* How to start; owned by the caller. */
@@ -36,6 +37,15 @@ struct tui *tui_start(const struct tui_config *cfg, char *why, size_t whysz);
 void tui_stop(struct tui *t);
 /* Puts the terminal back if a screen is up: for the fatal path. Allocates nothing. */
 void tui_abort(void);
+
+/* Draws sparklines from h (not owned; it outlives t), or none when NULL. */
+void tui_set_history(struct tui *t, const struct sparkhist *h);
+
+/*
+ * Keeps a history of span_s seconds of its own, fed with each snapshot shown (a replay, as
+ * it plays: going back starts it again), and draws sparklines from it.
+ */
+void tui_keep_history(struct tui *t, double span_s);
 
 /* Returns the fd the loop watches for keys, -1 when input is not a terminal. */
 int tui_input_fd(const struct tui *t);

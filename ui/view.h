@@ -76,6 +76,7 @@ struct view {
 	unsigned int seq; /* the last snapshot drawn */
 	bool have_seq;
 	unsigned int note_seq; /* the loop's last answer shown (tick_ctl.note_seq) */
+	const struct sparkhist *hist; /* the rows' recent past, not owned; NULL: no sparklines */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "route.h"
 #include "serve.h"
 #include "util.h"
 
@@ -177,24 +178,25 @@ static void count_code(struct serve *sv, unsigned int code)
 	pthread_mutex_unlock(&sv->lock);
 }
 
-/* Returns MHD's verdict after queueing a short text answer with code. */
-static enum MHD_Result answer(struct serve *sv, struct MHD_Connection *c, unsigned int code,
-			      const char *text, const char *allow)
+/* Returns MHD's verdict after queueing a short text answer (not the exposition). */
+static enum MHD_Result answer(struct serve *sv, struct MHD_Connection *c,
+			      const struct route_answer *a)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(strlen(a->text), (void *)a->text,
+					    MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	if (code == 503)
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->ctype);
+	if (a->allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, a->allow);
+	if (a->code == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	ret = MHD_queue_response(c, code, r);
+	ret = MHD_queue_response(c, a->code, r);
 	MHD_destroy_response(r);
-	count_code(sv, code);
+	count_code(sv, a->code);
 	return ret;
 }
 
@@ -206,11 +208,11 @@ static void scrape_free(void *cls)
 	free(sc);
 }
 
-/* Returns MHD's verdict after queueing the current exposition in the format asked for. */
-static enum MHD_Result metrics(struct serve *sv, struct MHD_Connection *c)
+/* Returns MHD's verdict after queueing the current exposition in the format a chose. */
+static enum MHD_Result metrics(struct serve *sv, struct MHD_Connection *c,
+			       const struct route_answer *a)
 {
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-	enum om_format f = openmetrics_negotiate(accept);
+	enum om_format f = a->format;
 	struct om_scrape st = { 0 };
 	struct MHD_Response *r;
 	struct MHD_IoVec iov[2];
@@ -231,9 +233,10 @@ static enum MHD_Result metrics(struct serve *sv, struct MHD_Connection *c)
 	memcpy(st.http, sv->http, sizeof(st.http));
 	pthread_mutex_unlock(&sv->lock);
 	if (!sc->e) {
+		struct route_answer none = route_not_ready();
+
 		free(sc);
-		return answer(sv, c, 503, "no sample yet: the first comes one tick after start\n",
-			      NULL);
+		return answer(sv, c, &none);
 	}
 	st.sample_lag_s = (double)(now_ns() - sc->e->ts_ns) / 1e9;
 	st.render_s = sc->e->render_s;
@@ -249,12 +252,11 @@ static enum MHD_Result metrics(struct serve *sv, struct MHD_Connection *c)
 		scrape_free(sc);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				f == OM_OPENMETRICS ? OM_CTYPE_OPENMETRICS : OM_CTYPE_TEXT);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->ctype);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, a->vary);
+	ret = MHD_queue_response(c, a->code, r);
 	MHD_destroy_response(r);
-	count_code(sv, 200);
+	count_code(sv, a->code);
 	return ret;
 }
 
@@ -264,7 +266,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
 	struct serve *sv = cls;
 	struct request *rq = *con_cls;
-	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	struct route_answer a;
 
 	(void)version;
 	(void)upload_data;
@@ -277,18 +279,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	rq->start_ns = now_ns();
 	rq->scrape = false;
 	*con_cls = rq;
-	if (!strcmp(url, "/metrics")) {
-		if (!get)
-			return answer(sv, c, 405, "only GET and HEAD\n", "GET, HEAD");
-		rq->scrape = true;
-		return metrics(sv, c);
-	}
-	if (!strcmp(url, "/")) {
-		if (!get)
-			return answer(sv, c, 405, "only GET and HEAD\n", "GET, HEAD");
-		return answer(sv, c, 200, "kvmscope exporter: metrics at /metrics\n", NULL);
-	}
-	return answer(sv, c, 404, "not found: metrics are at /metrics\n", NULL);
+	a = route_request(method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"));
+	if (a.page != ROUTE_METRICS)
+		return answer(sv, c, &a);
+	rq->scrape = true;
+	return metrics(sv, c, &a);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

@@ -58,3 +58,24 @@ uint64_t acc2_quantile(const struct acc2 *a, unsigned int view, double q)
 	}
 	return x ? hist_quantile(x, y, q) : 0;
 }
+
+/* Adds h's buckets into out's powers of two: each log bucket lies within one of them. */
+static void lat_add(const struct hist *h, struct snap_lat *out)
+{
+	unsigned int i;
+
+	if (!h || !h->n)
+		return;
+	for (i = 0; i < HIST_BUCKETS; i++)
+		if (h->b[i])
+			out->b[snap_lat_bucket(hist_bucket_low(i))] += h->b[i];
+}
+
+void acc2_lat(const struct acc2 *a, unsigned int view, struct snap_lat *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (view & ACC_WIN)
+		lat_add(a->win.h, out);
+	if (view & ACC_TOT)
+		lat_add(a->tot.h, out);
+}

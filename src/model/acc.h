@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "hist.h"
+#include "snapshot.h"
 
 enum { ACC_WIN = 1u, ACC_TOT = 2u };
 
@@ -111,5 +112,8 @@ void acc2_view(const struct acc2 *a, unsigned int view, struct acc *out);
  * true value), 0 when none was timed with a histogram.
  */
 uint64_t acc2_quantile(const struct acc2 *a, unsigned int view, double q);
+
+/* Fills out with the times in view by powers of two (all zero when none had a histogram). */
+void acc2_lat(const struct acc2 *a, unsigned int view, struct snap_lat *out);
 
 #endif

@@ -110,9 +110,16 @@ struct exits_vm *exits_vm_new(void)
 
 void exits_vm_free(struct exits_vm *v)
 {
+	int k;
+
 	if (!v)
 		return;
 	table_release(&v->tab);
+	/* The VMM's times have histograms: the accesses' part too. */
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_free(&v->ev[k]);
+		acc2_free(&v->ev_vmm[k]);
+	}
 	free(v);
 }
 
@@ -126,9 +133,15 @@ struct exits_thread *exits_thread_new(void)
 
 void exits_thread_free(struct exits_thread *t)
 {
+	int k;
+
 	if (!t)
 		return;
 	table_release(&t->tab);
+	for (k = 0; k < HOT__KINDS; k++) {
+		acc2_free(&t->ev[k]);
+		acc2_free(&t->ev_vmm[k]);
+	}
 	free(t);
 }
 
@@ -222,11 +235,12 @@ static uint64_t user_end(struct exits_vm *v, struct exits_thread *t, uint64_t ts
 	if (t->user_ev < 0 && (t->user_row_t >= t->tab.n || t->user_row_v >= v->tab.n))
 		return ns;
 	if (t->user_ev >= 0) {
-		acc_time(&t->ev_vmm[t->user_ev].win, ns, false);
-		acc_time(&v->ev_vmm[t->user_ev].win, ns, false);
+		/* The VMM's times get histograms too: without kvm_entry, all there is to see. */
+		acc_time(&t->ev_vmm[t->user_ev].win, ns, true);
+		acc_time(&v->ev_vmm[t->user_ev].win, ns, true);
 	} else if (t->user_vmm) {
-		acc_time(&t->tab.rows[t->user_row_t].vmm.win, ns, false);
-		acc_time(&v->tab.rows[t->user_row_v].vmm.win, ns, false);
+		acc_time(&t->tab.rows[t->user_row_t].vmm.win, ns, true);
+		acc_time(&v->tab.rows[t->user_row_v].vmm.win, ns, true);
 	} else {
 		row_time(&t->tab, t->user_row_t, ns);
 		row_time(&v->tab, t->user_row_v, ns);
@@ -811,6 +825,11 @@ static void snap_vmm(struct snap_exit *e, const struct acc2 *vmm, unsigned int v
 	e->vmm_max_ns = a.timed ? a.max_ns : 0;
 	e->vmm_mean_ns = a.timed ? (double)a.total_ns / (double)a.timed : -1;
 	e->vmm_share = e->count ? 100.0 * (double)a.count / (double)e->count : -1;
+	if (a.timed) {
+		e->vmm_p50_ns = MIN(acc2_quantile(vmm, view, 0.5), a.max_ns);
+		e->vmm_p99_ns = MIN(acc2_quantile(vmm, view, 0.99), a.max_ns);
+		acc2_lat(vmm, view, &e->vmm_lat);
+	}
 }
 
 /* Scales e's VMM part as its row was (x), once e->count is final: its share stays of it. */
@@ -874,12 +893,9 @@ static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, const 
 			e->total_ns = scaled(a.total_ns, x);
 			e->max_ns = a.max_ns;
 			e->mean_ns = (double)a.total_ns / (double)a.timed;
-			e->p99_ns = acc2_quantile(&r->a, w->view, 0.99);
-			if (e->p99_ns > e->max_ns)
-				e->p99_ns = e->max_ns;
-			e->p50_ns = acc2_quantile(&r->a, w->view, 0.5);
-			if (e->p50_ns > e->max_ns)
-				e->p50_ns = e->max_ns;
+			e->p99_ns = MIN(acc2_quantile(&r->a, w->view, 0.99), e->max_ns);
+			e->p50_ns = MIN(acc2_quantile(&r->a, w->view, 0.5), e->max_ns);
+			acc2_lat(&r->a, w->view, &e->lat);
 		}
 		e->time_share = time_share(a.timed, e->total_ns, w->window_ns, nvcpus);
 		e->hot = (int8_t)exits_hot_kind(e->name);

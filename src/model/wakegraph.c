@@ -463,14 +463,15 @@ static void view_acc(const struct acc2 *acc, unsigned int view, struct snap_wake
 	se->timed = a.timed;
 	se->rate = window_s > 0 ? (double)se->count / window_s : 0;
 	se->mean_ns = se->timed ? (double)a.total_ns / (double)se->timed : -1;
-	se->p99_ns = se->timed ? (int64_t)acc2_quantile(acc, view, 0.99) : -1;
 	se->p50_ns = se->timed ? (int64_t)acc2_quantile(acc, view, 0.5) : -1;
+	se->p99_ns = se->timed ? (int64_t)acc2_quantile(acc, view, 0.99) : -1;
 	se->max_ns = se->timed ? (int64_t)a.max_ns : -1;
 	/* A bucket's top may pass the largest value in it: the exact maximum bounds it. */
 	if (se->p99_ns > se->max_ns)
 		se->p99_ns = se->max_ns;
 	if (se->p50_ns > se->max_ns)
 		se->p50_ns = se->max_ns;
+	acc2_lat(acc, view, &se->lat);
 }
 
 static void view_rt(const struct acc2 *acc, unsigned int view, struct snap_wake_rt *sr,
@@ -489,6 +490,7 @@ static void view_rt(const struct acc2 *acc, unsigned int view, struct snap_wake_
 	sr->max_ns = (int64_t)a.max_ns;
 	sr->p50_ns = MIN((int64_t)acc2_quantile(acc, view, 0.5), sr->max_ns);
 	sr->p99_ns = MIN((int64_t)acc2_quantile(acc, view, 0.99), sr->max_ns);
+	acc2_lat(acc, view, &sr->lat);
 	sr->notify_run_ns = (double)a.part[WAKE_NOTIFY_RUN] / (double)a.count;
 	sr->run_inject_ns = (double)a.part[WAKE_RUN_INJECT] / (double)a.count;
 	sr->inject_run_ns = (double)a.part[WAKE_INJECT_RUN] / (double)a.count;

@@ -8,6 +8,9 @@
 #include "openmetrics.h"
 #include "snapjson.h"
 
+/* Distributions printed per VM at most: a VM's exit reasons and round trips are few. */
+#define BATCH_LATS_MAX 16
+
 void batch_header(FILE *f, const struct snapshot *s)
 {
 	struct header h;
@@ -23,11 +26,27 @@ static void print_panes(FILE *f, const struct snapshot *s, const struct pane_opt
 	int i;
 
 	for (i = 0; panes[i]; i++) {
-		if (!(panes[i]->scopes & SCOPE_F(po->scope.kind)))
+		if (!pane_shown(panes[i], &po->scope))
 			continue;
 		pane_build(panes[i], s, po, t);
 		if (!t->nrows && !t->note[0])
 			continue;
+		table_print(f, t);
+		fputc('\n', f);
+	}
+}
+
+/* Prints the latency distribution of each row of v that has one (pane_lat_refs()). */
+static void print_lats(FILE *f, const struct snapshot *s, struct pane_opts *po,
+		       const struct snap_vm *v, struct table *t)
+{
+	const struct pane *lat = pane_find("latency");
+	struct table_ref refs[BATCH_LATS_MAX];
+	int i, n = pane_lat_refs(v, refs, BATCH_LATS_MAX);
+
+	for (i = 0; lat && i < n; i++) {
+		po->scope.lat = refs[i];
+		pane_build(lat, s, po, t);
 		table_print(f, t);
 		fputc('\n', f);
 	}
@@ -57,6 +76,8 @@ int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 			po.scope.kind = SCOPE_VM;
 			po.scope.pid = s->vms[i].pid;
 			print_panes(f, s, &po, &t);
+			print_lats(f, s, &po, &s->vms[i], &t);
+			po.scope.lat.kind = REF_NONE;
 		}
 		table_free(&t);
 	}

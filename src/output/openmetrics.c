@@ -1758,31 +1758,50 @@ int openmetrics_write(FILE *f, struct openmetrics *m, const struct snapshot *s, 
 	return ferror(f) ? -EIO : 0;
 }
 
-/* Returns the quality of the media range at p (up to end): its q parameter, default 1. */
-static double media_q(const char *p, const char *end)
+/*
+ * Returns the weight of the media range at p (up to end) in thousandths: its q parameter,
+ * 1000 without one, 0 when that is not a qvalue (RFC 9110: "0" to "1", at most three
+ * decimals). A weight that cannot be read is never preferred; strtod() would take "5.5",
+ * "nan" or "1e9", and one such range outranked every other.
+ */
+static int media_q(const char *p, const char *end)
 {
 	const char *q = p;
+	int w, scale;
 
 	while ((q = memchr(q, ';', (size_t)(end - q)))) {
 		q++;
 		while (q < end && (*q == ' ' || *q == '\t'))
 			q++;
-		if (end - q > 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
-			return strtod(q + 2, NULL);
+		if (end - q < 2 || (q[0] != 'q' && q[0] != 'Q') || q[1] != '=')
+			continue;
+		q += 2;
+		if (q == end || (*q != '0' && *q != '1'))
+			return 0;
+		w = (*q++ - '0') * 1000;
+		scale = 100;
+		if (q < end && *q == '.')
+			while (++q < end && scale && *q >= '0' && *q <= '9') {
+				w += (*q - '0') * scale;
+				scale /= 10;
+			}
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		return (q == end || *q == ';') && w <= 1000 ? w : 0;
 	}
-	return 1;
+	return 1000;
 }
 
 enum om_format openmetrics_negotiate(const char *accept)
 {
-	double om = 0, text = 0;
+	int om = 0, text = 0;
 	const char *p = accept, *end;
 
 	if (!accept)
 		return OM_TEXT;
 	while (*p) {
 		size_t n;
-		double q;
+		int q;
 
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;

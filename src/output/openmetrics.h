@@ -108,7 +108,9 @@ const struct om_family *openmetrics_families(int *n);
 
 /*
  * Returns the format a scraper's Accept header asks for: OpenMetrics when it accepts
- * application/openmetrics-text with a quality at least that of text/plain, else text.
+ * application/openmetrics-text with a quality above 0 and at least that of text/plain and
+ * its wildcards, else text. A q that is not a qvalue (0 to 1, three decimals at most) counts
+ * as 0. Ranges are split at every comma: quoted parameter values are not read.
  */
 enum om_format openmetrics_negotiate(const char *accept);
 

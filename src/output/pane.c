@@ -8,9 +8,10 @@
 
 extern const struct pane pane_vms, pane_threads, pane_exits, pane_hot, pane_split, pane_hints;
 extern const struct pane pane_counters, pane_names;
-extern const struct pane pane_wake, pane_roundtrip;
+extern const struct pane pane_wake, pane_roundtrip, pane_lat;
 
 const struct pane *const panes[] = {
+	&pane_lat,
 	&pane_vms,
 	&pane_threads,
 	&pane_names,
@@ -44,6 +45,11 @@ int pane_index(const struct pane *p)
 	return -1;
 }
 
+bool pane_shown(const struct pane *p, const struct scope *sc)
+{
+	return (p->scopes & SCOPE_F(sc->kind)) && (!p->lat_only || sc->lat.kind != REF_NONE);
+}
+
 void pane_build(const struct pane *p, const struct snapshot *s, const struct pane_opts *o,
 		struct table *t)
 {
@@ -73,6 +79,8 @@ bool pane_open(const struct pane *p, const struct scope *cur, const struct table
 	struct scope sc = *cur;
 
 	memset(to, 0, sizeof(*to));
+	/* A level opened on a row's distribution shows it alone: what opens from it does not. */
+	sc.lat = (struct table_ref){ .kind = REF_NONE };
 	switch (cur->kind < SCOPE__N ? p->open[cur->kind] : PANE_OPEN_NONE) {
 	case PANE_OPEN_VM:
 		if (ref->pid <= 0)
@@ -88,6 +96,30 @@ bool pane_open(const struct pane *p, const struct scope *cur, const struct table
 		sc.tid = ref->tid;
 		sc.hot_only = 0;
 		to->scope = sc;
+		return true;
+	case PANE_OPEN_LAT:
+		sc.lat = *ref;
+		if (ref->kind != REF_EXIT) {
+			if (cur->kind == SCOPE_HOST)
+				return nowhere(to, true, "nothing to open here");
+			to->scope = sc;
+			to->focus = &pane_lat;
+			return true;
+		}
+		/* An exit: its distribution, above the addresses behind it. */
+		if (cur->kind == SCOPE_HOST) {
+			sc.kind = SCOPE_VM;
+			sc.pid = ref->pid;
+		}
+		if (ref->hot && ref->hot <= HOT__KINDS) {
+			sc.hot_only = ref->hot;
+			if (!(pane_hot.scopes & SCOPE_F(sc.kind))) {
+				sc.kind = SCOPE_VM;
+				sc.tid = 0;
+			}
+		}
+		to->scope = sc;
+		to->focus = &pane_lat;
 		return true;
 	case PANE_OPEN_HOT:
 		if (cur->kind == SCOPE_HOST) {
@@ -126,7 +158,9 @@ const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opt
 	char lb[SNAP_LABEL_MAX], esc[4 * SNAP_LABEL_MAX];
 	const struct snap_vm *v;
 
-	table_begin(t, spec, 0, "%s", what);
+	unsigned int hide = o->hist ? 0 : TABLE_COL_SPARK;
+
+	table_begin(t, spec, hide, "%s", what);
 	*gone = false;
 	if (o->scope.kind == SCOPE_HOST)
 		return NULL;
@@ -136,7 +170,7 @@ const struct snap_vm *pane_begin(const struct snapshot *s, const struct pane_opt
 		*gone = true;
 		return NULL;
 	}
-	table_begin(t, spec, TABLE_COL_ACROSS, "%s of %s", what,
+	table_begin(t, spec, hide | TABLE_COL_ACROSS, "%s of %s", what,
 		    pane_escape(snap_vm_label(v, lb, sizeof(lb)), o, esc, sizeof(esc)));
 	return v;
 }
@@ -178,6 +212,16 @@ bool pane_vm_named(const struct snap_vm *vm, const char *want, bool part, bool u
 			return true;
 	}
 	return false;
+}
+
+void pane_spark(struct table *t, int col, const struct pane_opts *o, const struct snap_vm *v,
+		enum spark_what what, unsigned int kind, uint64_t id)
+{
+	const signed char *level;
+	int n = o->hist ? sparkhist_levels(o->hist, v, what, kind, id, &level) : 0;
+
+	if (n)
+		table_spark(t, col, level, n, o->utf8);
 }
 
 const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "snapshot.h"
+#include "sparkhist.h"
 #include "table.h"
 
 enum scope_kind { SCOPE_HOST = 0, SCOPE_VM, SCOPE_VCPU, SCOPE__N };
@@ -22,6 +23,8 @@ struct scope {
 	int pid;
 	int tid;
 	int hot_only; /* 0: every kind of hot address; else 1 + enum hot_kind (from an exit row) */
+	/* The row whose latency distribution the Latency pane shows; kind REF_NONE: none. */
+	struct table_ref lat;
 };
 
 /* How to build: set by the output from its view state. Owned by the caller. */
@@ -33,6 +36,7 @@ struct pane_opts {
 	int sort;		/* column to sort by, -1 for the pane's default */
 	bool reverse;		/* the pane's order reversed */
 	const regex_t *filter;	/* VMs whose label does not match are left out; NULL: all */
+	const struct sparkhist *hist; /* the rows' recent past for sparklines; NULL: none */
 };
 
 /* What Enter on a row of a pane opens; a pane declares one for each scope. */
@@ -41,6 +45,7 @@ enum pane_open {
 	PANE_OPEN_VM,	    /* the row's VM */
 	PANE_OPEN_VCPU,	    /* the row's vCPU; other threads do not narrow the view */
 	PANE_OPEN_HOT,	    /* the row's VM's hot addresses of the row's kind; none: the VM */
+	PANE_OPEN_LAT,	    /* the row's latency distribution (and, for an exit, PANE_OPEN_HOT) */
 };
 
 /* A line of the help for a key a pane has of its own; in a const list the pane declares. */
@@ -63,6 +68,10 @@ struct pane {
 	 * VM, which exit, which address, how much CPU"; 0: after every ranked pane.
 	 */
 	int rank;
+	/* Shown only at a level opened on a row's distribution (scope.lat set). */
+	bool lat_only;
+	/* A picture: in focus, shown whole before other panes share the lines. */
+	bool whole;
 	unsigned char open[SCOPE__N];	/* enum pane_open: what Enter on a row does, per scope */
 	const struct pane_key *keys;	/* its own keys for the help, ending with NULL keys */
 	/*
@@ -75,6 +84,12 @@ struct pane {
 /* The VM a row is of, in tables across VMs; blank in one VM's. */
 #define PANE_COL_VM(prio) { "VM", 16, 6, ALIGN_LEFT, prio, TABLE_COL_ACROSS }
 
+/*
+ * A row's recent past (sparkhist.h), its newest slots on the right: only with a history to
+ * draw from (pane_begin() hides it otherwise), and the first to go on a narrow screen.
+ */
+#define PANE_COL_SPARK(prio) { "HISTORY", SPARK_CELLS, 8, ALIGN_LEFT, prio, TABLE_COL_SPARK }
+
 /* Every pane, in screen order; NULL-terminated. */
 extern const struct pane *const panes[];
 
@@ -82,6 +97,15 @@ extern const struct pane *const panes[];
 const struct pane *pane_find(const char *name);
 /* Returns the index of p in panes[], or -1. */
 int pane_index(const struct pane *p);
+
+/* Returns true when pane p has something to show for scope sc. */
+bool pane_shown(const struct pane *p, const struct scope *sc);
+
+/*
+ * Returns how many refs of rows of VM v that have a latency distribution were put in out (max
+ * at most): its exit reasons, then its round trips; for batch text.
+ */
+int pane_lat_refs(const struct snap_vm *v, struct table_ref *out, int max);
 
 /* Fills t with pane p's rows for o->scope, in o's order. */
 void pane_build(const struct pane *p, const struct snapshot *s, const struct pane_opts *o,
@@ -132,6 +156,10 @@ bool pane_vm_named(const struct snap_vm *vm, const char *want, bool part, bool u
  * why") written to buf, or NULL when the trace source runs.
  */
 const char *pane_trace_why(const struct snapshot *s, char *buf, int bufsz);
+
+/* Sets cell col of the last row of t to the sparkline of a row of VM v (o->hist), if any. */
+void pane_spark(struct table *t, int col, const struct pane_opts *o, const struct snap_vm *v,
+		enum spark_what what, unsigned int kind, uint64_t id);
 
 /* Returns buf holding raw (a name) escaped for a title or a cell (o->utf8). */
 const char *pane_escape(const char *raw, const struct pane_opts *o, char *buf, size_t n);

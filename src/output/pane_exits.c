@@ -11,6 +11,7 @@ enum {
 	X_REASON,
 	X_COUNT,
 	X_RATE,
+	X_HIST,
 	X_SHARE,
 	X_TIME,
 	X_MEAN,
@@ -18,6 +19,7 @@ enum {
 	X_MAX,
 	X_VMM,
 	X_VMM_MEAN,
+	X_VMM_P99,
 	X__N
 };
 /* Hidden keys: ties go by these, never shown. */
@@ -26,14 +28,16 @@ enum { XK_USER = X__N, XK_PID, XK__N };
 /*
  * A narrow screen drops COUNT first (EXITS/S says as much), then P99 before MAX: a MEAN above
  * P99 (a few long exits) always shows the MAX that explains it. VMM% is the share of a
- * reason's exits that went on to the VMM (kvm_userspace_exit), VMM their mean time there:
- * part of the row, never rows of their own, so SHARE% sums to 100.
+ * reason's exits that went on to the VMM (kvm_userspace_exit), VMM their mean time there,
+ * VMM P99 its P99: part of the row, never rows of their own, so SHARE% sums to 100. HISTORY
+ * is the reason's exits/s over the last minutes, the first to go when narrow.
  */
 static const struct table_col exit_cols[X__N] = {
 	[X_VM] = PANE_COL_VM(3),
 	[X_REASON] = TABLE_TEXT("REASON", 24, 10, 0),
 	[X_COUNT] = TABLE_NUMBER("COUNT", 7, 7),
 	[X_RATE] = TABLE_NUMBER("EXITS/S", 7, 0),
+	[X_HIST] = PANE_COL_SPARK(8),
 	[X_SHARE] = TABLE_NUMBER("SHARE%", 6, 1),
 	[X_TIME] = TABLE_NUMBER("TIME%", 6, 2),
 	[X_MEAN] = TABLE_NUMBER("MEAN", 7, 4),
@@ -41,6 +45,7 @@ static const struct table_col exit_cols[X__N] = {
 	[X_MAX] = TABLE_NUMBER("MAX", 7, 5),
 	[X_VMM] = TABLE_NUMBER("VMM%", 6, 3),
 	[X_VMM_MEAN] = TABLE_NUMBER("VMM", 7, 4),
+	[X_VMM_P99] = TABLE_NUMBER("VMM P99", 7, 7),
 };
 
 /* Ties by count, a userspace exit after the exit it follows, then by name, then by VM. */
@@ -61,10 +66,12 @@ static const char *source_note(bool hw, bool event)
 {
 	if (event)
 		return "kvm_exit does not fire here: rows count kvm_pio/kvm_mmio/kvm_msr events; "
-		       "VMM%: of them, answered by the VMM (kvm_userspace_exit), VMM its time";
+		       "VMM%: of them, answered by the VMM (kvm_userspace_exit), VMM its time; "
+		       "Enter: its distribution";
 	if (hw)
 		return "source: kvm_exit to kvm_entry (handling time); VMM%: of those exits, "
-		       "the ones that went to the VMM, VMM its time until back in KVM_RUN";
+		       "the ones that went to the VMM, VMM its time until back in KVM_RUN; Enter: "
+		       "its distribution";
 	return "";
 }
 
@@ -102,6 +109,10 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 		table_si(t, X_RATE, e->rate);
 		table_mark(t, X_RATE, e->est);
 		table_key_num(t, X_RATE, (double)e->count);
+		/* The history is the VM's: a vCPU's rows have none of their own. */
+		if (!tid)
+			pane_spark(t, X_HIST, o, v, SPARK_EXIT, 0,
+				   (uint64_t)e->kind << 32 | e->reason);
 		table_pct(t, X_SHARE, e->share);
 		table_mark(t, X_SHARE, e->est);
 		table_pct(t, X_TIME, e->time_share);
@@ -113,9 +124,11 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 			/* A row of its own: all of it went to the VMM, its times are the VMM's. */
 			table_put(t, X_VMM, "-");
 			table_put(t, X_VMM_MEAN, "-");
+			table_put(t, X_VMM_P99, "-");
 		} else {
 			table_pct(t, X_VMM, e->vmm_share);
 			table_ns(t, X_VMM_MEAN, e->vmm_mean_ns);
+			table_ns(t, X_VMM_P99, (double)e->vmm_p99_ns);
 		}
 		table_key_id(t, XK_USER, e->kind == EXIT_KIND_USER);
 		table_key_id(t, XK_PID, (uint64_t)v->pid);
@@ -148,6 +161,8 @@ static void fill_exits(const struct snapshot *s, const struct pane_opts *o, stru
 			table_note(t, "thread %d is gone", o->scope.tid);
 			return;
 		}
+		/* The history is kept per VM: a vCPU's rows have none, nor the column. */
+		t->hide |= TABLE_COL_SPARK;
 		label = pane_thread_label(th, lb, sizeof(lb));
 		table_retitle(t, "Exits of %s", pane_escape(label, o, esc, sizeof(esc)));
 		add_rows(t, o, v, th->tid, th->exits, th->nexits, &hw, &event);
@@ -168,8 +183,8 @@ const struct pane pane_exits = {
 	.scopes = SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM) | SCOPE_F(SCOPE_VCPU),
 	.table = &exit_table,
 	.rank = 3,
-	.open = { [SCOPE_HOST] = PANE_OPEN_HOT,
-		  [SCOPE_VM] = PANE_OPEN_HOT,
-		  [SCOPE_VCPU] = PANE_OPEN_HOT },
+	.open = { [SCOPE_HOST] = PANE_OPEN_LAT,
+		  [SCOPE_VM] = PANE_OPEN_LAT,
+		  [SCOPE_VCPU] = PANE_OPEN_LAT },
 	.fill = fill_exits,
 };

@@ -20,6 +20,7 @@ enum {
 	H_BY,
 	H_COUNT,
 	H_RATE,
+	H_HIST,
 	H_SHARE,
 	H_TIME,
 	H_MEAN,
@@ -39,6 +40,7 @@ static const struct table_col hot_cols[H__N] = {
 	[H_BY] = TABLE_TEXT("BY", 3, 0, 7),
 	[H_COUNT] = TABLE_NUMBER("COUNT", 7, 9),
 	[H_RATE] = TABLE_NUMBER("RATE/S", 7, 0),
+	[H_HIST] = PANE_COL_SPARK(10),
 	[H_SHARE] = TABLE_NUMBER("SHARE%", 6, 2),
 	[H_TIME] = TABLE_NUMBER("TIME%", 6, 3),
 	[H_MEAN] = TABLE_NUMBER("MEAN", 7, 6),
@@ -123,6 +125,7 @@ static void add_rows(struct table *t, const struct snap_vm *v, const struct pane
 		table_si(t, H_RATE, h->rate);
 		table_mark(t, H_RATE, h->est);
 		table_key_num(t, H_RATE, (double)h->count);
+		pane_spark(t, H_HIST, o, v, SPARK_HOT, h->kind, h->other ? UINT64_MAX : h->addr);
 		table_pct(t, H_SHARE, h->share);
 		table_mark(t, H_SHARE, h->est);
 		table_pct(t, H_TIME, h->time_share);

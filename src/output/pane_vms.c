@@ -6,7 +6,7 @@
 #include "pane.h"
 #include "util.h"
 
-enum { V_NAME, V_PID, V_VCPUS, V_IOTH, V_EXITS, V_TOP, V_EXITPCT, V_CPU, V_GUEST, V_HOST, V_STEAL,
+enum { V_NAME, V_PID, V_VCPUS, V_IOTH, V_EXITS, V_HIST, V_TOP, V_EXITPCT, V_CPU, V_GUEST, V_HOST, V_STEAL,
        V_ALSO, V__N };
 
 static const struct table_col vm_cols[V__N] = {
@@ -15,6 +15,8 @@ static const struct table_col vm_cols[V__N] = {
 	[V_VCPUS] = TABLE_NUMBER("VCPU", 5, 3),
 	[V_IOTH] = TABLE_NUMBER("IOTH", 5, 5),
 	[V_EXITS] = TABLE_NUMBER("EXITS/S", 7, 0),
+	/* Exits/s over the last minutes: where the screen has room for it. */
+	[V_HIST] = PANE_COL_SPARK(5),
 	[V_TOP] = TABLE_TEXT("TOP EXIT", 20, 0, 2),
 	[V_EXITPCT] = TABLE_NUMBER("EXIT%", 6, 3),
 	[V_CPU] = TABLE_NUMBER("CPU%", 6, 0),
@@ -76,15 +78,15 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 	const struct snap_source *ps = snapshot_source(s, "procfs");
 	bool traced = tr && (tr->state == SNAP_SRC_OK || tr->state == SNAP_SRC_DEGRADED);
 	char lb[SNAP_LABEL_MAX], b[FMT_MAX], also[TABLE_CELL_MAX];
-	unsigned int hide = TABLE_COL_OPTIONAL;
+	unsigned int hide = TABLE_COL_OPTIONAL | (o->hist ? 0 : TABLE_COL_SPARK);
 	int i, n = 0;
 
 	/* Other names get a column only when some VM shown has them. */
-	for (i = 0; i < s->nvms && hide; i++)
+	for (i = 0; i < s->nvms && (hide & TABLE_COL_OPTIONAL); i++)
 		if (pane_vm_visible(&s->vms[i], o) &&
 		    also_known(&s->vms[i], snap_vm_label(&s->vms[i], lb, sizeof(lb)), also,
 			       sizeof(also))[0])
-			hide = 0;
+			hide &= ~(unsigned int)TABLE_COL_OPTIONAL;
 	table_begin(t, &vm_table, hide, "VMs");
 	for (i = 0; i < s->nvms; i++) {
 		const struct snap_vm *v = &s->vms[i];
@@ -108,7 +110,8 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 		table_key_num(t, V_HOST, v->cpu.host);
 		table_key_num(t, V_STEAL, v->cpu.steal);
 		table_set_raw(t, V_NAME, label, o->utf8);
-		if (!hide) {
+		pane_spark(t, V_HIST, o, v, SPARK_VM, 0, 0);
+		if (!(hide & TABLE_COL_OPTIONAL)) {
 			also_known(v, label, also, sizeof(also));
 			table_key_text(t, V_ALSO, also);
 			table_set_raw(t, V_ALSO, also, o->utf8);

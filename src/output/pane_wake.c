@@ -144,7 +144,7 @@ const struct pane pane_wake = {
 	.title = "Wakeups",
 	.scopes = SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM),
 	.table = &wake_table,
-	.open = { [SCOPE_HOST] = PANE_OPEN_VM },
+	.open = { [SCOPE_HOST] = PANE_OPEN_VM, [SCOPE_VM] = PANE_OPEN_LAT },
 	.fill = fill_wake,
 };
 
@@ -249,6 +249,6 @@ const struct pane pane_roundtrip = {
 	.title = "Round trips",
 	.scopes = SCOPE_F(SCOPE_HOST) | SCOPE_F(SCOPE_VM),
 	.table = &rt_table,
-	.open = { [SCOPE_HOST] = PANE_OPEN_VM },
+	.open = { [SCOPE_HOST] = PANE_OPEN_VM, [SCOPE_VM] = PANE_OPEN_LAT },
 	.fill = fill_rt,
 };

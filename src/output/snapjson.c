@@ -19,6 +19,31 @@ struct ctx {
 	uint64_t window_ns; /* the snapshot's */
 };
 
+/*
+ * A latency distribution, in the full form only: [[low_ns, count], ...] for each bucket
+ * that counted something, a bucket reaching from low_ns to twice that less one. Recordings
+ * go without: their rows carry P50, P99 and MAX, and a distribution's counts change every
+ * tick, where the recording's compression lives on what a tick repeats of the one before.
+ */
+static void json_lat(struct ctx *c, const char *key, const struct snap_lat *l)
+{
+	struct json *j = &c->j;
+	int k;
+
+	if (!c->full)
+		return;
+	json_arr(j, key);
+	for (k = 0; k < SNAP_LAT_BUCKETS; k++) {
+		if (!l->b[k])
+			continue;
+		json_arr(j, NULL);
+		json_uint(j, NULL, snap_lat_low(k));
+		json_uint(j, NULL, l->b[k]);
+		json_arr_end(j);
+	}
+	json_arr_end(j);
+}
+
 /* ---- the derived numbers ---- */
 
 double snapjson_per_s(uint64_t count, uint64_t window_ns)
@@ -31,6 +56,11 @@ double snapjson_wake_rate(uint64_t count, uint64_t window_ns)
 	double window_s = (double)window_ns / 1e9;
 
 	return window_s > 0 ? (double)count / window_s : 0;
+}
+
+double snapjson_mean(uint64_t total_ns, uint64_t count)
+{
+	return count ? (double)total_ns / (double)count : -1;
 }
 
 double snapjson_vmm_share(uint64_t vmm, uint64_t count)
@@ -244,6 +274,19 @@ static void traced(struct ctx *c, uint64_t v, uint64_t count)
 		json_uint(&c->j, "traced", v);
 }
 
+/*
+ * Writes a mean, null when not known; the compact form leaves it out when total / count
+ * gives it exactly (count: how many were timed), as most do: a mean's many digits change
+ * every tick and would cost a recording more than any other number of the row.
+ */
+static void mean_known(struct ctx *c, const char *key, double v, bool known, uint64_t total,
+		       uint64_t count)
+{
+	if (!c->full && known && count && same(v, snapjson_mean(total, count)))
+		return;
+	json_real_known(&c->j, key, v, known);
+}
+
 /* ---- the document ---- */
 
 static void json_mgmt(struct ctx *c, const struct snap_mgmt *m)
@@ -334,17 +377,22 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		derived(c, "share_pct", e->share, snapjson_share(e->count, denom));
 		json_real(j, "time_pct", e->time_share);
 		json_uint_known(j, "total_ns", e->total_ns, timed);
-		json_real_known(j, "mean_ns", e->mean_ns, timed);
+		mean_known(c, "mean_ns", e->mean_ns, timed, e->total_ns, e->timed);
 		if (c->full || e->timed)
 			json_uint(j, "timed", e->timed);
 		json_uint_known(j, "p50_ns", e->p50_ns, timed && e->timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);
 		json_uint_known(j, "max_ns", e->max_ns, timed);
+		json_lat(c, "lat_buckets", &e->lat);
 		json_uint(j, "vmm_count", e->vmm_count);
 		derived(c, "vmm_pct", e->vmm_share, snapjson_vmm_share(e->vmm_count, e->count));
 		json_uint_known(j, "vmm_total_ns", e->vmm_total_ns, e->vmm_mean_ns >= 0);
 		json_uint_known(j, "vmm_max_ns", e->vmm_max_ns, e->vmm_mean_ns >= 0);
-		json_real_known(j, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0);
+		mean_known(c, "vmm_mean_ns", e->vmm_mean_ns, e->vmm_mean_ns >= 0, e->vmm_total_ns,
+			   e->vmm_count);
+		json_uint_known(j, "vmm_p50_ns", e->vmm_p50_ns, e->vmm_mean_ns >= 0);
+		json_uint_known(j, "vmm_p99_ns", e->vmm_p99_ns, e->vmm_mean_ns >= 0);
+		json_lat(c, "vmm_lat_buckets", &e->vmm_lat);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -381,7 +429,7 @@ static void json_hot(struct ctx *c, const struct snap_vm *v)
 			snapjson_share(h->count, h->kind < HOT__KINDS ? denom[h->kind] : 0));
 		json_real(j, "time_pct", h->time_share);
 		json_uint_known(j, "total_ns", h->total_ns, timed);
-		json_real_known(j, "mean_ns", h->mean_ns, timed);
+		mean_known(c, "mean_ns", h->mean_ns, timed, h->total_ns, h->count);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -551,6 +599,7 @@ static void json_wake(struct ctx *c, const struct snap_wake *w)
 		json_int_unk(j, "lat_p99_ns", e->p99_ns);
 		json_int_unk(j, "lat_max_ns", e->max_ns);
 		est_mark(c, "estimate", e->est);
+		json_lat(c, "lat_buckets", &e->lat);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -572,6 +621,7 @@ static void json_wake(struct ctx *c, const struct snap_wake *w)
 		json_real(j, "iothread_to_inject_ns", r->run_inject_ns);
 		json_real(j, "inject_to_vcpu_ns", r->inject_run_ns);
 		est_mark(c, "estimate", r->est);
+		json_lat(c, "lat_buckets", &r->lat);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -34,6 +34,8 @@ void snapjson_write_form(FILE *f, const struct snapshot *s, const regex_t *filte
  * only when one of these gives it exactly) and the reader (which fills in what is left out).
  */
 
+/* Returns total_ns / count, or -1 for no count: the means of exits, accesses, the VMM's part. */
+double snapjson_mean(uint64_t total_ns, uint64_t count);
 /* Returns count per second over window_ns (0 for no window): rates of exits, hot addresses. */
 double snapjson_per_s(uint64_t count, uint64_t window_ns);
 /* Returns count per second as the wake graph computes it (over window_ns / 1e9 seconds). */

@@ -121,6 +121,15 @@ static void *merge_rows(const void *a, int na, const void *b, int nb, size_t siz
 
 /* ---- exits ---- */
 
+/* Sets d to the buckets of a and b added up; d may be either. */
+static void lat_sum(struct snap_lat *d, const struct snap_lat *a, const struct snap_lat *b)
+{
+	struct snap_lat l = *a;
+
+	snap_lat_add(&l, b);
+	*d = l;
+}
+
 static int exit_cmp(const void *x, const void *y)
 {
 	const struct snap_exit *a = x, *b = y;
@@ -143,6 +152,8 @@ static void exit_combine(void *dst, const void *pa, const void *pb, const struct
 	d->max_ns = MAX(a->max_ns, b->max_ns);
 	/* An upper bound of the span's P99, never above its maximum. */
 	d->p99_ns = MIN(MAX(a->p99_ns, b->p99_ns), d->max_ns);
+	d->p50_ns = MIN(MAX(a->p50_ns, b->p50_ns), d->max_ns);
+	lat_sum(&d->lat, &a->lat, &b->lat);
 	d->mean_ns = cmean(a->mean_ns, a->count, b->mean_ns, b->count);
 	/* A tick without the row spent none of its time on it. */
 	d->time_share = wmean(pa ? a->time_share : 0, m->wa, pb ? b->time_share : 0, m->wb);
@@ -154,6 +165,9 @@ static void exit_combine(void *dst, const void *pa, const void *pb, const struct
 	d->vmm_mean_ns = vmean(pa ? a->vmm_mean_ns : -1, a->vmm_count, pb ? b->vmm_mean_ns : -1,
 			       b->vmm_count);
 	d->vmm_share = snapjson_vmm_share(d->vmm_count, d->count);
+	d->vmm_p50_ns = MIN(MAX(a->vmm_p50_ns, b->vmm_p50_ns), d->vmm_max_ns);
+	d->vmm_p99_ns = MIN(MAX(a->vmm_p99_ns, b->vmm_p99_ns), d->vmm_max_ns);
+	lat_sum(&d->vmm_lat, &a->vmm_lat, &b->vmm_lat);
 }
 
 static int exit_by_count(const void *x, const void *y)
@@ -448,11 +462,18 @@ static void edge_add(struct snap_wake_edge *d, const struct snap_wake_edge *a,
 	d->p99_ns = qmax(a->p99_ns, b->p99_ns);
 	if (d->p99_ns > d->max_ns)
 		d->p99_ns = d->max_ns;
+	d->p50_ns = qmax(a->p50_ns, b->p50_ns);
+	if (d->p50_ns > d->max_ns)
+		d->p50_ns = d->max_ns;
+	lat_sum(&d->lat, &a->lat, &b->lat);
 }
 
 static void edge_combine(void *dst, const void *pa, const void *pb, const struct mctx *m)
 {
-	static const struct snap_wake_edge none = { .mean_ns = -1, .p99_ns = -1, .max_ns = -1 };
+	static const struct snap_wake_edge none = { .mean_ns = -1,
+						    .p50_ns = -1,
+						    .p99_ns = -1,
+						    .max_ns = -1 };
 	const struct snap_wake_edge *a = pa ? pa : &none, *b = pb ? pb : &none;
 	struct snap_wake_edge *d = dst;
 
@@ -492,6 +513,7 @@ static void rt_add(struct snap_wake_rt *d, const struct snap_wake_rt *a,
 	d->max_ns = qmax(a->max_ns, b->max_ns);
 	d->p50_ns = d->max_ns >= 0 ? MIN(d->p50_ns, d->max_ns) : d->p50_ns;
 	d->p99_ns = d->max_ns >= 0 ? MIN(d->p99_ns, d->max_ns) : d->p99_ns;
+	lat_sum(&d->lat, &a->lat, &b->lat);
 	d->notify_run_ns = cmean(a->notify_run_ns, a->count, b->notify_run_ns, b->count);
 	d->run_inject_ns = cmean(a->run_inject_ns, a->count, b->run_inject_ns, b->count);
 	d->inject_run_ns = cmean(a->inject_run_ns, a->count, b->inject_run_ns, b->count);
@@ -528,6 +550,7 @@ static int cap_edges(struct snap_wake_edge *e, int n, const struct mctx *m)
 	struct snap_wake_edge o = { .other = true,
 				    .cls = WAKE_OTHER,
 				    .mean_ns = -1,
+				    .p50_ns = -1,
 				    .p99_ns = -1,
 				    .max_ns = -1 },
 			      sum;

@@ -389,6 +389,35 @@ static uint64_t get_addr(struct rd *r, json_object *o)
 
 /* ---- the parts ---- */
 
+/* Reads a latency distribution, [[low_ns, count], ...] (absent: all zero). */
+static void read_lat(struct rd *r, json_object *o, const char *key, struct snap_lat *l)
+{
+	json_object *arr, *p;
+	uint64_t low, n;
+	int i, len;
+
+	memset(l, 0, sizeof(*l));
+	arr = get_arr(r, o, key, &len);
+	push(r, key, -1);
+	for (i = 0; i < len && !r->err; i++) {
+		p = json_object_array_get_idx(arr, (size_t)i);
+		push(r, NULL, i);
+		if (!p || !json_object_is_type(p, json_type_array) ||
+		    json_object_array_length(p) != 2) {
+			fail(r, NULL, "not a [low_ns, count] pair");
+			pop(r);
+			break;
+		}
+		low = n = 0;
+		if (get_int_range(r, json_object_array_get_idx(p, 0), "low_ns", 0, UINT64_MAX,
+				  &low) &&
+		    get_int_range(r, json_object_array_get_idx(p, 1), "count", 0, UINT64_MAX, &n))
+			l->b[snap_lat_bucket(low)] += n;
+		pop(r);
+	}
+	pop(r);
+}
+
 static void read_mgmt(struct rd *r, json_object *o, struct snap_mgmt *m)
 {
 	json_object *v = get_obj(r, o, "mgmt");
@@ -464,22 +493,30 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		e[i].est = get_bool(r, x, "estimate");
 		e[i].traced = get_u64(r, x, "traced", e[i].count);
 		e[i].timed = get_u64(r, x, "timed", 0);
-		e[i].p50_ns = get_u64(r, x, "p50_ns", 0);
 		if (!get_dbl_p(r, x, "rate", -1, &e[i].rate))
 			e[i].rate = snapjson_per_s(e[i].count, r->window_ns);
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &e[i].share);
 		e[i].time_share = get_dbl(r, x, "time_pct", -1);
 		e[i].total_ns = get_u64(r, x, "total_ns", 0);
-		e[i].mean_ns = get_dbl(r, x, "mean_ns", 0);
+		/* Left out by the compact form where total / timed gives it. */
+		if (!get_dbl_p(r, x, "mean_ns", 0, &e[i].mean_ns))
+			e[i].mean_ns = e[i].time_share >= 0 && e[i].timed ?
+					       snapjson_mean(e[i].total_ns, e[i].timed) : 0;
+		e[i].p50_ns = get_u64(r, x, "p50_ns", 0);
 		e[i].p99_ns = get_u64(r, x, "p99_ns", 0);
 		e[i].max_ns = get_u64(r, x, "max_ns", 0);
+		read_lat(r, x, "lat_buckets", &e[i].lat);
 		/* Absent before each exit was counted once: no VMM part then. */
 		e[i].vmm_count = get_u64(r, x, "vmm_count", 0);
 		if (!get_dbl_p(r, x, "vmm_pct", -1, &e[i].vmm_share))
 			e[i].vmm_share = snapjson_vmm_share(e[i].vmm_count, e[i].count);
 		e[i].vmm_total_ns = get_u64(r, x, "vmm_total_ns", 0);
 		e[i].vmm_max_ns = get_u64(r, x, "vmm_max_ns", 0);
-		e[i].vmm_mean_ns = get_dbl(r, x, "vmm_mean_ns", -1);
+		if (!get_dbl_p(r, x, "vmm_mean_ns", -1, &e[i].vmm_mean_ns))
+			e[i].vmm_mean_ns = snapjson_mean(e[i].vmm_total_ns, e[i].vmm_count);
+		e[i].vmm_p50_ns = get_u64(r, x, "vmm_p50_ns", 0);
+		e[i].vmm_p99_ns = get_u64(r, x, "vmm_p99_ns", 0);
+		read_lat(r, x, "vmm_lat_buckets", &e[i].vmm_lat);
 		pop(r);
 	}
 	pop(r);
@@ -526,7 +563,9 @@ static int read_hot(struct rd *r, json_object *o, struct snap_hot **out)
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &h[i].share);
 		h[i].time_share = get_dbl(r, x, "time_pct", -1);
 		h[i].total_ns = get_u64(r, x, "total_ns", 0);
-		h[i].mean_ns = get_dbl(r, x, "mean_ns", 0);
+		if (!get_dbl_p(r, x, "mean_ns", 0, &h[i].mean_ns))
+			h[i].mean_ns = h[i].time_share >= 0 && h[i].count ?
+					       snapjson_mean(h[i].total_ns, h[i].count) : 0;
 		pop(r);
 	}
 	pop(r);
@@ -672,6 +711,7 @@ static struct snap_wake *read_wake(struct rd *r, json_object *o)
 		e->p99_ns = get_i64(r, x, "lat_p99_ns", -1);
 		e->max_ns = get_i64(r, x, "lat_max_ns", -1);
 		e->est = get_bool(r, x, "estimate");
+		read_lat(r, x, "lat_buckets", &e->lat);
 		pop(r);
 		sw->nedges++;
 	}
@@ -696,6 +736,7 @@ static struct snap_wake *read_wake(struct rd *r, json_object *o)
 		rt->notify_run_ns = get_dbl(r, x, "notify_to_iothread_ns", -1);
 		rt->run_inject_ns = get_dbl(r, x, "iothread_to_inject_ns", -1);
 		rt->inject_run_ns = get_dbl(r, x, "inject_to_vcpu_ns", -1);
+		read_lat(r, x, "lat_buckets", &rt->lat);
 		if (!get_dbl_p(r, x, "mean_ns", -1, &rt->mean_ns))
 			rt->mean_ns = snapjson_rt_mean(rt);
 		rt->est = get_bool(r, x, "estimate");

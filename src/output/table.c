@@ -107,7 +107,7 @@ static uint32_t text_copy(struct table *t, const char *s, size_t len)
  * Makes s (len bytes) the text of a shown cell of the last row; ascii: s is known to be
  * ASCII (numbers), so its width is its length. A cell is set once.
  */
-static void set_text(struct table *t, int col, const char *s, size_t len, bool ascii)
+static void set_text_w(struct table *t, int col, const char *s, size_t len, bool ascii, int known)
 {
 	struct table_cell *c = col < t->ncols ? last_cell(t, col) : NULL;
 	size_t i;
@@ -117,7 +117,9 @@ static void set_text(struct table *t, int col, const char *s, size_t len, bool a
 		return;
 	len = MIN(len, TABLE_CELL_MAX - 1);
 	/* Columns are code points: continuation bytes add none. */
-	if (ascii)
+	if (known >= 0)
+		w = known;
+	else if (ascii)
 		w = (int)len;
 	else
 		for (i = 0; i < len; i++)
@@ -126,6 +128,24 @@ static void set_text(struct table *t, int col, const char *s, size_t len, bool a
 	c->width = (uint16_t)MIN(w, UINT16_MAX);
 	if (c->width > t->widest[col])
 		t->widest[col] = c->width;
+}
+
+static void set_text(struct table *t, int col, const char *s, size_t len, bool ascii)
+{
+	set_text_w(t, col, s, len, ascii, -1);
+}
+
+void table_spark(struct table *t, int col, const signed char *level, int n, bool utf8)
+{
+	char buf[TABLE_CELL_MAX];
+	int i;
+
+	n = MIN(n, (int)sizeof(buf) - 2);
+	/* A mark for the character set, then a byte a slot: '0' + level, ' ' for none. */
+	buf[0] = utf8 ? 'U' : 'A';
+	for (i = 0; i < n; i++)
+		buf[i + 1] = level[i] < 0 ? ' ' : (char)('0' + MIN(level[i], 7));
+	set_text_w(t, col, buf, (size_t)n + 1, true, n);
 }
 
 void table_put(struct table *t, int col, const char *text)
@@ -462,6 +482,99 @@ void table_fit(char *buf, const char *text, int w, enum table_align align)
 	*o = '\0';
 }
 
+/* Returns the cell (row, col). */
+static const struct table_cell *cell_at(const struct table *t, int row, int col)
+{
+	return &t->cells[t->rows[row].cell0 + (uint32_t)col];
+}
+
+/* Eighths of a block, from one eighth to a full one (U+258F .. U+2588), UTF-8. */
+static const char *const bar_eighths[8] = { "\u258f", "\u258e", "\u258d", "\u258c",
+					    "\u258b", "\u258a", "\u2589", "\u2588" };
+
+void table_bar(struct table *t, int col, double frac, bool utf8)
+{
+	const struct table_col *c = col < t->ncols ? &t->cols[col] : NULL;
+	char buf[TABLE_CELL_MAX];
+	int w, n, i, o = 0;
+
+	if (!c || !t->nrows)
+		return;
+	frac = frac > 1 ? 1 : frac > 0 ? frac : 0;
+	w = MIN(c->width ? c->width : 40, (int)(sizeof(buf) - 1) / 3);
+	/* The text is the bar at the column's full width: what the layout measures. */
+	n = (int)(frac * w * 8 + 0.5);
+	if (frac > 0 && !n)
+		n = 1;
+	for (i = 0; i + 8 <= n; i += 8)
+		o += snprintf(buf + o, sizeof(buf) - (size_t)o, "%s", utf8 ? bar_eighths[7] : "#");
+	if (i < n)
+		o += snprintf(buf + o, sizeof(buf) - (size_t)o, "%s",
+			      utf8 ? bar_eighths[n - i - 1] : n - i >= 4 || !o ? "#" : "");
+	buf[o] = '\0';
+	table_put(t, col, buf);
+	table_key_num(t, col, frac);
+}
+
+void table_fit_cell(const struct table *t, int row, int col, int w, char *buf)
+{
+	const struct table_col *c = &t->cols[col];
+	const struct table_cell *cell = cell_at(t, row, col);
+	const char *text = table_cell(t, row, col);
+	int i, n, o = 0, full;
+	bool utf8;
+
+	if (w <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	if ((c->flags & TABLE_COL_SPARK) && (text[0] == 'U' || text[0] == 'A')) {
+		static const char ascii[8] = { '_', '.', '-', '~', '=', '+', '*', '#' };
+		const char *lv = text + 1;
+
+		/* The newest slots are the last: a narrow column keeps them. */
+		n = (int)strlen(lv);
+		if (n > w) {
+			lv += n - w;
+			n = w;
+		}
+		for (i = 0; i < n; i++) {
+			if (lv[i] == ' ') {
+				buf[o++] = ' ';
+			} else if (text[0] == 'A') {
+				buf[o++] = ascii[(lv[i] - '0') & 7];
+			} else {
+				/* U+2581 + level in UTF-8: E2 96 81+level. */
+				buf[o++] = (char)0xe2;
+				buf[o++] = (char)0x96;
+				buf[o++] = (char)(0x81 + ((lv[i] - '0') & 7));
+			}
+		}
+		for (; i < w; i++)
+			buf[o++] = ' ';
+		buf[o] = '\0';
+		return;
+	}
+	if ((c->flags & TABLE_COL_BAR) && cell->key_type == TABLE_KEY_NUM && text[0]) {
+		/* Drawn again for the width given: the bar keeps its proportion. */
+		utf8 = (unsigned char)text[0] >= 0x80;
+		n = (int)(cell->key.num * w * 8 + 0.5);
+		if (cell->key.num > 0 && !n)
+			n = 1;
+		full = n / 8;
+		for (i = 0; i < full; i++)
+			o += sprintf(buf + o, "%s", utf8 ? bar_eighths[7] : "#");
+		if (n % 8)
+			o += sprintf(buf + o, "%s",
+				     utf8 ? bar_eighths[n % 8 - 1] : n % 8 >= 4 || !full ? "#" : "");
+		for (i = utf8_width(buf); i < w; i++)
+			buf[o++] = ' ';
+		buf[o] = '\0';
+		return;
+	}
+	table_fit(buf, text, w, c->align);
+}
+
 void table_print(FILE *f, const struct table *t)
 {
 	int widths[TABLE_COLS_MAX], i, r, first, last;
@@ -485,13 +598,27 @@ void table_print(FILE *f, const struct table *t)
 	for (r = 0; r < t->nrows; r++) {
 		for (first = 1, i = 0; i <= last; i++) {
 			const char *cell = table_cell(t, r, i);
+			size_t len;
+			int k = 0;
 
 			/* No trailing blanks: the last left-aligned cell is not padded. */
-			if (i == last && t->cols[i].align == ALIGN_LEFT)
+			if (i == last && t->cols[i].align == ALIGN_LEFT &&
+			    !(t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
 				snprintf(buf, sizeof(buf), "%s", cell);
-			else
-				table_fit(buf, cell, MIN(widths[i], (int)sizeof(buf) / 4 - 1),
-					  t->cols[i].align);
+			} else {
+				table_fit_cell(t, r, i, MIN(widths[i], (int)sizeof(buf) / 4 - 1),
+					       buf);
+				/* A picture with nothing after it: its padding is no blanks. */
+				for (k = i + 1; k <= last && !table_cell(t, r, k)[0]; k++)
+					;
+				if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR)))
+					for (len = strlen(buf); len && buf[len - 1] == ' ';)
+						buf[--len] = '\0';
+			}
+			if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
+				fprintf(f, "%s%s", first || !buf[0] ? "" : " ", buf);
+				break;
+			}
 			fprintf(f, "%s%s", first ? "" : " ", buf);
 			first = 0;
 		}

@@ -30,6 +30,14 @@ enum {
 	TABLE_COL_ACROSS = 1,
 	/* Shown only when its pane has something for it in this table (table_begin's hide). */
 	TABLE_COL_OPTIONAL = 2,
+	/*
+	 * A sparkline (sparkhist.h): its text is one character per slot of time, the newest
+	 * last; a narrow column keeps the newest. Left blank in a table begun hiding it (no
+	 * history to draw from).
+	 */
+	TABLE_COL_SPARK = 4,
+	/* A bar (table_bar()): drawn as long as the column is wide times its fraction. */
+	TABLE_COL_BAR = 8,
 };
 
 /* Static description of a column; tables point at const arrays of these. */
@@ -174,6 +182,12 @@ void table_put(struct table *t, int col, const char *text);
 void table_set(struct table *t, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void table_set_raw(struct table *t, int col, const char *raw, bool utf8);
+/*
+ * Sets a sparkline cell of the last row: level[0..n) (0-7, below 0 for a blank slot, the
+ * newest last), drawn in block elements U+2581..U+2588 with utf8, else in "_.-~=+*#". Kept as
+ * levels and drawn only when the cell is (table_fit_cell()): most rows are never shown.
+ */
+void table_spark(struct table *t, int col, const signed char *level, int n, bool utf8);
 
 /* Set a sort key (a column, or a hidden key after them) of the last row. */
 void table_key_num(struct table *t, int key, double v);
@@ -190,6 +204,12 @@ void table_ns(struct table *t, int col, double ns);
  * figure rests on sampled detail (bursts, a trace that lost events) scaled to a whole count.
  */
 void table_mark(struct table *t, int col, bool est);
+
+/*
+ * Sets a bar cell of the last row: frac (0 to 1) of the column's width, in eighths of a
+ * character with utf8 (block elements), else in '#'. Its key is frac.
+ */
+void table_bar(struct table *t, int col, double frac, bool utf8);
 
 /* Sets the note line from a printf format. */
 void table_note(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -221,6 +241,12 @@ int table_layout(const struct table *t, int width, int *widths);
 
 /* Writes a cell padded or cut to width w, aligned per col, into buf (size >= w + 1). */
 void table_fit(char *buf, const char *text, int w, enum table_align align);
+
+/*
+ * Writes cell (row, col) as drawn w columns wide into buf (size >= 4 * w + 1): text padded
+ * or cut per the column's alignment, a sparkline's newest part, a bar of its length.
+ */
+void table_fit_cell(const struct table *t, int row, int col, int w, char *buf);
 
 /* Prints the table as plain text: title line, header, rows, note. */
 void table_print(FILE *f, const struct table *t);

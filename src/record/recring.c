@@ -23,6 +23,7 @@ struct recring {
 	struct recring_config c;
 	struct chunk ch[RING_SLOTS]; /* oldest first */
 	int n;
+	struct sparkhist *hist;
 };
 
 struct recring *recring_new(const struct recring_config *c)
@@ -30,7 +31,13 @@ struct recring *recring_new(const struct recring_config *c)
 	struct recring *r = xcalloc(1, sizeof(*r));
 
 	r->c = *c;
+	r->hist = sparkhist_new(c->span_s);
 	return r;
+}
+
+const struct sparkhist *recring_history(const struct recring *r)
+{
+	return r->hist;
 }
 
 static void chunk_free(struct chunk *ch)
@@ -54,6 +61,7 @@ void recring_free(struct recring *r)
 		return;
 	while (r->n)
 		drop_oldest(r);
+	sparkhist_free(r->hist);
 	free(r);
 }
 
@@ -65,6 +73,7 @@ int recring_tick(struct recring *r, const struct snapshot *s)
 	struct snapshot *m;
 	int err;
 
+	sparkhist_feed(r->hist, s);
 	/* The chunks after the oldest cover the span: the oldest is not needed any more. */
 	while (r->n >= 2 && s->ts_ns - r->ch[1].start_ns >= span)
 		drop_oldest(r);

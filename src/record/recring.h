@@ -7,7 +7,8 @@
  * bounded (the span and one chunk at most) and what is written is segments one after the
  * other, which the reader takes as one recording. Each chunk also keeps the merge of its
  * ticks (snapmerge.h), so the whole buffer's summary costs a few merges, not a read of every
- * tick.
+ * tick. Beside the ticks it keeps each row's rates over the same span in slots
+ * (sparkhist.h), what the screen draws its sparklines from without reading a tick again.
  */
 #ifndef KVMSCOPE_RECRING_H
 #define KVMSCOPE_RECRING_H
@@ -16,6 +17,7 @@
 #include <stdint.h>
 
 #include "recwriter.h"
+#include "sparkhist.h"
 #include "snapshot.h"
 
 #define RECRING_CHUNKS 4 /* chunks in a span; one more is being filled */
@@ -49,6 +51,9 @@ void recring_stats(const struct recring *r, struct recring_stats *st);
  * window; NULL when it holds none.
  */
 struct snapshot *recring_merged(const struct recring *r);
+
+/* Returns the rows' recent past over the span, fed with every tick kept; r owns it. */
+const struct sparkhist *recring_history(const struct recring *r);
 
 /* Returns 0 after writing every tick held to fd as one recording, or -errno (-ENODATA: none). */
 int recring_write(struct recring *r, int fd);

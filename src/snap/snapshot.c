@@ -174,3 +174,38 @@ const char *snap_hot_kind_name(unsigned int kind)
 
 	return kind < HOT__KINDS ? names[kind] : "?";
 }
+
+int snap_lat_bucket(uint64_t ns)
+{
+	int k = ns ? 63 - __builtin_clzll(ns) : 0;
+
+	return k < SNAP_LAT_BUCKETS ? k : SNAP_LAT_BUCKETS - 1;
+}
+
+uint64_t snap_lat_low(int k)
+{
+	return k <= 0 ? 0 : (uint64_t)1 << k;
+}
+
+uint64_t snap_lat_high(int k)
+{
+	return k >= SNAP_LAT_BUCKETS - 1 ? UINT64_MAX : ((uint64_t)2 << k) - 1;
+}
+
+uint64_t snap_lat_count(const struct snap_lat *l)
+{
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < SNAP_LAT_BUCKETS; k++)
+		n += l->b[k];
+	return n;
+}
+
+void snap_lat_add(struct snap_lat *dst, const struct snap_lat *src)
+{
+	int k;
+
+	for (k = 0; k < SNAP_LAT_BUCKETS; k++)
+		dst->b[k] += src->b[k];
+}

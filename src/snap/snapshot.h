@@ -73,6 +73,17 @@ struct cpu_split {
 	double cs;    /* times scheduled in, per second */
 };
 
+/*
+ * A latency distribution by powers of two, from the model's log buckets (8 to a power of
+ * two) added up: bucket k holds the values from 2^k ns to 2^(k+1) - 1 (bucket 0 also 0), the
+ * last every value from 2^(SNAP_LAT_BUCKETS - 1) ns up. All zero when nothing was timed.
+ * Part of the rows that have one; fixed size, so rows copy and merge as plain values.
+ */
+#define SNAP_LAT_BUCKETS 38
+struct snap_lat {
+	uint64_t b[SNAP_LAT_BUCKETS];
+};
+
 /* Where an exit row comes from. */
 enum exit_kind {
 	EXIT_KIND_HW = 0, /* kvm_exit: a hardware exit reason */
@@ -89,7 +100,9 @@ struct snap_exit {
 	double rate;		  /* per second over the window */
 	double share;		  /* percent of the scope's exits */
 	uint64_t total_ns, max_ns, p99_ns;
+	uint64_t p50_ns;	  /* 0 when unknown, like p99_ns; never above max_ns */
 	double mean_ns;
+	struct snap_lat lat;	  /* the times of total_ns; batch JSON only, not in recordings */
 	double time_share;	  /* percent of the scope's vCPU time handling them, -1 unknown */
 	int8_t hot;		  /* enum hot_kind of the addresses behind it, -1 none */
 	/*
@@ -100,7 +113,6 @@ struct snap_exit {
 	bool est;
 	uint64_t traced;
 	uint64_t timed;
-	uint64_t p50_ns;
 	/*
 	 * The VMM's part: of count, the exits that went on to userspace (kvm_userspace_exit),
 	 * and the VMM's time on them. An exit is counted once: in its row, never again as a
@@ -111,6 +123,8 @@ struct snap_exit {
 	uint64_t vmm_max_ns;	  /* 0 when none was timed */
 	double vmm_mean_ns;	  /* -1 when none was timed */
 	double vmm_share;	  /* percent of count, -1 when count is 0 */
+	uint64_t vmm_p50_ns, vmm_p99_ns; /* 0 when none was timed; never above vmm_max_ns */
+	struct snap_lat vmm_lat;  /* the VMM's times; batch JSON only, like lat */
 };
 
 enum hot_kind { HOT_PIO = 0, HOT_MMIO, HOT_MSR, HOT__KINDS };
@@ -213,10 +227,11 @@ struct snap_wake_edge {
 	uint64_t awake; /* of count: signals that found the wakee awake */
 	uint64_t timed; /* wakes with a measured latency */
 	double mean_ns; /* latency sched_waking -> running; -1 when none timed */
+	int64_t p50_ns; /* -1 when none timed; never above max_ns */
 	int64_t p99_ns; /* -1 when none timed; never above max_ns */
 	int64_t max_ns; /* -1 when none timed */
-	int64_t p50_ns; /* -1 when none timed */
 	bool est;	/* sampled detail: count and rate scaled by the traced share of time */
+	struct snap_lat lat; /* the wake latencies; batch JSON only */
 };
 
 /* Round trips of one notify address; other: the addresses beyond WAKE_RTS. */
@@ -232,6 +247,7 @@ struct snap_wake_rt {
 	double run_inject_ns; /* iothread running -> interrupt injected */
 	double inject_run_ns; /* injected -> vCPU running */
 	bool est;	      /* sampled detail: count and rate scaled by the traced share of time */
+	struct snap_lat lat;  /* notify -> vCPU running; batch JSON only */
 };
 
 /* A VM's wakeups in a snapshot: snap_vm.wake, owned by the snapshot; edges and rts point
@@ -408,6 +424,17 @@ struct snap_vm_name {
  * listed once, under the first. Pointers into vm.
  */
 int snap_vm_names(const struct snap_vm *vm, struct snap_vm_name *out, int max);
+
+/* Returns the bucket of struct snap_lat that a value of ns falls in. */
+int snap_lat_bucket(uint64_t ns);
+/* Returns the smallest value of bucket k of struct snap_lat. */
+uint64_t snap_lat_low(int k);
+/* Returns the largest value of bucket k (UINT64_MAX for the last). */
+uint64_t snap_lat_high(int k);
+/* Returns the values counted in l. */
+uint64_t snap_lat_count(const struct snap_lat *l);
+/* Adds every count of src into dst. */
+void snap_lat_add(struct snap_lat *dst, const struct snap_lat *src);
 
 /* Returns the word for a management layer: "libvirt", "proxmox", "" for none. */
 const char *snap_mgmt_name(unsigned int source);

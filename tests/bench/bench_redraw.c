@@ -4,6 +4,9 @@
  * reasons and 8 hot addresses: the whole path (compose the frame, hand it to curses, curses writes
  * the changes to a terminal that is /dev/null) and the composing alone, host view and one VM's
  * view. Two snapshots with different numbers alternate, so every redraw changes most of the screen.
+ * Each is measured without a history and with one (every VM, exit and hot address with a full
+ * sparkline, as after two minutes of ticks), in alternating blocks of redraws, so that both
+ * run side by side under the same load.
  *
  *   build/bench/bench_redraw [COLSxLINES] [REDRAWS]
  */
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "screen.h"
+#include "sparkhist.h"
 #include "tui.h"
 #include "util.h"
 #include "view.h"
@@ -20,6 +24,7 @@
 #define VCPUS_PER_VM 10
 #define NEXITS	     5
 #define NHOT	     8
+#define BLOCK	     25 /* redraws in a row with the same history setting */
 
 static const char *const exit_names[NEXITS] = { "IO_INSTRUCTION", "EPT_MISCONFIG", "MSR_WRITE",
 						"HLT", "EXTERNAL_INTERRUPT" };
@@ -129,41 +134,70 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Returns the median ms of composing n frames at scope kind into a w x h screen. */
+/*
+ * Returns the median ms of composing n frames at scope kind into a w x h screen, without a
+ * history (*off) and with h (the result), in alternating blocks.
+ */
 static double bench_compose(struct snapshot *const *snap, int n, int w, int h, enum scope_kind kind,
-			    double *samples)
+			    const struct sparkhist *hist, double *off, double *samples)
 {
 	struct tick_ctl ctl = { .delay_s = 1 };
-	struct screen scr = { 0 };
-	struct view v;
+	struct screen scr[2] = { 0 };
+	struct view v[2];
 	char why[64];
-	int i;
+	int i, k, c[2] = { 0, 0 };
+	double *on = samples + n;
 
-	view_init(&v, true, NULL, why, sizeof(why));
-	screen_resize(&scr, w, h, true);
-	if (kind != SCOPE_HOST) {
-		struct scope sc = { .kind = SCOPE_VM, .pid = snap[0]->vms[0].pid };
+	for (k = 0; k < 2; k++) {
+		view_init(&v[k], true, NULL, why, sizeof(why));
+		v[k].hist = k ? hist : NULL;
+		screen_resize(&scr[k], w, h, true);
+		if (kind != SCOPE_HOST) {
+			struct scope sc = { .kind = SCOPE_VM, .pid = snap[0]->vms[0].pid };
 
-		view_push(&v, &sc, -1);
+			view_push(&v[k], &sc, -1);
+		}
 	}
-	for (i = 0; i < n; i++) {
-		double t0 = now_ms();
+	for (i = 0; i < 2 * n; i++) {
+		double t0;
 
-		view_compose(&v, snap[i % 2], &ctl, &scr);
-		samples[i] = now_ms() - t0;
+		k = (i / BLOCK) % 2;
+		t0 = now_ms();
+		view_compose(&v[k], snap[i % 2], &ctl, &scr[k]);
+		(k ? on : samples)[c[k]++ % n] = now_ms() - t0;
 	}
-	view_free(&v);
-	screen_free(&scr);
-	return median(samples, n);
+	for (k = 0; k < 2; k++) {
+		view_free(&v[k]);
+		screen_free(&scr[k]);
+	}
+	*off = median(samples, MIN(c[0], n));
+	return median(on, MIN(c[1], n));
+}
+
+/* Returns a history fed with 130 s of ticks of the benchmark's VMs: every row has 24 slots. */
+static struct sparkhist *make_history(void)
+{
+	struct sparkhist *h = sparkhist_new(SPARK_SLOTS); /* slots of 1 s */
+	struct snapshot *s;
+	unsigned int k;
+
+	for (k = 1; k <= 130; k++) {
+		s = make_snapshot(k);
+		s->ts_ns = (uint64_t)k * 1000000000ull;
+		sparkhist_feed(h, s);
+		snapshot_free(s);
+	}
+	return h;
 }
 
 int main(int argc, char **argv)
 {
-	int w = 200, h = 60, n = 500, i;
+	int w = 200, h = 60, n = 500, i, c[2] = { 0, 0 }, k;
 	struct snapshot *snap[2];
 	struct tick_ctl ctl = { .delay_s = 1 };
 	struct tui_config cfg = { .color = true, .utf8 = true, .delay_s = 1 };
-	double *samples, full, host, vm;
+	double *samples, full[2], host[2], vm[2];
+	struct sparkhist *hist;
 	char why[256], num[16];
 	struct tui *t;
 
@@ -175,9 +209,10 @@ int main(int argc, char **argv)
 		n = atoi(argv[2]);
 	if (w < 1 || h < 1 || n < 1)
 		return 2;
-	samples = xcalloc((size_t)n, sizeof(*samples));
+	samples = xcalloc(2 * (size_t)n, sizeof(*samples));
 	snap[0] = make_snapshot(1);
 	snap[1] = make_snapshot(2);
+	hist = make_history();
 
 	/* curses sizes a terminal that is a file from LINES and COLUMNS. */
 	snprintf(num, sizeof(num), "%d", h);
@@ -196,22 +231,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_redraw: %s\n", why);
 		return 1;
 	}
-	for (i = 0; i < n; i++) {
-		double t0 = now_ms();
+	/* Blocks without and with the history, alternating: the first of a block repaints more. */
+	for (i = 0; i < 2 * n; i++) {
+		double t0;
 
+		k = (i / BLOCK) % 2;
+		tui_set_history(t, k ? hist : NULL);
+		t0 = now_ms();
 		tui_show(t, snap[i % 2], &ctl);
-		samples[i] = now_ms() - t0;
+		samples[k * n + c[k]++ % n] = now_ms() - t0;
 	}
 	tui_stop(t);
-	full = median(samples, n);
-	host = bench_compose(snap, n, w, h, SCOPE_HOST, samples);
-	vm = bench_compose(snap, n, w, h, SCOPE_VM, samples);
+	full[0] = median(samples, MIN(c[0], n));
+	full[1] = median(samples + n, MIN(c[1], n));
+	host[1] = bench_compose(snap, n, w, h, SCOPE_HOST, hist, &host[0], samples);
+	vm[1] = bench_compose(snap, n, w, h, SCOPE_VM, hist, &vm[0], samples);
 
-	printf("redraw %dx%d, %d VMs, %d vCPUs, %d redraws: median %.3f ms per redraw "
-	       "(composing alone: host view %.3f ms, VM view %.3f ms)\n",
-	       w, h, NVMS, NVMS * VCPUS_PER_VM, n, full, host, vm);
+	for (k = 0; k < 2; k++)
+		printf("redraw %dx%d, %d VMs, %d vCPUs, %d redraws, %s: median %.3f ms per redraw "
+		       "(composing alone: host view %.3f ms, VM view %.3f ms)\n",
+		       w, h, NVMS, NVMS * VCPUS_PER_VM, n, k ? "sparklines on" : "no history",
+		       full[k], host[k], vm[k]);
 	snapshot_free(snap[0]);
 	snapshot_free(snap[1]);
+	sparkhist_free(hist);
 	fclose(cfg.out);
 	fclose(cfg.in);
 	free(samples);

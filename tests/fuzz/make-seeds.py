@@ -173,3 +173,37 @@ put("fuzz_escape", "vm-name-ansi-ascii", b"\x00\x80\x10" + name4400)
 put("fuzz_escape", "utf8", b"\x01\x40\x08" + "naïve — 日本語 ✓ \\ tab\t".encode())
 put("fuzz_escape", "utf8-bidi-c1", b"\x03\x20\x06" + "a\u202eb\u2066c\x85d\u2028".encode())
 put("fuzz_escape", "invalid-utf8", b"\x01\x10\x05" + b"\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82")
+
+# fuzz_http: the method, the path, the Accept header (no section: no header), then the
+# scrape-time counts (struct om_scrape: two doubles, then counts).
+
+
+def scrape(lag, render, scrapes, ns, *http):
+    return struct.pack("<ddQQ5Q", lag, render, scrapes, ns, *(list(http) + [0] * 5)[:5])
+
+
+def http(name, method, path, accept=None, counts=b""):
+    secs = [method, path] + ([] if accept is None else [accept])
+    if counts:
+        secs += [b""] * (3 - len(secs)) + [counts]
+    put("fuzz_http", name, SEP.join(secs))
+
+
+PROM = b"application/openmetrics-text;version=1.0.0,application/openmetrics-text;" \
+    b"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+http("prometheus", b"GET", b"/metrics", PROM, scrape(0.25, 0.002, 41, 123456789, 41, 2, 1, 1))
+http("no-accept", b"GET", b"/metrics")
+http("curl", b"GET", b"/metrics", b"*/*", scrape(1.5, 0.01, 0, 0, 0, 0, 0, 0, 0))
+http("head-text", b"HEAD", b"/metrics", b"text/plain;version=0.0.4",
+     scrape(float("nan"), float("inf"), 2**64 - 1, 2**64 - 1, 2**64 - 1))
+http("openmetrics-q0", b"GET", b"/metrics", b"application/openmetrics-text; q=0")
+http("tie", b"GET", b"/metrics", b" text/plain ; q=0.5 ,\tapplication/openmetrics-text;Q=0.500")
+http("index", b"GET", b"/")
+http("post-metrics", b"POST", b"/metrics", b"application/openmetrics-text")
+http("delete-index", b"DELETE", b"/")
+http("lowercase-get", b"get", b"/metrics")
+http("not-found", b"GET", b"/../etc/passwd", b"text/plain")
+# Regression: a weight strtod() read as 5.5 outranked OpenMetrics at q=1 (and "nan" broke
+# every comparison).
+http("regress-q-above-1", b"GET", b"/metrics", b"text/plain;q=5.5, application/openmetrics-text")
+http("regress-q-nan", b"GET", b"/metrics", b"text/plain;q=nan, application/openmetrics-text")

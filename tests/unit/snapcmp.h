@@ -26,7 +26,19 @@ struct snapcmp {
 	size_t n;
 	char path[160];
 	bool differ;
+	bool lat; /* the latency distributions too: only the full JSON form carries them */
 };
+
+/* Compares two distributions bucket by bucket, when c->lat. */
+#define SC_LAT(c, pa, pb, f)                                                                       \
+	do {                                                                                       \
+		int k_;                                                                            \
+		for (k_ = 0; (c)->lat && k_ < SNAP_LAT_BUCKETS; k_++)                              \
+			if ((pa)->f.b[k_] != (pb)->f.b[k_])                                        \
+				SC_AT(c, "." #f "[%d]: %llu != %llu", k_,                          \
+				      (unsigned long long)(pa)->f.b[k_],                           \
+				      (unsigned long long)(pb)->f.b[k_]);                          \
+	} while (0)
 
 static inline bool snapcmp_dbl_eq(double a, double b)
 {
@@ -112,18 +124,22 @@ static inline void snapcmp_exits(struct snapcmp *c, const struct snap_exit *a, i
 		SC_I(c, &a[i], &b[i], total_ns);
 		SC_I(c, &a[i], &b[i], max_ns);
 		SC_I(c, &a[i], &b[i], p99_ns);
+		SC_I(c, &a[i], &b[i], p50_ns);
+		SC_LAT(c, &a[i], &b[i], lat);
 		SC_D(c, &a[i], &b[i], mean_ns);
 		SC_D(c, &a[i], &b[i], time_share);
 		SC_I(c, &a[i], &b[i], hot);
 		SC_I(c, &a[i], &b[i], est);
 		SC_I(c, &a[i], &b[i], traced);
 		SC_I(c, &a[i], &b[i], timed);
-		SC_I(c, &a[i], &b[i], p50_ns);
 		SC_I(c, &a[i], &b[i], vmm_count);
 		SC_I(c, &a[i], &b[i], vmm_total_ns);
 		SC_I(c, &a[i], &b[i], vmm_max_ns);
 		SC_D(c, &a[i], &b[i], vmm_mean_ns);
 		SC_D(c, &a[i], &b[i], vmm_share);
+		SC_I(c, &a[i], &b[i], vmm_p50_ns);
+		SC_I(c, &a[i], &b[i], vmm_p99_ns);
+		SC_LAT(c, &a[i], &b[i], vmm_lat);
 		c->path[at] = '\0';
 	}
 }
@@ -183,10 +199,11 @@ static inline void snapcmp_wake(struct snapcmp *c, const struct snap_wake *a,
 		SC_I(c, x, y, awake);
 		SC_I(c, x, y, timed);
 		SC_D(c, x, y, mean_ns);
+		SC_I(c, x, y, p50_ns);
 		SC_I(c, x, y, p99_ns);
 		SC_I(c, x, y, max_ns);
-		SC_I(c, x, y, p50_ns);
 		SC_I(c, x, y, est);
+		SC_LAT(c, x, y, lat);
 		c->path[at] = '\0';
 	}
 	for (i = 0; !c->differ && i < a->nrts; i++) {
@@ -206,6 +223,7 @@ static inline void snapcmp_wake(struct snapcmp *c, const struct snap_wake *a,
 		SC_D(c, x, y, run_inject_ns);
 		SC_D(c, x, y, inject_run_ns);
 		SC_I(c, x, y, est);
+		SC_LAT(c, x, y, lat);
 		c->path[at] = '\0';
 	}
 }
@@ -310,9 +328,15 @@ static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const 
 }
 
 /* Returns 0 when a and b are the same snapshot, else 1 with the first difference in why. */
-static inline int snapcmp(const struct snapshot *a, const struct snapshot *b, char *why, size_t n)
+/*
+ * Returns 0 when a and b are the same, else 1 with why naming the first field that differs;
+ * lat: the latency distributions too (the full JSON form), else they are left out (a
+ * recording's compact form has none).
+ */
+static inline int snapcmp_lat(const struct snapshot *a, const struct snapshot *b, char *why,
+			      size_t n, bool lat)
 {
-	struct snapcmp c = { .why = why, .n = n };
+	struct snapcmp c = { .why = why, .n = n, .lat = lat };
 	int i;
 
 	why[0] = '\0';
@@ -365,6 +389,12 @@ static inline int snapcmp(const struct snapshot *a, const struct snapshot *b, ch
 	return c.differ;
 }
 
+/* Returns snapcmp_lat() without the distributions. */
+static inline int snapcmp(const struct snapshot *a, const struct snapshot *b, char *why, size_t n)
+{
+	return snapcmp_lat(a, b, why, n, false);
+}
+
 /* ---- a snapshot with every field set ---- */
 
 /* Fills a counter with values of its own, seeded by k. */
@@ -398,19 +428,25 @@ static inline void snapfull_exit(struct snap_exit *e, int k, uint64_t window_ns)
 	e->total_ns = k == 1 ? 0 : 5000011ull * (uint64_t)(k + 1);
 	e->max_ns = k == 1 ? 0 : UINT64_MAX - (uint64_t)k;
 	e->p99_ns = k == 1 ? 0 : 123457ull;
+	e->p50_ns = k == 1 ? 0 : 65537ull;
+	e->lat.b[0] = k == 1 ? 0 : 1;
+	e->lat.b[16] = k == 1 ? 0 : 12345;
+	e->lat.b[SNAP_LAT_BUCKETS - 1] = k == 1 ? 0 : UINT64_MAX - 9;
 	e->mean_ns = k == 1 ? 0 : 1.0 / 7 + k;
 	e->time_share = k == 1 ? -1 : 3.0 / 7;
 	e->hot = (int8_t)(k % 4 == 3 ? -1 : k % 3);
 	e->est = k % 2;
 	e->traced = k % 2 ? e->count / 100 : e->count;
 	e->timed = k == 1 ? 5 : 9973ull + (uint64_t)k;
-	e->p50_ns = k == 1 ? 0 : 61729ull + (uint64_t)k;
 	/* The VMM's part: untimed for k == 1, a share a reader recomputes for k == 2. */
 	e->vmm_count = e->count / 3 + (uint64_t)k;
 	e->vmm_total_ns = k == 1 ? 0 : 777777ull * (uint64_t)(k + 1);
 	e->vmm_max_ns = k == 1 ? 0 : 99999ull + (uint64_t)k;
 	e->vmm_mean_ns = k == 1 ? -1 : 2.0 / 9 + k;
 	e->vmm_share = k == 2 ? 100.0 * (double)e->vmm_count / (double)e->count : 33.25 + k;
+	e->vmm_p50_ns = k == 1 ? 0 : 4097;
+	e->vmm_p99_ns = k == 1 ? 0 : 99999ull;
+	e->vmm_lat.b[12] = k == 1 ? 0 : 77;
 }
 
 /* Returns a snapshot with every field of every struct set; free with snapshot_free(). */
@@ -617,9 +653,10 @@ static inline struct snapshot *snapfull(void)
 			e->timed = 997;
 			e->mean_ns = i == 2 ? -1 : 12345.678;
 			e->p99_ns = i == 2 ? -1 : INT64_MIN + i;
+			e->p50_ns = i == 2 ? -1 : 3 + i;
 			e->max_ns = i == 2 ? -1 : INT64_MAX - i;
-			e->p50_ns = i == 2 ? -1 : 4321 + i;
 			e->est = i == 1;
+			e->lat.b[i + 3] = i == 2 ? 0 : 997;
 		}
 		for (i = 0; i < 2; i++) {
 			struct snap_wake_rt *r = &vm->wake->rts[i];
@@ -632,6 +669,7 @@ static inline struct snapshot *snapfull(void)
 			r->p50_ns = i ? -1 : 40000;
 			r->p99_ns = i ? -1 : INT64_MAX;
 			r->max_ns = i ? -1 : INT64_MAX - 1;
+			r->lat.b[15] = i ? 0 : 999;
 			r->notify_run_ns = i ? -1 : 1.5;
 			r->run_inject_ns = i ? -1 : 2.25;
 			r->inject_run_ns = i ? -1 : 1.0 / 3;

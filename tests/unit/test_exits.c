@@ -675,15 +675,15 @@ START_TEST(panes_show_case1)
 	ck_assert_str_eq(table_cell(&t, 1, 1), "IO_INSTRUCTION");
 	ck_assert_int_eq(t.rows[1].ref.hot, 1 + HOT_PIO);
 	ck_assert_str_eq(table_cell(&t, 1, 3), "4000");
-	ck_assert_str_eq(table_cell(&t, 1, 4), "44.2");
+	ck_assert_str_eq(table_cell(&t, 1, 5), "44.2");
 	/* 4000 x 10 us over 1 s of 2 vCPUs. */
-	ck_assert_str_eq(table_cell(&t, 1, 5), "2.0");
-	ck_assert_str_eq(table_cell(&t, 1, 6), "10.0us");
+	ck_assert_str_eq(table_cell(&t, 1, 6), "2.0");
+	ck_assert_str_eq(table_cell(&t, 1, 7), "10.0us");
 	/* Every one of them went on to the VMM, 8 us each: its part, not a row. */
-	ck_assert_str_eq(table_cell(&t, 1, 9), "100.0");
-	ck_assert_str_eq(table_cell(&t, 1, 10), "8.00us");
+	ck_assert_str_eq(table_cell(&t, 1, 10), "100.0");
+	ck_assert_str_eq(table_cell(&t, 1, 11), "8.00us");
 	ck_assert_str_eq(table_cell(&t, 2, 1), "HLT");
-	ck_assert_str_eq(table_cell(&t, 2, 9), "0.0");
+	ck_assert_str_eq(table_cell(&t, 2, 10), "0.0");
 	ck_assert_int_eq(t.rows[2].ref.hot, 0);
 	ck_assert_str_eq(table_cell(&t, 3, 0), "db02");
 	ck_assert_str_eq(table_cell(&t, 3, 1), "EPT_MISCONFIG");
@@ -695,7 +695,7 @@ START_TEST(panes_show_case1)
 	ck_assert_str_eq(table_cell(&t, 1, 2), "0x608");
 	ck_assert_str_eq(table_cell(&t, 1, 3), "ACPI PM timer");
 	ck_assert_str_eq(table_cell(&t, 1, 6), "vmm");
-	ck_assert_str_eq(table_cell(&t, 1, 10), "2.0");
+	ck_assert_str_eq(table_cell(&t, 1, 11), "2.0");
 	ck_assert_int_eq(t.rows[1].attr, ROW_HOT);
 	ck_assert_str_eq(table_cell(&t, 2, 3), "ioeventfd (notify)");
 	po.scope.hot_only = 1 + HOT_PIO;
@@ -742,7 +742,7 @@ START_TEST(panes_show_case1)
 	/* The VM list: exits per second, the top exit, time in exit handling. */
 	po.scope.kind = SCOPE_HOST;
 	pane_build(pane_find("vms"), s, &po, &t);
-	ck_assert_str_eq(table_cell(&t, 0, 5), "APIC_ACCESS");
+	ck_assert_str_eq(table_cell(&t, 0, 6), "APIC_ACCESS");
 	table_free(&t);
 	snapshot_free(s);
 	model_free(&m);
@@ -768,11 +768,14 @@ START_TEST(json_sections)
 	ck_assert_ptr_nonnull(strstr(buf, "{\"name\":\"IO_INSTRUCTION\",\"reason\":30,"
 					  "\"kind\":\"hw\",\"hot\":\"pio\",\"count\":4000,"
 					  "\"estimate\":false,\"traced\":4000,\"rate\":4000,"));
+	/* The distributions by powers of two: 10 us in [8192, 16383], 8 us in [4096, 8191]. */
 	ck_assert_ptr_nonnull(strstr(buf, "\"total_ns\":40000000,\"mean_ns\":10000,"
-					  "\"timed\":4000,\"p50_ns\":10000,"
-					  "\"p99_ns\":10000,\"max_ns\":10000,\"vmm_count\":4000,"
+					  "\"timed\":4000,\"p50_ns\":10000,\"p99_ns\":10000,"
+					  "\"max_ns\":10000,\"lat_buckets\":[[8192,4000]],\"vmm_count\":4000,"
 					  "\"vmm_pct\":100,\"vmm_total_ns\":32000000,"
-					  "\"vmm_max_ns\":8000,\"vmm_mean_ns\":8000}"));
+					  "\"vmm_max_ns\":8000,\"vmm_mean_ns\":8000,"
+					  "\"vmm_p50_ns\":8000,\"vmm_p99_ns\":8000,"
+					  "\"vmm_lat_buckets\":[[4096,4000]]}"));
 	ck_assert_ptr_nonnull(strstr(buf, "{\"kind\":\"pio\",\"other\":false,"
 					  "\"addr\":\"0x608\",\"name\":\"ACPI PM timer\","
 					  "\"rw\":\"r\",\"size\":1,\"user\":true,"

@@ -814,6 +814,11 @@ START_TEST(negotiate)
 	ck_assert_int_eq(openmetrics_negotiate("text/plain, application/openmetrics-text;q=0.5"),
 			 OM_TEXT);
 	ck_assert_int_eq(openmetrics_negotiate("Application/OpenMetrics-Text"), OM_OPENMETRICS);
+	/* strtod() took these as weights above 1: text outranked OpenMetrics at q=1. */
+	ck_assert_int_eq(openmetrics_negotiate("text/plain;q=5.5, application/openmetrics-text"),
+			 OM_OPENMETRICS);
+	ck_assert_int_eq(openmetrics_negotiate("text/plain;q=nan, application/openmetrics-text"),
+			 OM_OPENMETRICS);
 }
 END_TEST
 

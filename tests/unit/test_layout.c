@@ -610,7 +610,7 @@ END_TEST
 START_TEST(exit_opens_its_addresses)
 {
 	struct rig r;
-	int hot = view_pane_index("hot"), exits = view_pane_index("exits");
+	int lat = view_pane_index("latency"), exits = view_pane_index("exits");
 
 	rig_init(&r, 100, 40, false);
 	rig_draw(&r);
@@ -621,26 +621,34 @@ START_TEST(exit_opens_its_addresses)
 	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
 	ck_assert_int_eq(view_level(&r.v)->scope.pid, 1000);
 	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 1 + HOT_PIO);
-	ck_assert_int_eq(view_level(&r.v)->focus, hot);
-	ck_assert(strstr(r.line[39], "host > win-timer > PIO"));
+	/* Its latency distribution in focus, above the ports behind it. */
+	ck_assert_int_eq(view_level(&r.v)->focus, lat);
+	ck_assert_int_eq(view_level(&r.v)->scope.lat.kind, REF_EXIT);
+	ck_assert(strstr(r.line[39], "host > win-timer > PIO > latency"));
+	ck_assert_int_ge(rig_find(&r, "Latency of IO_INSTRUCTION in win-timer"), 0);
+	ck_assert_int_lt(rig_find(&r, "Latency of"), rig_find(&r, "Hot ports of win-timer"));
 	ck_assert_int_ge(rig_find(&r, "Hot ports of win-timer"), 0);
 	ck_assert_int_lt(rig_find(&r, "LAPIC EOI"), 0);
 	ck_assert_int_gt(rig_find(&r, "ACPI PM timer"), rig_find(&r, "Hot ports"));
-	/* Back; into the VM; to its exits: HLT has nothing behind it. */
+	/* Back; into the VM; to its exits: HLT has no addresses behind it, only its times. */
 	rig_keys(&r, (const int[]){ 27, KEY_BTAB, '\r', 0 });
 	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
 	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 0);
 	while (view_level(&r.v)->focus != exits)
 		rig_keys(&r, (const int[]){ '\t', 0 });
 	rig_keys(&r, (const int[]){ KEY_DOWN, '\r', 0 });
-	ck_assert(r.v.msg_error);
+	ck_assert_int_eq(r.v.depth, 2);
+	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 0);
+	ck_assert_int_eq(view_level(&r.v)->focus, lat);
+	rig_keys(&r, (const int[]){ 27, 0 });
 	ck_assert_int_eq(r.v.depth, 1);
-	/* IO_INSTRUCTION does: the same VM, ports only. */
+	/* IO_INSTRUCTION: the same VM, ports only. */
 	rig_keys(&r, (const int[]){ KEY_UP, KEY_ENTER, 0 });
 	ck_assert_int_eq(r.v.depth, 2);
 	ck_assert_int_eq(view_level(&r.v)->scope.kind, SCOPE_VM);
 	ck_assert_int_eq(view_level(&r.v)->scope.hot_only, 1 + HOT_PIO);
-	ck_assert_int_eq(view_level(&r.v)->focus, hot);
+	ck_assert_int_eq(view_level(&r.v)->focus, lat);
+	ck_assert_int_ge(rig_find(&r, "Hot ports of win-timer"), 0);
 	rig_free(&r);
 }
 END_TEST
