@@ -599,6 +599,8 @@ START_TEST(sampled_wakes_scaled_like_exits)
 		}
 		snapshot_free(snap);
 	}
+	ctr_set_free(&kv.set);
+	ctr_set_free(&vc.set);
 	model_free(&m);
 }
 END_TEST
