@@ -162,7 +162,8 @@ static int tid_cmp(const void *a, const void *b)
 /* Returns whether tid is one of the VM in focus, traced in full by its own trace. */
 static bool focus_tid(const struct loop *l, int tid)
 {
-	return bsearch(&tid, l->ftids, (size_t)l->nftids, sizeof(int), tid_cmp) != NULL;
+	return l->nftids &&
+	       bsearch(&tid, l->ftids, (size_t)l->nftids, sizeof(int), tid_cmp) != NULL;
 }
 
 static void on_event(void *arg, const struct kvm_event *ev)
