@@ -1020,8 +1020,6 @@ static int setup(struct loop *l, char *why, size_t whysz)
 		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->out->output_fd, &ev);
 	}
 	if (!err)
-		err = arm_timer(l->tfd, l->ctl.delay_s);
-	if (!err)
 		err = setup_trace(l);
 	if (err) {
 		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
@@ -1135,6 +1133,12 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 	}
 	set_detail(&l, now_ns());
 	model_prime(&l.model, now_ns());
+	/* From the prime on: the first record's window is a whole interval, however long setup. */
+	err = arm_timer(l.tfd, l.ctl.delay_s);
+	if (err) {
+		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
+		goto out;
+	}
 	while (!sig_quit) {
 		if (sig_hup) {
 			sig_hup = 0;
