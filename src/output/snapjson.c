@@ -378,7 +378,7 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		json_real(j, "time_pct", e->time_share);
 		json_uint_known(j, "total_ns", e->total_ns, timed);
 		mean_known(c, "mean_ns", e->mean_ns, timed, e->total_ns, e->timed);
-		if (c->full || e->timed)
+		if (c->full || e->timed != e->count)
 			json_uint(j, "timed", e->timed);
 		json_uint_known(j, "p50_ns", e->p50_ns, timed && e->timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);

@@ -492,7 +492,7 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		e[i].count = get_u64(r, x, "count", 0);
 		e[i].est = get_bool(r, x, "estimate");
 		e[i].traced = get_u64(r, x, "traced", e[i].count);
-		e[i].timed = get_u64(r, x, "timed", 0);
+		e[i].timed = get_u64(r, x, "timed", e[i].count); /* compact: left out when equal */
 		if (!get_dbl_p(r, x, "rate", -1, &e[i].rate))
 			e[i].rate = snapjson_per_s(e[i].count, r->window_ns);
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &e[i].share);
