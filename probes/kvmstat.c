@@ -51,6 +51,7 @@ static const char *const essential[] = {
 struct tp_vm {
 	int pid;
 	int missing;		  /* samples since the process was last seen */
+	bool fresh;		  /* first followed at the last kvmstat_sync() */
 	struct ctr_set gone;	  /* final counts of its threads that have exited */
 	int *vcpu_tid, *vcpu_idx; /* live vCPU threads and their indexes */
 	int nvcpu, vcpu_cap;
@@ -839,6 +840,7 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 	for (v = 0; v < k->nvms; v++) {
 		k->vms[v].missing++;
 		k->vms[v].nvcpu = 0;
+		k->vms[v].fresh = false;
 	}
 	for (v = 0; v < ps->nvms; v++) {
 		struct tp_vm *vm = tp_vm_find(k, ps->vms[v].pid);
@@ -848,6 +850,7 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 			vm = &k->vms[k->nvms++];
 			memset(vm, 0, sizeof(*vm));
 			vm->pid = ps->vms[v].pid;
+			vm->fresh = true;
 		}
 		vm->missing = 0;
 		for (t = 0; t < ps->vms[v].nthreads; t++) {
@@ -935,6 +938,7 @@ static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 		vm->fd = -1;
 		vm->gone = tv->missing > 0;
 		vm->focus = focus;
+		vm->fresh = tv->fresh;
 		tp_zero(k, &vm->set);
 		set_add(&vm->set, &tv->gone);
 		for (i = 0; i < k->ps.nthreads; i++) {
@@ -956,6 +960,7 @@ static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 				vc = &vm->vcpus[vm->nvcpus++];
 				memset(vc, 0, sizeof(*vc));
 				vc->index = tv->vcpu_idx[c];
+				vc->fresh = ts->fresh;
 				ctr_set_copy(&vc->set, &ts->set);
 				if (fs)
 					set_add_new(&vc->set, fs);

@@ -33,6 +33,7 @@
 struct perf_thread {
 	int pid, tid, cpu;
 	bool seen;
+	bool fresh;  /* opened by the last perf_sync() */
 	int *fd;     /* -1 when not open */
 	int *err;    /* -errno of the open, 0 when open */
 	int *leader; /* index of the group leader (itself when it leads) */
@@ -460,7 +461,8 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 		}
 		if (i < p->nthreads) {
 			p->threads[x].seen = true;
-			next[w++] = p->threads[x];
+			next[w] = p->threads[x];
+			next[w++].fresh = false;
 			j = x + 1;
 			continue;
 		}
@@ -468,6 +470,7 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 		next[w].tid = tids[k];
 		next[w].cpu = -1;
 		next[w].seen = true;
+		next[w].fresh = true;
 		if (thread_open(p, &next[w]) == 0)
 			w++;
 	}
@@ -593,6 +596,7 @@ int perf_sample(struct perf *p, struct perf_sample *s)
 		ts->pid = p->threads[i].pid;
 		ts->tid = p->threads[i].tid;
 		ts->cpu = p->threads[i].cpu;
+		ts->fresh = p->threads[i].fresh;
 		thread_read(p, &p->threads[i], &ts->set);
 		ts->set.ts_ns = now;
 	}

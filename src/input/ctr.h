@@ -53,7 +53,8 @@ const char *ctr_why(int err, bool hw);
 /* One thread's (or, tid -1, one CPU's) counters at the sample time. */
 struct perf_thread_sample {
 	int pid, tid;
-	int cpu; /* -1 for a thread's counters */
+	int cpu;    /* -1 for a thread's counters */
+	bool fresh; /* opened by the last perf_sync(): the counts are since then */
 	struct ctr_set set; /* one counter per event, in the order of the defs */
 };
 
@@ -67,6 +68,7 @@ struct perf_sample {
 /* One vCPU's counters (vcpuN/, or the vCPU thread's tracepoint counts). */
 struct kstat_vcpu {
 	int index;
+	bool fresh; /* tracepoints: opened at the last sync, the counts are since then */
 	struct ctr_set set;
 };
 
@@ -76,6 +78,7 @@ struct kstat_vm {
 	int fd;	   /* the kvm-vm fd of the <pid>-<fd> directory; -1 for tracepoints */
 	bool gone;  /* tracepoints: the process has gone; these are its final counts */
 	bool focus; /* tracepoints: every KVM tracepoint counted on its vCPUs (the VM in focus) */
+	bool fresh; /* tracepoints: first followed at the last sync, its counts since then */
 	struct ctr_set set;
 	struct kstat_vcpu *vcpus;
 	int nvcpus, vcpus_cap;

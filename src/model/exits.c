@@ -156,8 +156,16 @@ static void exact_set(struct exits_exact_acc *a, const struct exits_exact *x)
 
 		if (!(x->have & bit))
 			continue;
-		/* First sample, or the counter started again: a new baseline, WIN unknown. */
-		if (!(a->have & bit) || x->v[k] < a->cur[k]) {
+		/*
+		 * First sample of a counter opened at the last sample (it counted from zero, over
+		 * about the window): a baseline of 0, the window known. Else a first sample, or a
+		 * counter that started again: a new baseline, WIN unknown.
+		 */
+		if (!(a->have & bit) && x->fresh) {
+			a->win0[k] = a->tot0[k] = 0;
+			a->win_ok |= bit;
+			a->have |= bit;
+		} else if (!(a->have & bit) || x->v[k] < a->cur[k]) {
 			a->win0[k] = a->tot0[k] = x->v[k];
 			a->win_ok &= ~bit;
 			a->have |= bit;

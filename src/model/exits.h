@@ -47,6 +47,7 @@ enum { EXACT_EXIT = 0, EXACT_PIO, EXACT_MMIO, EXACT__N };
 struct exits_exact {
 	uint64_t v[EXACT__N];
 	unsigned int have;
+	bool fresh; /* counters opened since the last sample: counting from zero since then */
 };
 
 /* The exact counts of a scope over the two windows; embedded in the module's state. */

@@ -138,7 +138,8 @@ static const struct ctr_set *with_traced(struct host_ctr *h, const struct kvmsta
 }
 
 /* The exact counts the exits module scales sampled detail to, from a VM's or vCPU's set. */
-static void exact_of(const struct ctr_set *set, const char *source, struct exits_exact *x)
+static void exact_of(const struct ctr_set *set, const char *source, bool fresh,
+		     struct exits_exact *x)
 {
 	static const char *const tp[EXACT__N] = {
 		[EXACT_EXIT] = "kvm_exit", [EXACT_PIO] = "kvm_pio", [EXACT_MMIO] = "kvm_mmio"
@@ -147,6 +148,7 @@ static void exact_of(const struct ctr_set *set, const char *source, struct exits
 	int k;
 
 	memset(x, 0, sizeof(*x));
+	x->fresh = fresh;
 	for (k = 0; k < EXACT__N; k++) {
 		const struct ctr_raw *c;
 
@@ -187,7 +189,7 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 		vc = model_vm_state(m, vm, &counters_module);
 		vc->kstat.source = s->source;
 		ctr_hist_push(&vc->kstat, with_traced(h, s, &kv->set, vm->nev, full));
-		exact_of(&kv->set, s->source, &x);
+		exact_of(&kv->set, s->source, kv->fresh, &x);
 		exits_set_exact_vm(model_vm_state(m, vm, &exits_module), &x);
 		for (c = 0; c < kv->nvcpus; c++) {
 			struct vm_thread *t = vcpu_by_index(vm, kv->vcpus[c].index);
@@ -198,7 +200,7 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 			tc = model_thread_state(m, t, &counters_module);
 			tc->kstat.source = s->source;
 			ctr_hist_push(&tc->kstat, with_traced(h, s, &kv->vcpus[c].set, t->nev, full));
-			exact_of(&kv->vcpus[c].set, s->source, &x);
+			exact_of(&kv->vcpus[c].set, s->source, kv->vcpus[c].fresh, &x);
 			exits_set_exact_thread(model_thread_state(m, t, &exits_module), &x);
 		}
 	}

@@ -605,6 +605,60 @@ START_TEST(sampled_wakes_scaled_like_exits)
 }
 END_TEST
 
+/*
+ * A VM's counters first read in the window after they were opened (fresh) counted from zero
+ * over it: its first window is exact. Read first without that (opened long before, say),
+ * the first reading is only a baseline and the window's count an estimate from the trace.
+ */
+START_TEST(fresh_counters_count_the_first_window)
+{
+	int fresh;
+
+	for (fresh = 0; fresh < 2; fresh++) {
+		struct kvmstat_sample ks = { .source = "tracepoint" };
+		struct kstat_vcpu vc = { .index = 0, .fresh = fresh };
+		struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1,
+				       .fresh = fresh };
+		struct model_detail d = { .mode = SNAP_DETAIL_SAMPLED, .budget = 20000 };
+		const struct snap_vm *vm;
+		struct snapshot *snap;
+		struct model m;
+		int i;
+
+		model_init(&m, 0);
+		scan(&m, S, (const int[]){ 101 }, 1);
+		model_set_detail(&m, &d);
+		model_prime(&m, S);
+		/* The kernel counted 25000 in the window, 250 traced (1%). */
+		scan(&m, 2 * S, (const int[]){ 101 }, 1);
+		for (i = 0; i < 250; i++)
+			ev_pio(&m, 2 * S - S / 2 + (uint64_t)i * 1000, 101, 0x40, 0);
+		add(&kv.set, "kvm_pio", CTR_COUNT, 25000);
+		add(&vc.set, "kvm_pio", CTR_COUNT, 25000);
+		ks.vms = &kv;
+		ks.nvms = 1;
+		ks.ts_ns = kv.set.ts_ns = vc.set.ts_ns = 2 * S;
+		d.traced_ns = S / 100;
+		model_set_detail(&m, &d);
+		model_update_kvmstat(&m, &ks);
+		snap = model_snapshot(&m, 2 * S, 0, false);
+		vm = &snap->vms[0];
+		ck_assert_str_eq(vm->exits[0].name, "io (pio)");
+		if (fresh) {
+			ck_assert_uint_eq(vm->exits_count, 25000);
+			ck_assert(!vm->exits[0].est);
+			ck_assert_uint_eq(vm->threads[0].exits_count, 25000);
+		} else {
+			ck_assert(vm->exits[0].est);
+		}
+		snapshot_free(snap);
+		ctr_set_free(&kv.set);
+		ctr_set_free(&vc.set);
+		model_free(&m);
+	}
+}
+END_TEST
+
 static Suite *counters_suite(void)
 {
 	Suite *s = suite_create("counters");
@@ -621,6 +675,7 @@ static Suite *counters_suite(void)
 	tcase_add_test(tc, panes_show_counters);
 	tcase_add_test(tc, sampled_detail_scaled_to_exact);
 	tcase_add_test(tc, sampled_wakes_scaled_like_exits);
+	tcase_add_test(tc, fresh_counters_count_the_first_window);
 	suite_add_tcase(s, tc);
 	return s;
 }
