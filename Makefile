@@ -116,8 +116,8 @@ $(BUILD)/obj/tests/%.o $(BUILD)/fuzz/obj/tests/%.o: LAYER_CFLAGS = $(INC_app) -I
 $(BUILD)/obj/src/storm/%.o: LAYER_CFLAGS = -Isrc/storm
 
 LIB_SRC   := $(wildcard src/lib/*.c src/input/*.c src/snap/*.c src/model/*.c src/output/*.c) \
-	     $(wildcard src/record/*.c probes/*.c ui/*.c src/export/*.c) src/tick.c src/offline.c \
-	     src/replay.c src/timeline.c src/incident.c
+	     $(wildcard src/record/*.c probes/*.c ui/*.c src/export/*.c) src/tick.c src/detail.c \
+	     src/offline.c src/replay.c src/timeline.c src/incident.c
 STORM_SRC := $(wildcard src/storm/*.c src/storm/*.S)
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)

@@ -5,10 +5,21 @@
  * VMs, so a file that vanishes between the listing and the read is skipped and counted,
  * and one that holds no number is kept with an error rather than a made-up value.
  *
- * Under kernel lockdown debugfs reads fail with EPERM (the directory may even list); then
- * the KVM tracepoints that exist are counted with perf_event_open on each thread of each
- * VM (events fire in the context of the thread that caused them), summed per VM and for
- * the host. Counts of threads and VMs that have gone are kept, so sums never go down.
+ * KVM's tracepoints are counted in the kernel as well, the way kvm_stat and `perf stat` do,
+ * never sampled (a period of 1 takes the overflow path at every hit: six times the cost in
+ * the guest's exit), so the counts are exact and cannot be lost:
+ *  - host: every KVM tracepoint, per CPU, in one group per CPU (one read per CPU and tick).
+ *    Per-CPU counters cost the guest nothing at a context switch; a tracepoint that fires
+ *    too often to be worth its cost and that no figure needs (kvm_emulate_insn, on a host
+ *    that emulates every guest instruction) is dropped when the loop says so, and says why.
+ *    Exit reasons are counted by filtered copies of kvm_exit (and the VMM's exit reasons of
+ *    kvm_userspace_exit), for the reasons the caller names: child rows, "kvm_exit(HLT)".
+ *  - per VM and vCPU, under kernel lockdown (debugfs unreadable) only: a per-thread counter
+ *    of one or two tracepoints (the caller's list: kvm_exit where it fires, else the accesses
+ *    kvm_pio and kvm_mmio) on vCPU threads only. A per-thread event costs its thread at
+ *    every context switch (~0.3-0.5 us per event here), so there are as few as the figures
+ *    need, and none on other threads. The VM in focus can have every tracepoint per vCPU.
+ * Counts of threads and VMs that have gone are kept, so sums never go down.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -27,32 +38,58 @@
 
 #define KSTAT_FILE_MAX 4096
 
-/* The tracepoints counted when debugfs cannot be read; those the kernel lacks are skipped. */
-static const char *const tp_names[] = {
-	"kvm_exit",	   "kvm_entry",		 "kvm_pio",	    "kvm_mmio",
-	"kvm_msr",	   "kvm_userspace_exit", "kvm_vcpu_wakeup", "kvm_set_irq",
-	"kvm_msi_set_irq", "kvm_apic",		 "kvm_eoi",	    "kvm_fpu",
+/* The per-vCPU tracepoints when the caller names none. */
+static const char *const vcpu_default[] = { "kvm_exit", "kvm_pio", "kvm_mmio", NULL };
+
+/* Tracepoints the figures need counted: never dropped, whatever their rate. */
+static const char *const essential[] = {
+	"kvm_exit", "kvm_entry", "kvm_pio", "kvm_mmio", "kvm_fast_mmio", "kvm_msr",
+	"kvm_userspace_exit", NULL,
 };
 
-/* A VM followed by tracepoint counters; owned by the probe. */
+/* A VM followed by per-thread tracepoint counters; owned by the probe. */
 struct tp_vm {
 	int pid;
 	int missing;		  /* samples since the process was last seen */
+	bool fresh;		  /* first followed at the last kvmstat_sync() */
 	struct ctr_set gone;	  /* final counts of its threads that have exited */
 	int *vcpu_tid, *vcpu_idx; /* live vCPU threads and their indexes */
 	int nvcpu, vcpu_cap;
 };
 
+/*
+ * Counters of a list of tracepoints on every CPU (one group per CPU), with what they had
+ * counted before the last time they were opened again (an event dropped, children changed),
+ * so that counts never go back. Part of struct kvmstat.
+ */
+struct tp_cpus {
+	struct perf *perf;	     /* NULL when none could be opened */
+	struct perf_event_def *defs; /* every event listed, dropped ones too; owned */
+	bool *off;		     /* per def: dropped (not opened, or closed) */
+	bool *in;		     /* per def: one of perf's events, in order */
+	int n;
+	struct perf_sample ps;
+	struct ctr_set base; /* counts before the last reopen, by name */
+};
+
 /* Owned by whoever called kvmstat_open(). */
 struct kvmstat {
 	char root[PATH_MAX]; /* the kvm directory, "" when debugfs is not used */
-	struct perf *perf;   /* tracepoint counters, NULL when debugfs is used */
-	struct perf_event_def defs[PERF_EVENTS_MAX];
+	char tdir[PATH_MAX]; /* tracefs, where the tracepoints' ids are */
+	int ncpus;
+	struct tp_cpus host; /* every KVM tracepoint */
+	struct tp_cpus kids; /* filtered kvm_exit / kvm_userspace_exit: one per exit reason */
+	/* Per vCPU thread, when debugfs cannot be read. */
+	struct perf *perf;
+	struct perf_event_def *defs; /* the per-vCPU tracepoints */
 	int ndefs;
 	struct perf_sample ps;
 	struct tp_vm *vms;
 	int nvms, vms_cap;
-	struct ctr_set host_gone; /* final counts of VMs that have gone */
+	/* The VM in focus: every (not dropped) tracepoint per vCPU; none when focus_pid is 0. */
+	int focus_pid;
+	struct perf *focus;
+	struct perf_sample fps;
 	char debugfs_why[64];
 	struct source_status st;
 	void (*hook)(void *arg, const char *path);
@@ -307,6 +344,7 @@ void kvmstat_sample_free(struct kvmstat_sample *s)
 	}
 	free(s->vms);
 	ctr_set_free(&s->host);
+	ctr_set_free(&s->tp_host);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -338,6 +376,7 @@ static int debugfs_try(const char *root)
 }
 
 /* Returns whether name is in the NULL-terminated list (NULL: an empty list). */
+/* Returns whether name is in the NULL-terminated list (NULL: an empty list). */
 static bool listed(const char *const *list, const char *name)
 {
 	for (; list && *list; list++)
@@ -346,47 +385,160 @@ static bool listed(const char *const *list, const char *name)
 	return false;
 }
 
-/*
- * Returns 0 after choosing the tracepoints that exist and are not counted elsewhere, or
- * -ENOENT when none does.
- */
-static int tp_setup(struct kvmstat *k, const char *mounts, const char *const *counted)
+bool kvmstat_droppable(const char *name)
 {
-	char tdir[PATH_MAX], path[PATH_MAX + 64], buf[32];
-	size_t i;
-	int fd;
-	ssize_t r;
+	return !listed(essential, name);
+}
 
-	if (!kvmstat_find_mount(mounts, "tracefs", tdir, sizeof(tdir)))
-		snprintf(tdir, sizeof(tdir), "/sys/kernel/tracing");
-	for (i = 0; i < ARRAY_SIZE(tp_names) && k->ndefs < PERF_EVENTS_MAX; i++) {
-		struct perf_event_def *d = &k->defs[k->ndefs];
+/* Needed events first (one leads each CPU's group, and is never dropped), then by name. */
+static int name_sort(const void *a, const void *b)
+{
+	const char *x = ((const struct perf_event_def *)a)->name;
+	const char *y = ((const struct perf_event_def *)b)->name;
+	bool ex = listed(essential, x), ey = listed(essential, y);
 
-		if (listed(counted, tp_names[i]))
+	if (ex != ey)
+		return ex ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* Returns the number of KVM tracepoints found under tdir/events/kvm, filled into *defs. */
+static int list_tracepoints(const char *tdir, struct perf_event_def **defs)
+{
+	char dir[PATH_MAX + 16];
+	struct dirent *de;
+	int n = 0, cap = 0;
+	DIR *d;
+
+	*defs = NULL;
+	snprintf(dir, sizeof(dir), "%s/events/kvm", tdir);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/events/kvm/%s/id", tdir, tp_names[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		memset(d, 0, sizeof(*d));
-		strlcpy0(d->name, tp_names[i], sizeof(d->name));
-		d->attr.type = PERF_TYPE_TRACEPOINT;
-		d->attr.config = strtoull(buf, NULL, 10);
-		/*
-		 * Counting, not sampling: a period of 1 sends every hit through the overflow
-		 * path, about six times the cost in the guest's exit (kvm_stat does so).
-		 */
-		d->attr.sample_period = 0;
-		d->kind = CTR_COUNT;
-		k->ndefs++;
+		*defs = xgrow(*defs, &cap, n + 1, sizeof(**defs));
+		if (!perf_tracepoint(tdir, "kvm", de->d_name, &(*defs)[n]))
+			n++;
 	}
+	closedir(d);
+	if (n > 1)
+		qsort(*defs, (size_t)n, sizeof(**defs), name_sort);
+	return n;
+}
+
+/* Returns c's counts summed over its CPUs into set (its base added; dropped ones with why). */
+static void cpus_total(const struct tp_cpus *c, struct ctr_set *set)
+{
+	int i, k, j = 0;
+
+	for (i = 0; i < c->n; i++) {
+		const struct ctr_raw *b = ctr_set_find(&c->base, c->defs[i].name);
+		struct ctr_raw *r = ctr_set_add(set, c->defs[i].name, CTR_COUNT);
+
+		r->value = b ? b->value : 0;
+		if (!c->perf || !c->in[i]) {
+			r->err = c->off[i] ? -ECANCELED : -ENODEV;
+			continue;
+		}
+		if (c->off[i]) {
+			/* Closed in place: what it had counted is kept in the base below. */
+			r->err = -ECANCELED;
+			j++;
+			continue;
+		}
+		/* The perf probe's sets hold the opened events in order. */
+		for (k = 0; k < c->ps.nthreads; k++) {
+			const struct ctr_raw *v = &c->ps.threads[k].set.v[j];
+
+			if (j < c->ps.threads[k].set.n && !v->err)
+				r->value += v->value;
+		}
+		j++;
+	}
+}
+
+/* Keeps what c's counters have counted in its base, by name, and closes them. */
+static void cpus_keep(struct tp_cpus *c)
+{
+	struct ctr_set total = { 0 };
+	int i;
+
+	if (!c->perf)
+		return;
+	if (!perf_sample(c->perf, &c->ps)) {
+		cpus_total(c, &total);
+		for (i = 0; i < total.n; i++) {
+			struct ctr_raw *b = NULL;
+			int j;
+
+			for (j = 0; j < c->base.n && !b; j++)
+				if (!strcmp(c->base.v[j].name, total.v[i].name))
+					b = &c->base.v[j];
+			if (!b)
+				b = ctr_set_add(&c->base, total.v[i].name, CTR_COUNT);
+			b->value = total.v[i].value;
+		}
+	}
+	ctr_set_free(&total);
+	perf_close(c->perf);
+	c->perf = NULL;
+	perf_sample_free(&c->ps);
+}
+
+/* Returns 0 after opening c's events that are not off on every CPU, or -errno. */
+static int cpus_open(struct tp_cpus *c, int ncpus)
+{
+	struct perf_event_def *on;
+	int i, n = 0, err;
+
+	on = xcalloc((size_t)c->n + 1, sizeof(*on));
+	free(c->in);
+	c->in = xcalloc((size_t)c->n + 1, sizeof(*c->in));
+	for (i = 0; i < c->n; i++)
+		if (!c->off[i]) {
+			on[n++] = c->defs[i];
+			c->in[i] = true;
+		}
+	err = n ? 0 : -ENOENT;
+	if (n) {
+		c->perf = perf_open(on, n);
+		err = c->perf ? perf_open_cpus(c->perf, ncpus) : -errno;
+		if (err) {
+			perf_close(c->perf);
+			c->perf = NULL;
+		}
+	}
+	free(on);
+	return err;
+}
+
+static void cpus_free(struct tp_cpus *c)
+{
+	perf_close(c->perf);
+	perf_sample_free(&c->ps);
+	ctr_set_free(&c->base);
+	free(c->defs);
+	free(c->off);
+	free(c->in);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Returns 0 after choosing the per-vCPU tracepoints of list that exist, or -ENOENT when
+ * none does.
+ */
+static int vcpu_setup(struct kvmstat *k, const char *const *list)
+{
+	int i;
+
+	k->defs = xcalloc(8, sizeof(*k->defs));
+	for (i = 0; list[i] && k->ndefs < 8; i++)
+		if (!perf_tracepoint(k->tdir, "kvm", list[i], &k->defs[k->ndefs]))
+			k->ndefs++;
 	if (!k->ndefs)
-		return counted ? tp_setup(k, mounts, NULL) : -ENOENT;
+		return -ENOENT;
 	k->perf = perf_open(k->defs, k->ndefs);
 	return k->perf ? 0 : -errno;
 }
@@ -406,13 +558,23 @@ static const char *debugfs_words(int err)
 }
 
 struct kvmstat *kvmstat_open(const char *dir, const char *mounts, bool tracepoints,
-			     const char *const *counted)
+			     const char *const *vcpu_events)
 {
 	struct kvmstat *k = xcalloc(1, sizeof(*k));
 	char mnt[PATH_MAX];
+	long conf = sysconf(_SC_NPROCESSORS_CONF);
 	int err;
 
 	k->st.name = "kvmstat";
+	k->ncpus = conf > 0 ? (int)conf : 1;
+	if (!kvmstat_find_mount(mounts, "tracefs", k->tdir, sizeof(k->tdir)))
+		snprintf(k->tdir, sizeof(k->tdir), "/sys/kernel/tracing");
+	if (tracepoints) {
+		k->host.n = list_tracepoints(k->tdir, &k->host.defs);
+		k->host.off = xcalloc((size_t)k->host.n + 1, sizeof(*k->host.off));
+		if (k->host.n)
+			cpus_open(&k->host, k->ncpus);
+	}
 	if (!dir)
 		dir = kvmstat_find_mount(mounts, "debugfs", mnt, sizeof(mnt));
 	if (!dir) {
@@ -431,7 +593,7 @@ struct kvmstat *kvmstat_open(const char *dir, const char *mounts, bool tracepoin
 		source_set(&k->st, SOURCE_UNAVAILABLE, "debugfs: %s", k->debugfs_why);
 		return k;
 	}
-	err = tp_setup(k, mounts, counted);
+	err = vcpu_setup(k, vcpu_events ? vcpu_events : vcpu_default);
 	if (err)
 		source_set(&k->st, SOURCE_UNAVAILABLE, "debugfs: %s; no KVM tracepoints",
 			   k->debugfs_why);
@@ -447,15 +609,19 @@ void kvmstat_close(struct kvmstat *k)
 
 	if (!k)
 		return;
+	cpus_free(&k->host);
+	cpus_free(&k->kids);
 	perf_close(k->perf);
 	perf_sample_free(&k->ps);
+	perf_close(k->focus);
+	perf_sample_free(&k->fps);
+	free(k->defs);
 	for (i = 0; i < k->nvms; i++) {
 		ctr_set_free(&k->vms[i].gone);
 		free(k->vms[i].vcpu_tid);
 		free(k->vms[i].vcpu_idx);
 	}
 	free(k->vms);
-	ctr_set_free(&k->host_gone);
 	free(k);
 }
 
@@ -468,6 +634,98 @@ void kvmstat_set_read_hook(struct kvmstat *k, void (*hook)(void *arg, const char
 const struct source_status *kvmstat_status(const struct kvmstat *k)
 {
 	return &k->st;
+}
+
+int kvmstat_drop(struct kvmstat *k, const char *name)
+{
+	int i;
+
+	if (!kvmstat_droppable(name))
+		return -EPERM;
+	for (i = 0; i < k->host.n; i++) {
+		int j, pos = 0;
+
+		if (strcmp(k->host.defs[i].name, name) || k->host.off[i])
+			continue;
+		for (j = 0; j < i; j++)
+			pos += !k->host.off[j];
+		/*
+		 * Closing a tracepoint's last counter costs a grace period or two (the kernel
+		 * unregisters it): close its own, not every one.
+		 */
+		if (k->host.perf) {
+			struct ctr_set total = { 0 };
+			const struct ctr_raw *c;
+
+			/* Its count so far stays: in the base, which it reads from now on. */
+			if (!perf_sample(k->host.perf, &k->host.ps)) {
+				struct ctr_raw *b = NULL;
+				int j2;
+
+				cpus_total(&k->host, &total);
+				c = ctr_set_find(&total, name);
+				for (j2 = 0; j2 < k->host.base.n && !b; j2++)
+					if (!strcmp(k->host.base.v[j2].name, name))
+						b = &k->host.base.v[j2];
+				if (c && !b)
+					b = ctr_set_add(&k->host.base, name, CTR_COUNT);
+				if (c)
+					b->value = c->value; /* base and counter: its whole count */
+			}
+			ctr_set_free(&total);
+			if (!perf_drop_event(k->host.perf, pos)) {
+				k->host.off[i] = true;
+				return 0;
+			}
+		}
+		cpus_keep(&k->host);
+		k->host.off[i] = true;
+		return cpus_open(&k->host, k->ncpus);
+	}
+	return -ENOENT;
+}
+
+int kvmstat_exit_reasons(struct kvmstat *k, const struct kstat_reason *r, int n)
+{
+	struct perf_event_def *defs, parent;
+	int i, m = 0;
+
+	if (!k->host.n)
+		return -ENOENT;
+	n = MIN(n, KSTAT_REASONS_MAX);
+	defs = xcalloc((size_t)n + 1, sizeof(*defs));
+	for (i = 0; i < n; i++) {
+		struct perf_event_def *d = &defs[m];
+
+		if (perf_tracepoint(k->tdir, "kvm", r[i].event, &parent))
+			continue;
+		*d = parent;
+		snprintf(d->name, sizeof(d->name), "%s(%.*s)", r[i].event,
+			 (int)(sizeof(d->name) - strlen(r[i].event) - 3), r[i].name);
+		snprintf(d->filter, sizeof(d->filter), "%s == %u", r[i].field, r[i].value);
+		m++;
+	}
+	/* The same children as now: nothing to do (the usual case, every tick). */
+	if (m == k->kids.n) {
+		for (i = 0; i < m && !strcmp(defs[i].name, k->kids.defs[i].name) &&
+			    !strcmp(defs[i].filter, k->kids.defs[i].filter);
+		     i++)
+			;
+		if (i == m) {
+			free(defs);
+			return 0;
+		}
+	}
+	/* Counts of children kept from before stay in the base by name. */
+	cpus_keep(&k->kids);
+	free(k->kids.defs);
+	free(k->kids.off);
+	free(k->kids.in);
+	k->kids.in = NULL;
+	k->kids.defs = defs;
+	k->kids.n = m;
+	k->kids.off = xcalloc((size_t)m + 1, sizeof(*k->kids.off));
+	return m ? cpus_open(&k->kids, k->ncpus) : 0;
 }
 
 /* Adds src's readable counters into dst by name (dst gets missing names). */
@@ -490,6 +748,16 @@ static void set_add(struct ctr_set *dst, const struct ctr_set *src)
 	}
 }
 
+/* Adds to dst the counters of src it does not have (the VM in focus: every tracepoint). */
+static void set_add_new(struct ctr_set *dst, const struct ctr_set *src)
+{
+	int i;
+
+	for (i = 0; i < src->n; i++)
+		if (!ctr_set_find(dst, src->v[i].name))
+			*ctr_set_add(dst, src->v[i].name, (enum ctr_kind)src->v[i].kind) = src->v[i];
+}
+
 static struct tp_vm *tp_vm_find(struct kvmstat *k, int pid)
 {
 	int i;
@@ -509,6 +777,60 @@ static void tp_gone(void *arg, int pid, int tid, const struct ctr_set *set)
 		set_add(&vm->gone, set);
 }
 
+/* Returns whether name is one of the per-vCPU tracepoints (counted for every VM). */
+static bool vcpu_listed(const struct kvmstat *k, const char *name)
+{
+	int i;
+
+	for (i = 0; i < k->ndefs; i++)
+		if (!strcmp(k->defs[i].name, name))
+			return true;
+	return false;
+}
+
+/* Opens or moves the focus counters: every tracepoint of the host set on the VM's vCPUs. */
+static void focus_sync(struct kvmstat *k)
+{
+	const struct tp_vm *vm = k->focus_pid ? tp_vm_find(k, k->focus_pid) : NULL;
+	struct perf_event_def *on;
+	int *pids, i, n = 0;
+
+	if (!vm || !k->host.n) {
+		perf_close(k->focus);
+		k->focus = NULL;
+		return;
+	}
+	if (!k->focus) {
+		on = xcalloc((size_t)k->host.n + 1, sizeof(*on));
+		for (i = 0; i < k->host.n; i++)
+			if (!k->host.off[i] && !vcpu_listed(k, k->host.defs[i].name))
+				on[n++] = k->host.defs[i];
+		k->focus = n ? perf_open(on, n) : NULL;
+		free(on);
+		if (!k->focus)
+			return;
+	}
+	pids = xcalloc((size_t)vm->nvcpu + 1, sizeof(*pids));
+	for (i = 0; i < vm->nvcpu; i++)
+		pids[i] = vm->pid;
+	perf_sync(k->focus, pids, vm->vcpu_tid, vm->nvcpu, NULL, NULL);
+	free(pids);
+}
+
+int kvmstat_focus(struct kvmstat *k, int pid)
+{
+	if (pid == k->focus_pid)
+		return 0;
+	perf_close(k->focus);
+	k->focus = NULL;
+	perf_sample_free(&k->fps);
+	k->focus_pid = pid;
+	if (!k->perf) /* debugfs has every statistic per VM already */
+		k->focus_pid = 0;
+	focus_sync(k);
+	return k->focus || !pid ? 0 : -ENOENT;
+}
+
 int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 {
 	int *pids, *tids, n = 0, v, t, w, err;
@@ -518,6 +840,7 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 	for (v = 0; v < k->nvms; v++) {
 		k->vms[v].missing++;
 		k->vms[v].nvcpu = 0;
+		k->vms[v].fresh = false;
 	}
 	for (v = 0; v < ps->nvms; v++) {
 		struct tp_vm *vm = tp_vm_find(k, ps->vms[v].pid);
@@ -527,14 +850,15 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 			vm = &k->vms[k->nvms++];
 			memset(vm, 0, sizeof(*vm));
 			vm->pid = ps->vms[v].pid;
+			vm->fresh = true;
 		}
 		vm->missing = 0;
-		n += ps->vms[v].nthreads;
 		for (t = 0; t < ps->vms[v].nthreads; t++) {
 			const struct proc_thread *pt = &ps->vms[v].threads[t];
 
 			if (pt->kind != PROC_VCPU || pt->index < 0)
 				continue;
+			n++;
 			vm->vcpu_tid =
 				xgrow(vm->vcpu_tid, &vm->vcpu_cap, vm->nvcpu + 1, sizeof(int));
 			vm->vcpu_idx = xrealloc(vm->vcpu_idx, (size_t)vm->vcpu_cap * sizeof(int));
@@ -542,24 +866,25 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 			vm->vcpu_idx[vm->nvcpu++] = pt->index;
 		}
 	}
+	/* vCPU threads only: an iothread's or worker's counter would cost it at every switch. */
 	pids = xcalloc((size_t)n + 1, sizeof(int));
 	tids = xcalloc((size_t)n + 1, sizeof(int));
 	n = 0;
-	for (v = 0; v < ps->nvms; v++)
-		for (t = 0; t < ps->vms[v].nthreads; t++) {
-			pids[n] = ps->vms[v].pid;
-			tids[n++] = ps->vms[v].threads[t].tid;
+	for (v = 0; v < k->nvms; v++)
+		for (t = 0; !k->vms[v].missing && t < k->vms[v].nvcpu; t++) {
+			pids[n] = k->vms[v].pid;
+			tids[n++] = k->vms[v].vcpu_tid[t];
 		}
 	err = perf_sync(k->perf, pids, tids, n, tp_gone, k);
 	free(pids);
 	free(tids);
+	focus_sync(k);
 	/* A VM gone for a second sample has been reported gone once: fold it into the host. */
 	for (v = w = 0; v < k->nvms; v++) {
 		if (k->vms[v].missing < 2) {
 			k->vms[w++] = k->vms[v];
 			continue;
 		}
-		set_add(&k->host_gone, &k->vms[v].gone);
 		ctr_set_free(&k->vms[v].gone);
 		free(k->vms[v].vcpu_tid);
 		free(k->vms[v].vcpu_idx);
@@ -571,7 +896,7 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 	return err;
 }
 
-/* Returns an empty set holding every tracepoint counter at 0, so names line up. */
+/* Returns an empty set holding every per-vCPU tracepoint counter at 0, so names line up. */
 static void tp_zero(const struct kvmstat *k, struct ctr_set *s)
 {
 	int i;
@@ -581,6 +906,17 @@ static void tp_zero(const struct kvmstat *k, struct ctr_set *s)
 		ctr_set_add(s, k->defs[i].name, CTR_COUNT);
 }
 
+/* The focus counters of thread tid, or NULL. */
+static const struct ctr_set *focus_set(const struct kvmstat *k, int tid)
+{
+	int i;
+
+	for (i = 0; k->focus && i < k->fps.nthreads; i++)
+		if (k->fps.threads[i].tid == tid)
+			return &k->fps.threads[i].set;
+	return NULL;
+}
+
 static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 {
 	int v, i, c, err;
@@ -588,26 +924,32 @@ static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 	err = perf_sample(k->perf, &k->ps);
 	if (err)
 		return err;
+	if (k->focus && perf_sample(k->focus, &k->fps))
+		k->fps.nthreads = 0;
 	s->ts_ns = k->ps.ts_ns;
-	tp_zero(k, &s->host);
-	set_add(&s->host, &k->host_gone);
 	s->vms = xcalloc((size_t)k->nvms + 1, sizeof(*s->vms));
 	s->vms_cap = k->nvms + 1;
 	for (v = 0; v < k->nvms; v++) {
 		const struct tp_vm *tv = &k->vms[v];
 		struct kstat_vm *vm = &s->vms[s->nvms++];
+		bool focus = k->focus && tv->pid == k->focus_pid;
 
 		vm->pid = tv->pid;
 		vm->fd = -1;
 		vm->gone = tv->missing > 0;
+		vm->focus = focus;
+		vm->fresh = tv->fresh;
 		tp_zero(k, &vm->set);
 		set_add(&vm->set, &tv->gone);
 		for (i = 0; i < k->ps.nthreads; i++) {
 			const struct perf_thread_sample *ts = &k->ps.threads[i];
+			const struct ctr_set *fs = focus ? focus_set(k, ts->tid) : NULL;
 
 			if (ts->pid != tv->pid)
 				continue;
 			set_add(&vm->set, &ts->set);
+			if (fs)
+				set_add(&vm->set, fs);
 			for (c = 0; c < tv->nvcpu; c++) {
 				struct kstat_vcpu *vc;
 
@@ -618,15 +960,30 @@ static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 				vc = &vm->vcpus[vm->nvcpus++];
 				memset(vc, 0, sizeof(*vc));
 				vc->index = tv->vcpu_idx[c];
+				vc->fresh = ts->fresh;
 				ctr_set_copy(&vc->set, &ts->set);
+				if (fs)
+					set_add_new(&vc->set, fs);
 				vc->set.ts_ns = s->ts_ns;
 			}
 		}
 		vm->set.ts_ns = s->ts_ns;
-		set_add(&s->host, &vm->set);
 	}
-	s->host.ts_ns = s->ts_ns;
 	return 0;
+}
+
+/* Reads the host's per-CPU tracepoint counters and exit reasons into s->tp_host. */
+static void host_sample(struct kvmstat *k, struct kvmstat_sample *s)
+{
+	if (!k->host.n)
+		return;
+	if (k->host.perf && perf_sample(k->host.perf, &k->host.ps))
+		k->host.ps.nthreads = 0;
+	if (k->kids.perf && perf_sample(k->kids.perf, &k->kids.ps))
+		k->kids.ps.nthreads = 0;
+	cpus_total(&k->host, &s->tp_host);
+	cpus_total(&k->kids, &s->tp_host);
+	s->tp_host.ts_ns = k->host.ps.ts_ns ? k->host.ps.ts_ns : now_ns();
 }
 
 int kvmstat_sample(struct kvmstat *k, struct kvmstat_sample *s)
@@ -634,6 +991,7 @@ int kvmstat_sample(struct kvmstat *k, struct kvmstat_sample *s)
 	int err;
 
 	kvmstat_sample_free(s);
+	host_sample(k, s);
 	if (k->perf) {
 		s->source = "tracepoint";
 		return tp_sample(k, s);

@@ -3,9 +3,11 @@
  * kvmstat probe: KVM's own statistics, host-wide, per VM and per vCPU.
  *
  * From debugfs (<debugfs>/kvm/: host totals, <pid>-<fd>/ per VM, vcpuN/ per vCPU; one
- * number per file, several in a histogram file) where it can be read; else, under kernel
- * lockdown or without debugfs, from KVM tracepoints counted with perf_event_open on each
- * VM thread, the way kvm_stat does. The status names the source in use and why.
+ * number per file, several in a histogram file) where it can be read; and KVM's tracepoints
+ * counted in the kernel (perf_event_open, counting, never sampling, as kvm_stat does): every
+ * one per CPU for the host, with exit reasons as filtered counters; per vCPU thread, under
+ * kernel lockdown or without debugfs, the one or two that give the VM's exits exactly
+ * (every one for the VM in focus). The status names the source in use and why.
  */
 #ifndef KVMSCOPE_KVMSTAT_H
 #define KVMSCOPE_KVMSTAT_H
@@ -20,15 +22,26 @@
 
 struct kvmstat;
 
+/* Exit reasons counted by filtered counters at most. */
+#define KSTAT_REASONS_MAX 16
+
+/* An exit reason to count: tracepoint event's records whose field equals value. */
+struct kstat_reason {
+	const char *event; /* "kvm_exit" or "kvm_userspace_exit" */
+	const char *field; /* "exit_reason", "reason" */
+	uint32_t value;
+	const char *name; /* "HLT", "KVM_EXIT_IO": the counter is "event(name)" */
+};
+
 /*
  * Returns a probe reading dir/kvm (dir NULL: the debugfs mount found in mounts_path, or
- * /proc/mounts when NULL), falling back to tracepoint counters when debugfs cannot be read
- * and tracepoints is set, except those in counted (a NULL-terminated list of tracepoint
- * names, or NULL): the caller counts them from its trace stream, so each event is not paid
- * for twice. Never NULL: a probe with no source says why in its status.
+ * /proc/mounts when NULL) and, with tracepoints set, counting every KVM tracepoint per CPU;
+ * when debugfs cannot be read, the tracepoints of vcpu_events (a NULL-terminated list; NULL:
+ * kvm_exit, kvm_pio, kvm_mmio) per vCPU thread stand in for its per-VM statistics. Never
+ * NULL: a probe with no source says why in its status.
  */
 struct kvmstat *kvmstat_open(const char *dir, const char *mounts_path, bool tracepoints,
-			     const char *const *counted);
+			     const char *const *vcpu_events);
 void kvmstat_close(struct kvmstat *k);
 
 /* Returns 0 after following the VM threads of ps (tracepoint counters), or -errno. */
@@ -39,6 +52,28 @@ int kvmstat_sample(struct kvmstat *k, struct kvmstat_sample *s);
 void kvmstat_sample_free(struct kvmstat_sample *s);
 
 const struct source_status *kvmstat_status(const struct kvmstat *k);
+
+/* Returns whether a tracepoint may be dropped for its rate: no figure needs its count. */
+bool kvmstat_droppable(const char *name);
+
+/*
+ * Returns 0 after no longer counting tracepoint name on the host (the caller judged its rate
+ * too costly for the guests): its counter keeps its count and reads as dropped
+ * (-ECANCELED). -EPERM for one that is not droppable, -ENOENT for an unknown one.
+ */
+int kvmstat_drop(struct kvmstat *k, const char *name);
+
+/*
+ * Returns 0 after counting exactly the exit reasons in r (at most KSTAT_REASONS_MAX) on the
+ * host, one filtered per-CPU counter each; counts of a reason kept from before go on.
+ */
+int kvmstat_exit_reasons(struct kvmstat *k, const struct kstat_reason *r, int n);
+
+/*
+ * Returns 0 after counting every (not dropped) tracepoint on the vCPUs of the VM pid (0:
+ * none), shown in its sets (kstat_vm.focus); with debugfs in use there is no need (0).
+ */
+int kvmstat_focus(struct kvmstat *k, int pid);
 
 /* Tests: hook called with each file's path between listing its directory and reading it. */
 void kvmstat_set_read_hook(struct kvmstat *k, void (*hook)(void *arg, const char *path), void *arg);

@@ -9,10 +9,12 @@
  * running out of fds first raises RLIMIT_NOFILE toward its hard limit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <perfmon/pfmlib_perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -24,25 +26,30 @@
 #define READ_FMT                                                                                   \
 	(PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING)
 
-/* One counted thread; owned by the probe's threads array. */
+/*
+ * One counted thread, or one CPU (tid -1, cpu >= 0: every thread on it); owned by the
+ * probe's threads array, its arrays (n entries each, one allocation) by it.
+ */
 struct perf_thread {
-	int pid, tid;
+	int pid, tid, cpu;
 	bool seen;
-	int fd[PERF_EVENTS_MAX];     /* -1 when not open */
-	int err[PERF_EVENTS_MAX];    /* -errno of the open, 0 when open */
-	int leader[PERF_EVENTS_MAX]; /* index of the group leader (itself when it leads) */
-	int pos[PERF_EVENTS_MAX];    /* place in the leader's group read */
+	bool fresh;  /* opened by the last perf_sync() */
+	int *fd;     /* -1 when not open */
+	int *err;    /* -errno of the open, 0 when open */
+	int *leader; /* index of the group leader (itself when it leads) */
+	int *pos;    /* place in the leader's group read */
 };
 
 /* Owned by whoever called perf_open(). */
 struct perf {
-	struct perf_event_def defs[PERF_EVENTS_MAX];
+	struct perf_event_def *defs; /* n, owned */
 	int n;
 	struct perf_thread *threads; /* in the order of the last perf_sync() list */
 	int nthreads, cap;
 	struct perf_thread *spare; /* the next threads array, being filled by perf_sync() */
 	int spare_cap;
-	int last_err[PERF_EVENTS_MAX]; /* the latest open error of each event, 0 when none */
+	int *last_err; /* per event: the latest open error, 0 when none; owned */
+	uint64_t *buf; /* a group read: 3 + n values; owned */
 	bool fd_full; /* an open met the fd limit: none is tried until fds are given back */
 	struct source_status st;
 };
@@ -102,6 +109,37 @@ int perf_encode(const char *name, struct perf_event_def *def, char *why, size_t 
 	return 0;
 }
 
+int perf_tracepoint(const char *tracing_dir, const char *sys, const char *name,
+		    struct perf_event_def *def)
+{
+	char path[4096], buf[32];
+	ssize_t r;
+	int fd;
+
+	memset(def, 0, sizeof(*def));
+	if (strlen(name) >= sizeof(def->name))
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracing_dir, sys, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return r < 0 ? -errno : -EINVAL;
+	buf[r] = '\0';
+	strlcpy0(def->name, name, sizeof(def->name));
+	def->attr.type = PERF_TYPE_TRACEPOINT;
+	def->attr.config = strtoull(buf, NULL, 10);
+	/*
+	 * Counting, not sampling: a period of 1 sends every hit through the overflow path,
+	 * about six times the cost in the guest's exit (kvm_stat does so).
+	 */
+	def->attr.sample_period = 0;
+	def->kind = CTR_COUNT;
+	return 0;
+}
+
 int perf_parse_list(const char *list, struct perf_event_def *defs, int max, char *why, size_t whysz)
 {
 	char *copy = xstrdup(list), *save = NULL, *tok;
@@ -131,11 +169,14 @@ struct perf *perf_open(const struct perf_event_def *defs, int n)
 {
 	struct perf *p;
 
-	if (n < 1 || n > PERF_EVENTS_MAX) {
+	if (n < 1) {
 		errno = EINVAL;
 		return NULL;
 	}
 	p = xcalloc(1, sizeof(*p));
+	p->defs = xcalloc((size_t)n, sizeof(*defs));
+	p->last_err = xcalloc((size_t)n, sizeof(*p->last_err));
+	p->buf = xcalloc((size_t)n + 3, sizeof(*p->buf));
 	memcpy(p->defs, defs, (size_t)n * sizeof(*defs));
 	p->n = n;
 	p->st.name = "perf";
@@ -143,6 +184,7 @@ struct perf *perf_open(const struct perf_event_def *defs, int n)
 	return p;
 }
 
+/* Closes t's counters (its arrays stay, for a last read or a free). */
 static void thread_close(struct perf *p, struct perf_thread *t)
 {
 	int i;
@@ -152,16 +194,27 @@ static void thread_close(struct perf *p, struct perf_thread *t)
 			close(t->fd[i]);
 }
 
+static void thread_free(struct perf_thread *t)
+{
+	free(t->fd);
+	t->fd = t->err = t->leader = t->pos = NULL;
+}
+
 void perf_close(struct perf *p)
 {
 	int i;
 
 	if (!p)
 		return;
-	for (i = 0; i < p->nthreads; i++)
+	for (i = 0; i < p->nthreads; i++) {
 		thread_close(p, &p->threads[i]);
+		thread_free(&p->threads[i]);
+	}
 	free(p->threads);
 	free(p->spare);
+	free(p->defs);
+	free(p->last_err);
+	free(p->buf);
 	free(p);
 }
 
@@ -180,9 +233,9 @@ int perf_raise_nofile(int need)
 	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
 }
 
-static int sys_perf_event_open(struct perf_event_attr *a, int tid, int group)
+static int sys_perf_event_open(struct perf_event_attr *a, int tid, int cpu, int group)
 {
-	return (int)syscall(SYS_perf_event_open, a, tid, -1, group, PERF_FLAG_FD_CLOEXEC);
+	return (int)syscall(SYS_perf_event_open, a, tid, cpu, group, PERF_FLAG_FD_CLOEXEC);
 }
 
 /*
@@ -190,7 +243,7 @@ static int sys_perf_event_open(struct perf_event_attr *a, int tid, int group)
  * limit means the limit is near: it is raised toward the hard limit, and where it cannot
  * be, the counter gives its fd back so that the rest of the program keeps PERF_FD_SPARE.
  */
-static int open_one(const struct perf_event_def *d, int tid, int group)
+static int open_one(const struct perf_event_def *d, int tid, int cpu, int group)
 {
 	struct perf_event_attr a = d->attr;
 	struct rlimit rl;
@@ -200,11 +253,18 @@ static int open_one(const struct perf_event_def *d, int tid, int group)
 	a.read_format = READ_FMT;
 	a.disabled = 0;
 	a.inherit = 0;
-	fd = sys_perf_event_open(&a, tid, group);
+	fd = sys_perf_event_open(&a, tid, cpu, group);
 	if (fd < 0 && errno == EMFILE && !perf_raise_nofile(PERF_FD_SPARE))
-		fd = sys_perf_event_open(&a, tid, group);
+		fd = sys_perf_event_open(&a, tid, cpu, group);
 	if (fd < 0)
 		return -errno;
+	/* A tracepoint counted only when its record passes a filter (one exit reason). */
+	if (d->filter[0] && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, d->filter)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && (rlim_t)fd + PERF_FD_SPARE >= rl.rlim_cur &&
 	    perf_raise_nofile(PERF_FD_SPARE)) {
 		close(fd);
@@ -219,6 +279,10 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 	int g, i, fd, lead, count;
 	bool tried;
 
+	t->fd = xcalloc((size_t)p->n * 4, sizeof(int));
+	t->err = t->fd + p->n;
+	t->leader = t->err + p->n;
+	t->pos = t->leader + p->n;
 	for (i = 0; i < p->n; i++) {
 		t->fd[i] = -1;
 		t->err[i] = 0;
@@ -239,16 +303,18 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 			 */
 			tried = !p->fd_full;
 			if (tried)
-				fd = open_one(&p->defs[i], t->tid, lead >= 0 ? t->fd[lead] : -1);
+				fd = open_one(&p->defs[i], t->tid, t->cpu,
+					      lead >= 0 ? t->fd[lead] : -1);
 			else
 				fd = -EMFILE;
 			/* Some events will not share a group: count them on their own. */
 			if (fd == -EINVAL && lead >= 0)
-				fd = open_one(&p->defs[i], t->tid, -1);
+				fd = open_one(&p->defs[i], t->tid, t->cpu, -1);
 			if (fd == -EMFILE)
 				p->fd_full = true;
 			if (fd == -ESRCH) {
 				thread_close(p, t);
+				thread_free(t);
 				return -ESRCH;
 			}
 			if (fd < 0) {
@@ -274,7 +340,7 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 /* Reads thread t's counters into set (one per event, in order). */
 static void thread_read(const struct perf *p, const struct perf_thread *t, struct ctr_set *set)
 {
-	uint64_t buf[3 + PERF_EVENTS_MAX];
+	uint64_t *buf = p->buf;
 	int i, k;
 
 	set->n = 0;
@@ -289,7 +355,7 @@ static void thread_read(const struct perf *p, const struct perf_thread *t, struc
 
 		if (t->fd[i] < 0 || t->leader[i] != i)
 			continue;
-		r = read(t->fd[i], buf, sizeof(buf));
+		r = read(t->fd[i], buf, ((size_t)p->n + 3) * sizeof(*buf));
 		if (r < (ssize_t)(3 * sizeof(uint64_t))) {
 			int err = r < 0 ? -errno : -EIO;
 
@@ -329,7 +395,7 @@ static void update_status(struct perf *p)
 		r = ctr_why(p->last_err[i], p->defs[i].hw);
 		for (k = 0; k < nr && strcmp(reasons[k], r); k++)
 			;
-		if (k == nr)
+		if (k == nr && nr < PERF_EVENTS_MAX)
 			reasons[nr++] = r;
 	}
 	for (k = 0; k < nr && o < sizeof(why); k++) {
@@ -395,13 +461,16 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 		}
 		if (i < p->nthreads) {
 			p->threads[x].seen = true;
-			next[w++] = p->threads[x];
+			next[w] = p->threads[x];
+			next[w++].fresh = false;
 			j = x + 1;
 			continue;
 		}
 		next[w].pid = pids[k];
 		next[w].tid = tids[k];
+		next[w].cpu = -1;
 		next[w].seen = true;
+		next[w].fresh = true;
 		if (thread_open(p, &next[w]) == 0)
 			w++;
 	}
@@ -415,6 +484,7 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 			gone(arg, t->pid, t->tid, &last);
 		}
 		thread_close(p, t);
+		thread_free(t);
 		p->fd_full = false; /* its fds are free for the next newcomer */
 	}
 	p->spare = p->threads;
@@ -426,6 +496,89 @@ int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 	ctr_set_free(&last);
 	update_status(p);
 	return 0;
+}
+
+int perf_drop_event(struct perf *p, int i)
+{
+	int k, t;
+
+	if (i < 0 || i >= p->n)
+		return -EINVAL;
+	for (t = 0; t < p->nthreads; t++) {
+		struct perf_thread *th = &p->threads[t];
+
+		/* A leader's siblings would each become a group of their own: not done. */
+		if (th->fd[i] >= 0 && th->leader[i] == i)
+			for (k = 0; k < p->n; k++)
+				if (k != i && th->fd[k] >= 0 && th->leader[k] == i)
+					return -EBUSY;
+	}
+	for (t = 0; t < p->nthreads; t++) {
+		struct perf_thread *th = &p->threads[t];
+
+		if (th->fd[i] >= 0) {
+			/* The group read leaves it out from now on: those after it move up. */
+			for (k = 0; k < p->n; k++)
+				if (k != i && th->fd[k] >= 0 && th->leader[k] == th->leader[i] &&
+				    th->pos[k] > th->pos[i])
+					th->pos[k]--;
+			close(th->fd[i]);
+			th->fd[i] = -1;
+		}
+		th->err[i] = -ECANCELED;
+	}
+	p->last_err[i] = 0;
+	return 0;
+}
+
+int perf_pmu_check(void)
+{
+	struct perf_event_attr a = { .size = sizeof(a) };
+	int fd;
+
+	a.type = PERF_TYPE_HARDWARE;
+	a.config = PERF_COUNT_HW_CPU_CYCLES;
+	a.exclude_kernel = 1;
+	fd = sys_perf_event_open(&a, 0, -1, -1);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int perf_open_cpus(struct perf *p, int ncpus)
+{
+	int *saved = xcalloc((size_t)p->n, sizeof(*saved));
+	int c, i, err = -ENODEV;
+
+	for (c = 0; c < ncpus; c++) {
+		struct perf_thread *t;
+
+		p->threads = xgrow(p->threads, &p->cap, p->nthreads + 1, sizeof(*p->threads));
+		t = &p->threads[p->nthreads];
+		memset(t, 0, sizeof(*t));
+		t->pid = t->tid = -1;
+		t->cpu = c;
+		t->seen = true;
+		memcpy(saved, p->last_err, (size_t)p->n * sizeof(*saved));
+		if (thread_open(p, t))
+			continue;
+		for (i = 0; i < p->n && t->fd[i] < 0; i++)
+			;
+		if (i < p->n) {
+			p->nthreads++;
+			err = 0;
+			continue;
+		}
+		/* A CPU that is offline (or absent) has no counters: left out, not an error. */
+		err = err == -ENODEV ? t->err[0] : err;
+		if (t->err[0] == -ENODEV || t->err[0] == -ENOENT)
+			memcpy(p->last_err, saved, (size_t)p->n * sizeof(*saved));
+		thread_free(t);
+	}
+	free(saved);
+	update_status(p);
+	return err;
 }
 
 int perf_sample(struct perf *p, struct perf_sample *s)
@@ -442,6 +595,8 @@ int perf_sample(struct perf *p, struct perf_sample *s)
 
 		ts->pid = p->threads[i].pid;
 		ts->tid = p->threads[i].tid;
+		ts->cpu = p->threads[i].cpu;
+		ts->fresh = p->threads[i].fresh;
 		thread_read(p, &p->threads[i], &ts->set);
 		ts->set.ts_ns = now;
 	}

@@ -19,16 +19,20 @@
 #include "source.h"
 
 #define PERF_EVENTS_MAX 16
-#define PERF_DEFAULT_EVENTS                                                                        \
-	"task-clock,context-switches,cpu-migrations,cycles:mg,instructions:mg,cycles:mh,"          \
-	"instructions:mh"
+/*
+ * Hardware counters only: per-thread software counters (task-clock, context switches,
+ * migrations) duplicate schedstat and cost each thread at every context switch. Opened only
+ * where a PMU exists, and by default on the vCPUs of the VM in focus only.
+ */
+#define PERF_DEFAULT_EVENTS "cycles:mg,instructions:mg,cycles:mh,instructions:mh"
 
 /* One event of a set: its name as given and how to open it. Owned by the caller. */
 struct perf_event_def {
 	char name[CTR_NAME_MAX];
 	struct perf_event_attr attr;
-	uint8_t kind; /* enum ctr_kind: task-clock counts ns */
-	bool hw;      /* needs a hardware PMU: opened in the hardware group */
+	uint8_t kind;	 /* enum ctr_kind: task-clock counts ns */
+	bool hw;	 /* needs a hardware PMU: opened in the hardware group */
+	char filter[96]; /* a tracepoint's filter ("exit_reason == 12"); "" for none */
 };
 
 /*
@@ -44,6 +48,13 @@ int perf_encode(const char *name, struct perf_event_def *def, char *why, size_t 
 int perf_parse_list(const char *list, struct perf_event_def *defs, int max, char *why,
 		    size_t whysz);
 
+/*
+ * Returns 0 after filling def to count tracepoint sys:name (its id read from tracing_dir's
+ * events/), counting without sampling; -errno when the kernel has no such event.
+ */
+int perf_tracepoint(const char *tracing_dir, const char *sys, const char *name,
+		    struct perf_event_def *def);
+
 struct perf;
 
 /* Returns a probe counting defs on each thread it is given, or NULL with errno set. */
@@ -58,12 +69,31 @@ void perf_close(struct perf *p);
 int perf_sync(struct perf *p, const int *pids, const int *tids, int n,
 	      void (*gone)(void *arg, int pid, int tid, const struct ctr_set *set), void *arg);
 
-/* Returns 0 after reading every counted thread into s, or -errno. */
+/*
+ * Returns 0 after opening the events on each of CPUs 0..ncpus-1, whatever thread runs there
+ * (one group, one read per CPU and sample; CPUs that are offline are left out), or -errno
+ * when no CPU could count (the status says why). For a probe that follows no threads.
+ */
+int perf_open_cpus(struct perf *p, int ncpus);
+
+/* Returns 0 after reading every counted thread (or CPU) into s, or -errno. */
 int perf_sample(struct perf *p, struct perf_sample *s);
 void perf_sample_free(struct perf_sample *s);
 
 /* Returns the probe's status: ok, degraded (which events and why), unavailable. */
 const struct source_status *perf_status(const struct perf *p);
+
+/*
+ * Returns 0 after closing event i on every thread or CPU (a group's leader cannot go while
+ * it leads: -EBUSY); it reads as -ECANCELED from then on.
+ */
+int perf_drop_event(struct perf *p, int i);
+
+/*
+ * Returns 0 when a hardware PMU counts cycles for this thread, else -errno (-ENOENT: no PMU,
+ * as in a VM without a virtual PMU).
+ */
+int perf_pmu_check(void);
 
 /*
  * Raises RLIMIT_NOFILE's soft limit toward the hard one so that need more fds fit; returns

@@ -88,10 +88,16 @@ struct trace {
 	bool stats_due;
 	char dir[PATH_MAX]; /* the instance directory, for the allocation-free cleanup */
 	char taken[64];	    /* the name we wanted when another held it, else "" */
+	bool bursts;	    /* events recorded in bursts (trace_burst) */
+	bool soft;	    /* ... switched by triggers (soft mode) */
+	bool burst_on;	    /* recording now */
+	int marker;	    /* trace_marker, soft mode; -1 */
+	unsigned int soft_types; /* the KVMDECODE_BIT()s with triggers in place */
 };
 
-/* The open trace, for trace_emergency_cleanup(); one per process. */
-static struct trace *live_trace;
+/* The open traces (the main one and a focus one), for trace_emergency_cleanup(). */
+#define LIVE_MAX 2
+static struct trace *live_trace[LIVE_MAX];
 
 /*
  * Library messages: libtraceevent and libtracefs print warnings through tep_vprint() and
@@ -220,6 +226,33 @@ static bool instance_stale(const char *path, pid_t pid)
 	return started && started > made + STALE_SLACK_NS;
 }
 
+/* Removes every trigger of one event (events/SYS/EVENT/trigger) of the instance at dir. */
+static void clear_triggers(const char *dir, const char *event)
+{
+	char path[PATH_MAX], line[512];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/events/%s/trigger", dir, event);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	while (fd >= 0 && fgets(line, sizeof(line), f)) {
+		char neg[sizeof(line) + 1];
+		int n;
+
+		if (line[0] == '#')
+			continue;
+		n = snprintf(neg, sizeof(neg), "!%s", line);
+		if (n > 0 && write(fd, neg, (size_t)n) < 0)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	fclose(f);
+}
+
 struct stale_walk {
 	const char *prefix;
 	const char *instances; /* the instances directory */
@@ -243,15 +276,22 @@ static int remove_stale_one(const char *name, void *arg)
 	/* prefix-PID-N: the name a kvmscope took when prefix-PID was another's. */
 	if (*end == '-' && end[1] >= '0' && end[1] <= '9')
 		strtol(end + 1, &end, 10);
+	/* prefix-PID-focus: the second instance, full detail for the VM in focus. */
+	if (!strcmp(end, "-focus"))
+		end += 6;
 	if (*end)
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s", w->instances, name);
 	/*
 	 * Even one named after our own pid is judged, not taken for ours: a kvmscope in
 	 * another pid namespace may have the same pid, and its instance is not ours to remove.
+	 * Older kernels keep an instance whose events carry triggers: they go first.
 	 */
-	if (instance_stale(path, (pid_t)pid))
+	if (instance_stale(path, (pid_t)pid) && rmdir(path) && errno == EBUSY) {
+		clear_triggers(path, "ftrace/print");
+		clear_triggers(path, "signal/signal_generate");
 		rmdir(path);
+	}
 	return 0;
 }
 
@@ -424,13 +464,19 @@ static int find_tracefs(struct trace *t, const char **dir, struct source_status 
  * same pid, or its files are open): it is neither reused nor removed, and the next name,
  * prefix-PID-2 and on, is tried; t->taken says so.
  */
-static int create_instance(struct trace *t, const char *prefix)
+static int create_instance(struct trace *t, const char *prefix, const char *suffix)
 {
 	char name[64], *dir;
-	int i;
+	int i, slot;
 
+	for (slot = 0; slot < LIVE_MAX && live_trace[slot]; slot++)
+		;
+	if (slot == LIVE_MAX)
+		return -EBUSY;
 	for (i = 1; i <= NAME_TRIES; i++) {
-		if (i == 1)
+		if (suffix)
+			snprintf(name, sizeof(name), "%s-%d-%s", prefix, (int)getpid(), suffix);
+		else if (i == 1)
 			snprintf(name, sizeof(name), "%s-%d", prefix, (int)getpid());
 		else
 			snprintf(name, sizeof(name), "%s-%d-%d", prefix, (int)getpid(), i);
@@ -453,7 +499,7 @@ static int create_instance(struct trace *t, const char *prefix)
 		return -ENOMEM;
 	snprintf(t->dir, sizeof(t->dir), "%s", dir);
 	tracefs_put_tracing_file(dir);
-	live_trace = t;
+	live_trace[slot] = t;
 	return 0;
 }
 
@@ -467,6 +513,108 @@ static int subbuf_size(struct trace *t)
 	    kb <= 1024)
 		return (int)(kb * 1024);
 	return tep_get_sub_buffer_size(t->tep);
+}
+
+/* The trigger lines of soft mode for one event: enable on our marker, disable on our signal. */
+static void soft_lines(const struct trace *t, unsigned int type, char *on, char *off, size_t n)
+{
+	const char *sys, *name = kvmdecode_event_name(type, &sys);
+
+	snprintf(on, n, "enable_event:%s:%s if buf ~ \"kvmscope-on*\"\n", sys, name);
+	snprintf(off, n, "disable_event:%s:%s if sig == %d && common_pid == %d\n", sys, name,
+		 TRACE_SOFT_SIG, (int)getpid());
+	(void)t;
+}
+
+/*
+ * Soft mode, where the kernel has event triggers: each event is registered once, soft-
+ * disabled; a trace_marker write of "kvmscope-on" enables them all (a trigger on
+ * ftrace/print), a TRACE_SOFT_SIG we send ourselves disables them (a trigger on
+ * signal_generate, which fires for an ignored signal too). The tracepoints stay registered:
+ * no code patching per burst, and an off event costs the guest next to nothing.
+ */
+static void soft_setup(struct trace *t)
+{
+	if (!tracefs_event_file_exists(t->inst, "ftrace", "print", "trigger") ||
+	    !tracefs_event_file_exists(t->inst, "signal", "signal_generate", "trigger"))
+		return;
+	t->marker = tracefs_instance_file_open(t->inst, "trace_marker", O_WRONLY | O_CLOEXEC);
+	if (t->marker < 0)
+		return;
+	signal(TRACE_SOFT_SIG, SIG_IGN);
+	t->soft = true;
+}
+
+/* Returns true after putting type's event under the soft-mode triggers. */
+static bool soft_add(struct trace *t, unsigned int type)
+{
+	char on[256], off[256];
+
+	if (!t->soft)
+		return false;
+	soft_lines(t, type, on, off, sizeof(on));
+	if (tracefs_event_file_append(t->inst, "ftrace", "print", "trigger", on) < 0)
+		return false;
+	if (tracefs_event_file_append(t->inst, "signal", "signal_generate", "trigger", off) < 0) {
+		on[0] = '!';
+		soft_lines(t, type, on + 1, off, sizeof(on) - 1);
+		tracefs_event_file_append(t->inst, "ftrace", "print", "trigger", on);
+		return false;
+	}
+	t->soft_types |= KVMDECODE_BIT(type);
+	return true;
+}
+
+/* Removes the soft-mode triggers: older kernels keep an instance that has them. */
+static void soft_teardown(struct trace *t)
+{
+	char on[256], off[256];
+	unsigned int type;
+
+	for (type = KE_NONE + 1; type < KE__COUNT && t->inst; type++) {
+		if (!(t->soft_types & KVMDECODE_BIT(type)))
+			continue;
+		on[0] = off[0] = '!';
+		soft_lines(t, type, on + 1, off + 1, sizeof(on) - 1);
+		tracefs_event_file_append(t->inst, "ftrace", "print", "trigger", on);
+		tracefs_event_file_append(t->inst, "signal", "signal_generate", "trigger", off);
+	}
+	t->soft_types = 0;
+	if (t->marker >= 0)
+		close(t->marker);
+	t->marker = -1;
+}
+
+int trace_burst(struct trace *t, bool on)
+{
+	const char *sys, *name;
+	unsigned int type;
+	int err = 0;
+
+	if (!t || !t->bursts || t->burst_on == on)
+		return 0;
+	if (t->soft) {
+		if (on)
+			err = write(t->marker, "kvmscope-on", 11) == 11 ? 0 : -errno;
+		else
+			err = kill(getpid(), TRACE_SOFT_SIG) ? -errno : 0;
+	} else {
+		for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+			if (!(t->types & KVMDECODE_BIT(type)) || type == KE_KVM_RUN)
+				continue;
+			name = kvmdecode_event_name(type, &sys);
+			if (tracefs_event_file_write(t->inst, sys, name, "enable", on ? "1" : "0") < 0)
+				err = errno ? -errno : -EIO;
+		}
+	}
+	if (!err)
+		t->burst_on = on;
+	return err;
+}
+
+bool trace_soft(const struct trace *t)
+{
+	return t && t->soft;
 }
 
 struct trace *trace_open(const struct trace_config *cfg, struct source_status *st)
@@ -486,6 +634,7 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 		return NULL;
 	}
 	t = xcalloc(1, sizeof(*t));
+	t->marker = -1;
 	if (find_tracefs(t, &tdir, st))
 		goto fail;
 	snprintf(events_dir, sizeof(events_dir), "%s/events", tdir);
@@ -516,7 +665,7 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 	}
 	kvmdecode_exit_names(t->tep, &t->names);
 
-	err = create_instance(t, cfg->prefix ? cfg->prefix : "kvmscope");
+	err = create_instance(t, cfg->prefix ? cfg->prefix : "kvmscope", cfg->suffix);
 	if (err) {
 		if (err == -EEXIST)
 			source_set(st, SOURCE_UNAVAILABLE,
@@ -555,6 +704,9 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 	snprintf(num, sizeof(num), "%d", TRACE_WAKE_PERCENT);
 	inst_write(t, "buffer_percent", num); /* absent before 5.2: wakeups per page then */
 
+	t->bursts = cfg->bursts;
+	if (t->bursts)
+		soft_setup(t);
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
 		if (!(want & KVMDECODE_BIT(type)))
 			continue;
@@ -562,6 +714,15 @@ struct trace *trace_open(const struct trace_config *cfg, struct source_status *s
 		if (type == KE_KVM_RUN)
 			continue;
 		name = kvmdecode_event_name(type, &sys);
+		if (t->bursts && soft_add(t, type)) {
+			nenabled++;
+			continue;
+		}
+		/* Bursts without triggers: the event exists, trace_burst() enables it. */
+		if (t->bursts && !t->soft && tracefs_event_file_exists(t->inst, sys, name, "enable")) {
+			nenabled++;
+			continue;
+		}
 		if (tracefs_event_file_write(t->inst, sys, name, "enable", "1") < 0)
 			want &= ~KVMDECODE_BIT(type);
 		else
@@ -718,14 +879,41 @@ static int set_pid_filters(struct trace *t, const int *tids, int n)
 	return err;
 }
 
+/*
+ * Lifts the narrowing of the sched events: in soft mode our own thread is in set_event_pid
+ * (the signal that ends a burst must pass it to reach its trigger), so its switches and
+ * wakeups are filtered out here instead.
+ */
+static int sched_unfiltered(struct trace *t)
+{
+	char f[96];
+	int err;
+
+	if (!t->soft)
+		snprintf(f, sizeof(f), "0");
+	else
+		snprintf(f, sizeof(f), "common_pid!=%d&&pid!=%d", (int)getpid(), (int)getpid());
+	err = set_filter(t, "sched_waking", f);
+	if (t->soft)
+		snprintf(f, sizeof(f), "prev_pid!=%d&&next_pid!=%d", (int)getpid(), (int)getpid());
+	return err ? err : set_filter(t, "sched_switch", f);
+}
+
 /* Returns 0 after writing tids to the instance's set_event_pid (n = 0: empties it), or -errno. */
 static int set_event_pids(struct trace *t, const int *tids, int n)
 {
-	size_t cap = 16 + (size_t)n * 12, len = 0;
+	size_t cap = 32 + (size_t)n * 12, len = 0;
 	char *buf = xmalloc(cap);
 	int i, err = 0;
 
 	buf[0] = '\0';
+	/*
+	 * Soft mode: events of threads not named are ignored before their triggers run, the
+	 * signal_generate of our burst's end too; so we are named (none of our events is
+	 * traced: the sched events leave us out by their filters, sched_unfiltered()).
+	 */
+	if (t->soft && n)
+		len += (size_t)snprintf(buf + len, cap - len, "%d ", (int)getpid());
 	for (i = 0; i < n; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%d ", tids[i]);
 	errno = 0;
@@ -753,8 +941,7 @@ int trace_set_pids(struct trace *t, const int *tids, int n)
 	 */
 	err = set_event_pids(t, tids, n);
 	if (!err) {
-		set_filter(t, "sched_waking", "0");
-		set_filter(t, "sched_switch", "0");
+		sched_unfiltered(t);
 		return 0;
 	}
 	/* A kernel without it: name them in the sched events' filters, up to their size. */
@@ -764,6 +951,24 @@ int trace_set_pids(struct trace *t, const int *tids, int n)
 		set_filter(t, "sched_waking", "0");
 		set_filter(t, "sched_switch", "0");
 	}
+	return err;
+}
+
+int trace_set_sched(struct trace *t, const int *tids, int n)
+{
+	int err;
+
+	if (!t || !(t->types & KVMDECODE_BIT(KE_SCHED_SWITCH)))
+		return 0;
+	if (n < 0)
+		return sched_unfiltered(t);
+	if (!n) {
+		err = set_filter(t, "sched_waking", "common_pid<0");
+		return err ? err : set_filter(t, "sched_switch", "common_pid<0");
+	}
+	err = set_pid_filters(t, tids, n);
+	if (err)
+		sched_unfiltered(t);
 	return err;
 }
 
@@ -834,14 +1039,25 @@ void trace_close(struct trace *t)
 
 	if (!t)
 		return;
-	if (live_trace == t)
-		live_trace = NULL;
+	for (i = 0; i < LIVE_MAX; i++)
+		if (live_trace[i] == t)
+			live_trace[i] = NULL;
 	/* Our own open files would keep the instance busy. */
 	for (i = 0; i < t->ncpus; i++)
 		close_cpu(&t->cpus[i]);
+	if (t->marker >= 0)
+		close(t->marker);
+	t->marker = -1;
 	if (t->inst) {
-		if (t->created)
+		/*
+		 * 6.18 removes an instance whose events carry triggers at once, while removing
+		 * each trigger costs a grace period or two (~60 ms apiece here: seconds for all of
+		 * them, seconds before the terminal is back): only where the kernel refuses.
+		 */
+		if (t->created && remove_instance(t) == -EBUSY && t->soft_types) {
+			soft_teardown(t);
 			remove_instance(t);
+		}
 		tracefs_instance_free(t->inst);
 	}
 	/* Put back what we found: unmounting fails harmlessly while anyone else uses it. */
@@ -858,19 +1074,26 @@ void trace_close(struct trace *t)
 
 void trace_emergency_cleanup(void)
 {
-	struct trace *t = live_trace;
-	int i;
+	struct trace *t;
+	int i, k;
 
-	if (!t)
-		return;
-	live_trace = NULL;
-	/* System calls only: this runs when memory is gone. */
-	for (i = 0; i < t->ncpus; i++) {
-		if (t->cpus[i].fd >= 0)
-			close(t->cpus[i].fd);
-		if (t->cpus[i].stats_fd >= 0)
-			close(t->cpus[i].stats_fd);
-		t->cpus[i].fd = t->cpus[i].stats_fd = -1;
+	for (k = 0; k < LIVE_MAX; k++) {
+		t = live_trace[k];
+		if (!t)
+			continue;
+		live_trace[k] = NULL;
+		/* System calls only: this runs when memory is gone. */
+		for (i = 0; i < t->ncpus; i++) {
+			if (t->cpus[i].fd >= 0)
+				close(t->cpus[i].fd);
+			if (t->cpus[i].stats_fd >= 0)
+				close(t->cpus[i].stats_fd);
+			t->cpus[i].fd = t->cpus[i].stats_fd = -1;
+		}
+		if (t->marker >= 0)
+			close(t->marker);
+		t->marker = -1;
+		/* Triggers in place: 6.18 removes such an instance; older ones at next start. */
+		rmdir(t->dir);
 	}
-	rmdir(t->dir);
 }

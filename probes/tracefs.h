@@ -7,6 +7,7 @@
 #ifndef KVMSCOPE_TRACEFS_H
 #define KVMSCOPE_TRACEFS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "exitnames.h"
@@ -36,6 +37,14 @@ struct trace_config {
 	unsigned int groups;	/* TRACE_* */
 	unsigned int buffer_kb;	/* per-CPU ring buffer; 0 = the probe's default */
 	const char *prefix;	/* instance name prefix, "kvmscope" */
+	const char *suffix;	/* "focus": prefix-PID-focus, a second instance; NULL: none */
+	/*
+	 * Events recorded in bursts (trace_burst): registered in soft mode where the kernel has
+	 * event triggers, so that switching them on and off costs ~15 us and leaves the guests'
+	 * cost of an off event at nothing measurable; else by their enable files (~0.25 ms per
+	 * event and switch). Off until trace_burst() switches them on.
+	 */
+	bool bursts;
 };
 
 struct trace;
@@ -78,6 +87,26 @@ int trace_set_pids(struct trace *t, const int *tids, int n);
  * disabled: never every syscall of the host), or another -errno.
  */
 int trace_set_vcpus(struct trace *t, const int *tids, int n);
+
+/*
+ * Returns 0 after switching the recording of the trace's events on or off (a trace opened
+ * with bursts; others always record), or -errno. Soft mode writes a marker (on) or sends
+ * ourselves TRACE_SOFT_SIG (off, ignored), which triggers in the instance act on.
+ */
+int trace_burst(struct trace *t, bool on);
+
+/* Returns whether bursts switch by triggers (soft mode) rather than by the enable files. */
+bool trace_soft(const struct trace *t);
+
+/* The signal whose generation by us soft-disables a bursting trace's events (ignored). */
+#define TRACE_SOFT_SIG 40
+
+/*
+ * Returns 0 after narrowing the sched events further, in the kernel, to those of these tids
+ * (n > 0; events of or by them), to none (n == 0), or lifting that (n < 0): beside
+ * trace_set_pids(), which names every VM thread. -E2BIG when they do not fit a filter.
+ */
+int trace_set_sched(struct trace *t, const int *tids, int n);
 
 /* Disables tracing, removes the instance and frees t. */
 void trace_close(struct trace *t);

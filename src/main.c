@@ -69,14 +69,18 @@ static const char usage_text[] =
 	"      --no-syscalls      do not trace the vCPUs' ioctl(KVM_RUN) (sys_enter, which\n"
 	"                         slows every syscall of the host): USER% then runs from an\n"
 	"                         exit to its completion, KVM's return path included\n"
+	"      --budget N         trace detail within N events per second (K, M allowed;\n"
+	"                         default 20K; 0: every event): above it, in bursts, with the\n"
+	"                         counts exact from the kernel's counters and the rest scaled\n"
+	"      --full-detail      trace every event of the VM -p or -f names (the busiest)\n"
 	"      --proc DIR         read procfs from DIR (default /proc)\n"
 	"      --libvirt DIR      libvirt's live domain XML, for VM names (default\n"
 	"                         /run/libvirt/qemu)\n"
 	"      --pve DIR          Proxmox VE's guest configs, for VM names (default\n"
 	"                         /etc/pve/qemu-server)\n"
 	"  -e, --events LIST      perf counters per vCPU/iothread, libpfm4 names, comma-separated\n"
-	"                         (default task-clock,context-switches,cpu-migrations,\n"
-	"                         cycles:mg,instructions:mg,cycles:mh,instructions:mh)\n"
+	"                         (default cycles:mg,instructions:mg,cycles:mh,instructions:mh\n"
+	"                         where a PMU exists, on the vCPUs of the VM in focus only)\n"
 	"      --debugfs DIR      read KVM stats from DIR/kvm (default: the mounted debugfs)\n"
 	"\n"
 	"Exporter:\n"
@@ -139,6 +143,8 @@ enum {
 	OPT_PIDFILE,
 	OPT_BEGIN,
 	OPT_END,
+	OPT_BUDGET,
+	OPT_FULL_DETAIL,
 	OPT_HISTORY,
 	OPT_LIBVIRT,
 	OPT_PVE,
@@ -159,6 +165,8 @@ static const struct option long_opts[] = {
 	{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
 	{ "sched", required_argument, NULL, OPT_SCHED },
 	{ "no-syscalls", no_argument, NULL, OPT_NO_SYSCALLS },
+	{ "budget", required_argument, NULL, OPT_BUDGET },
+	{ "full-detail", no_argument, NULL, OPT_FULL_DETAIL },
 	{ "proc", required_argument, NULL, OPT_PROC },
 	{ "libvirt", required_argument, NULL, OPT_LIBVIRT },
 	{ "pve", required_argument, NULL, OPT_PVE },
@@ -233,6 +241,24 @@ static double parse_seconds(const char *opt, const char *s)
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= 0.05 && v <= 3600))
 		die("%s: '%s' is not a number of seconds from 0.05 to 3600", opt, s);
+	return v;
+}
+
+/* Returns a rate: a number with an optional K or M (thousands, millions). */
+static double parse_rate(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!errno && end != s && (*end == 'k' || *end == 'K'))
+		v *= 1e3, end++;
+	else if (!errno && end != s && (*end == 'm' || *end == 'M'))
+		v *= 1e6, end++;
+	if (errno || end == s || *end || !(v >= 0 && v <= 1e9))
+		die("%s: '%s' is not a number of events per second (K, M allowed) up to 1G", opt,
+		    s);
 	return v;
 }
 
@@ -477,6 +503,16 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_NO_SYSCALLS:
 			o->no_syscalls = true;
+			break;
+		case OPT_BUDGET:
+			seen(&g.sampling, "--budget");
+			live_opt = "--budget";
+			o->budget = parse_rate("--budget", optarg);
+			break;
+		case OPT_FULL_DETAIL:
+			seen(&g.sampling, "--full-detail");
+			live_opt = "--full-detail";
+			o->full_detail = true;
 			break;
 		case OPT_PROC:
 			seen(&g.sampling, "--proc");
@@ -783,6 +819,7 @@ int main(int argc, char **argv)
 	struct options opt = {
 		.delay_s = 1.0,
 		.proc_root = "/proc",
+		.budget = TICK_BUDGET_DEFAULT,
 		.history_min = INCIDENT_MINUTES,
 	};
 	struct batch_out bout = { .opt = &opt, .f = stdout };

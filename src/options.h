@@ -29,6 +29,8 @@ struct options {
 	unsigned int buffer_kb;	/* --buffer-kb: trace ring buffer per CPU, 0 = default */
 	enum sched_mode sched;	/* --sched */
 	bool no_syscalls;	/* --no-syscalls: no sys_enter events for the VMM's time */
+	double budget;		/* --budget: traced events per second, 0 = no limit */
+	bool full_detail;	/* --full-detail: the VM -p/-f names is traced in full */
 	bool utf8;		/* the locale's charset is UTF-8 */
 	const char *filter_src;	/* -f REGEX, or pid_re */
 	char pid_re[24];	/* -p PID as a regex: "^PID$" */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -11,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detail.h"
 #include "kvmdecode.h"
 #include "kvmstat.h"
 #include "model.h"
+#include "pane.h"
 #include "perf.h"
 #include "procfs.h"
 #include "tick.h"
@@ -31,6 +34,16 @@
 
 /* Host threads named per tick for the wake graph (the rest wait for the next tick). */
 #define TICK_NAMES_MAX 32
+
+/*
+ * A KVM tracepoint counted per CPU above this rate that no figure needs is dropped: counting
+ * it costs every guest that fires it (kvm_emulate_insn fires for every instruction of a
+ * guest whose code is emulated: 6.6M/s on a PIT storm here, ~10% of the guest's speed).
+ */
+#define TICK_DROP_RATE 200000.0
+
+/* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
+#define TICK_REASONS 8
 
 /*
  * Set by signal handlers, read by the loop: nothing else happens in a handler. sig_winch
@@ -71,6 +84,9 @@ struct loop {
 	struct source_status perf_st; /* when perf is NULL */
 	struct kvmstat *kstat;
 	struct kvmstat_sample kstat_s;
+	bool kstat_ok; /* kstat_s was read this tick */
+	int focus_pid;	/* the VM in focus (the screen's, or -p/-f in batch), 0: none */
+	bool full;	/* full detail for it on demand (the D key, --full-detail) */
 	struct trace *trace;	 /* NULL when not tracing */
 	struct source_status trace_st;
 	struct source_status sched_st; /* the kernel-side tid filter of sched events */
@@ -79,14 +95,42 @@ struct loop {
 	struct source_status run_st; /* the vCPU filter of the KVM_RUN events */
 	int *vcpus;		     /* the vCPU tids it names, sorted; NULL before the first */
 	int nvcpus;
+	struct kstat_reason reasons[KSTAT_REASONS_MAX]; /* exit reasons counted exactly */
+	char reason_names[KSTAT_REASONS_MAX][SNAP_NAME_MAX];
+	int nreasons;
+	uint64_t exact_events; /* the traced KVM tracepoints' hits counted per CPU, last sample */
+	bool have_exact;
+	uint64_t start_ns;
 	struct snapshot *shown;	 /* what the output shows (frozen while paused) */
 	struct snapshot *latest; /* the newest, when paused */
 	struct tick_ctl ctl;
 	int epfd, tfd;
 	sigset_t waitmask;
+	/* Detail within the budget (detail.h): bursts of the main trace. */
+	struct detail_ctl det;
+	int bfd;		/* the bursts' timer, -1 when none */
+	bool burst_on;		/* the main trace records now */
+	uint64_t burst_since;	/* since when */
+	uint64_t traced_ns;	/* time recorded before burst_since, since start */
+	uint64_t tick_events;	/* events read from the main trace since the last tick */
+	uint64_t tick_traced0;	/* traced time at the last tick */
+	struct detail_burst plan[DETAIL_PLAN_MAX];
+	int nplan, iplan;
+	uint64_t plan_base;	/* the plan's time 0 */
+	int *sched_tids;	/* the threads sched events are narrowed to while sampled */
+	int nsched;		/* -1: not narrowed */
+	/* The VM in focus with full detail: a trace of its own, its tids left out of the main. */
+	struct trace *focus;
+	int focus_trace_pid;
+	int *ftids;		/* its threads, sorted */
+	int nftids;
+	uint64_t focus_events;
+	uint64_t focus_lost; /* events lost by focus traces closed since */
+	int focus_told;	     /* the focus the model was told of at the last tick */
+	uint64_t exact_e0, exact_t0; /* exact_events at the last tick, and when (0: unknown) */
 };
 
-enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT, EV_BURST, EV_FOCUS };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -108,9 +152,41 @@ static int watch(int epfd, int fd, uint64_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+static int tid_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Returns whether tid is one of the VM in focus, traced in full by its own trace. */
+static bool focus_tid(const struct loop *l, int tid)
+{
+	return l->nftids &&
+	       bsearch(&tid, l->ftids, (size_t)l->nftids, sizeof(int), tid_cmp) != NULL;
+}
+
 static void on_event(void *arg, const struct kvm_event *ev)
 {
-	model_event(arg, ev);
+	struct loop *l = arg;
+
+	/* The VM in focus comes from its own trace: not twice (switches between both, say). */
+	if (l->nftids) {
+		if (ev->type == KE_SCHED_SWITCH
+			    ? focus_tid(l, (int)ev->sw.prev_tid) || focus_tid(l, (int)ev->sw.next_tid)
+		    : ev->type == KE_SCHED_WAKING
+			    ? focus_tid(l, (int)ev->tid) || focus_tid(l, (int)ev->waking.target)
+			    : focus_tid(l, (int)ev->tid))
+			return;
+	}
+	model_event(&l->model, ev);
+}
+
+static void on_focus_event(void *arg, const struct kvm_event *ev)
+{
+	struct loop *l = arg;
+
+	model_event(&l->model, ev);
 }
 
 /* Feeds the model what the trace buffers hold; a failing trace is closed, not fatal. */
@@ -118,16 +194,335 @@ static void drain(struct loop *l)
 {
 	int n;
 
+	if (l->focus) {
+		n = trace_drain(l->focus, on_focus_event, l);
+		if (n > 0)
+			l->focus_events += (uint64_t)n;
+	}
 	if (!l->trace)
 		return;
-	n = trace_drain(l->trace, on_event, &l->model);
-	model_set_lost(&l->model, trace_lost(l->trace));
+	n = trace_drain(l->trace, on_event, l);
+	model_set_lost(&l->model, trace_lost(l->trace) + l->focus_lost +
+					  (l->focus ? trace_lost(l->focus) : 0));
 	if (n < 0) {
 		source_set(&l->trace_st, SOURCE_UNAVAILABLE, "reading the trace: %s", strerror(-n));
 		trace_close(l->trace);
 		l->trace = NULL;
+	} else {
+		l->tick_events += (uint64_t)n;
 	}
 	model_set_source(&l->model, &l->trace_st);
+}
+
+/* --- detail within the budget: bursts of the main trace, full detail for the VM in focus --- */
+
+/* Returns the time the main trace has recorded since start, the burst going on included. */
+static uint64_t traced_now(const struct loop *l, uint64_t now)
+{
+	return l->traced_ns + (l->burst_on ? now - l->burst_since : 0);
+}
+
+/* Arms the bursts' timer for the absolute time at (CLOCK_MONOTONIC ns); 0 disarms it. */
+static void arm_burst(struct loop *l, uint64_t at)
+{
+	struct itimerspec its = { 0 };
+
+	if (l->bfd < 0)
+		return;
+	its.it_value.tv_sec = (time_t)(at / 1000000000ull);
+	its.it_value.tv_nsec = (long)(at % 1000000000ull);
+	timerfd_settime(l->bfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void burst_on(struct loop *l, uint64_t now)
+{
+	if (l->burst_on || !l->trace || trace_burst(l->trace, true))
+		return;
+	l->burst_on = true;
+	l->burst_since = now;
+}
+
+/*
+ * Ends a burst: what it recorded is read at once, then a gap, so that no pair (exit and
+ * entry, wake and run, a round trip) is timed across the time nothing was recorded.
+ */
+static void burst_off(struct loop *l, uint64_t now)
+{
+	struct kvm_event gap = { .type = KE_LOST };
+
+	if (!l->burst_on)
+		return;
+	trace_burst(l->trace, false);
+	l->burst_on = false;
+	l->traced_ns += now - l->burst_since;
+	drain(l);
+	gap.ts_ns = now;
+	model_event(&l->model, &gap);
+}
+
+/* The bursts' timer: the burst going on ends, or the next one of the plan starts. */
+static void on_burst(struct loop *l)
+{
+	uint64_t now = now_ns();
+
+	if (!l->det.sampled || !l->trace)
+		return;
+	if (l->burst_on) {
+		burst_off(l, now);
+		l->iplan++;
+	} else if (l->iplan >= 0 && l->iplan < l->nplan) {
+		burst_on(l, now);
+		arm_burst(l, now + l->plan[l->iplan].len_ns);
+		return;
+	}
+	if (l->iplan >= 0 && l->iplan < l->nplan)
+		arm_burst(l, MAX(now + 1000, l->plan_base + l->plan[l->iplan].at_ns));
+}
+
+/*
+ * After each tick: the full rate learnt from what the tick traced, full detail or bursts
+ * decided, and the next interval's bursts planned.
+ */
+static void detail_tick(struct loop *l, uint64_t now)
+{
+	uint64_t traced = traced_now(l, now);
+	bool changed;
+
+	if (!l->trace || l->bfd < 0)
+		return;
+	changed = detail_update(&l->det, l->tick_events, traced - l->tick_traced0,
+				l->have_exact && l->exact_t0 && now > l->exact_t0
+					? (double)(l->exact_events - l->exact_e0) * 1e9 /
+						  (double)(now - l->exact_t0)
+					: -1);
+	l->tick_events = 0;
+	l->tick_traced0 = traced;
+	l->exact_e0 = l->exact_events;
+	l->exact_t0 = l->have_exact ? now : 0;
+	if (!l->det.sampled) {
+		/* Below the budget: every event, continuously. */
+		burst_on(l, now);
+		arm_burst(l, 0);
+		return;
+	}
+	if (changed)
+		burst_off(l, now);
+	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
+			       DETAIL_PLAN_MAX);
+	l->plan_base = now;
+	/* A burst going on ends as it was planned; the new plan follows it. */
+	l->iplan = l->burst_on ? -1 : 0;
+	if (!l->burst_on && l->nplan)
+		arm_burst(l, MAX(now + 1000, now + l->plan[0].at_ns));
+}
+
+/*
+ * With the storm that detail_early() saw: a tracepoint that no figure needs and that counts
+ * over TICK_DROP_RATE since the last tick is dropped now, not at the tick (on a backend
+ * that emulates every instruction, kvm_emulate_insn costs the storming guest ~10%).
+ */
+static void drop_costly_now(struct loop *l, uint64_t now)
+{
+	const struct ctr_set *a = &l->kstat_s.tp_host;
+	struct kvmstat_sample s = { 0 };
+	double dt;
+	int i;
+
+	if (!l->kstat || !l->kstat_ok || !a->ts_ns || now < a->ts_ns + 10000000ull ||
+	    kvmstat_sample(l->kstat, &s) || !s.tp_host.ts_ns)
+		goto out;
+	dt = (double)(s.tp_host.ts_ns - a->ts_ns) / 1e9;
+	for (i = 0; dt > 0 && i < s.tp_host.n; i++) {
+		const struct ctr_raw *c = &s.tp_host.v[i], *p = ctr_set_find(a, c->name);
+
+		if (!p || c->err || p->err || c->value < p->value || strchr(c->name, '(') ||
+		    (double)(c->value - p->value) / dt < TICK_DROP_RATE ||
+		    !kvmstat_droppable(c->name))
+			continue;
+		kvmstat_drop(l->kstat, c->name);
+	}
+out:
+	kvmstat_sample_free(&s);
+}
+
+/*
+ * A storm that starts while every event is traced is seen at the buffer's first wakeup, not
+ * at the end of the tick: bursts from then on, not up to a whole interval of full tracing
+ * (a quarter of the guest's speed while it lasts). The tick's exact counts come later: the
+ * rate is of what was read, over at least 20 ms of trace.
+ */
+static void detail_early(struct loop *l, uint64_t now)
+{
+	uint64_t traced;
+
+	if (!l->trace || l->bfd < 0 || l->det.sampled || l->det.budget <= 0)
+		return;
+	traced = traced_now(l, now) - l->tick_traced0;
+	if (traced < 20000000ull || (double)l->tick_events * 1e9 / (double)traced <= l->det.budget)
+		return;
+	if (!detail_update(&l->det, l->tick_events, traced, -1))
+		return;
+	drop_costly_now(l, now);
+	burst_off(l, now);
+	l->tick_events = 0;
+	l->tick_traced0 = traced_now(l, now);
+	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
+			       DETAIL_PLAN_MAX);
+	l->plan_base = now;
+	l->iplan = 0;
+	if (l->nplan)
+		arm_burst(l, now + MAX(1000, l->plan[0].at_ns));
+}
+
+/*
+ * While sampled, the scheduler events (the wake graph) are narrowed in the kernel to the
+ * threads of the two busiest VMs (the one in focus has its own trace): on a host of many
+ * VMs every thread's switches would be most of the budget. Full detail lifts that.
+ */
+static void update_sched(struct loop *l)
+{
+	const struct snapshot *s = l->shown;
+	int top[2] = { 0, 0 }, v, k, n = 0, i;
+	double rate[2] = { -1, -1 };
+	int *tids;
+
+	if (!l->trace || l->opt->sched != SCHED_TID || l->bfd < 0)
+		return;
+	if (!l->det.sampled) {
+		if (l->nsched != -1 && !trace_set_sched(l->trace, NULL, -1))
+			l->nsched = -1;
+		return;
+	}
+	for (v = 0; s && v < s->nvms; v++) {
+		const struct snap_vm *vm = &s->vms[v];
+
+		if (vm->gone || vm->pid == l->focus_trace_pid)
+			continue;
+		if (vm->exits_rate > rate[0]) {
+			top[1] = top[0], rate[1] = rate[0];
+			top[0] = vm->pid, rate[0] = vm->exits_rate;
+		} else if (vm->exits_rate > rate[1]) {
+			top[1] = vm->pid, rate[1] = vm->exits_rate;
+		}
+	}
+	for (v = 0; v < l->ps.nvms; v++)
+		if (l->ps.vms[v].pid == top[0] || l->ps.vms[v].pid == top[1])
+			n += l->ps.vms[v].nthreads;
+	tids = xcalloc((size_t)n + 1, sizeof(*tids));
+	n = 0;
+	for (v = 0; v < l->ps.nvms; v++)
+		if (l->ps.vms[v].pid && (l->ps.vms[v].pid == top[0] || l->ps.vms[v].pid == top[1]))
+			for (k = 0; k < l->ps.vms[v].nthreads; k++)
+				tids[n++] = l->ps.vms[v].threads[k].tid;
+	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
+	for (i = 0; n == l->nsched && i < n && tids[i] == l->sched_tids[i]; i++)
+		;
+	if (n == l->nsched && i == n) {
+		free(tids);
+		return;
+	}
+	if (trace_set_sched(l->trace, tids, n)) {
+		free(tids);
+		l->nsched = -1;
+		return;
+	}
+	free(l->sched_tids);
+	l->sched_tids = tids;
+	l->nsched = n;
+}
+
+/* Closes the focus trace, keeping what it lost. */
+static void focus_close(struct loop *l)
+{
+	if (!l->focus)
+		return;
+	drain(l);
+	l->focus_lost += trace_lost(l->focus);
+	trace_close(l->focus);
+	l->focus = NULL;
+	l->focus_trace_pid = 0;
+	free(l->ftids);
+	l->ftids = NULL;
+	l->nftids = 0;
+	l->npids = -1; /* the main trace's filter names its threads again */
+}
+
+/*
+ * Full detail on demand: the VM in focus gets a trace of its own, every event of its
+ * threads, continuously, beside the main trace (which leaves its threads out).
+ */
+static void update_focus(struct loop *l)
+{
+	const struct trace_config cfg = {
+		.groups = TICK_TRACE_GROUPS & ~(l->opt->sched == SCHED_OFF ? TRACE_SCHED : 0u) &
+			  ~TRACE_RUN,
+		.buffer_kb = 2048,
+		.prefix = "kvmscope",
+		.suffix = "focus",
+	};
+	struct source_status st = { 0 };
+	const struct proc_vm *vm = NULL;
+	int *fds, *tids, n, i;
+
+	if (l->trace && l->full && l->focus_pid)
+		for (i = 0; i < l->ps.nvms && !vm; i++)
+			if (l->ps.vms[i].pid == l->focus_pid)
+				vm = &l->ps.vms[i];
+	if (!vm || l->focus_trace_pid != l->focus_pid)
+		focus_close(l);
+	if (!vm)
+		return;
+	if (!l->focus) {
+		l->focus = trace_open(&cfg, &st);
+		if (!l->focus)
+			return;
+		l->focus_trace_pid = l->focus_pid;
+		n = (int)sysconf(_SC_NPROCESSORS_CONF);
+		fds = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*fds));
+		n = trace_fds(l->focus, fds, n > 0 ? n : 1);
+		for (i = 0; i < n; i++)
+			watch(l->epfd, fds[i], EV_FOCUS);
+		free(fds);
+	}
+	tids = xcalloc((size_t)vm->nthreads + 1, sizeof(*tids));
+	for (i = 0; i < vm->nthreads; i++)
+		tids[i] = vm->threads[i].tid;
+	qsort(tids, (size_t)vm->nthreads, sizeof(*tids), tid_cmp);
+	if (vm->nthreads != l->nftids ||
+	    memcmp(tids, l->ftids, (size_t)vm->nthreads * sizeof(*tids))) {
+		trace_set_pids(l->focus, tids, vm->nthreads);
+		free(l->ftids);
+		l->ftids = tids;
+		l->nftids = vm->nthreads;
+		l->npids = -1; /* the main trace leaves them out */
+	} else {
+		free(tids);
+	}
+}
+
+/* Sums the host's exact counts of the KVM tracepoints the trace records. */
+static void exact_events(struct loop *l)
+{
+	const struct ctr_set *h = &l->kstat_s.tp_host;
+	unsigned int types = trace_types(l->trace), type;
+	const char *name, *sys;
+	uint64_t sum = 0;
+
+	l->have_exact = false;
+	if (!h->ts_ns)
+		return;
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		const struct ctr_raw *c;
+
+		if (!(types & KVMDECODE_BIT(type)))
+			continue;
+		name = kvmdecode_event_name(type, &sys);
+		if (!name || strcmp(sys, "kvm") || !(c = ctr_set_find(h, name)) || c->err)
+			continue;
+		sum += c->value;
+		l->have_exact = true;
+	}
+	l->exact_events = sum;
 }
 
 /* Counts on the VM threads just scanned: perf on vCPUs and iothreads, KVM stats. */
@@ -142,7 +537,12 @@ static void sample_counters(struct loop *l)
 	n = 0;
 	for (v = 0; v < l->ps.nvms; v++)
 		for (k = 0; k < l->ps.vms[v].nthreads; k++) {
-			if (l->ps.vms[v].threads[k].kind == PROC_OTHER)
+			enum proc_kind kind = l->ps.vms[v].threads[k].kind;
+
+			if (kind == PROC_OTHER)
+				continue;
+			/* The default hardware counters: the vCPUs of the VM in focus only. */
+			if (!l->opt->events && (kind != PROC_VCPU || l->ps.vms[v].pid != l->focus_pid))
 				continue;
 			pids[n] = l->ps.vms[v].pid;
 			tids[n++] = l->ps.vms[v].threads[k].tid;
@@ -153,16 +553,22 @@ static void sample_counters(struct loop *l)
 	free(pids);
 	free(tids);
 	model_set_source(&l->model, l->perf ? perf_status(l->perf) : &l->perf_st);
-	if (!kvmstat_sync(l->kstat, &l->ps) && !kvmstat_sample(l->kstat, &l->kstat_s))
+	/* Read with the drain (read_exact): here only the threads to count next time. */
+	if (l->kstat_ok)
 		model_update_kvmstat(&l->model, &l->kstat_s);
+	kvmstat_sync(l->kstat, &l->ps);
 	model_set_source(&l->model, kvmstat_status(l->kstat));
 }
 
-static int tid_cmp(const void *a, const void *b)
+/*
+ * Reads the kernel's exact counts right before the trace is drained, so that both cover the
+ * same time and sampled detail scales to the count of the same window.
+ */
+static void read_exact(struct loop *l)
 {
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return x < y ? -1 : x > y;
+	l->kstat_ok = l->kstat && !kvmstat_sample(l->kstat, &l->kstat_s);
+	if (l->kstat_ok)
+		exact_events(l);
 }
 
 /*
@@ -184,13 +590,17 @@ static void update_filter(struct loop *l)
 	n = 0;
 	for (i = 0; i < ps->nvms; i++)
 		for (k = 0; k < ps->vms[i].nthreads; k++)
-			tids[n++] = ps->vms[i].threads[k].tid;
+			/* The VM in focus is in a trace of its own. */
+			if (!focus_tid(l, ps->vms[i].threads[k].tid))
+				tids[n++] = ps->vms[i].threads[k].tid;
 	qsort(tids, (size_t)n, sizeof(*tids), tid_cmp);
 	if (l->pids && n == l->npids && (!n || !memcmp(tids, l->pids, (size_t)n * sizeof(*tids)))) {
 		free(tids);
 		return;
 	}
 	err = trace_set_pids(l->trace, tids, n);
+	/* That lifts the narrowing of sched events while sampled: update_sched puts it back. */
+	l->nsched = -2;
 	free(l->pids);
 	l->pids = tids;
 	l->npids = n;
@@ -261,11 +671,43 @@ static void name_wakers(struct loop *l)
 	}
 }
 
+/*
+ * Finds the VM in focus: the one the screen looks at, or in batch the busiest VM that -p or
+ * -f names (in the last snapshot); and whether it is to be traced in full.
+ */
+static void resolve_focus(struct loop *l)
+{
+	const struct snapshot *s = l->latest ? l->latest : l->shown;
+	struct pane_opts po = { .filter = l->opt->have_filter ? &l->opt->filter : NULL };
+	double best = -1;
+	int i, pid = l->ctl.focus_pid;
+
+	l->full = l->ctl.full_detail;
+	if (l->out->input_fd < 0) {
+		l->full = l->opt->full_detail;
+		for (i = 0; s && po.filter && i < s->nvms; i++) {
+			const struct snap_vm *vm = &s->vms[i];
+
+			if (vm->gone || !pane_vm_visible(vm, &po) || vm->exits_rate <= best)
+				continue;
+			best = vm->exits_rate;
+			pid = vm->pid;
+		}
+	}
+	l->focus_pid = pid;
+	if (!pid)
+		l->full = false;
+	if (l->kstat)
+		kvmstat_focus(l->kstat, l->full ? pid : 0);
+}
+
 /* Returns 0 after one sample of every probe into the model. */
 static int sample(struct loop *l)
 {
 	int err;
 
+	resolve_focus(l);
+	read_exact(l);
 	drain(l);
 	err = procfs_sample(l->procfs, &l->ps);
 
@@ -275,12 +717,121 @@ static int sample(struct loop *l)
 	vmmeta_sample(l->meta, &l->ps);
 	model_update_procfs(&l->model, &l->ps);
 	sample_counters(l);
+	update_focus(l);
 	update_filter(l);
 	update_run_filter(l);
 	if (l->sched_st.name)
 		model_set_source(&l->model, &l->sched_st);
 	name_wakers(l);
 	return 0;
+}
+
+/* Returns the CPU time this process has used, in ns. */
+static uint64_t own_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Tells the model what detail the trace ran at. */
+static void set_detail(struct loop *l, uint64_t now)
+{
+	struct model_detail d = {
+		.mode = !l->trace	   ? SNAP_DETAIL_OFF
+			: l->det.sampled ? SNAP_DETAIL_SAMPLED
+					 : SNAP_DETAIL_FULL,
+		.traced_ns = !l->trace ? 0 : l->bfd >= 0 ? traced_now(l, now) : now - l->start_ns,
+		.exact_events = l->exact_events,
+		.have_exact = l->have_exact,
+		.budget = l->trace ? l->opt->budget : 0,
+		.focus_events = l->focus_events,
+		.own_cpu_ns = own_cpu_ns(),
+	};
+	int focus = l->focus ? l->focus_trace_pid : 0;
+
+	/*
+	 * A focus trace opened during this window saw only its end: the VM's figures are
+	 * those of the rest (scaled) until a whole window has been traced in full.
+	 */
+	d.focus_pid = focus && focus == l->focus_told ? focus : 0;
+	l->focus_told = focus;
+	model_set_detail(&l->model, &d);
+}
+
+/*
+ * After a snapshot: KVM tracepoints counted per CPU that fire too often for what they are
+ * worth are dropped (each says so in the Counters pane).
+ */
+static void drop_costly(struct loop *l, const struct snapshot *s)
+{
+	int i;
+
+	for (i = 0; l->kstat && i < s->ncounters; i++) {
+		const struct snap_counter *c = &s->counters[i];
+
+		if (strcmp(c->source, "tracepoint") || c->kind != SNAP_CTR_COUNT ||
+		    c->rate < TICK_DROP_RATE || !kvmstat_droppable(c->name) || strchr(c->name, '('))
+			continue;
+		kvmstat_drop(l->kstat, c->name);
+	}
+}
+
+/* Returns whether the reason (event, value) is counted already. */
+static bool reason_known(const struct loop *l, const char *event, uint32_t value)
+{
+	int i;
+
+	for (i = 0; i < l->nreasons; i++)
+		if (!strcmp(l->reasons[i].event, event) && l->reasons[i].value == value)
+			return true;
+	return false;
+}
+
+/*
+ * After a snapshot: the busiest exit reasons the trace saw (hardware exits, exits to the
+ * VMM), up to TICK_REASONS of each, get an exact count of their own (kvm_exit(REASON)),
+ * kept once counted so the counters are not opened again and again.
+ */
+static void count_reasons(struct loop *l, const struct snapshot *s)
+{
+	int v, i, kind, n = l->nreasons, before = l->nreasons;
+
+	for (kind = EXIT_KIND_HW; l->kstat && kind <= EXIT_KIND_USER; kind++) {
+		const char *event = kind == EXIT_KIND_HW ? "kvm_exit" : "kvm_userspace_exit";
+		int have = 0;
+
+		for (i = 0; i < l->nreasons; i++)
+			have += !strcmp(l->reasons[i].event, event);
+		for (v = 0; v < s->nvms && have < TICK_REASONS && n < KSTAT_REASONS_MAX; v++) {
+			const struct snap_vm *vm = &s->vms[v];
+
+			for (i = 0; i < vm->nexits && have < TICK_REASONS &&
+				    n < KSTAT_REASONS_MAX; i++) {
+				const struct snap_exit *e = &vm->exits[i];
+
+				/* Synthetic rows (KVM_RUN failed, other) have no reason to filter. */
+				if (e->kind != kind || e->reason >= 0x10000u ||
+				    reason_known(l, event, e->reason))
+					continue;
+				strlcpy0(l->reason_names[n], e->name, sizeof(l->reason_names[n]));
+				l->reasons[n] = (struct kstat_reason){
+					.event = event,
+					.field = kind == EXIT_KIND_HW ? "exit_reason" : "reason",
+					.value = e->reason,
+					.name = l->reason_names[n],
+				};
+				n++;
+				have++;
+				l->nreasons = n;
+			}
+		}
+	}
+	if (n == before || !l->kstat)
+		return;
+	kvmstat_exit_reasons(l->kstat, l->reasons, l->nreasons);
 }
 
 /* Returns the output's verdict after a tick: sample, snapshot, show. */
@@ -292,6 +843,7 @@ static int tick(struct loop *l)
 	err = sample(l);
 	if (err)
 		return err;
+	set_detail(l, now_ns());
 	if (l->ctl.reset) {
 		model_reset(&l->model, now_ns());
 		l->ctl.reset = false;
@@ -300,12 +852,18 @@ static int tick(struct loop *l)
 	if (l->ctl.paused) {
 		snapshot_free(l->latest);
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
+		drop_costly(l, l->latest);
+		detail_tick(l, now);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
 	l->latest = NULL;
 	snapshot_free(l->shown);
 	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
+	drop_costly(l, l->shown);
+	count_reasons(l, l->shown);
+	detail_tick(l, now);
+	update_sched(l);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
 }
@@ -318,6 +876,7 @@ static int setup_trace(struct loop *l)
 			  ~(l->opt->no_syscalls ? TRACE_RUN : 0u),
 		.buffer_kb = l->opt->buffer_kb,
 		.prefix = "kvmscope",
+		.bursts = l->opt->budget > 0,
 	};
 	int *fds, n, i, err = 0;
 
@@ -351,26 +910,44 @@ static int setup_trace(struct loop *l)
 	for (i = 0; i < n && !err; i++)
 		err = watch(l->epfd, fds[i], EV_TRACE);
 	free(fds);
+	/* Within a budget: every event until the rate says otherwise, then bursts. */
+	if (!err && cfg.bursts) {
+		l->bfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		err = l->bfd < 0 ? -errno : watch(l->epfd, l->bfd, EV_BURST);
+		if (!err)
+			burst_on(l, now_ns());
+	}
 	return err;
 }
 
 /*
- * Opens the counter probes; a source that cannot work says why in its status. The KVM
- * tracepoints the trace records are counted from its stream, not by perf counters too:
- * each such event would otherwise be paid for twice in the guest's exit path.
+ * Opens the counter probes; a source that cannot work says why in its status. Every KVM
+ * tracepoint is counted per CPU (host totals: exact, nothing at a context switch); per
+ * vCPU, under lockdown, one event gives a VM's exits exactly where kvm_exit fires (VMX,
+ * SVM), else the two accesses that stand for them (kvm_pio, kvm_mmio): each per-thread event
+ * costs the vCPU at every context switch. The trace's other events are counted from its
+ * stream for the VM and vCPU rows while it records every event.
  */
 static void setup_counters(struct loop *l)
 {
+	static const char *const exits_fire[] = { "kvm_exit", NULL };
+	static const char *const accesses[] = { "kvm_pio", "kvm_mmio", NULL };
+	const char *kvm = l->model.host_facts.kvm_module;
+	bool hw = !strcmp(kvm, "kvm_intel") || !strcmp(kvm, "kvm_amd");
 	struct perf_event_def defs[PERF_EVENTS_MAX];
-	const char *counted[KE__COUNT + 1], *name, *sys;
 	unsigned int types = trace_types(l->trace), type;
+	const char *name, *sys;
 	char why[SOURCE_WHY_MAX];
-	int n, nc = 0;
+	int n;
 
 	l->perf_st.name = "perf";
 	n = perf_parse_list(l->opt->events ? l->opt->events : PERF_DEFAULT_EVENTS, defs,
 			    PERF_EVENTS_MAX, why, sizeof(why));
-	if (n < 0)
+	/* The default is hardware counters: none to open per thread without a PMU. */
+	if (n >= 0 && !l->opt->events && perf_pmu_check())
+		source_set(&l->perf_st, SOURCE_UNAVAILABLE,
+			   "no PMU: no cycles, no IPC (-e names software events)");
+	else if (n < 0)
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", why);
 	else if (!(l->perf = perf_open(defs, n)))
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", strerror(errno));
@@ -380,11 +957,9 @@ static void setup_counters(struct loop *l)
 		name = kvmdecode_event_name(type, &sys);
 		if (!name || strcmp(sys, "kvm"))
 			continue;
-		counted[nc++] = name;
 		model_count_traced(&l->model, type, name);
 	}
-	counted[nc] = NULL;
-	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace, counted);
+	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace, hw ? exits_fire : accesses);
 }
 
 static int setup(struct loop *l, char *why, size_t whysz)
@@ -393,7 +968,10 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	struct proc_host host;
 	int err;
 
-	l->epfd = l->tfd = -1;
+	l->epfd = l->tfd = l->bfd = -1;
+	l->nsched = -1;
+	l->start_ns = now_ns();
+	detail_init(&l->det, l->opt->budget, (uint32_t)getpid() ^ (uint32_t)l->start_ns);
 	l->ctl.delay_s = l->opt->delay_s;
 	l->ctl.cumulative = l->opt->cumulative;
 	model_init(&l->model, now_ns());
@@ -442,8 +1020,6 @@ static int setup(struct loop *l, char *why, size_t whysz)
 		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->out->output_fd, &ev);
 	}
 	if (!err)
-		err = arm_timer(l->tfd, l->ctl.delay_s);
-	if (!err)
 		err = setup_trace(l);
 	if (err) {
 		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
@@ -453,12 +1029,45 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	return 0;
 }
 
+/*
+ * Closes the kvmstat probe. The kernel unregisters a tracepoint when its last counter goes,
+ * a grace period or two each: seconds for every KVM tracepoint counted per CPU, which would
+ * freeze the screen after q. A child holding the same counters closes them as it exits, once
+ * ours are closed (cheaply, as the child's copies keep them), and we go at once.
+ */
+static void close_counters(struct kvmstat *k)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+
+	if (!k || pipe2(fds, O_CLOEXEC)) {
+		kvmstat_close(k);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		/* Until the parent's copies are closed (its end of the pipe goes last). */
+		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
+	}
+	close(fds[0]);
+	kvmstat_close(k);
+	close(fds[1]);
+}
+
 static void teardown(struct loop *l)
 {
+	focus_close(l);
 	trace_close(l->trace);
+	if (l->bfd >= 0)
+		close(l->bfd);
+	free(l->sched_tids);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);
-	kvmstat_close(l->kstat);
+	close_counters(l->kstat);
 	kvmstat_sample_free(&l->kstat_s);
 	if (l->tfd >= 0)
 		close(l->tfd);
@@ -522,7 +1131,14 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 		snprintf(why, whysz, "cannot scan %s: %s", opt->proc_root, strerror(-err));
 		goto out;
 	}
+	set_detail(&l, now_ns());
 	model_prime(&l.model, now_ns());
+	/* From the prime on: the first record's window is a whole interval, however long setup. */
+	err = arm_timer(l.tfd, l.ctl.delay_s);
+	if (err) {
+		snprintf(why, whysz, "event loop setup: %s", strerror(-err));
+		goto out;
+	}
 	while (!sig_quit) {
 		if (sig_hup) {
 			sig_hup = 0;
@@ -564,7 +1180,12 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 					err = apply_ctl(&l, &armed);
 				break;
 			case EV_TRACE:
+			case EV_FOCUS:
 				trace_ready = true;
+				break;
+			case EV_BURST:
+				if (read(l.bfd, &expirations, sizeof(expirations)) > 0)
+					on_burst(&l);
 				break;
 			case EV_OUTPUT:
 				/* Nobody reads the records any more: stop quietly, as on EPIPE. */
@@ -573,8 +1194,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 			}
 		}
 		/* A buffer filled past its watermark: one drain serves every CPU. */
-		if (trace_ready && !err)
+		if (trace_ready && !err) {
 			drain(&l);
+			detail_early(&l, now_ns());
+		}
 		if (err)
 			break;
 	}

@@ -12,6 +12,12 @@
 #include "snapshot.h"
 #include "tickctl.h"
 
+/*
+ * The default --budget: events per second traced host-wide. Above it detail comes in bursts
+ * (tests/bench/live_overhead.sh, fidelity.sh: the figures behind it).
+ */
+#define TICK_BUDGET_DEFAULT 20000.0
+
 /* Where snapshots go: batch printing or the TUI. Owned by main(). */
 struct tick_output {
 	/*

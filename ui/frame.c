@@ -73,7 +73,7 @@ static int draw_header(struct view *v, const struct snapshot *s, const struct ti
 {
 	char buf[1024], markers[96] = "", every[64] = "", line[1024];
 	int start[2], len[2], nsrc = 1, y = 0, i, mw, ew;
-	size_t starts[SNAP_SOURCES_MAX];
+	size_t starts[HEADER_SOURCES_MAX];
 	struct lay_header lh;
 	struct header hd;
 
@@ -561,6 +561,7 @@ bool view_compose(struct view *v, const struct snapshot *s, const struct tick_ct
 	po.scope = view_level(v)->scope;
 	po.utf8 = v->utf8;
 	po.show_zero = v->show_zero;
+	po.fold = v->fold;
 	po.filter = v->have_filter ? &v->filter : NULL;
 	po.hist = v->hist;
 	for (i = 0; i < v->npanes; i++) {

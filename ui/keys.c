@@ -133,6 +133,13 @@ static void open_row(struct view *v)
 	/* Pinned, so that coming back finds the same row selected. */
 	select_row(v, view_level(v)->pv[f].sel);
 	row = &v->tables[f].rows[view_level(v)->pv[f].sel];
+	/* A counter opens nothing: Enter folds or unfolds the exit reasons under theirs. */
+	if (row->ref.kind == REF_COUNTER) {
+		v->fold = !v->fold;
+		view_message(v, false, v->fold ? "exit reasons folded (Enter unfolds)"
+					       : "exit reasons under kvm_exit (Enter folds)");
+		return;
+	}
 	if (!pane_open(panes[f], &view_level(v)->scope, &row->ref, &to)) {
 		view_message(v, to.error, "%s", to.msg);
 		return;
@@ -388,6 +395,23 @@ static void key_zeros(struct view *v, int key, struct tick_ctl *ctl)
 				  : "hiding rows with nothing in the window");
 }
 
+static void key_full(struct view *v, int key, struct tick_ctl *ctl)
+{
+	const struct scope *sc = &view_level(v)->scope;
+
+	(void)key;
+	if (sc->kind == SCOPE_HOST) {
+		view_message(v, true, "full detail is for one VM: open one first (Enter)");
+		return;
+	}
+	ctl->focus_pid = sc->pid;
+	ctl->full_detail = !ctl->full_detail;
+	ctl->refresh = true;
+	view_message(v, false,
+		     ctl->full_detail ? "full detail for this VM: every event traced (cost in the header)"
+				      : "detail within the budget again");
+}
+
 static void key_redraw(struct view *v, int key, struct tick_ctl *ctl)
 {
 	(void)key, (void)ctl;
@@ -434,7 +458,8 @@ const struct key_binding key_bindings[] = {
 	{ "Enter Right",
 	  { '\n', '\r', KEY_ENTER, KEY_RIGHT },
 	  "open the selected row: a VM, a vCPU; the latency distribution of an exit (with "
-	  "its ports/addresses/MSRs), a wake edge or a round trip",
+	  "its ports/addresses/MSRs), a wake edge or a round trip; on a counter, fold or "
+	  "unfold the exit reasons under it",
 	  key_open },
 	{ "Esc Left", { KEY_ESC, KEY_LEFT }, "back to where you were", key_back },
 	{ "s >", { 's', '>' }, "sort by the next column", key_sort },
@@ -462,6 +487,11 @@ const struct key_binding key_bindings[] = {
 	{ "+ -", { '+', '-' }, "refresh less / more often", key_delay_step, KEYS_LIVE },
 	{ "d", { 'd' }, "set the refresh delay in seconds", key_delay, KEYS_LIVE },
 	{ "x", { 'x' }, "show / hide counters with nothing in the window", key_zeros },
+	{ "D",
+	  { 'D' },
+	  "full detail for the VM in view: every event traced, outside the budget",
+	  key_full,
+	  KEYS_LIVE },
 	{ "w",
 	  { 'w' },
 	  "write the last minutes as a recording and an incident summary (named after the "

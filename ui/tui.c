@@ -207,6 +207,17 @@ static bool input_gone(int fd)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
+/* Tells the loop which VM the screen looks at; full detail stays with the VM it was asked for. */
+static void set_focus(struct tui *t, struct tick_ctl *ctl)
+{
+	const struct scope *sc = &view_level(&t->view)->scope;
+	int pid = sc->kind == SCOPE_HOST ? 0 : sc->pid;
+
+	if (pid != ctl->focus_pid)
+		ctl->full_detail = false;
+	ctl->focus_pid = pid;
+}
+
 int tui_input(void *arg, struct tick_ctl *ctl)
 {
 	struct tui *t = arg;
@@ -224,6 +235,7 @@ int tui_input(void *arg, struct tick_ctl *ctl)
 		 * moved): compose it now; the loop then shows the last one.
 		 */
 		view_compose(&t->view, t->shown_snap, ctl, &t->scr);
+		set_focus(t, ctl);
 	}
 	if (!n && t->input_fd >= 0 && input_gone(t->input_fd)) {
 		/* The terminal went away: stop as if q was pressed. */

@@ -58,6 +58,7 @@ struct view {
 	bool *reverse;	/* per pane */
 	bool utf8;	/* the terminal takes UTF-8: names pass, lines are drawn */
 	bool show_zero; /* the x key */
+	bool fold;	/* Enter on a counter: exit reasons folded into kvm_exit */
 	bool help;	/* the help is shown instead of the panes */
 	int help_top, help_visible;
 	enum view_prompt prompt;

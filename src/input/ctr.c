@@ -66,6 +66,8 @@ const char *ctr_why(int err, bool hw)
 		return "fd limit";
 	case EINVAL:
 		return "invalid";
+	case ECANCELED:
+		return "dropped: too frequent to count cheaply";
 	default:
 		return strerror(-err);
 	}

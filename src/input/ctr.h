@@ -50,9 +50,11 @@ void ctr_set_free(struct ctr_set *s);
 /* Returns the words for why a counter cannot be read: "no PMU", "perf_event_paranoid"... */
 const char *ctr_why(int err, bool hw);
 
-/* One thread's counters at the sample time. */
+/* One thread's (or, tid -1, one CPU's) counters at the sample time. */
 struct perf_thread_sample {
 	int pid, tid;
+	int cpu;    /* -1 for a thread's counters */
+	bool fresh; /* opened by the last perf_sync(): the counts are since then */
 	struct ctr_set set; /* one counter per event, in the order of the defs */
 };
 
@@ -66,6 +68,7 @@ struct perf_sample {
 /* One vCPU's counters (vcpuN/, or the vCPU thread's tracepoint counts). */
 struct kstat_vcpu {
 	int index;
+	bool fresh; /* tracepoints: opened at the last sync, the counts are since then */
 	struct ctr_set set;
 };
 
@@ -73,7 +76,9 @@ struct kstat_vcpu {
 struct kstat_vm {
 	int pid;
 	int fd;	   /* the kvm-vm fd of the <pid>-<fd> directory; -1 for tracepoints */
-	bool gone; /* tracepoints: the process has gone; these are its final counts */
+	bool gone;  /* tracepoints: the process has gone; these are its final counts */
+	bool focus; /* tracepoints: every KVM tracepoint counted on its vCPUs (the VM in focus) */
+	bool fresh; /* tracepoints: first followed at the last sync, its counts since then */
 	struct ctr_set set;
 	struct kstat_vcpu *vcpus;
 	int nvcpus, vcpus_cap;
@@ -82,8 +87,10 @@ struct kstat_vm {
 /* Filled by kvmstat_sample(); owned by the caller, freed by kvmstat_sample_free(). */
 struct kvmstat_sample {
 	uint64_t ts_ns;
-	const char *source; /* "debugfs" or "tracepoint" */
-	struct ctr_set host;
+	const char *source; /* of host, vms: "debugfs" or "tracepoint" (per vCPU thread) */
+	struct ctr_set host; /* debugfs */
+	/* Every KVM tracepoint counted per CPU, and "kvm_exit(REASON)" children; ts_ns 0: none */
+	struct ctr_set tp_host;
 	struct kstat_vm *vms;
 	int nvms, vms_cap;
 	int scan_errors; /* files that vanished or could not be read */

@@ -145,6 +145,84 @@ void exits_thread_free(struct exits_thread *t)
 	free(t);
 }
 
+/* --- exact counts --- */
+
+static void exact_set(struct exits_exact_acc *a, const struct exits_exact *x)
+{
+	int k;
+
+	for (k = 0; k < EXACT__N; k++) {
+		unsigned int bit = 1u << k;
+
+		if (!(x->have & bit))
+			continue;
+		/*
+		 * First sample of a counter opened at the last sample (it counted from zero, over
+		 * about the window): a baseline of 0, the window known. Else a first sample, or a
+		 * counter that started again: a new baseline, WIN unknown.
+		 */
+		if (!(a->have & bit) && x->fresh) {
+			a->win0[k] = a->tot0[k] = 0;
+			a->win_ok |= bit;
+			a->have |= bit;
+		} else if (!(a->have & bit) || x->v[k] < a->cur[k]) {
+			a->win0[k] = a->tot0[k] = x->v[k];
+			a->win_ok &= ~bit;
+			a->have |= bit;
+		}
+		a->cur[k] = x->v[k];
+	}
+}
+
+static void exact_fold(struct exits_exact_acc *a)
+{
+	memcpy(a->win0, a->cur, sizeof(a->win0));
+	a->win_ok = a->have;
+}
+
+static void exact_reset(struct exits_exact_acc *a)
+{
+	memcpy(a->tot0, a->cur, sizeof(a->tot0));
+}
+
+static void exact_clear(struct exits_exact_acc *a)
+{
+	exact_fold(a);
+	exact_reset(a);
+}
+
+/* Returns the EXACT_* bits known for view, their counts in the window written to e. */
+static unsigned int exact_view(const struct exits_exact_acc *a, unsigned int view, uint64_t *e)
+{
+	unsigned int ok = 0;
+	int k;
+
+	for (k = 0; k < EXACT__N; k++) {
+		unsigned int bit = 1u << k;
+
+		if (!(a->have & bit))
+			continue;
+		if (view & ACC_TOT) {
+			e[k] = a->cur[k] - a->tot0[k];
+			ok |= bit;
+		} else if (a->win_ok & bit) {
+			e[k] = a->cur[k] - a->win0[k];
+			ok |= bit;
+		}
+	}
+	return ok;
+}
+
+void exits_set_exact_vm(struct exits_vm *v, const struct exits_exact *x)
+{
+	exact_set(&v->exact, x);
+}
+
+void exits_set_exact_thread(struct exits_thread *t, const struct exits_exact *x)
+{
+	exact_set(&t->exact, x);
+}
+
 /* --- the hot path --- */
 
 /*
@@ -496,6 +574,7 @@ void exits_fold_vm(struct exits_vm *v, bool drop_win)
 {
 	int k;
 
+	exact_fold(&v->exact);
 	table_fold(&v->tab, drop_win);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_fold(&v->ev[k], drop_win);
@@ -508,6 +587,7 @@ void exits_fold_thread(struct exits_thread *t, bool drop_win)
 {
 	int k;
 
+	exact_fold(&t->exact);
 	table_fold(&t->tab, drop_win);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_fold(&t->ev[k], drop_win);
@@ -519,6 +599,7 @@ void exits_reset_vm(struct exits_vm *v)
 {
 	int k;
 
+	exact_reset(&v->exact);
 	table_reset(&v->tab);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_reset(&v->ev[k]);
@@ -531,6 +612,7 @@ void exits_reset_thread(struct exits_thread *t)
 {
 	int k;
 
+	exact_reset(&t->exact);
 	table_reset(&t->tab);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_reset(&t->ev[k]);
@@ -542,6 +624,7 @@ void exits_clear_vm(struct exits_vm *v)
 {
 	int k;
 
+	exact_clear(&v->exact);
 	table_clear(&v->tab);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_zero(&v->ev[k]);
@@ -554,6 +637,7 @@ void exits_clear_thread(struct exits_thread *t)
 {
 	int k;
 
+	exact_clear(&t->exact);
 	table_clear(&t->tab);
 	for (k = 0; k < HOT__KINDS; k++) {
 		acc2_zero(&t->ev[k]);
@@ -655,8 +739,88 @@ static int exit_cmp(const void *pa, const void *pb)
 }
 
 /*
+ * How a scope's counts from the trace become its figures: multiplied by a factor per kind,
+ * the kernel's exact count over the traced one where the kernel counts it, else (sampled
+ * detail) the traced share of time. est: the figures are estimates (the trace saw a part).
+ */
+struct exits_scale {
+	double hw, kind[HOT__KINDS], other; /* other: userspace exits of no known kind */
+	uint64_t exact[EXACT__N];
+	unsigned int ok; /* EXACT_* bits known */
+	bool est;
+	double dflt;
+};
+
+static const int exact_of_kind[HOT__KINDS] = { [HOT_PIO] = EXACT_PIO, [HOT_MMIO] = EXACT_MMIO,
+					       [HOT_MSR] = -1 };
+
+/* Returns the factor bringing traced to exact (bit known), else the default. */
+static double factor(const struct exits_scale *f, int bit, uint64_t traced)
+{
+	if (bit < 0 || !(f->ok & (1u << bit)))
+		return f->dflt;
+	return traced ? (double)f->exact[bit] / (double)traced : 0;
+}
+
+/* Fills f for a scope whose traced accesses by kind are ev and hardware exits hw. */
+static void scale_of(struct exits_scale *f, const struct exits_exact_acc *xa,
+		     const struct acc *ev, uint64_t hw, const struct model_view *w)
+{
+	uint64_t ex = 0, tr = 0;
+	int k;
+
+	memset(f, 0, sizeof(*f));
+	f->est = w->sampled || w->lost;
+	f->dflt = w->sampled && w->ratio > 0 ? 1.0 / w->ratio : 1;
+	/*
+	 * A full trace that lost nothing counts every exit itself; the kernel's counts, read a
+	 * moment apart from the drain, would only move them by that moment.
+	 */
+	f->ok = xa && f->est ? exact_view(xa, w->view, f->exact) : 0;
+	/*
+	 * A full trace that lost events misses at most what it lost, host-wide (and the moment
+	 * between the counters' read and the drain): a count beyond that is not of this window.
+	 */
+	if (!w->sampled)
+		for (k = 0; k < EXACT__N; k++) {
+			uint64_t seen = k == EXACT_EXIT ? hw
+				      : k == EXACT_PIO	? ev[HOT_PIO].count
+							: ev[HOT_MMIO].count;
+
+			if ((f->ok & (1u << k)) &&
+			    f->exact[k] > seen + w->nlost + seen / 20 + 100)
+				f->ok &= ~(1u << k);
+		}
+	f->hw = factor(f, EXACT_EXIT, hw);
+	for (k = 0; k < HOT__KINDS; k++) {
+		f->kind[k] = factor(f, exact_of_kind[k], ev[k].count);
+		if (exact_of_kind[k] >= 0 && (f->ok & (1u << exact_of_kind[k]))) {
+			ex += f->exact[exact_of_kind[k]];
+			tr += ev[k].count;
+		}
+	}
+	f->other = hw ? f->hw : tr ? (double)ex / (double)tr : f->dflt;
+}
+
+static uint64_t scaled(uint64_t n, double f)
+{
+	return f == 1 ? n : (uint64_t)((double)n * f + 0.5);
+}
+
+/* Returns the factor for a userspace exit's reason: an IO exit scales as the ports... */
+static double user_factor(const struct exits_scale *f, uint32_t reason)
+{
+	if (reason == 2 /* KVM_EXIT_IO */)
+		return f->kind[HOT_PIO];
+	if (reason == 6 /* KVM_EXIT_MMIO */)
+		return f->kind[HOT_MMIO];
+	return f->other;
+}
+
+/*
  * Returns the number of rows put in *out (allocated; NULL when none) from a table and its
- * access counts; *exits gets the exits in the window (hardware, or accesses without them).
+ * access counts; *exits gets the exits in the window (hardware, or accesses without them),
+ * *est whether that is an estimate. Counts are scaled to the exact counts in xa (NULL: none).
  */
 /* Fills e's VMM part from vmm, the exits of e that went to the VMM, over the view. */
 static void snap_vmm(struct snap_exit *e, const struct acc2 *vmm, unsigned int view)
@@ -676,63 +840,113 @@ static void snap_vmm(struct snap_exit *e, const struct acc2 *vmm, unsigned int v
 	}
 }
 
+/* Scales e's VMM part as its row was (x), once e->count is final: its share stays of it. */
+static void scale_vmm(struct snap_exit *e, double x)
+{
+	if (x == 1)
+		return;
+	e->vmm_count = scaled(e->vmm_count, x);
+	e->vmm_total_ns = scaled(e->vmm_total_ns, x);
+	if (e->vmm_count > e->count)
+		e->vmm_count = e->count;
+	e->vmm_share = e->count ? 100.0 * (double)e->vmm_count / (double)e->count : -1;
+}
+
 /*
  * Returns the number of rows put in *out (allocated; NULL when none) from a table, its
- * access counts (ev) and their userspace part (ev_vmm); *exits gets the exits in the window.
- * Each exit is counted once: a userspace exit is the VMM's part of the exit it belongs to,
- * or a row of its own when there is none (kvm_exit missed, or KVM_EXIT_HLT without it).
+ * access counts (ev) and their userspace part (ev_vmm); *exits gets the exits in the window,
+ * *exits_est whether that is an estimate. Each exit is counted once: a userspace exit is the
+ * VMM's part of the exit it belongs to, or a row of its own when there is none (kvm_exit
+ * missed, or KVM_EXIT_HLT without it). Counts are scaled to the exact counts in xa.
  */
 static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, const struct acc2 *ev_vmm,
-		     bool hw_seen, const struct model_view *w, int nvcpus, struct snap_exit **out,
-		     uint64_t *exits)
+		     bool hw_seen, const struct exits_exact_acc *xa, const struct model_view *w,
+		     int nvcpus, struct snap_exit **out, uint64_t *exits, bool *exits_est)
 {
-	struct snap_exit *rows = xcalloc((size_t)tab->n + 3, sizeof(*rows));
-	uint64_t total = 0;
+	struct snap_exit *rows = xcalloc((size_t)tab->n + 4, sizeof(*rows));
+	uint64_t total = 0, hw = 0;
+	struct acc evk[HOT__KINDS];
+	struct exits_scale f;
+	bool est = false;
 	int i, n = 0, k;
 
+	for (k = 0; k < HOT__KINDS; k++)
+		acc2_view(&ev[k], w->view, &evk[k]);
+	for (i = 0; i < tab->n; i++) {
+		struct acc a;
+
+		acc2_view(&tab->rows[i].a, w->view, &a);
+		if (tab->rows[i].kind == EXIT_KIND_HW)
+			hw += a.count;
+	}
+	scale_of(&f, xa, evk, hw, w);
 	for (i = 0; i < tab->n; i++) {
 		const struct exit_row *r = &tab->rows[i];
 		struct snap_exit *e = &rows[n];
 		struct acc a;
+		double x;
 
 		acc2_view(&r->a, w->view, &a);
 		if (!a.count && !a.timed)
 			continue;
+		x = r->kind == EXIT_KIND_HW ? f.hw : user_factor(&f, r->reason);
 		row_name(r, w->names, e->name, sizeof(e->name));
 		e->reason = r->reason;
 		e->kind = r->kind;
-		e->count = a.count;
+		e->traced = a.count;
+		e->count = scaled(a.count, x);
+		e->est = f.est;
+		e->timed = a.timed;
 		if (a.timed) {
-			e->total_ns = a.total_ns;
+			e->total_ns = scaled(a.total_ns, x);
 			e->max_ns = a.max_ns;
 			e->mean_ns = (double)a.total_ns / (double)a.timed;
 			e->p99_ns = MIN(acc2_quantile(&r->a, w->view, 0.99), e->max_ns);
 			e->p50_ns = MIN(acc2_quantile(&r->a, w->view, 0.5), e->max_ns);
 			acc2_lat(&r->a, w->view, &e->lat);
 		}
-		e->time_share = time_share(a.timed, a.total_ns, w->window_ns, nvcpus);
+		e->time_share = time_share(a.timed, e->total_ns, w->window_ns, nvcpus);
 		e->hot = (int8_t)exits_hot_kind(e->name);
 		snap_vmm(e, &r->vmm, w->view);
-		total += a.count;
+		scale_vmm(e, x);
+		total += e->count;
+		est |= e->est;
 		n++;
+	}
+	/* Exits the kernel counted that no traced one stands for: of unknown reason. */
+	if (hw_seen && (f.ok & (1u << EXACT_EXIT)) && !hw && f.exact[EXACT_EXIT]) {
+		struct snap_exit *e = &rows[n++];
+
+		snprintf(e->name, sizeof(e->name), "other");
+		e->reason = EXITS_OTHER;
+		e->kind = EXIT_KIND_HW;
+		e->count = f.exact[EXACT_EXIT];
+		e->est = f.est;
+		e->time_share = -1;
+		e->hot = -1;
+		total += e->count;
 	}
 	for (k = 0; k < HOT__KINDS && !hw_seen; k++) {
 		struct snap_exit *e = &rows[n];
-		struct acc a;
-		uint64_t c;
+		int bit = exact_of_kind[k];
+		bool exact = bit >= 0 && (f.ok & (1u << bit));
+		uint64_t c = exact ? f.exact[bit] : scaled(evk[k].count, f.dflt);
 
-		acc2_view(&ev[k], w->view, &a);
-		c = a.count;
 		if (!c)
 			continue;
 		snprintf(e->name, sizeof(e->name), "%s", event_names[k]);
 		e->reason = (uint32_t)k;
 		e->kind = EXIT_KIND_EVENT;
 		e->count = c;
+		e->traced = evk[k].count;
+		/* The kernel's own count of the kind: exact whatever the trace saw. */
+		e->est = f.est && !exact;
 		e->time_share = -1;
 		e->hot = (int8_t)k;
 		snap_vmm(e, &ev_vmm[k], w->view);
+		scale_vmm(e, evk[k].count ? (double)c / (double)evk[k].count : 1);
 		total += c;
+		est |= e->est;
 		n++;
 	}
 	for (i = 0; i < n; i++) {
@@ -741,6 +955,7 @@ static int snap_rows(const struct exit_table *tab, const struct acc2 *ev, const 
 	}
 	qsort(rows, (size_t)n, sizeof(*rows), exit_cmp);
 	*exits = total;
+	*exits_est = est;
 	if (!n) {
 		free(rows);
 		rows = NULL;
@@ -762,9 +977,12 @@ static int hot_cmp(const void *pa, const void *pb)
 	return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
-/* Returns the number of hot rows of v put in *out (allocated; NULL when none). */
+/*
+ * Returns the number of hot rows of v put in *out (allocated; NULL when none), their counts
+ * scaled by f (exact count of the kind over the traced one).
+ */
 static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, int nvcpus,
-			 struct snap_hot **out)
+			 const struct exits_scale *f, struct snap_hot **out)
 {
 	struct snap_hot *rows = xcalloc(3 * (HOT_SHOW + 1), sizeof(*rows));
 	int k, i, n = 0;
@@ -772,17 +990,29 @@ static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, i
 	for (k = 0; k < 3; k++) {
 		const struct hot_table *t = &v->hot[k];
 		struct acc all, shown = { 0 }, a;
-		int idx[HOT_SHOW], m;
+		int idx[HOT_SHOW], m, bit = exact_of_kind[k];
+		unsigned int view = w->view;
+		double fk = f->kind[k];
 
-		hot_total(t, w->view, &all);
+		hot_total(t, view, &all);
+		/*
+		 * The kernel counted accesses that no burst of the window saw (a storm that began
+		 * or ended between bursts): the shares of the cumulative window stand for them.
+		 */
+		if (!all.count && bit >= 0 && (f->ok & (1u << bit)) && f->exact[bit] &&
+		    !(view & ACC_TOT)) {
+			view = ACC_TOT | ACC_WIN;
+			hot_total(t, view, &all);
+			fk = all.count ? (double)f->exact[bit] / (double)all.count : 0;
+		}
 		if (!all.count)
 			continue;
-		m = hot_top(t, w->view, idx, HOT_SHOW);
+		m = hot_top(t, view, idx, HOT_SHOW);
 		for (i = 0; i < m; i++) {
 			const struct hot_slot *sl = &t->slot[idx[i]];
 			struct snap_hot *h = &rows[n++];
 
-			hot_slot_acc(t, idx[i], w->view, &a);
+			hot_slot_acc(t, idx[i], view, &a);
 			h->kind = (uint8_t)k;
 			h->rw = sl->rw;
 			h->size = sl->size;
@@ -813,8 +1043,20 @@ static int snap_hot_rows(const struct exits_vm *v, const struct model_view *w, i
 			h->time_share = time_share(a.timed, h->total_ns, w->window_ns, nvcpus);
 		}
 		for (i = n - 1; i >= 0 && rows[i].kind == k; i--) {
-			rows[i].rate = per_s(rows[i].count, w->window_ns);
-			rows[i].share = 100.0 * (double)rows[i].count / (double)all.count;
+			struct snap_hot *h = &rows[i];
+
+			h->share = 100.0 * (double)h->count / (double)all.count;
+			h->traced = view == w->view ? h->count : 0;
+			h->est = f->est;
+			if (fk != 1) {
+				h->count = scaled(h->count, fk);
+				if (h->time_share >= 0) {
+					h->total_ns = scaled(h->total_ns, fk);
+					h->time_share = 100.0 * (double)h->total_ns /
+							((double)w->window_ns * (nvcpus > 0 ? nvcpus : 1));
+				}
+			}
+			h->rate = per_s(h->count, w->window_ns);
 		}
 	}
 	qsort(rows, (size_t)n, sizeof(*rows), hot_cmp);
@@ -832,7 +1074,7 @@ void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvc
 		   struct snap_vm *sv)
 {
 	struct snap_hint hints[HINTS_MAX];
-	int i;
+	int i, k;
 
 	sv->exits_rate = 0;
 	sv->exits_count = 0;
@@ -840,8 +1082,8 @@ void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvc
 	sv->top_exit_share = 0;
 	if (!v)
 		return;
-	sv->nexits = snap_rows(&v->tab, v->ev, v->ev_vmm, v->hw_seen, w, nvcpus, &sv->exits,
-			       &sv->exits_count);
+	sv->nexits = snap_rows(&v->tab, v->ev, v->ev_vmm, v->hw_seen, &v->exact, w, nvcpus,
+			       &sv->exits, &sv->exits_count, &sv->exits_est);
 	sv->exits_rate = per_s(sv->exits_count, w->window_ns);
 	/* The top exit is the busiest real exit; userspace exits only when nothing else shows. */
 	for (i = 0; i < sv->nexits; i++)
@@ -853,7 +1095,19 @@ void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvc
 		snprintf(sv->top_exit, sizeof(sv->top_exit), "%s", sv->exits[i].name);
 		sv->top_exit_share = sv->exits[i].share;
 	}
-	sv->nhot = snap_hot_rows(v, w, nvcpus, &sv->hot);
+	{
+		struct acc evk[HOT__KINDS];
+		struct exits_scale f;
+		uint64_t hw = 0;
+
+		for (k = 0; k < HOT__KINDS; k++)
+			acc2_view(&v->ev[k], w->view, &evk[k]);
+		for (i = 0; i < sv->nexits; i++)
+			if (sv->exits[i].kind == EXIT_KIND_HW)
+				hw += sv->exits[i].traced;
+		scale_of(&f, &v->exact, evk, hw, w);
+		sv->nhot = snap_hot_rows(v, w, nvcpus, &f, &sv->hot);
+	}
 	sv->nhints = iomap_hints(sv->hot, sv->nhot, sv->exits_rate, hints, HINTS_MAX);
 	if (sv->nhints) {
 		sv->hints = xcalloc((size_t)sv->nhints, sizeof(*sv->hints));
@@ -864,12 +1118,14 @@ void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvc
 void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
 		       const struct model_view *w, struct snap_thread *st)
 {
+	bool est;
+
 	st->exits_rate = 0;
 	st->exits_count = 0;
 	if (!t)
 		return;
-	st->nexits = snap_rows(&t->tab, t->ev, t->ev_vmm, v && v->hw_seen, w, 1, &st->exits,
-			       &st->exits_count);
+	st->nexits = snap_rows(&t->tab, t->ev, t->ev_vmm, v && v->hw_seen, &t->exact, w, 1,
+			       &st->exits, &st->exits_count, &est);
 	st->exits_rate = per_s(st->exits_count, w->window_ns);
 }
 

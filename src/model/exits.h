@@ -37,6 +37,28 @@
 #define EXITS_OTHER 0xffffffffu /* reason of the "other" row */
 #define HOT_SHOW    16		/* hot rows per kind in a snapshot, then the "other" row */
 
+/*
+ * Exact counts the kernel keeps (tracepoint counters, debugfs) of a VM or vCPU, to which the
+ * trace's counts are scaled when the trace is sampled (bursts) or lost events.
+ */
+enum { EXACT_EXIT = 0, EXACT_PIO, EXACT_MMIO, EXACT__N };
+
+/* One sample of them: cumulative values; have: the EXACT_* bits read. A plain value. */
+struct exits_exact {
+	uint64_t v[EXACT__N];
+	unsigned int have;
+	bool fresh; /* counters opened since the last sample: counting from zero since then */
+};
+
+/* The exact counts of a scope over the two windows; embedded in the module's state. */
+struct exits_exact_acc {
+	uint64_t cur[EXACT__N];	 /* the latest sample */
+	uint64_t win0[EXACT__N]; /* at the start of WIN */
+	uint64_t tot0[EXACT__N]; /* at start or reset */
+	unsigned int have;	 /* bits sampled at least once */
+	unsigned int win_ok;	 /* bits whose WIN start is known (a sample before it) */
+};
+
 /* Reasons of kvm_userspace_exit rows when KVM_RUN failed rather than exited. */
 #define EXITS_USER_RESTART 0x10000u /* -EINTR: a signal kicked the vCPU out */
 #define EXITS_USER_ERROR   0x10001u /* any other error */
@@ -96,6 +118,7 @@ struct exits_thread {
 	struct exits_ref cand;	/* the access a userspace exit may have been for */
 	bool mmio_unsat;	/* a read went to the VMM; its completion is not a new access */
 	uint64_t mmio_unsat_gpa;
+	struct exits_exact_acc exact;
 };
 
 /* Per-VM state of the exits module; created on the VM's first event, freed by the model. */
@@ -105,6 +128,7 @@ struct exits_vm {
 	struct acc2 ev_vmm[HOT__KINDS];
 	struct hot_table hot[HOT__KINDS]; /* by enum hot_kind */
 	bool hw_seen;		 /* kvm_exit fired for this VM: no EXIT_KIND_EVENT rows */
+	struct exits_exact_acc exact;
 };
 
 /* What exits_event tells the per-vCPU time split (vcpustate.c). */
@@ -130,6 +154,10 @@ void exits_snap_vm(const struct exits_vm *v, const struct model_view *w, int nvc
 /* Fills st's exits and exits_rate/count from t (NULL: none); v says whether kvm_exit fires. */
 void exits_snap_thread(const struct exits_thread *t, const struct exits_vm *v,
 		       const struct model_view *w, struct snap_thread *st);
+
+/* Record a sample of exact counts of a VM / of a vCPU thread. */
+void exits_set_exact_vm(struct exits_vm *v, const struct exits_exact *x);
+void exits_set_exact_thread(struct exits_thread *t, const struct exits_exact *x);
 
 /* Ends a window (see hot_fold). */
 void exits_fold_vm(struct exits_vm *v, bool drop_win);

@@ -136,6 +136,9 @@ void model_init(struct model *m, uint64_t now)
 	vmreg_init(&m->reg);
 	m->start_ns = now;
 	m->last_tick_ns = now;
+	/* Until told otherwise (a file, a test): every event, nothing sampled. */
+	m->detail.mode = SNAP_DETAIL_FULL;
+	m->detail_last = m->detail_base = m->detail;
 	for (i = 0; i < NMODULES; i++)
 		if (modules[i]->host_new)
 			m->host[i] = modules[i]->host_new();
@@ -393,10 +396,53 @@ void model_set_lost(struct model *m, uint64_t total)
 	m->lost = total;
 }
 
+void model_set_detail(struct model *m, const struct model_detail *d)
+{
+	m->detail = *d;
+	if (d->mode == SNAP_DETAIL_SAMPLED)
+		m->sampled_since_base = m->sampled_since_last = true;
+}
+
+/* Fills s->detail for the window from the running totals (base: the window's start). */
+static void snap_detail(const struct model *m, const struct model_detail *base, uint64_t lost0,
+			bool sampled, struct snapshot *s)
+{
+	const struct model_detail *d = &m->detail;
+	struct snap_detail *o = &s->detail;
+	double win = (double)s->window_ns;
+
+	o->mode = d->mode;
+	o->budget = d->budget;
+	o->focus_pid = d->focus_pid;
+	o->ratio = 1;
+	/*
+	 * Of a window sampled in part (full detail before or after bursts, or a cumulative
+	 * window that had bursts) too: what the trace saw is scaled by the share it covered.
+	 */
+	if ((d->mode == SNAP_DETAIL_SAMPLED || (sampled && d->mode != SNAP_DETAIL_OFF)) &&
+	    win > 0 && d->traced_ns >= base->traced_ns)
+		o->ratio = MIN(1.0, (double)(d->traced_ns - base->traced_ns) / win);
+	o->traced_rate = win > 0 ? (double)s->events * 1e9 / win : 0;
+	o->exact_rate = d->have_exact && base->have_exact && win > 0
+				? (double)(d->exact_events - base->exact_events) * 1e9 / win
+				: -1;
+	o->focus_rate = d->focus_pid && win > 0
+				? (double)(d->focus_events - base->focus_events) * 1e9 / win
+				: 0;
+	o->own_cpu = d->own_cpu_ns && base->own_cpu_ns && win > 0
+			     ? 100.0 * (double)(d->own_cpu_ns - base->own_cpu_ns) / win
+			     : -1;
+	o->lost = m->lost > lost0 ? m->lost - lost0 : 0;
+	o->lost_share = o->lost ? 100.0 * (double)o->lost / (double)(o->lost + s->events) : 0;
+}
+
 void model_prime(struct model *m, uint64_t now)
 {
 	m->start_ns = now;
 	m->last_tick_ns = now;
+	m->detail_last = m->detail_base = m->detail;
+	m->lost_last = m->lost_base = m->lost;
+	m->sampled_since_base = m->sampled_since_last = m->detail.mode == SNAP_DETAIL_SAMPLED;
 	/* Events before the first interval belong to no window. */
 	window(m, MODEL_CLEAR, now);
 	m->win_predates_reset = false;
@@ -409,6 +455,9 @@ void model_reset(struct model *m, uint64_t now)
 	m->start_ns = now;
 	m->events_base = m->events;
 	m->unattributed_base = m->unattributed;
+	m->detail_base = m->detail;
+	m->lost_base = m->lost;
+	m->sampled_since_base = m->detail.mode == SNAP_DETAIL_SAMPLED;
 	for (v = 0; v < m->reg.nvms; v++) {
 		struct vm *vm = m->reg.vms[v];
 
@@ -462,11 +511,19 @@ static void snap_modules(const struct vm *vm, const struct vm_thread *t,
 			modules[i]->snap_thread(t ? t->st[i] : NULL, t ? vm->st[i] : NULL, t, w, st);
 }
 
-static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, const struct model_view *w)
+static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, const struct model_view *vw,
+			 int focus_pid)
 {
 	struct snap_thread *other = NULL;
+	struct model_view own = *vw;
+	const struct model_view *w = &own;
 	int k, n = 0, have = 0, i;
 
+	/* The VM in focus is traced in full, whatever the others are. */
+	if (focus_pid && vm->pid == focus_pid && !vw->cumulative) {
+		own.sampled = false;
+		own.ratio = 1;
+	}
 	sv->pid = vm->pid;
 	sv->starttime = vm->starttime;
 	memcpy(sv->name, vm->name, sizeof(sv->name));
@@ -532,7 +589,7 @@ static void snap_fill_vm(struct snap_vm *sv, const struct vm *vm, const struct m
 struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, bool cumulative)
 {
 	struct snapshot *s = xcalloc(1, sizeof(*s));
-	bool drop_win = m->win_predates_reset;
+	bool drop_win = m->win_predates_reset, sampled;
 	struct model_view w = { .names = &m->names, .cumulative = cumulative };
 	int v, i;
 
@@ -551,12 +608,20 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	s->events_unattributed =
 		m->unattributed - (cumulative ? m->unattributed_base : m->unattributed_last);
 	s->events_lost = m->lost;
+	sampled = m->detail.mode == SNAP_DETAIL_SAMPLED ||
+		  (cumulative ? m->sampled_since_base : m->sampled_since_last);
+	snap_detail(m, cumulative ? &m->detail_base : &m->detail_last,
+		    cumulative ? m->lost_base : m->lost_last, sampled, s);
 	w.window_ns = s->window_ns;
 	w.view = cumulative ? ACC_TOT | (drop_win ? 0 : ACC_WIN) : ACC_WIN;
+	w.sampled = sampled;
+	w.lost = s->detail.lost > 0;
+	w.nlost = s->detail.lost;
+	w.ratio = s->detail.ratio;
 	window(m, MODEL_CLOSE, now);
 	s->vms = xcalloc((size_t)m->reg.nvms + 1, sizeof(*s->vms));
 	for (v = 0; v < m->reg.nvms; v++) {
-		snap_fill_vm(&s->vms[v], m->reg.vms[v], &w);
+		snap_fill_vm(&s->vms[v], m->reg.vms[v], &w, m->detail.focus_pid);
 		if (!s->vms[v].gone)
 			s->exits_rate += s->vms[v].exits_rate;
 	}
@@ -570,5 +635,8 @@ struct snapshot *model_snapshot(struct model *m, uint64_t now, int64_t wall_s, b
 	m->last_tick_ns = now;
 	m->events_last = m->events;
 	m->unattributed_last = m->unattributed;
+	m->detail_last = m->detail;
+	m->lost_last = m->lost;
+	m->sampled_since_last = m->detail.mode == SNAP_DETAIL_SAMPLED;
 	return s;
 }

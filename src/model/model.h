@@ -19,6 +19,21 @@
 #include "vmreg.h"
 
 /*
+ * The trace's detail as the loop runs it, fed every tick by model_set_detail(): running
+ * totals, so that the model takes each window's share itself.
+ */
+struct model_detail {
+	uint8_t mode;		/* enum snap_detail_mode */
+	uint64_t traced_ns;	/* time traced since start */
+	uint64_t exact_events;	/* KVM tracepoint hits counted by the kernel since start */
+	bool have_exact;	/* exact_events is known */
+	double budget;		/* traced events per second allowed; 0: no limit */
+	int focus_pid;		/* the VM traced in full on demand; 0: none */
+	uint64_t focus_events;	/* events read for it from its own trace since start */
+	uint64_t own_cpu_ns;	/* kvmscope's CPU time since start; 0: unknown */
+};
+
+/*
  * Owned by the tick loop (or a test). The modules that keep state per VM and thread are
  * listed in model.c (see module.h); their own inputs (perf and KVM stats, wakers' names)
  * have functions here, implemented in their files.
@@ -41,6 +56,10 @@ struct model {
 	struct vm_thread *last;	 /* the thread of the last event looked up, or NULL */
 	void *host[VMREG_SLOTS]; /* the model modules' host state, by module; owned */
 	uint8_t by_type[KE__COUNT][VMREG_SLOTS + 1]; /* modules taking each event type: 1 + index, 0 ends */
+	struct model_detail detail, detail_last, detail_base; /* now, at the last snapshot, reset */
+	uint64_t lost_last, lost_base;
+	bool sampled_since_base; /* detail was sampled at some time since start or reset */
+	bool sampled_since_last; /* ... since the last snapshot */
 };
 
 void model_init(struct model *m, uint64_t now);
@@ -79,6 +98,9 @@ void model_wake_name(struct model *m, int tid, const char *comm);
 
 /* Records the trace source's running total of lost events. */
 void model_set_lost(struct model *m, uint64_t total);
+
+/* Records the detail the trace runs at (see struct model_detail). */
+void model_set_detail(struct model *m, const struct model_detail *d);
 
 /* Starts the first interval at now, after the first sample (rates need two). */
 void model_prime(struct model *m, uint64_t now);

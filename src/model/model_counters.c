@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "counters.h"
+#include "exits.h"
 #include "model.h"
 #include "module.h"
 #include "util.h"
@@ -27,6 +28,7 @@ struct vm_ctr {
 /* The host's KVM stats; owned by the model. */
 struct host_ctr {
 	struct ctr_hist kstat;
+	struct ctr_hist tp; /* every KVM tracepoint, counted per CPU */
 	/*
 	 * Tracepoints counted from the trace stream (the registry's event counts) instead of by
 	 * the kvmstat probe, by event type (static names, NULL: not counted here).
@@ -57,6 +59,7 @@ static void host_free(void *st)
 	struct host_ctr *h = st;
 
 	ctr_hist_free(&h->kstat);
+	ctr_hist_free(&h->tp);
 	ctr_set_free(&h->scratch);
 	free(h);
 }
@@ -116,31 +119,66 @@ void model_count_traced(struct model *m, unsigned int type, const char *tracepoi
 
 /*
  * Returns set, or with tracepoint counters the copy of it in the host's scratch with the
- * tracepoints counted from the trace stream added (nev: the scope's events by type).
+ * tracepoints counted from the trace stream added (nev: the scope's events by type), those
+ * the kernel does not count per thread. Only while the trace records every event: sampled
+ * detail counts a part of them, so those rows go until it is full again.
  */
 static const struct ctr_set *with_traced(struct host_ctr *h, const struct kvmstat_sample *s,
-					 const struct ctr_set *set, const uint64_t *nev)
+					 const struct ctr_set *set, const uint64_t *nev, bool full)
 {
 	unsigned int type;
 
-	if (strcmp(s->source, "tracepoint"))
+	if (strcmp(s->source, "tracepoint") || !full)
 		return set;
 	ctr_set_copy(&h->scratch, set);
 	for (type = 0; type < KE__COUNT; type++)
-		if (h->traced[type])
+		if (h->traced[type] && !ctr_set_find(set, h->traced[type]))
 			ctr_set_add(&h->scratch, h->traced[type], CTR_COUNT)->value = nev[type];
 	return &h->scratch;
+}
+
+/* The exact counts the exits module scales sampled detail to, from a VM's or vCPU's set. */
+static void exact_of(const struct ctr_set *set, const char *source, bool fresh,
+		     struct exits_exact *x)
+{
+	static const char *const tp[EXACT__N] = {
+		[EXACT_EXIT] = "kvm_exit", [EXACT_PIO] = "kvm_pio", [EXACT_MMIO] = "kvm_mmio"
+	};
+	bool debugfs = !strcmp(source, "debugfs");
+	int k;
+
+	memset(x, 0, sizeof(*x));
+	x->fresh = fresh;
+	for (k = 0; k < EXACT__N; k++) {
+		const struct ctr_raw *c;
+
+		/* debugfs counts every exit as "exits"; its io/mmio counts mean other things. */
+		if (debugfs && k != EXACT_EXIT)
+			continue;
+		c = ctr_set_find(set, debugfs ? "exits" : tp[k]);
+		if (c && !c->err) {
+			x->v[k] = c->value;
+			x->have |= 1u << k;
+		}
+	}
 }
 
 void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 {
 	struct host_ctr *h = model_host_state(m, &counters_module);
+	bool full = m->detail.mode != SNAP_DETAIL_SAMPLED;
+	struct exits_exact x;
 	int v, c;
 
+	if (s->tp_host.ts_ns) {
+		h->tp.source = "tracepoint";
+		ctr_hist_push(&h->tp, &s->tp_host);
+	}
 	if (!s->source)
 		return;
 	h->kstat.source = s->source;
-	ctr_hist_push(&h->kstat, with_traced(h, s, &s->host, m->nev));
+	if (s->host.n || h->kstat.cur.n)
+		ctr_hist_push(&h->kstat, &s->host);
 	for (v = 0; v < s->nvms; v++) {
 		const struct kstat_vm *kv = &s->vms[v];
 		struct vm *vm = vmreg_find_pid(&m->reg, kv->pid);
@@ -150,7 +188,9 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 			continue; /* not a VM procfs shows: in the host totals only */
 		vc = model_vm_state(m, vm, &counters_module);
 		vc->kstat.source = s->source;
-		ctr_hist_push(&vc->kstat, with_traced(h, s, &kv->set, vm->nev));
+		ctr_hist_push(&vc->kstat, with_traced(h, s, &kv->set, vm->nev, full));
+		exact_of(&kv->set, s->source, kv->fresh, &x);
+		exits_set_exact_vm(model_vm_state(m, vm, &exits_module), &x);
 		for (c = 0; c < kv->nvcpus; c++) {
 			struct vm_thread *t = vcpu_by_index(vm, kv->vcpus[c].index);
 			struct thread_ctr *tc;
@@ -159,7 +199,9 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 				continue;
 			tc = model_thread_state(m, t, &counters_module);
 			tc->kstat.source = s->source;
-			ctr_hist_push(&tc->kstat, with_traced(h, s, &kv->vcpus[c].set, t->nev));
+			ctr_hist_push(&tc->kstat, with_traced(h, s, &kv->vcpus[c].set, t->nev, full));
+			exact_of(&kv->vcpus[c].set, s->source, kv->vcpus[c].fresh, &x);
+			exits_set_exact_thread(model_thread_state(m, t, &exits_module), &x);
 		}
 	}
 }
@@ -167,8 +209,10 @@ void model_update_kvmstat(struct model *m, const struct kvmstat_sample *s)
 static void host_window(void *st, enum model_win op, uint64_t now)
 {
 	(void)now;
-	if (op == MODEL_RESET)
-		ctr_hist_reset(&((struct host_ctr *)st)->kstat);
+	if (op != MODEL_RESET)
+		return;
+	ctr_hist_reset(&((struct host_ctr *)st)->kstat);
+	ctr_hist_reset(&((struct host_ctr *)st)->tp);
 }
 
 static void vm_window(void *st, enum model_win op, uint64_t now)
@@ -216,6 +260,7 @@ static void snap_host(const void *st, const struct model_view *w, struct snapsho
 	const struct host_ctr *h = st;
 
 	ctr_hist_snap(&h->kstat, w->cumulative, &out->counters, &out->ncounters);
+	ctr_hist_snap(&h->tp, w->cumulative, &out->counters, &out->ncounters);
 }
 
 const struct model_module counters_module = {

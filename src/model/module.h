@@ -63,6 +63,15 @@ struct model_view {
 	unsigned int view;  /* ACC_WIN | ACC_TOT */
 	uint64_t window_ns; /* what the counts cover, for rates */
 	bool cumulative;    /* samples: from start or reset, not from the previous sample */
+	/*
+	 * The detail the window's events rest on: sampled (bursts) or lost (the trace lost some);
+	 * then counts from events are estimates, scaled to the kernel's exact counts where they
+	 * exist, else by ratio, the share of the window's time traced (1: all of it).
+	 */
+	bool sampled;
+	bool lost;
+	uint64_t nlost; /* events the trace lost in the window (lost set) */
+	double ratio;
 };
 
 /* What happens to a module's windows. */

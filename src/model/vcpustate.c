@@ -90,6 +90,14 @@ on_kvm_event(struct vcpustate *v, const struct kvm_event *ev, unsigned int flags
 		if (v->exits_seen)
 			halt_claim(v, ev->wakeup.wait_ns);
 		break;
+	case KE_LOST:
+		/*
+		 * Nothing was recorded from here (lost events, or the gap after a burst): the
+		 * state is unknown until an event says it, and the time until then is no state's.
+		 */
+		v->state = v->resume = VS_NONE;
+		v->exit_kernel = v->exit_halted = 0;
+		break;
 	default:
 		break;
 	}
@@ -154,6 +162,17 @@ static uint64_t view_ns(const struct acc2 *a, unsigned int view)
 
 	acc2_view(a, view, &sum);
 	return sum.total_ns;
+}
+
+/* Returns the time in the windows in view that the timeline knew the state of. */
+static uint64_t known_ns(const struct vcpustate *v, unsigned int view)
+{
+	uint64_t ns = 0;
+	int s;
+
+	for (s = VS_NONE + 1; s < VS__N; s++)
+		ns += view_ns(&v->ns[s], view);
+	return ns;
 }
 
 static void split_none(struct exit_split *out)
@@ -238,6 +257,7 @@ void vcpustate_mean(const struct exit_split *splits, int n, struct exit_split *o
 		if (s->source < out->source)
 			out->source = s->source;
 		out->sched = out->sched && s->sched;
+		out->est = out->est || s->est;
 		out->guest += s->guest;
 		out->kernel += s->kernel;
 		if (s->user < 0)
@@ -342,9 +362,34 @@ static void thread_window(void *st, enum model_win op, uint64_t now)
 static void snap_thread(const void *st, const void *vm_st, const struct vm_thread *t,
 			const struct model_view *w, struct snap_thread *out)
 {
+	uint64_t traced = w->window_ns;
+
 	(void)vm_st;
+	/* In bursts the timeline covers the traced time: the split is of that. */
+	if (w->sampled && w->ratio > 0 && w->ratio < 1)
+		traced = (uint64_t)((double)w->window_ns * w->ratio);
+	/*
+	 * From kvm_exit/kvm_entry, the timeline knows each state only from an event that says
+	 * it to the next gap (the end of a burst, lost events): the shares are of that time.
+	 * A vCPU with no event in any burst has none: its coarse split.
+	 */
+	if (st && ((const struct vcpustate *)st)->exits_seen && (w->sampled || w->lost)) {
+		uint64_t known = known_ns(st, w->view);
+
+		if (!known) {
+			struct vcpustate coarse = *(const struct vcpustate *)st;
+
+			coarse.exits_seen = false;
+			vcpustate_split(&coarse, w->view, traced, t ? &out->cpu : NULL,
+					&out->split);
+			return;
+		}
+		traced = MIN(known, w->window_ns);
+	}
 	/* A group's times sum several threads: no split of one thread's wall time. */
-	vcpustate_split(st, w->view, w->window_ns, t ? &out->cpu : NULL, &out->split);
+	vcpustate_split(st, w->view, traced, t ? &out->cpu : NULL, &out->split);
+	if (out->split.source == SPLIT_EVENTS && (w->sampled || w->lost))
+		out->split.est = true;
 }
 
 /* The VM's split: the mean of its live vCPUs' splits. */

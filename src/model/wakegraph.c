@@ -597,6 +597,29 @@ void wake_snap_free(struct snap_wake *s)
 	free(s);
 }
 
+void wake_snap_scale(struct snap_wake *s, double f, uint64_t window_ns)
+{
+	double window_s = (double)window_ns / 1e9;
+	int i;
+
+	for (i = 0; i < s->nedges; i++) {
+		struct snap_wake_edge *e = &s->edges[i];
+
+		e->est = true;
+		e->count = (uint64_t)((double)e->count * f + 0.5);
+		e->awake = (uint64_t)((double)e->awake * f + 0.5);
+		e->rate = window_s > 0 ? (double)e->count / window_s : 0;
+	}
+	for (i = 0; i < s->nrts; i++) {
+		struct snap_wake_rt *r = &s->rts[i];
+
+		r->est = true;
+		r->count = (uint64_t)((double)r->count * f + 0.5);
+		r->rate = window_s > 0 ? (double)r->count / window_s : 0;
+	}
+	s->unmatched = (uint64_t)((double)s->unmatched * f + 0.5);
+}
+
 void wake_fold(struct wake_vm *w, bool drop_win)
 {
 	int i;
@@ -693,6 +716,17 @@ static void on_event(struct model_ev *e)
 	struct wake_who a, b;
 
 	switch (ev->type) {
+	case KE_LOST:
+		/*
+		 * Nothing was recorded from here (lost events, the gap after a burst): a wake
+		 * pending stays counted but untimed, and no chain or round trip spans the gap.
+		 */
+		if (self) {
+			self->pend_ts = 0;
+			self->rt.active = self->chain.active = false;
+			self->write_open = self->inject_open = false;
+		}
+		return;
 	case KE_SCHED_SWITCH:
 		if (self) {
 			wake_running(self, ev->ts_ns, true);
@@ -737,17 +771,47 @@ static void thread_window(void *st, enum model_win op, uint64_t now)
 		wake_age(st, now);
 }
 
+/*
+ * Returns the factor from what the bursts saw of the VM to all of the window. The VM's exits
+ * counted by the kernel over those traced say it for the time the VM was busy, as bursts
+ * saw it (the exits' own scaling); the share of the window's time traced is right only where
+ * the VM's activity was even over the window: a VM that storms in part of a cumulative
+ * window traced in full before it would be scaled by a share of mostly idle time.
+ */
+static double sampled_factor(const struct model_view *w, const struct snap_vm *sv)
+{
+	uint64_t exact = 0, traced = 0;
+	int i;
+
+	if (!w->sampled)
+		return 1;
+	for (i = 0; i < sv->nexits; i++) {
+		if (sv->exits[i].est)
+			break;
+		exact += sv->exits[i].count;
+		traced += sv->exits[i].traced;
+	}
+	if (i == sv->nexits && traced && exact >= traced)
+		return (double)exact / (double)traced;
+	return w->ratio > 0 ? 1.0 / w->ratio : 1;
+}
+
 static void snap_vm(const void *st, const struct vm *vm, const struct model_view *w,
 		    struct snap_vm *out)
 {
 	(void)vm;
-	if (st)
-		out->wake = wake_snap(st, w->view, w->window_ns);
+	if (!st)
+		return;
+	out->wake = wake_snap(st, w->view, w->window_ns);
+	/* Detail in bursts: what the bursts saw, for all of the window. */
+	if (w->sampled || w->lost)
+		wake_snap_scale(out->wake, sampled_factor(w, out), w->window_ns);
 }
 
 const struct model_module wake_module = {
 	.name = "wake",
-	.events = MODEL_EV_OWN | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_SCHED_WAKING),
+	.events = MODEL_EV_OWN | MODEL_EV(KE_SCHED_SWITCH) | MODEL_EV(KE_SCHED_WAKING) |
+		  MODEL_EV(KE_LOST),
 	.vm_new = vm_new,
 	.thread_new = thread_new,
 	.vm_free = vm_free,

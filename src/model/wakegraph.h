@@ -165,6 +165,11 @@ void wake_name(struct wake_vm *w, int tid, const char *comm);
 /* Returns a new snap_wake, one block (free() or wake_snap_free), for view over window_ns. */
 struct snap_wake *wake_snap(const struct wake_vm *w, unsigned int view, uint64_t window_ns);
 void wake_snap_free(struct snap_wake *s);
+/*
+ * Marks s's wakes and round trips as estimates from sampled detail, their counts and rates
+ * multiplied by f (the window's time over the time traced).
+ */
+void wake_snap_scale(struct snap_wake *s, double f, uint64_t window_ns);
 
 /* Ends a window: WIN into TOT unless drop_win; weights halve; idle slots are released. */
 void wake_fold(struct wake_vm *w, bool drop_win);

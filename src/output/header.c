@@ -28,6 +28,49 @@ static void put(char *buf, size_t n, size_t *o, const char *fmt, ...)
 		*o = *o + (size_t)w < n ? *o + (size_t)w : n - 1;
 }
 
+/*
+ * Adds the trace's detail to the sources, when there is something to say: sampled (the share
+ * of the time traced, traced and exact event rates), the budget, the VM traced in full and
+ * what it adds, and kvmscope's own CPU.
+ */
+static void detail_source(struct header *h, const struct snapshot *s, bool utf8)
+{
+	const struct snap_detail *d = &s->detail;
+	char b1[FMT_MAX], b2[FMT_MAX], b3[FMT_MAX];
+	size_t o = 0, n = sizeof(h->detail_why);
+	char *w = h->detail_why;
+
+	if (d->mode == SNAP_DETAIL_OFF || h->nsources >= HEADER_SOURCES_MAX ||
+	    (d->mode == SNAP_DETAIL_FULL && !d->budget && !d->focus_pid))
+		return;
+	w[0] = '\0';
+	snprintf(h->detail_state, sizeof(h->detail_state), "%s",
+		 d->mode == SNAP_DETAIL_SAMPLED ? "sampled" : "full");
+	if (d->mode == SNAP_DETAIL_SAMPLED)
+		put(w, n, &o, "%.1f%% of the time, ~ figures scaled, ", 100.0 * d->ratio);
+	put(w, n, &o, "%s events/s", fmt_si(b1, d->traced_rate));
+	if (d->exact_rate >= 0)
+		put(w, n, &o, " of %s", fmt_si(b2, d->exact_rate));
+	if (d->budget > 0)
+		put(w, n, &o, ", budget %s/s", fmt_si(b3, d->budget));
+	if (d->focus_pid) {
+		const struct snap_vm *vm = snapshot_vm(s, d->focus_pid);
+		char lb[SNAP_LABEL_MAX], esc[HEADER_HOST_MAX];
+
+		escape_text(esc, sizeof(esc), vm ? snap_vm_label(vm, lb, sizeof(lb)) : "?", (size_t)-1,
+			    utf8);
+		put(w, n, &o, "; %s in full: %s events/s", esc, fmt_si(b1, d->focus_rate));
+	}
+	if (d->own_cpu >= 0)
+		put(w, n, &o, "; kvmscope %.2f%% CPU", d->own_cpu);
+	h->sources[h->nsources++] = (struct header_source){
+		.name = "detail",
+		.state = h->detail_state,
+		.why = h->detail_why,
+		.bad = false,
+	};
+}
+
 void header_fill(struct header *h, const struct snapshot *s, bool utf8)
 {
 	time_t wall = (time_t)s->wall_s;
@@ -69,12 +112,15 @@ void header_fill(struct header *h, const struct snapshot *s, bool utf8)
 		};
 	}
 	h->nsources = i;
+	detail_source(h, s, utf8);
 	h->nvms = s->nvms;
 	h->exits_rate = s->exits_rate;
 	h->events = s->events;
 	h->lost = s->events_lost;
 	h->unattributed = s->events_unattributed;
 	h->events_bad = s->events_lost > 0;
+	h->lost_now = s->detail.lost;
+	h->lost_share = s->detail.lost_share;
 }
 
 char *header_host_text(const struct header *h, bool tail, char *buf, size_t n)
@@ -123,9 +169,13 @@ char *header_events_text(const struct header *h, char *buf, size_t n)
 	size_t o = 0;
 
 	buf[0] = '\0';
-	put(buf, n, &o, "VMs %d  exits/s %s  events %s  lost %s  unattributed %s", h->nvms,
-	    fmt_si(b1, h->exits_rate), fmt_si(b2, (double)h->events), fmt_si(b3, (double)h->lost),
-	    fmt_si(b4, (double)h->unattributed));
+	put(buf, n, &o, "VMs %d  exits/s %s  events %s  lost %s", h->nvms,
+	    fmt_si(b1, h->exits_rate), fmt_si(b2, (double)h->events), fmt_si(b3, (double)h->lost));
+	/* Lost now: the figures from events are marked ~, the counts corrected by counters. */
+	if (h->lost_now)
+		put(buf, n, &o, " (+%s now, %.1f%%)", fmt_si(b3, (double)h->lost_now),
+		    h->lost_share);
+	put(buf, n, &o, "  unattributed %s", fmt_si(b4, (double)h->unattributed));
 	return buf;
 }
 

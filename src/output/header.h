@@ -17,6 +17,9 @@
 /* The host name escaped: each of its bytes may take four. */
 #define HEADER_HOST_MAX (4 * sizeof(((struct snap_host *)0)->hostname))
 
+/* The sources the header shows: the snapshot's, and the trace's detail after them. */
+#define HEADER_SOURCES_MAX (SNAP_SOURCES_MAX + 1)
+
 /* A data source as the header shows it; part of struct header. */
 struct header_source {
 	const char *name;  /* "procfs", "tracefs" ... */
@@ -43,13 +46,17 @@ struct header {
 	double interval_s; /* since the previous tick */
 	bool cumulative;   /* counts since start or reset */
 	/* The sources line. */
-	struct header_source sources[SNAP_SOURCES_MAX];
+	struct header_source sources[HEADER_SOURCES_MAX];
 	int nsources;
+	char detail_state[16]; /* "full", "sampled": the detail source's */
+	char detail_why[160];
 	/* The events line. */
 	int nvms;
 	double exits_rate;
 	uint64_t events, lost, unattributed;
 	bool events_bad; /* events were lost */
+	uint64_t lost_now;  /* of them, in this window */
+	double lost_share;  /* percent of the window's events */
 };
 
 /* Fills h from s; utf8: the host name's printable UTF-8 passes escaping. */

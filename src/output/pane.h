@@ -32,6 +32,7 @@ struct pane_opts {
 	struct scope scope;
 	bool utf8;		/* pass printable UTF-8 through escaping */
 	bool show_zero;		/* keep counters with nothing in the window */
+	bool fold;		/* counters: children ("kvm_exit(HLT)") folded into their parent */
 	int sort;		/* column to sort by, -1 for the pane's default */
 	bool reverse;		/* the pane's order reversed */
 	const regex_t *filter;	/* VMs whose label does not match are left out; NULL: all */

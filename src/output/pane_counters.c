@@ -4,10 +4,14 @@
  * VM or a vCPU, and a vCPU's perf counters, busiest first. The note names the source and,
  * when degraded, why.
  */
+#include <string.h>
+
 #include "fmt.h"
 #include "pane.h"
 
 enum { C_NAME, C_SOURCE, C_VALUE, C_RATE, C_SHARE, C_NOTE, C__N };
+/* Hidden keys: a child row ("kvm_exit(HLT)") sorts under its parent, by its own rate. */
+enum { K_GROUP = C__N, K_CHILD, K_OWN, K__N };
 
 static const struct table_col ctr_cols[C__N] = {
 	[C_NAME] = TABLE_TEXT("COUNTER", 28, 10, 0),
@@ -22,9 +26,55 @@ static const struct table_col ctr_cols[C__N] = {
 static const struct table_spec ctr_table = {
 	.cols = ctr_cols,
 	.ncols = C__N,
+	.nkeys = K__N,
 	.sort = C_RATE,
-	.ties = (const struct table_tie[]){ { C_NAME }, { -1 } },
+	.ties = (const struct table_tie[]){ { K_GROUP }, { K_CHILD }, { K_OWN }, { C_NAME }, { -1 } },
 };
+
+/*
+ * Returns the index of c's parent in cs[0..n) when c is a child ("kvm_exit(HLT)" under
+ * "kvm_exit": an exit reason counted on its own), else -1; *child gets the child's part.
+ */
+static int parent_of(const struct snap_counter *cs, int n, const struct snap_counter *c,
+		     const char **child)
+{
+	const char *open = strchr(c->name, '(');
+	size_t len = open ? (size_t)(open - c->name) : 0;
+	int i;
+
+	if (!open || !len || c->name[strlen(c->name) - 1] != ')')
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strlen(cs[i].name) == len && !strncmp(cs[i].name, c->name, len) &&
+		    !strcmp(cs[i].source, c->source)) {
+			*child = open + 1;
+			return i;
+		}
+	return -1;
+}
+
+/* Returns how many children c (at index i) has in cs[0..n). */
+static int children_of(const struct snap_counter *cs, int n, int i)
+{
+	const char *child;
+	int k, kids = 0;
+
+	for (k = 0; k < n; k++)
+		if (k != i && parent_of(cs, n, &cs[k], &child) == i)
+			kids++;
+	return kids;
+}
+
+/* Sets the sort keys of the last row from counter c (a child takes its parent's). */
+static void ctr_keys(struct table *t, const struct snap_counter *c)
+{
+	table_key_text(t, C_NAME, c->name);
+	table_key_text(t, C_SOURCE, c->name);
+	table_key_text(t, C_NOTE, c->name);
+	table_key_num(t, C_VALUE, (double)c->value);
+	table_key_num(t, C_RATE, c->rate);
+	table_key_num(t, C_SHARE, c->share);
+}
 
 /* Fills the note cell: why not, a ratio, a histogram's median, or a multiplexing scale. */
 static void ctr_note(struct table *t, const struct snap_counter *c)
@@ -71,24 +121,32 @@ static void fill_counters(const struct snapshot *s, const struct pane_opts *o, s
 	}
 	for (i = 0; i < n; i++) {
 		const struct snap_counter *c = &cs[i];
+		const char *child = NULL;
+		int parent = parent_of(cs, n, c, &child), kids;
 
 		/* Quiet counters only with show_zero: debugfs has dozens per scope. */
 		if (!o->show_zero && !c->why[0] && c->rate <= 0 && c->ratio < 0 &&
 		    !(c->kind == SNAP_CTR_GAUGE && c->value))
+			continue;
+		if (parent >= 0 && o->fold)
 			continue;
 		table_row(t, c->why[0] ? ROW_WARN : ROW_NORMAL, 0,
 			  &(struct table_ref){ .kind = REF_COUNTER,
 					       .pid = v ? v->pid : 0,
 					       .tid = th ? th->tid : 0,
 					       .id = (uint64_t)i });
-		table_put(t, C_NAME, c->name);
+		kids = parent < 0 ? children_of(cs, n, i) : 0;
+		if (parent >= 0)
+			table_set(t, C_NAME, "  %.*s", (int)strlen(child) - 1, child);
+		else if (kids && o->fold)
+			table_set(t, C_NAME, "%s (+%d)", c->name, kids);
+		else
+			table_put(t, C_NAME, c->name);
 		table_put(t, C_SOURCE, c->source[0] ? c->source : "-");
-		table_key_text(t, C_NAME, c->name);
-		table_key_text(t, C_SOURCE, c->name);
-		table_key_text(t, C_NOTE, c->name);
-		table_key_num(t, C_VALUE, (double)c->value);
-		table_key_num(t, C_RATE, c->rate);
-		table_key_num(t, C_SHARE, c->share);
+		ctr_keys(t, parent >= 0 ? &cs[parent] : c);
+		table_key_text(t, K_GROUP, parent >= 0 ? cs[parent].name : c->name);
+		table_key_id(t, K_CHILD, parent >= 0);
+		table_key_num(t, K_OWN, c->rate);
 		/* Times read as durations and shares; a counter not read has no total. */
 		if (c->why[0] || c->kind == SNAP_CTR_RATIO)
 			table_put(t, C_VALUE, "-");

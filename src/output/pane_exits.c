@@ -104,15 +104,19 @@ static void add_rows(struct table *t, const struct pane_opts *o, const struct sn
 		table_set_raw(t, X_REASON, e->name, o->utf8);
 		table_key_text(t, X_REASON, e->name);
 		table_si(t, X_COUNT, (double)e->count);
+		table_mark(t, X_COUNT, e->est);
 		/* The rate sorts by the count: the same order over one window, exactly. */
 		table_si(t, X_RATE, e->rate);
+		table_mark(t, X_RATE, e->est);
 		table_key_num(t, X_RATE, (double)e->count);
 		/* The history is the VM's: a vCPU's rows have none of their own. */
 		if (!tid)
 			pane_spark(t, X_HIST, o, v, SPARK_EXIT, 0,
 				   (uint64_t)e->kind << 32 | e->reason);
 		table_pct(t, X_SHARE, e->share);
+		table_mark(t, X_SHARE, e->est);
 		table_pct(t, X_TIME, e->time_share);
+		table_mark(t, X_TIME, e->est && e->time_share >= 0);
 		table_ns(t, X_MEAN, e->mean_ns);
 		table_ns(t, X_P99, (double)e->p99_ns);
 		table_ns(t, X_MAX, (double)e->max_ns);

@@ -120,12 +120,16 @@ static void add_rows(struct table *t, const struct snap_vm *v, const struct pane
 		table_set_raw(t, H_NAME, h->name, o->utf8);
 		table_key_text(t, H_NAME, h->name);
 		table_si(t, H_COUNT, (double)h->count);
+		table_mark(t, H_COUNT, h->est);
 		/* The rate sorts by the count: the same order over one window, exactly. */
 		table_si(t, H_RATE, h->rate);
+		table_mark(t, H_RATE, h->est);
 		table_key_num(t, H_RATE, (double)h->count);
 		pane_spark(t, H_HIST, o, v, SPARK_HOT, h->kind, h->other ? UINT64_MAX : h->addr);
 		table_pct(t, H_SHARE, h->share);
+		table_mark(t, H_SHARE, h->est);
 		table_pct(t, H_TIME, h->time_share);
+		table_mark(t, H_TIME, h->est && h->time_share >= 0);
 		table_ns(t, H_MEAN, h->mean_ns);
 		table_key_id(t, HK_PID, (uint64_t)v->pid);
 		*timed_user |= h->user && h->total_ns;

@@ -41,6 +41,13 @@ static void split_row(struct table *t, const struct exit_split *sp)
 	table_put(t, S_USER, fmt_pct(b, sp->user));
 	table_put(t, S_HALT, fmt_pct(b, sp->halted));
 	table_put(t, S_WAIT, fmt_pct(b, sp->waiting));
+	if (sp->est) {
+		table_mark(t, S_GUEST, sp->guest >= 0);
+		table_mark(t, S_KERNEL, sp->kernel >= 0);
+		table_mark(t, S_USER, sp->user >= 0);
+		table_mark(t, S_HALT, sp->halted >= 0);
+		table_mark(t, S_WAIT, sp->waiting >= 0);
+	}
 	table_put(t, S_SRC, source_name(sp->source));
 }
 

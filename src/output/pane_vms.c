@@ -124,10 +124,12 @@ static void fill_vms(const struct snapshot *s, const struct pane_opts *o, struct
 		table_put(t, V_PID, fmt_int(b, v->pid));
 		table_put(t, V_VCPUS, fmt_int(b, v->nvcpus));
 		table_put(t, V_IOTH, fmt_int(b, v->niothreads));
-		if (traced)
+		if (traced) {
 			table_si(t, V_EXITS, v->exits_rate);
-		else
+			table_mark(t, V_EXITS, v->exits_est);
+		} else {
 			table_put(t, V_EXITS, "-");
+		}
 		table_put(t, V_TOP, v->top_exit[0] ? v->top_exit : "-");
 		table_pct(t, V_EXITPCT, exit_pct(v));
 		table_pct(t, V_CPU, v->cpu.cpu);
@@ -165,7 +167,7 @@ const struct pane pane_vms = {
 	.fill = fill_vms,
 };
 
-enum { T_NAME, T_TID, T_CPU, T_GUEST, T_HOST, T_STEAL, T_CS, T_TASK, T_PCS, T_MIGR, T_IPC, T__N };
+enum { T_NAME, T_TID, T_CPU, T_GUEST, T_HOST, T_STEAL, T_CS, T_IPC, T__N };
 
 static const struct table_col thread_cols[T__N] = {
 	[T_NAME] = TABLE_TEXT("THREAD", 24, 8, 0),
@@ -175,10 +177,7 @@ static const struct table_col thread_cols[T__N] = {
 	[T_HOST] = TABLE_NUMBER("HOST%", 6, 1),
 	[T_STEAL] = TABLE_NUMBER("STEAL%", 6, 1),
 	[T_CS] = TABLE_NUMBER("CSW/S", 7, 4),
-	/* perf counters (probes/perf.c) */
-	[T_TASK] = TABLE_NUMBER("TASK%", 6, 5),
-	[T_PCS] = TABLE_NUMBER("CS/S", 6, 6),
-	[T_MIGR] = TABLE_NUMBER("MIGR/S", 6, 7),
+	/* perf's hardware counters (probes/perf.c), of the VM in focus where a PMU exists */
 	[T_IPC] = TABLE_NUMBER("IPC", 11, 6),
 };
 
@@ -186,16 +185,9 @@ static const struct table_col thread_cols[T__N] = {
 static void perf_cells(struct table *t, const struct snap_thread *th)
 {
 	const struct snap_counter *c;
-	char b[FMT_MAX];
 
 	if (th->kind == THREAD_OTHER)
 		return;
-	c = snap_counter_find(th->counters, th->ncounters, "task-clock");
-	table_put(t, T_TASK, c && !c->why[0] ? fmt_pct(b, c->share) : "-");
-	c = snap_counter_find(th->counters, th->ncounters, "context-switches");
-	table_put(t, T_PCS, c && c->rate >= 0 ? fmt_si(b, c->rate) : "-");
-	c = snap_counter_find(th->counters, th->ncounters, "cpu-migrations");
-	table_put(t, T_MIGR, c && c->rate >= 0 ? fmt_si(b, c->rate) : "-");
 	c = snap_counter_find(th->counters, th->ncounters, "ipc:mg");
 	if (!c)
 		c = snap_counter_find(th->counters, th->ncounters, "ipc");

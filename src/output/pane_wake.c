@@ -89,8 +89,10 @@ static void add_edges(struct table *t, const struct pane_opts *o, const struct s
 		table_key_text(t, W_WAKEE, e->wakee_comm);
 		table_key_id(t, W_HOW, e->cls);
 		table_si(t, W_COUNT, (double)e->count);
+		table_mark(t, W_COUNT, e->est);
 		/* The rate sorts by the count: the same order over one window, exactly. */
 		table_si(t, W_RATE, e->rate);
+		table_mark(t, W_RATE, e->est);
 		table_key_num(t, W_RATE, (double)e->count);
 		if (e->timed) {
 			table_ns(t, W_MEAN, e->mean_ns);
@@ -205,7 +207,9 @@ static void add_rts(struct table *t, const struct pane_opts *o, const struct sna
 				  r->addr);
 		table_key_id(t, R_NOTIFY, r->addr);
 		table_si(t, R_COUNT, (double)r->count);
+		table_mark(t, R_COUNT, r->est);
 		table_si(t, R_RATE, r->rate);
+		table_mark(t, R_RATE, r->est);
 		table_key_num(t, R_RATE, (double)r->count);
 		table_ns(t, R_P50, (double)r->p50_ns);
 		table_ns(t, R_P99, (double)r->p99_ns);

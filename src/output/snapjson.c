@@ -215,6 +215,14 @@ const char *snapjson_wake_node(unsigned int v)
 	return WORD(w, v);
 }
 
+const char *snapjson_detail_mode(unsigned int v)
+{
+	static const char *const w[] = { [SNAP_DETAIL_OFF] = "off",
+					 [SNAP_DETAIL_FULL] = "full",
+					 [SNAP_DETAIL_SAMPLED] = "sampled" };
+	return WORD(w, v);
+}
+
 const char *snapjson_wake_how(unsigned int v)
 {
 	return v < WAKE__CLASSES ? snap_wake_class_name(v) : NULL;
@@ -252,9 +260,23 @@ static void derived(struct ctx *c, const char *key, double v, double derived)
 		json_real(&c->j, key, v);
 }
 
+/* Writes an estimate mark: always in the full form, only when set in the compact one. */
+static void est_mark(struct ctx *c, const char *key, bool est)
+{
+	if (c->full || est)
+		json_bool(&c->j, key, est);
+}
+
+/* Writes a count as the trace saw it: in the compact form only when it differs from count. */
+static void traced(struct ctx *c, uint64_t v, uint64_t count)
+{
+	if (c->full || v != count)
+		json_uint(&c->j, "traced", v);
+}
+
 /*
  * Writes a mean, null when not known; the compact form leaves it out when total / count
- * gives it exactly (every one of the count timed), as most do: a mean's many digits change
+ * gives it exactly (count: how many were timed), as most do: a mean's many digits change
  * every tick and would cost a recording more than any other number of the row.
  */
 static void mean_known(struct ctx *c, const char *key, double v, bool known, uint64_t total,
@@ -310,6 +332,7 @@ static void json_split(struct ctx *c, const struct exit_split *sp)
 	json_real(j, "user_pct", sp->user);
 	json_real(j, "halted_pct", sp->halted);
 	json_real(j, "waiting_pct", sp->waiting);
+	est_mark(c, "estimate", sp->est);
 	json_obj_end(j);
 }
 
@@ -348,12 +371,16 @@ static void json_exits(struct ctx *c, const struct snap_exit *e, int n)
 		else
 			json_int(j, "hot", e->hot);
 		json_uint(j, "count", e->count);
+		est_mark(c, "estimate", e->est);
+		traced(c, e->traced, e->count);
 		derived(c, "rate", e->rate, snapjson_per_s(e->count, c->window_ns));
 		derived(c, "share_pct", e->share, snapjson_share(e->count, denom));
 		json_real(j, "time_pct", e->time_share);
 		json_uint_known(j, "total_ns", e->total_ns, timed);
-		mean_known(c, "mean_ns", e->mean_ns, timed, e->total_ns, e->count);
-		json_uint_known(j, "p50_ns", e->p50_ns, timed);
+		mean_known(c, "mean_ns", e->mean_ns, timed, e->total_ns, e->timed);
+		if (c->full || e->timed != e->count)
+			json_uint(j, "timed", e->timed);
+		json_uint_known(j, "p50_ns", e->p50_ns, timed && e->timed);
 		json_uint_known(j, "p99_ns", e->p99_ns, timed);
 		json_uint_known(j, "max_ns", e->max_ns, timed);
 		json_lat(c, "lat_buckets", &e->lat);
@@ -395,6 +422,8 @@ static void json_hot(struct ctx *c, const struct snap_vm *v)
 		json_bool(j, "user", h->user);
 		json_bool(j, "pattern", h->pattern);
 		json_uint(j, "count", h->count);
+		est_mark(c, "estimate", h->est);
+		traced(c, h->traced, h->count);
 		derived(c, "rate", h->rate, snapjson_per_s(h->count, c->window_ns));
 		derived(c, "share_pct", h->share,
 			snapjson_share(h->count, h->kind < HOT__KINDS ? denom[h->kind] : 0));
@@ -569,6 +598,7 @@ static void json_wake(struct ctx *c, const struct snap_wake *w)
 		json_int_unk(j, "lat_p50_ns", e->p50_ns);
 		json_int_unk(j, "lat_p99_ns", e->p99_ns);
 		json_int_unk(j, "lat_max_ns", e->max_ns);
+		est_mark(c, "estimate", e->est);
 		json_lat(c, "lat_buckets", &e->lat);
 		json_obj_end(j);
 	}
@@ -590,6 +620,7 @@ static void json_wake(struct ctx *c, const struct snap_wake *w)
 		json_real(j, "notify_to_iothread_ns", r->notify_run_ns);
 		json_real(j, "iothread_to_inject_ns", r->run_inject_ns);
 		json_real(j, "inject_to_vcpu_ns", r->inject_run_ns);
+		est_mark(c, "estimate", r->est);
 		json_lat(c, "lat_buckets", &r->lat);
 		json_obj_end(j);
 	}
@@ -661,6 +692,7 @@ static void json_vm(struct ctx *c, const struct snap_vm *v)
 	json_arr_end(j);
 	derived(c, "exits_rate", v->exits_rate, snapjson_per_s(v->exits_count, c->window_ns));
 	json_uint(j, "exits_count", v->exits_count);
+	est_mark(c, "exits_estimate", v->exits_est);
 	json_str(j, "top_exit", v->top_exit);
 	derived(c, "top_exit_share_pct", v->top_exit_share,
 		snapjson_top_exit_share(v->exits, v->nexits));
@@ -734,6 +766,18 @@ void snapjson_write_form(FILE *f, const struct snapshot *s, const regex_t *filte
 	json_uint(j, "count", s->events);
 	json_uint(j, "lost", s->events_lost);
 	json_uint(j, "unattributed", s->events_unattributed);
+	json_obj_end(j);
+	json_obj(j, "detail");
+	word(&c, "mode", s->detail.mode, snapjson_detail_mode);
+	json_real(j, "ratio", s->detail.ratio);
+	json_real(j, "traced_rate", s->detail.traced_rate);
+	json_real(j, "exact_rate", s->detail.exact_rate);
+	json_real(j, "budget", s->detail.budget);
+	json_int(j, "focus_pid", s->detail.focus_pid);
+	json_real(j, "focus_rate", s->detail.focus_rate);
+	json_real(j, "own_cpu_pct", s->detail.own_cpu);
+	json_uint(j, "lost", s->detail.lost);
+	json_real(j, "lost_pct", s->detail.lost_share);
 	json_obj_end(j);
 	derived(&c, "exits_rate", s->exits_rate, snapjson_host_exits_rate(s, filter));
 	json_counters(&c, "counters", s->counters, s->ncounters, NULL, false);

@@ -71,6 +71,7 @@ const char *snapjson_ctr_kind(unsigned int v);
 const char *snapjson_state(unsigned int v);
 const char *snapjson_wake_node(unsigned int v);
 const char *snapjson_wake_how(unsigned int v);
+const char *snapjson_detail_mode(unsigned int v);
 const char *snapjson_mgmt_source(unsigned int v);
 
 #endif

@@ -462,6 +462,7 @@ static void read_split(struct rd *r, json_object *o, struct exit_split *sp)
 	sp->user = get_dbl(r, v, "user_pct", -1);
 	sp->halted = get_dbl(r, v, "halted_pct", -1);
 	sp->waiting = get_dbl(r, v, "waiting_pct", -1);
+	sp->est = get_bool(r, v, "estimate");
 	pop(r);
 }
 
@@ -489,15 +490,18 @@ static int read_exits(struct rd *r, json_object *o, struct snap_exit **out)
 		e[i].kind = (uint8_t)get_enum(r, x, "kind", snapjson_exit_kind, 0, UINT8_MAX, 0);
 		e[i].hot = (int8_t)get_enum(r, x, "hot", snapjson_hot_kind, INT8_MIN, INT8_MAX, -1);
 		e[i].count = get_u64(r, x, "count", 0);
+		e[i].est = get_bool(r, x, "estimate");
+		e[i].traced = get_u64(r, x, "traced", e[i].count);
+		e[i].timed = get_u64(r, x, "timed", e[i].count); /* compact: left out when equal */
 		if (!get_dbl_p(r, x, "rate", -1, &e[i].rate))
 			e[i].rate = snapjson_per_s(e[i].count, r->window_ns);
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &e[i].share);
 		e[i].time_share = get_dbl(r, x, "time_pct", -1);
 		e[i].total_ns = get_u64(r, x, "total_ns", 0);
-		/* Left out by the compact form where total / count gives it. */
+		/* Left out by the compact form where total / timed gives it. */
 		if (!get_dbl_p(r, x, "mean_ns", 0, &e[i].mean_ns))
-			e[i].mean_ns = e[i].time_share >= 0 && e[i].count ?
-					       snapjson_mean(e[i].total_ns, e[i].count) : 0;
+			e[i].mean_ns = e[i].time_share >= 0 && e[i].timed ?
+					       snapjson_mean(e[i].total_ns, e[i].timed) : 0;
 		e[i].p50_ns = get_u64(r, x, "p50_ns", 0);
 		e[i].p99_ns = get_u64(r, x, "p99_ns", 0);
 		e[i].max_ns = get_u64(r, x, "max_ns", 0);
@@ -552,6 +556,8 @@ static int read_hot(struct rd *r, json_object *o, struct snap_hot **out)
 		h[i].user = get_bool(r, x, "user");
 		h[i].pattern = get_bool(r, x, "pattern");
 		h[i].count = get_u64(r, x, "count", 0);
+		h[i].est = get_bool(r, x, "estimate");
+		h[i].traced = get_u64(r, x, "traced", h[i].count);
 		if (!get_dbl_p(r, x, "rate", -1, &h[i].rate))
 			h[i].rate = snapjson_per_s(h[i].count, r->window_ns);
 		have_share[i] = get_dbl_p(r, x, "share_pct", -1, &h[i].share);
@@ -704,6 +710,7 @@ static struct snap_wake *read_wake(struct rd *r, json_object *o)
 		e->p50_ns = get_i64(r, x, "lat_p50_ns", -1);
 		e->p99_ns = get_i64(r, x, "lat_p99_ns", -1);
 		e->max_ns = get_i64(r, x, "lat_max_ns", -1);
+		e->est = get_bool(r, x, "estimate");
 		read_lat(r, x, "lat_buckets", &e->lat);
 		pop(r);
 		sw->nedges++;
@@ -732,6 +739,7 @@ static struct snap_wake *read_wake(struct rd *r, json_object *o)
 		read_lat(r, x, "lat_buckets", &rt->lat);
 		if (!get_dbl_p(r, x, "mean_ns", -1, &rt->mean_ns))
 			rt->mean_ns = snapjson_rt_mean(rt);
+		rt->est = get_bool(r, x, "estimate");
 		pop(r);
 		sw->nrts++;
 	}
@@ -802,6 +810,7 @@ static void read_vm(struct rd *r, json_object *x, struct snap_vm *v)
 	}
 	pop(r);
 	v->exits_count = get_u64(r, x, "exits_count", 0);
+	v->exits_est = get_bool(r, x, "exits_estimate");
 	if (!get_dbl_p(r, x, "exits_rate", -1, &v->exits_rate))
 		v->exits_rate = snapjson_per_s(v->exits_count, r->window_ns);
 	get_str(r, x, "top_exit", v->top_exit, sizeof(v->top_exit));
@@ -897,6 +906,22 @@ static void read_doc(struct rd *r, json_object *doc, struct snapshot *s)
 	s->events = get_u64(r, o, "count", 0);
 	s->events_lost = get_u64(r, o, "lost", 0);
 	s->events_unattributed = get_u64(r, o, "unattributed", 0);
+	pop(r);
+
+	/* Absent before detail had a budget: every event was traced. */
+	o = get_obj(r, doc, "detail");
+	push(r, "detail", -1);
+	s->detail.mode = (uint8_t)get_enum(r, o, "mode", snapjson_detail_mode, 0, UINT8_MAX,
+					   o ? SNAP_DETAIL_OFF : SNAP_DETAIL_FULL);
+	s->detail.ratio = get_dbl(r, o, "ratio", 1);
+	s->detail.traced_rate = get_dbl(r, o, "traced_rate", 0);
+	s->detail.exact_rate = get_dbl(r, o, "exact_rate", -1);
+	s->detail.budget = get_dbl(r, o, "budget", 0);
+	s->detail.focus_pid = get_int(r, o, "focus_pid", 0);
+	s->detail.focus_rate = get_dbl(r, o, "focus_rate", 0);
+	s->detail.own_cpu = get_dbl(r, o, "own_cpu_pct", -1);
+	s->detail.lost = get_u64(r, o, "lost", 0);
+	s->detail.lost_share = get_dbl(r, o, "lost_pct", 0);
 	pop(r);
 
 	read_counters(r, doc, "counters", &s->counters, &s->ncounters);

@@ -233,6 +233,16 @@ void table_ns(struct table *t, int col, double ns)
 	set_number(t, col, fmt_ns(b, ns), ns);
 }
 
+void table_mark(struct table *t, int col, bool est)
+{
+	char buf[TABLE_CELL_MAX];
+
+	if (!est || t->nrows < 1)
+		return;
+	snprintf(buf, sizeof(buf), "~%s", table_cell(t, t->nrows - 1, col));
+	set_text(t, col, buf, strlen(buf), false);
+}
+
 void table_note(struct table *t, const char *fmt, ...)
 {
 	va_list ap;

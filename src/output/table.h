@@ -200,6 +200,12 @@ void table_pct(struct table *t, int col, double v);
 void table_ns(struct table *t, int col, double ns);
 
 /*
+ * Marks a cell of the last row as an estimate (est): "~" before its text, its key kept. The
+ * figure rests on sampled detail (bursts, a trace that lost events) scaled to a whole count.
+ */
+void table_mark(struct table *t, int col, bool est);
+
+/*
  * Sets a bar cell of the last row: frac (0 to 1) of the column's width, in eighths of a
  * character with utf8 (block elements), else in '#'. Its key is frac.
  */

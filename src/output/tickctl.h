@@ -36,6 +36,12 @@ struct tick_ctl {
 	bool cumulative; /* counts since start/reset instead of per interval */
 	bool refresh;	 /* take a tick now */
 	double delay_s;	 /* refresh interval; the loop re-arms its timer when it changes */
+	/*
+	 * The VM looked at (a VM or vCPU scope), 0: the host. Its vCPUs get hardware counters
+	 * and, with full_detail (asked for it), a trace of every event, outside the budget.
+	 */
+	int focus_pid;
+	bool full_detail;
 	bool save;	 /* w: write the live screen's recent ticks out */
 	struct tick_time time; /* a replay's */
 	/* The loop's answer to a request, for the bottom line: a new one each note_seq. */

@@ -106,6 +106,14 @@ struct snap_exit {
 	double time_share;	  /* percent of the scope's vCPU time handling them, -1 unknown */
 	int8_t hot;		  /* enum hot_kind of the addresses behind it, -1 none */
 	/*
+	 * Sampled detail (bursts, or a trace that lost events): est is set when count, rate,
+	 * share and total_ns are estimates, the traced share scaled to the kernel's exact count;
+	 * traced is what the trace saw, timed how many handling times P50 and P99 rest on.
+	 */
+	bool est;
+	uint64_t traced;
+	uint64_t timed;
+	/*
 	 * The VMM's part: of count, the exits that went on to userspace (kvm_userspace_exit),
 	 * and the VMM's time on them. An exit is counted once: in its row, never again as a
 	 * KVM_EXIT_* row (those are rows only for exits seen just as they reached the VMM).
@@ -137,6 +145,8 @@ struct snap_hot {
 	uint64_t total_ns;	  /* handling time, 0 when unknown */
 	double mean_ns;
 	double time_share;	  /* percent of the VM's vCPU time handling them, -1 unknown */
+	bool est;		  /* count is the traced share scaled to the exact count */
+	uint64_t traced;	  /* accesses the trace saw */
 };
 
 /*
@@ -156,6 +166,7 @@ struct exit_split {
 	double halted;	 /* blocked after HLT (or idle) */
 	double waiting;	 /* runnable, waiting for a host CPU */
 	bool sched;	 /* off-CPU time from sched_switch; else waiting from schedstat */
+	bool est;	 /* from sampled detail (bursts, or a trace that lost events) */
 };
 
 /* A remedy worth naming, e.g. for an ACPI PM timer storm. */
@@ -219,6 +230,7 @@ struct snap_wake_edge {
 	int64_t p50_ns; /* -1 when none timed; never above max_ns */
 	int64_t p99_ns; /* -1 when none timed; never above max_ns */
 	int64_t max_ns; /* -1 when none timed */
+	bool est;	/* sampled detail: count and rate scaled by the traced share of time */
 	struct snap_lat lat; /* the wake latencies; batch JSON only */
 };
 
@@ -234,6 +246,7 @@ struct snap_wake_rt {
 	double notify_run_ns; /* means of the parts: notify -> iothread running */
 	double run_inject_ns; /* iothread running -> interrupt injected */
 	double inject_run_ns; /* injected -> vCPU running */
+	bool est;	      /* sampled detail: count and rate scaled by the traced share of time */
 	struct snap_lat lat;  /* notify -> vCPU running; batch JSON only */
 };
 
@@ -319,6 +332,27 @@ struct snap_vm {
 	struct snap_counter *counters;
 	int ncounters;
 	struct snap_wake *wake;
+	bool exits_est; /* exits_rate/count: no exact count; the sampled share scaled */
+};
+
+/* How much of the trace's detail a snapshot rests on, kept within a cost budget. */
+enum snap_detail_mode {
+	SNAP_DETAIL_OFF = 0, /* no trace */
+	SNAP_DETAIL_FULL,    /* every event traced */
+	SNAP_DETAIL_SAMPLED, /* traced in bursts: figures from events are scaled estimates */
+};
+
+struct snap_detail {
+	uint8_t mode;	    /* enum snap_detail_mode */
+	double ratio;	    /* traced share of the window's time, 0..1 (1 when full) */
+	double traced_rate; /* events per second read from the trace over the window */
+	double exact_rate;  /* KVM tracepoint hits per second, counted by the kernel; -1 unknown */
+	double budget;	    /* traced events per second allowed; 0: no limit */
+	int focus_pid;	    /* the VM with full detail on demand; 0 none */
+	double focus_rate;  /* events per second traced for it beyond the budget */
+	double own_cpu;	    /* kvmscope's own CPU over the window, percent of one CPU; -1 unknown */
+	uint64_t lost;	    /* events the trace lost in the window */
+	double lost_share;  /* percent of the window's events lost */
 };
 
 /* Owned by whoever called model_snapshot(); released with snapshot_free(). */
@@ -342,6 +376,7 @@ struct snapshot {
 	uint64_t events;	/* events read in the window */
 	uint64_t events_lost;	/* ring-buffer overruns and missed events, since start */
 	uint64_t events_unattributed; /* events from threads of no known VM, in the window */
+	struct snap_detail detail;
 	double exits_rate;	/* all VMs */
 	struct snap_vm *vms;	/* owned, in discovery order */
 	int nvms;

@@ -58,7 +58,8 @@ grep -q "$idle" "$E2E_TMP/out.txt" && fail "-p $BUSY also showed $idle"
 # A VM that goes mid-run is shown gone once, then dropped; kvmscope does not fail.
 "$KVMSCOPE" -b --format json -d 0.4 -n 5 -p "$IDLE" >"$E2E_TMP/gone.json" 2>"$E2E_TMP/err" &
 MON=$!
-sleep 0.9
+# Gone after the first record, however long setting up took under the busy storm.
+wait_until 10 test -s "$E2E_TMP/gone.json" || fail "no first record in 10 s"
 kill -TERM "$IDLE"
 wait "$MON" || { cat "$E2E_TMP/err"; fail "kvmscope failed when the VM went"; }
 jq_py "$E2E_TMP/gone.json" "

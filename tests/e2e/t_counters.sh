@@ -1,12 +1,13 @@
 #!/bin/bash
 # Counters end to end, on a real pit storm:
-# - perf: the vCPU's task-clock within 15% of its schedstat run time over the same window,
-#   context switches counted; hardware events say "no PMU" where there is none;
-# - kvmstat: where debugfs cannot be read (kernel lockdown, not mounted) the tracepoint
-#   counters count the storm's kvm_pio within 10% of what the storm reports (from the trace
-#   stream, which records kvm_pio) and, on an apic storm, its kvm_apic within 10% of the
-#   LAPIC writes it reports (with perf_event_open: the trace does not record kvm_apic);
-# - -e replaces the perf set; --debugfs reads a fixture tree into the JSON.
+# - perf: by default hardware counters only, on the vCPUs of the VM in focus (-p here), and
+#   none at all without a PMU (the source says so); with -e task-clock,context-switches the
+#   vCPU's task-clock within 15% of its schedstat run time, context switches counted;
+# - kvmstat: every KVM tracepoint counted per CPU for the host; where debugfs cannot be read
+#   (kernel lockdown, not mounted) kvm_pio counted per vCPU thread, exactly: within 1% of
+#   what the storm reports; on an apic storm the host's kvm_apic (per CPU) at least the
+#   LAPIC writes the storm reports (other guests add theirs);
+# - --debugfs reads a fixture tree into the JSON.
 . "$(dirname "$0")/lib.sh"
 need_tracefs
 need_kvm
@@ -21,8 +22,8 @@ wait_until 5 has_thread "$SPID" "CPU 0/KVM" || fail "storm did not start"
 MON=$!
 track $MON
 sleep 3
-# -e replaces the set while the storm runs.
-"$KVMSCOPE" -b --format json -d 0.5 -n 2 -p "$SPID" -e task-clock,page-faults \
+# -e replaces the set while the storm runs: software events, on every vCPU and iothread.
+"$KVMSCOPE" -b -c --format json -d 0.5 -n 4 -p "$SPID" -e task-clock,context-switches \
 	>"$E2E_TMP/e.json" 2>&1 || fail "kvmscope -e: $(cat "$E2E_TMP/e.json")"
 wait "$SPID" || fail "storm: $(cat "$E2E_TMP/storm.out")"
 wait "$MON" || fail "kvmscope: $(cat "$E2E_TMP/err")"
@@ -38,29 +39,14 @@ src = {s['name']: s for s in docs[-1]['sources']}
 print('  sources: perf %s (%s); kvmstat %s (%s)' % (src['perf']['state'], src['perf']['why'],
       src['kvmstat']['state'], src['kvmstat']['why']))
 
-# perf on the vCPU: the last record that shows it live, cumulative since it was found.
-last = None
-for d in docs:
-    v = vm(d, '$name')
-    if v and vcpus(v) and vcpus(v)[0]['perf']['task_clock_pct'] is not None:
-        last = (d, v, vcpus(v)[0])
-assert last, 'no perf data for the vCPU'
-d, v, t = last
-task, run = t['perf']['task_clock_pct'], t['cpu']['cpu_pct']
-print('  vCPU task-clock %.1f%% of a CPU, schedstat run %.1f%% (window %.1fs)' % (task, run, d['window_s']))
-assert run > 20, run
-assert abs(task - run) <= 0.15 * run, (task, run)
-cs = [c for c in t['perf']['counters'] if c['name'] == 'context-switches'][0]
-print('  context switches: perf %d (%.1f/s), schedstat %.1f/s' % (cs['count'], cs['rate'], t['cpu']['csw_rate']))
-assert cs['why'] == '' and cs['rate'] is not None and cs['count'] >= 1, cs
-assert abs(cs['rate'] - t['cpu']['csw_rate']) <= 0.5 * max(cs['rate'], t['cpu']['csw_rate']) + 2, cs
+# perf by default: hardware counters of the VM in focus, none without a PMU.
+t = [vcpus(vm(d, '$name'))[0] for d in docs if vm(d, '$name') and vcpus(vm(d, '$name'))][-1]
 if $pmu:
     assert t['perf']['ipc_host'] is not None, t['perf']
 else:
-    assert t['perf']['ipc_guest_why'] == 'no PMU' and t['perf']['ipc_host_why'] == 'no PMU', t['perf']
-    assert src['perf']['state'] == 'degraded' and 'no PMU' in src['perf']['why'], src['perf']
-    cyc = [c for c in t['perf']['counters'] if c['name'] == 'cycles:mg'][0]
-    assert cyc['why'] == 'no PMU', cyc
+    assert src['perf']['state'] == 'unavailable' and 'no PMU' in src['perf']['why'], src['perf']
+    assert t['perf']['counters'] == [], t['perf']
+    print('  no PMU: no per-thread perf counter opened')
 
 # kvmstat: the tracepoint fallback where debugfs cannot be read.
 if src['kvmstat']['state'] == 'ok':
@@ -76,8 +62,8 @@ else:
     c = [c for c in final['counters'] if c['name'] == 'kvm_pio']
     assert c and c[0]['source'] == 'tracepoint', final['counters']
     got = c[0]['count']
-    print('  kvm_pio tracepoint count %d, storm %d (%+.2f%%)' % (got, pio, 100.0 * (got - pio) / pio))
-    assert abs(got - pio) <= 0.10 * pio, (got, pio)
+    print('  kvm_pio tracepoint count %d, storm %d (%+.3f%%)' % (got, pio, 100.0 * (got - pio) / pio))
+    assert abs(got - pio) <= 0.01 * pio, (got, pio)
     host = [c for c in docs[-1]['counters'] if c['name'] == 'kvm_pio']
     assert host and host[0]['value'] >= got, host
 " || fail "counters do not match"
@@ -98,25 +84,40 @@ if jq_py "$E2E_TMP/out.json" "assert docs[-1]['sources'][[s['name'] for s in doc
 	jq_py "$E2E_TMP/apic.json" "
 lapic = $(aget mmio_0xfee000b0) + $(aget mmio_0xfee00300) + $(aget mmio_0xfee00380)
 assert lapic > 10000, lapic
-final = None
-for d in docs:
-    for v in d['vms']:
-        if v['name'] == '$aname':
-            final = v
-assert final and final['gone'], 'the apic storm never showed gone'
-c = {c['name']: c for c in final['counters']}
-assert 'kvm_apic' in c and c['kvm_apic']['source'] == 'tracepoint', final['counters']
+c = {c['name']: c for c in docs[-1]['counters']}
+assert 'kvm_apic' in c and c['kvm_apic']['source'] == 'tracepoint', docs[-1]['counters']
 got = c['kvm_apic']['count']
-print('  kvm_apic perf tracepoint count %d, storm LAPIC writes %d (%+.2f%%)' % (got, lapic, 100.0 * (got - lapic) / lapic))
-assert abs(got - lapic) <= 0.10 * lapic, (got, lapic)
+# Over 200k/s no figure needs it: dropped for its cost to the guest, and it says so.
+if c['kvm_apic']['why'].startswith('dropped'):
+    rates = [x['rate'] for d in docs for x in d['counters'] if x['name'] == 'kvm_apic' and x['rate']]
+    print('  host kvm_apic per-CPU: %s (after up to %.0f/s); storm LAPIC writes %d' %
+          (c['kvm_apic']['why'], max(rates or [0]), lapic))
+    assert 'too frequent' in c['kvm_apic']['why'], c['kvm_apic']
+else:
+    print('  host kvm_apic per-CPU count %d, storm LAPIC writes %d' % (got, lapic))
+    assert got >= lapic, (got, lapic)
 " || fail "kvm_apic tracepoint counter does not match the storm"
 fi
 
 jq_py "$E2E_TMP/e.json" "
-t = [t for t in docs[-1]['vms'][0]['threads'] if t['kind'] == 'vcpu'][0]
+last = None
+for d in docs:
+    v = vm(d, '$name')
+    if v and vcpus(v) and vcpus(v)[0]['perf']['task_clock_pct'] is not None:
+        last = (d, v, vcpus(v)[0])
+assert last, 'no perf data for the vCPU'
+d, v, t = last
 names = [c['name'] for c in t['perf']['counters']]
-assert names == ['task-clock', 'page-faults'], names
-print('  -e task-clock,page-faults: %s' % names)
+assert names == ['task-clock', 'context-switches'], names
+print('  -e task-clock,context-switches: %s' % names)
+task, run = t['perf']['task_clock_pct'], t['cpu']['cpu_pct']
+print('  vCPU task-clock %.1f%% of a CPU, schedstat run %.1f%% (window %.1fs)' % (task, run, d['window_s']))
+assert run > 20, run
+assert abs(task - run) <= 0.15 * run, (task, run)
+cs = t['perf']['counters'][1]
+print('  context switches: perf %d (%.1f/s), schedstat %.1f/s' % (cs['count'], cs['rate'], t['cpu']['csw_rate']))
+assert cs['why'] == '' and cs['rate'] is not None and cs['count'] >= 1, cs
+assert abs(cs['rate'] - t['cpu']['csw_rate']) <= 0.5 * max(cs['rate'], t['cpu']['csw_rate']) + 2, cs
 " || fail "-e did not replace the set"
 
 # --debugfs reads a tree laid out as the kernel writes it.

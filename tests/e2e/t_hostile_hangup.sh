@@ -15,11 +15,13 @@ vm="hhu$$"
 storm_start "$E2E_TMP/storm.out" --vcpus 1 --rate 1000 -name "guest=$vm" timer
 wait_until 5 has_thread "$STORM_PID" "CPU 0/KVM" || fail "storm did not start: $(cat "$E2E_TMP/storm.out")"
 
-# gone_soon PID WHAT: PID ends within 3 s of the hangup and leaves no instance.
+# gone_soon PID WHAT: PID ends within 6 s of the hangup and leaves no instance. Removing an
+# instance whose events carry soft-mode triggers (detail within the budget) costs the kernel
+# a grace period per trigger: ~2 s of the 6 on this machine, a fraction of that on bare metal.
 gone_soon() {
-	if ! wait_until 3 bash -c "! kill -0 $1 2>/dev/null"; then
+	if ! wait_until 6 bash -c "! kill -0 $1 2>/dev/null"; then
 		kill -KILL "$1"
-		fail "$2: kvmscope $1 still runs 3 s after the terminal closed"
+		fail "$2: kvmscope $1 still runs 6 s after the terminal closed"
 	fi
 	! kvmscope_instances | grep -qx "kvmscope-$1" || fail "$2: kvmscope-$1 left"
 }

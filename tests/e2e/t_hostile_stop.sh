@@ -15,8 +15,10 @@ wait_until 5 has_thread "$STORM_PID" "CPU 0/KVM" || fail "storm did not start: $
 
 records() { grep -c . "$E2E_TMP/out" 2>/dev/null || echo 0; }
 
-# A small ring buffer, so that a stop of 4 s loses events for sure.
-"$KS" -b --format json -d 0.5 --buffer-kb 512 -p "$STORM_PID" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
+# A small ring buffer, so that a stop of 4 s loses events for sure; every event traced
+# (--budget 0): within the budget a stop between bursts records nothing, so loses nothing.
+"$KS" -b --format json -d 0.5 --buffer-kb 512 --budget 0 -p "$STORM_PID" >"$E2E_TMP/out" \
+	2>"$E2E_TMP/err" &
 kp=$!
 track "$kp"
 wait_until 10 bash -c "[ \$(grep -c . '$E2E_TMP/out') -ge 3 ]" || fail "no records: $(cat "$E2E_TMP/err")"
@@ -49,7 +51,7 @@ note "batch: $(cat "$E2E_TMP/verdict"), records go on"
 # The live screen under an interactive shell: SIGSTOP, the shell takes over, fg.
 S="hst$$"
 tui_shell "$S" 100 30 LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen
-tmux_keys "$S" "clear; $KS -d 0.5 --buffer-kb 512 -p $STORM_PID" Enter
+tmux_keys "$S" "clear; $KS -d 0.5 --buffer-kb 512 --budget 0 -p $STORM_PID" Enter
 tmux_wait_text "$S" 10 "$vm +$STORM_PID " || fail "no row for $vm: $(tmux_capture "$S")"
 TUI_PID=$(tui_pid "$S")
 [ -n "$TUI_PID" ] || fail "no kvmscope pid"

@@ -11,7 +11,8 @@ need_cmd trace-cmd
 [ -d "$TRACEFS/events/kvm" ] || skip "no kvm events in $TRACEFS (kvm module not loaded?)"
 
 name=e2e-tdlive-$$
-"$KVMSCOPE" -b -c --format json -d 0.5 -n 16 -f "^$name\$" >"$E2E_TMP/live.json" \
+# Every event traced live (--budget 0), as the file has them all: the same stream both ways.
+"$KVMSCOPE" -b -c --format json -d 0.5 -n 16 --budget 0 -f "^$name\$" >"$E2E_TMP/live.json" \
 	2>"$E2E_TMP/err" &
 MON=$!
 track $MON

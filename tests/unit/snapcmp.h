@@ -100,6 +100,7 @@ static inline void snapcmp_split(struct snapcmp *c, const struct exit_split *a,
 	SC_D(c, a, b, halted);
 	SC_D(c, a, b, waiting);
 	SC_I(c, a, b, sched);
+	SC_I(c, a, b, est);
 }
 
 static inline void snapcmp_exits(struct snapcmp *c, const struct snap_exit *a, int na,
@@ -128,6 +129,9 @@ static inline void snapcmp_exits(struct snapcmp *c, const struct snap_exit *a, i
 		SC_D(c, &a[i], &b[i], mean_ns);
 		SC_D(c, &a[i], &b[i], time_share);
 		SC_I(c, &a[i], &b[i], hot);
+		SC_I(c, &a[i], &b[i], est);
+		SC_I(c, &a[i], &b[i], traced);
+		SC_I(c, &a[i], &b[i], timed);
 		SC_I(c, &a[i], &b[i], vmm_count);
 		SC_I(c, &a[i], &b[i], vmm_total_ns);
 		SC_I(c, &a[i], &b[i], vmm_max_ns);
@@ -198,6 +202,7 @@ static inline void snapcmp_wake(struct snapcmp *c, const struct snap_wake *a,
 		SC_I(c, x, y, p50_ns);
 		SC_I(c, x, y, p99_ns);
 		SC_I(c, x, y, max_ns);
+		SC_I(c, x, y, est);
 		SC_LAT(c, x, y, lat);
 		c->path[at] = '\0';
 	}
@@ -217,6 +222,7 @@ static inline void snapcmp_wake(struct snapcmp *c, const struct snap_wake *a,
 		SC_D(c, x, y, notify_run_ns);
 		SC_D(c, x, y, run_inject_ns);
 		SC_D(c, x, y, inject_run_ns);
+		SC_I(c, x, y, est);
 		SC_LAT(c, x, y, lat);
 		c->path[at] = '\0';
 	}
@@ -276,6 +282,7 @@ static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const 
 	snapcmp_split(c, &a->split, &b->split);
 	SC_D(c, a, b, exits_rate);
 	SC_I(c, a, b, exits_count);
+	SC_I(c, a, b, exits_est);
 	SC_S(c, a, b, top_exit);
 	SC_D(c, a, b, top_exit_share);
 	SC_I(c, a, b, nthreads);
@@ -305,6 +312,8 @@ static inline void snapcmp_vm(struct snapcmp *c, const struct snap_vm *a, const 
 		SC_I(c, x, y, total_ns);
 		SC_D(c, x, y, mean_ns);
 		SC_D(c, x, y, time_share);
+		SC_I(c, x, y, est);
+		SC_I(c, x, y, traced);
 		c->path[at] = '\0';
 	}
 	SC_I(c, a, b, nhints);
@@ -358,6 +367,16 @@ static inline int snapcmp_lat(const struct snapshot *a, const struct snapshot *b
 	SC_I(&c, a, b, procfs.unreadable_vmms);
 	SC_I(&c, a, b, procfs.others_hidden);
 	SC_I(&c, a, b, events_unattributed);
+	SC_I(&c, a, b, detail.mode);
+	SC_D(&c, a, b, detail.ratio);
+	SC_D(&c, a, b, detail.traced_rate);
+	SC_D(&c, a, b, detail.exact_rate);
+	SC_D(&c, a, b, detail.budget);
+	SC_I(&c, a, b, detail.focus_pid);
+	SC_D(&c, a, b, detail.focus_rate);
+	SC_D(&c, a, b, detail.own_cpu);
+	SC_I(&c, a, b, detail.lost);
+	SC_D(&c, a, b, detail.lost_share);
 	SC_D(&c, a, b, exits_rate);
 	snapcmp_counters(&c, a->counters, a->ncounters, b->counters, b->ncounters);
 	SC_I(&c, a, b, nvms);
@@ -416,6 +435,9 @@ static inline void snapfull_exit(struct snap_exit *e, int k, uint64_t window_ns)
 	e->mean_ns = k == 1 ? 0 : 1.0 / 7 + k;
 	e->time_share = k == 1 ? -1 : 3.0 / 7;
 	e->hot = (int8_t)(k % 4 == 3 ? -1 : k % 3);
+	e->est = k % 2;
+	e->traced = k % 2 ? e->count / 100 : e->count;
+	e->timed = k == 1 ? 5 : 9973ull + (uint64_t)k;
 	/* The VMM's part: untimed for k == 1, a share a reader recomputes for k == 2. */
 	e->vmm_count = e->count / 3 + (uint64_t)k;
 	e->vmm_total_ns = k == 1 ? 0 : 777777ull * (uint64_t)(k + 1);
@@ -458,6 +480,16 @@ static inline struct snapshot *snapfull(void)
 	s->procfs.unreadable_vmms = 3;
 	s->procfs.others_hidden = true;
 	s->events_unattributed = 42;
+	s->detail = (struct snap_detail){ .mode = SNAP_DETAIL_SAMPLED,
+					  .ratio = 1.0 / 97,
+					  .traced_rate = 19999.5,
+					  .exact_rate = 2.2e6 + 1.0 / 3,
+					  .budget = 20000,
+					  .focus_pid = 1001,
+					  .focus_rate = 0.125,
+					  .own_cpu = 0.3 + 1e-9,
+					  .lost = 3370000,
+					  .lost_share = 100.0 / 3 };
 	s->exits_rate = 0.1 + 0.2; /* not the sum of the VMs' */
 	s->ncounters = 5;
 	s->counters = xcalloc((size_t)s->ncounters, sizeof(*s->counters));
@@ -510,7 +542,8 @@ static inline struct snapshot *snapfull(void)
 					      v ? -0.0 : 1e-300, 1e6 / 7 };
 		if (v == 2)
 			vm->cpu = (struct cpu_split){ -1, -1, -1, -1, -1 };
-		vm->split = (struct exit_split){ SPLIT_EVENTS, 50.5, 20.25, -1, 10, 19.25, true };
+		vm->split = (struct exit_split){ SPLIT_EVENTS, 50.5, 20.25, -1, 10, 19.25, true, v };
+		vm->exits_est = v == 1;
 		vm->exits_count = 300009ull + (uint64_t)v;
 		vm->exits_rate = (double)vm->exits_count * 1e9 / (double)s->window_ns;
 		snprintf(vm->top_exit, sizeof(vm->top_exit), "EXIT_0\x01\xfe");
@@ -581,6 +614,8 @@ static inline struct snapshot *snapfull(void)
 			h->total_ns = i == 2 ? 0 : 777ull + (uint64_t)i;
 			h->mean_ns = i == 2 ? 0 : -1; /* -1 measured: not "unknown" here */
 			h->time_share = i == 2 ? -1 : 0.001 * i;
+			h->est = i % 2;
+			h->traced = i % 2 ? h->count / 2 : h->count;
 		}
 		vm->nhints = 2;
 		vm->hints = xcalloc(2, sizeof(*vm->hints));
@@ -620,6 +655,7 @@ static inline struct snapshot *snapfull(void)
 			e->p99_ns = i == 2 ? -1 : INT64_MIN + i;
 			e->p50_ns = i == 2 ? -1 : 3 + i;
 			e->max_ns = i == 2 ? -1 : INT64_MAX - i;
+			e->est = i == 1;
 			e->lat.b[i + 3] = i == 2 ? 0 : 997;
 		}
 		for (i = 0; i < 2; i++) {
@@ -639,6 +675,7 @@ static inline struct snapshot *snapfull(void)
 			r->inject_run_ns = i ? -1 : 1.0 / 3;
 			r->mean_ns =
 				i ? -1 : r->notify_run_ns + r->run_inject_ns + r->inject_run_ns;
+			r->est = i == 0;
 		}
 	}
 	return s;

@@ -360,11 +360,12 @@ START_TEST(traced_tracepoints_from_stream)
 			model_prime(&m, S);
 	}
 	snap = model_snapshot(&m, 2 * S, 0, false);
-	c = find(snap->counters, snap->ncounters, "kvm_pio");
+	/* The host's come from the per-CPU counters (tp_host), never from the stream. */
+	ck_assert_ptr_null(snap_counter_find(snap->counters, snap->ncounters, "kvm_pio"));
+	c = find(snap->vms[0].counters, snap->vms[0].ncounters, "kvm_pio");
 	ck_assert_uint_eq(c->value, 1200);
 	ck_assert_uint_eq(c->count, 600);
 	ck_assert_str_eq(c->source, "tracepoint");
-	ck_assert_uint_eq(find(snap->vms[0].counters, snap->vms[0].ncounters, "kvm_pio")->count, 600);
 	ck_assert_uint_eq(find(thread(snap, 101)->counters, thread(snap, 101)->ncounters, "kvm_pio")
 				  ->count,
 			  500);
@@ -381,6 +382,88 @@ START_TEST(traced_tracepoints_from_stream)
 	ck_assert_ptr_null(snap_counter_find(snap->counters, snap->ncounters, "kvm_pio"));
 	snapshot_free(snap);
 	ctr_set_free(&ks.host);
+	ctr_set_free(&kv.set);
+	ctr_set_free(&vc.set);
+	model_free(&m);
+}
+END_TEST
+
+/* Returns the hot row of port in vm, or fails. */
+static const struct snap_hot *hot_port(const struct snap_vm *vm, uint64_t port)
+{
+	int i;
+
+	for (i = 0; i < vm->nhot; i++)
+		if (vm->hot[i].kind == HOT_PIO && !vm->hot[i].other && vm->hot[i].addr == port)
+			return &vm->hot[i];
+	ck_abort_msg("port 0x%llx missing", (unsigned long long)port);
+	return NULL;
+}
+
+/*
+ * Detail in bursts: 1% of the window traced, the counts exact from the kernel's counters,
+ * the accesses' breakdown scaled to them and marked; the same with a trace that lost events.
+ */
+START_TEST(sampled_detail_scaled_to_exact)
+{
+	struct kvmstat_sample ks = { .source = "tracepoint" };
+	struct kstat_vcpu vc = { .index = 0 };
+	struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1 };
+	struct model_detail d = { .mode = SNAP_DETAIL_SAMPLED, .budget = 20000 };
+	const struct snap_vm *vm;
+	struct snapshot *snap;
+	struct model m;
+	uint64_t t;
+	int i, k;
+
+	model_init(&m, 0);
+	ks.vms = &kv;
+	ks.nvms = 1;
+	add(&kv.set, "kvm_pio", CTR_COUNT, 0);
+	add(&kv.set, "kvm_mmio", CTR_COUNT, 0);
+	add(&vc.set, "kvm_pio", CTR_COUNT, 0);
+	add(&vc.set, "kvm_mmio", CTR_COUNT, 0);
+	for (t = 1; t <= 3; t++) {
+		scan(&m, t * S, (const int[]){ 101 }, 1);
+		/* 200 of port 0x40 and 100 of 0x61 traced in 10 ms; the kernel counted 30000. */
+		for (i = 0; t > 1 && i < 300; i++)
+			ev_pio(&m, t * S + (uint64_t)i * 1000, 101, i % 3 ? 0x40 : 0x61, 0);
+		for (k = 0; k < 2; k++)
+			kv.set.v[k].value = vc.set.v[k].value = k ? 0 : (t - 1) * 30000;
+		ks.ts_ns = kv.set.ts_ns = vc.set.ts_ns = t * S;
+		d.traced_ns = (t - 1) * S / 100;
+		model_set_detail(&m, &d);
+		if (t == 3) {
+			/* The last window: a full trace that lost events. */
+			d.mode = SNAP_DETAIL_FULL;
+			d.traced_ns = 3 * S;
+			model_set_detail(&m, &d);
+			model_set_lost(&m, 29700);
+		}
+		model_update_kvmstat(&m, &ks);
+		if (t == 1) {
+			model_prime(&m, S);
+			continue;
+		}
+		snap = model_snapshot(&m, t * S, 0, false);
+		vm = &snap->vms[0];
+		ck_assert_int_eq(snap->detail.mode, t == 2 ? SNAP_DETAIL_SAMPLED : SNAP_DETAIL_FULL);
+		ck_assert(t == 3 || (snap->detail.ratio > 0.0099 && snap->detail.ratio < 0.0101));
+		ck_assert_uint_eq(snap->detail.lost, t == 3 ? 29700 : 0);
+		ck_assert_uint_eq(vm->exits_count, 30000);
+		ck_assert(!vm->exits_est);
+		ck_assert_str_eq(vm->exits[0].name, "io (pio)");
+		ck_assert_uint_eq(vm->exits[0].count, 30000);
+		ck_assert_uint_eq(vm->exits[0].traced, 300);
+		ck_assert(!vm->exits[0].est);
+		ck_assert_uint_eq(hot_port(vm, 0x40)->count, 20000);
+		ck_assert_uint_eq(hot_port(vm, 0x40)->traced, 200);
+		ck_assert(hot_port(vm, 0x40)->est);
+		ck_assert_uint_eq(hot_port(vm, 0x61)->count, 10000);
+		ck_assert(hot_port(vm, 0x40)->share > 66.6 && hot_port(vm, 0x40)->share < 66.7);
+		ck_assert_uint_eq(vm->threads[0].exits_count, 30000);
+		snapshot_free(snap);
+	}
 	ctr_set_free(&kv.set);
 	ctr_set_free(&vc.set);
 	model_free(&m);
@@ -433,9 +516,8 @@ START_TEST(panes_show_counters)
 	snap = model_snapshot(&m, 2 * S, 0, false);
 	pane_build(pane_find("threads"), snap, &o, &t);
 	ck_assert_int_eq(t.nrows, 1);
-	ck_assert_str_eq(table_cell(&t, 0, col(&t, "TASK%")), "75.0");
-	ck_assert_str_eq(table_cell(&t, 0, col(&t, "CS/S")), "40");
-	ck_assert_str_eq(table_cell(&t, 0, col(&t, "MIGR/S")), "2");
+	/* Software counters are not columns of their own any more: schedstat has them. */
+	ck_assert_int_eq(col(&t, "TASK%"), -1);
 	ck_assert_str_eq(table_cell(&t, 0, col(&t, "IPC")), "n/a: no PMU");
 
 	o.scope.kind = SCOPE_VCPU;
@@ -459,6 +541,124 @@ START_TEST(panes_show_counters)
 }
 END_TEST
 
+/*
+ * A VM idle through a second traced in full, then storming through a second in bursts that
+ * traced a tenth of it (100 notifies, each waking the iothread; the kernel counted 1000).
+ * The cumulative wake edge is scaled like the exits, by the VM's exact count over its traced
+ * one (1000), not by the share of the two seconds traced (1.1 s: 182).
+ */
+START_TEST(sampled_wakes_scaled_like_exits)
+{
+	struct kvmstat_sample ks = { .source = "tracepoint" };
+	struct kstat_vcpu vc = { .index = 0 };
+	struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1 };
+	struct model_detail d = { .mode = SNAP_DETAIL_FULL, .budget = 20000 };
+	const struct snap_wake_edge *e = NULL;
+	struct snapshot *snap;
+	struct model m;
+	uint64_t t;
+	int i;
+
+	model_init(&m, 0);
+	ks.vms = &kv;
+	ks.nvms = 1;
+	add(&kv.set, "kvm_pio", CTR_COUNT, 0);
+	add(&vc.set, "kvm_pio", CTR_COUNT, 0);
+	for (t = 1; t <= 3; t++) {
+		scan(&m, t * S, (const int[]){ 101, 102 }, 2);
+		for (i = 0; t == 3 && i < 100; i++) {
+			uint64_t b = 2 * S + (uint64_t)i * 1000 * US;
+
+			ev_pio(&m, b, 101, 0xc050, 1);
+			ev_waking(&m, b + 1 * US, 101, 102, 0);
+			ev_switch(&m, b + 4 * US, 101, 102, KE_TASK_RUNNING);
+			ev_switch(&m, b + 20 * US, 102, 101, 1);
+		}
+		kv.set.v[0].value = vc.set.v[0].value = t == 3 ? 1000 : 0;
+		ks.ts_ns = kv.set.ts_ns = vc.set.ts_ns = t * S;
+		d.mode = t == 3 ? SNAP_DETAIL_SAMPLED : SNAP_DETAIL_FULL;
+		d.traced_ns = t == 3 ? 1100 * MS : (t - 1) * S;
+		model_set_detail(&m, &d);
+		model_update_kvmstat(&m, &ks);
+		if (t == 1) {
+			model_prime(&m, S);
+			continue;
+		}
+		snap = model_snapshot(&m, t * S, 0, t == 3);
+		if (t == 3) {
+			const struct snap_vm *vm = &snap->vms[0];
+
+			ck_assert_double_eq_tol(snap->detail.ratio, 0.55, 1e-9);
+			ck_assert_uint_eq(vm->exits_count, 1000);
+			for (i = 0; vm->wake && i < vm->wake->nedges; i++)
+				if (vm->wake->edges[i].waker == 101 && vm->wake->edges[i].wakee == 102)
+					e = &vm->wake->edges[i];
+			ck_assert_ptr_nonnull(e);
+			ck_assert(e->est);
+			ck_assert_uint_eq(e->count, 1000);
+		}
+		snapshot_free(snap);
+	}
+	ctr_set_free(&kv.set);
+	ctr_set_free(&vc.set);
+	model_free(&m);
+}
+END_TEST
+
+/*
+ * A VM's counters first read in the window after they were opened (fresh) counted from zero
+ * over it: its first window is exact. Read first without that (opened long before, say),
+ * the first reading is only a baseline and the window's count an estimate from the trace.
+ */
+START_TEST(fresh_counters_count_the_first_window)
+{
+	int fresh;
+
+	for (fresh = 0; fresh < 2; fresh++) {
+		struct kvmstat_sample ks = { .source = "tracepoint" };
+		struct kstat_vcpu vc = { .index = 0, .fresh = fresh };
+		struct kstat_vm kv = { .pid = 9, .fd = -1, .vcpus = &vc, .nvcpus = 1,
+				       .fresh = fresh };
+		struct model_detail d = { .mode = SNAP_DETAIL_SAMPLED, .budget = 20000 };
+		const struct snap_vm *vm;
+		struct snapshot *snap;
+		struct model m;
+		int i;
+
+		model_init(&m, 0);
+		scan(&m, S, (const int[]){ 101 }, 1);
+		model_set_detail(&m, &d);
+		model_prime(&m, S);
+		/* The kernel counted 25000 in the window, 250 traced (1%). */
+		scan(&m, 2 * S, (const int[]){ 101 }, 1);
+		for (i = 0; i < 250; i++)
+			ev_pio(&m, 2 * S - S / 2 + (uint64_t)i * 1000, 101, 0x40, 0);
+		add(&kv.set, "kvm_pio", CTR_COUNT, 25000);
+		add(&vc.set, "kvm_pio", CTR_COUNT, 25000);
+		ks.vms = &kv;
+		ks.nvms = 1;
+		ks.ts_ns = kv.set.ts_ns = vc.set.ts_ns = 2 * S;
+		d.traced_ns = S / 100;
+		model_set_detail(&m, &d);
+		model_update_kvmstat(&m, &ks);
+		snap = model_snapshot(&m, 2 * S, 0, false);
+		vm = &snap->vms[0];
+		ck_assert_str_eq(vm->exits[0].name, "io (pio)");
+		if (fresh) {
+			ck_assert_uint_eq(vm->exits_count, 25000);
+			ck_assert(!vm->exits[0].est);
+			ck_assert_uint_eq(vm->threads[0].exits_count, 25000);
+		} else {
+			ck_assert(vm->exits[0].est);
+		}
+		snapshot_free(snap);
+		ctr_set_free(&kv.set);
+		ctr_set_free(&vc.set);
+		model_free(&m);
+	}
+}
+END_TEST
+
 static Suite *counters_suite(void)
 {
 	Suite *s = suite_create("counters");
@@ -473,6 +673,9 @@ static Suite *counters_suite(void)
 	tcase_add_test(tc, kvmstat_scopes_in_model);
 	tcase_add_test(tc, traced_tracepoints_from_stream);
 	tcase_add_test(tc, panes_show_counters);
+	tcase_add_test(tc, sampled_detail_scaled_to_exact);
+	tcase_add_test(tc, sampled_wakes_scaled_like_exits);
+	tcase_add_test(tc, fresh_counters_count_the_first_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -767,11 +767,11 @@ START_TEST(json_sections)
 	ck_assert_ptr_nonnull(strstr(buf, "\"top_exit\":\"APIC_ACCESS\""));
 	ck_assert_ptr_nonnull(strstr(buf, "{\"name\":\"IO_INSTRUCTION\",\"reason\":30,"
 					  "\"kind\":\"hw\",\"hot\":\"pio\",\"count\":4000,"
-					  "\"rate\":4000,"));
+					  "\"estimate\":false,\"traced\":4000,\"rate\":4000,"));
 	/* The distributions by powers of two: 10 us in [8192, 16383], 8 us in [4096, 8191]. */
 	ck_assert_ptr_nonnull(strstr(buf, "\"total_ns\":40000000,\"mean_ns\":10000,"
-					  "\"p50_ns\":10000,\"p99_ns\":10000,\"max_ns\":10000,"
-					  "\"lat_buckets\":[[8192,4000]],\"vmm_count\":4000,"
+					  "\"timed\":4000,\"p50_ns\":10000,\"p99_ns\":10000,"
+					  "\"max_ns\":10000,\"lat_buckets\":[[8192,4000]],\"vmm_count\":4000,"
 					  "\"vmm_pct\":100,\"vmm_total_ns\":32000000,"
 					  "\"vmm_max_ns\":8000,\"vmm_mean_ns\":8000,"
 					  "\"vmm_p50_ns\":8000,\"vmm_p99_ns\":8000,"

@@ -837,11 +837,12 @@ static void kvmstat_update(struct world *w, int k)
 		}
 		ks.nvms = 1;
 	} else {
+		/* The host's: every tracepoint counted per CPU (two of them here). */
 		ks.source = "tracepoint";
-		ks.host.ts_ns = kv[0].set.ts_ns = kv[1].set.ts_ns = ks.ts_ns;
+		ks.tp_host.ts_ns = kv[0].set.ts_ns = kv[1].set.ts_ns = ks.ts_ns;
 		vc[0].set.ts_ns = vc[1].set.ts_ns = ks.ts_ns;
-		ctr(&ks.host, "kvm_fpu", CTR_COUNT, 20 * g, 0);
-		ctr(&ks.host, "kvm_set_irq", CTR_COUNT, 5 * g, 0);
+		ctr(&ks.tp_host, "kvm_fpu", CTR_COUNT, 20 * g, 0);
+		ctr(&ks.tp_host, "kvm_set_irq", CTR_COUNT, 5 * g, 0);
 		ctr(&kv[0].set, "kvm_fpu", CTR_COUNT, 15 * g, 0);
 		ctr(&kv[0].set, "kvm_set_irq", CTR_COUNT, 3 * g, 0);
 		ctr(&vc[0].set, "kvm_fpu", CTR_COUNT, 10 * g, 0);
@@ -853,6 +854,7 @@ static void kvmstat_update(struct world *w, int k)
 	ks.vms = kv;
 	model_update_kvmstat(&w->m, &ks);
 	ctr_set_free(&ks.host);
+	ctr_set_free(&ks.tp_host);
 	for (i = 0; i < 2; i++) {
 		ctr_set_free(&kv[i].set);
 		ctr_set_free(&vc[i].set);
@@ -879,6 +881,8 @@ static void world_sample(struct world *w, int k)
 	name_wakers(w);
 	/* Ring-buffer overruns, as the trace source reports its running total. */
 	model_set_lost(&w->m, w->fl == NOTRACE ? 0 : k < 3 ? 0 : 37 + 15 * (uint64_t)(k - 3));
+	if (w->fl == NOTRACE)
+		model_set_detail(&w->m, &(struct model_detail){ .mode = SNAP_DETAIL_OFF });
 }
 
 static void set_source(struct model *m, const char *name, enum source_state state, const char *why)

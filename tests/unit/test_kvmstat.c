@@ -363,6 +363,54 @@ START_TEST(tracepoint_fallback_status)
 }
 END_TEST
 
+/*
+ * Every KVM tracepoint counted per CPU for the host; a costly one dropped (not a needed one),
+ * keeping its count; exit reasons as filtered children.
+ */
+START_TEST(host_tracepoints_per_cpu)
+{
+	char mounts[] = "/tmp/kvmstat-mounts.XXXXXX";
+	static const struct kstat_reason io[] = {
+		{ "kvm_userspace_exit", "reason", 2, "KVM_EXIT_IO" },
+	};
+	struct kvmstat_sample s = { 0 };
+	const struct ctr_raw *c;
+	struct kvmstat *k;
+	int fd;
+
+	if (geteuid())
+		unit_skip("needs root: per-CPU counters");
+	if (access("/sys/kernel/tracing/events/kvm/kvm_pio/id", R_OK))
+		unit_skip("no KVM tracepoints in /sys/kernel/tracing");
+	fd = mkstemp(mounts);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	k = kvmstat_open(NULL, mounts, true, NULL);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_uint_ne(s.tp_host.ts_ns, 0);
+	ck_assert_int_gt(s.tp_host.n, 20);
+	ck_assert_int_eq(get(&s.tp_host, "kvm_pio")->err, 0);
+	ck_assert_int_eq(get(&s.tp_host, "kvm_fpu")->err, 0);
+	ck_assert(kvmstat_droppable("kvm_emulate_insn"));
+	ck_assert(!kvmstat_droppable("kvm_pio"));
+	ck_assert_int_eq(kvmstat_drop(k, "kvm_pio"), -EPERM);
+	ck_assert_int_eq(kvmstat_drop(k, "kvm_fpu"), 0);
+	ck_assert_int_eq(kvmstat_drop(k, "kvm_fpu"), -ENOENT);
+	ck_assert_int_eq(kvmstat_exit_reasons(k, io, 1), 0);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	c = get(&s.tp_host, "kvm_fpu");
+	ck_assert_int_eq(c->err, -ECANCELED);
+	ck_assert_str_eq(ctr_why(c->err, false), "dropped: too frequent to count cheaply");
+	ck_assert_int_eq(get(&s.tp_host, "kvm_pio")->err, 0);
+	ck_assert_int_eq(get(&s.tp_host, "kvm_userspace_exit(KVM_EXIT_IO)")->err, 0);
+	/* Per vCPU: only under lockdown or without debugfs, on vCPU threads (none here). */
+	ck_assert_int_eq(kvmstat_focus(k, 0), 0);
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+	unlink(mounts);
+}
+END_TEST
+
 static Suite *kvmstat_suite(void)
 {
 	Suite *s = suite_create("kvmstat");
@@ -376,6 +424,9 @@ static Suite *kvmstat_suite(void)
 	tcase_add_test(tc, kinds);
 	tcase_add_test(tc, debugfs_by_type);
 	tcase_add_test(tc, tracepoint_fallback_status);
+	tcase_add_test(tc, host_tracepoints_per_cpu);
+	/* Closing every KVM tracepoint's counters costs the kernel a grace period each. */
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,25 +22,28 @@ START_TEST(encode_defaults)
 	char why[128] = "";
 	int n = perf_parse_list(PERF_DEFAULT_EVENTS, defs, PERF_EVENTS_MAX, why, sizeof(why));
 
-	ck_assert_msg(n == 7, "%d: %s", n, why);
-	ck_assert_str_eq(defs[0].name, "task-clock");
+	/* Hardware counters only: software ones duplicate schedstat and cost every switch. */
+	ck_assert_msg(n == 4, "%d: %s", n, why);
+	/* cycles:mg counts guest mode only, cycles:mh host mode only. */
+	ck_assert_str_eq(defs[0].name, "cycles:mg");
+	ck_assert(defs[0].hw);
+	ck_assert_int_eq(defs[0].attr.type, PERF_TYPE_HARDWARE);
+	ck_assert_int_eq(defs[0].attr.config, PERF_COUNT_HW_CPU_CYCLES);
+	ck_assert(defs[0].attr.exclude_host && !defs[0].attr.exclude_guest);
+	ck_assert_int_eq(defs[1].attr.config, PERF_COUNT_HW_INSTRUCTIONS);
+	ck_assert(defs[2].attr.exclude_guest && !defs[2].attr.exclude_host);
+	ck_assert_int_eq(defs[3].attr.config, PERF_COUNT_HW_INSTRUCTIONS);
+	/* -e still takes software events, which count the thread in any mode. */
+	n = perf_parse_list("task-clock,context-switches,cpu-migrations", defs, PERF_EVENTS_MAX,
+			    why, sizeof(why));
+	ck_assert_msg(n == 3, "%d: %s", n, why);
 	ck_assert_int_eq(defs[0].attr.type, PERF_TYPE_SOFTWARE);
 	ck_assert_int_eq(defs[0].attr.config, PERF_COUNT_SW_TASK_CLOCK);
 	ck_assert_int_eq(defs[0].kind, CTR_TIME_NS);
 	ck_assert(!defs[0].hw);
-	/* A software event counts the thread in any mode. */
 	ck_assert(!defs[0].attr.exclude_guest && !defs[0].attr.exclude_host);
 	ck_assert_int_eq(defs[1].attr.config, PERF_COUNT_SW_CONTEXT_SWITCHES);
 	ck_assert_int_eq(defs[2].attr.config, PERF_COUNT_SW_CPU_MIGRATIONS);
-	/* cycles:mg counts guest mode only, cycles:mh host mode only. */
-	ck_assert_str_eq(defs[3].name, "cycles:mg");
-	ck_assert(defs[3].hw);
-	ck_assert_int_eq(defs[3].attr.type, PERF_TYPE_HARDWARE);
-	ck_assert_int_eq(defs[3].attr.config, PERF_COUNT_HW_CPU_CYCLES);
-	ck_assert(defs[3].attr.exclude_host && !defs[3].attr.exclude_guest);
-	ck_assert_int_eq(defs[4].attr.config, PERF_COUNT_HW_INSTRUCTIONS);
-	ck_assert(defs[5].attr.exclude_guest && !defs[5].attr.exclude_host);
-	ck_assert_int_eq(defs[6].attr.config, PERF_COUNT_HW_INSTRUCTIONS);
 }
 END_TEST
 
@@ -219,6 +222,61 @@ START_TEST(final_counts_of_gone_thread)
 }
 END_TEST
 
+/*
+ * Per-CPU counting (every thread on each CPU, one group read per CPU) of a tracepoint, with a
+ * filter: sched_switch away from this thread only, which a sleep makes happen.
+ */
+START_TEST(per_cpu_filtered_tracepoint)
+{
+	struct perf_event_def defs[2];
+	struct perf_sample s = { 0 };
+	uint64_t mine = 0, all = 0;
+	struct perf *p;
+	int i, k;
+
+	if (geteuid())
+		unit_skip("needs root: per-CPU counters and tracefs");
+	if (perf_tracepoint("/sys/kernel/tracing", "sched", "sched_switch", &defs[0]))
+		unit_skip("no sched:sched_switch id in /sys/kernel/tracing");
+	ck_assert_int_eq(perf_tracepoint("/sys/kernel/tracing", "sched", "no_such_event", &defs[1]),
+			 -ENOENT);
+	ck_assert_int_eq(perf_tracepoint("/sys/kernel/tracing", "sched", "sched_switch", &defs[1]),
+			 0);
+	ck_assert_int_eq(defs[0].attr.sample_period, 0);
+	snprintf(defs[1].name, sizeof(defs[1].name), "sched_switch(mine)");
+	snprintf(defs[1].filter, sizeof(defs[1].filter), "prev_pid == %d",
+		 (int)syscall(SYS_gettid));
+	p = perf_open(defs, 2);
+	ck_assert_int_eq(perf_open_cpus(p, (int)sysconf(_SC_NPROCESSORS_CONF)), 0);
+	for (i = 0; i < 20; i++)
+		usleep(1000);
+	ck_assert_int_eq(perf_sample(p, &s), 0);
+	ck_assert_int_ge(s.nthreads, 1);
+	for (i = 0; i < s.nthreads; i++) {
+		ck_assert_int_eq(s.threads[i].tid, -1);
+		ck_assert_int_ge(s.threads[i].cpu, 0);
+		for (k = 0; k < 2; k++)
+			ck_assert_int_eq(s.threads[i].set.v[k].err, 0);
+		all += s.threads[i].set.v[0].value;
+		mine += s.threads[i].set.v[1].value;
+	}
+	/* At least our 20 sleeps, and more switches of everyone than of ours. */
+	ck_assert_uint_ge(mine, 20);
+	ck_assert_uint_ge(all, mine);
+	/* A filter the kernel refuses: the event says why, the probe goes on. */
+	perf_sample_free(&s);
+	perf_close(p);
+	snprintf(defs[1].filter, sizeof(defs[1].filter), "no_such_field == 1");
+	p = perf_open(defs, 2);
+	ck_assert_int_eq(perf_open_cpus(p, (int)sysconf(_SC_NPROCESSORS_CONF)), 0);
+	ck_assert_int_eq(perf_sample(p, &s), 0);
+	ck_assert_int_ne(s.threads[0].set.v[1].err, 0);
+	ck_assert_int_eq(s.threads[0].set.v[0].err, 0);
+	perf_sample_free(&s);
+	perf_close(p);
+}
+END_TEST
+
 /* Near the fd limit: raised toward the hard limit, else the counter says why. */
 START_TEST(fd_limit)
 {
@@ -292,6 +350,7 @@ static Suite *perf_suite(void)
 	tcase_add_test(tc, count_own_thread);
 	tcase_add_test(tc, final_counts_of_gone_thread);
 	tcase_add_test(tc, fd_limit);
+	tcase_add_test(tc, per_cpu_filtered_tracepoint);
 	suite_add_tcase(s, tc);
 	return s;
 }

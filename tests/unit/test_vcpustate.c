@@ -335,6 +335,55 @@ START_TEST(split_through_the_model)
 }
 END_TEST
 
+/*
+ * Detail in bursts: the trace records 0-100 ms and 500-600 ms of the second, each burst
+ * ending with the gap marker (KE_LOST) while the vCPU is in an exit. The time between bursts
+ * is no state's, nor is a burst's start before the vCPU's first event in it: the split is of
+ * the 180 ms the timeline knew, guest 140 and kernel 40 (less procfs's wait, as ever).
+ */
+START_TEST(split_in_bursts)
+{
+	struct model_detail d = { .mode = SNAP_DETAIL_SAMPLED, .budget = 20000 };
+	struct kvm_event gap;
+	struct synth_host h;
+	struct snapshot *s;
+	const struct snap_thread *t;
+	struct model m;
+
+	synth_model(&m, &h, 1);
+	model_set_detail(&m, &d);
+	ev_entry(&m, T(0), 101);
+	ev_exit(&m, T(60), 101, VMX_IO_INSTRUCTION);
+	ev_entry(&m, T(70), 101);
+	ev_exit(&m, T(90), 101, VMX_IO_INSTRUCTION);
+	gap = synth_ev(T(100), 0, KE_LOST);
+	model_event(&m, &gap);
+	/* The second burst: the vCPU's first event says it is in the guest. */
+	ev_entry(&m, T(520), 101);
+	ev_exit(&m, T(580), 101, VMX_IO_INSTRUCTION);
+	gap = synth_ev(T(600), 0, KE_LOST);
+	model_event(&m, &gap);
+	d.traced_ns = 200 * MS;
+	model_set_detail(&m, &d);
+	synth_scan(&h, 1, 2 * S, 2);
+	model_update_procfs(&m, &h.s);
+	s = model_snapshot(&m, 2 * S, 0, false);
+	ck_assert_double_eq_tol(s->detail.ratio, 0.2, 1e-9);
+	t = snapshot_thread(&s->vms[0], 101);
+	ck_assert_int_eq(t->split.source, SPLIT_EVENTS);
+	ck_assert(t->split.est);
+	ck_assert_double_eq_tol(t->split.guest, 100.0 * 140 / 180, 1e-6);
+	/* Without sched events, procfs's wait is taken from the kernel time. */
+	ck_assert_double_eq_tol(t->split.kernel + t->split.waiting, 100.0 * 40 / 180, 1e-6);
+	ck_assert_double_eq_tol(sum(&t->split), 100.0, 1e-6);
+	/* vCPU 1 had no event in any burst: its coarse split from procfs, not 0% of all. */
+	t = snapshot_thread(&s->vms[0], 102);
+	ck_assert_int_eq(t->split.source, SPLIT_PROCFS);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
 static Suite *vcpustate_suite(void)
 {
 	Suite *s = suite_create("vcpustate");
@@ -347,6 +396,7 @@ static Suite *vcpustate_suite(void)
 	tcase_add_test(tc, split_windows);
 	tcase_add_test(tc, split_mean);
 	tcase_add_test(tc, split_through_the_model);
+	tcase_add_test(tc, split_in_bursts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -139,6 +139,81 @@ START_TEST(virtio_chain_edges_and_round_trip)
 END_TEST
 
 /*
+ * Detail in bursts, then every event: a storm's second sampled (100 requests traced in the
+ * tenth of it that bursts covered), then a second in full (1000). The cumulative window
+ * still rests on bursts for its first half: its counts are scaled by the share of the time
+ * traced (1.1 s of 2), not taken as they are because the detail is full at its end.
+ */
+START_TEST(sampled_then_full_scaled)
+{
+	struct model_detail d = { .mode = SNAP_DETAIL_SAMPLED, .budget = 20000 };
+	struct synth_host h;
+	struct snapshot *s;
+	const struct snap_wake_edge *e;
+	struct model m;
+	int i;
+
+	synth_model(&m, &h, 1);
+	model_set_detail(&m, &d);
+	for (i = 0; i < 100; i++)
+		virtio_round(&m, 1 * S + (uint64_t)i * 100 * US);
+	d.traced_ns = 100 * MS;
+	model_set_detail(&m, &d);
+	s = model_snapshot(&m, 2 * S, 0, false);
+	e = edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert(e->est);
+	ck_assert_int_eq(e->count, 1000);
+	snapshot_free(s);
+	d.mode = SNAP_DETAIL_FULL;
+	d.traced_ns = 1100 * MS;
+	model_set_detail(&m, &d);
+	for (i = 0; i < 1000; i++)
+		virtio_round(&m, 2 * S + (uint64_t)i * 100 * US);
+	s = model_snapshot(&m, 3 * S, 0, true);
+	ck_assert_double_eq_tol(s->detail.ratio, 0.55, 1e-9);
+	e = edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert(e->est);
+	ck_assert_int_eq(e->count, 2000);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
+/*
+ * A burst ends (the gap marker, KE_LOST) between the vCPU waking the iothread and the
+ * iothread running: the wake counts, but no latency is taken across the 300 ms nothing was
+ * recorded, nor a round trip.
+ */
+START_TEST(no_latency_across_the_gap)
+{
+	struct synth_host h;
+	struct kvm_event gap;
+	struct snapshot *s;
+	const struct snap_wake_edge *e;
+	struct model m;
+
+	synth_model(&m, &h, 1);
+	virtio_round(&m, 1 * S);
+	ev_pio(&m, 1 * S + 100 * US, C0, 0xc050, 1);
+	ev_waking(&m, 1 * S + 101 * US, C0, IO1, 0);
+	gap = synth_ev(1 * S + 102 * US, 0, KE_LOST);
+	model_event(&m, &gap);
+	ev_switch(&m, 1 * S + 300 * MS, C0, IO1, KE_TASK_RUNNING);
+	s = model_snapshot(&m, 2 * S, 0, false);
+	e = edge(&s->vms[0], C0, IO1, WAKE_IOEVENTFD);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(e->count, 2);
+	ck_assert_int_eq(e->timed, 1);
+	ck_assert_double_eq_tol(e->mean_ns, 3000.0, 1e-6);
+	ck_assert_int_eq(s->vms[0].wake->rts[0].count, 1);
+	snapshot_free(s);
+	model_free(&m);
+}
+END_TEST
+
+/*
  * A wakee already on a CPU is never switched in: its next event says it runs. The notify
  * that finds the iothread runnable wakes nobody, and the chain of that request is lost
  * rather than pinned on a later, unrelated wake.
@@ -607,6 +682,8 @@ static Suite *wakegraph_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, virtio_chain_edges_and_round_trip);
+	tcase_add_test(tc, sampled_then_full_scaled);
+	tcase_add_test(tc, no_latency_across_the_gap);
 	tcase_add_test(tc, wakee_running_without_switch);
 	tcase_add_test(tc, signals_to_awake_threads);
 	tcase_add_test(tc, switch_in_not_traced);

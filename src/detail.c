@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "detail.h"
+
+void detail_init(struct detail_ctl *d, double budget, uint32_t seed)
+{
+	*d = (struct detail_ctl){ .budget = budget, .rate = -1, .duty = 1, .seed = seed | 1 };
+}
+
+bool detail_update(struct detail_ctl *d, uint64_t events, uint64_t traced_ns, double floor)
+{
+	bool was = d->sampled;
+	double r;
+
+	if (d->budget <= 0) {
+		d->sampled = false;
+		d->duty = 1;
+		return was;
+	}
+	/* Under a millisecond of trace says little: keep what is known. */
+	if (traced_ns >= 1000000ull) {
+		r = (double)events * 1e9 / (double)traced_ns;
+		/* Storms start at once: a rise is followed at once, a fall halves the way each
+		 * tick. */
+		d->rate = d->rate < 0 || r > d->rate ? r : (d->rate + r) / 2;
+	}
+	if (floor > d->rate)
+		d->rate = floor;
+	if (d->rate < 0)
+		return false;
+	if (!d->sampled && d->rate > d->budget)
+		d->sampled = true;
+	else if (d->sampled && d->rate < DETAIL_FULL_BELOW * d->budget)
+		d->sampled = false;
+	d->duty = d->sampled ? d->budget / d->rate : 1;
+	return d->sampled != was;
+}
+
+/* Returns a pseudo-random number (xorshift32): the jitter only. */
+static uint32_t next(struct detail_ctl *d)
+{
+	uint32_t x = d->seed;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return d->seed = x;
+}
+
+int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst *b, int max)
+{
+	double want = d->duty * (double)interval_ns;
+	uint64_t len, slot;
+	int n, i;
+
+	if (!interval_ns || max < 1)
+		return 0;
+	/* At least one burst an interval, of the minimum length: the figures need a sample. */
+	n = want > (double)DETAIL_BURST_MAX_NS ? (int)(want / (double)DETAIL_BURST_MAX_NS + 0.999)
+					       : 1;
+	n = n > max ? max : n;
+	len = (uint64_t)(want / n);
+	if (len < DETAIL_BURST_MIN_NS)
+		len = DETAIL_BURST_MIN_NS;
+	slot = interval_ns / (uint64_t)n;
+	if (len > slot)
+		len = slot;
+	for (i = 0; i < n; i++) {
+		uint64_t room = slot - len;
+
+		b[i].at_ns = (uint64_t)i * slot + (room ? next(d) % room : 0);
+		b[i].len_ns = len;
+	}
+	return n;
+}

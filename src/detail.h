@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Detail within a budget: how much of the trace the tick loop records. Below the budget
+ * (traced events per second, host-wide) every event is traced, continuously; above it, in
+ * bursts: a few ms at a time, at jittered places in every refresh interval, as long as the
+ * budget allows, pairs and chains intact inside a burst. Counts stay exact from the
+ * kernel's counters; shares and times come from the bursts. Pure: the loop measures, this
+ * decides, the loop switches the trace.
+ */
+#ifndef KVMSCOPE_DETAIL_H
+#define KVMSCOPE_DETAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A burst lasts this long at least (pairs need room) and at most (one per slot then). */
+#define DETAIL_BURST_MIN_NS 5000000ull
+#define DETAIL_BURST_MAX_NS 50000000ull
+/* Back to full detail below this share of the budget (no flapping at the edge). */
+#define DETAIL_FULL_BELOW 0.8
+#define DETAIL_PLAN_MAX	  16
+
+/* The controller's state; a plain value owned by the loop. */
+struct detail_ctl {
+	double budget; /* traced events per second; 0: no limit (always full) */
+	bool sampled;  /* in bursts now */
+	double rate;   /* events per second a full trace would record (estimate); -1 unknown */
+	double duty;   /* share of the time traced while sampled */
+	uint32_t seed; /* for the jitter */
+};
+
+void detail_init(struct detail_ctl *d, double budget, uint32_t seed);
+
+/*
+ * Returns true when the mode changed after a tick that read events in traced_ns of traced
+ * time (what the estimate of the full rate learns from; a few ms teach little). floor: the
+ * rate the kernel counted of the traced KVM events over the tick (-1 unknown), which a full
+ * trace records at least: a storm is seen at the tick it starts, not after a burst.
+ */
+bool detail_update(struct detail_ctl *d, uint64_t events, uint64_t traced_ns, double floor);
+
+/* One burst of a plan: its start, from the start of the interval, and its length. */
+struct detail_burst {
+	uint64_t at_ns;
+	uint64_t len_ns;
+};
+
+/*
+ * Returns the number of bursts (at most max) planned for an interval of interval_ns while
+ * sampled: together the budget's share of the interval, each in a slot of its own at a
+ * jittered place (no locking onto a periodic load), in order.
+ */
+int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst *b, int max);
+
+#endif

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Detail within a budget (src/detail.c): full below the budget, bursts above it, back to
+ * full below 80% of it, the kernel's count as a floor of the rate, and plans whose bursts
+ * add up to the budget's share of the interval, inside their slots, jittered.
+ */
+#include <stdint.h>
+
+#include "detail.h"
+#include "unit.h"
+
+#define MS 1000000ull
+#define S  1000000000ull
+
+START_TEST(modes_and_hysteresis)
+{
+	struct detail_ctl d;
+	int i;
+
+	detail_init(&d, 20000, 1);
+	ck_assert(!d.sampled);
+	/* 10k events in a second traced: below the budget, full. */
+	ck_assert(!detail_update(&d, 10000, S, -1));
+	ck_assert(!d.sampled);
+	/* 1M/s: bursts, at 2% of the time. */
+	ck_assert(detail_update(&d, 1000000, S, -1));
+	ck_assert(d.sampled);
+	ck_assert(d.duty > 0.0199 && d.duty < 0.0201);
+	/* A fall halves the way each tick; under the budget but above 80% of it: still bursts. */
+	for (i = 0; i < 20; i++)
+		detail_update(&d, 18000 / 50, 20 * MS, -1);
+	ck_assert(d.sampled);
+	for (i = 0; i < 10 && d.sampled; i++)
+		detail_update(&d, 12000 / 50, 20 * MS, -1);
+	ck_assert(!d.sampled);
+	ck_assert(d.duty == 1);
+	/* A storm the kernel counted, though nothing was traced yet: bursts at once. */
+	ck_assert(detail_update(&d, 0, 0, 2e6));
+	ck_assert(d.duty > 0.0099 && d.duty < 0.0101);
+	/* Under a millisecond traced teaches nothing. */
+	detail_update(&d, 1, 1000, -1);
+	ck_assert(d.rate >= 2e6);
+	/* No budget: always full. */
+	detail_init(&d, 0, 1);
+	ck_assert(!detail_update(&d, 5000000, S, 5e6));
+	ck_assert(!d.sampled);
+}
+END_TEST
+
+START_TEST(plans)
+{
+	struct detail_burst b[DETAIL_PLAN_MAX];
+	struct detail_ctl d;
+	uint64_t sum;
+	int n, i, round;
+
+	detail_init(&d, 20000, 7);
+	detail_update(&d, 1000000, S, -1); /* duty 2% */
+	for (round = 0; round < 100; round++) {
+		n = detail_plan(&d, S, b, DETAIL_PLAN_MAX);
+		ck_assert_int_eq(n, 1);
+		ck_assert_uint_eq(b[0].len_ns, 20 * MS);
+		ck_assert_uint_le(b[0].at_ns + b[0].len_ns, S);
+	}
+	/* 50% of 1 s: 500 ms in bursts of at most 50 ms, each inside its slot, in order. */
+	detail_init(&d, 20000, 7);
+	detail_update(&d, 40000, S, -1);
+	ck_assert(d.duty > 0.49 && d.duty < 0.51);
+	n = detail_plan(&d, S, b, DETAIL_PLAN_MAX);
+	ck_assert_int_eq(n, 10);
+	for (i = 0, sum = 0; i < n; i++) {
+		ck_assert_uint_le(b[i].len_ns, DETAIL_BURST_MAX_NS);
+		ck_assert_uint_ge(b[i].at_ns, (uint64_t)i * (S / 10));
+		ck_assert_uint_le(b[i].at_ns + b[i].len_ns, (uint64_t)(i + 1) * (S / 10));
+		sum += b[i].len_ns;
+	}
+	ck_assert(sum > 490 * MS && sum <= 510 * MS);
+	/* A tiny share: one burst of the minimum length, never past the interval. */
+	detail_update(&d, 100000000, S, -1);
+	n = detail_plan(&d, 200 * MS, b, DETAIL_PLAN_MAX);
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(b[0].len_ns, DETAIL_BURST_MIN_NS);
+	/* The jitter moves the burst from interval to interval. */
+	{
+		uint64_t first = b[0].at_ns;
+		bool moved = false;
+
+		for (round = 0; round < 10 && !moved; round++) {
+			detail_plan(&d, 200 * MS, b, DETAIL_PLAN_MAX);
+			moved = b[0].at_ns != first;
+		}
+		ck_assert(moved);
+	}
+}
+END_TEST
+
+static Suite *detail_suite(void)
+{
+	Suite *s = suite_create("detail");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, modes_and_hysteresis);
+	tcase_add_test(tc, plans);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(detail_suite)
