@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event-parse.h>
@@ -1612,15 +1613,22 @@ int tracedat_rewind(struct tracedat *td)
 	return 0;
 }
 
+/* How long libtracecmd may take to open a file's headers before it is taken as stuck. */
+#define TD_PREFLIGHT_NS (10ull * 1000000000ull)
+
 /*
  * Returns 0 when libtracecmd opens (or refuses) path in a child process, -EPROTO when the
- * child dies doing so. The layout check cannot see into every part: libtraceevent 1.7's
- * parser of event formats and libtracecmd 1.3's clean-up after a failed open crash on some
- * corrupt files, and a crash must cost the user one line, not the program. Costs one more
- * parse of the file's formats.
+ * child dies doing so, -ETIMEDOUT when it has not finished in TD_PREFLIGHT_NS (it is
+ * killed). The layout check cannot see into every part: libtraceevent 1.7's parser of event
+ * formats and libtracecmd 1.3's clean-up after a failed open crash on some corrupt files, and
+ * its open loops forever on others; either must cost the user one line, not the program.
+ * Costs one more parse of the file's formats.
  */
 static int preflight(const char *path)
 {
+	const struct timespec nap = { .tv_nsec = 5000000 };
+	uint64_t end;
+	pid_t got;
 	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct tracecmd_input *h;
@@ -1641,9 +1649,21 @@ static int preflight(const char *path)
 		(void)h;
 		_exit(0);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	end = now_ns() + TD_PREFLIGHT_NS;
+	for (;;) {
+		got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			break;
+		if (got < 0 && errno != EINTR)
 			return 0;
+		if (now_ns() > end) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return -ETIMEDOUT;
+		}
+		nanosleep(&nap, NULL);
+	}
 	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -EPROTO;
 }
 
@@ -1705,10 +1725,8 @@ struct tracedat *tracedat_open(const char *path, const char *tgids_path, char *w
 	}
 	err = preflight(path);
 	if (err) {
-		snprintf(why, whysz,
-			 "%s: libtracecmd crashes reading it (a corrupt header or "
-			 "event format)",
-			 path);
+		snprintf(why, whysz, "%s: libtracecmd %s reading it (a corrupt header or event format)",
+			 path, err == -ETIMEDOUT ? "does not finish" : "crashes");
 		goto fail;
 	}
 	td->main = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
