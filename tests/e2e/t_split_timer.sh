@@ -11,7 +11,8 @@ need_kvm
 need_cmd python3
 
 vm=e2e-split-$$
-storm_start "$E2E_TMP/storm.out" --vcpus 2 --duration 6 -name "guest=$vm" timer
+# 8 s: five records of -d 1 after setting up (slower under a sanitizer) while it storms.
+storm_start "$E2E_TMP/storm.out" --vcpus 2 --duration 8 -name "guest=$vm" timer
 STORM=$STORM_PID
 # Attached to a guest already storming: the trace starts wherever each vCPU is.
 wait_until 5 has_thread "$STORM" "CPU 1/KVM" || fail "storm did not start"
