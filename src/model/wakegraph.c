@@ -776,7 +776,9 @@ static void thread_window(void *st, enum model_win op, uint64_t now)
  * counted by the kernel over those traced say it for the time the VM was busy, as bursts
  * saw it (the exits' own scaling); the share of the window's time traced is right only where
  * the VM's activity was even over the window: a VM that storms in part of a cumulative
- * window traced in full before it would be scaled by a share of mostly idle time.
+ * window traced in full before it would be scaled by a share of mostly idle time. Rows
+ * without an exact count (estimates themselves, e.g. a VMM exit reason seen as the VM
+ * goes) are left out of the factor; with none exact, the share of time traced it is.
  */
 static double sampled_factor(const struct model_view *w, const struct snap_vm *sv)
 {
@@ -787,11 +789,11 @@ static double sampled_factor(const struct model_view *w, const struct snap_vm *s
 		return 1;
 	for (i = 0; i < sv->nexits; i++) {
 		if (sv->exits[i].est)
-			break;
+			continue;
 		exact += sv->exits[i].count;
 		traced += sv->exits[i].traced;
 	}
-	if (i == sv->nexits && traced && exact >= traced)
+	if (traced && exact >= traced)
 		return (double)exact / (double)traced;
 	return w->ratio > 0 ? 1.0 / w->ratio : 1;
 }

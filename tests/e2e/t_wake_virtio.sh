@@ -1,8 +1,8 @@
 #!/bin/bash
 # The wake graph end to end, against the virtio storm's own counts: the vCPU wakes the
 # iothread through the ioeventfd on port 0xc050 once per notify, the iothread wakes the vCPU
-# through the irqfd once per interrupt; both edges are there with counts near the storm's
-# (see below), classified so, and the notify -> interrupt round trip of port 0xc050 takes at
+# through the irqfd once per interrupt; both edges are there with counts within 10% of the
+# storm's, classified so, and the notify -> interrupt round trip of port 0xc050 takes at
 # least the storm's mean I/O time, its parts adding up to it. Sched events are filtered by
 # tid. kvmscope (-c, cumulative) traces before the guest starts looping (--start-delay).
 . "$(dirname "$0")/lib.sh"
@@ -16,9 +16,9 @@ name=e2e-wake-$$
 storm_start "$E2E_TMP/storm.out" --vcpus 1 --start-delay 1.5 --duration 6 -name "guest=$name" virtio
 VIRTIO=$STORM_PID
 # Within the default budget the storm is traced in bursts: the wake counts are estimates,
-# scaled like the exits to the kernel's exact count, and marked so. Alone on this machine
-# they come within 1% of the storm's; on a loaded one (the e2e suite, a sanitizer build)
-# -14% and -25% were seen: the bound here is 30%, which a missing or unscaled edge fails.
+# scaled like the exits to the kernel's exact count, marked so, and still within 10% of the
+# storm's, in the record that shows the VM gone too (a VMM exit reason seen as it goes, an
+# estimate itself, once made that record fall back to the share of time traced: -30%).
 "$KVMSCOPE" -b -c --format json -d 1 -n 10 -f "^$name\$" >"$E2E_TMP/out.json" \
 	2>"$E2E_TMP/err" &
 MON=$!
@@ -51,7 +51,7 @@ def edge(waker, wakee, how):
     return got[0]
 def within(got, exp, what):
     print('  %-36s kvmscope %8d  storm %8d  (%+.2f%%)' % (what, got, exp, 100.0 * (got - exp) / exp))
-    assert abs(got - exp) <= 0.30 * exp, what
+    assert abs(got - exp) <= 0.10 * exp, what
 e = edge('CPU 0/KVM', 'IO iothread0', 'ioeventfd')
 assert e['waker_kind'] == 'vcpu' and e['wakee_kind'] == 'iothread', e
 within(e['count'], notifies, 'CPU 0/KVM -> IO iothread0 ioeventfd')
