@@ -23,20 +23,11 @@ ROUNDS=${2:-1}
 read -r -a kargs <<<"${KVMSCOPE_ARGS:-}"
 sd=()
 [ -n "$STORM_DELAY" ] && sd=(--start-delay "$STORM_DELAY")
-T=/sys/kernel/tracing
-[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
-[ -c /dev/kvm ] || { echo "skipped: needs /dev/kvm"; exit 0; }
-[ -d $T/instances ] || mount -t tracefs nodev $T 2>/dev/null
-[ -d $T/events/kvm ] || { echo "skipped: no kvm events in $T"; exit 0; }
+need_kvm_tracing
 tmp=$(mktemp -d /tmp/kvmscope-bench.XXXXXX)
 bg=()
 cleanup() {
-	local p
-	for p in "${bg[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${bg[@]}"; do
-		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
+	stop_pids TERM "${bg[@]}"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -32,22 +32,13 @@ FLEET_SECS=${3:-10}
 : "${FLEET:=30}" "${FLEET_ROUNDS:=3}"
 read -r -a kargs <<<"${KVMSCOPE_ARGS:-}"
 DELAY=1.5
-T=/sys/kernel/tracing
-[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
-[ -c /dev/kvm ] || { echo "skipped: needs /dev/kvm"; exit 0; }
-[ -d $T/instances ] || mount -t tracefs nodev $T 2>/dev/null
-[ -d $T/events/kvm ] || { echo "skipped: no kvm events in $T"; exit 0; }
+need_kvm_tracing
 [ -x /usr/bin/time ] || { echo "skipped: needs /usr/bin/time (apt-get install time)"; exit 0; }
 tmp=$(mktemp -d /tmp/kvmscope-bench.XXXXXX)
 inst=$T/instances/bench-tp-$$
 bg=()
 cleanup() {
-	local p
-	for p in "${bg[@]}"; do kill -INT "$p" 2>/dev/null; done
-	for p in "${bg[@]}"; do
-		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
-	done
+	stop_pids INT "${bg[@]}"
 	fleet_stop "$tmp/fleet.pids"
 	[ -d "$inst" ] && { echo 0 >"$inst/tracing_on"; echo >"$inst/set_event"; rmdir "$inst"; }
 	rm -rf "$tmp"

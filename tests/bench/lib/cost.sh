@@ -66,3 +66,24 @@ foreign_vms() {
 	done
 	echo "$n"
 }
+
+# need_kvm_tracing: root, /dev/kvm and KVM's trace events (tracefs mounted if it is not),
+# else a "skipped: why" line and exit 0. Sets T, the tracefs root.
+need_kvm_tracing() {
+	T=/sys/kernel/tracing
+	[ "$(id -u)" = 0 ] || { echo "skipped: needs root"; exit 0; }
+	[ -c /dev/kvm ] || { echo "skipped: needs /dev/kvm"; exit 0; }
+	[ -d $T/instances ] || mount -t tracefs nodev $T 2>/dev/null
+	[ -d $T/events/kvm ] || { echo "skipped: no kvm events in $T"; exit 0; }
+}
+
+# stop_pids SIGNAL PID...: sends SIGNAL to each, gives each 3 s to go, then SIGKILL.
+stop_pids() {
+	local sig=$1 p
+	shift
+	for p in "$@"; do kill -"$sig" "$p" 2>/dev/null; done
+	for p in "$@"; do
+		for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+	done
+}
