@@ -11,7 +11,9 @@
  *  - host: every KVM tracepoint, per CPU, in one group per CPU (one read per CPU and tick).
  *    Per-CPU counters cost the guest nothing at a context switch; a tracepoint that fires
  *    too often to be worth its cost and that no figure needs (kvm_emulate_insn, on a host
- *    that emulates every guest instruction) is dropped when the loop says so, and says why.
+ *    that emulates every guest instruction; the LAPIC's events on a fleet of idle guests) is
+ *    counted part-time when the loop says so: in a group of its own per CPU, switched on for
+ *    a window of each interval, its count estimated from the time counted and marked so.
  *    Exit reasons are counted by filtered copies of kvm_exit (and the VMM's exit reasons of
  *    kvm_userspace_exit), for the reasons the caller names: child rows, "kvm_exit(HLT)".
  *  - per VM and vCPU, under kernel lockdown (debugfs unreadable) only: a per-thread counter
@@ -72,6 +74,22 @@ struct tp_cpus {
 	struct ctr_set base; /* counts before the last reopen, by name */
 };
 
+/*
+ * Tracepoints counted part-time (kvmstat_part_time()): a group per CPU that the loop
+ * switches on and off; each count is estimated from the rate while counted. Part of struct
+ * kvmstat; the arrays have c.n entries.
+ */
+struct tp_part {
+	struct tp_cpus c;
+	bool on;	    /* counting now */
+	uint64_t wall0;	    /* the last update's time */
+	uint64_t *prev_cnt; /* per CPU and def (cpu * c.n + def): count at the last update */
+	uint64_t *prev_en;  /* per CPU: its group's time enabled at the last update */
+	double *rate;	    /* per def: per second while counted (all CPUs), -1 unknown */
+	double *est;	    /* per def: the estimate since it was moved here */
+	double scale;	    /* the last update's time over time counted */
+};
+
 /* Owned by whoever called kvmstat_open(). */
 struct kvmstat {
 	char root[PATH_MAX]; /* the kvm directory, "" when debugfs is not used */
@@ -79,6 +97,7 @@ struct kvmstat {
 	int ncpus;
 	struct tp_cpus host; /* every KVM tracepoint */
 	struct tp_cpus kids; /* filtered kvm_exit / kvm_userspace_exit: one per exit reason */
+	struct tp_part part; /* tracepoints moved off host, counted part-time */
 	/* Per vCPU thread, when debugfs cannot be read. */
 	struct perf *perf;
 	struct perf_event_def *defs; /* the per-vCPU tracepoints */
@@ -611,6 +630,11 @@ void kvmstat_close(struct kvmstat *k)
 		return;
 	cpus_free(&k->host);
 	cpus_free(&k->kids);
+	cpus_free(&k->part.c);
+	free(k->part.prev_cnt);
+	free(k->part.prev_en);
+	free(k->part.rate);
+	free(k->part.est);
 	perf_close(k->perf);
 	perf_sample_free(&k->ps);
 	perf_close(k->focus);
@@ -683,6 +707,165 @@ int kvmstat_drop(struct kvmstat *k, const char *name)
 		return cpus_open(&k->host, k->ncpus);
 	}
 	return -ENOENT;
+}
+
+/*
+ * Reads the part-time counters and adds to each estimate its rate while counted over the
+ * time since the last update: per CPU, over the time the kernel says the CPU's group was
+ * enabled (not ours between the ioctls: a window of a millisecond is off by the IPIs to
+ * the other CPUs), summed. Before a rate is known, what was counted, as it is.
+ */
+static void part_update(struct kvmstat *k)
+{
+	struct tp_part *p = &k->part;
+	uint64_t now, dw, en_sum = 0;
+	int i, c, ncpu, nen = 0;
+
+	if (!p->c.n)
+		return;
+	if (p->c.perf && perf_sample(p->c.perf, &p->c.ps))
+		p->c.ps.nthreads = 0;
+	now = now_ns();
+	dw = now - p->wall0;
+	ncpu = MIN(p->c.ps.nthreads, k->ncpus);
+	for (i = 0; i < p->c.n; i++) {
+		double rate = 0, counted = 0;
+		bool known = ncpu > 0;
+
+		for (c = 0; c < ncpu; c++) {
+			const struct ctr_set *set = &p->c.ps.threads[c].set;
+			const struct ctr_raw *r = i < set->n ? &set->v[i] : NULL;
+			uint64_t *pc = &p->prev_cnt[c * p->c.n + i], en, d;
+
+			if (!r || r->err || set->v[0].err) {
+				known = false;
+				continue;
+			}
+			en = set->v[0].enabled; /* the group's leader: its time enabled */
+			d = r->value >= *pc ? r->value - *pc : r->value;
+			*pc = r->value;
+			counted += (double)d;
+			if (en < p->prev_en[c] || en - p->prev_en[c] < 100000ull) {
+				known = false;
+				continue;
+			}
+			rate += (double)d * 1e9 / (double)(en - p->prev_en[c]);
+		}
+		if (known)
+			p->rate[i] = rate;
+		p->est[i] += p->rate[i] >= 0 ? p->rate[i] * (double)dw / 1e9 : counted;
+	}
+	for (c = 0; c < ncpu; c++) {
+		const struct ctr_set *set = &p->c.ps.threads[c].set;
+		uint64_t en = set->n && !set->v[0].err ? set->v[0].enabled : p->prev_en[c];
+
+		if (en > p->prev_en[c]) {
+			en_sum += en - p->prev_en[c];
+			nen++;
+		}
+		p->prev_en[c] = en;
+	}
+	if (nen && en_sum >= 100000ull * (uint64_t)nen)
+		p->scale = (double)dw * nen / (double)en_sum;
+	p->wall0 = now;
+}
+
+/* Puts the part-time estimates into the host's set, in place of the counters dropped there. */
+static void part_total(const struct kvmstat *k, struct ctr_set *set)
+{
+	const struct tp_part *p = &k->part;
+	int i, j;
+
+	for (i = 0; i < p->c.n; i++)
+		for (j = 0; j < set->n; j++) {
+			struct ctr_raw *r = &set->v[j];
+
+			if (strcmp(r->name, p->c.defs[i].name))
+				continue;
+			if (r->err == -ECANCELED && p->c.perf) {
+				r->err = 0;
+				r->value += (uint64_t)(p->est[i] + 0.5);
+				r->scale = p->scale > 1 ? p->scale : 1;
+			}
+			break;
+		}
+}
+
+int kvmstat_part_time(struct kvmstat *k, const char *const *names, int count)
+{
+	struct tp_part *p = &k->part;
+	int i, j, n = p->c.n, moved = 0, err;
+
+	/*
+	 * The others' estimates up to now, then the group again with the new ones, once: each
+	 * close of a tracepoint's last counter costs a grace period. What the group would
+	 * have counted while closed is not counted time.
+	 */
+	kvmstat_part_on(k, false);
+	part_update(k);
+	for (j = 0; j < count; j++) {
+		for (i = 0; i < k->host.n; i++)
+			if (!strcmp(k->host.defs[i].name, names[j]))
+				break;
+		if (i == k->host.n || k->host.off[i] || !kvmstat_droppable(names[j]) ||
+		    kvmstat_drop(k, names[j]))
+			continue;
+		if (!moved++)
+			cpus_keep(&p->c);
+		p->c.defs = xrealloc(p->c.defs, (size_t)(n + 1) * sizeof(*p->c.defs));
+		p->c.off = xrealloc(p->c.off, (size_t)(n + 1) * sizeof(*p->c.off));
+		p->rate = xrealloc(p->rate, (size_t)(n + 1) * sizeof(*p->rate));
+		p->est = xrealloc(p->est, (size_t)(n + 1) * sizeof(*p->est));
+		p->c.defs[n] = k->host.defs[i];
+		p->c.defs[n].attr.disabled = 1; /* counting starts at kvmstat_part_on() */
+		p->c.off[n] = false;
+		p->rate[n] = -1;
+		p->est[n] = 0;
+		n++;
+	}
+	if (!moved)
+		return 0;
+	if (!p->c.n)
+		p->wall0 = now_ns();
+	p->c.n = n;
+	/* Opened again: every CPU's counts and time enabled start from 0. */
+	free(p->prev_cnt);
+	p->prev_cnt = xcalloc((size_t)k->ncpus * (size_t)n, sizeof(*p->prev_cnt));
+	free(p->prev_en);
+	p->prev_en = xcalloc((size_t)k->ncpus, sizeof(*p->prev_en));
+	err = cpus_open(&p->c, k->ncpus);
+	if (err)
+		return err;
+	/* Counted until the loop plans the windows: their rate is known by then. */
+	err = kvmstat_part_on(k, true);
+	return err < 0 ? err : moved;
+}
+
+int kvmstat_part_on(struct kvmstat *k, bool on)
+{
+	struct tp_part *p = &k->part;
+	int err;
+
+	if (!p->c.perf)
+		return 0;
+	if (p->on == on)
+		return p->c.n;
+	err = perf_enable(p->c.perf, on);
+	if (err)
+		return err;
+	p->on = on;
+	return p->c.n;
+}
+
+double kvmstat_part_rate(const struct kvmstat *k)
+{
+	double sum = -1;
+	int i;
+
+	for (i = 0; i < k->part.c.n; i++)
+		if (k->part.rate[i] >= 0)
+			sum = (sum < 0 ? 0 : sum) + k->part.rate[i];
+	return sum;
 }
 
 int kvmstat_exit_reasons(struct kvmstat *k, const struct kstat_reason *r, int n)
@@ -981,7 +1164,9 @@ static void host_sample(struct kvmstat *k, struct kvmstat_sample *s)
 		k->host.ps.nthreads = 0;
 	if (k->kids.perf && perf_sample(k->kids.perf, &k->kids.ps))
 		k->kids.ps.nthreads = 0;
+	part_update(k);
 	cpus_total(&k->host, &s->tp_host);
+	part_total(k, &s->tp_host);
 	cpus_total(&k->kids, &s->tp_host);
 	s->tp_host.ts_ns = k->host.ps.ts_ns ? k->host.ps.ts_ns : now_ns();
 }

@@ -64,6 +64,25 @@ bool kvmstat_droppable(const char *name);
 int kvmstat_drop(struct kvmstat *k, const char *name);
 
 /*
+ * Returns how many of the count tracepoints in names are counted on the host part-time from
+ * now on (the caller judged their rates too costly to count all the time): in a group of
+ * their own per CPU, counting while kvmstat_part_on() says so. Each count goes on as an
+ * estimate (the rate while counted, over the time between samples), with ctr_raw.scale the
+ * factor of the last sample. Unknown ones, those not droppable and those counted part-time
+ * already are left as they are. -errno when the group cannot be opened.
+ */
+int kvmstat_part_time(struct kvmstat *k, const char *const *names, int count);
+
+/*
+ * Switches the part-time counters on or off. Returns how many tracepoints are counted
+ * part-time (0: none, nothing to switch), or -errno.
+ */
+int kvmstat_part_on(struct kvmstat *k, bool on);
+
+/* Returns the part-time tracepoints' rate while counted, per second, summed; -1 unknown. */
+double kvmstat_part_rate(const struct kvmstat *k);
+
+/*
  * Returns 0 after counting exactly the exit reasons in r (at most KSTAT_REASONS_MAX) on the
  * host, one filtered per-CPU counter each; counts of a reason kept from before go on.
  */

@@ -251,7 +251,8 @@ static int open_one(const struct perf_event_def *d, int tid, int cpu, int group)
 
 	a.size = sizeof(a);
 	a.read_format = READ_FMT;
-	a.disabled = 0;
+	/* A group starts counting at once, unless its leader says otherwise (perf_enable()). */
+	a.disabled = group < 0 && d->attr.disabled;
 	a.inherit = 0;
 	fd = sys_perf_event_open(&a, tid, cpu, group);
 	if (fd < 0 && errno == EMFILE && !perf_raise_nofile(PERF_FD_SPARE))
@@ -529,6 +530,22 @@ int perf_drop_event(struct perf *p, int i)
 	}
 	p->last_err[i] = 0;
 	return 0;
+}
+
+int perf_enable(struct perf *p, bool on)
+{
+	int t, i, err = 0;
+
+	for (t = 0; t < p->nthreads; t++) {
+		const struct perf_thread *th = &p->threads[t];
+
+		for (i = 0; i < p->n; i++)
+			if (th->fd[i] >= 0 && th->leader[i] == i &&
+			    ioctl(th->fd[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE,
+				  PERF_IOC_FLAG_GROUP))
+				err = -errno;
+	}
+	return err;
 }
 
 int perf_pmu_check(void)

@@ -90,6 +90,14 @@ const struct source_status *perf_status(const struct perf *p);
 int perf_drop_event(struct perf *p, int i);
 
 /*
+ * Returns 0 after switching every group of the probe on or off (PERF_EVENT_IOC_ENABLE or
+ * _DISABLE): an event switched off costs the thread that fires it next to nothing (a
+ * tracepoint is no longer on the CPU's list). Groups whose first event has attr.disabled
+ * set start off. -errno of the last ioctl that failed.
+ */
+int perf_enable(struct perf *p, bool on);
+
+/*
  * Returns 0 when a hardware PMU counts cycles for this thread, else -errno (-ENOENT: no PMU,
  * as in a VM without a virtual PMU).
  */

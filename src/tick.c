@@ -36,11 +36,24 @@
 #define TICK_NAMES_MAX 32
 
 /*
- * A KVM tracepoint counted per CPU above this rate that no figure needs is dropped: counting
- * it costs every guest that fires it (kvm_emulate_insn fires for every instruction of a
- * guest whose code is emulated: 6.6M/s on a PIT storm here, ~10% of the guest's speed).
+ * Counting a KVM tracepoint costs every guest that fires it at every hit. One that no figure
+ * needs is counted part-time above TICK_PART_RATE (an idle fleet's LAPIC events: ~90k/s of
+ * them for 30 guests here), and dropped above TICK_DROP_RATE, where even part-time counting
+ * costs too much (kvm_emulate_insn fires for every instruction of a guest whose code is
+ * emulated: 6.6M/s on a PIT storm here, ~10% of the guest's speed).
+ * Part-time, the counters run in TICK_PART_WINDOWS windows an interval, one in each of as
+ * many slots at a jittered place (a rate that changes inside the interval is followed slot
+ * by slot), as long as TICK_PART_BUDGET hits a second allow (at most TICK_PART_DUTY of the
+ * interval), each at least TICK_PART_MIN_NS: switching the counters of the other CPUs
+ * interrupts their guests (an IPI), which a window of 1 ms shows as a rate 30% low.
  */
-#define TICK_DROP_RATE 200000.0
+#define TICK_DROP_RATE	  200000.0
+#define TICK_PART_RATE	  2000.0
+#define TICK_PART_BUDGET  5000.0
+#define TICK_PART_DUTY	  0.1
+#define TICK_PART_MIN_NS  10000000ull
+#define TICK_PART_WINDOWS 2
+#define TICK_PART_MAX	  32 /* tracepoints moved at once */
 
 /* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
 #define TICK_REASONS 8
@@ -109,6 +122,11 @@ struct loop {
 	/* Detail within the budget (detail.h): bursts of the main trace. */
 	struct detail_ctl det;
 	int bfd;		/* the bursts' timer, -1 when none */
+	int pfd;		/* the part-time counters' timer, -1 until needed */
+	uint64_t part_at[TICK_PART_WINDOWS]; /* this interval's windows: starts (absolute) */
+	uint64_t part_len;	/* and their length */
+	int ipart;		/* the window next or on; TICK_PART_WINDOWS: none */
+	bool part_open;		/* that window is on */
 	bool burst_on;		/* the main trace records now */
 	uint64_t burst_since;	/* since when */
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
@@ -130,7 +148,7 @@ struct loop {
 	uint64_t exact_e0, exact_t0; /* exact_events at the last tick, and when (0: unknown) */
 };
 
-enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT, EV_BURST, EV_FOCUS };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT, EV_BURST, EV_FOCUS, EV_PART };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -222,16 +240,22 @@ static uint64_t traced_now(const struct loop *l, uint64_t now)
 	return l->traced_ns + (l->burst_on ? now - l->burst_since : 0);
 }
 
-/* Arms the bursts' timer for the absolute time at (CLOCK_MONOTONIC ns); 0 disarms it. */
-static void arm_burst(struct loop *l, uint64_t at)
+/* Arms timer fd for the absolute time at (CLOCK_MONOTONIC ns); 0 disarms it. */
+static void arm_at(int fd, uint64_t at)
 {
 	struct itimerspec its = { 0 };
 
-	if (l->bfd < 0)
+	if (fd < 0)
 		return;
 	its.it_value.tv_sec = (time_t)(at / 1000000000ull);
 	its.it_value.tv_nsec = (long)(at % 1000000000ull);
-	timerfd_settime(l->bfd, TFD_TIMER_ABSTIME, &its, NULL);
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Arms the bursts' timer for the absolute time at (CLOCK_MONOTONIC ns); 0 disarms it. */
+static void arm_burst(struct loop *l, uint64_t at)
+{
+	arm_at(l->bfd, at);
 }
 
 static void burst_on(struct loop *l, uint64_t now)
@@ -318,15 +342,17 @@ static void detail_tick(struct loop *l, uint64_t now)
 
 /*
  * With the storm that detail_early() saw: a tracepoint that no figure needs and that counts
- * over TICK_DROP_RATE since the last tick is dropped now, not at the tick (on a backend
- * that emulates every instruction, kvm_emulate_insn costs the storming guest ~10%).
+ * over TICK_PART_RATE since the last tick is counted part-time now (over TICK_DROP_RATE,
+ * dropped), not at the tick (on a backend that emulates every instruction,
+ * kvm_emulate_insn costs the storming guest ~10%).
  */
 static void drop_costly_now(struct loop *l, uint64_t now)
 {
 	const struct ctr_set *a = &l->kstat_s.tp_host;
 	struct kvmstat_sample s = { 0 };
+	const char *names[TICK_PART_MAX];
 	double dt;
-	int i;
+	int i, n = 0;
 
 	if (!l->kstat || !l->kstat_ok || !a->ts_ns || now < a->ts_ns + 10000000ull ||
 	    kvmstat_sample(l->kstat, &s) || !s.tp_host.ts_ns)
@@ -334,13 +360,21 @@ static void drop_costly_now(struct loop *l, uint64_t now)
 	dt = (double)(s.tp_host.ts_ns - a->ts_ns) / 1e9;
 	for (i = 0; dt > 0 && i < s.tp_host.n; i++) {
 		const struct ctr_raw *c = &s.tp_host.v[i], *p = ctr_set_find(a, c->name);
+		double rate;
 
 		if (!p || c->err || p->err || c->value < p->value || strchr(c->name, '(') ||
-		    (double)(c->value - p->value) / dt < TICK_DROP_RATE ||
 		    !kvmstat_droppable(c->name))
 			continue;
-		kvmstat_drop(l->kstat, c->name);
+		rate = (double)(c->value - p->value) / dt;
+		if (rate < TICK_PART_RATE)
+			continue;
+		if (rate >= TICK_DROP_RATE)
+			kvmstat_drop(l->kstat, c->name);
+		else if (n < TICK_PART_MAX)
+			names[n++] = c->name;
 	}
+	if (n)
+		kvmstat_part_time(l->kstat, names, n);
 out:
 	kvmstat_sample_free(&s);
 }
@@ -763,19 +797,86 @@ static void set_detail(struct loop *l, uint64_t now)
 
 /*
  * After a snapshot: KVM tracepoints counted per CPU that fire too often for what they are
- * worth are dropped (each says so in the Counters pane).
+ * worth are counted part-time from now on, or dropped (each says so in the Counters pane).
  */
 static void drop_costly(struct loop *l, const struct snapshot *s)
 {
-	int i;
+	const char *names[TICK_PART_MAX];
+	int i, n = 0;
 
-	for (i = 0; l->kstat && i < s->ncounters; i++) {
+	for (i = 0; l->kstat && i < s->ncounters && n < TICK_PART_MAX; i++) {
 		const struct snap_counter *c = &s->counters[i];
 
 		if (strcmp(c->source, "tracepoint") || c->kind != SNAP_CTR_COUNT ||
-		    c->rate < TICK_DROP_RATE || !kvmstat_droppable(c->name) || strchr(c->name, '('))
+		    c->rate < TICK_PART_RATE || c->scale > 1 || !kvmstat_droppable(c->name) ||
+		    strchr(c->name, '('))
 			continue;
-		kvmstat_drop(l->kstat, c->name);
+		if (c->rate >= TICK_DROP_RATE)
+			kvmstat_drop(l->kstat, c->name);
+		else
+			names[n++] = c->name;
+	}
+	if (n)
+		kvmstat_part_time(l->kstat, names, n);
+}
+
+/*
+ * After a tick: the window still open closes, and the next interval's are planned for the
+ * part-time counters (none: nothing to do), as long as their rate allows.
+ */
+static void part_tick(struct loop *l, uint64_t now)
+{
+	uint64_t iv = (uint64_t)(l->ctl.delay_s * 1e9), len, room, slot;
+	double rate, duty = TICK_PART_DUTY;
+	int i;
+
+	if (!l->kstat || kvmstat_part_on(l->kstat, false) <= 0 || !iv)
+		return;
+	if (l->pfd < 0) {
+		l->pfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+		if (l->pfd >= 0 && watch(l->epfd, l->pfd, EV_PART)) {
+			close(l->pfd);
+			l->pfd = -1;
+		}
+		if (l->pfd < 0) {
+			/* No timer: counted all the time rather than never. */
+			kvmstat_part_on(l->kstat, true);
+			return;
+		}
+	}
+	rate = kvmstat_part_rate(l->kstat);
+	if (rate > 0)
+		duty = MIN(duty, TICK_PART_BUDGET / rate);
+	slot = iv / TICK_PART_WINDOWS;
+	len = MIN(MAX((uint64_t)(duty * (double)slot), TICK_PART_MIN_NS), slot);
+	room = slot - len;
+	/* Jittered (a hash of the clock), so that no periodic load locks onto the windows. */
+	for (i = 0; i < TICK_PART_WINDOWS; i++)
+		l->part_at[i] = now + 1000 + (uint64_t)i * slot +
+				(room ? ((now + (uint64_t)i) * 2654435761ull) % room : 0);
+	l->part_len = len;
+	l->ipart = 0;
+	l->part_open = false;
+	arm_at(l->pfd, l->part_at[0]);
+}
+
+/* The part-time counters' timer: a window ends (the next is armed), or starts. */
+static void on_part(struct loop *l)
+{
+	if (l->ipart >= TICK_PART_WINDOWS || !l->kstat)
+		return;
+	if (l->part_open) {
+		/* The window that was on has ended: the next one, if any. */
+		kvmstat_part_on(l->kstat, false);
+		l->part_open = false;
+		if (++l->ipart < TICK_PART_WINDOWS)
+			arm_at(l->pfd, l->part_at[l->ipart]);
+		return;
+	}
+	/* Started late (a busy loop), a window still lasts its length: a short one says little. */
+	if (kvmstat_part_on(l->kstat, true) > 0) {
+		l->part_open = true;
+		arm_at(l->pfd, now_ns() + l->part_len);
 	}
 }
 
@@ -854,6 +955,7 @@ static int tick(struct loop *l)
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 		drop_costly(l, l->latest);
 		detail_tick(l, now);
+		part_tick(l, now);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
@@ -863,6 +965,7 @@ static int tick(struct loop *l)
 	drop_costly(l, l->shown);
 	count_reasons(l, l->shown);
 	detail_tick(l, now);
+	part_tick(l, now);
 	update_sched(l);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
@@ -968,7 +1071,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	struct proc_host host;
 	int err;
 
-	l->epfd = l->tfd = l->bfd = -1;
+	l->epfd = l->tfd = l->bfd = l->pfd = -1;
 	l->nsched = -1;
 	l->start_ns = now_ns();
 	detail_init(&l->det, l->opt->budget, (uint32_t)getpid() ^ (uint32_t)l->start_ns);
@@ -1064,6 +1167,8 @@ static void teardown(struct loop *l)
 	trace_close(l->trace);
 	if (l->bfd >= 0)
 		close(l->bfd);
+	if (l->pfd >= 0)
+		close(l->pfd);
 	free(l->sched_tids);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);
@@ -1186,6 +1291,10 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 			case EV_BURST:
 				if (read(l.bfd, &expirations, sizeof(expirations)) > 0)
 					on_burst(&l);
+				break;
+			case EV_PART:
+				if (read(l.pfd, &expirations, sizeof(expirations)) > 0)
+					on_part(&l);
 				break;
 			case EV_OUTPUT:
 				/* Nobody reads the records any more: stop quietly, as on EPIPE. */

@@ -30,6 +30,7 @@ struct ctr_raw {
 	uint64_t enabled; /* perf: time enabled and running, for multiplex scaling; 0 otherwise */
 	uint64_t running;
 	uint64_t p50; /* histogram: upper bound of the median bucket (cumulative) */
+	double scale; /* > 1: counted part of the time, value an estimate (x this, last sample) */
 };
 
 /* A set of counters of one scope at one time. Owned by whoever declared it. */

@@ -105,6 +105,8 @@ static void snap_one(struct snap_counter *sc, const struct ctr_raw *from, const 
 
 		sc->scale = run ? (double)ctr_delta(from->enabled, to->enabled) / (double)run : 1;
 	}
+	if (to->scale > 1)
+		sc->scale = to->scale;
 	sc->rate = d * 1e9 / (double)window_ns;
 	if (to->kind == CTR_TIME_NS)
 		sc->share = 100.0 * d / (double)window_ns;

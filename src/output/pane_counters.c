@@ -89,6 +89,8 @@ static void ctr_note(struct table *t, const struct snap_counter *c)
 		table_set(t, C_NOTE, "median < %s", fmt_ns(b, (double)c->p50));
 	else if (c->kind == SNAP_CTR_GAUGE)
 		table_put(t, C_NOTE, "instant value");
+	else if (c->scale > 1.001 && !strcmp(c->source, "tracepoint"))
+		table_set(t, C_NOTE, "counted part-time (x%.0f)", c->scale);
 	else if (c->scale > 1.001)
 		table_set(t, C_NOTE, "scaled x%.2f (multiplexed)", c->scale);
 }

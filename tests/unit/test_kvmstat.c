@@ -365,7 +365,7 @@ END_TEST
 
 /*
  * Every KVM tracepoint counted per CPU for the host; a costly one dropped (not a needed one),
- * keeping its count; exit reasons as filtered children.
+ * keeping its count, or counted part-time; exit reasons as filtered children.
  */
 START_TEST(host_tracepoints_per_cpu)
 {
@@ -396,12 +396,23 @@ START_TEST(host_tracepoints_per_cpu)
 	ck_assert_int_eq(kvmstat_drop(k, "kvm_pio"), -EPERM);
 	ck_assert_int_eq(kvmstat_drop(k, "kvm_fpu"), 0);
 	ck_assert_int_eq(kvmstat_drop(k, "kvm_fpu"), -ENOENT);
+	/* Part-time: a group of its own, on until the loop plans its window. */
+	{
+		static const char *const some[] = { "kvm_pio", "kvm_fpu", "kvm_age_hva", "nope" };
+
+		/* Only kvm_age_hva: kvm_pio is needed, kvm_fpu dropped, nope unknown. */
+		ck_assert_int_eq(kvmstat_part_time(k, some, 4), 1);
+		ck_assert_int_eq(kvmstat_part_time(k, some + 2, 1), 0);
+	}
+	ck_assert_int_eq(kvmstat_part_on(k, false), 1);
+	ck_assert_int_eq(kvmstat_part_on(k, true), 1);
 	ck_assert_int_eq(kvmstat_exit_reasons(k, io, 1), 0);
 	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
 	c = get(&s.tp_host, "kvm_fpu");
 	ck_assert_int_eq(c->err, -ECANCELED);
 	ck_assert_str_eq(ctr_why(c->err, false), "dropped: too frequent to count cheaply");
 	ck_assert_int_eq(get(&s.tp_host, "kvm_pio")->err, 0);
+	ck_assert_int_eq(get(&s.tp_host, "kvm_age_hva")->err, 0);
 	ck_assert_int_eq(get(&s.tp_host, "kvm_userspace_exit(KVM_EXIT_IO)")->err, 0);
 	/* Per vCPU: only under lockdown or without debugfs, on vCPU threads (none here). */
 	ck_assert_int_eq(kvmstat_focus(k, 0), 0);
