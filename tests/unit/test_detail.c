@@ -62,16 +62,26 @@ START_TEST(plans)
 		ck_assert_uint_eq(b[0].len_ns, 20 * MS);
 		ck_assert_uint_le(b[0].at_ns + b[0].len_ns, S);
 	}
-	/* 50% of 1 s: 500 ms in bursts of at most 50 ms, each inside its slot, in order. */
+	/* 10% of 1 s: 100 ms in two bursts of 50 ms, each inside its slot. */
+	detail_init(&d, 20000, 7);
+	detail_update(&d, 200000, S, -1);
+	n = detail_plan(&d, S, b, DETAIL_PLAN_MAX);
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(b[0].len_ns, DETAIL_BURST_MAX_NS);
+	ck_assert_uint_le(b[0].at_ns + b[0].len_ns, S / 2);
+	ck_assert_uint_ge(b[1].at_ns, S / 2);
+	/* 50% of 1 s: 500 ms in DETAIL_PLAN_MAX longer bursts (each costs a switch), each inside
+	 * its slot, in order. */
 	detail_init(&d, 20000, 7);
 	detail_update(&d, 40000, S, -1);
 	ck_assert(d.duty > 0.49 && d.duty < 0.51);
 	n = detail_plan(&d, S, b, DETAIL_PLAN_MAX);
-	ck_assert_int_eq(n, 10);
+	ck_assert_int_eq(n, DETAIL_PLAN_MAX);
 	for (i = 0, sum = 0; i < n; i++) {
-		ck_assert_uint_le(b[i].len_ns, DETAIL_BURST_MAX_NS);
-		ck_assert_uint_ge(b[i].at_ns, (uint64_t)i * (S / 10));
-		ck_assert_uint_le(b[i].at_ns + b[i].len_ns, (uint64_t)(i + 1) * (S / 10));
+		ck_assert_uint_gt(b[i].len_ns, DETAIL_BURST_MAX_NS);
+		ck_assert_uint_ge(b[i].at_ns, (uint64_t)i * (S / DETAIL_PLAN_MAX));
+		ck_assert_uint_le(b[i].at_ns + b[i].len_ns,
+				  (uint64_t)(i + 1) * (S / DETAIL_PLAN_MAX));
 		sum += b[i].len_ns;
 	}
 	ck_assert(sum > 490 * MS && sum <= 510 * MS);
