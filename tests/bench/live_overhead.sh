@@ -21,7 +21,9 @@
 #   KVMSCOPE_ARGS extra options for kvmscope (e.g. --budget 0);
 #   KVMSCOPE_BASE another build (the one before a change): its configurations
 #   (kvmscope-base, kvmscope-base-text) alternate with the others, the before and after
-#   of one run; PIT_CONFIGS, FLEET_CONFIGS: the configurations, in order, instead of all
+#   of one run; KVM_STAT: the Linux tree's kvm_stat (tools/kvm/kvm_stat), run with
+#   -t -l -s 1 as a configuration of both parts;
+#   PIT_CONFIGS, FLEET_CONFIGS: the configurations, in order, instead of all
 #   (kvmscope-notrace: --no-trace; kvmscope-counters: the trace's detail at a minimum).
 cd "$(dirname "$0")/../.." || exit 1
 : "${KVMSCOPE:=build/kvmscope}" "${STORM:=build/kvmscope-storm}"
@@ -99,6 +101,8 @@ monitor_start() {
 		"$KVMSCOPE_BASE" -b -d 1 >"$tmp/k.txt" 2>"$tmp/k.err" &
 		mon=$!
 		;;
+	# kvm_stat itself where given (not packaged here): tracepoint mode, logging each second.
+	kvm-stat) "$KVM_STAT" -t -l -s 1 >/dev/null 2>&1 & mon=$! ;;
 	perf-stat) perf stat $perf_events -a -o "$tmp/perf.txt" sleep 600 & mon=$! ;;
 	perf-record) perf record $perf_events -a -q -o "$tmp/perf.data" sleep 600 2>/dev/null & mon=$! ;;
 	# perf kvm leaves a perf.data in its working directory: keep it in tmp.
@@ -120,6 +124,8 @@ monitor_stop() {
 		# perf's workload (sleep 600) would outlive it, holding what the bench holds
 		# (the machine-wide lock of whoever runs it under flock): it goes first.
 		pkill -TERM -P "$mon" -x sleep 2>/dev/null
+		# kvm_stat's logging mode goes on after SIGINT: it gets SIGTERM.
+		[ "$1" = kvm-stat ] && kill -TERM "$mon" 2>/dev/null
 		kill -INT "$mon" 2>/dev/null
 		for _ in $(seq 50); do kill -0 "$mon" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$mon" 2>/dev/null
@@ -168,6 +174,7 @@ print(max([x['events']['lost'] for x in d] or [0]))" "$tmp/k.json" >>"$tmp/$cfg.
 configs="none events kvmscope"
 [ $have_perf = 1 ] && configs="$configs perf-stat perf-record perf-kvm"
 [ -n "$KVMSCOPE_BASE" ] && configs="$configs kvmscope-base"
+[ -n "$KVM_STAT" ] && configs="$configs kvm-stat"
 [ -n "$PIT_CONFIGS" ] && configs=$PIT_CONFIGS
 [ "${PIT:-1}" = 0 ] && configs=
 [ -n "$configs" ] && echo "part 1: pit storm, 1 vCPU, ${SECS}s runs, $ROUNDS rounds; VMs of others on the host: $(foreign_vms /dev/null)"
@@ -228,6 +235,7 @@ fleet_run() {
 fconfigs="none kvmscope-text none2 kvmscope"
 [ $have_perf = 1 ] && fconfigs="$fconfigs perf-stat"
 [ -n "$KVMSCOPE_BASE" ] && fconfigs="$fconfigs kvmscope-base-text kvmscope-base"
+[ -n "$KVM_STAT" ] && fconfigs="$fconfigs kvm-stat"
 [ -n "$FLEET_CONFIGS" ] && fconfigs=$FLEET_CONFIGS
 for r in $(seq "$FLEET_ROUNDS"); do
 	for cfg in $fconfigs; do fleet_run "$cfg"; done
