@@ -660,12 +660,51 @@ const struct source_status *kvmstat_status(const struct kvmstat *k)
 	return &k->st;
 }
 
+static void part_update(struct kvmstat *k);
+
+/*
+ * Returns 0 after closing part-time tracepoint name: its estimate so far stays, in the
+ * host's base (the host's counter reads it as dropped); -ENOENT when it is not part-time.
+ */
+static int part_drop(struct kvmstat *k, const char *name)
+{
+	struct tp_part *p = &k->part;
+	struct ctr_raw *b = NULL;
+	int i, j, n;
+
+	for (i = 0; i < p->c.n; i++)
+		if (!strcmp(p->c.defs[i].name, name))
+			break;
+	if (i == p->c.n)
+		return -ENOENT;
+	kvmstat_part_on(k, false);
+	part_update(k);
+	cpus_keep(&p->c);
+	for (j = 0; j < k->host.base.n && !b; j++)
+		if (!strcmp(k->host.base.v[j].name, name))
+			b = &k->host.base.v[j];
+	if (!b)
+		b = ctr_set_add(&k->host.base, name, CTR_COUNT);
+	b->value += (uint64_t)(p->est[i] + 0.5);
+	n = --p->c.n;
+	memmove(&p->c.defs[i], &p->c.defs[i + 1], (size_t)(n - i) * sizeof(*p->c.defs));
+	memmove(&p->c.off[i], &p->c.off[i + 1], (size_t)(n - i) * sizeof(*p->c.off));
+	memmove(&p->rate[i], &p->rate[i + 1], (size_t)(n - i) * sizeof(*p->rate));
+	memmove(&p->est[i], &p->est[i + 1], (size_t)(n - i) * sizeof(*p->est));
+	free(p->prev_cnt);
+	p->prev_cnt = xcalloc((size_t)k->ncpus * (size_t)(n + 1), sizeof(*p->prev_cnt));
+	memset(p->prev_en, 0, (size_t)k->ncpus * sizeof(*p->prev_en));
+	return n ? cpus_open(&p->c, k->ncpus) : 0;
+}
+
 int kvmstat_drop(struct kvmstat *k, const char *name)
 {
 	int i;
 
 	if (!kvmstat_droppable(name))
 		return -EPERM;
+	if (!part_drop(k, name))
+		return 0;
 	for (i = 0; i < k->host.n; i++) {
 		int j, pos = 0;
 

@@ -342,17 +342,16 @@ static void detail_tick(struct loop *l, uint64_t now)
 
 /*
  * With the storm that detail_early() saw: a tracepoint that no figure needs and that counts
- * over TICK_PART_RATE since the last tick is counted part-time now (over TICK_DROP_RATE,
- * dropped), not at the tick (on a backend that emulates every instruction,
- * kvm_emulate_insn costs the storming guest ~10%).
+ * over TICK_DROP_RATE since the last tick is dropped now, not at the tick (on a backend
+ * that emulates every instruction, kvm_emulate_insn costs the storming guest ~10%). One to
+ * count part-time waits for the tick: its rate here includes the time before the storm.
  */
 static void drop_costly_now(struct loop *l, uint64_t now)
 {
 	const struct ctr_set *a = &l->kstat_s.tp_host;
 	struct kvmstat_sample s = { 0 };
-	const char *names[TICK_PART_MAX];
 	double dt;
-	int i, n = 0;
+	int i;
 
 	if (!l->kstat || !l->kstat_ok || !a->ts_ns || now < a->ts_ns + 10000000ull ||
 	    kvmstat_sample(l->kstat, &s) || !s.tp_host.ts_ns)
@@ -366,15 +365,9 @@ static void drop_costly_now(struct loop *l, uint64_t now)
 		    !kvmstat_droppable(c->name))
 			continue;
 		rate = (double)(c->value - p->value) / dt;
-		if (rate < TICK_PART_RATE)
-			continue;
 		if (rate >= TICK_DROP_RATE)
 			kvmstat_drop(l->kstat, c->name);
-		else if (n < TICK_PART_MAX)
-			names[n++] = c->name;
 	}
-	if (n)
-		kvmstat_part_time(l->kstat, names, n);
 out:
 	kvmstat_sample_free(&s);
 }
@@ -808,9 +801,10 @@ static void drop_costly(struct loop *l, const struct snapshot *s)
 		const struct snap_counter *c = &s->counters[i];
 
 		if (strcmp(c->source, "tracepoint") || c->kind != SNAP_CTR_COUNT ||
-		    c->rate < TICK_PART_RATE || c->scale > 1 || !kvmstat_droppable(c->name) ||
-		    strchr(c->name, '('))
+		    c->rate < TICK_PART_RATE || !kvmstat_droppable(c->name) ||
+		    strchr(c->name, '(') || (c->scale > 1 && c->rate < TICK_DROP_RATE))
 			continue;
+		/* Part-time too, a storm over TICK_DROP_RATE costs too much. */
 		if (c->rate >= TICK_DROP_RATE)
 			kvmstat_drop(l->kstat, c->name);
 		else
@@ -827,7 +821,7 @@ static void drop_costly(struct loop *l, const struct snapshot *s)
 static void part_tick(struct loop *l, uint64_t now)
 {
 	uint64_t iv = (uint64_t)(l->ctl.delay_s * 1e9), len, room, slot;
-	double rate, duty = TICK_PART_DUTY;
+	double rate, duty;
 	int i;
 
 	if (!l->kstat || kvmstat_part_on(l->kstat, false) <= 0 || !iv)
@@ -844,9 +838,9 @@ static void part_tick(struct loop *l, uint64_t now)
 			return;
 		}
 	}
+	/* Its rate not known yet (a storm may be behind the move): the shortest windows. */
 	rate = kvmstat_part_rate(l->kstat);
-	if (rate > 0)
-		duty = MIN(duty, TICK_PART_BUDGET / rate);
+	duty = rate > 0 ? MIN(TICK_PART_DUTY, TICK_PART_BUDGET / rate) : 0;
 	slot = iv / TICK_PART_WINDOWS;
 	len = MIN(MAX((uint64_t)(duty * (double)slot), TICK_PART_MIN_NS), slot);
 	room = slot - len;
