@@ -478,6 +478,17 @@ static void cpus_total(const struct tp_cpus *c, struct ctr_set *set)
 	}
 }
 
+/* Returns the base's counter named name, added (at 0) when it has none. */
+static struct ctr_raw *base_of(struct ctr_set *base, const char *name)
+{
+	int i;
+
+	for (i = 0; i < base->n; i++)
+		if (!strcmp(base->v[i].name, name))
+			return &base->v[i];
+	return ctr_set_add(base, name, CTR_COUNT);
+}
+
 /* Keeps what c's counters have counted in its base, by name, and closes them. */
 static void cpus_keep(struct tp_cpus *c)
 {
@@ -488,17 +499,8 @@ static void cpus_keep(struct tp_cpus *c)
 		return;
 	if (!perf_sample(c->perf, &c->ps)) {
 		cpus_total(c, &total);
-		for (i = 0; i < total.n; i++) {
-			struct ctr_raw *b = NULL;
-			int j;
-
-			for (j = 0; j < c->base.n && !b; j++)
-				if (!strcmp(c->base.v[j].name, total.v[i].name))
-					b = &c->base.v[j];
-			if (!b)
-				b = ctr_set_add(&c->base, total.v[i].name, CTR_COUNT);
-			b->value = total.v[i].value;
-		}
+		for (i = 0; i < total.n; i++)
+			base_of(&c->base, total.v[i].name)->value = total.v[i].value;
 	}
 	ctr_set_free(&total);
 	perf_close(c->perf);
@@ -663,14 +665,29 @@ const struct source_status *kvmstat_status(const struct kvmstat *k)
 static void part_update(struct kvmstat *k);
 
 /*
+ * Returns 0 after opening the part-time group (again) on every CPU, off, every CPU's counts
+ * and time enabled starting from 0; -errno.
+ */
+static int part_open(struct kvmstat *k)
+{
+	struct tp_part *p = &k->part;
+
+	free(p->prev_cnt);
+	p->prev_cnt = xcalloc((size_t)k->ncpus * (size_t)p->c.n, sizeof(*p->prev_cnt));
+	free(p->prev_en);
+	p->prev_en = xcalloc((size_t)k->ncpus, sizeof(*p->prev_en));
+	p->on = false;
+	return cpus_open(&p->c, k->ncpus);
+}
+
+/*
  * Returns 0 after closing part-time tracepoint name: its estimate so far stays, in the
  * host's base (the host's counter reads it as dropped); -ENOENT when it is not part-time.
  */
 static int part_drop(struct kvmstat *k, const char *name)
 {
 	struct tp_part *p = &k->part;
-	struct ctr_raw *b = NULL;
-	int i, j, n;
+	int i, n;
 
 	for (i = 0; i < p->c.n; i++)
 		if (!strcmp(p->c.defs[i].name, name))
@@ -680,21 +697,13 @@ static int part_drop(struct kvmstat *k, const char *name)
 	kvmstat_part_on(k, false);
 	part_update(k);
 	cpus_keep(&p->c);
-	for (j = 0; j < k->host.base.n && !b; j++)
-		if (!strcmp(k->host.base.v[j].name, name))
-			b = &k->host.base.v[j];
-	if (!b)
-		b = ctr_set_add(&k->host.base, name, CTR_COUNT);
-	b->value += (uint64_t)(p->est[i] + 0.5);
+	base_of(&k->host.base, name)->value += (uint64_t)(p->est[i] + 0.5);
 	n = --p->c.n;
 	memmove(&p->c.defs[i], &p->c.defs[i + 1], (size_t)(n - i) * sizeof(*p->c.defs));
 	memmove(&p->c.off[i], &p->c.off[i + 1], (size_t)(n - i) * sizeof(*p->c.off));
 	memmove(&p->rate[i], &p->rate[i + 1], (size_t)(n - i) * sizeof(*p->rate));
 	memmove(&p->est[i], &p->est[i + 1], (size_t)(n - i) * sizeof(*p->est));
-	free(p->prev_cnt);
-	p->prev_cnt = xcalloc((size_t)k->ncpus * (size_t)(n + 1), sizeof(*p->prev_cnt));
-	memset(p->prev_en, 0, (size_t)k->ncpus * sizeof(*p->prev_en));
-	return n ? cpus_open(&p->c, k->ncpus) : 0;
+	return n ? part_open(k) : 0;
 }
 
 int kvmstat_drop(struct kvmstat *k, const char *name)
@@ -722,18 +731,11 @@ int kvmstat_drop(struct kvmstat *k, const char *name)
 
 			/* Its count so far stays: in the base, which it reads from now on. */
 			if (!perf_sample(k->host.perf, &k->host.ps)) {
-				struct ctr_raw *b = NULL;
-				int j2;
-
 				cpus_total(&k->host, &total);
 				c = ctr_set_find(&total, name);
-				for (j2 = 0; j2 < k->host.base.n && !b; j2++)
-					if (!strcmp(k->host.base.v[j2].name, name))
-						b = &k->host.base.v[j2];
-				if (c && !b)
-					b = ctr_set_add(&k->host.base, name, CTR_COUNT);
+				/* base and counter: its whole count */
 				if (c)
-					b->value = c->value; /* base and counter: its whole count */
+					base_of(&k->host.base, name)->value = c->value;
 			}
 			ctr_set_free(&total);
 			if (!perf_drop_event(k->host.perf, pos)) {
@@ -867,12 +869,7 @@ int kvmstat_part_time(struct kvmstat *k, const char *const *names, int count)
 	if (!p->c.n)
 		p->wall0 = now_ns();
 	p->c.n = n;
-	/* Opened again: every CPU's counts and time enabled start from 0. */
-	free(p->prev_cnt);
-	p->prev_cnt = xcalloc((size_t)k->ncpus * (size_t)n, sizeof(*p->prev_cnt));
-	free(p->prev_en);
-	p->prev_en = xcalloc((size_t)k->ncpus, sizeof(*p->prev_en));
-	err = cpus_open(&p->c, k->ncpus);
+	err = part_open(k);
 	if (err)
 		return err;
 	/* Counted until the loop plans the windows: their rate is known by then. */

@@ -36,39 +36,45 @@ bool detail_update(struct detail_ctl *d, uint64_t events, uint64_t traced_ns, do
 }
 
 /* Returns a pseudo-random number (xorshift32): the jitter only. */
-static uint32_t next(struct detail_ctl *d)
+static uint32_t next(uint32_t *seed)
 {
-	uint32_t x = d->seed;
+	uint32_t x = *seed;
 
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
-	return d->seed = x;
+	return *seed = x;
 }
 
-int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst *b, int max)
+int detail_windows(uint32_t *seed, double duty, uint64_t interval_ns, uint64_t min_ns,
+		   uint64_t max_ns, struct detail_burst *b, int max)
 {
-	double want = d->duty * (double)interval_ns;
+	double want = duty * (double)interval_ns;
 	uint64_t len, slot;
 	int n, i;
 
 	if (!interval_ns || max < 1)
 		return 0;
-	/* At least one burst an interval, of the minimum length: the figures need a sample. */
-	n = want > (double)DETAIL_BURST_MAX_NS ? (int)(want / (double)DETAIL_BURST_MAX_NS + 0.999)
-					       : 1;
+	/* At least one window an interval, of the minimum length: the figures need a sample. */
+	n = want > (double)max_ns ? (int)(want / (double)max_ns + 0.999) : 1;
 	n = n > max ? max : n;
 	len = (uint64_t)(want / n);
-	if (len < DETAIL_BURST_MIN_NS)
-		len = DETAIL_BURST_MIN_NS;
+	if (len < min_ns)
+		len = min_ns;
 	slot = interval_ns / (uint64_t)n;
 	if (len > slot)
 		len = slot;
 	for (i = 0; i < n; i++) {
 		uint64_t room = slot - len;
 
-		b[i].at_ns = (uint64_t)i * slot + (room ? next(d) % room : 0);
+		b[i].at_ns = (uint64_t)i * slot + (room ? next(seed) % room : 0);
 		b[i].len_ns = len;
 	}
 	return n;
+}
+
+int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst *b, int max)
+{
+	return detail_windows(&d->seed, d->duty, interval_ns, DETAIL_BURST_MIN_NS,
+			      DETAIL_BURST_MAX_NS, b, max);
 }

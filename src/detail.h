@@ -57,4 +57,13 @@ struct detail_burst {
  */
 int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst *b, int max);
 
+/*
+ * The planner behind detail_plan(), for any windows: returns the number of windows (at most
+ * max) that together hold duty of an interval of interval_ns, each min_ns to max_ns long
+ * (longer when max of them cannot hold it), each in a slot of its own at a jittered place
+ * (seed: the jitter's state), in order.
+ */
+int detail_windows(uint32_t *seed, double duty, uint64_t interval_ns, uint64_t min_ns,
+		   uint64_t max_ns, struct detail_burst *b, int max);
+
 #endif

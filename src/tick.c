@@ -41,11 +41,11 @@
  * them for 30 guests here), and dropped above TICK_DROP_RATE, where even part-time counting
  * costs too much (kvm_emulate_insn fires for every instruction of a guest whose code is
  * emulated: 6.6M/s on a PIT storm here, ~10% of the guest's speed).
- * Part-time, the counters run in TICK_PART_WINDOWS windows an interval, one in each of as
- * many slots at a jittered place (a rate that changes inside the interval is followed slot
- * by slot), as long as TICK_PART_BUDGET hits a second allow (at most TICK_PART_DUTY of the
- * interval), each at least TICK_PART_MIN_NS: switching the counters of the other CPUs
- * interrupts their guests (an IPI), which a window of 1 ms shows as a rate 30% low.
+ * Part-time, the counters run in up to TICK_PART_WINDOWS windows an interval, planned as
+ * the trace's bursts are (detail_windows(): jittered, one a slot), as long as
+ * TICK_PART_BUDGET hits a second allow (at most TICK_PART_DUTY of the interval), each at
+ * least TICK_PART_MIN_NS: switching the counters of the other CPUs interrupts their guests
+ * (an IPI), which a window of 1 ms shows as a rate 30% low.
  */
 #define TICK_DROP_RATE	  200000.0
 #define TICK_PART_RATE	  2000.0
@@ -123,10 +123,11 @@ struct loop {
 	struct detail_ctl det;
 	int bfd;		/* the bursts' timer, -1 when none */
 	int pfd;		/* the part-time counters' timer, -1 until needed */
-	uint64_t part_at[TICK_PART_WINDOWS]; /* this interval's windows: starts (absolute) */
-	uint64_t part_len;	/* and their length */
-	int ipart;		/* the window next or on; TICK_PART_WINDOWS: none */
+	struct detail_burst part_plan[TICK_PART_WINDOWS]; /* this interval's windows */
+	int npart, ipart;	/* how many; the one next or on */
+	uint64_t part_base;	/* the plan's time 0 */
 	bool part_open;		/* that window is on */
+	uint32_t part_seed;	/* the windows' jitter */
 	bool burst_on;		/* the main trace records now */
 	uint64_t burst_since;	/* since when */
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
@@ -820,9 +821,8 @@ static void drop_costly(struct loop *l, const struct snapshot *s)
  */
 static void part_tick(struct loop *l, uint64_t now)
 {
-	uint64_t iv = (uint64_t)(l->ctl.delay_s * 1e9), len, room, slot;
+	uint64_t iv = (uint64_t)(l->ctl.delay_s * 1e9);
 	double rate, duty;
-	int i;
 
 	if (!l->kstat || kvmstat_part_on(l->kstat, false) <= 0 || !iv)
 		return;
@@ -841,36 +841,32 @@ static void part_tick(struct loop *l, uint64_t now)
 	/* Its rate not known yet (a storm may be behind the move): the shortest windows. */
 	rate = kvmstat_part_rate(l->kstat);
 	duty = rate > 0 ? MIN(TICK_PART_DUTY, TICK_PART_BUDGET / rate) : 0;
-	slot = iv / TICK_PART_WINDOWS;
-	len = MIN(MAX((uint64_t)(duty * (double)slot), TICK_PART_MIN_NS), slot);
-	room = slot - len;
-	/* Jittered (a hash of the clock), so that no periodic load locks onto the windows. */
-	for (i = 0; i < TICK_PART_WINDOWS; i++)
-		l->part_at[i] = now + 1000 + (uint64_t)i * slot +
-				(room ? ((now + (uint64_t)i) * 2654435761ull) % room : 0);
-	l->part_len = len;
+	l->npart = detail_windows(&l->part_seed, duty, iv, TICK_PART_MIN_NS, DETAIL_BURST_MAX_NS,
+				  l->part_plan, TICK_PART_WINDOWS);
+	l->part_base = now + 1000;
 	l->ipart = 0;
 	l->part_open = false;
-	arm_at(l->pfd, l->part_at[0]);
+	if (l->npart)
+		arm_at(l->pfd, l->part_base + l->part_plan[0].at_ns);
 }
 
 /* The part-time counters' timer: a window ends (the next is armed), or starts. */
 static void on_part(struct loop *l)
 {
-	if (l->ipart >= TICK_PART_WINDOWS || !l->kstat)
+	if (l->ipart >= l->npart || !l->kstat)
 		return;
 	if (l->part_open) {
 		/* The window that was on has ended: the next one, if any. */
 		kvmstat_part_on(l->kstat, false);
 		l->part_open = false;
-		if (++l->ipart < TICK_PART_WINDOWS)
-			arm_at(l->pfd, l->part_at[l->ipart]);
+		if (++l->ipart < l->npart)
+			arm_at(l->pfd, l->part_base + l->part_plan[l->ipart].at_ns);
 		return;
 	}
 	/* Started late (a busy loop), a window still lasts its length: a short one says little. */
 	if (kvmstat_part_on(l->kstat, true) > 0) {
 		l->part_open = true;
-		arm_at(l->pfd, now_ns() + l->part_len);
+		arm_at(l->pfd, now_ns() + l->part_plan[l->ipart].len_ns);
 	}
 }
 
@@ -1069,6 +1065,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	l->nsched = -1;
 	l->start_ns = now_ns();
 	detail_init(&l->det, l->opt->budget, (uint32_t)getpid() ^ (uint32_t)l->start_ns);
+	l->part_seed = ((uint32_t)getpid() * 2654435761u) | 1;
 	l->ctl.delay_s = l->opt->delay_s;
 	l->ctl.cumulative = l->opt->cumulative;
 	model_init(&l->model, now_ns());
