@@ -95,6 +95,14 @@ int trace_set_vcpus(struct trace *t, const int *tids, int n);
  */
 int trace_burst(struct trace *t, bool on);
 
+/*
+ * Sets when the fds wake the reader: early (after ~128 KiB per CPU; while every event is
+ * recorded under a budget, so that a storm is seen at its onset) or at a quarter of the
+ * buffer (the default). Returns 1 when that changed (a reader polling already waits for the
+ * fill it polled with: it polls again), 0 when it had not, or -errno (before 5.2: every page).
+ */
+int trace_wake_early(struct trace *t, bool early);
+
 /* Returns whether bursts switch by triggers (soft mode) rather than by the enable files. */
 bool trace_soft(const struct trace *t);
 

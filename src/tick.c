@@ -133,6 +133,9 @@ struct loop {
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
 	uint64_t tick_events;	/* events read from the main trace since the last tick */
 	uint64_t tick_traced0;	/* traced time at the last tick */
+	uint64_t early_events;	/* tick_events at the last wakeup (detail_early) */
+	uint64_t early_traced;	/* traced time since the tick then */
+	bool early_fast;	/* what that wakeup read came faster than the budget */
 	struct detail_burst plan[DETAIL_PLAN_MAX];
 	int nplan, iplan;
 	uint64_t plan_base;	/* the plan's time 0 */
@@ -305,6 +308,29 @@ static void on_burst(struct loop *l)
 }
 
 /*
+ * While every event is traced under a budget, the trace wakes the loop early: a storm's
+ * onset is seen within a few ms (detail_early), not after ~70 ms of it traced in full.
+ * Sampled, it wakes at its usual fill: the bursts are drained as they end.
+ */
+static void wake_mode(struct loop *l)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_TRACE };
+	long conf = sysconf(_SC_NPROCESSORS_CONF);
+	int *fds, n, i;
+
+	if (!l->trace || l->bfd < 0 ||
+	    trace_wake_early(l->trace, !l->det.sampled && l->det.budget > 0) <= 0)
+		return;
+	/* A reader waiting already waits for the fill it was polled with: polled again. */
+	n = conf > 0 ? (int)conf : 1;
+	fds = xcalloc((size_t)n, sizeof(*fds));
+	n = trace_fds(l->trace, fds, n);
+	for (i = 0; i < n; i++)
+		epoll_ctl(l->epfd, EPOLL_CTL_MOD, fds[i], &ev);
+	free(fds);
+}
+
+/*
  * After each tick: the full rate learnt from what the tick traced, full detail or bursts
  * decided, and the next interval's bursts planned.
  */
@@ -320,10 +346,13 @@ static void detail_tick(struct loop *l, uint64_t now)
 					? (double)(l->exact_events - l->exact_e0) * 1e9 /
 						  (double)(now - l->exact_t0)
 					: -1);
-	l->tick_events = 0;
+	l->tick_events = l->early_events = l->early_traced = 0;
+	l->early_fast = false;
 	l->tick_traced0 = traced;
 	l->exact_e0 = l->exact_events;
 	l->exact_t0 = l->have_exact ? now : 0;
+	if (changed)
+		wake_mode(l);
 	if (!l->det.sampled) {
 		/* Below the budget: every event, continuously. */
 		burst_on(l, now);
@@ -374,25 +403,41 @@ out:
 }
 
 /*
- * A storm that starts while every event is traced is seen at the buffer's first wakeup, not
- * at the end of the tick: bursts from then on, not up to a whole interval of full tracing
- * (a quarter of the guest's speed while it lasts). The tick's exact counts come later: the
- * rate is of what was read, over at least 20 ms of trace.
+ * A storm that starts while every event is traced is seen at the buffer's first wakeups (the
+ * trace wakes early while in full: ~5 ms of a 1M/s storm), not at the end of the tick: bursts
+ * from then on, not up to a whole interval of full tracing (a quarter of the guest's speed
+ * while it lasts). It is a storm when the tick has traced more than the budget allows for its
+ * time so far (over at least 20 ms), and what was read at two wakeups in a row came faster
+ * than the budget: the rate of the second sets the bursts. The first wakeup's events came
+ * over the quiet time before the storm, which dilutes its rate (a 1M/s storm read as 40k/s:
+ * bursts half the time until the tick). The tick's exact counts come later.
  */
 static void detail_early(struct loop *l, uint64_t now)
 {
-	uint64_t traced;
+	uint64_t traced, ev, ns;
+	double recent;
+	bool was;
 
 	if (!l->trace || l->bfd < 0 || l->det.sampled || l->det.budget <= 0)
 		return;
 	traced = traced_now(l, now) - l->tick_traced0;
-	if (traced < 20000000ull || (double)l->tick_events * 1e9 / (double)traced <= l->det.budget)
+	ev = l->tick_events - l->early_events;
+	ns = traced - l->early_traced;
+	l->early_events = l->tick_events;
+	l->early_traced = traced;
+	recent = ns >= 1000000ull ? (double)ev * 1e9 / (double)ns : -1;
+	was = l->early_fast;
+	l->early_fast = recent > l->det.budget;
+	if (!was || !l->early_fast || traced < 20000000ull ||
+	    (double)l->tick_events * 1e9 / (double)traced <= l->det.budget)
 		return;
-	if (!detail_update(&l->det, l->tick_events, traced, -1))
+	if (!detail_update(&l->det, l->tick_events, traced, recent))
 		return;
 	drop_costly_now(l, now);
 	burst_off(l, now);
-	l->tick_events = 0;
+	wake_mode(l);
+	l->tick_events = l->early_events = l->early_traced = 0;
+	l->early_fast = false;
 	l->tick_traced0 = traced_now(l, now);
 	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
 			       DETAIL_PLAN_MAX);
@@ -1009,6 +1054,7 @@ static int setup_trace(struct loop *l)
 		err = l->bfd < 0 ? -errno : watch(l->epfd, l->bfd, EV_BURST);
 		if (!err)
 			burst_on(l, now_ns());
+		wake_mode(l);
 	}
 	return err;
 }
