@@ -100,6 +100,8 @@ struct trace {
 	int marker;	    /* trace_marker, soft mode; -1 */
 	unsigned int soft_types; /* the KVMDECODE_BIT()s with triggers in place */
 	int wake_percent;	 /* buffer_percent written last; 0 before */
+	unsigned int hot_types;	 /* switched by their enable files in soft mode (trace_set_hot) */
+	unsigned int hot_want;	 /* ... from the end of the burst going on */
 };
 
 /* The open traces (the main one and a focus one), for trace_emergency_cleanup(). */
@@ -572,6 +574,39 @@ static bool soft_add(struct trace *t, unsigned int type)
 	return true;
 }
 
+/*
+ * Returns true after taking type's event out of the soft-mode triggers: its probe is off the
+ * tracepoint (it was soft-disabled, bursts being off). Each removal waits for a grace period
+ * or two (~0.1 s here).
+ */
+static bool soft_del(struct trace *t, unsigned int type)
+{
+	char on[256], off[256];
+
+	on[0] = off[0] = '!';
+	soft_lines(t, type, on + 1, off + 1, sizeof(on) - 1);
+	if (tracefs_event_file_append(t->inst, "ftrace", "print", "trigger", on) < 0)
+		return false;
+	tracefs_event_file_append(t->inst, "signal", "signal_generate", "trigger", off);
+	t->soft_types &= ~KVMDECODE_BIT(type);
+	return true;
+}
+
+/* Moves the event types between the triggers and their enable files as hot_want says. */
+static void hot_apply(struct trace *t)
+{
+	unsigned int type, bit;
+
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		bit = KVMDECODE_BIT(type);
+		if ((t->hot_want & bit) && !(t->hot_types & bit) && soft_del(t, type))
+			t->hot_types |= bit;
+		else if (!(t->hot_want & bit) && (t->hot_types & bit) && soft_add(t, type))
+			t->hot_types &= ~bit;
+	}
+	t->hot_want = t->hot_types;
+}
+
 /* Removes the soft-mode triggers: older kernels keep an instance that has them. */
 static void soft_teardown(struct trace *t)
 {
@@ -601,10 +636,21 @@ int trace_burst(struct trace *t, bool on)
 	if (!t || !t->bursts || t->burst_on == on)
 		return 0;
 	if (t->soft) {
+		/* The hot ones by their enable files: on after the others, off before them. */
 		if (on)
 			err = write(t->marker, "kvmscope-on", 11) == 11 ? 0 : -errno;
-		else
-			err = kill(getpid(), TRACE_SOFT_SIG) ? -errno : 0;
+		for (type = KE_NONE + 1; type < KE__COUNT && t->hot_types; type++) {
+			if (!(t->hot_types & KVMDECODE_BIT(type)))
+				continue;
+			name = kvmdecode_event_name(type, &sys);
+			if (tracefs_event_file_write(t->inst, sys, name, "enable", on ? "1" : "0") < 0 &&
+			    !err)
+				err = errno ? -errno : -EIO;
+		}
+		if (!on && kill(getpid(), TRACE_SOFT_SIG) && !err)
+			err = -errno;
+		if (!on && t->hot_want != t->hot_types)
+			hot_apply(t);
 	} else {
 		for (type = KE_NONE + 1; type < KE__COUNT; type++) {
 			if (!(t->types & KVMDECODE_BIT(type)) || type == KE_KVM_RUN)
@@ -617,6 +663,16 @@ int trace_burst(struct trace *t, bool on)
 	if (!err)
 		t->burst_on = on;
 	return err;
+}
+
+int trace_set_hot(struct trace *t, unsigned int types)
+{
+	if (!t || !t->soft)
+		return 0;
+	t->hot_want = types & (t->soft_types | t->hot_types);
+	if (!t->burst_on && t->hot_want != t->hot_types)
+		hot_apply(t);
+	return __builtin_popcount(t->hot_types);
 }
 
 int trace_wake_early(struct trace *t, bool early)

@@ -55,6 +55,15 @@
 #define TICK_PART_WINDOWS 2
 #define TICK_PART_MAX	  32 /* tracepoints moved at once */
 
+/*
+ * While sampled, a traced KVM event counted over TICK_HOT_RATE is switched between bursts by
+ * its enable file, not left soft-disabled (trace_set_hot): off, its tracepoint then carries
+ * no probe of ours. Each switch costs ~0.15 ms of our CPU, a soft-disabled hit 30-50 ns of
+ * the guest's here, so it pays from ~50k/s at four bursts a second. It goes back below a
+ * quarter of that (each move costs a grace period or two: not at every tick).
+ */
+#define TICK_HOT_RATE 100000.0
+
 /* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
 #define TICK_REASONS 8
 
@@ -136,6 +145,7 @@ struct loop {
 	uint64_t early_events;	/* tick_events at the last wakeup (detail_early) */
 	uint64_t early_traced;	/* traced time since the tick then */
 	bool early_fast;	/* what that wakeup read came faster than the budget */
+	unsigned int hot;	/* event types switched by their enable files (hot_events) */
 	struct detail_burst plan[DETAIL_PLAN_MAX];
 	int nplan, iplan;
 	uint64_t plan_base;	/* the plan's time 0 */
@@ -861,6 +871,36 @@ static void drop_costly(struct loop *l, const struct snapshot *s)
 }
 
 /*
+ * After a tick, while sampled: the traced KVM events that fire at storm rates, by the
+ * kernel's counts, are switched by their enable files between bursts (TICK_HOT_RATE).
+ */
+static void hot_events(struct loop *l, const struct snapshot *s)
+{
+	unsigned int types = trace_types(l->trace), hot = 0, was = l->hot, type;
+	const struct snap_counter *c;
+	const char *name, *sys;
+	int i;
+
+	if (!l->trace || l->bfd < 0 || !l->det.sampled)
+		return;
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		if (!(types & KVMDECODE_BIT(type)))
+			continue;
+		name = kvmdecode_event_name(type, &sys);
+		if (!name || strcmp(sys, "kvm"))
+			continue;
+		for (i = 0, c = NULL; i < s->ncounters && !c; i++)
+			if (!strcmp(s->counters[i].source, "tracepoint") &&
+			    !strcmp(s->counters[i].name, name) && !s->counters[i].why[0])
+				c = &s->counters[i];
+		if (c && c->rate >= ((was & KVMDECODE_BIT(type)) ? TICK_HOT_RATE / 4 : TICK_HOT_RATE))
+			hot |= KVMDECODE_BIT(type);
+	}
+	if (hot != was && trace_set_hot(l->trace, hot) >= 0)
+		l->hot = hot;
+}
+
+/*
  * After a tick: the window still open closes, and the next interval's are planned for the
  * part-time counters (none: nothing to do), as long as their rate allows.
  */
@@ -990,6 +1030,7 @@ static int tick(struct loop *l)
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 		drop_costly(l, l->latest);
 		detail_tick(l, now);
+		hot_events(l, l->latest);
 		part_tick(l, now);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
@@ -1000,6 +1041,7 @@ static int tick(struct loop *l)
 	drop_costly(l, l->shown);
 	count_reasons(l, l->shown);
 	detail_tick(l, now);
+	hot_events(l, l->shown);
 	part_tick(l, now);
 	update_sched(l);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;

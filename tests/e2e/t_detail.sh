@@ -8,6 +8,8 @@
 #   and "~" marks scaled figures;
 # - --full-detail -p: the VM traced in full (focus_pid, its rate, no estimate on its rows,
 #   every access traced), its cost in the header;
+# - the storm's event (kvm_pio), over 100k/s, is switched by its enable file between bursts,
+#   its soft-mode triggers gone (an off event then costs the guest nothing); others keep them;
 # - the live screen: D on the VM shows "in full" with its events/s, D again goes back.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
@@ -26,6 +28,23 @@ track $MON
 "$KVMSCOPE" -b -d 0.5 -n 10 -f "^$name\$" >"$E2E_TMP/out.txt" 2>&1 &
 TXT=$!
 track $TXT
+# While the storm runs sampled: kvm_pio out of the triggers, by its enable file ("0"/"1",
+# never soft mode's "0*"), the other events still under the triggers.
+inst=$TRACEFS/instances/kvmscope-$MON
+if [ -r "$TRACEFS/events/ftrace/print/trigger" ]; then
+	hot() {
+		local t="$inst/events/ftrace/print/trigger" e
+		e=$(cat "$inst/events/kvm/kvm_pio/enable" 2>/dev/null) || return 1
+		[ "$e" = 0 ] || [ "$e" = 1 ] || return 1
+		grep -q 'enable_event:' "$t" && ! grep -q 'kvm_pio' "$t" &&
+			! grep -q 'kvm_pio' "$inst/events/signal/signal_generate/trigger"
+	}
+	wait_until 6 hot || fail "kvm_pio not switched by its enable file during the storm: enable" \
+		"$(cat "$inst/events/kvm/kvm_pio/enable" 2>&1), triggers: $(grep -v '^#' \
+		"$inst/events/ftrace/print/trigger" 2>&1 | tr '\n' ' ')"
+	note "kvm_pio switched by its enable file; $(grep -c 'enable_event:' \
+		"$inst/events/ftrace/print/trigger") other events under the triggers"
+fi
 wait "$SPID" || fail "storm: $(cat "$E2E_TMP/storm.out")"
 wait "$MON" || fail "kvmscope: $(cat "$E2E_TMP/err")"
 wait "$TXT" || fail "kvmscope text: $(cat "$E2E_TMP/out.txt")"
