@@ -459,8 +459,11 @@ static void detail_early(struct loop *l, uint64_t now)
 
 /*
  * While sampled, the scheduler events (the wake graph) are narrowed in the kernel to the
- * threads of the two busiest VMs (the one in focus has its own trace): on a host of many
- * VMs every thread's switches would be most of the budget. Full detail lifts that.
+ * threads of the two VMs whose threads are switched in most often (the one in focus has its
+ * own trace): on a host of many VMs every thread's switches would be most of the budget.
+ * Not the two with the most exits: a VM storming exits it handles in the kernel, its vCPU
+ * never asleep, has no wakeups to show, while the one whose vCPUs and iothreads wake each
+ * other (virtio) is the one the wake graph is for. Full detail lifts that.
  */
 static void update_sched(struct loop *l)
 {
@@ -481,11 +484,11 @@ static void update_sched(struct loop *l)
 
 		if (vm->gone || vm->pid == l->focus_trace_pid)
 			continue;
-		if (vm->exits_rate > rate[0]) {
+		if (vm->cpu.cs > rate[0]) {
 			top[1] = top[0], rate[1] = rate[0];
-			top[0] = vm->pid, rate[0] = vm->exits_rate;
-		} else if (vm->exits_rate > rate[1]) {
-			top[1] = vm->pid, rate[1] = vm->exits_rate;
+			top[0] = vm->pid, rate[0] = vm->cpu.cs;
+		} else if (vm->cpu.cs > rate[1]) {
+			top[1] = vm->pid, rate[1] = vm->cpu.cs;
 		}
 	}
 	for (v = 0; v < l->ps.nvms; v++)

@@ -5,6 +5,9 @@
 # storm's, classified so, and the notify -> interrupt round trip of port 0xc050 takes at
 # least the storm's mean I/O time, its parts adding up to it. Sched events are filtered by
 # tid. kvmscope (-c, cumulative) traces before the guest starts looping (--start-delay).
+# Sampled beside two pit storms with a hundred times its exits, the virtio VM's wakes are
+# still timed: the sched events go to the VMs whose threads switch most, not those that exit
+# most.
 . "$(dirname "$0")/lib.sh"
 need_tracefs
 need_kvm
@@ -112,4 +115,26 @@ timers = [e for v in d['vms'] for e in v['wake']['edges'] if e['how'] == 'timer'
           e['waker'] == 'hardirq' and e['wakee_kind'] == 'vcpu']
 assert len(timers) >= 10, timers
 " || fail "sched events not filtered to 183 threads and more"
+
+# Sampled, with two pit storms beside it (each ~50 times its exits, never asleep): the sched
+# events are narrowed to two VMs, and the virtio VM is one of them.
+storm_start "$E2E_TMP/v2.out" --vcpus 1 --duration 5 -name "guest=$name-v" virtio
+V2=$STORM_PID
+for i in 1 2; do
+	storm_start "$E2E_TMP/pit$i.out" --vcpus 1 --duration 5 -name "guest=$name-pit$i" pit
+done
+wait_until 5 has_thread "$V2" "IO iothread0" || fail "virtio storm did not start"
+"$KVMSCOPE" -b --format json -d 1 -n 4 -f "^$name-" >"$E2E_TMP/mix.json" 2>"$E2E_TMP/err" ||
+	fail "kvmscope: $(cat "$E2E_TMP/err")"
+jq_py "$E2E_TMP/mix.json" "
+samp = [d for d in docs if d['detail']['mode'] == 'sampled' and vm(d, '$name-v')]
+assert len(samp) >= 2, [d['detail'] for d in docs]
+for d in samp[-2:]:
+    v, p = vm(d, '$name-v'), vm(d, '$name-pit1')
+    # Edges come from the KVM events too; their times need the sched events.
+    timed = {e['how']: e['timed'] for e in v['wake']['edges'] if e['how'] in ('ioeventfd', 'irqfd')}
+    print('  sampled: virtio %.0f exits/s, wakes timed %s; pit %.0f exits/s' %
+          (v['exits_rate'], timed, p['exits_rate'] if p else -1))
+    assert timed.get('ioeventfd', 0) > 0 and timed.get('irqfd', 0) > 0, v['wake']['edges']
+" || fail "the virtio VM lost its sched events to the storms' exits"
 exit 0
