@@ -636,9 +636,14 @@ int trace_burst(struct trace *t, bool on)
 	if (!t || !t->bursts || t->burst_on == on)
 		return 0;
 	if (t->soft) {
-		/* The hot ones by their enable files: on after the others, off before them. */
-		if (on)
-			err = write(t->marker, "kvmscope-on", 11) == 11 ? 0 : -errno;
+		/*
+		 * The hot ones by their enable files: on before the others, off after them. The
+		 * other way round, a storm's access (kvm_pio) would be missing while the sched
+		 * events are there, and the wake graph would take the access before it (an EOI
+		 * write) for the one that woke the iothread: every EOI then counts as a signal.
+		 */
+		if (!on)
+			err = kill(getpid(), TRACE_SOFT_SIG) ? -errno : 0;
 		for (type = KE_NONE + 1; type < KE__COUNT && t->hot_types; type++) {
 			if (!(t->hot_types & KVMDECODE_BIT(type)))
 				continue;
@@ -647,7 +652,7 @@ int trace_burst(struct trace *t, bool on)
 			    !err)
 				err = errno ? -errno : -EIO;
 		}
-		if (!on && kill(getpid(), TRACE_SOFT_SIG) && !err)
+		if (on && write(t->marker, "kvmscope-on", 11) != 11 && !err)
 			err = -errno;
 		if (!on && t->hot_want != t->hot_types)
 			hot_apply(t);
