@@ -627,10 +627,25 @@ static void soft_teardown(struct trace *t)
 	t->marker = -1;
 }
 
-int trace_burst(struct trace *t, bool on)
+/* Returns 0 after writing the enable files of the event types in types, or the last -errno. */
+static int enable_types(struct trace *t, unsigned int types, bool on)
 {
 	const char *sys, *name;
 	unsigned int type;
+	int err = 0;
+
+	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
+		if (!(types & KVMDECODE_BIT(type)))
+			continue;
+		name = kvmdecode_event_name(type, &sys);
+		if (tracefs_event_file_write(t->inst, sys, name, "enable", on ? "1" : "0") < 0)
+			err = errno ? -errno : -EIO;
+	}
+	return err;
+}
+
+int trace_burst(struct trace *t, bool on)
+{
 	int err = 0;
 
 	if (!t || !t->bursts || t->burst_on == on)
@@ -644,26 +659,17 @@ int trace_burst(struct trace *t, bool on)
 		 */
 		if (!on)
 			err = kill(getpid(), TRACE_SOFT_SIG) ? -errno : 0;
-		for (type = KE_NONE + 1; type < KE__COUNT && t->hot_types; type++) {
-			if (!(t->hot_types & KVMDECODE_BIT(type)))
-				continue;
-			name = kvmdecode_event_name(type, &sys);
-			if (tracefs_event_file_write(t->inst, sys, name, "enable", on ? "1" : "0") < 0 &&
-			    !err)
-				err = errno ? -errno : -EIO;
+		if (t->hot_types) {
+			int e = enable_types(t, t->hot_types, on);
+
+			err = err ? err : e;
 		}
 		if (on && write(t->marker, "kvmscope-on", 11) != 11 && !err)
 			err = -errno;
 		if (!on && t->hot_want != t->hot_types)
 			hot_apply(t);
 	} else {
-		for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-			if (!(t->types & KVMDECODE_BIT(type)) || type == KE_KVM_RUN)
-				continue;
-			name = kvmdecode_event_name(type, &sys);
-			if (tracefs_event_file_write(t->inst, sys, name, "enable", on ? "1" : "0") < 0)
-				err = errno ? -errno : -EIO;
-		}
+		err = enable_types(t, t->types & ~KVMDECODE_BIT(KE_KVM_RUN), on);
 	}
 	if (!err)
 		t->burst_on = on;

@@ -221,6 +221,20 @@ static void on_focus_event(void *arg, const struct kvm_event *ev)
 	model_event(&l->model, ev);
 }
 
+/*
+ * Returns the name of the KVM tracepoint (sys "kvm") of event type, when the trace records
+ * it (types: trace_types()); NULL otherwise (not traced, or a sched or syscall event).
+ */
+static const char *traced_kvm(unsigned int types, unsigned int type)
+{
+	const char *sys, *name;
+
+	if (!(types & KVMDECODE_BIT(type)))
+		return NULL;
+	name = kvmdecode_event_name(type, &sys);
+	return name && !strcmp(sys, "kvm") ? name : NULL;
+}
+
 /* Feeds the model what the trace buffers hold; a failing trace is closed, not fatal. */
 static void drain(struct loop *l)
 {
@@ -340,6 +354,14 @@ static void wake_mode(struct loop *l)
 	free(fds);
 }
 
+/* Starts counting what the trace reads afresh, from traced time traced0 on. */
+static void tick_window(struct loop *l, uint64_t traced0)
+{
+	l->tick_events = l->early_events = l->early_traced = 0;
+	l->early_fast = false;
+	l->tick_traced0 = traced0;
+}
+
 /*
  * After each tick: the full rate learnt from what the tick traced, full detail or bursts
  * decided, and the next interval's bursts planned.
@@ -356,9 +378,7 @@ static void detail_tick(struct loop *l, uint64_t now)
 					? (double)(l->exact_events - l->exact_e0) * 1e9 /
 						  (double)(now - l->exact_t0)
 					: -1);
-	l->tick_events = l->early_events = l->early_traced = 0;
-	l->early_fast = false;
-	l->tick_traced0 = traced;
+	tick_window(l, traced);
 	l->exact_e0 = l->exact_events;
 	l->exact_t0 = l->have_exact ? now : 0;
 	if (changed)
@@ -446,9 +466,7 @@ static void detail_early(struct loop *l, uint64_t now)
 	drop_costly_now(l, now);
 	burst_off(l, now);
 	wake_mode(l);
-	l->tick_events = l->early_events = l->early_traced = 0;
-	l->early_fast = false;
-	l->tick_traced0 = traced_now(l, now);
+	tick_window(l, traced_now(l, now));
 	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
 			       DETAIL_PLAN_MAX);
 	l->plan_base = now;
@@ -591,7 +609,7 @@ static void exact_events(struct loop *l)
 {
 	const struct ctr_set *h = &l->kstat_s.tp_host;
 	unsigned int types = trace_types(l->trace), type;
-	const char *name, *sys;
+	const char *name;
 	uint64_t sum = 0;
 
 	l->have_exact = false;
@@ -600,10 +618,7 @@ static void exact_events(struct loop *l)
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
 		const struct ctr_raw *c;
 
-		if (!(types & KVMDECODE_BIT(type)))
-			continue;
-		name = kvmdecode_event_name(type, &sys);
-		if (!name || strcmp(sys, "kvm") || !(c = ctr_set_find(h, name)) || c->err)
+		if (!(name = traced_kvm(types, type)) || !(c = ctr_set_find(h, name)) || c->err)
 			continue;
 		sum += c->value;
 		l->have_exact = true;
@@ -881,16 +896,13 @@ static void hot_events(struct loop *l, const struct snapshot *s)
 {
 	unsigned int types = trace_types(l->trace), hot = 0, was = l->hot, type;
 	const struct snap_counter *c;
-	const char *name, *sys;
+	const char *name;
 	int i;
 
 	if (!l->trace || l->bfd < 0 || !l->det.sampled)
 		return;
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (!(types & KVMDECODE_BIT(type)))
-			continue;
-		name = kvmdecode_event_name(type, &sys);
-		if (!name || strcmp(sys, "kvm"))
+		if (!(name = traced_kvm(types, type)))
 			continue;
 		for (i = 0, c = NULL; i < s->ncounters && !c; i++)
 			if (!strcmp(s->counters[i].source, "tracepoint") &&
@@ -1120,7 +1132,7 @@ static void setup_counters(struct loop *l)
 	bool hw = !strcmp(kvm, "kvm_intel") || !strcmp(kvm, "kvm_amd");
 	struct perf_event_def defs[PERF_EVENTS_MAX];
 	unsigned int types = trace_types(l->trace), type;
-	const char *name, *sys;
+	const char *name;
 	char why[SOURCE_WHY_MAX];
 	int n;
 
@@ -1135,14 +1147,9 @@ static void setup_counters(struct loop *l)
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", why);
 	else if (!(l->perf = perf_open(defs, n)))
 		source_set(&l->perf_st, SOURCE_UNAVAILABLE, "%s", strerror(errno));
-	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (!(types & KVMDECODE_BIT(type)))
-			continue;
-		name = kvmdecode_event_name(type, &sys);
-		if (!name || strcmp(sys, "kvm"))
-			continue;
-		model_count_traced(&l->model, type, name);
-	}
+	for (type = KE_NONE + 1; type < KE__COUNT; type++)
+		if ((name = traced_kvm(types, type)))
+			model_count_traced(&l->model, type, name);
 	l->kstat = kvmstat_open(l->opt->debugfs, NULL, !l->opt->no_trace, hw ? exits_fire : accesses);
 }
 
