@@ -83,11 +83,12 @@ struct tp_part {
 	struct tp_cpus c;
 	bool on;	    /* counting now */
 	uint64_t wall0;	    /* the last update's time */
+	uint64_t span;	    /* time since the last update that saw a window, up to wall0 */
 	uint64_t *prev_cnt; /* per CPU and def (cpu * c.n + def): count at the last update */
 	uint64_t *prev_en;  /* per CPU: its group's time enabled at the last update */
 	double *rate;	    /* per def: per second while counted (all CPUs), -1 unknown */
 	double *est;	    /* per def: the estimate since it was moved here */
-	double scale;	    /* the last update's time over time counted */
+	double scale;	    /* the time since the window before over its time counted */
 };
 
 /* Owned by whoever called kvmstat_open(). */
@@ -806,8 +807,12 @@ static void part_update(struct kvmstat *k)
 		}
 		p->prev_en[c] = en;
 	}
-	if (nen && en_sum >= 100000ull * (uint64_t)nen)
-		p->scale = (double)dw * nen / (double)en_sum;
+	/* Over the time since the update before the window: no window, no new rate. */
+	p->span += dw;
+	if (nen && en_sum >= 100000ull * (uint64_t)nen) {
+		p->scale = (double)p->span * nen / (double)en_sum;
+		p->span = 0;
+	}
 	p->wall0 = now;
 }
 

@@ -67,9 +67,10 @@ int kvmstat_drop(struct kvmstat *k, const char *name);
  * Returns how many of the count tracepoints in names are counted on the host part-time from
  * now on (the caller judged their rates too costly to count all the time): in a group of
  * their own per CPU, counting while kvmstat_part_on() says so. Each count goes on as an
- * estimate (the rate while counted, over the time between samples), with ctr_raw.scale the
- * factor of the last sample. Unknown ones, those not droppable and those counted part-time
- * already are left as they are. -errno when the group cannot be opened.
+ * estimate (the rate while last counted, over the time between samples), with ctr_raw.scale
+ * the time since the sample before the last window over the time counted. Unknown ones,
+ * those not droppable and those counted part-time already are left as they are. -errno when
+ * the group cannot be opened.
  */
 int kvmstat_part_time(struct kvmstat *k, const char *const *names, int count);
 

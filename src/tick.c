@@ -41,19 +41,23 @@
  * them for 30 guests here), and dropped above TICK_DROP_RATE, where even part-time counting
  * costs too much (kvm_emulate_insn fires for every instruction of a guest whose code is
  * emulated: 6.6M/s on a PIT storm here, ~10% of the guest's speed).
- * Part-time, the counters run in up to TICK_PART_WINDOWS windows an interval, planned as
- * the trace's bursts are (detail_windows(): jittered, one a slot), as long as
- * TICK_PART_BUDGET hits a second allow (at most TICK_PART_DUTY of the interval), each at
- * least TICK_PART_MIN_NS: switching the counters of the other CPUs interrupts their guests
- * (an IPI), which a window of 1 ms shows as a rate 30% low.
+ * Part-time, the counters run in one window an interval at a jittered place, as long as
+ * TICK_PART_BUDGET hits a second allow (at most TICK_PART_DUTY of the interval), at least
+ * TICK_PART_MIN_NS: switching the counters of the other CPUs interrupts their guests (an
+ * IPI), which a window of 1 ms shows as a rate 30% low. Each switch costs us ~70 us here
+ * (the IPI, under nested virtualization): two windows an interval on two CPUs were a sixth
+ * of what an idle fleet cost us. So while the host's counted rates hold within
+ * TICK_PART_SHIFT of what they were at the last window, a window every TICK_PART_EVERY
+ * intervals does: the estimates go on at the rates of the last one.
  */
-#define TICK_DROP_RATE	  200000.0
-#define TICK_PART_RATE	  2000.0
-#define TICK_PART_BUDGET  5000.0
-#define TICK_PART_DUTY	  0.1
-#define TICK_PART_MIN_NS  10000000ull
-#define TICK_PART_WINDOWS 2
-#define TICK_PART_MAX	  32 /* tracepoints moved at once */
+#define TICK_DROP_RATE	 200000.0
+#define TICK_PART_RATE	 2000.0
+#define TICK_PART_BUDGET 5000.0
+#define TICK_PART_DUTY	 0.1
+#define TICK_PART_MIN_NS 10000000ull
+#define TICK_PART_EVERY	 4
+#define TICK_PART_SHIFT	 0.25
+#define TICK_PART_MAX	 32 /* tracepoints moved at once */
 
 /*
  * While sampled, a traced KVM event counted over TICK_HOT_RATE is switched between bursts by
@@ -132,11 +136,13 @@ struct loop {
 	struct detail_ctl det;
 	int bfd;		/* the bursts' timer, -1 when none */
 	int pfd;		/* the part-time counters' timer, -1 until needed */
-	struct detail_burst part_plan[TICK_PART_WINDOWS]; /* this interval's windows */
+	struct detail_burst part_plan[1]; /* this interval's window */
 	int npart, ipart;	/* how many; the one next or on */
 	uint64_t part_base;	/* the plan's time 0 */
 	bool part_open;		/* that window is on */
 	uint32_t part_seed;	/* the windows' jitter */
+	int part_skipped;	/* intervals without a window since the last */
+	double part_host;	/* the host's counted rate at the last window, -1: none yet */
 	bool burst_on;		/* the main trace records now */
 	uint64_t burst_since;	/* since when */
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
@@ -884,8 +890,9 @@ static void drop_costly(struct loop *l, const struct snapshot *s)
 		else
 			names[n++] = c->name;
 	}
-	if (n)
-		kvmstat_part_time(l->kstat, names, n);
+	/* Their rates are learnt in a window at once. */
+	if (n && kvmstat_part_time(l->kstat, names, n) > 0)
+		l->part_host = -1;
 }
 
 /*
@@ -915,14 +922,31 @@ static void hot_events(struct loop *l, const struct snapshot *s)
 		l->hot = hot;
 }
 
+/* Returns the host's KVM tracepoints counted all the time: their rate summed, per second. */
+static double counted_rate(const struct snapshot *s)
+{
+	double sum = 0;
+	int i;
+
+	for (i = 0; i < s->ncounters; i++) {
+		const struct snap_counter *c = &s->counters[i];
+
+		if (!strcmp(c->source, "tracepoint") && c->kind == SNAP_CTR_COUNT && !c->why[0] &&
+		    c->scale <= 1 && !strchr(c->name, '('))
+			sum += c->rate;
+	}
+	return sum;
+}
+
 /*
- * After a tick: the window still open closes, and the next interval's are planned for the
- * part-time counters (none: nothing to do), as long as their rate allows.
+ * After a tick: the window still open closes, and the next interval's is planned for the
+ * part-time counters (none: nothing to do), as long as their rate allows; while the host's
+ * counted rates hold steady, only every TICK_PART_EVERY intervals.
  */
-static void part_tick(struct loop *l, uint64_t now)
+static void part_tick(struct loop *l, const struct snapshot *s, uint64_t now)
 {
 	uint64_t iv = (uint64_t)(l->ctl.delay_s * 1e9);
-	double rate, duty;
+	double rate, duty, host;
 
 	if (!l->kstat || kvmstat_part_on(l->kstat, false) <= 0 || !iv)
 		return;
@@ -938,14 +962,21 @@ static void part_tick(struct loop *l, uint64_t now)
 			return;
 		}
 	}
-	/* Its rate not known yet (a storm may be behind the move): the shortest windows. */
+	/* Its rate not known yet (a storm may be behind the move): the shortest window. */
 	rate = kvmstat_part_rate(l->kstat);
-	duty = rate > 0 ? MIN(TICK_PART_DUTY, TICK_PART_BUDGET / rate) : 0;
-	l->npart = detail_windows(&l->part_seed, duty, iv, TICK_PART_MIN_NS, DETAIL_BURST_MAX_NS,
-				  l->part_plan, TICK_PART_WINDOWS);
-	l->part_base = now + 1000;
+	host = counted_rate(s);
 	l->ipart = 0;
 	l->part_open = false;
+	if (rate >= 0 && l->part_host >= 0 && ++l->part_skipped < TICK_PART_EVERY &&
+	    fabs(host - l->part_host) <= TICK_PART_SHIFT * MAX(l->part_host, TICK_PART_RATE)) {
+		l->npart = 0;
+		return;
+	}
+	l->part_skipped = 0;
+	l->part_host = host;
+	duty = rate > 0 ? MIN(TICK_PART_DUTY, TICK_PART_BUDGET / rate) : 0;
+	l->npart = detail_windows(&l->part_seed, duty, iv, TICK_PART_MIN_NS, iv, l->part_plan, 1);
+	l->part_base = now + 1000;
 	if (l->npart)
 		arm_at(l->pfd, l->part_base + l->part_plan[0].at_ns);
 }
@@ -1046,7 +1077,7 @@ static int tick(struct loop *l)
 		drop_costly(l, l->latest);
 		detail_tick(l, now);
 		hot_events(l, l->latest);
-		part_tick(l, now);
+		part_tick(l, l->latest, now);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
@@ -1057,7 +1088,7 @@ static int tick(struct loop *l)
 	count_reasons(l, l->shown);
 	detail_tick(l, now);
 	hot_events(l, l->shown);
-	part_tick(l, now);
+	part_tick(l, l->shown, now);
 	update_sched(l);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
@@ -1164,6 +1195,7 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	l->start_ns = now_ns();
 	detail_init(&l->det, l->opt->budget, (uint32_t)getpid() ^ (uint32_t)l->start_ns);
 	l->part_seed = ((uint32_t)getpid() * 2654435761u) | 1;
+	l->part_host = -1;
 	l->ctl.delay_s = l->opt->delay_s;
 	l->ctl.cumulative = l->opt->cumulative;
 	model_init(&l->model, now_ns());
