@@ -68,6 +68,9 @@
  */
 #define TICK_HOT_RATE 100000.0
 
+/* How much more often than one followed a VM's threads switch to take its sched events. */
+#define TICK_SCHED_KEEP 1.25
+
 /* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
 #define TICK_REASONS 8
 
@@ -156,6 +159,7 @@ struct loop {
 	int nplan, iplan;
 	uint64_t plan_base;	/* the plan's time 0 */
 	int *sched_tids;	/* the threads sched events are narrowed to while sampled */
+	int sched_pid[2];	/* the VMs they are of */
 	int nsched;		/* -1: not narrowed */
 	/* The VM in focus with full detail: a trace of its own, its tids left out of the main. */
 	struct trace *focus;
@@ -487,7 +491,10 @@ static void detail_early(struct loop *l, uint64_t now)
  * own trace): on a host of many VMs every thread's switches would be most of the budget.
  * Not the two with the most exits: a VM storming exits it handles in the kernel, its vCPU
  * never asleep, has no wakeups to show, while the one whose vCPUs and iothreads wake each
- * other (virtio) is the one the wake graph is for. Full detail lifts that.
+ * other (virtio) is the one the wake graph is for. Full detail lifts that. One followed
+ * keeps its place until another switches TICK_SCHED_KEEP times as often: among VMs alike (an
+ * idle fleet) the two would change at every tick, their filters rewritten, and no VM's wake
+ * graph would build up.
  */
 static void update_sched(struct loop *l)
 {
@@ -505,16 +512,21 @@ static void update_sched(struct loop *l)
 	}
 	for (v = 0; s && v < s->nvms; v++) {
 		const struct snap_vm *vm = &s->vms[v];
+		double cs = vm->cpu.cs;
 
 		if (vm->gone || vm->pid == l->focus_trace_pid)
 			continue;
-		if (vm->cpu.cs > rate[0]) {
+		if (vm->pid == l->sched_pid[0] || vm->pid == l->sched_pid[1])
+			cs *= TICK_SCHED_KEEP;
+		if (cs > rate[0]) {
 			top[1] = top[0], rate[1] = rate[0];
-			top[0] = vm->pid, rate[0] = vm->cpu.cs;
-		} else if (vm->cpu.cs > rate[1]) {
-			top[1] = vm->pid, rate[1] = vm->cpu.cs;
+			top[0] = vm->pid, rate[0] = cs;
+		} else if (cs > rate[1]) {
+			top[1] = vm->pid, rate[1] = cs;
 		}
 	}
+	l->sched_pid[0] = top[0];
+	l->sched_pid[1] = top[1];
 	for (v = 0; v < l->ps.nvms; v++)
 		if (l->ps.vms[v].pid == top[0] || l->ps.vms[v].pid == top[1])
 			n += l->ps.vms[v].nthreads;
