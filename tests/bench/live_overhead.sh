@@ -242,13 +242,23 @@ for r in $(seq "$FLEET_ROUNDS"); do
 done
 fb=$(median "$tmp/f-none.fleet")
 echo
-echo "idle fleet, medians: the fleet's CPU (percent of one CPU), added vs nothing; own CPU"
+# The fleet's CPU moves by several points from round to round here (the host's other load):
+# each round's figure less that round's "nothing" is steadier than a difference of medians.
+paired() {
+	paste "$tmp/f-none.fleet" "$tmp/f-$1.fleet" | awk '{ print $2 - $1 }' >"$tmp/paired"
+	median "$tmp/paired"
+}
+echo "idle fleet, medians: the fleet's CPU (percent of one CPU), added vs nothing (medians;"
+echo "and paired: each round's less that round's nothing); own CPU"
 for cfg in $fconfigs; do
 	awk -v c="$cfg" -v f="$(median "$tmp/f-$cfg.fleet")" -v b="$fb" -v o="$(median "$tmp/f-$cfg.own")" \
-		'BEGIN { printf "  %-14s fleet %6.2f%%  added %+5.2f points  own CPU %s%%\n", c, f, f - b, o }'
+		-v p="$(paired "$cfg")" \
+		'BEGIN { printf "  %-14s fleet %6.2f%%  added %+5.2f points (paired %+5.2f)  own CPU %s%%\n", c, f, f - b, p, o }'
 done
 echo "idle fleet: kvmscope own CPU $(median "$tmp/f-kvmscope-text.own")% text, $(median "$tmp/f-kvmscope.own")% JSON (target <= 0.2%)"
 [ -s "$tmp/f-kvmscope-base.own" ] &&
 	echo "idle fleet: before (KVMSCOPE_BASE): own CPU $(median "$tmp/f-kvmscope-base-text.own")% text, $(median "$tmp/f-kvmscope-base.own")% JSON"
 awk -v a="$(median "$tmp/f-none2.fleet")" -v b="$fb" -v k="$(median "$tmp/f-kvmscope-text.fleet")" \
 	'BEGIN { printf "idle fleet: guests CPU added by kvmscope %+.2f points; A/A noise (nothing vs nothing) %+.2f (target: not measurable)\n", k - b, a - b }'
+[ -s "$tmp/f-kvmscope-text.fleet" ] && [ -s "$tmp/f-none2.fleet" ] &&
+	echo "idle fleet: paired: kvmscope (text) adds $(paired kvmscope-text) points, nothing again $(paired none2)"
