@@ -610,17 +610,11 @@ static void hot_apply(struct trace *t)
 /* Removes the soft-mode triggers: older kernels keep an instance that has them. */
 static void soft_teardown(struct trace *t)
 {
-	char on[256], off[256];
 	unsigned int type;
 
-	for (type = KE_NONE + 1; type < KE__COUNT && t->inst; type++) {
-		if (!(t->soft_types & KVMDECODE_BIT(type)))
-			continue;
-		on[0] = off[0] = '!';
-		soft_lines(t, type, on + 1, off + 1, sizeof(on) - 1);
-		tracefs_event_file_append(t->inst, "ftrace", "print", "trigger", on);
-		tracefs_event_file_append(t->inst, "signal", "signal_generate", "trigger", off);
-	}
+	for (type = KE_NONE + 1; type < KE__COUNT && t->inst; type++)
+		if (t->soft_types & KVMDECODE_BIT(type))
+			soft_del(t, type);
 	t->soft_types = 0;
 	if (t->marker >= 0)
 		close(t->marker);

@@ -916,18 +916,15 @@ static void hot_events(struct loop *l, const struct snapshot *s)
 	unsigned int types = trace_types(l->trace), hot = 0, was = l->hot, type;
 	const struct snap_counter *c;
 	const char *name;
-	int i;
 
 	if (!l->trace || l->bfd < 0 || !l->det.sampled)
 		return;
 	for (type = KE_NONE + 1; type < KE__COUNT; type++) {
-		if (!(name = traced_kvm(types, type)))
+		if (!(name = traced_kvm(types, type)) ||
+		    !(c = snap_counter_find(s->counters, s->ncounters, name)) ||
+		    strcmp(c->source, "tracepoint") || c->why[0])
 			continue;
-		for (i = 0, c = NULL; i < s->ncounters && !c; i++)
-			if (!strcmp(s->counters[i].source, "tracepoint") &&
-			    !strcmp(s->counters[i].name, name) && !s->counters[i].why[0])
-				c = &s->counters[i];
-		if (c && c->rate >= ((was & KVMDECODE_BIT(type)) ? TICK_HOT_RATE / 4 : TICK_HOT_RATE))
+		if (c->rate >= ((was & KVMDECODE_BIT(type)) ? TICK_HOT_RATE / 4 : TICK_HOT_RATE))
 			hot |= KVMDECODE_BIT(type);
 	}
 	if (hot != was && trace_set_hot(l->trace, hot) >= 0)
@@ -959,6 +956,7 @@ static void part_tick(struct loop *l, const struct snapshot *s, uint64_t now)
 {
 	uint64_t iv = (uint64_t)(l->ctl.delay_s * 1e9);
 	double rate, duty, host;
+	bool steady;
 
 	if (!l->kstat || kvmstat_part_on(l->kstat, false) <= 0 || !iv)
 		return;
@@ -979,8 +977,9 @@ static void part_tick(struct loop *l, const struct snapshot *s, uint64_t now)
 	host = counted_rate(s);
 	l->ipart = 0;
 	l->part_open = false;
-	if (rate >= 0 && l->part_host >= 0 && ++l->part_skipped < TICK_PART_EVERY &&
-	    fabs(host - l->part_host) <= TICK_PART_SHIFT * MAX(l->part_host, TICK_PART_RATE)) {
+	steady = rate >= 0 && l->part_host >= 0 &&
+		 fabs(host - l->part_host) <= TICK_PART_SHIFT * MAX(l->part_host, TICK_PART_RATE);
+	if (steady && ++l->part_skipped < TICK_PART_EVERY) {
 		l->npart = 0;
 		return;
 	}
