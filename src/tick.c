@@ -146,6 +146,13 @@ struct loop {
 	uint32_t part_seed;	/* the windows' jitter */
 	int part_skipped;	/* intervals without a window since the last */
 	double part_host;	/* the host's counted rate at the last window, -1: none yet */
+	/*
+	 * The host's counters at the last tick, for rates over the interval when the snapshot
+	 * shows them since the start (cumulative): what the loop decides by (window_view).
+	 */
+	struct snap_counter *wprev, *wnow;
+	int nwprev;
+	uint64_t wprev_ts;
 	bool burst_on;		/* the main trace records now */
 	uint64_t burst_since;	/* since when */
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
@@ -1067,9 +1074,52 @@ static void count_reasons(struct loop *l, const struct snapshot *s)
 	kvmstat_exit_reasons(l->kstat, l->reasons, l->nreasons);
 }
 
+/*
+ * Returns s as the loop decides by it: its host counters' rates over the interval. A
+ * cumulative snapshot's are since the start (or the reset), which would follow a storm's
+ * onset or end over minutes: they are taken again from the values of the last tick, in a
+ * view whose counters the loop owns (valid until the next call).
+ */
+static const struct snapshot *window_view(struct loop *l, const struct snapshot *s,
+					  struct snapshot *view)
+{
+	uint64_t dt = s->ts_ns > l->wprev_ts ? s->ts_ns - l->wprev_ts : 0;
+	int i;
+
+	if (!s->cumulative) {
+		l->nwprev = 0;
+		return s;
+	}
+	free(l->wnow);
+	l->wnow = s->ncounters ? xmalloc((size_t)s->ncounters * sizeof(*l->wnow)) : NULL;
+	for (i = 0; i < s->ncounters; i++) {
+		const struct snap_counter *c = &s->counters[i],
+					  *p = l->nwprev && dt ? snap_counter_find(l->wprev, l->nwprev,
+										 c->name)
+							       : NULL;
+
+		l->wnow[i] = *c;
+		if (p && c->kind == SNAP_CTR_COUNT && !c->why[0] && !p->why[0] &&
+		    c->value >= p->value)
+			l->wnow[i].rate = (double)(c->value - p->value) * 1e9 / (double)dt;
+	}
+	/* This tick's values are the next one's start. */
+	free(l->wprev);
+	l->wprev = s->ncounters ? xmalloc((size_t)s->ncounters * sizeof(*l->wprev)) : NULL;
+	if (s->ncounters)
+		memcpy(l->wprev, s->counters, (size_t)s->ncounters * sizeof(*l->wprev));
+	l->nwprev = s->ncounters;
+	l->wprev_ts = s->ts_ns;
+	*view = *s;
+	view->counters = l->wnow;
+	return view;
+}
+
 /* Returns the output's verdict after a tick: sample, snapshot, show. */
 static int tick(struct loop *l)
 {
+	struct snapshot view;
+	const struct snapshot *w;
 	uint64_t now;
 	int err;
 
@@ -1085,21 +1135,23 @@ static int tick(struct loop *l)
 	if (l->ctl.paused) {
 		snapshot_free(l->latest);
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
-		drop_costly(l, l->latest);
+		w = window_view(l, l->latest, &view);
+		drop_costly(l, w);
 		detail_tick(l, now);
-		hot_events(l, l->latest);
-		part_tick(l, l->latest, now);
+		hot_events(l, w);
+		part_tick(l, w, now);
 		return l->out->taken ? l->out->taken(l->out->rec, l->latest) : 0;
 	}
 	snapshot_free(l->latest);
 	l->latest = NULL;
 	snapshot_free(l->shown);
 	l->shown = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
-	drop_costly(l, l->shown);
+	w = window_view(l, l->shown, &view);
+	drop_costly(l, w);
 	count_reasons(l, l->shown);
 	detail_tick(l, now);
-	hot_events(l, l->shown);
-	part_tick(l, l->shown, now);
+	hot_events(l, w);
+	part_tick(l, w, now);
 	update_sched(l);
 	err = l->out->taken ? l->out->taken(l->out->rec, l->shown) : 0;
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
@@ -1302,6 +1354,8 @@ static void teardown(struct loop *l)
 	if (l->pfd >= 0)
 		close(l->pfd);
 	free(l->sched_tids);
+	free(l->wprev);
+	free(l->wnow);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);
 	close_counters(l->kstat);
