@@ -68,6 +68,16 @@
  */
 #define TICK_HOT_RATE 100000.0
 
+/*
+ * Detail while nothing changes: once the host's counted KVM rates and its VMs have held
+ * (within TICK_PART_SHIFT) for TICK_STEADY_NS, the budget in force is TICK_STEADY_SHARE of
+ * --budget; the tick they move, the whole budget again. An idle fleet's shares and times
+ * settle in seconds, and its events were most of what it cost us (~140 ns each, ~13k/s for
+ * 30 guests); a storm's onset, or any change, is traced at the full budget.
+ */
+#define TICK_STEADY_NS	  10000000000ull
+#define TICK_STEADY_SHARE 0.25
+
 /* How much more often than one followed a VM's threads switch to take its sched events. */
 #define TICK_SCHED_KEEP 1.25
 
@@ -153,6 +163,9 @@ struct loop {
 	struct snap_counter *wprev, *wnow;
 	int nwprev;
 	uint64_t wprev_ts;
+	double steady_host;	/* the host's counted rate the steady time is measured from */
+	int steady_vms;		/* and its live VMs */
+	uint64_t steady_since;	/* since when they held; 0: not yet known */
 	bool burst_on;		/* the main trace records now */
 	uint64_t burst_since;	/* since when */
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
@@ -872,7 +885,7 @@ static void set_detail(struct loop *l, uint64_t now)
 		.traced_ns = !l->trace ? 0 : l->bfd >= 0 ? traced_now(l, now) : now - l->start_ns,
 		.exact_events = l->exact_events,
 		.have_exact = l->have_exact,
-		.budget = l->trace ? l->opt->budget : 0,
+		.budget = l->trace ? l->det.budget : 0,
 		.focus_events = l->focus_events,
 		.own_cpu_ns = own_cpu_ns(),
 	};
@@ -952,6 +965,27 @@ static double counted_rate(const struct snapshot *s)
 			sum += c->rate;
 	}
 	return sum;
+}
+
+/* After a tick: the budget in force, a share of --budget once the host has held steady. */
+static void steady_budget(struct loop *l, const struct snapshot *s, uint64_t now)
+{
+	double host = counted_rate(s);
+	int v, vms = 0;
+
+	if (!l->trace || l->opt->budget <= 0)
+		return;
+	for (v = 0; v < s->nvms; v++)
+		vms += !s->vms[v].gone;
+	if (!l->have_exact || !l->steady_since || vms != l->steady_vms ||
+	    fabs(host - l->steady_host) > TICK_PART_SHIFT * MAX(l->steady_host, TICK_PART_RATE)) {
+		l->steady_host = host;
+		l->steady_vms = vms;
+		l->steady_since = now;
+	}
+	l->det.budget = now - l->steady_since >= TICK_STEADY_NS
+				? l->opt->budget * TICK_STEADY_SHARE
+				: l->opt->budget;
 }
 
 /*
@@ -1137,6 +1171,7 @@ static int tick(struct loop *l)
 		l->latest = model_snapshot(&l->model, now, (int64_t)time(NULL), l->ctl.cumulative);
 		w = window_view(l, l->latest, &view);
 		drop_costly(l, w);
+		steady_budget(l, w, now);
 		detail_tick(l, now);
 		hot_events(l, w);
 		part_tick(l, w, now);
@@ -1149,6 +1184,7 @@ static int tick(struct loop *l)
 	w = window_view(l, l->shown, &view);
 	drop_costly(l, w);
 	count_reasons(l, l->shown);
+	steady_budget(l, w, now);
 	detail_tick(l, now);
 	hot_events(l, w);
 	part_tick(l, w, now);
