@@ -14,10 +14,13 @@
 # 2. An idle fleet (FLEET guests, 2 vCPUs each, HLT woken 100 times a second): the fleet's CPU
 #    and the monitor's own CPU over FLEET_SECS at -d 1, with nothing, nothing again (an A/A
 #    pair: the noise), kvmscope (text, JSON) and perf stat. Other people's VMs on the host are
-#    counted and printed: kvmscope watches them too.
+#    counted and printed: kvmscope watches them too. The windows start FLEET_WARM seconds
+#    (default 15) after the monitor: its steady state (a quarter of the budget is in force
+#    once the host has held for 10 s).
 #
 # Usage: live_overhead.sh [ROUNDS] [SECONDS] [FLEET_SECONDS]   (root; figures, not pass/fail)
-#   FLEET=N guests (default 30, 0 skips part 2); FLEET_ROUNDS (default 3); PIT=0 skips part 1;
+#   FLEET=N guests (default 30, 0 skips part 2); FLEET_ROUNDS (default 3); FLEET_WARM
+#   (seconds before each window, default 15); PIT=0 skips part 1;
 #   KVMSCOPE_ARGS extra options for kvmscope (e.g. --budget 0);
 #   KVMSCOPE_BASE another build (the one before a change): its configurations
 #   (kvmscope-base, kvmscope-base-text) alternate with the others, the before and after
@@ -31,7 +34,7 @@ cd "$(dirname "$0")/../.." || exit 1
 ROUNDS=${1:-5}
 SECS=${2:-4}
 FLEET_SECS=${3:-10}
-: "${FLEET:=30}" "${FLEET_ROUNDS:=3}"
+: "${FLEET:=30}" "${FLEET_ROUNDS:=3}" "${FLEET_WARM:=15}"
 read -r -a kargs <<<"${KVMSCOPE_ARGS:-}"
 DELAY=1.5
 need_kvm_tracing
@@ -214,11 +217,11 @@ fi
 echo
 fleet_start "$tmp/fleet.pids" "$FLEET" 2 "bench-idle-$$-"
 sleep 3
-echo "part 2: idle fleet, $FLEET guests x 2 vCPUs, ${FLEET_SECS}s windows at -d 1, $FLEET_ROUNDS rounds; VMs of others on the host: $(foreign_vms "$tmp/fleet.pids")"
+echo "part 2: idle fleet, $FLEET guests x 2 vCPUs, ${FLEET_SECS}s windows at -d 1 after ${FLEET_WARM}s, $FLEET_ROUNDS rounds; VMs of others on the host: $(foreign_vms "$tmp/fleet.pids")"
 fleet_run() {
 	local cfg=$1 c0 c1 f0 f1 w0 w1 own=-
 	monitor_start "$cfg"
-	sleep 3
+	sleep "$FLEET_WARM"
 	[ -n "$mon" ] && c0=$(cpu_ns "$mon")
 	f0=$(cpu_ns_all "$tmp/fleet.pids")
 	w0=$(date +%s%N)
