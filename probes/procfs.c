@@ -163,6 +163,8 @@ struct procfs {
 	char *sysdir; /* "<parent of root>/sys/module": used when there is no modules file */
 	int rootfd;
 	DIR *listing; /* root, kept open for the light samples' listing of newcomers */
+	int loadavg_fd; /* root's loadavg, kept open beside it: the last pid given out; -1 */
+	long last_pid;	/* that pid when /proc was last listed; -1 unknown */
 	long clk_tck;
 	uint64_t seq;
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
@@ -1270,6 +1272,47 @@ static void status_update(struct procfs *p, struct procfs_sample *s)
 		source_set(&p->status, SOURCE_OK, NULL);
 }
 
+/*
+ * Returns true when root's "self" is this process: root lists our pid namespace, where
+ * its loadavg's last pid moves with every pid given out, ours and those of namespaces below.
+ */
+static bool root_is_ours(const struct procfs *p)
+{
+	char link[32], *end;
+	ssize_t n = readlinkat(p->rootfd, "self", link, sizeof(link) - 1);
+	long pid;
+
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	pid = strtol(link, &end, 10);
+	return !*end && pid == (long)getpid();
+}
+
+/*
+ * Returns the last pid the kernel gave out (loadavg's last field), or -1 when unknown. The
+ * same one at two listings of /proc: no process or thread was born in between, so nothing
+ * the listing looks for (a newcomer, a pid used again) can be there.
+ */
+static long last_pid(const struct procfs *p)
+{
+	char buf[128], *sp, *end;
+	ssize_t n;
+	long pid;
+
+	if (p->loadavg_fd < 0)
+		return -1;
+	n = pread(p->loadavg_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	sp = strrchr(buf, ' ');
+	if (!sp)
+		return -1;
+	pid = strtol(sp + 1, &end, 10);
+	return end > sp + 1 && (*end == '\n' || !*end) && pid >= 0 ? pid : -1;
+}
+
 /* Returns 0 after opening the root for the light samples' listing, or -1 with errno set. */
 static int listing_open(struct procfs *p)
 {
@@ -1277,6 +1320,8 @@ static int listing_open(struct procfs *p)
 
 	if (fd < 0)
 		return -1;
+	if (p->loadavg_fd < 0 && root_is_ours(p))
+		p->loadavg_fd = openat(p->rootfd, "loadavg", O_RDONLY | O_CLOEXEC);
 	p->listing = fdopendir(fd);
 	if (!p->listing) {
 		close(fd);
@@ -1291,11 +1336,13 @@ static int listing_open(struct procfs *p)
  * status, when the listing cannot be opened), or 1 when a known pid is another process's
  * now: a full scan must be made instead. One listing of /proc a sample (through a kept fd),
  * and a stat read per newcomer: a VMM started between two scans shows at the next tick, as
- * it would with a scan in every sample.
+ * it would with a scan in every sample. No listing while the last pid given out is the one
+ * of the last listing (a quiet host: most of what a light sample cost after its reads).
  */
 static int light_newcomers(struct procfs *p)
 {
 	int pid, known = p->nseen, ret = 0;
+	long lp = last_pid(p);
 	struct proc_seen key, *e;
 	char path[32], buf[1024];
 	struct dirent *de;
@@ -1308,6 +1355,8 @@ static int light_newcomers(struct procfs *p)
 		scan_failed(p, -errno);
 		return 0;
 	}
+	if (lp >= 0 && lp == p->last_pid)
+		return 0;
 	dir = p->listing;
 	rewinddir(dir);
 	while ((de = readdir(dir))) {
@@ -1334,6 +1383,8 @@ static int light_newcomers(struct procfs *p)
 	}
 	if (p->nseen > known)
 		qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
+	/* Read before the listing: a pid given out during it moves it again. */
+	p->last_pid = ret ? -1 : lp;
 	return ret;
 }
 
@@ -1386,6 +1437,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	p->nnext = 0;
 	p->denied = p->denied_vmms = p->denied_foreign = 0;
 	p->rescan = false;
+	p->last_pid = last_pid(p); /* before the walk, as in light_newcomers() */
 	/* Kept fds take at most the lower half of the table: see thread_file. */
 	p->fd_cap = INT_MAX;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 2 < (rlim_t)INT_MAX)
@@ -1699,6 +1751,8 @@ struct procfs *procfs_open(const char *root)
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
 	p->rootfd = fd;
+	p->loadavg_fd = -1;
+	p->last_pid = -1;
 	p->sysdir = sysdir_of(root);
 	p->clk_tck = sysconf(_SC_CLK_TCK);
 	if (p->clk_tck <= 0)
@@ -1729,6 +1783,8 @@ void procfs_close(struct procfs *p)
 	free(p->sysdir);
 	if (p->listing)
 		closedir(p->listing);
+	if (p->loadavg_fd >= 0)
+		close(p->loadavg_fd);
 	close(p->rootfd);
 	free(p);
 }

@@ -1147,6 +1147,54 @@ START_TEST(test_light_samples)
 END_TEST
 
 /*
+ * Where the root is our own procfs ("self" is this process), a light sample lists it only
+ * when the last pid given out (loadavg's last field) moved since the last listing: a
+ * process that appears without it moving is not looked for; once it moves, it is found.
+ * A root whose "self" is another process is listed at every sample.
+ */
+START_TEST(test_light_last_pid)
+{
+	struct procfs_sample a = { 0 }, s = { 0 };
+	char *root = fixture_copy(), cmd[512], self[64], pid[32];
+	struct procfs *p;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	snprintf(self, sizeof(self), "%s/self", root);
+	ck_assert_int_eq(symlink(pid, self), 0);
+	put(root, "loadavg", "0.00 0.01 0.05 1/123 4999\n");
+	p = light_open(root, &a);
+	ck_assert_int_eq(a.nvms, 3);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5100'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	put_bytes(root, "5100/cmdline", "qemu-kvm\0-name\0late\0", 20);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_int_eq(s.nvms, 3);
+	ck_assert_ptr_null(find_vm(&s, 5100));
+	put(root, "loadavg", "0.00 0.01 0.05 1/124 5100\n");
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_int_eq(s.nvms, 4);
+	ck_assert_str_eq(find_vm(&s, 5100)->name, "late");
+	procfs_close(p);
+
+	/* Another process's procfs: its loadavg says nothing of the pids listed. */
+	ck_assert_int_eq(unlink(self), 0);
+	ck_assert_int_eq(symlink("1", self), 0);
+	p = light_open(root, &a);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5200'", root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(procfs_sample(p, &s), 0);
+	ck_assert(s.light);
+	ck_assert_ptr_nonnull(find_vm(&s, 5200));
+	procfs_sample_free(&a);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	fixture_drop(root);
+}
+END_TEST
+
+/*
  * A thread that ends, one that is born, a tid taken by another thread: seen by the next
  * light sample, which lists that VM's threads again; a VM that ends makes it a full scan.
  */
@@ -1784,6 +1832,7 @@ static Suite *procfs_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("light");
 	tcase_add_test(tc, test_light_samples);
+	tcase_add_test(tc, test_light_last_pid);
 	tcase_add_test(tc, test_light_threads_change);
 	tcase_add_test(tc, test_light_pid_reuse);
 	tcase_add_test(tc, test_light_fd_shortage);
