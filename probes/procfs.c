@@ -30,7 +30,8 @@
  * (stat's num_threads moved), or when a tid is not the thread it was (its start time or a
  * cumulative counter went back): it lists that VM's threads again; a VM whose process is
  * gone or reused makes the sample a full scan. A light sample also lists /proc (one
- * directory read): a process it has not seen is a newcomer, stat read once, its fds looked
+ * directory read; on our own procfs only when loadavg's last pid has moved since the last
+ * listing, as no process was born otherwise): a process it has not seen is a newcomer, stat read once, its fds looked
  * at in this sample and the next two as in scans (a VMM makes its VM just after it starts),
  * so a new VM shows at the next tick; a known pid under a new /proc inode (reused) makes
  * the sample a full scan. Kept
