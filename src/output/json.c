@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,55 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 	j->depth = 0;
 	j->first[0] = true;
+	j->len = 0;
+}
+
+/* Hands what is buffered to the FILE. */
+static void flush(struct json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->f);
+	j->len = 0;
+}
+
+static void out(struct json *j, const void *p, size_t n)
+{
+	if (j->len + n > sizeof(j->buf)) {
+		flush(j);
+		if (n > sizeof(j->buf)) {
+			fwrite(p, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, p, n);
+	j->len += n;
+}
+
+static void outc(struct json *j, char c)
+{
+	if (j->len == sizeof(j->buf))
+		flush(j);
+	j->buf[j->len++] = c;
+}
+
+static void outs(struct json *j, const char *s)
+{
+	out(j, s, strlen(s));
+}
+
+/* Writes v in decimal, with a minus sign when neg. */
+static void out_u64(struct json *j, uint64_t v, bool neg)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		d[--i] = '-';
+	out(j, d + i, sizeof(d) - (size_t)i);
 }
 
 int json_utf8_len(const unsigned char *s, size_t avail)
@@ -23,7 +71,7 @@ int json_utf8_len(const unsigned char *s, size_t avail)
 }
 
 /* Writes a string's body, escaped; returns false when a byte was not UTF-8. */
-static bool put_escaped(FILE *f, const char *s)
+static bool put_escaped(struct json *j, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t left = strlen(s);
@@ -38,21 +86,25 @@ static bool put_escaped(FILE *f, const char *s)
 		while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
 			run++;
 		if (run) {
-			fwrite(p, 1, run, f);
+			out(j, p, run);
 			p += run, left -= run;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
-			fprintf(f, "\\%c", c);
+			outc(j, '\\');
+			outc(j, (char)c);
 			p++, left--;
 			continue;
 		}
 		n = c >= 0x80 ? json_utf8_len(p, left) : 0;
 		if (n) {
-			fwrite(p, 1, (size_t)n, f);
+			out(j, p, (size_t)n);
 			p += n, left -= (size_t)n;
 		} else {
-			fprintf(f, "\\u%04x", c);
+			char u[8];
+
+			snprintf(u, sizeof(u), "\\u%04x", c);
+			outs(j, u);
 			utf8 = utf8 && c < 0x80;
 			p++, left--;
 		}
@@ -63,31 +115,34 @@ static bool put_escaped(FILE *f, const char *s)
 static void key(struct json *j, const char *k)
 {
 	if (!j->first[j->depth])
-		fputc(',', j->f);
+		outc(j, ',');
 	j->first[j->depth] = false;
 	if (k) {
-		fputc('"', j->f);
-		put_escaped(j->f, k);
-		fputs("\":", j->f);
+		outc(j, '"');
+		put_escaped(j, k);
+		out(j, "\":", 2);
 	}
 }
 
-static void nest(struct json *j, const char *k, int c)
+static void nest(struct json *j, const char *k, char c)
 {
 	key(j, k);
-	fputc(c, j->f);
+	outc(j, c);
 	if (j->depth < JSON_DEPTH - 1)
 		j->depth++;
 	j->first[j->depth] = true;
 }
 
-static void unnest(struct json *j, int c)
+/* At the end of a document, what is buffered goes to the FILE. */
+static void unnest(struct json *j, char c)
 {
-	fputc(c, j->f);
+	outc(j, c);
 	if (j->depth > 0)
 		j->depth--;
-	if (!j->depth)
-		fputc('\n', j->f);
+	if (!j->depth) {
+		outc(j, '\n');
+		flush(j);
+	}
 }
 
 void json_obj(struct json *j, const char *k)
@@ -113,7 +168,7 @@ void json_arr_end(struct json *j)
 void json_null(struct json *j, const char *k)
 {
 	key(j, k);
-	fputs("null", j->f);
+	out(j, "null", 4);
 }
 
 void json_str(struct json *j, const char *k, const char *val)
@@ -123,29 +178,32 @@ void json_str(struct json *j, const char *k, const char *val)
 	bool utf8;
 
 	key(j, k);
-	fputc('"', j->f);
-	utf8 = put_escaped(j->f, val ? val : "");
-	fputc('"', j->f);
+	outc(j, '"');
+	utf8 = put_escaped(j, val ? val : "");
+	outc(j, '"');
 	if (utf8 || !k)
 		return;
 	snprintf(hkey, sizeof(hkey), "%s_hex", k);
 	key(j, hkey);
-	fputc('"', j->f);
-	for (p = (const unsigned char *)val; *p; p++)
-		fprintf(j->f, "%02x", *p);
-	fputc('"', j->f);
+	outc(j, '"');
+	for (p = (const unsigned char *)val; *p; p++) {
+		outc(j, "0123456789abcdef"[*p >> 4]);
+		outc(j, "0123456789abcdef"[*p & 15]);
+	}
+	outc(j, '"');
 }
 
 void json_int(struct json *j, const char *k, int64_t v)
 {
 	key(j, k);
-	fprintf(j->f, "%" PRId64, v);
+	/* The magnitude as unsigned: INT64_MIN has no positive int64. */
+	out_u64(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
 void json_uint(struct json *j, const char *k, uint64_t v)
 {
 	key(j, k);
-	fprintf(j->f, "%" PRIu64, v);
+	out_u64(j, v, false);
 }
 
 void json_int_unk(struct json *j, const char *k, int64_t v)
@@ -202,7 +260,7 @@ void json_real(struct json *j, const char *k, double v)
 		return;
 	}
 	key(j, k);
-	fputs(json_fmt_real(v, buf, sizeof(buf)), j->f);
+	outs(j, json_fmt_real(v, buf, sizeof(buf)));
 }
 
 void json_real_known(struct json *j, const char *k, double v, bool known)
@@ -214,11 +272,11 @@ void json_real_known(struct json *j, const char *k, double v, bool known)
 		return;
 	}
 	key(j, k);
-	fputs(json_fmt_real(v, buf, sizeof(buf)), j->f);
+	outs(j, json_fmt_real(v, buf, sizeof(buf)));
 }
 
 void json_bool(struct json *j, const char *k, bool v)
 {
 	key(j, k);
-	fputs(v ? "true" : "false", j->f);
+	outs(j, v ? "true" : "false");
 }

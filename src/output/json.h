@@ -13,12 +13,19 @@
 #include <stdio.h>
 
 #define JSON_DEPTH 16
+#define JSON_BUF   8192
 
-/* Owned by the caller; writes to f. */
+/*
+ * Owned by the caller; writes to f, through a buffer of its own that goes to f when full
+ * and at the end of each document (a fleet's document is ~15k values: a stdio call or two
+ * for each was most of what writing it cost).
+ */
 struct json {
 	FILE *f;
 	int depth;
 	bool first[JSON_DEPTH];
+	size_t len; /* bytes in buf not yet written to f */
+	char buf[JSON_BUF];
 };
 
 void json_init(struct json *j, FILE *f);

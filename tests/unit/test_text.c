@@ -373,6 +373,53 @@ START_TEST(json_document)
 }
 END_TEST
 
+/*
+ * A document longer than the writer's buffer comes out whole and in order: integers at
+ * their limits, a string longer than the buffer, thousands of values; nothing reaches the
+ * FILE before the document ends unless the buffer filled.
+ */
+START_TEST(json_document_long)
+{
+	char *out = NULL, *want, *big;
+	size_t len = 0, at = 0, cap = 1 << 20;
+	FILE *f = open_memstream(&out, &len);
+	struct json j;
+	int i;
+
+	big = malloc(20001);
+	memset(big, 'x', 20000);
+	big[20000] = '\0';
+	want = malloc(cap);
+	json_init(&j, f);
+	json_obj(&j, NULL);
+	json_int(&j, "min", INT64_MIN);
+	json_int(&j, "max", INT64_MAX);
+	json_uint(&j, "umax", UINT64_MAX);
+	json_int(&j, "zero", 0);
+	fflush(f);
+	ck_assert_uint_eq(len, 0);
+	json_str(&j, "big", big);
+	json_arr(&j, "n");
+	for (i = -3000; i < 3000; i++)
+		json_int(&j, NULL, i);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	fclose(f);
+	at += (size_t)snprintf(want + at, cap - at,
+			       "{\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+			       "\"umax\":18446744073709551615,\"zero\":0,\"big\":\"%s\",\"n\":[",
+			       big);
+	for (i = -3000; i < 3000; i++)
+		at += (size_t)snprintf(want + at, cap - at, "%s%d", i > -3000 ? "," : "", i);
+	snprintf(want + at, cap - at, "]}\n");
+	ck_assert_uint_eq(len, strlen(want));
+	ck_assert(!strcmp(out, want));
+	free(out);
+	free(want);
+	free(big);
+}
+END_TEST
+
 /* Each double is written with the fewest digits that read back as the same bits. */
 START_TEST(json_reals_exact)
 {
@@ -412,6 +459,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, table_text_and_escape);
 	tcase_add_test(tc, table_sorts_rows);
 	tcase_add_test(tc, json_document);
+	tcase_add_test(tc, json_document_long);
 	tcase_add_test(tc, json_reals_exact);
 	suite_add_tcase(s, tc);
 	return s;
