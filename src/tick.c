@@ -75,8 +75,9 @@
  * settle in seconds, and its events were most of what it cost us (~140 ns each, ~13k/s for
  * 30 guests); a storm's onset, or any change, is traced at the full budget.
  */
-#define TICK_STEADY_NS	  10000000000ull
-#define TICK_STEADY_SHARE 0.25
+#define TICK_STEADY_NS	   10000000000ull
+#define TICK_STEADY_SHARE  0.25
+#define TICK_STEADY_BURSTS 1
 
 /* How much more often than one followed a VM's threads switch to take its sched events. */
 #define TICK_SCHED_KEEP 1.25
@@ -421,8 +422,10 @@ static void detail_tick(struct loop *l, uint64_t now)
 	}
 	if (changed)
 		burst_off(l, now);
+	/* Steady: the budget's share in one burst, one switch on and off (~0.1 ms each). */
 	l->nplan = detail_plan(&l->det, (uint64_t)(l->ctl.delay_s * 1e9), l->plan,
-			       DETAIL_PLAN_MAX);
+			       l->det.budget < l->opt->budget ? TICK_STEADY_BURSTS
+							      : DETAIL_PLAN_MAX);
 	l->plan_base = now;
 	/* A burst going on ends as it was planned; the new plan follows it. */
 	l->iplan = l->burst_on ? -1 : 0;
