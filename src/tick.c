@@ -161,7 +161,7 @@ struct loop {
 	 * The host's counters at the last tick, for rates over the interval when the snapshot
 	 * shows them since the start (cumulative): what the loop decides by (window_view).
 	 */
-	struct snap_counter *wprev, *wnow;
+	struct snap_counter *wprev;
 	int nwprev;
 	uint64_t wprev_ts;
 	double steady_host;	/* the host's counted rate the steady time is measured from */
@@ -970,6 +970,12 @@ static double counted_rate(const struct snapshot *s)
 	return sum;
 }
 
+/* Returns true when the host's counted rate host is still within TICK_PART_SHIFT of ref. */
+static bool rates_hold(double host, double ref)
+{
+	return fabs(host - ref) <= TICK_PART_SHIFT * MAX(ref, TICK_PART_RATE);
+}
+
 /* After a tick: the budget in force, a share of --budget once the host has held steady. */
 static void steady_budget(struct loop *l, const struct snapshot *s, uint64_t now)
 {
@@ -981,7 +987,7 @@ static void steady_budget(struct loop *l, const struct snapshot *s, uint64_t now
 	for (v = 0; v < s->nvms; v++)
 		vms += !s->vms[v].gone;
 	if (!l->have_exact || !l->steady_since || vms != l->steady_vms ||
-	    fabs(host - l->steady_host) > TICK_PART_SHIFT * MAX(l->steady_host, TICK_PART_RATE)) {
+	    !rates_hold(host, l->steady_host)) {
 		l->steady_host = host;
 		l->steady_vms = vms;
 		l->steady_since = now;
@@ -1021,8 +1027,7 @@ static void part_tick(struct loop *l, const struct snapshot *s, uint64_t now)
 	host = counted_rate(s);
 	l->ipart = 0;
 	l->part_open = false;
-	steady = rate >= 0 && l->part_host >= 0 &&
-		 fabs(host - l->part_host) <= TICK_PART_SHIFT * MAX(l->part_host, TICK_PART_RATE);
+	steady = rate >= 0 && l->part_host >= 0 && rates_hold(host, l->part_host);
 	if (steady && ++l->part_skipped < TICK_PART_EVERY) {
 		l->npart = 0;
 		return;
@@ -1121,34 +1126,34 @@ static const struct snapshot *window_view(struct loop *l, const struct snapshot 
 					  struct snapshot *view)
 {
 	uint64_t dt = s->ts_ns > l->wprev_ts ? s->ts_ns - l->wprev_ts : 0;
+	struct snap_counter *now;
 	int i;
 
 	if (!s->cumulative) {
 		l->nwprev = 0;
 		return s;
 	}
-	free(l->wnow);
-	l->wnow = s->ncounters ? xmalloc((size_t)s->ncounters * sizeof(*l->wnow)) : NULL;
+	now = s->ncounters ? xmalloc((size_t)s->ncounters * sizeof(*now)) : NULL;
 	for (i = 0; i < s->ncounters; i++) {
-		const struct snap_counter *c = &s->counters[i],
-					  *p = l->nwprev && dt ? snap_counter_find(l->wprev, l->nwprev,
-										 c->name)
-							       : NULL;
+		const struct snap_counter *c = &s->counters[i], *p = NULL;
 
-		l->wnow[i] = *c;
-		if (p && c->kind == SNAP_CTR_COUNT && !c->why[0] && !p->why[0] &&
+		/* The same position is the usual case; else the name is looked up. */
+		if (i < l->nwprev && !strcmp(l->wprev[i].name, c->name))
+			p = &l->wprev[i];
+		else if (l->nwprev)
+			p = snap_counter_find(l->wprev, l->nwprev, c->name);
+		now[i] = *c;
+		if (p && dt && c->kind == SNAP_CTR_COUNT && !c->why[0] && !p->why[0] &&
 		    c->value >= p->value)
-			l->wnow[i].rate = (double)(c->value - p->value) * 1e9 / (double)dt;
+			now[i].rate = (double)(c->value - p->value) * 1e9 / (double)dt;
 	}
-	/* This tick's values are the next one's start. */
+	/* Only the rates differ from the snapshot's: these values are the next tick's start. */
 	free(l->wprev);
-	l->wprev = s->ncounters ? xmalloc((size_t)s->ncounters * sizeof(*l->wprev)) : NULL;
-	if (s->ncounters)
-		memcpy(l->wprev, s->counters, (size_t)s->ncounters * sizeof(*l->wprev));
+	l->wprev = now;
 	l->nwprev = s->ncounters;
 	l->wprev_ts = s->ts_ns;
 	*view = *s;
-	view->counters = l->wnow;
+	view->counters = now;
 	return view;
 }
 
@@ -1394,7 +1399,6 @@ static void teardown(struct loop *l)
 		close(l->pfd);
 	free(l->sched_tids);
 	free(l->wprev);
-	free(l->wnow);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);
 	close_counters(l->kstat);
