@@ -31,10 +31,10 @@
  * cumulative counter went back): it lists that VM's threads again; a VM whose process is
  * gone or reused makes the sample a full scan. A light sample also lists /proc (one
  * directory read; on our own procfs only when loadavg's last pid has moved since the last
- * listing, as no process was born otherwise): a process it has not seen is a newcomer, stat read once, its fds looked
- * at in this sample and the next two as in scans (a VMM makes its VM just after it starts),
- * so a new VM shows at the next tick; a known pid under a new /proc inode (reused) makes
- * the sample a full scan. Kept
+ * listing, as no process was born otherwise): a process it has not seen is a newcomer,
+ * stat read once, its fds looked at in this sample and the next two as in scans (a VMM
+ * makes its VM just after it starts), so a new VM shows at the next tick; a known pid
+ * under a new /proc inode (reused) makes the sample a full scan. Kept
  * fds are a budget: at most PROCFS_KEEP_MAX, never numbered in the upper half of
  * RLIMIT_NOFILE's soft limit (counters and the trace, which cannot fall back, need the
  * rest); a thread without them is read by path. On a tree that is not a procfs (a recorded
@@ -1279,15 +1279,13 @@ static void status_update(struct procfs *p, struct procfs_sample *s)
  */
 static bool root_is_ours(const struct procfs *p)
 {
-	char link[32], *end;
+	char link[32];
 	ssize_t n = readlinkat(p->rootfd, "self", link, sizeof(link) - 1);
-	long pid;
 
 	if (n <= 0)
 		return false;
 	link[n] = '\0';
-	pid = strtol(link, &end, 10);
-	return !*end && pid == (long)getpid();
+	return entry_pid(link) == (int)getpid();
 }
 
 /*
@@ -1297,9 +1295,10 @@ static bool root_is_ours(const struct procfs *p)
  */
 static long last_pid(const struct procfs *p)
 {
-	char buf[128], *sp, *end;
+	char buf[128];
+	const char *c;
+	uint64_t pid;
 	ssize_t n;
-	long pid;
 
 	if (p->loadavg_fd < 0)
 		return -1;
@@ -1307,11 +1306,13 @@ static long last_pid(const struct procfs *p)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	sp = strrchr(buf, ' ');
-	if (!sp)
+	c = strrchr(buf, ' ');
+	if (!c)
 		return -1;
-	pid = strtol(sp + 1, &end, 10);
-	return end > sp + 1 && (*end == '\n' || !*end) && pid >= 0 ? pid : -1;
+	c++;
+	if (!parse_u64(&c, &pid) || (*c && *c != '\n') || pid > INT_MAX)
+		return -1;
+	return (long)pid;
 }
 
 /* Returns 0 after opening the root for the light samples' listing, or -1 with errno set. */

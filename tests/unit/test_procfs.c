@@ -1021,6 +1021,15 @@ static int fd_lowest(void)
 	return fd;
 }
 
+/* Copies process directory from of the tree at root to to: another process, the same files. */
+static void copy_process(const char *root, const char *from, const char *to)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/%s' '%s/%s'", root, from, root, to);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
 /* Returns a probe on root whose samples are light after the first (a full scan into s). */
 static struct procfs *light_open(const char *root, struct procfs_sample *s)
 {
@@ -1077,7 +1086,7 @@ static void check_same(const struct procfs_sample *a, const struct procfs_sample
 START_TEST(test_light_samples)
 {
 	struct procfs_sample a = { 0 }, s = { 0 };
-	char *root = fixture_copy(), cmd[512];
+	char *root = fixture_copy();
 	const struct proc_thread *t;
 	struct procfs *p;
 	int i;
@@ -1116,8 +1125,7 @@ START_TEST(test_light_samples)
 	ck_assert_uint_eq(t->stime_ns, find_thread(find_vm(&a, 4100), 4101)->stime_ns);
 
 	/* A new VM process: at the next sample, a light one (the listing of the root). */
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5100'", root, root);
-	ck_assert_int_eq(system(cmd), 0);
+	copy_process(root, "4100", "5100");
 	put_bytes(root, "5100/cmdline", "qemu-kvm\0-name\0late\0", 20);
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
 	ck_assert(s.light);
@@ -1133,8 +1141,7 @@ START_TEST(test_light_samples)
 
 	/* The period is a time: once it has passed, the next sample is a full scan. */
 	procfs_set_discovery(p, 100 * 1000000ull);
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5200'", root, root);
-	ck_assert_int_eq(system(cmd), 0);
+	copy_process(root, "4100", "5200");
 	usleep(150 * 1000);
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
 	ck_assert(!s.light);
@@ -1155,7 +1162,7 @@ END_TEST
 START_TEST(test_light_last_pid)
 {
 	struct procfs_sample a = { 0 }, s = { 0 };
-	char *root = fixture_copy(), cmd[512], self[64], pid[32];
+	char *root = fixture_copy(), self[64], pid[32];
 	struct procfs *p;
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
@@ -1164,8 +1171,7 @@ START_TEST(test_light_last_pid)
 	put(root, "loadavg", "0.00 0.01 0.05 1/123 4999\n");
 	p = light_open(root, &a);
 	ck_assert_int_eq(a.nvms, 3);
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5100'", root, root);
-	ck_assert_int_eq(system(cmd), 0);
+	copy_process(root, "4100", "5100");
 	put_bytes(root, "5100/cmdline", "qemu-kvm\0-name\0late\0", 20);
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
 	ck_assert(s.light);
@@ -1182,8 +1188,7 @@ START_TEST(test_light_last_pid)
 	ck_assert_int_eq(unlink(self), 0);
 	ck_assert_int_eq(symlink("1", self), 0);
 	p = light_open(root, &a);
-	snprintf(cmd, sizeof(cmd), "cp -a '%s/4100' '%s/5200'", root, root);
-	ck_assert_int_eq(system(cmd), 0);
+	copy_process(root, "4100", "5200");
 	ck_assert_int_eq(procfs_sample(p, &s), 0);
 	ck_assert(s.light);
 	ck_assert_ptr_nonnull(find_vm(&s, 5200));
