@@ -132,6 +132,12 @@ char *fmt_int(char *buf, int64_t v)
 	return buf;
 }
 
+char *fmt_uint(char *buf, uint64_t v)
+{
+	buf[put_uint(buf, v)] = '\0';
+	return buf;
+}
+
 char *fmt_hex(char *buf, uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";

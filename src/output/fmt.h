@@ -16,6 +16,8 @@ char *fmt_pct(char *buf, double v);
 char *fmt_ns(char *buf, double ns);
 /* An integer, as "%" PRId64 writes it. */
 char *fmt_int(char *buf, int64_t v);
+/* An unsigned integer, as "%" PRIu64 writes it. */
+char *fmt_uint(char *buf, uint64_t v);
 /* An address or port, as "0x%" PRIx64 writes it ("0x608"). */
 char *fmt_hex(char *buf, uint64_t v);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "json.h"
 #include "utf8.h"
 
@@ -45,21 +46,6 @@ static void outc(struct json *j, char c)
 static void outs(struct json *j, const char *s)
 {
 	out(j, s, strlen(s));
-}
-
-/* Writes v in decimal, with a minus sign when neg. */
-static void out_u64(struct json *j, uint64_t v, bool neg)
-{
-	char d[24];
-	int i = (int)sizeof(d);
-
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (neg)
-		d[--i] = '-';
-	out(j, d + i, sizeof(d) - (size_t)i);
 }
 
 int json_utf8_len(const unsigned char *s, size_t avail)
@@ -195,15 +181,18 @@ void json_str(struct json *j, const char *k, const char *val)
 
 void json_int(struct json *j, const char *k, int64_t v)
 {
+	char buf[FMT_MAX];
+
 	key(j, k);
-	/* The magnitude as unsigned: INT64_MIN has no positive int64. */
-	out_u64(j, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0);
+	outs(j, fmt_int(buf, v));
 }
 
 void json_uint(struct json *j, const char *k, uint64_t v)
 {
+	char buf[FMT_MAX];
+
 	key(j, k);
-	out_u64(j, v, false);
+	outs(j, fmt_uint(buf, v));
 }
 
 void json_int_unk(struct json *j, const char *k, int64_t v)
