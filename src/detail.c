@@ -35,6 +35,25 @@ bool detail_update(struct detail_ctl *d, uint64_t events, uint64_t traced_ns, do
 	return d->sampled != was;
 }
 
+bool detail_steady(struct detail_steady *st, double rate, int vms, uint64_t now_ns)
+{
+	double ref = st->ref > DETAIL_STEADY_FLOOR ? st->ref : DETAIL_STEADY_FLOOR;
+	double off = rate - st->ref;
+	bool out;
+
+	off = off < 0 ? -off : off;
+	out = off > DETAIL_STEADY_NEAR * ref;
+	if (rate < 0 || !st->since || vms != st->vms || off > DETAIL_STEADY_FAR * ref ||
+	    (out && st->out)) {
+		*st = (struct detail_steady){ .ref = rate, .vms = vms, .since = now_ns };
+		if (rate < 0)
+			st->since = 0;
+		return false;
+	}
+	st->out = out;
+	return now_ns - st->since >= DETAIL_STEADY_NS;
+}
+
 /* Returns a pseudo-random number (xorshift32): the jitter only. */
 static uint32_t next(uint32_t *seed)
 {

@@ -66,4 +66,32 @@ int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst 
 int detail_windows(uint32_t *seed, double duty, uint64_t interval_ns, uint64_t min_ns,
 		   uint64_t max_ns, struct detail_burst *b, int max);
 
+/*
+ * Detail while nothing changes: once the host's counted KVM rate and its live VMs have held
+ * for DETAIL_STEADY_NS, the loop traces at a share of the budget. The rate holds while it
+ * stays within DETAIL_STEADY_NEAR of the one the time is measured from (rates under
+ * DETAIL_STEADY_FLOOR count as that). A busy host moves one interval's rate that far by
+ * itself (scheduling, steal time: a CPU-bound guest's rate is its CPU's), so one interval
+ * out of that but within DETAIL_STEADY_FAR is noise unless the next is out too; beyond it
+ * (a storm's onset or end), or a VM that comes or goes, the time starts again at once.
+ */
+#define DETAIL_STEADY_NS    10000000000ull
+#define DETAIL_STEADY_NEAR  0.25
+#define DETAIL_STEADY_FAR   0.5
+#define DETAIL_STEADY_FLOOR 2000.0
+
+/* The steady time's state; a plain value owned by the loop, zeroed to start. */
+struct detail_steady {
+	double ref;	/* the rate the time is measured from */
+	int vms;	/* the live VMs then */
+	uint64_t since; /* when it started; 0: not yet */
+	bool out;	/* the last interval was out of DETAIL_STEADY_NEAR */
+};
+
+/*
+ * Returns true when rate (events per second over the interval that ended at now_ns; < 0
+ * unknown, which ends the steady time) and vms have held for DETAIL_STEADY_NS.
+ */
+bool detail_steady(struct detail_steady *st, double rate, int vms, uint64_t now_ns);
+
 #endif

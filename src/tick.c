@@ -70,12 +70,11 @@
 
 /*
  * Detail while nothing changes: once the host's counted KVM rates and its VMs have held
- * (within TICK_PART_SHIFT) for TICK_STEADY_NS, the budget in force is TICK_STEADY_SHARE of
+ * for DETAIL_STEADY_NS (detail_steady()), the budget in force is TICK_STEADY_SHARE of
  * --budget; the tick they move, the whole budget again. An idle fleet's shares and times
  * settle in seconds, and its events were most of what it cost us (~140 ns each, ~13k/s for
  * 30 guests); a storm's onset, or any change, is traced at the full budget.
  */
-#define TICK_STEADY_NS	   10000000000ull
 #define TICK_STEADY_SHARE  0.25
 #define TICK_STEADY_BURSTS 1
 
@@ -164,9 +163,7 @@ struct loop {
 	struct snap_counter *wprev;
 	int nwprev;
 	uint64_t wprev_ts;
-	double steady_host;	/* the host's counted rate the steady time is measured from */
-	int steady_vms;		/* and its live VMs */
-	uint64_t steady_since;	/* since when they held; 0: not yet known */
+	struct detail_steady steady; /* how long the host's counted rate and VMs have held */
 	bool burst_on;		/* the main trace records now */
 	uint64_t burst_since;	/* since when */
 	uint64_t traced_ns;	/* time recorded before burst_since, since start */
@@ -986,13 +983,7 @@ static void steady_budget(struct loop *l, const struct snapshot *s, uint64_t now
 		return;
 	for (v = 0; v < s->nvms; v++)
 		vms += !s->vms[v].gone;
-	if (!l->have_exact || !l->steady_since || vms != l->steady_vms ||
-	    !rates_hold(host, l->steady_host)) {
-		l->steady_host = host;
-		l->steady_vms = vms;
-		l->steady_since = now;
-	}
-	l->det.budget = now - l->steady_since >= TICK_STEADY_NS
+	l->det.budget = detail_steady(&l->steady, l->have_exact ? host : -1, vms, now)
 				? l->opt->budget * TICK_STEADY_SHARE
 				: l->opt->budget;
 }

@@ -2,7 +2,8 @@
 /*
  * Detail within a budget (src/detail.c): full below the budget, bursts above it, back to
  * full below 80% of it, the kernel's count as a floor of the rate, and plans whose bursts
- * add up to the budget's share of the interval, inside their slots, jittered.
+ * add up to the budget's share of the interval, inside their slots, jittered; the steady
+ * time: one noisy interval kept, two in a row, a far one or a VM that comes or goes not.
  */
 #include <stdint.h>
 
@@ -104,6 +105,54 @@ START_TEST(plans)
 }
 END_TEST
 
+/* Feeds the tracker ticks of 1 s from t (seconds) on at rate; returns the last verdict. */
+static bool hold(struct detail_steady *st, uint64_t *t, int ticks, double rate, int vms)
+{
+	bool v = false;
+
+	while (ticks-- > 0) {
+		*t += S;
+		v = detail_steady(st, rate, vms, *t);
+	}
+	return v;
+}
+
+START_TEST(steady_time)
+{
+	struct detail_steady st = { 0 };
+	uint64_t t = 100 * S;
+
+	/* Unknown rates never hold. */
+	ck_assert(!hold(&st, &t, 20, -1, 1));
+	/* 10 s at 18k/s, give or take 20%: steady 10 s after the first interval. */
+	ck_assert(!hold(&st, &t, 9, 18000, 30));
+	ck_assert(!hold(&st, &t, 1, 21000, 30));
+	ck_assert(hold(&st, &t, 1, 15000, 30));
+	/* One interval 40% off (a busy host's noise) and back: still steady. */
+	ck_assert(hold(&st, &t, 1, 25000, 30));
+	ck_assert(hold(&st, &t, 1, 18000, 30));
+	/* Two in a row: the time starts again, from the second one's rate. */
+	ck_assert(hold(&st, &t, 1, 25000, 30));
+	ck_assert(!hold(&st, &t, 1, 25500, 30));
+	ck_assert(!hold(&st, &t, 9, 25000, 30));
+	ck_assert(hold(&st, &t, 1, 25000, 30));
+	/* A storm's onset (or its end) is far: at once. */
+	ck_assert(!hold(&st, &t, 1, 1e6, 30));
+	ck_assert(hold(&st, &t, 10, 1e6, 30));
+	ck_assert(!hold(&st, &t, 1, 200, 30));
+	ck_assert(hold(&st, &t, 10, 200, 30));
+	/* Under the floor, rates move freely. */
+	ck_assert(hold(&st, &t, 1, 600, 30));
+	/* A VM that comes or goes: at once, whatever the rate. */
+	ck_assert(!hold(&st, &t, 1, 200, 31));
+	ck_assert(hold(&st, &t, 10, 200, 31));
+	/* An unknown rate ends it too. */
+	ck_assert(!hold(&st, &t, 1, -1, 31));
+	ck_assert(!hold(&st, &t, 10, 200, 31));
+	ck_assert(hold(&st, &t, 1, 200, 31));
+}
+END_TEST
+
 static Suite *detail_suite(void)
 {
 	Suite *s = suite_create("detail");
@@ -111,6 +160,7 @@ static Suite *detail_suite(void)
 
 	tcase_add_test(tc, modes_and_hysteresis);
 	tcase_add_test(tc, plans);
+	tcase_add_test(tc, steady_time);
 	suite_add_tcase(s, tc);
 	return s;
 }
