@@ -217,25 +217,188 @@ static bool same_bits(double a, double b)
 	return !memcmp(&a, &b, sizeof(a));
 }
 
+/*
+ * Writes digits c[0..p) (p significant digits, the first not 0), times 10^x, with sign neg,
+ * as "%.*g" with precision p writes it (no trailing zeros, no lone point) into out; returns
+ * out.
+ */
+static char *g_style(char *out, bool neg, const char *c, int p, int x)
+{
+	char *o = out;
+	int i, k = p;
+
+	while (k > 1 && c[k - 1] == '0')
+		k--;
+	if (neg)
+		*o++ = '-';
+	if (x < -4 || x >= p) {
+		*o++ = c[0];
+		if (k > 1)
+			*o++ = '.';
+		for (i = 1; i < k; i++)
+			*o++ = c[i];
+		*o++ = 'e';
+		*o++ = x < 0 ? '-' : '+';
+		if (x < 0)
+			x = -x;
+		if (x >= 100)
+			*o++ = (char)('0' + x / 100);
+		*o++ = (char)('0' + x / 10 % 10);
+		*o++ = (char)('0' + x % 10);
+	} else if (x < 0) {
+		*o++ = '0';
+		*o++ = '.';
+		for (i = -1; i > x; i--)
+			*o++ = '0';
+		for (i = 0; i < k; i++)
+			*o++ = c[i];
+	} else {
+		for (i = 0; i <= x; i++)
+			*o++ = i < k ? c[i] : '0';
+		if (k > x + 1)
+			*o++ = '.';
+		for (i = x + 1; i < k; i++)
+			*o++ = c[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * Sets c[0..p) and *x to v's (v > 0) p significant digits and exponent from its 17 digits d
+ * and exponent e; returns false when the fewer digits cannot read back as v. Rounding d
+ * gives the exact value's rounding unless what is dropped is exactly half (d was rounded
+ * itself): libc rounds v again then. d is within half a unit of its last digit from v,
+ * and a string reads back as v only within half an ulp of it (reach, in those units): one
+ * whose dropped digits are farther than both from a multiple of 10^(17 - p) cannot.
+ */
+static bool fewer_digits(double v, const char *d, int e, int p, double reach, char *c, int *x)
+{
+	int drop = 0, full = 1, i;
+	char tmp[40];
+
+	for (i = p; i < 17; i++) {
+		drop = drop * 10 + (d[i] - '0');
+		full *= 10;
+	}
+	if (drop > reach + 1 && full - drop > reach + 1)
+		return false;
+	*x = e;
+	if (2 * drop == full) {
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
+		for (i = 0; i < p; i++)
+			c[i] = tmp[i ? i + 1 : 0];
+		*x = atoi(tmp + p + 2);
+		return true;
+	}
+	memcpy(c, d, (size_t)p);
+	if (2 * drop > full) {
+		for (i = p - 1; i >= 0 && c[i] == '9'; i--)
+			c[i] = '0';
+		if (i >= 0) {
+			c[i]++;
+		} else {
+			c[0] = '1';
+			(*x)++;
+		}
+	}
+	return true;
+}
+
+/*
+ * Sets d[0..17) and *e to a's 17 significant digits and exponent as "%.16e" writes them
+ * (rounded half to even), by exact integer arithmetic, where a is in [1e-5, 1e15): there
+ * a is m * 2^k with m < 2^53 and -70 < k < 0, and a * 10^(16 - e) is m * 10^(16 - e) /
+ * 2^-k, whose numerator fits 128 bits. Returns false elsewhere (libc converts those).
+ */
+static bool digits17(double a, char *d, int *e)
+{
+	static const uint64_t p10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+		1000000ull, 10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull };
+	unsigned __int128 num, q, rem, half;
+	uint64_t m, digits;
+	int bexp, k, x, s, i, tries;
+
+	if (!(a >= 1e-5 && a < 1e15))
+		return false;
+	m = (uint64_t)ldexp(frexp(a, &bexp), 53);
+	k = bexp - 53;
+	/* a is in [2^(bexp-1), 2^bexp): its exponent is this one or the next. */
+	x = (int)floor((bexp - 1) * 0.30102999566398120);
+	for (tries = 0; tries < 3; tries++) {
+		s = 16 - x;
+		num = (unsigned __int128)m * p10[s < 19 ? s : 19];
+		if (s > 19)
+			num *= p10[s - 19];
+		q = num >> -k;
+		rem = num & (((unsigned __int128)1 << -k) - 1);
+		half = (unsigned __int128)1 << (-k - 1);
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+		if (q >= p10[17])
+			x++;
+		else if (q < p10[16])
+			x--;
+		else
+			break;
+	}
+	if (tries == 3)
+		return false;
+	digits = (uint64_t)q;
+	for (i = 16; i >= 0; i--, digits /= 10)
+		d[i] = (char)('0' + digits % 10);
+	*e = x;
+	return true;
+}
+
 const char *json_fmt_real(double v, char *buf, size_t n)
 {
-	int prec;
+	char tmp[40], d[17], c[17], out[40];
+	bool neg = signbit(v);
+	double a = fabs(v), back, reach;
+	int e, p, x;
 
 	if (isnan(v)) {
 		snprintf(buf, n, "\"NaN\"");
 	} else if (isinf(v)) {
 		snprintf(buf, n, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	} else if (v == 0) {
-		snprintf(buf, n, signbit(v) ? "-0.0" : "0");
-	} else if (v == floor(v) && fabs(v) < 1e15) {
-		snprintf(buf, n, "%.0f", v);
+		snprintf(buf, n, neg ? "-0.0" : "0");
+	} else if (v == floor(v) && a < 1e15) {
+		char num[24];
+
+		snprintf(buf, n, "%s", fmt_int(num, (int64_t)v));
 	} else {
-		/* Fewest digits first: a value the model computed usually needs all 17. */
-		for (prec = 15; prec <= 17; prec++) {
-			snprintf(buf, n, "%.*g", prec, v);
-			if (same_bits(strtod(buf, NULL), v))
+		/*
+		 * The fewest of 15, 16 and 17 significant digits that read back as the same
+		 * bits, as "%.*g" writes them: a value the model computed usually needs all 17.
+		 * One conversion to 17 digits (exact integer arithmetic, or libc's outside its
+		 * range); fewer are rounded from them.
+		 */
+		if (!digits17(a, d, &e)) {
+			snprintf(tmp, sizeof(tmp), "%.16e", a);
+			d[0] = tmp[0];
+			memcpy(d + 1, tmp + 2, 16);
+			e = atoi(tmp + 19);
+		}
+		/* Half an ulp (the wider one, above) in units of the 17th digit, a / 10^(e-16),
+		 * from above: a / 10^e is under d's first three digits and 0.011. */
+		reach = (nextafter(a, INFINITY) - a) / a * 0.5e16 *
+			((d[0] - '0') + (d[1] - '0') * 0.1 + (d[2] - '0') * 0.01 + 0.011);
+		for (p = 15; p < 17; p++) {
+			if (!fewer_digits(a, d, e, p, reach, c, &x))
+				continue;
+			g_style(out, neg, c, p, x);
+			back = strtod(out, NULL);
+			if (same_bits(back, v))
 				break;
 		}
+		if (p == 17)
+			g_style(out, neg, d, 17, e);
+		snprintf(buf, n, "%s", out);
 	}
 	return buf;
 }

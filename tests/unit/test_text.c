@@ -443,6 +443,83 @@ START_TEST(json_reals_exact)
 }
 END_TEST
 
+/* What json_fmt_real() must write for a double that is not an integer under 1e15: the
+ * fewest of 15, 16 and 17 significant digits, as "%.*g" writes them, that read back as
+ * the same bits. */
+static const char *shortest_g(double v, char *buf, size_t n)
+{
+	int prec;
+
+	for (prec = 15; prec <= 17; prec++) {
+		double back;
+
+		snprintf(buf, n, "%.*g", prec, v);
+		back = strtod(buf, NULL);
+		if (!memcmp(&back, &v, sizeof(v)))
+			break;
+	}
+	return buf;
+}
+
+/*
+ * Its digits come from integer arithmetic where it can (1e-5 to 1e15) and from libc
+ * elsewhere: both the same as libc's rule, over values of every kind: any bits, ratios of
+ * counts, binary fractions (ties at the 17th digit), neighbours of powers of ten and of the
+ * range's edges.
+ */
+START_TEST(json_reals_shortest)
+{
+	uint64_t r = 88172645463325252ull;
+	char got[40], want[40];
+	int i, bad = 0;
+
+	/* A tie at the 17th digit goes to the even one, as libc's. */
+	ck_assert_str_eq(json_fmt_real(12345678901234.0625, got, sizeof(got)), "12345678901234.062");
+	ck_assert_str_eq(json_fmt_real(12345678901234.1875, got, sizeof(got)), "12345678901234.188");
+	ck_assert_str_eq(json_fmt_real(1e-5, got, sizeof(got)), "1e-05");
+	ck_assert_str_eq(json_fmt_real(100.0 / 3, got, sizeof(got)), "33.333333333333336");
+	for (i = 0; i < 300000; i++) {
+		double v, t;
+		int k;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		switch (i % 6) {
+		case 0:
+			memcpy(&v, &r, sizeof(v));
+			break;
+		case 1:
+			v = (double)(r % 1000000) / (double)(1 + (r >> 20) % 100000);
+			break;
+		case 2:
+			v = ldexp((double)(r >> 11), -(int)((r >> 2) % 90));
+			break;
+		case 3:
+			t = pow(10, (int)(r % 50) - 25);
+			for (k = (int)((r >> 8) % 7) - 3; k; k += k < 0 ? 1 : -1)
+				t = nextafter(t, k > 0 ? INFINITY : 0);
+			v = t;
+			break;
+		case 4:
+			v = (r & 2) ? nextafter(1e15, 0) - (double)(r % 1000) * 0.125
+				    : 1e-5 + ldexp((double)(r % 1000), -70);
+			break;
+		default:
+			v = (double)(r >> 11) / 9007199254740992.0 * pow(10, (int)((r >> 3) % 30) - 15);
+			break;
+		}
+		if (isnan(v) || isinf(v) || v == 0 || (v == floor(v) && fabs(v) < 1e15))
+			continue;
+		json_fmt_real(v, got, sizeof(got));
+		shortest_g(v, want, sizeof(want));
+		if (strcmp(got, want) && bad++ < 5)
+			fprintf(stderr, "%a: %s, not %s\n", v, got, want);
+	}
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *s = suite_create("text");
@@ -461,6 +538,7 @@ static Suite *text_suite(void)
 	tcase_add_test(tc, json_document);
 	tcase_add_test(tc, json_document_long);
 	tcase_add_test(tc, json_reals_exact);
+	tcase_add_test(tc, json_reals_shortest);
 	suite_add_tcase(s, tc);
 	return s;
 }
