@@ -60,7 +60,6 @@ int json_utf8_len(const unsigned char *s, size_t avail)
 static bool put_escaped(struct json *j, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t left = strlen(s);
 	bool utf8 = true;
 
 	while (*p) {
@@ -73,26 +72,28 @@ static bool put_escaped(struct json *j, const char *s)
 			run++;
 		if (run) {
 			out(j, p, run);
-			p += run, left -= run;
+			p += run;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
 			outc(j, '\\');
 			outc(j, (char)c);
-			p++, left--;
+			p++;
 			continue;
 		}
-		n = c >= 0x80 ? json_utf8_len(p, left) : 0;
+		/* A sequence ends at the string's end at the latest (its NUL is no continuation
+		 * byte): 4 bytes at most are looked at. */
+		n = c >= 0x80 ? json_utf8_len(p, strnlen((const char *)p, 4)) : 0;
 		if (n) {
 			out(j, p, (size_t)n);
-			p += n, left -= (size_t)n;
+			p += n;
 		} else {
 			char u[8];
 
 			snprintf(u, sizeof(u), "\\u%04x", c);
 			outs(j, u);
 			utf8 = utf8 && c < 0x80;
-			p++, left--;
+			p++;
 		}
 	}
 	return utf8;
@@ -220,9 +221,9 @@ static bool same_bits(double a, double b)
 /*
  * Writes digits c[0..p) (p significant digits, the first not 0), times 10^x, with sign neg,
  * as "%.*g" with precision p writes it (no trailing zeros, no lone point) into out; returns
- * out.
+ * its length.
  */
-static char *g_style(char *out, bool neg, const char *c, int p, int x)
+static size_t g_style(char *out, bool neg, const char *c, int p, int x)
 {
 	char *o = out;
 	int i, k = p;
@@ -261,7 +262,7 @@ static char *g_style(char *out, bool neg, const char *c, int p, int x)
 			*o++ = c[i];
 	}
 	*o = '\0';
-	return out;
+	return (size_t)(o - out);
 }
 
 /*
@@ -354,51 +355,61 @@ static bool digits17(double a, char *d, int *e)
 	return true;
 }
 
+/* Writes v as json_real() writes a number into out (40 bytes); returns its length. */
+static size_t fmt_real(double v, char *out)
+{
+	char tmp[40], d[17], c[17];
+	bool neg = signbit(v);
+	double a = fabs(v), reach;
+	int e, p, x;
+	size_t len;
+
+	if (isnan(v))
+		return (size_t)snprintf(out, 40, "\"NaN\"");
+	if (isinf(v))
+		return (size_t)snprintf(out, 40, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	if (v == 0)
+		return (size_t)snprintf(out, 40, neg ? "-0.0" : "0");
+	if (v == floor(v) && a < 1e15)
+		return strlen(fmt_int(out, (int64_t)v));
+	/*
+	 * The fewest of 15, 16 and 17 significant digits that read back as the same bits, as
+	 * "%.*g" writes them: a value the model computed usually needs all 17. One conversion
+	 * to 17 digits (exact integer arithmetic, or libc's outside its range); fewer are
+	 * rounded from them.
+	 */
+	if (!digits17(a, d, &e)) {
+		snprintf(tmp, sizeof(tmp), "%.16e", a);
+		d[0] = tmp[0];
+		memcpy(d + 1, tmp + 2, 16);
+		e = atoi(tmp + 19);
+	}
+	/* Half an ulp (the wider one, above) in units of the 17th digit, a / 10^(e-16), from
+	 * above: a / 10^e is under d's first three digits and 0.011. */
+	reach = (nextafter(a, INFINITY) - a) / a * 0.5e16 *
+		((d[0] - '0') + (d[1] - '0') * 0.1 + (d[2] - '0') * 0.01 + 0.011);
+	for (p = 15; p < 17; p++) {
+		double back;
+
+		if (!fewer_digits(a, d, e, p, reach, c, &x))
+			continue;
+		len = g_style(out, neg, c, p, x);
+		back = strtod(out, NULL);
+		if (same_bits(back, v))
+			return len;
+	}
+	return g_style(out, neg, d, 17, e);
+}
+
 const char *json_fmt_real(double v, char *buf, size_t n)
 {
-	char tmp[40], d[17], c[17], out[40];
-	bool neg = signbit(v);
-	double a = fabs(v), back, reach;
-	int e, p, x;
+	char out[40];
+	size_t len = fmt_real(v, out);
 
-	if (isnan(v)) {
-		snprintf(buf, n, "\"NaN\"");
-	} else if (isinf(v)) {
-		snprintf(buf, n, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	} else if (v == 0) {
-		snprintf(buf, n, neg ? "-0.0" : "0");
-	} else if (v == floor(v) && a < 1e15) {
-		char num[24];
-
-		snprintf(buf, n, "%s", fmt_int(num, (int64_t)v));
-	} else {
-		/*
-		 * The fewest of 15, 16 and 17 significant digits that read back as the same
-		 * bits, as "%.*g" writes them: a value the model computed usually needs all 17.
-		 * One conversion to 17 digits (exact integer arithmetic, or libc's outside its
-		 * range); fewer are rounded from them.
-		 */
-		if (!digits17(a, d, &e)) {
-			snprintf(tmp, sizeof(tmp), "%.16e", a);
-			d[0] = tmp[0];
-			memcpy(d + 1, tmp + 2, 16);
-			e = atoi(tmp + 19);
-		}
-		/* Half an ulp (the wider one, above) in units of the 17th digit, a / 10^(e-16),
-		 * from above: a / 10^e is under d's first three digits and 0.011. */
-		reach = (nextafter(a, INFINITY) - a) / a * 0.5e16 *
-			((d[0] - '0') + (d[1] - '0') * 0.1 + (d[2] - '0') * 0.01 + 0.011);
-		for (p = 15; p < 17; p++) {
-			if (!fewer_digits(a, d, e, p, reach, c, &x))
-				continue;
-			g_style(out, neg, c, p, x);
-			back = strtod(out, NULL);
-			if (same_bits(back, v))
-				break;
-		}
-		if (p == 17)
-			g_style(out, neg, d, 17, e);
-		snprintf(buf, n, "%s", out);
+	if (n) {
+		len = len < n ? len : n - 1;
+		memcpy(buf, out, len);
+		buf[len] = '\0';
 	}
 	return buf;
 }
@@ -406,25 +417,29 @@ const char *json_fmt_real(double v, char *buf, size_t n)
 void json_real(struct json *j, const char *k, double v)
 {
 	char buf[40];
+	size_t n;
 
 	if (same_bits(v, -1.0)) {
 		json_null(j, k);
 		return;
 	}
 	key(j, k);
-	outs(j, json_fmt_real(v, buf, sizeof(buf)));
+	n = fmt_real(v, buf);
+	out(j, buf, n);
 }
 
 void json_real_known(struct json *j, const char *k, double v, bool known)
 {
 	char buf[40];
+	size_t n;
 
 	if (!known && same_bits(v, 0.0)) {
 		json_null(j, k);
 		return;
 	}
 	key(j, k);
-	outs(j, json_fmt_real(v, buf, sizeof(buf)));
+	n = fmt_real(v, buf);
+	out(j, buf, n);
 }
 
 void json_bool(struct json *j, const char *k, bool v)

@@ -362,13 +362,16 @@ START_TEST(json_document)
 	json_arr(&j, "list");
 	json_uint(&j, NULL, 1);
 	json_bool(&j, NULL, false);
+	/* A sequence cut short by the string's end, after a whole one of four bytes. */
+	json_str(&j, NULL, "\xf0\x9f\x98\x80\xe2\x82");
 	json_arr_end(&j);
 	json_obj_end(&j);
 	fclose(f);
 	/* The byte 0xff is not UTF-8: "name_hex" gives every byte back. */
 	ck_assert_str_eq(out, "{\"name\":\"a\\\"b\\\\c\\u000a\\u001b\\u00ff\xc3\xa9\","
 			      "\"name_hex\":\"6122625c630a1bffc3a9\",\"pct\":null,"
-			      "\"rate\":2.5,\"pid\":-3,\"list\":[1,false]}\n");
+			      "\"rate\":2.5,\"pid\":-3,\"list\":[1,false,"
+			      "\"\xf0\x9f\x98\x80\\u00e2\\u0082\"]}\n");
 	free(out);
 }
 END_TEST
