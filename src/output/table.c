@@ -584,14 +584,18 @@ void table_print(FILE *f, const struct table *t)
 	/* Hidden columns at the end are not printed at all: no gap, no trailing blank. */
 	for (last = t->ncols - 1; last > 0 && (t->cols[last].flags & t->hide); last--)
 		;
-	if (t->title[0])
-		fprintf(f, "%s\n", t->title);
+	if (t->title[0]) {
+		fputs(t->title, f);
+		fputc('\n', f);
+	}
 	for (first = 1, i = 0; i <= last; i++) {
 		if (i == last && t->cols[i].align == ALIGN_LEFT)
 			snprintf(buf, sizeof(buf), "%s", table_col_title(t, i));
 		else
 			table_fit(buf, table_col_title(t, i), widths[i], t->cols[i].align);
-		fprintf(f, "%s%s", first ? "" : " ", buf);
+		if (!first)
+			fputc(' ', f);
+		fputs(buf, f);
 		first = 0;
 	}
 	fputc('\n', f);
@@ -616,14 +620,20 @@ void table_print(FILE *f, const struct table *t)
 						buf[--len] = '\0';
 			}
 			if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
-				fprintf(f, "%s%s", first || !buf[0] ? "" : " ", buf);
+				if (!first && buf[0])
+					fputc(' ', f);
+				fputs(buf, f);
 				break;
 			}
-			fprintf(f, "%s%s", first ? "" : " ", buf);
+			if (!first)
+				fputc(' ', f);
+			fputs(buf, f);
 			first = 0;
 		}
 		fputc('\n', f);
 	}
-	if (t->note[0])
-		fprintf(f, "%s\n", t->note);
+	if (t->note[0]) {
+		fputs(t->note, f);
+		fputc('\n', f);
+	}
 }
