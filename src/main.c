@@ -661,6 +661,7 @@ static void check_replace_dir(const char *file)
 struct batch_out {
 	const struct options *opt;
 	struct batch_opts bo;
+	struct table table; /* bo.table: text records are built in it */
 	long printed;
 	FILE *f;		    /* where records go, unless replaced */
 	bool replace;		    /* -o with a metrics format: FILE replaced at each tick */
@@ -875,6 +876,7 @@ int main(int argc, char **argv)
 	bout.bo.utf8 = opt.utf8;
 	bout.bo.filter = opt.have_filter ? &opt.filter : NULL;
 	bout.bo.delay_s = opt.delay_s;
+	bout.bo.table = &bout.table;
 	if (opt.batch && metrics_format(opt.format))
 		bout.bo.metrics = openmetrics_new(&omc);
 	bout.replace = opt.output && metrics_format(opt.format);
@@ -970,6 +972,7 @@ int main(int argc, char **argv)
 	if (opt.pidfile)
 		unlink(opt.pidfile);
 	openmetrics_free(bout.bo.metrics);
+	table_free(&bout.table);
 	if (bout.f != stdout && fclose(bout.f) && !err) {
 		err = -errno;
 		snprintf(why, sizeof(why), "-o: %s: %s", opt.output, strerror(errno));

@@ -55,7 +55,7 @@ static void print_lats(FILE *f, const struct snapshot *s, struct pane_opts *po,
 int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 {
 	struct pane_opts po = { .sort = -1, .utf8 = o->utf8, .filter = o->filter };
-	struct table t = { 0 };
+	struct table own = { 0 }, *t = o->table ? o->table : &own;
 	int i;
 
 	if (o->format == BATCH_CSV)
@@ -69,17 +69,17 @@ int batch_print(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 		batch_header(f, s);
 		fputc('\n', f);
 		po.scope.kind = SCOPE_HOST;
-		print_panes(f, s, &po, &t);
+		print_panes(f, s, &po, t);
 		for (i = 0; o->detail && i < s->nvms; i++) {
 			if (s->vms[i].gone || !pane_vm_visible(&s->vms[i], &po))
 				continue;
 			po.scope.kind = SCOPE_VM;
 			po.scope.pid = s->vms[i].pid;
-			print_panes(f, s, &po, &t);
-			print_lats(f, s, &po, &s->vms[i], &t);
+			print_panes(f, s, &po, t);
+			print_lats(f, s, &po, &s->vms[i], t);
 			po.scope.lat.kind = REF_NONE;
 		}
-		table_free(&t);
+		table_free(&own);
 	}
 	fflush(f);
 	return ferror(f) ? -EIO : 0;

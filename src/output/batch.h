@@ -22,6 +22,10 @@ struct batch_opts {
 	bool header;		/* csv: the header row first (the first record) */
 	struct openmetrics *metrics; /* openmetrics, prometheus: running totals; the caller's */
 	double delay_s;		/* openmetrics, prometheus: the configured tick */
+	/* text: the table every pane is built in, kept from record to record so that its
+	 * arrays grow once (a fleet's reach megabytes: each growth faults pages in again);
+	 * NULL: one for the record. The caller's, freed with table_free(). */
+	struct table *table;
 };
 
 /*
