@@ -314,11 +314,10 @@ static bool fewer_digits(double v, const char *d, int e, int p, double reach, ch
  */
 static bool digits17(double a, char *d, int *e)
 {
-	static const uint64_t p10[20] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
-		1000000ull, 10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-		100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
-		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-		1000000000000000000ull, 10000000000000000000ull };
+#define P4(x) (x), (x)*10, (x)*100, (x)*1000
+	static const uint64_t p10[20] = { P4(1ull), P4(10000ull), P4(100000000ull),
+					  P4(1000000000000ull), P4(10000000000000000ull) };
+#undef P4
 	unsigned __int128 num, q, rem, half;
 	uint64_t m, digits;
 	int bexp, k, x, s, i, tries;

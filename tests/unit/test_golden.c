@@ -1049,8 +1049,9 @@ static void batch_golden(const char *name, struct snapshot *const *s, int n,
 			 enum batch_format format, bool detail, bool utf8)
 {
 	struct table kept = { 0 };
-	const struct batch_opts o = { .format = format, .detail = detail, .utf8 = utf8,
-				      .table = &kept };
+	const struct batch_opts o = {
+		.format = format, .detail = detail, .utf8 = utf8, .table = &kept
+	};
 	struct batch_opts fresh = o;
 	struct out out, each;
 	int i;

@@ -477,8 +477,10 @@ START_TEST(json_reals_shortest)
 	int i, bad = 0;
 
 	/* A tie at the 17th digit goes to the even one, as libc's. */
-	ck_assert_str_eq(json_fmt_real(12345678901234.0625, got, sizeof(got)), "12345678901234.062");
-	ck_assert_str_eq(json_fmt_real(12345678901234.1875, got, sizeof(got)), "12345678901234.188");
+	ck_assert_str_eq(json_fmt_real(12345678901234.0625, got, sizeof(got)),
+			 "12345678901234.062");
+	ck_assert_str_eq(json_fmt_real(12345678901234.1875, got, sizeof(got)),
+			 "12345678901234.188");
 	ck_assert_str_eq(json_fmt_real(1e-5, got, sizeof(got)), "1e-05");
 	ck_assert_str_eq(json_fmt_real(100.0 / 3, got, sizeof(got)), "33.333333333333336");
 	for (i = 0; i < 300000; i++) {
@@ -509,7 +511,8 @@ START_TEST(json_reals_shortest)
 				    : 1e-5 + ldexp((double)(r % 1000), -70);
 			break;
 		default:
-			v = (double)(r >> 11) / 9007199254740992.0 * pow(10, (int)((r >> 3) % 30) - 15);
+			v = (double)(r >> 11) / 9007199254740992.0 *
+			    pow(10, (int)((r >> 3) % 30) - 15);
 			break;
 		}
 		if (isnan(v) || isinf(v) || v == 0 || (v == floor(v) && fabs(v) < 1e15))
