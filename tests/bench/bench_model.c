@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch.h"
 #include "model.h"
-#include "snapjson.h"
 
 #define NVMS   4
 #define NVCPUS 8
@@ -141,8 +141,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Returns the median time of writing s as a JSON document to f, over 101 writes. */
-static uint64_t json_ns(FILE *f, const struct snapshot *s)
+/* Returns the median time of writing s as a batch record (o) to f, over 101 writes. */
+static uint64_t record_ns(FILE *f, const struct snapshot *s, const struct batch_opts *o)
 {
 	double t[101];
 	int i;
@@ -150,20 +150,37 @@ static uint64_t json_ns(FILE *f, const struct snapshot *s)
 	for (i = 0; i < 101; i++) {
 		uint64_t t0 = mono_ns();
 
-		snapjson_write(f, s, NULL);
+		batch_print(f, s, o);
 		t[i] = (double)(mono_ns() - t0);
 	}
 	qsort(t, 101, sizeof(*t), cmp_double);
 	return (uint64_t)t[50];
 }
 
+/* Returns the length of s as a batch record (o). */
+static long record_len(const struct snapshot *s, const struct batch_opts *o)
+{
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&doc, &len);
+
+	if (!mem)
+		return 0;
+	batch_print(mem, s, o);
+	fclose(mem);
+	free(doc);
+	return (long)len;
+}
+
 /* Returns the median events per second over runs passes of the stream, printing the spread. */
 static double run(const char *what, const struct kvm_event *ev, size_t n, int runs)
 {
 	double *rate = calloc((size_t)runs, sizeof(*rate)), med;
-	uint64_t snap_ns = 0, doc_ns = 0;
+	struct table table = { 0 };
+	const struct batch_opts text = { .table = &table }, json = { .format = BATCH_JSON };
+	uint64_t snap_ns = 0, text_ns = 0, json_ns = 0;
 	FILE *null = fopen("/dev/null", "w");
-	long bytes = 0;
+	long text_len = 0, json_len = 0;
 	struct model m;
 	int r;
 
@@ -181,26 +198,21 @@ static double run(const char *what, const struct kvm_event *ev, size_t n, int ru
 		s = model_snapshot(&m, 1 + (uint64_t)(r + 1) * 1000000000ull, 0, false);
 		snap_ns += mono_ns() - t1;
 		if (null) {
-			char *doc = NULL;
-			size_t len = 0;
-			FILE *mem = open_memstream(&doc, &len);
-
-			doc_ns += json_ns(null, s);
-			if (mem) {
-				snapjson_write(mem, s, NULL);
-				fclose(mem);
-				bytes = (long)len;
-			}
-			free(doc);
+			text_ns += record_ns(null, s, &text);
+			json_ns += record_ns(null, s, &json);
+			text_len = record_len(s, &text);
+			json_len = record_len(s, &json);
 		}
 		snapshot_free(s);
 	}
 	qsort(rate, (size_t)runs, sizeof(*rate), cmp_double);
 	med = rate[runs / 2];
 	printf("%-14s median %6.1f M events/s (min %.1f, max %.1f) over %d runs of %zu events; "
-	       "snapshot %.2f ms; as JSON %.3f ms (%ld bytes)\n",
+	       "snapshot %.2f ms; as a text record %.3f ms (%ld bytes), JSON %.3f ms (%ld bytes)\n",
 	       what, med / 1e6, rate[0] / 1e6, rate[runs - 1] / 1e6, runs, n,
-	       (double)snap_ns / runs / 1e6, (double)doc_ns / runs / 1e6, bytes);
+	       (double)snap_ns / runs / 1e6, (double)text_ns / runs / 1e6, text_len,
+	       (double)json_ns / runs / 1e6, json_len);
+	table_free(&table);
 	if (null)
 		fclose(null);
 	model_free(&m);
