@@ -306,18 +306,31 @@ static bool fewer_digits(double v, const char *d, int e, int p, double reach, ch
 	return true;
 }
 
+#define P4(x) (x), (x)*10, (x)*100, (x)*1000
+static const uint64_t p10[20] = { P4(1ull), P4(10000ull), P4(100000000ull), P4(1000000000000ull),
+				  P4(10000000000000000ull) };
+#undef P4
+
+/* Returns 10^n, n up to 38. */
+static unsigned __int128 pow10_128(int n)
+{
+	return n < 20 ? p10[n] : (unsigned __int128)p10[19] * pow10_128(n - 19);
+}
+
+/* a as m / 2^k, and the power of ten its 17 digits were scaled by (digits17()). */
+struct exact {
+	uint64_t m;
+	int k, s;
+};
+
 /*
  * Sets d[0..17) and *e to a's 17 significant digits and exponent as "%.16e" writes them
  * (rounded half to even), by exact integer arithmetic, where a is in [1e-5, 1e15): there
- * a is m * 2^k with m < 2^53 and -70 < k < 0, and a * 10^(16 - e) is m * 10^(16 - e) /
- * 2^-k, whose numerator fits 128 bits. Returns false elsewhere (libc converts those).
+ * a is m / 2^k with m < 2^53 and 0 < k < 70, and a * 10^(16 - e) is m * 10^(16 - e) /
+ * 2^k, whose numerator fits 128 bits. Returns false elsewhere (libc converts those).
  */
-static bool digits17(double a, char *d, int *e)
+static bool digits17(double a, char *d, int *e, struct exact *z)
 {
-#define P4(x) (x), (x)*10, (x)*100, (x)*1000
-	static const uint64_t p10[20] = { P4(1ull), P4(10000ull), P4(100000000ull),
-					  P4(1000000000000ull), P4(10000000000000000ull) };
-#undef P4
 	unsigned __int128 num, q, rem, half;
 	uint64_t m, digits;
 	int bexp, k, x, s, i, tries;
@@ -325,17 +338,15 @@ static bool digits17(double a, char *d, int *e)
 	if (!(a >= 1e-5 && a < 1e15))
 		return false;
 	m = (uint64_t)ldexp(frexp(a, &bexp), 53);
-	k = bexp - 53;
+	k = 53 - bexp;
 	/* a is in [2^(bexp-1), 2^bexp): its exponent is this one or the next. */
 	x = (int)floor((bexp - 1) * 0.30102999566398120);
 	for (tries = 0; tries < 3; tries++) {
 		s = 16 - x;
-		num = (unsigned __int128)m * p10[s < 19 ? s : 19];
-		if (s > 19)
-			num *= p10[s - 19];
-		q = num >> -k;
-		rem = num & (((unsigned __int128)1 << -k) - 1);
-		half = (unsigned __int128)1 << (-k - 1);
+		num = m * pow10_128(s);
+		q = num >> k;
+		rem = num & (((unsigned __int128)1 << k) - 1);
+		half = (unsigned __int128)1 << (k - 1);
 		if (rem > half || (rem == half && (q & 1)))
 			q++;
 		if (q >= p10[17])
@@ -351,16 +362,50 @@ static bool digits17(double a, char *d, int *e)
 	for (i = 16; i >= 0; i--, digits /= 10)
 		d[i] = (char)('0' + digits % 10);
 	*e = x;
+	*z = (struct exact){ .m = m, .k = k, .s = s };
 	return true;
+}
+
+/*
+ * Returns 1 when digits c[0..p) times 10^x read back as a = z's m / 2^k (e: the exponent of
+ * its 17 digits, x - e 0 or 1), 0 when they do not, -1 when the numbers do not fit 128 bits
+ * (k > 66: a under 2^-14). Read back means within half an ulp of a (a quarter below a power
+ * of two, where the next double down is closer), on the edge when m is even, as strtod()
+ * rounds. Scaled by 10^s * 2^(k + 1): the candidate is C * 10^(17 - p + x - e) * 2^(k + 1),
+ * a is 2m * 10^s, and half an ulp is 10^s.
+ */
+static int reads_back(const struct exact *z, const char *c, int p, int x, int e)
+{
+	unsigned __int128 cand, val, half, diff;
+	uint64_t digits = 0;
+	int i;
+
+	if (z->k > 66)
+		return -1;
+	for (i = 0; i < p; i++)
+		digits = digits * 10 + (uint64_t)(c[i] - '0');
+	cand = (digits * pow10_128(17 - p + x - e)) << (z->k + 1);
+	half = pow10_128(z->s);
+	val = ((unsigned __int128)z->m << 1) * half;
+	if (cand >= val) {
+		diff = cand - val;
+	} else {
+		diff = val - cand;
+		/* Below a power of two the next double down is half as far. */
+		if (z->m == 1ull << 52)
+			diff <<= 1;
+	}
+	return diff < half || (diff == half && !(z->m & 1));
 }
 
 /* Writes v as json_real() writes a number into out (40 bytes); returns its length. */
 static size_t fmt_real(double v, char *out)
 {
 	char tmp[40], d[17], c[17];
-	bool neg = signbit(v);
+	struct exact z = { 0 };
+	bool neg = signbit(v), exact;
 	double a = fabs(v), reach;
-	int e, p, x;
+	int e, p, x, ok;
 	size_t len;
 
 	if (isnan(v))
@@ -377,7 +422,8 @@ static size_t fmt_real(double v, char *out)
 	 * to 17 digits (exact integer arithmetic, or libc's outside its range); fewer are
 	 * rounded from them.
 	 */
-	if (!digits17(a, d, &e)) {
+	exact = digits17(a, d, &e, &z);
+	if (!exact) {
 		snprintf(tmp, sizeof(tmp), "%.16e", a);
 		d[0] = tmp[0];
 		memcpy(d + 1, tmp + 2, 16);
@@ -392,7 +438,12 @@ static size_t fmt_real(double v, char *out)
 
 		if (!fewer_digits(a, d, e, p, reach, c, &x))
 			continue;
+		ok = exact ? reads_back(&z, c, p, x, e) : -1;
+		if (!ok)
+			continue;
 		len = g_style(out, neg, c, p, x);
+		if (ok > 0)
+			return len;
 		back = strtod(out, NULL);
 		if (same_bits(back, v))
 			return len;

@@ -466,9 +466,9 @@ static const char *shortest_g(double v, char *buf, size_t n)
 
 /*
  * Its digits come from integer arithmetic where it can (1e-5 to 1e15) and from libc
- * elsewhere: both the same as libc's rule, over values of every kind: any bits, ratios of
- * counts, binary fractions (ties at the 17th digit), neighbours of powers of ten and of the
- * range's edges.
+ * elsewhere, and it reads them back by integer arithmetic too where that fits: all the same
+ * as libc's rule, over values of every kind: any bits, ratios of counts, binary fractions
+ * (ties at the 17th digit), neighbours of powers of ten and two and of the range's edges.
  */
 START_TEST(json_reals_shortest)
 {
@@ -521,6 +521,22 @@ START_TEST(json_reals_shortest)
 		shortest_g(v, want, sizeof(want));
 		if (strcmp(got, want) && bad++ < 5)
 			fprintf(stderr, "%a: %s, not %s\n", v, got, want);
+	}
+	/* Around powers of two, where the next double down is half as far as the next up. */
+	for (i = -1100; i < 1030; i++) {
+		double t = ldexp(1, i), v = t;
+		int k;
+
+		for (k = 0; k < 8; k++, v = nextafter(v, k < 4 ? 0 : INFINITY)) {
+			if (k == 4)
+				v = nextafter(t, INFINITY);
+			if (v == 0 || isinf(v) || (v == floor(v) && v < 1e15))
+				continue;
+			json_fmt_real(v, got, sizeof(got));
+			shortest_g(v, want, sizeof(want));
+			if (strcmp(got, want) && bad++ < 5)
+				fprintf(stderr, "%a: %s, not %s\n", v, got, want);
+		}
 	}
 	ck_assert_int_eq(bad, 0);
 }
