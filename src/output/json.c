@@ -420,7 +420,7 @@ static size_t fmt_real(double v, char *out)
 	 * The fewest of 15, 16 and 17 significant digits that read back as the same bits, as
 	 * "%.*g" writes them: a value the model computed usually needs all 17. One conversion
 	 * to 17 digits (exact integer arithmetic, or libc's outside its range); fewer are
-	 * rounded from them.
+	 * rounded from them, and read back the same way (strtod() where that does not fit).
 	 */
 	exact = digits17(a, d, &e, &z);
 	if (!exact) {
