@@ -51,14 +51,17 @@ static double median_ms(uint64_t *v, int n)
 /* Returns how many sample lines of text name VM 0 of the fleet. */
 static int series_of_vm0(const char *text)
 {
+	static const char vm0[] = "vm=\"vm-000.fleet.example\"";
 	const char *p = text;
 	int n = 0;
 
 	while (p && *p) {
 		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 
-		if (*p != '#' && strstr(p, "vm=\"vm-000.fleet.example\"") &&
-		    strstr(p, "vm=\"vm-000.fleet.example\"") < (nl ? nl : p + strlen(p)))
+		/* Within the line: a search to the text's end for each line took most of the
+		 * bench's own time. */
+		if (*p != '#' && memmem(p, len, vm0, sizeof(vm0) - 1))
 			n++;
 		p = nl ? nl + 1 : NULL;
 	}
