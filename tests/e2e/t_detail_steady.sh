@@ -12,7 +12,7 @@ need_tracefs
 [ -r "$TRACEFS/events/kvm/kvm_pio/id" ] || skip "no kvm_pio tracepoint in $TRACEFS"
 
 name=e2e-steady-$$
-storm_start "$E2E_TMP/storm.out" --vcpus 1 --start-delay 1 --duration 60 -name "guest=$name" pit
+storm_start "$E2E_TMP/storm.out" --vcpus 1 --start-delay 1 --duration 70 -name "guest=$name" pit
 SPID=$STORM_PID
 wait_until 5 has_thread "$SPID" "CPU 0/KVM" || fail "storm did not start"
 "$KVMSCOPE" -b -c --format json -d 1 -f "^$name\$" >"$E2E_TMP/out.json" 2>"$E2E_TMP/err" &
@@ -43,7 +43,7 @@ for line in open(sys.argv[1]):
 ' "$E2E_TMP/out.json" | tail -n 40
 }
 steady() { [ "$(budget_of_last)" = 5000 ]; }
-wait_until 35 steady || fail "the budget in force never fell while the storm held:" \
+wait_until 45 steady || fail "the budget in force never fell while the storm held:" \
 	"$(ticks)"
 t0=$(date +%s%N)
 kill -STOP "$SPID"
