@@ -6,6 +6,11 @@
  * A second stream touches a new MMIO address on every access (the worst case for the hot
  * tables: an eviction each time). Target: the model must not be what stops 10 M events/s.
  *
+ * Then a fleet's tick: 30 VMs of 2 vCPUs, FLEET_TICK events (a quarter of the default
+ * budget: what a steady host traces) then a snapshot made and freed, as the tick loop does
+ * once a second; prints the median snapshot time over FLEET_TICKS ticks. That is the model's
+ * share of an idle fleet's own CPU, paid whatever the output.
+ *
  *   build/bench/bench_model [events (default 2000000)] [runs (default 7)]
  */
 #include <stdio.h>
@@ -16,8 +21,15 @@
 #include "batch.h"
 #include "model.h"
 
-#define NVMS   4
-#define NVCPUS 8
+/* How many VMs of how many vCPUs a stream's events come from. */
+struct shape {
+	int nvms, nvcpus;
+};
+
+static const struct shape busy = { 4, 8 }, fleet = { 30, 2 };
+
+#define FLEET_TICK  5000
+#define FLEET_TICKS 201
 
 static uint64_t mono_ns(void)
 {
@@ -27,29 +39,41 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void setup(struct model *m)
+/* Returns the procfs sample the model was set up with (free with free_setup()). */
+static struct procfs_sample setup(struct model *m, struct shape sh)
 {
-	static struct proc_thread th[NVMS][NVCPUS];
-	static struct proc_vm vm[NVMS];
-	struct procfs_sample s = { .ts_ns = 1, .vms = vm, .nvms = NVMS };
+	struct proc_vm *vm = calloc((size_t)sh.nvms, sizeof(*vm));
+	struct procfs_sample s = { .ts_ns = 1, .vms = vm, .nvms = sh.nvms };
 	int v, k;
 
 	model_init(m, 0);
-	for (v = 0; v < NVMS; v++) {
+	for (v = 0; vm && v < sh.nvms; v++) {
 		vm[v].pid = 1000 * (v + 1);
 		vm[v].starttime = 1;
 		snprintf(vm[v].name, sizeof(vm[v].name), "bench%d", v);
-		vm[v].threads = th[v];
-		vm[v].nthreads = NVCPUS;
-		for (k = 0; k < NVCPUS; k++) {
-			th[v][k].tid = vm[v].pid + k + 1;
-			th[v][k].kind = PROC_VCPU;
-			th[v][k].index = k;
-			snprintf(th[v][k].comm, sizeof(th[v][k].comm), "CPU %d/KVM", k);
+		vm[v].threads = calloc((size_t)sh.nvcpus, sizeof(*vm[v].threads));
+		vm[v].nthreads = vm[v].threads ? sh.nvcpus : 0;
+		for (k = 0; k < vm[v].nthreads; k++) {
+			struct proc_thread *t = &vm[v].threads[k];
+
+			t->tid = vm[v].pid + k + 1;
+			t->kind = PROC_VCPU;
+			t->index = k;
+			snprintf(t->comm, sizeof(t->comm), "CPU %hhu/KVM", (unsigned char)k);
 		}
 	}
 	model_update_procfs(m, &s);
 	model_prime(m, 1);
+	return s;
+}
+
+static void free_setup(struct procfs_sample *s)
+{
+	int v;
+
+	for (v = 0; v < s->nvms; v++)
+		free(s->vms[v].threads);
+	free(s->vms);
 }
 
 static unsigned int rnd(unsigned int *x)
@@ -59,17 +83,18 @@ static unsigned int rnd(unsigned int *x)
 }
 
 /* Returns the number of events written to ev (at most n). worst: a new address each time. */
-static size_t stream(struct kvm_event *ev, size_t n, bool worst)
+static size_t stream(struct kvm_event *ev, size_t n, struct shape sh, bool worst)
 {
 	static const uint32_t reasons[] = { 30, 49, 32, 1, 12, 48, 44, 31 };
-	uint64_t ts[NVMS * NVCPUS] = { 0 };
+	int ncpu = sh.nvms * sh.nvcpus;
+	uint64_t *ts = calloc((size_t)ncpu, sizeof(*ts));
 	unsigned int x = 42, r;
 	size_t i = 0;
 	uint64_t fresh = 0;
 
-	while (i + 8 < n) {
-		int c = (int)(rnd(&x) % (NVMS * NVCPUS));
-		uint32_t tid = (uint32_t)(1000 * (c / NVCPUS + 1) + c % NVCPUS + 1);
+	while (ts && i + 8 < n) {
+		int c = (int)(rnd(&x) % (unsigned int)ncpu);
+		uint32_t tid = (uint32_t)(1000 * (c / sh.nvcpus + 1) + c % sh.nvcpus + 1);
 		struct kvm_event *e;
 
 		ts[c] += 1000 + rnd(&x) % 4000;
@@ -131,6 +156,7 @@ static size_t stream(struct kvm_event *ev, size_t n, bool worst)
 		e->tid = tid;
 		e->type = KE_ENTRY;
 	}
+	free(ts);
 	return i;
 }
 
@@ -182,9 +208,9 @@ static double run(const char *what, const struct kvm_event *ev, size_t n, int ru
 	FILE *null = fopen("/dev/null", "w");
 	long text_len = 0, json_len = 0;
 	struct model m;
+	struct procfs_sample ps = setup(&m, busy);
 	int r;
 
-	setup(&m);
 	for (r = 0; r < runs; r++) {
 		uint64_t t0 = mono_ns(), t1;
 		struct snapshot *s;
@@ -216,8 +242,67 @@ static double run(const char *what, const struct kvm_event *ev, size_t n, int ru
 	if (null)
 		fclose(null);
 	model_free(&m);
+	free_setup(&ps);
 	free(rate);
 	return med;
+}
+
+/*
+ * Prints the median time of a fleet's snapshot, made and freed after each FLEET_TICK events
+ * of ev (n of them, their times moved on at each pass), and the time and size of the last
+ * one's records.
+ */
+static void fleet_ticks(const struct kvm_event *ev, size_t n)
+{
+	struct table table = { 0 };
+	const struct batch_opts text = { .table = &table }, json = { .format = BATCH_JSON };
+	FILE *null = fopen("/dev/null", "w");
+	double t[FLEET_TICKS];
+	uint64_t shift = 0, text_ns = 0, json_ns = 0;
+	struct model m;
+	struct procfs_sample ps = setup(&m, fleet);
+	size_t at = 0;
+	long text_len = 0, json_len = 0;
+	int r, i;
+
+	for (r = 0; r < FLEET_TICKS && n; r++) {
+		struct snapshot *s;
+		uint64_t t0;
+
+		for (i = 0; i < FLEET_TICK; i++) {
+			struct kvm_event e = ev[at];
+
+			e.ts_ns += shift;
+			model_event(&m, &e);
+			if (++at == n) {
+				at = 0;
+				shift += ev[n - 1].ts_ns + 1000;
+			}
+		}
+		t0 = mono_ns();
+		s = model_snapshot(&m, 1 + (uint64_t)(r + 1) * 1000000000ull, 0, false);
+		t[r] = (double)(mono_ns() - t0);
+		if (r == FLEET_TICKS - 1 && null) {
+			text_ns = record_ns(null, s, &text);
+			json_ns = record_ns(null, s, &json);
+			text_len = record_len(s, &text);
+			json_len = record_len(s, &json);
+		}
+		t0 = mono_ns();
+		snapshot_free(s);
+		t[r] += (double)(mono_ns() - t0);
+	}
+	qsort(t, FLEET_TICKS, sizeof(*t), cmp_double);
+	printf("fleet tick     %d VMs x %d vCPUs, %d events a tick: snapshot %.3f ms (median of "
+	       "%d; min %.3f); the last as a text record %.3f ms (%ld bytes), JSON %.3f ms (%ld "
+	       "bytes)\n",
+	       fleet.nvms, fleet.nvcpus, FLEET_TICK, t[FLEET_TICKS / 2] / 1e6, FLEET_TICKS,
+	       t[0] / 1e6, (double)text_ns / 1e6, text_len, (double)json_ns / 1e6, json_len);
+	if (null)
+		fclose(null);
+	table_free(&table);
+	model_free(&m);
+	free_setup(&ps);
 }
 
 int main(int argc, char **argv)
@@ -230,10 +315,12 @@ int main(int argc, char **argv)
 
 	if (!ev || runs < 1)
 		return 1;
-	got = stream(ev, n, false);
+	got = stream(ev, n, busy, false);
 	mixed = run("mixed stream", ev, got, runs);
-	got = stream(ev, n, true);
+	got = stream(ev, n, busy, true);
 	run("new address", ev, got, runs);
+	got = stream(ev, n < FLEET_TICK * 20 ? n : FLEET_TICK * 20, fleet, false);
+	fleet_ticks(ev, got);
 	free(ev);
 	printf("model_event %s the 10 M events/s target (mixed stream)\n",
 	       mixed >= 10e6 ? "meets" : "misses");
