@@ -66,7 +66,7 @@ static void lat_add(const struct hist *h, struct snap_lat *out)
 
 	if (!h || !h->n)
 		return;
-	for (i = 0; i < HIST_BUCKETS; i++)
+	for (i = h->lo; i <= h->hi; i++)
 		if (h->b[i])
 			out->b[snap_lat_bucket(hist_bucket_low(i))] += h->b[i];
 }

@@ -81,7 +81,7 @@ static inline void acc_zero(struct acc *a)
 
 	*a = (struct acc){ .h = h };
 	if (h && h->n)
-		hist_clear(h);
+		hist_empty(h);
 }
 
 void acc_free(struct acc *a);

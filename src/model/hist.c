@@ -4,19 +4,6 @@
 
 #include "hist.h"
 
-unsigned int hist_bucket(uint64_t v)
-{
-	unsigned int p;
-
-	if (v < HIST_SUB)
-		return (unsigned int)v;
-	p = 63u - (unsigned int)__builtin_clzll(v);
-	if (p > HIST_MAX_POW)
-		return HIST_BUCKETS - 1;
-	return (p - HIST_SUB_BITS + 1) * HIST_SUB +
-	       (unsigned int)((v >> (p - HIST_SUB_BITS)) & (HIST_SUB - 1));
-}
-
 uint64_t hist_bucket_low(unsigned int i)
 {
 	unsigned int g = i / HIST_SUB, sub = i % HIST_SUB;
@@ -41,12 +28,16 @@ uint64_t hist_bucket_high(unsigned int i)
 void hist_clear(struct hist *h)
 {
 	memset(h, 0, sizeof(*h));
+	h->lo = HIST_BUCKETS;
 }
 
-void hist_add(struct hist *h, uint64_t v)
+void hist_empty(struct hist *h)
 {
-	h->n++;
-	h->b[hist_bucket(v)]++;
+	if (h->lo <= h->hi)
+		memset(&h->b[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof(h->b[0]));
+	h->n = 0;
+	h->lo = HIST_BUCKETS;
+	h->hi = 0;
 }
 
 void hist_merge(struct hist *dst, const struct hist *src)
@@ -56,8 +47,12 @@ void hist_merge(struct hist *dst, const struct hist *src)
 	if (!src->n)
 		return;
 	dst->n += src->n;
-	for (i = 0; i < HIST_BUCKETS; i++)
+	for (i = src->lo; i <= src->hi; i++)
 		dst->b[i] += src->b[i];
+	if (src->lo < dst->lo)
+		dst->lo = src->lo;
+	if (src->hi > dst->hi)
+		dst->hi = src->hi;
 }
 
 uint64_t hist_quantile(const struct hist *a, const struct hist *b, double q)
@@ -72,10 +67,21 @@ uint64_t hist_quantile(const struct hist *a, const struct hist *b, double q)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	for (i = 0; i < HIST_BUCKETS; i++) {
-		seen += a->b[i] + (b ? b->b[i] : 0);
-		if (seen >= rank)
-			return hist_bucket_high(i);
+	if (!b || !b->n) {
+		for (i = a->lo; i <= a->hi; i++) {
+			seen += a->b[i];
+			if (seen >= rank)
+				return hist_bucket_high(i);
+		}
+	} else {
+		unsigned int lo = a->n && a->lo < b->lo ? a->lo : b->lo;
+		unsigned int hi = a->n && a->hi > b->hi ? a->hi : b->hi;
+
+		for (i = lo; i <= hi; i++) {
+			seen += a->b[i] + b->b[i];
+			if (seen >= rank)
+				return hist_bucket_high(i);
+		}
 	}
 	return hist_bucket_high(HIST_BUCKETS - 1);
 }

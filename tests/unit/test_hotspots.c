@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The latency histogram and the bounded hot-address table. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,84 @@ START_TEST(hist_quantiles)
 	hist_merge(&a, &b);
 	ck_assert_uint_eq(a.n, 200);
 	ck_assert_uint_eq(hist_quantile(&a, NULL, 0.5), 9);
+}
+END_TEST
+
+/* Returns the q-quantile of the values counted in ref (a bucket per value's bucket). */
+static uint64_t ref_quantile(const uint64_t *ref, uint64_t n, double q)
+{
+	uint64_t rank = (uint64_t)ceil(q * (double)n - 1e-9), seen = 0;
+	unsigned int i;
+
+	rank = rank < 1 ? 1 : rank > n ? n : rank;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		seen += ref[i];
+		if (seen >= rank)
+			return hist_bucket_high(i);
+	}
+	return 0;
+}
+
+/*
+ * Windows emptied, refilled, merged and read in pairs, as a row's are tick after tick: every
+ * quantile is the one of the values counted, bucket by bucket, and what lies outside the
+ * used buckets stays zero.
+ */
+START_TEST(hist_windows_reused)
+{
+	static const double qs[] = { 0.01, 0.25, 0.5, 0.9, 0.99, 1.0 };
+	uint64_t ref_a[HIST_BUCKETS], ref_b[HIST_BUCKETS], both[HIST_BUCKETS];
+	unsigned int x = 7, i, round, k;
+	struct hist a, b;
+
+	hist_clear(&a);
+	hist_clear(&b);
+	memset(ref_b, 0, sizeof(ref_b));
+	for (round = 0; round < 200; round++) {
+		/* Each round's values at a scale of their own: few ns to minutes, or none. */
+		unsigned int shift = (round * 7) % 40, n = round % 9 ? 1 + round % 50 : 0;
+		uint64_t na = 0, nb = b.n;
+
+		hist_empty(&a);
+		memset(ref_a, 0, sizeof(ref_a));
+		for (i = 0; i < n; i++) {
+			uint64_t v;
+
+			x = x * 1103515245u + 12345u;
+			v = ((uint64_t)(x >> 8) & 0xff) << shift;
+			hist_add(&a, v);
+			ref_a[hist_bucket(v)]++;
+			na++;
+		}
+		ck_assert_uint_eq(a.n, na);
+		for (i = 0; i < HIST_BUCKETS; i++) {
+			ck_assert_uint_eq(a.b[i], ref_a[i]);
+			both[i] = ref_a[i] + ref_b[i];
+		}
+		for (k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+			ck_assert_uint_eq(hist_quantile(&a, NULL, qs[k]),
+					  na ? ref_quantile(ref_a, na, qs[k]) : 0);
+			if (nb)
+				ck_assert_uint_eq(hist_quantile(&b, NULL, qs[k]),
+						  ref_quantile(ref_b, nb, qs[k]));
+			if (na + nb)
+				ck_assert_uint_eq(hist_quantile(na ? &a : &b, na ? &b : NULL, qs[k]),
+						  ref_quantile(both, na + nb, qs[k]));
+			if (na && nb)
+				ck_assert_uint_eq(hist_quantile(&b, &a, qs[k]),
+						  ref_quantile(both, na + nb, qs[k]));
+		}
+		/* The window folds into the total; every few rounds the total starts again. */
+		if (round % 17 == 16) {
+			hist_empty(&b);
+			memset(ref_b, 0, sizeof(ref_b));
+		}
+		hist_merge(&b, &a);
+		for (i = 0; i < HIST_BUCKETS; i++) {
+			ref_b[i] += ref_a[i];
+			ck_assert_uint_eq(b.b[i], ref_b[i]);
+		}
+	}
 }
 END_TEST
 
@@ -208,6 +287,7 @@ static Suite *hotspots_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, hist_buckets_cover_every_value);
 	tcase_add_test(tc, hist_quantiles);
+	tcase_add_test(tc, hist_windows_reused);
 	tcase_add_test(tc, hot_counts_exact);
 	tcase_add_test(tc, hot_million_addresses_bounded);
 	tcase_add_test(tc, hot_heap_and_index_stay_consistent);
