@@ -97,3 +97,31 @@ int detail_plan(struct detail_ctl *d, uint64_t interval_ns, struct detail_burst 
 	return detail_windows(&d->seed, d->duty, interval_ns, DETAIL_BURST_MIN_NS,
 			      DETAIL_BURST_MAX_NS, b, max);
 }
+
+void detail_follow(const struct detail_vm *prev, int np, const struct detail_vm *now, int n,
+		   int skip, int pick[2])
+{
+	int top[2] = { 0, 0 }, i, j = 0;
+	double rate[2] = { -1, -1 };
+
+	for (i = 0; i < n; i++) {
+		double cs = 0;
+
+		if (now[i].pid == skip)
+			continue;
+		while (j < np && prev[j].pid < now[i].pid)
+			j++;
+		if (j < np && prev[j].pid == now[i].pid && now[i].slices >= prev[j].slices)
+			cs = (double)(now[i].slices - prev[j].slices);
+		if (now[i].pid == pick[0] || now[i].pid == pick[1])
+			cs *= DETAIL_FOLLOW_KEEP;
+		if (cs > rate[0]) {
+			top[1] = top[0], rate[1] = rate[0];
+			top[0] = now[i].pid, rate[0] = cs;
+		} else if (cs > rate[1]) {
+			top[1] = now[i].pid, rate[1] = cs;
+		}
+	}
+	pick[0] = top[0];
+	pick[1] = top[1];
+}

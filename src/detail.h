@@ -94,4 +94,25 @@ struct detail_steady {
  */
 bool detail_steady(struct detail_steady *st, double rate, int vms, uint64_t now_ns);
 
+/*
+ * Sched events while sampled follow two VMs: the two whose threads were switched in most
+ * often over the interval. One followed keeps its place until another switches
+ * DETAIL_FOLLOW_KEEP times as often (among VMs alike the two would change at every tick).
+ */
+#define DETAIL_FOLLOW_KEEP 1.25
+
+/* A VM as the follow weighs it: its threads' switches in (schedstat), summed, so far. */
+struct detail_vm {
+	int pid;
+	uint64_t slices;
+};
+
+/*
+ * Puts in pick (0: none) the two VMs of now (n, sorted by pid) whose slices moved most since
+ * prev (np, sorted by pid: the last tick's; a VM not in it moved 0), pick's VMs as they were
+ * followed weighed DETAIL_FOLLOW_KEEP times; never skip (0: none).
+ */
+void detail_follow(const struct detail_vm *prev, int np, const struct detail_vm *now, int n,
+		   int skip, int pick[2]);
+
 #endif

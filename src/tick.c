@@ -78,9 +78,6 @@
 #define TICK_STEADY_SHARE  0.25
 #define TICK_STEADY_BURSTS 1
 
-/* How much more often than one followed a VM's threads switch to take its sched events. */
-#define TICK_SCHED_KEEP 1.25
-
 /* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
 #define TICK_REASONS 8
 
@@ -178,6 +175,8 @@ struct loop {
 	uint64_t plan_base;	/* the plan's time 0 */
 	int *sched_tids;	/* the threads sched events are narrowed to while sampled */
 	int sched_pid[2];	/* the VMs they are of */
+	struct detail_vm *follow; /* the VMs' switches at the last tick, by pid (follow_keep) */
+	int nfollow;
 	int nsched;		/* -1: not narrowed */
 	/* The VM in focus with full detail: a trace of its own, its tids left out of the main. */
 	struct trace *focus;
@@ -505,48 +504,63 @@ static void detail_early(struct loop *l, uint64_t now)
 		arm_burst(l, now + MAX(1000, l->plan[0].at_ns));
 }
 
+static int follow_cmp(const void *a, const void *b)
+{
+	const struct detail_vm *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Keeps the last procfs sample's VMs as the sched follow weighs them (detail_follow). */
+static void follow_keep(struct loop *l)
+{
+	int v, k;
+
+	free(l->follow);
+	l->follow = xcalloc((size_t)l->ps.nvms + 1, sizeof(*l->follow));
+	for (v = 0; v < l->ps.nvms; v++) {
+		l->follow[v].pid = l->ps.vms[v].pid;
+		for (k = 0; k < l->ps.vms[v].nthreads; k++)
+			l->follow[v].slices += l->ps.vms[v].threads[k].slices;
+	}
+	l->nfollow = l->ps.nvms;
+	qsort(l->follow, (size_t)l->nfollow, sizeof(*l->follow), follow_cmp);
+}
+
 /*
  * While sampled, the scheduler events (the wake graph) are narrowed in the kernel to the
- * threads of the two VMs whose threads are switched in most often (the one in focus has its
- * own trace): on a host of many VMs every thread's switches would be most of the budget.
- * Not the two with the most exits: a VM storming exits it handles in the kernel, its vCPU
- * never asleep, has no wakeups to show, while the one whose vCPUs and iothreads wake each
- * other (virtio) is the one the wake graph is for. Full detail lifts that. One followed
- * keeps its place until another switches TICK_SCHED_KEEP times as often: among VMs alike (an
- * idle fleet) the two would change at every tick, their filters rewritten, and no VM's wake
- * graph would build up.
+ * threads of the two VMs whose threads are switched in most often over the interval (the one
+ * in focus has its own trace): on a host of many VMs every thread's switches would be most
+ * of the budget. Not the two with the most exits: a VM storming exits it handles in the
+ * kernel, its vCPU never asleep, has no wakeups to show, while the one whose vCPUs and
+ * iothreads wake each other (virtio) is the one the wake graph is for. Full detail lifts
+ * that. One followed keeps its place until another switches DETAIL_FOLLOW_KEEP times as
+ * often: among VMs alike (an idle fleet) the two would change at every tick, their filters
+ * rewritten, and no VM's wake graph would build up. The interval's switches, not the
+ * snapshot's: a cumulative one's are since the start.
  */
 static void update_sched(struct loop *l)
 {
-	const struct snapshot *s = l->shown;
-	int top[2] = { 0, 0 }, v, k, n = 0, i;
-	double rate[2] = { -1, -1 };
+	struct detail_vm *prev;
+	int top[2], v, k, n = 0, i, nprev;
 	int *tids;
 
 	if (!l->trace || l->opt->sched != SCHED_TID || l->bfd < 0)
 		return;
+	prev = l->follow;
+	nprev = l->nfollow;
+	l->follow = NULL;
+	follow_keep(l);
 	if (!l->det.sampled) {
+		free(prev);
 		if (l->nsched != -1 && !trace_set_sched(l->trace, NULL, -1))
 			l->nsched = -1;
 		return;
 	}
-	for (v = 0; s && v < s->nvms; v++) {
-		const struct snap_vm *vm = &s->vms[v];
-		double cs = vm->cpu.cs;
-
-		if (vm->gone || vm->pid == l->focus_trace_pid)
-			continue;
-		if (vm->pid == l->sched_pid[0] || vm->pid == l->sched_pid[1])
-			cs *= TICK_SCHED_KEEP;
-		if (cs > rate[0]) {
-			top[1] = top[0], rate[1] = rate[0];
-			top[0] = vm->pid, rate[0] = cs;
-		} else if (cs > rate[1]) {
-			top[1] = vm->pid, rate[1] = cs;
-		}
-	}
-	l->sched_pid[0] = top[0];
-	l->sched_pid[1] = top[1];
+	detail_follow(prev, nprev, l->follow, l->nfollow, l->focus_trace_pid, l->sched_pid);
+	free(prev);
+	top[0] = l->sched_pid[0];
+	top[1] = l->sched_pid[1];
 	for (v = 0; v < l->ps.nvms; v++)
 		if (l->ps.vms[v].pid == top[0] || l->ps.vms[v].pid == top[1])
 			n += l->ps.vms[v].nthreads;
@@ -1389,6 +1403,7 @@ static void teardown(struct loop *l)
 	if (l->pfd >= 0)
 		close(l->pfd);
 	free(l->sched_tids);
+	free(l->follow);
 	free(l->wprev);
 	perf_close(l->perf);
 	perf_sample_free(&l->perf_s);

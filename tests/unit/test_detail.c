@@ -7,6 +7,8 @@
  */
 #include <stdint.h>
 
+#include <string.h>
+
 #include "detail.h"
 #include "unit.h"
 
@@ -153,6 +155,69 @@ START_TEST(steady_time)
 }
 END_TEST
 
+/*
+ * A host of four VMs, their switches in so far: each tick adds per[] to them and the follow
+ * picks again; returns the pick after ticks ticks (pick[] kept from the last call).
+ */
+static void follow(struct detail_vm *vms, const uint64_t *per, int ticks, int skip, int pick[2])
+{
+	struct detail_vm prev[4];
+
+	while (ticks-- > 0) {
+		int i;
+
+		memcpy(prev, vms, sizeof(prev));
+		for (i = 0; i < 4; i++)
+			vms[i].slices += per[i];
+		detail_follow(prev, 4, vms, 4, skip, pick);
+	}
+}
+
+static bool picked(const int pick[2], int a, int b)
+{
+	return (pick[0] == a && pick[1] == b) || (pick[0] == b && pick[1] == a);
+}
+
+START_TEST(follow_interval)
+{
+	/* VM 40 switched in a million times before: an old storm, quiet now. */
+	struct detail_vm vms[4] = { { 10, 0 }, { 20, 0 }, { 30, 0 }, { 40, 1000000 } };
+	const uint64_t busy[4] = { 500, 400, 300, 0 };
+	const uint64_t near[4] = { 300, 300, 360, 0 }; /* 30 at 1.2 times 10 and 20 */
+	const uint64_t far[4] = { 300, 280, 400, 0 };  /* 30 at 1.33 times 10, 1.43 times 20 */
+	const uint64_t back[4] = { 0, 0, 0, 900 };
+	int pick[2] = { 0, 0 };
+
+	/* By the interval's switches, not by what was counted before. */
+	follow(vms, busy, 1, 0, pick);
+	ck_assert(picked(pick, 10, 20));
+	follow(vms, busy, 30, 0, pick);
+	ck_assert(picked(pick, 10, 20));
+	/* One a little busier than one followed does not take its place... */
+	follow(vms, near, 5, 0, pick);
+	ck_assert(picked(pick, 10, 20));
+	/* ...one busier by more than DETAIL_FOLLOW_KEEP does, from the least busy. */
+	follow(vms, far, 1, 0, pick);
+	ck_assert(picked(pick, 30, 10));
+	/* The quiet one that storms again is followed the interval it does. */
+	follow(vms, back, 1, 0, pick);
+	ck_assert_int_eq(pick[0], 40);
+	/* The VM in focus (its own trace) is never picked. */
+	follow(vms, back, 1, 40, pick);
+	ck_assert_int_ne(pick[0], 40);
+	ck_assert_int_ne(pick[1], 40);
+	/* A VM new since the last tick counts nothing yet; one gone is not picked. */
+	{
+		struct detail_vm prev[3] = { { 10, 5 }, { 20, 5 }, { 30, 5 } };
+		struct detail_vm now[3] = { { 20, 15 }, { 30, 8 }, { 50, 900000 } };
+		int p[2] = { 10, 0 };
+
+		detail_follow(prev, 3, now, 3, 0, p);
+		ck_assert(picked(p, 20, 30));
+	}
+}
+END_TEST
+
 static Suite *detail_suite(void)
 {
 	Suite *s = suite_create("detail");
@@ -161,6 +226,7 @@ static Suite *detail_suite(void)
 	tcase_add_test(tc, modes_and_hysteresis);
 	tcase_add_test(tc, plans);
 	tcase_add_test(tc, steady_time);
+	tcase_add_test(tc, follow_interval);
 	suite_add_tcase(s, tc);
 	return s;
 }
