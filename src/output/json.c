@@ -106,7 +106,7 @@ static void key(struct json *j, const char *k)
 	j->first[j->depth] = false;
 	if (k) {
 		outc(j, '"');
-		put_escaped(j, k);
+		outs(j, k);
 		out(j, "\":", 2);
 	}
 }

@@ -29,7 +29,10 @@ struct json {
 };
 
 void json_init(struct json *j, FILE *f);
-/* key is NULL inside arrays and at the top level. */
+/*
+ * key is NULL inside arrays and at the top level; else one of the program's own names, plain
+ * ASCII with no quote or backslash, written as it is (data goes in values, escaped).
+ */
 void json_obj(struct json *j, const char *key);
 void json_obj_end(struct json *j);
 void json_arr(struct json *j, const char *key);
