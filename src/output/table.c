@@ -575,30 +575,67 @@ void table_fit_cell(const struct table *t, int row, int col, int w, char *buf)
 	table_fit(buf, text, w, c->align);
 }
 
+/* A line being printed: whole lines go to the FILE (one call each, not one per cell). */
+struct line_out {
+	FILE *f;
+	size_t n;
+	char b[8192];
+};
+
+static void line_put(struct line_out *o, const char *s, size_t n)
+{
+	if (o->n + n > sizeof(o->b)) {
+		fwrite(o->b, 1, o->n, o->f);
+		o->n = 0;
+		if (n > sizeof(o->b)) {
+			fwrite(s, 1, n, o->f);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, s, n);
+	o->n += n;
+}
+
+static void line_puts(struct line_out *o, const char *s)
+{
+	line_put(o, s, strlen(s));
+}
+
+static void line_end(struct line_out *o)
+{
+	line_put(o, "\n", 1);
+	fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
 void table_print(FILE *f, const struct table *t)
 {
 	int widths[TABLE_COLS_MAX], i, r, first, last;
+	struct line_out o;
 	char buf[2048];
 
+	o.f = f;
+	o.n = 0;
 	table_layout(t, 0, widths);
 	/* Hidden columns at the end are not printed at all: no gap, no trailing blank. */
 	for (last = t->ncols - 1; last > 0 && (t->cols[last].flags & t->hide); last--)
 		;
 	if (t->title[0]) {
-		fputs(t->title, f);
-		fputc('\n', f);
+		line_puts(&o, t->title);
+		line_end(&o);
 	}
 	for (first = 1, i = 0; i <= last; i++) {
-		if (i == last && t->cols[i].align == ALIGN_LEFT)
-			snprintf(buf, sizeof(buf), "%s", table_col_title(t, i));
-		else
-			table_fit(buf, table_col_title(t, i), widths[i], t->cols[i].align);
 		if (!first)
-			fputc(' ', f);
-		fputs(buf, f);
+			line_put(&o, " ", 1);
+		if (i == last && t->cols[i].align == ALIGN_LEFT) {
+			line_puts(&o, table_col_title(t, i));
+		} else {
+			table_fit(buf, table_col_title(t, i), widths[i], t->cols[i].align);
+			line_puts(&o, buf);
+		}
 		first = 0;
 	}
-	fputc('\n', f);
+	line_end(&o);
 	for (r = 0; r < t->nrows; r++) {
 		for (first = 1, i = 0; i <= last; i++) {
 			const char *cell = table_cell(t, r, i);
@@ -608,32 +645,33 @@ void table_print(FILE *f, const struct table *t)
 			/* No trailing blanks: the last left-aligned cell is not padded. */
 			if (i == last && t->cols[i].align == ALIGN_LEFT &&
 			    !(t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
-				snprintf(buf, sizeof(buf), "%s", cell);
-			} else {
-				table_fit_cell(t, r, i, MIN(widths[i], (int)sizeof(buf) / 4 - 1),
-					       buf);
-				/* A picture with nothing after it: its padding is no blanks. */
-				for (k = i + 1; k <= last && !table_cell(t, r, k)[0]; k++)
-					;
-				if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR)))
-					for (len = strlen(buf); len && buf[len - 1] == ' ';)
-						buf[--len] = '\0';
+				if (!first)
+					line_put(&o, " ", 1);
+				line_put(&o, cell, strnlen(cell, sizeof(buf) - 1));
+				break;
 			}
+			table_fit_cell(t, r, i, MIN(widths[i], (int)sizeof(buf) / 4 - 1), buf);
+			len = strlen(buf);
+			/* A picture with nothing after it: its padding is no blanks. */
+			for (k = i + 1; k <= last && !table_cell(t, r, k)[0]; k++)
+				;
 			if (k > last && (t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
-				if (!first && buf[0])
-					fputc(' ', f);
-				fputs(buf, f);
+				while (len && buf[len - 1] == ' ')
+					len--;
+				if (!first && len)
+					line_put(&o, " ", 1);
+				line_put(&o, buf, len);
 				break;
 			}
 			if (!first)
-				fputc(' ', f);
-			fputs(buf, f);
+				line_put(&o, " ", 1);
+			line_put(&o, buf, len);
 			first = 0;
 		}
-		fputc('\n', f);
+		line_end(&o);
 	}
 	if (t->note[0]) {
-		fputs(t->note, f);
-		fputc('\n', f);
+		line_puts(&o, t->note);
+		line_end(&o);
 	}
 }
