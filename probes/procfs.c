@@ -29,12 +29,12 @@
  * light sample knows at once when a thread vanished (its read fails), when one was born
  * (stat's num_threads moved), or when a tid is not the thread it was (its start time or a
  * cumulative counter went back): it lists that VM's threads again; a VM whose process is
- * gone or reused makes the sample a full scan. A light sample also lists /proc (one
- * directory read; on our own procfs only when loadavg's last pid has moved since the last
- * listing, as no process was born otherwise): a process it has not seen is a newcomer,
- * stat read once, its fds looked at in this sample and the next two as in scans (a VMM
- * makes its VM just after it starts), so a new VM shows at the next tick; a known pid
- * under a new /proc inode (reused) makes the sample a full scan. Kept
+ * gone or reused makes the sample a full scan. A light sample also lists /proc (on our own
+ * procfs only when loadavg's last pid has moved since the last listing, as no process was
+ * born otherwise, and only from the pid after that one on: see light_newcomers): a process
+ * it has not seen is a newcomer, stat read once, its fds looked at in this sample and the
+ * next two as in scans (a VMM makes its VM just after it starts), so a new VM shows at the
+ * next tick; a known pid under a new /proc inode (reused) makes the sample a full scan. Kept
  * fds are a budget: at most PROCFS_KEEP_MAX, never numbered in the upper half of
  * RLIMIT_NOFILE's soft limit (counters and the trace, which cannot fall back, need the
  * rest); a thread without them is read by path. On a tree that is not a procfs (a recorded
@@ -166,6 +166,7 @@ struct procfs {
 	DIR *listing; /* root, kept open for the light samples' listing of newcomers */
 	int loadavg_fd; /* root's loadavg, kept open beside it: the last pid given out; -1 */
 	long last_pid;	/* that pid when /proc was last listed; -1 unknown */
+	long pid_off;	/* a listing's position of pid P is P + pid_off; 0 unknown */
 	long clk_tck;
 	uint64_t seq;
 	int have_schedstat; /* a schedstat file was read once: a missing one means vanished */
@@ -1120,6 +1121,7 @@ static int seen_add(struct procfs *p, struct procfs_sample *s, int pid, uint64_t
 		old->vm = NULL;
 	} else {
 		seen_new(p, e, pid, &st);
+		s->newcomers++;
 	}
 	e->ino = ino;
 out:
@@ -1315,6 +1317,32 @@ static long last_pid(const struct procfs *p)
 	return (long)pid;
 }
 
+/*
+ * How a listing of the root places pids, learned entry by entry: a procfs lists processes
+ * in pid order, each at a position that is its pid plus a constant, and an entry's d_off is
+ * the position of the next process then (so a listing may start at a pid: see
+ * light_newcomers). One that ended before the listing went on makes the next entry's pid
+ * higher: the constant is the largest difference. The listing's state: the last pid entry's
+ * d_off (0: none yet) and that constant so far (-1: none yet), which learned_pid_off() keeps.
+ */
+struct pid_pos {
+	long prev_off;
+	long off;
+};
+
+static void pid_pos_learn(struct pid_pos *pp, const struct dirent *de, int pid)
+{
+	if (pp->prev_off && pp->prev_off - pid > pp->off)
+		pp->off = pp->prev_off - pid;
+	pp->prev_off = (long)de->d_off;
+}
+
+static void learned_pid_off(struct procfs *p, const struct pid_pos *pp)
+{
+	if (pp->off != -1)
+		p->pid_off = p->fd_counts && pp->off > 0 ? pp->off : 0;
+}
+
 /* Returns 0 after opening the root for the light samples' listing, or -1 with errno set. */
 static int listing_open(struct procfs *p)
 {
@@ -1341,8 +1369,9 @@ static int listing_open(struct procfs *p)
  * it would with a scan in every sample. No listing while the last pid given out is the one
  * of the last listing (a quiet host: most of what a light sample cost after its reads).
  */
-static int light_newcomers(struct procfs *p)
+static int light_newcomers(struct procfs *p, struct procfs_sample *s)
 {
+	struct pid_pos pp = { 0, -1 };
 	int pid, known = p->nseen, ret = 0;
 	long lp = last_pid(p);
 	struct proc_seen key, *e;
@@ -1360,11 +1389,24 @@ static int light_newcomers(struct procfs *p)
 	if (lp >= 0 && lp == p->last_pid)
 		return 0;
 	dir = p->listing;
-	rewinddir(dir);
+	/*
+	 * Pids are given out upwards until they wrap: with the last one higher than at the last
+	 * listing, a process born since (or a known pid given again) is above that one, and a
+	 * procfs lists from a pid on. A busy host's last pid moves at every tick (a thread is
+	 * a pid too), and a listing of a few thousand processes cost more than the rest of a
+	 * light sample. (A host that gives out a whole cycle of pids within a tick shows its
+	 * newcomers below the last pid at the next full scan.)
+	 */
+	if (p->pid_off > 0 && p->last_pid >= 0 && lp > p->last_pid)
+		seekdir(dir, p->last_pid + 1 + p->pid_off);
+	else
+		rewinddir(dir);
 	while ((de = readdir(dir))) {
 		pid = entry_pid(de->d_name);
 		if (pid < 0)
 			continue;
+		pid_pos_learn(&pp, de, pid);
+		s->listed++;
 		key.pid = pid;
 		/* Only the sorted part: newcomers are appended after it. */
 		e = known ? bsearch(&key, p->seen, (size_t)known, sizeof(*p->seen), seen_cmp) : NULL;
@@ -1382,7 +1424,9 @@ static int light_newcomers(struct procfs *p)
 		e = &p->seen[p->nseen++];
 		seen_new(p, e, pid, &st);
 		e->ino = (uint64_t)de->d_ino;
+		s->newcomers++;
 	}
+	learned_pid_off(p, &pp);
 	if (p->nseen > known)
 		qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
 	/* Read before the listing: a pid given out during it moves it again. */
@@ -1400,7 +1444,7 @@ static int sample_light(struct procfs *p, struct procfs_sample *s)
 	struct proc_seen *e;
 	int i, gone;
 
-	if (light_newcomers(p))
+	if (light_newcomers(p, s))
 		return 1;
 	for (i = 0; i < p->nseen; i++) {
 		e = &p->seen[i];
@@ -1434,6 +1478,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	struct rlimit rl;
 	struct dirent *de;
 	DIR *dir = NULL;
+	struct pid_pos pp = { 0, -1 };
 	int fd, pid, err;
 
 	p->nnext = 0;
@@ -1456,9 +1501,13 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	}
 	while ((de = readdir(dir))) {
 		pid = entry_pid(de->d_name);
-		if (pid >= 0)
-			pid_scan(p, s, pid, (uint64_t)de->d_ino);
+		if (pid < 0)
+			continue;
+		pid_pos_learn(&pp, de, pid);
+		s->listed++;
+		pid_scan(p, s, pid, (uint64_t)de->d_ino);
 	}
+	learned_pid_off(p, &pp);
 	seen_swap(p);
 	if (s->nvms > 1)
 		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
@@ -1477,6 +1526,7 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	p->seq++;
+	s->listed = s->newcomers = 0;
 	if (p->period_ns && p->scan_ns && !p->rescan && s->ts_ns - p->scan_ns < p->period_ns) {
 		s->nvms = s->scan_errors = 0;
 		s->light = true;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -1813,6 +1814,137 @@ START_TEST(test_live_pid_reuse)
 }
 END_TEST
 
+/* Returns a child of this process that waits for its end (SIGKILL), or -1. */
+static pid_t idle_child(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void end_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/* Returns 0 after making the next pid given out in this pid namespace next, else 77. */
+static int next_pid_is(int next)
+{
+	int fd = openat(AT_FDCWD, "/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+	int rc = fd < 0 || dprintf(fd, "%d", next - 1) < 0 ? 77 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/*
+ * Returns the exit status of pid 1 of a new pid namespace, whose procfs is procdir: 0 when
+ * its light samples list only the processes above the last pid of the last listing, find
+ * each newcomer there, list all again after the pids wrapped, and see a known pid given to
+ * another process above the last pid (a full scan).
+ */
+static int newcomers_init(const char *procdir)
+{
+	struct procfs_sample s = { 0 };
+	struct procfs *p;
+	pid_t a, b, c, d, e;
+
+	if (mount("proc", procdir, "proc", 0, NULL))
+		return 77;
+	p = procfs_open(procdir);
+	if (!p)
+		return 30;
+	procfs_set_discovery(p, UINT64_MAX);
+	a = idle_child();
+	b = idle_child();
+	/* The first sample lists all: this process, a and b. */
+	if (procfs_sample(p, &s) || s.light || s.listed != 3 || s.newcomers != 3)
+		return 31;
+	/* No pid given out since: no listing. */
+	if (procfs_sample(p, &s) || !s.light || s.listed || s.newcomers)
+		return 32;
+	/* One born: listed alone, from its pid on. */
+	c = idle_child();
+	if (procfs_sample(p, &s) || !s.light || s.listed != 1 || s.newcomers != 1)
+		return 33;
+	/*
+	 * The pids wrap: b's is given again, below the last one. Listed from the start, it is
+	 * another process under a known pid: a full scan (its listing counted too).
+	 */
+	end_child(b);
+	usleep(30 * 1000); /* start times count clock ticks: d's must differ from b's */
+	if (next_pid_is(b))
+		return 77;
+	d = idle_child();
+	if (d != b)
+		return 77;
+	if (procfs_sample(p, &s) || s.light || s.listed < 4 || s.newcomers != 1)
+		return 34;
+	/* c's pid, above the last one given out, given again: seen in the short listing. */
+	end_child(c);
+	usleep(30 * 1000);
+	if (next_pid_is(c))
+		return 77;
+	e = idle_child();
+	if (e != c)
+		return 77;
+	if (procfs_sample(p, &s) || s.light || s.newcomers != 1)
+		return 35;
+	end_child(a);
+	end_child(d);
+	end_child(e);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	umount(procdir);
+	return 0;
+}
+
+/*
+ * Newcomers on a busy host: the last pid moves at every tick, and a light sample lists only
+ * the processes above the one of its last listing (a procfs lists from a pid on), for real
+ * in a pid namespace whose next pid is set (ns_last_pid).
+ */
+START_TEST(test_live_newcomers)
+{
+	char dir[] = "/tmp/kvmscope-pidns.XXXXXX";
+	int status;
+	pid_t child;
+
+	if (geteuid())
+		unit_skip("needs root: a pid namespace and its ns_last_pid");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (!child) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWNS | CLONE_NEWPID) ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			_exit(77);
+		init = fork();
+		if (init < 0)
+			_exit(77);
+		if (!init)
+			_exit(newcomers_init(dir));
+		if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
+			_exit(40);
+		_exit(WEXITSTATUS(status));
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	rmdir(dir);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		unit_skip("cannot make a pid namespace with its own procfs here");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		      WEXITSTATUS(status));
+}
+END_TEST
+
 static Suite *procfs_suite(void)
 {
 	Suite *s = suite_create("procfs");
@@ -1851,6 +1983,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_live_light);
 	tcase_add_test(tc, test_live_pid_reuse);
 	tcase_add_test(tc, test_live_fd_counts);
+	tcase_add_test(tc, test_live_newcomers);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
