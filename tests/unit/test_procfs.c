@@ -1773,25 +1773,23 @@ static int pid_reuse_init(const char *procdir, int kvm)
 	return rc;
 }
 
-/* A VM's pid taken by a new VM process, for real: a pid namespace and its ns_last_pid. */
-START_TEST(test_live_pid_reuse)
+/*
+ * Runs fn(procdir, arg) as pid 1 of a new pid namespace, in a mount namespace of its own (the
+ * host's /proc and pids are untouched), procdir an empty directory for its procfs; asserts
+ * that it returned 0, and skips the test where it returned 77 (no such namespace here).
+ */
+static void in_pid_ns(int (*fn)(const char *procdir, int arg), int arg)
 {
 	char dir[] = "/tmp/kvmscope-pidns.XXXXXX";
-	int kvm, status;
+	int status;
 	pid_t child;
 
-	if (geteuid())
-		unit_skip("needs root: a pid namespace and its ns_last_pid");
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	child = fork();
 	ck_assert_int_ge(child, 0);
 	if (!child) {
 		pid_t init;
 
-		/* A mount and pid namespace of our own: the host's /proc and pids are untouched. */
 		if (unshare(CLONE_NEWNS | CLONE_NEWPID) ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 			_exit(77);
@@ -1799,18 +1797,31 @@ START_TEST(test_live_pid_reuse)
 		if (init < 0)
 			_exit(77);
 		if (!init)
-			_exit(pid_reuse_init(dir, kvm));
+			_exit(fn(dir, arg));
 		if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
 			_exit(40);
 		_exit(WEXITSTATUS(status));
 	}
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	rmdir(dir);
-	close(kvm);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
 		unit_skip("cannot make a pid namespace with its own procfs here");
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
 		      WEXITSTATUS(status));
+}
+
+/* A VM's pid taken by a new VM process, for real: a pid namespace and its ns_last_pid. */
+START_TEST(test_live_pid_reuse)
+{
+	int kvm;
+
+	if (geteuid())
+		unit_skip("needs root: a pid namespace and its ns_last_pid");
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
+	in_pid_ns(pid_reuse_init, kvm);
+	close(kvm);
 }
 END_TEST
 
@@ -1849,12 +1860,13 @@ static int next_pid_is(int next)
  * each newcomer there, list all again after the pids wrapped, and see a known pid given to
  * another process above the last pid (a full scan).
  */
-static int newcomers_init(const char *procdir)
+static int newcomers_init(const char *procdir, int unused)
 {
 	struct procfs_sample s = { 0 };
 	struct procfs *p;
 	pid_t a, b, c, d, e;
 
+	(void)unused;
 	if (mount("proc", procdir, "proc", 0, NULL))
 		return 77;
 	p = procfs_open(procdir);
@@ -1912,36 +1924,9 @@ static int newcomers_init(const char *procdir)
  */
 START_TEST(test_live_newcomers)
 {
-	char dir[] = "/tmp/kvmscope-pidns.XXXXXX";
-	int status;
-	pid_t child;
-
 	if (geteuid())
 		unit_skip("needs root: a pid namespace and its ns_last_pid");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	child = fork();
-	ck_assert_int_ge(child, 0);
-	if (!child) {
-		pid_t init;
-
-		if (unshare(CLONE_NEWNS | CLONE_NEWPID) ||
-		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-			_exit(77);
-		init = fork();
-		if (init < 0)
-			_exit(77);
-		if (!init)
-			_exit(newcomers_init(dir));
-		if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
-			_exit(40);
-		_exit(WEXITSTATUS(status));
-	}
-	ck_assert_int_eq(waitpid(child, &status, 0), child);
-	rmdir(dir);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-		unit_skip("cannot make a pid namespace with its own procfs here");
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
-		      WEXITSTATUS(status));
+	in_pid_ns(newcomers_init, 0);
 }
 END_TEST
 
