@@ -23,7 +23,7 @@ mon=""
 cleanup() {
 	[ -n "$births" ] && kill -TERM "$births" 2>/dev/null
 	[ -n "$mon" ] && stop_pids INT "$mon"
-	kill -KILL "${idle[@]}" 2>/dev/null
+	[ ${#idle[@]} -gt 0 ] && kill -KILL "${idle[@]}" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$tmp"
 }
