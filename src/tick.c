@@ -175,7 +175,7 @@ struct loop {
 	uint64_t plan_base;	/* the plan's time 0 */
 	int *sched_tids;	/* the threads sched events are narrowed to while sampled */
 	int sched_pid[2];	/* the VMs they are of */
-	struct detail_vm *follow; /* the VMs' switches at the last tick, by pid (follow_keep) */
+	struct detail_vm *follow; /* the VMs' switches at the last tick, by pid (follow_now) */
 	int nfollow;
 	int nsched;		/* -1: not narrowed */
 	/* The VM in focus with full detail: a trace of its own, its tids left out of the main. */
@@ -511,20 +511,20 @@ static int follow_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Keeps the last procfs sample's VMs as the sched follow weighs them (detail_follow). */
-static void follow_keep(struct loop *l)
+/* Returns the last procfs sample's VMs as the sched follow weighs them (n in *n), by pid. */
+static struct detail_vm *follow_now(const struct loop *l, int *n)
 {
+	struct detail_vm *f = xcalloc((size_t)l->ps.nvms + 1, sizeof(*f));
 	int v, k;
 
-	free(l->follow);
-	l->follow = xcalloc((size_t)l->ps.nvms + 1, sizeof(*l->follow));
 	for (v = 0; v < l->ps.nvms; v++) {
-		l->follow[v].pid = l->ps.vms[v].pid;
+		f[v].pid = l->ps.vms[v].pid;
 		for (k = 0; k < l->ps.vms[v].nthreads; k++)
-			l->follow[v].slices += l->ps.vms[v].threads[k].slices;
+			f[v].slices += l->ps.vms[v].threads[k].slices;
 	}
-	l->nfollow = l->ps.nvms;
-	qsort(l->follow, (size_t)l->nfollow, sizeof(*l->follow), follow_cmp);
+	*n = l->ps.nvms;
+	qsort(f, (size_t)*n, sizeof(*f), follow_cmp);
+	return f;
 }
 
 /*
@@ -541,24 +541,22 @@ static void follow_keep(struct loop *l)
  */
 static void update_sched(struct loop *l)
 {
-	struct detail_vm *prev;
-	int top[2], v, k, n = 0, i, nprev;
+	struct detail_vm *prev = l->follow;
+	int top[2], v, k, n = 0, i, nprev = l->nfollow;
 	int *tids;
 
 	if (!l->trace || l->opt->sched != SCHED_TID || l->bfd < 0)
 		return;
-	prev = l->follow;
-	nprev = l->nfollow;
-	l->follow = NULL;
-	follow_keep(l);
+	/* Each tick, so that the first tick sampled weighs one interval. */
+	l->follow = follow_now(l, &l->nfollow);
+	if (l->det.sampled)
+		detail_follow(prev, nprev, l->follow, l->nfollow, l->focus_trace_pid, l->sched_pid);
+	free(prev);
 	if (!l->det.sampled) {
-		free(prev);
 		if (l->nsched != -1 && !trace_set_sched(l->trace, NULL, -1))
 			l->nsched = -1;
 		return;
 	}
-	detail_follow(prev, nprev, l->follow, l->nfollow, l->focus_trace_pid, l->sched_pid);
-	free(prev);
 	top[0] = l->sched_pid[0];
 	top[1] = l->sched_pid[1];
 	for (v = 0; v < l->ps.nvms; v++)
