@@ -9,38 +9,24 @@
 
 void json_init(struct json *j, FILE *f)
 {
-	j->f = f;
+	obuf_init(&j->o, f);
 	j->depth = 0;
 	j->first[0] = true;
-	j->len = 0;
 }
 
-/* Hands what is buffered to the FILE. */
 static void flush(struct json *j)
 {
-	if (j->len)
-		fwrite(j->buf, 1, j->len, j->f);
-	j->len = 0;
+	obuf_flush(&j->o);
 }
 
 static void out(struct json *j, const void *p, size_t n)
 {
-	if (j->len + n > sizeof(j->buf)) {
-		flush(j);
-		if (n > sizeof(j->buf)) {
-			fwrite(p, 1, n, j->f);
-			return;
-		}
-	}
-	memcpy(j->buf + j->len, p, n);
-	j->len += n;
+	obuf_put(&j->o, p, n);
 }
 
 static void outc(struct json *j, char c)
 {
-	if (j->len == sizeof(j->buf))
-		flush(j);
-	j->buf[j->len++] = c;
+	obuf_putc(&j->o, c);
 }
 
 static void outs(struct json *j, const char *s)

@@ -12,8 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "obuf.h"
+
 #define JSON_DEPTH 16
-#define JSON_BUF   8192
 
 /*
  * Owned by the caller; writes to f, through a buffer of its own that goes to f when full
@@ -21,11 +22,9 @@
  * for each was most of what writing it cost).
  */
 struct json {
-	FILE *f;
+	struct obuf o;
 	int depth;
 	bool first[JSON_DEPTH];
-	size_t len; /* bytes in buf not yet written to f */
-	char buf[JSON_BUF];
 };
 
 void json_init(struct json *j, FILE *f);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "obuf.h"
 #include "fmt.h"
 #include "table.h"
 #include "utf8.h"
@@ -575,67 +576,33 @@ void table_fit_cell(const struct table *t, int row, int col, int w, char *buf)
 	table_fit(buf, text, w, c->align);
 }
 
-/* A line being printed: whole lines go to the FILE (one call each, not one per cell). */
-struct line_out {
-	FILE *f;
-	size_t n;
-	char b[8192];
-};
-
-static void line_put(struct line_out *o, const char *s, size_t n)
-{
-	if (o->n + n > sizeof(o->b)) {
-		fwrite(o->b, 1, o->n, o->f);
-		o->n = 0;
-		if (n > sizeof(o->b)) {
-			fwrite(s, 1, n, o->f);
-			return;
-		}
-	}
-	memcpy(o->b + o->n, s, n);
-	o->n += n;
-}
-
-static void line_puts(struct line_out *o, const char *s)
-{
-	line_put(o, s, strlen(s));
-}
-
-static void line_end(struct line_out *o)
-{
-	line_put(o, "\n", 1);
-	fwrite(o->b, 1, o->n, o->f);
-	o->n = 0;
-}
-
 void table_print(FILE *f, const struct table *t)
 {
 	int widths[TABLE_COLS_MAX], i, r, first, last;
-	struct line_out o;
+	struct obuf o;
 	char buf[2048];
 
-	o.f = f;
-	o.n = 0;
+	obuf_init(&o, f);
 	table_layout(t, 0, widths);
 	/* Hidden columns at the end are not printed at all: no gap, no trailing blank. */
 	for (last = t->ncols - 1; last > 0 && (t->cols[last].flags & t->hide); last--)
 		;
 	if (t->title[0]) {
-		line_puts(&o, t->title);
-		line_end(&o);
+		obuf_puts(&o, t->title);
+		obuf_putc(&o, '\n');
 	}
 	for (first = 1, i = 0; i <= last; i++) {
 		if (!first)
-			line_put(&o, " ", 1);
+			obuf_putc(&o, ' ');
 		if (i == last && t->cols[i].align == ALIGN_LEFT) {
-			line_puts(&o, table_col_title(t, i));
+			obuf_puts(&o, table_col_title(t, i));
 		} else {
 			table_fit(buf, table_col_title(t, i), widths[i], t->cols[i].align);
-			line_puts(&o, buf);
+			obuf_puts(&o, buf);
 		}
 		first = 0;
 	}
-	line_end(&o);
+	obuf_putc(&o, '\n');
 	for (r = 0; r < t->nrows; r++) {
 		for (first = 1, i = 0; i <= last; i++) {
 			const char *cell = table_cell(t, r, i);
@@ -646,8 +613,8 @@ void table_print(FILE *f, const struct table *t)
 			if (i == last && t->cols[i].align == ALIGN_LEFT &&
 			    !(t->cols[i].flags & (TABLE_COL_SPARK | TABLE_COL_BAR))) {
 				if (!first)
-					line_put(&o, " ", 1);
-				line_put(&o, cell, strnlen(cell, sizeof(buf) - 1));
+					obuf_putc(&o, ' ');
+				obuf_put(&o, cell, strnlen(cell, sizeof(buf) - 1));
 				break;
 			}
 			table_fit_cell(t, r, i, MIN(widths[i], (int)sizeof(buf) / 4 - 1), buf);
@@ -659,19 +626,20 @@ void table_print(FILE *f, const struct table *t)
 				while (len && buf[len - 1] == ' ')
 					len--;
 				if (!first && len)
-					line_put(&o, " ", 1);
-				line_put(&o, buf, len);
+					obuf_putc(&o, ' ');
+				obuf_put(&o, buf, len);
 				break;
 			}
 			if (!first)
-				line_put(&o, " ", 1);
-			line_put(&o, buf, len);
+				obuf_putc(&o, ' ');
+			obuf_put(&o, buf, len);
 			first = 0;
 		}
-		line_end(&o);
+		obuf_putc(&o, '\n');
 	}
 	if (t->note[0]) {
-		line_puts(&o, t->note);
-		line_end(&o);
+		obuf_puts(&o, t->note);
+		obuf_putc(&o, '\n');
 	}
+	obuf_flush(&o);
 }
