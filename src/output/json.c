@@ -450,32 +450,27 @@ const char *json_fmt_real(double v, char *buf, size_t n)
 	return buf;
 }
 
-void json_real(struct json *j, const char *k, double v)
+/* Writes k and v, or k and null. */
+static void put_real(struct json *j, const char *k, double v, bool null)
 {
 	char buf[40];
-	size_t n;
 
-	if (same_bits(v, -1.0)) {
+	if (null) {
 		json_null(j, k);
 		return;
 	}
 	key(j, k);
-	n = fmt_real(v, buf);
-	out(j, buf, n);
+	out(j, buf, fmt_real(v, buf));
+}
+
+void json_real(struct json *j, const char *k, double v)
+{
+	put_real(j, k, v, same_bits(v, -1.0));
 }
 
 void json_real_known(struct json *j, const char *k, double v, bool known)
 {
-	char buf[40];
-	size_t n;
-
-	if (!known && same_bits(v, 0.0)) {
-		json_null(j, k);
-		return;
-	}
-	key(j, k);
-	n = fmt_real(v, buf);
-	out(j, buf, n);
+	put_real(j, k, v, !known && same_bits(v, 0.0));
 }
 
 void json_bool(struct json *j, const char *k, bool v)
