@@ -58,7 +58,7 @@ void hist_merge(struct hist *dst, const struct hist *src)
 uint64_t hist_quantile(const struct hist *a, const struct hist *b, double q)
 {
 	uint64_t n = a->n + (b ? b->n : 0), rank, seen = 0;
-	unsigned int i;
+	unsigned int i, lo, hi;
 
 	if (!n || q <= 0)
 		return 0;
@@ -67,21 +67,13 @@ uint64_t hist_quantile(const struct hist *a, const struct hist *b, double q)
 		rank = 1;
 	if (rank > n)
 		rank = n;
-	if (!b || !b->n) {
-		for (i = a->lo; i <= a->hi; i++) {
-			seen += a->b[i];
-			if (seen >= rank)
-				return hist_bucket_high(i);
-		}
-	} else {
-		unsigned int lo = a->n && a->lo < b->lo ? a->lo : b->lo;
-		unsigned int hi = a->n && a->hi > b->hi ? a->hi : b->hi;
-
-		for (i = lo; i <= hi; i++) {
-			seen += a->b[i] + b->b[i];
-			if (seen >= rank)
-				return hist_bucket_high(i);
-		}
+	/* An empty one's range is none (lo > hi): the other's. */
+	lo = b && b->lo < a->lo ? b->lo : a->lo;
+	hi = b && b->hi > a->hi ? b->hi : a->hi;
+	for (i = lo; i <= hi; i++) {
+		seen += a->b[i] + (b ? b->b[i] : 0);
+		if (seen >= rank)
+			return hist_bucket_high(i);
 	}
 	return hist_bucket_high(HIST_BUCKETS - 1);
 }
