@@ -101,7 +101,7 @@ struct procfs_sample {
 	int unreadable;
 	int unreadable_vmms; /* of them, those that look like a VMM (qemu, crosvm, -enable-kvm) */
 	bool others_hidden;  /* not root: other users' processes, VMs among them, are hidden */
-	int listed;	     /* processes the sample's listing of the root read; 0: none */
+	int listed;	     /* processes the sample's listings of the root read; 0: none */
 	int newcomers;	     /* processes first seen in this sample */
 	/*
 	 * No discovery in this sample: the VMs of the last full scan, their threads read
