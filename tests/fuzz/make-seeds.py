@@ -207,3 +207,14 @@ http("not-found", b"GET", b"/../etc/passwd", b"text/plain")
 # every comparison).
 http("regress-q-above-1", b"GET", b"/metrics", b"text/plain;q=5.5, application/openmetrics-text")
 http("regress-q-nan", b"GET", b"/metrics", b"text/plain;q=nan, application/openmetrics-text")
+
+# fuzz_uevent: messages as a uevent socket delivers them (KVM's from virt/kvm/kvm_main.c,
+# SEQNUM appended by the kernel), and another device's, which the parser must refuse.
+KVM_HEAD = b"change@/devices/virtual/misc/kvm\0ACTION=change\0DEVPATH=/devices/virtual/misc/kvm" \
+    b"\0SUBSYSTEM=misc\0"
+put("fuzz_uevent", "create", KVM_HEAD + b"CREATED=1\0COUNT=1\0EVENT=create\0PID=4242\0"
+    b"STATS_PATH=/4242-12\0SEQNUM=836\0")
+put("fuzz_uevent", "destroy", KVM_HEAD + b"CREATED=1\0COUNT=0\0EVENT=destroy\0PID=4242\0"
+    b"SEQNUM=837\0")
+put("fuzz_uevent", "other-device", b"add@/devices/virtual/net/tap0\0ACTION=add\0"
+    b"DEVPATH=/devices/virtual/net/tap0\0SUBSYSTEM=net\0INTERFACE=tap0\0IFINDEX=7\0SEQNUM=838\0")
