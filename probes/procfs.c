@@ -41,6 +41,14 @@
  * fixture) a file outlives its thread, so every sample is a full scan there unless a test
  * asks otherwise (procfs_set_discovery); such a tree ends a thread by emptying its files.
  *
+ * Where KVM's uevents can be heard (see kvmuevent.h: a live procfs of the initial pid
+ * namespace, whose ids they give), the kernel names the task that made or ended each VM:
+ * its process is looked at in the next sample and the two after (watch_read), new or old.
+ * Light samples then list no newcomers (none matters but one that makes a VM) and a known
+ * process is looked at every PROCFS_RECHECK_HEARD samples, a safety net (a VM's fd passed
+ * to another process, say); uevents lost make the next sample a full scan that looks at
+ * every process.
+ *
  * Anything may vanish between two reads: ENOENT or ESRCH skips the process or thread and
  * counts it; nothing here is an error but an unreadable root (running out of memory ends
  * the program: see util.h). What cannot be read for another reason (out of fds), and a
@@ -63,11 +71,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmuevent.h"
 #include "procfs.h"
 #include "util.h"
 #include "vmname.h"
 
 #define PROCFS_RECHECK	   10		/* samples between two looks at a known process */
+#define PROCFS_RECHECK_HEARD 60 /* ...when KVM's uevents name the processes that make VMs */
 #define PROCFS_YOUNG	   2		/* samples after the first in which a newcomer is re-read */
 #define PROCFS_CMDLINE_MAX (256 * 1024) /* libvirt command lines run to a few KiB */
 /*
@@ -182,6 +192,9 @@ struct procfs {
 	bool rescan;	    /* the next sample is a full scan: the last one missed processes */
 	int nkept;	    /* fds kept open, all VMs together */
 	bool fd_counts;	    /* a procfs: an fd directory's size is its number of open fds */
+	struct kvmuevent *uevents; /* KVM's VM uevents, heard: see watch_read(); or NULL */
+	bool relook;		   /* the next full scan looks at every process: some were lost */
+	int looked;		   /* processes whose fds this sample looked at */
 	int fd_cap;	    /* fds numbered from here on are not kept: half the soft limit */
 	struct source_status status;
 	struct proc_seen *seen; /* sorted by pid: what the last scan found */
@@ -1033,14 +1046,16 @@ static int seen_young(const struct procfs *p, const struct proc_seen *e)
 /* Returns 1 when a process is due for a look at its fds in this (full) sample. */
 static int seen_due(const struct procfs *p, const struct proc_seen *e)
 {
-	if (seen_young(p, e))
+	/* KVM's uevents name the process that makes a VM: the others are a safety net. */
+	uint64_t every = p->uevents ? PROCFS_RECHECK_HEARD : PROCFS_RECHECK;
+
+	if (seen_young(p, e) || p->relook)
 		return 1;
 	/*
 	 * Spread by pid, so that the looks do not all fall on the same tick; where scans are
 	 * fewer than samples (light samples between), at the first scan after its turn.
 	 */
-	return (p->seq + (uint64_t)e->pid) % PROCFS_RECHECK == 0 ||
-	       p->seq - e->look_seq >= PROCFS_RECHECK;
+	return (p->seq + (uint64_t)e->pid) % every == 0 || p->seq - e->look_seq >= every;
 }
 
 /*
@@ -1069,6 +1084,7 @@ static int fds_same(struct procfs *p, struct proc_seen *e, int64_t *size)
 		return 0;
 	e->same_looks++;
 	e->look_seq = p->seq;
+	p->looked++;
 	return 1;
 }
 
@@ -1144,6 +1160,7 @@ static int seen_look(struct procfs *p, struct procfs_sample *s, struct proc_seen
 	if (fds_same(p, e, &size))
 		return 0;
 	e->look_seq = p->seq;
+	p->looked++;
 	e->nfds = size;
 	e->same_looks = 0;
 	ret = fds_count(p, e->pid, &nvm, &nvcpu);
@@ -1361,6 +1378,112 @@ static int listing_open(struct procfs *p)
 }
 
 /*
+ * Returns nothing; appends process pid, its /proc entry's inode ino, to p->seen (unsorted
+ * then) as a newcomer, looked at in this sample and the next ones; nothing when it vanished
+ * already or cannot be read (the next scan counts it).
+ */
+static void seen_append(struct procfs *p, struct procfs_sample *s, int pid, uint64_t ino)
+{
+	char path[32], buf[1024];
+	struct proc_seen *e;
+	struct pstat st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/stat", pid);
+	n = read_small(p->rootfd, path, buf, sizeof(buf));
+	if (n < 0 || stat_parse(buf, (size_t)n, &st))
+		return;
+	p->seen = xgrow(p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen));
+	e = &p->seen[p->nseen++];
+	seen_new(p, e, pid, &st);
+	e->ino = ino;
+	s->newcomers++;
+}
+
+/* Returns the process (thread group) of task tid, or -errno (gone: -ENOENT, -ESRCH). */
+static int tgid_of(struct procfs *p, int tid)
+{
+	char path[32], buf[512];
+	const char *c;
+	uint64_t v;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/status", tid);
+	n = read_small(p->rootfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	c = strstr(buf, "\nTgid:");
+	if (!c)
+		return -EINVAL;
+	c += 6;
+	c += strspn(c, " \t");
+	if (!parse_u64(&c, &v) || !v || v > INT_MAX)
+		return -EINVAL;
+	return (int)v;
+}
+
+/*
+ * Returns nothing; makes e young again, its fd table read at its next look whatever its
+ * size: a uevent said it changed.
+ */
+static void seen_renew(const struct procfs *p, struct proc_seen *e)
+{
+	e->first_seq = p->seq;
+	e->nfds = 0;
+}
+
+/*
+ * Returns nothing; reads the KVM uevents heard since the last sample and makes each process
+ * they name young again (its fds looked at in this sample and the next ones, as a
+ * newcomer's: the uevent of a new VM comes just before its fd, and its vCPUs after it), or
+ * a newcomer when the last scan did not see it. A process under a known pid that is not
+ * the one seen makes this sample a full scan, as in light_newcomers(). A made VM whose task
+ * is gone already, or uevents lost, make it a full scan that looks at every process; an
+ * ended VM whose task is gone, a look at every VM.
+ */
+static void watch_read(struct procfs *p, struct procfs_sample *s)
+{
+	struct kvmuevent_vm vms[64];
+	int i, n, pid, known = p->nseen;
+	char path[32];
+	struct stat st;
+	struct proc_seen *e;
+	bool lost;
+
+	n = kvmuevent_read(p->uevents, vms, (int)(sizeof(vms) / sizeof(*vms)), &lost);
+	if (lost)
+		p->relook = p->rescan = true;
+	for (i = 0; i < n; i++) {
+		s->announced++;
+		pid = tgid_of(p, vms[i].tid);
+		if (pid < 0 && vms[i].create) {
+			p->relook = p->rescan = true;
+			continue;
+		}
+		if (pid < 0) {
+			for (int j = 0; j < p->nseen; j++)
+				if (p->seen[j].kind == SEEN_VM)
+					seen_renew(p, &p->seen[j]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%d", pid);
+		if (fstatat(p->rootfd, path, &st, 0))
+			continue; /* gone since: nothing to look at */
+		e = seen_find(p, pid);
+		if (e && e->ino == (uint64_t)st.st_ino)
+			seen_renew(p, e);
+		else if (e)
+			p->rescan = true;
+		else
+			seen_append(p, s, pid, (uint64_t)st.st_ino);
+		if (p->nseen > known) {
+			qsort(p->seen, (size_t)p->nseen, sizeof(*p->seen), seen_cmp);
+			known = p->nseen;
+		}
+	}
+}
+
+/*
  * Returns 0 after adding to p->seen, as newcomers (young: looked at in this sample and the
  * next ones), the processes of /proc that the last scan did not see (none, said in the
  * status, when the listing cannot be opened), or 1 when a known pid is another process's
@@ -1375,12 +1498,12 @@ static int light_newcomers(struct procfs *p, struct procfs_sample *s)
 	int pid, known = p->nseen, ret = 0;
 	long lp = last_pid(p);
 	struct proc_seen key, *e;
-	char path[32], buf[1024];
 	struct dirent *de;
-	struct pstat st;
 	DIR *dir;
-	ssize_t n;
 
+	/* KVM's uevents name the processes that make VMs: no other newcomer matters. */
+	if (p->uevents)
+		return 0;
 	if (!p->listing && listing_open(p)) {
 		/* Out of fds, say: the known VMs are still read; newcomers wait. */
 		scan_failed(p, -errno);
@@ -1416,15 +1539,7 @@ static int light_newcomers(struct procfs *p, struct procfs_sample *s)
 			ret = 1; /* a new /proc inode: another process under a known pid */
 			break;
 		}
-		snprintf(path, sizeof(path), "%d/stat", pid);
-		n = read_small(p->rootfd, path, buf, sizeof(buf));
-		if (n < 0 || stat_parse(buf, (size_t)n, &st))
-			continue; /* vanished already, or unreadable: the next scan counts it */
-		p->seen = xgrow(p->seen, &p->seen_cap, p->nseen + 1, sizeof(*p->seen));
-		e = &p->seen[p->nseen++];
-		seen_new(p, e, pid, &st);
-		e->ino = (uint64_t)de->d_ino;
-		s->newcomers++;
+		seen_append(p, s, pid, (uint64_t)de->d_ino);
 	}
 	learned_pid_off(p, &pp);
 	if (p->nseen > known)
@@ -1509,6 +1624,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	}
 	learned_pid_off(p, &pp);
 	seen_swap(p);
+	p->relook = false;
 	if (s->nvms > 1)
 		qsort(s->vms, (size_t)s->nvms, sizeof(*s->vms), vm_cmp);
 	/* Processes not looked at for want of fds may hold VMs: look again next time. */
@@ -1522,17 +1638,23 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 int procfs_sample(struct procfs *p, struct procfs_sample *s)
 {
 	struct timespec ts;
+	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	p->seq++;
-	s->listed = s->newcomers = 0;
+	s->listed = s->newcomers = s->announced = 0;
+	p->looked = 0;
+	if (p->uevents)
+		watch_read(p, s);
 	if (p->period_ns && p->scan_ns && !p->rescan && s->ts_ns - p->scan_ns < p->period_ns) {
 		s->nvms = s->scan_errors = 0;
 		s->light = true;
 		p->failed = 0;
-		if (!sample_light(p, s))
+		if (!sample_light(p, s)) {
+			s->looked = p->looked;
 			return 0;
+		}
 	}
 	s->nvms = s->scan_errors = 0;
 	s->unreadable = s->unreadable_vmms = 0;
@@ -1540,7 +1662,9 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 	s->light = false;
 	p->failed = 0;
 	p->scan_ns = s->ts_ns;
-	return sample_full(p, s);
+	ret = sample_full(p, s);
+	s->looked = p->looked;
+	return ret;
 }
 
 void procfs_set_discovery(struct procfs *p, uint64_t period_ns)
@@ -1549,6 +1673,30 @@ void procfs_set_discovery(struct procfs *p, uint64_t period_ns)
 	/* Opened now, with the probe's other fds; a failure is tried again when it is used. */
 	if (period_ns && !p->listing)
 		listing_open(p);
+}
+
+/*
+ * Returns whether root lists the initial pid namespace, the one whose ids KVM's uevents
+ * give: its "self" is this process and its pid namespace is the initial one
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h).
+ */
+static bool root_is_initial(const struct procfs *p)
+{
+	struct stat st;
+
+	return root_is_ours(p) && !fstatat(p->rootfd, "self/ns/pid", &st, 0) &&
+	       st.st_ino == 0xEFFFFFFCu;
+}
+
+bool procfs_set_watch(struct procfs *p, bool on)
+{
+	if (!on) {
+		kvmuevent_close(p->uevents);
+		p->uevents = NULL;
+	} else if (!p->uevents && p->fd_counts && root_is_initial(p) && kvmuevent_heard()) {
+		p->uevents = kvmuevent_open();
+	}
+	return p->uevents != NULL;
 }
 
 void procfs_sample_free(struct procfs_sample *s)
@@ -1815,6 +1963,7 @@ struct procfs *procfs_open(const char *root)
 	if (!fstatfs(p->rootfd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC) {
 		procfs_set_discovery(p, PROCFS_DISCOVERY_NS);
 		p->fd_counts = true;
+		procfs_set_watch(p, true);
 	}
 	find_hidden(p, root);
 	return p;
@@ -1835,6 +1984,7 @@ void procfs_close(struct procfs *p)
 	free(p->sysdir);
 	if (p->listing)
 		closedir(p->listing);
+	kvmuevent_close(p->uevents);
 	if (p->loadavg_fd >= 0)
 		close(p->loadavg_fd);
 	close(p->rootfd);

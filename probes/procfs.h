@@ -21,7 +21,8 @@
  * samples between read only the known VMs' threads, through files kept open; a vanished
  * thread or VM, a new thread of a known VM, a reused pid or a new process (one listing of
  * /proc a sample; a newcomer's fds are looked at in its first three samples, as a VMM makes
- * its VM just after it starts) is noticed by the next sample.
+ * its VM just after it starts) is noticed by the next sample; where KVM's uevents are heard,
+ * a process that makes or ends a VM is (see procfs_set_watch).
  */
 #define PROCFS_DISCOVERY_NS (10 * 1000000000ull)
 
@@ -41,6 +42,16 @@ void procfs_close(struct procfs *p);
  * emptying its files: a kept fd reads the file it was opened on.
  */
 void procfs_set_discovery(struct procfs *p, uint64_t period_ns);
+
+/*
+ * Returns whether the probe hears KVM's uevents after turning that on or off. On (the
+ * default where it can be: a live procfs of the initial pid namespace, in a network
+ * namespace that device uevents reach, see kvmuevent.h), the process a uevent names as
+ * having made or ended a VM is looked at in the next sample, as a newcomer is; so no
+ * newcomer needs a listing of /proc between two full scans, and a known process is looked
+ * at every 60 samples (a safety net) instead of every 10. Off, for tests.
+ */
+bool procfs_set_watch(struct procfs *p, bool on);
 
 /* Returns 0 and fills host facts, or -errno. */
 int procfs_host(struct procfs *p, struct proc_host *host);

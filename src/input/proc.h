@@ -103,6 +103,8 @@ struct procfs_sample {
 	bool others_hidden;  /* not root: other users' processes, VMs among them, are hidden */
 	int listed;	     /* processes the sample's listings of the root read; 0: none */
 	int newcomers;	     /* processes first seen in this sample */
+	int announced;	     /* VMs made or ended, as KVM's uevents said since the last sample */
+	int looked;	     /* processes whose fds the sample looked at (at least a stat) */
 	/*
 	 * No discovery in this sample: the VMs of the last full scan, their threads read
 	 * through files kept open. schedstat is read for every thread, stat only for vCPUs

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/kvm.h>
+#include <linux/netlink.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +24,14 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "kvmuevent.h"
 #include "procfs.h"
 #include "snapshot.h"
 #include "unit.h"
@@ -1621,21 +1624,17 @@ static int fd_counts_child(int cmd, int done)
  * On a live procfs, a look at a process's fds whose number has not moved since its table
  * was read reads nothing more, for at most 6 looks (Linux 6.2 on: the fd directory's size).
  * A process that makes a VM is seen at its next look; one that ends its VM and opens as
- * many fds again, at the latest at the 7th.
+ * many fds again, at the latest at the 7th. Where the probe hears KVM's uevents (heard),
+ * both are seen at the next sample, whatever the fd counts.
  */
-START_TEST(test_live_fd_counts)
+static void live_fd_counts(bool heard)
 {
 	int cmd[2], done[2], i, found = -1, gone = -1, status;
 	struct procfs_sample s = { 0 };
 	struct procfs *p;
-	struct stat st;
 	pid_t child;
 	char c;
 
-	if (stat("/proc/self/fd", &st) || st.st_size <= 0)
-		unit_skip("procfs gives no fd count as the size of /proc/PID/fd (Linux < 6.2)");
-	if (access("/dev/kvm", R_OK | W_OK))
-		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
 	/* The VM is a child's: this process's own table moves with the fds the probe keeps. */
 	ck_assert_int_eq(pipe(cmd), 0);
 	ck_assert_int_eq(pipe(done), 0);
@@ -1651,6 +1650,7 @@ START_TEST(test_live_fd_counts)
 	p = procfs_open(NULL);
 	ck_assert_ptr_nonnull(p);
 	procfs_set_discovery(p, 1); /* a full scan each sample: a look every 10th */
+	ck_assert(procfs_set_watch(p, heard) == heard);
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(procfs_sample(p, &s), 0);
 	ck_assert_int_eq(write(cmd[1], "v", 1), 1);
@@ -1661,6 +1661,7 @@ START_TEST(test_live_fd_counts)
 			found = i;
 	}
 	ck_assert_msg(found >= 0, "the VM was not seen at the next look");
+	ck_assert_msg(!heard || found == 0, "announced, the VM was seen %d samples late", found);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(procfs_sample(p, &s), 0);
 	ck_assert_int_eq(write(cmd[1], "n", 1), 1);
@@ -1670,14 +1671,36 @@ START_TEST(test_live_fd_counts)
 		if (!find_vm(&s, child))
 			gone = i;
 	}
-	ck_assert_msg(gone > 10, "gone after %d samples: the first look read the table", gone);
-	ck_assert_msg(gone <= 80, "still a VM after %d samples", i);
+	if (heard) {
+		ck_assert_msg(gone == 0, "announced, the VM's end was seen %d samples late", gone);
+	} else {
+		ck_assert_msg(gone > 10, "gone after %d samples: the first look read the table",
+			      gone);
+		ck_assert_msg(gone <= 80, "still a VM after %d samples", i);
+	}
 	close(cmd[1]);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	ck_assert_msg(WIFEXITED(status) && !WEXITSTATUS(status), "child status %d", status);
 	close(done[0]);
 	procfs_sample_free(&s);
 	procfs_close(p);
+}
+
+START_TEST(test_live_fd_counts)
+{
+	struct stat st;
+
+	if (stat("/proc/self/fd", &st) || st.st_size <= 0)
+		unit_skip("procfs gives no fd count as the size of /proc/PID/fd (Linux < 6.2)");
+	if (access("/dev/kvm", R_OK | W_OK))
+		unit_skip("cannot open /dev/kvm: %s", strerror(errno));
+	live_fd_counts(false);
+	/* The uevents of this host, where it sends them here (not in a container). */
+	if (kvmuevent_heard())
+		live_fd_counts(true);
+	else
+		printf("test_live_fd_counts: device uevents do not reach this network namespace: "
+		       "announced VMs not checked\n");
 }
 END_TEST
 
@@ -1930,6 +1953,271 @@ START_TEST(test_live_newcomers)
 }
 END_TEST
 
+/* KVM's uevents as the kernel sends them (virt/kvm/kvm_main.c), less SEQNUM. */
+static const char UEVENT_CREATE[] =
+	KVMUEVENT_HEAD "\0ACTION=change\0DEVPATH=/devices/virtual/"
+		       "misc/kvm\0SUBSYSTEM=misc\0CREATED=3\0COUNT=2\0EVENT=create"
+		       "\0PID=%d\0STATS_PATH=/%d-12";
+static const char UEVENT_DESTROY[] =
+	KVMUEVENT_HEAD "\0ACTION=change\0DEVPATH=/devices/virtual/"
+		       "misc/kvm\0SUBSYSTEM=misc\0CREATED=3\0COUNT=1\0EVENT=destroy"
+		       "\0PID=%d\0STATS_PATH=/%d-12";
+
+/* Returns the length of a uevent made of fmt (NUL-separated, see above) with pid in it. */
+static size_t uevent_fill(char *buf, size_t size, const char *fmt, size_t fmtlen, int pid)
+{
+	size_t len = 0, i;
+	int n;
+
+	for (i = 0; i < fmtlen; i += strlen(fmt + i) + 1) {
+		n = snprintf(buf + len, size - len, fmt + i, pid, pid);
+		ck_assert(n >= 0 && (size_t)n < size - len);
+		len += (size_t)n + 1; /* with its NUL */
+	}
+	return len;
+}
+
+START_TEST(test_uevent_parse)
+{
+	struct kvmuevent_vm vm = { 0 };
+	char buf[512], bad[512];
+	size_t len;
+
+	len = uevent_fill(buf, sizeof(buf), UEVENT_CREATE, sizeof(UEVENT_CREATE), 4321);
+	ck_assert_int_eq(kvmuevent_parse(buf, len, &vm), 1);
+	ck_assert_int_eq(vm.tid, 4321);
+	ck_assert(vm.create);
+	/* The kernel appends SEQNUM; the last string may lack its NUL in a cut message. */
+	ck_assert_int_eq(kvmuevent_parse(buf, len - 1, &vm), 1);
+	len = uevent_fill(buf, sizeof(buf), UEVENT_DESTROY, sizeof(UEVENT_DESTROY), 77);
+	ck_assert_int_eq(kvmuevent_parse(buf, len, &vm), 1);
+	ck_assert_int_eq(vm.tid, 77);
+	ck_assert(!vm.create);
+
+	/* Not KVM's: another device's, a head that only begins like KVM's. */
+	memcpy(bad, buf, len);
+	memcpy(bad, "change@/devices/virtual/misc/kvn", 32);
+	ck_assert_int_eq(kvmuevent_parse(bad, len, &vm), 0);
+#define PARSE(lit) kvmuevent_parse(lit, sizeof(lit), &vm)
+	ck_assert_int_eq(PARSE("change@/devices/virtual/misc/kvm2\0EVENT=create\0PID=5"), 0);
+	/* KVM's, but no VM in it, or no task, or a task id that is not one. */
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0PID=5"), 0);
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0EVENT=create"), 0);
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0EVENT=create\0PID=12x"), 0);
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0EVENT=create\0PID=99999999999"), 0);
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0EVENT=create\0PID=-3"), 0);
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0EVENT=created\0PID=3"), 0);
+	ck_assert_int_eq(PARSE(KVMUEVENT_HEAD "\0EVENT=destroy\0PID=3"), 1);
+#undef PARSE
+	ck_assert_int_eq(kvmuevent_parse(KVMUEVENT_HEAD, sizeof(KVMUEVENT_HEAD) - 1, &vm), 0);
+}
+END_TEST
+
+/*
+ * Returns 0 after sending msg (len bytes) into this network namespace's uevent socket as a
+ * uevent: the kernel (Linux 4.18 on) passes it to the listeners of the namespace, as from
+ * itself, with SEQNUM appended. Root only; a namespace of the test's own, not the host's.
+ */
+static int uevent_inject(int fd, const char *msg, size_t len)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	char buf[1024] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	if (NLMSG_LENGTH(len) > sizeof(buf))
+		return -1;
+	memset(h, 0, sizeof(*h));
+	h->nlmsg_len = NLMSG_LENGTH(len);
+	h->nlmsg_type = NLMSG_MIN_TYPE;
+	h->nlmsg_flags = NLM_F_REQUEST;
+	memcpy(NLMSG_DATA(h), msg, len);
+	return sendto(fd, buf, h->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) ==
+			       (ssize_t)h->nlmsg_len
+		       ? 0
+		       : -1;
+}
+
+/* Returns the processes of the live /proc that are not kernel threads. */
+static int user_processes(void)
+{
+	char path[300], buf[1024];
+	struct dirent *de;
+	int n = 0, fd;
+	ssize_t len;
+	DIR *d = opendir("/proc");
+	const char *c;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		c = strrchr(buf, ')'); /* then: state ppid pgrp session tty tpgid flags */
+		unsigned long flags = 0;
+		if (c && sscanf(c + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+		    !(flags & 0x00200000ul))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void *sleeper(void *arg)
+{
+	int *tid = arg;
+
+	*tid = (int)syscall(SYS_gettid);
+	pause();
+	return NULL;
+}
+
+#define WATCH_CHECK(cond)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr,                                                            \
+				"%s:%d: %s (sample: light %d listed %d newcomers %d "              \
+				"announced %d looked %d)\n",                                       \
+				__FILE__, __LINE__, #cond, s.light, s.listed, s.newcomers,         \
+				s.announced, s.looked);                                            \
+			return 1;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+/*
+ * Returns the exit status of a process in a network namespace of its own: a live procfs
+ * probe that hears KVM's uevents, sent into that namespace as the kernel sends them (no
+ * VM can be made here: /dev/kvm may be missing, so the uevents are made, and what the probe
+ * does with the processes they name is what is checked); 77 when uevents cannot be heard.
+ */
+static int watch_child(void)
+{
+	struct procfs_sample s = { 0 };
+	char msg[512];
+	struct procfs *p;
+	pid_t born;
+	pthread_t th;
+	int tx, i, tid = 0, users;
+	size_t len;
+
+	if (unshare(CLONE_NEWNET))
+		return 77;
+	if (!kvmuevent_heard())
+		return 78;
+	tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	if (tx < 0 || pthread_create(&th, NULL, sleeper, &tid))
+		return 2;
+	p = procfs_open(NULL);
+	WATCH_CHECK(p && procfs_set_watch(p, true));
+	/* A full scan, then light samples past those in which its newcomers are looked at. */
+	WATCH_CHECK(!procfs_sample(p, &s) && !s.light && s.looked > 0);
+	for (i = 0; i < 3; i++)
+		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.looked && !s.announced);
+
+	/* A birth: no listing of /proc for it (a VMM's VM would be announced). */
+	born = fork();
+	if (!born) {
+		pause();
+		_exit(0);
+	}
+	WATCH_CHECK(born > 0);
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.listed && !s.newcomers && !s.looked);
+
+	/* Announced: a newcomer, looked at now. */
+	len = uevent_fill(msg, sizeof(msg), UEVENT_CREATE, sizeof(UEVENT_CREATE), born);
+	WATCH_CHECK(!uevent_inject(tx, msg, len));
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && s.announced == 1 && s.newcomers == 1 &&
+		    s.looked == 1);
+	for (i = 0; i < 3; i++)
+		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.looked);
+
+	/* By a thread's id: its process, known, is looked at again (not a newcomer). */
+	while (!__atomic_load_n(&tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	WATCH_CHECK(tid != getpid());
+	len = uevent_fill(msg, sizeof(msg), UEVENT_DESTROY, sizeof(UEVENT_DESTROY), tid);
+	WATCH_CHECK(!uevent_inject(tx, msg, len));
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && s.announced == 1 && !s.newcomers &&
+		    s.looked == 1);
+	for (i = 0; i < 3; i++)
+		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
+
+	/*
+	 * Other devices' uevents by the thousand (a VM's start adds tap devices, udevadm trigger
+	 * adds all): filtered in the kernel, they neither fill the queue nor count.
+	 */
+	for (i = 0; i < 20000; i++) {
+		char tap[128];
+		int n = snprintf(tap, sizeof(tap),
+				 "add@/devices/virtual/net/tap%d%cACTION=add%cSUBSYSTEM=net", i,
+				 '\0', '\0');
+
+		WATCH_CHECK(!uevent_inject(tx, tap, (size_t)n + 1));
+	}
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.announced && !s.looked);
+
+	/* More of KVM's than the queue holds: the next sample looks at every process. */
+	len = uevent_fill(msg, sizeof(msg), UEVENT_CREATE, sizeof(UEVENT_CREATE), born);
+	for (i = 0; i < 20000; i++)
+		WATCH_CHECK(!uevent_inject(tx, msg, len));
+	users = user_processes();
+	WATCH_CHECK(!procfs_sample(p, &s) && !s.light && s.looked >= users * 9 / 10);
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.announced);
+
+	/* Off: a birth is listed again. */
+	procfs_set_watch(p, false);
+	kill(born, SIGKILL);
+	waitpid(born, NULL, 0);
+	born = fork();
+	if (!born) {
+		pause();
+		_exit(0);
+	}
+	WATCH_CHECK(born > 0);
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && s.listed >= 1 && s.newcomers == 1);
+	kill(born, SIGKILL);
+	waitpid(born, NULL, 0);
+	procfs_sample_free(&s);
+	procfs_close(p);
+	close(tx);
+	return 0;
+}
+
+/*
+ * KVM's uevents name the process that made or ended a VM: the probe looks at it in the
+ * next sample and lists no newcomers between full scans; lost uevents make it look at all.
+ */
+START_TEST(test_live_uevents)
+{
+	int status;
+	pid_t child;
+
+	if (geteuid())
+		unit_skip("needs root: a network namespace to send uevents into");
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (!child)
+		_exit(watch_child());
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		unit_skip("cannot make a network namespace here");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 78)
+		unit_skip("device uevents do not reach this network namespace (a container's)");
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+		      WEXITSTATUS(status));
+}
+END_TEST
+
 static Suite *procfs_suite(void)
 {
 	Suite *s = suite_create("procfs");
@@ -1951,6 +2239,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_host_fixture);
 	tcase_add_test(tc, test_host_sysfs);
 	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_uevent_parse);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("light");
 	tcase_add_test(tc, test_light_samples);
@@ -1969,6 +2258,7 @@ static Suite *procfs_suite(void)
 	tcase_add_test(tc, test_live_pid_reuse);
 	tcase_add_test(tc, test_live_fd_counts);
 	tcase_add_test(tc, test_live_newcomers);
+	tcase_add_test(tc, test_live_uevents);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
