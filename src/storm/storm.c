@@ -110,6 +110,7 @@ enum opt_id {
 	OPT_RATE,
 	OPT_DURATION,
 	OPT_START_DELAY,
+	OPT_CREATE_DELAY,
 	OPT_NAME,
 	OPT_UUID,
 	OPT_ID,
@@ -131,6 +132,7 @@ static const struct opt_def opt_defs[] = {
 	{ "rate", OPT_RATE, true },
 	{ "duration", OPT_DURATION, true },
 	{ "start-delay", OPT_START_DELAY, true },
+	{ "create-delay", OPT_CREATE_DELAY, true },
 	{ "name", OPT_NAME, true },
 	{ "uuid", OPT_UUID, true },
 	{ "id", OPT_ID, true },
@@ -160,6 +162,8 @@ static const char usage_text[] =
 	"  --rate N            iterations per vCPU per second; 0: as fast as it goes (default)\n"
 	"  --duration S        stop after S seconds (fractions allowed); default: on a signal\n"
 	"  --start-delay S     create the VM and its threads, wait S seconds, then start\n"
+	"  --create-delay S    wait S seconds before opening /dev/kvm and creating the VM\n"
+	"                      (a VMM that makes its VM long after it started)\n"
 	"  -name ARG           QEMU style: NAME or guest=NAME,debug-threads=on (kept, unused)\n"
 	"  -uuid UUID          accepted and ignored\n"
 	"  -id ID              accepted and ignored (Proxmox VE's QEMU takes its vmid there)\n"
@@ -245,6 +249,10 @@ static int parse_value(struct storm_opts *opts, const struct opt_def *d, const c
 		return 0;
 	case OPT_START_DELAY:
 		if (parse_seconds(val, &opts->start_delay) < 0)
+			goto bad;
+		return 0;
+	case OPT_CREATE_DELAY:
+		if (parse_seconds(val, &opts->create_delay) < 0)
 			goto bad;
 		return 0;
 	case OPT_NAME:
@@ -513,6 +521,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Stopped while waiting to make its VM: nothing ran, nothing to report. */
+	if (opts.create_delay > 0 && wait_signal(&set, opts.create_delay, false))
+		return 0;
 	err = storm_vm_create(&vm, &opts);
 	if (!err)
 		err = storm_vm_start(&vm);

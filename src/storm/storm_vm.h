@@ -36,6 +36,7 @@ struct storm_opts {
 	uint64_t rate;	      /* iterations per vCPU per second, 0 = unpaced */
 	double duration;      /* seconds, 0 = until signalled */
 	double start_delay;   /* seconds between the threads' creation and the guest's start */
+	double create_delay;  /* seconds from the start of the process to the VM's creation */
 	long halt_poll_ns;    /* the VM's halt polling limit, -1 = the kernel's default */
 	const char *name;     /* -name argument, kept for the command line only */
 	const char *io_file;  /* NULL: a temporary file in /var/tmp */
