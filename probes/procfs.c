@@ -44,10 +44,11 @@
  * Where KVM's uevents can be heard (see kvmuevent.h: a live procfs of the initial pid
  * namespace, whose ids they give), the kernel names the task that made or ended each VM:
  * its process is looked at in the next sample and the two after (watch_read), new or old.
- * Light samples then list no newcomers (none matters but one that makes a VM) and a known
- * process is looked at every PROCFS_RECHECK_HEARD samples, a safety net (a VM's fd passed
- * to another process, say); uevents lost make the next sample a full scan that looks at
- * every process.
+ * Light samples then list no newcomers (none matters but one that makes a VM), a full scan
+ * comes every PROCFS_WALK_HEARD periods (the known VMs' threads listed anew every period
+ * between: see sample_light), and a known process is looked at every PROCFS_RECHECK_HEARD
+ * samples: a safety net (a VM's fd passed to another process, say). Uevents lost make the
+ * next sample a full scan that looks at every process.
  *
  * Anything may vanish between two reads: ENOENT or ESRCH skips the process or thread and
  * counts it; nothing here is an error but an unreadable root (running out of memory ends
@@ -78,6 +79,7 @@
 
 #define PROCFS_RECHECK	   10		/* samples between two looks at a known process */
 #define PROCFS_RECHECK_HEARD 60 /* ...when KVM's uevents name the processes that make VMs */
+#define PROCFS_WALK_HEARD    6	/* ...then discovery periods between two walks of /proc */
 #define PROCFS_YOUNG	   2		/* samples after the first in which a newcomer is re-read */
 #define PROCFS_CMDLINE_MAX (256 * 1024) /* libvirt command lines run to a few KiB */
 /*
@@ -189,6 +191,7 @@ struct procfs {
 	char hidden[128];   /* why other users' processes are not listed at all, or "" */
 	uint64_t period_ns; /* between two full scans; 0: every sample is one, nothing kept */
 	uint64_t scan_ns;   /* when the last full scan began; 0: none yet */
+	uint64_t vms_ns;    /* when the VMs' threads were last listed, all of them */
 	bool rescan;	    /* the next sample is a full scan: the last one missed processes */
 	int nkept;	    /* fds kept open, all VMs together */
 	bool fd_counts;	    /* a procfs: an fd directory's size is its number of open fds */
@@ -1556,9 +1559,13 @@ static int light_newcomers(struct procfs *p, struct procfs_sample *s)
  */
 static int sample_light(struct procfs *p, struct procfs_sample *s)
 {
+	/* Between walks of /proc (see procfs_sample), the VMs' threads as a scan lists them. */
+	bool relist = s->ts_ns - p->vms_ns >= p->period_ns;
 	struct proc_seen *e;
 	int i, gone;
 
+	if (relist)
+		p->vms_ns = s->ts_ns;
 	if (light_newcomers(p, s))
 		return 1;
 	for (i = 0; i < p->nseen; i++) {
@@ -1576,10 +1583,10 @@ static int sample_light(struct procfs *p, struct procfs_sample *s)
 				continue;
 		} else if (e->kind != SEEN_VM) {
 			continue;
-		} else if (e->vm->settled && vm_light(p, s, e)) {
+		} else if (!relist && e->vm->settled && vm_light(p, s, e)) {
 			continue;
 		}
-		/* Young, not settled, or its threads changed: list them again. */
+		/* Young, not settled, its threads changed, or due: list them again. */
 		if (vm_scan(p, s, e) == -ESTALE)
 			return 1;
 	}
@@ -1638,6 +1645,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 int procfs_sample(struct procfs *p, struct procfs_sample *s)
 {
 	struct timespec ts;
+	uint64_t walk_ns;
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1647,7 +1655,16 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 	p->looked = 0;
 	if (p->uevents)
 		watch_read(p, s);
-	if (p->period_ns && p->scan_ns && !p->rescan && s->ts_ns - p->scan_ns < p->period_ns) {
+	/*
+	 * Where KVM's uevents name the processes that make VMs, a walk of /proc finds nothing
+	 * they did not say: one every PROCFS_WALK_HEARD periods, a safety net, and the VMs'
+	 * threads listed anew every period between (sample_light).
+	 */
+	walk_ns = p->period_ns;
+	if (p->uevents)
+		walk_ns = walk_ns > UINT64_MAX / PROCFS_WALK_HEARD ? UINT64_MAX
+								   : walk_ns * PROCFS_WALK_HEARD;
+	if (p->period_ns && p->scan_ns && !p->rescan && s->ts_ns - p->scan_ns < walk_ns) {
 		s->nvms = s->scan_errors = 0;
 		s->light = true;
 		p->failed = 0;
@@ -1661,7 +1678,7 @@ int procfs_sample(struct procfs *p, struct procfs_sample *s)
 	s->others_hidden = false;
 	s->light = false;
 	p->failed = 0;
-	p->scan_ns = s->ts_ns;
+	p->scan_ns = p->vms_ns = s->ts_ns;
 	ret = sample_full(p, s);
 	s->looked = p->looked;
 	return ret;

@@ -49,7 +49,8 @@ void procfs_set_discovery(struct procfs *p, uint64_t period_ns);
  * namespace that device uevents reach, see kvmuevent.h), the process a uevent names as
  * having made or ended a VM is looked at in the next sample, as a newcomer is; so no
  * newcomer needs a listing of /proc between two full scans, and a known process is looked
- * at every 60 samples (a safety net) instead of every 10. Off, for tests.
+ * at every 60 samples (a safety net) instead of every 10, and the full scan comes every 6
+ * periods (the known VMs' threads still listed every period). Off, for tests.
  */
 bool procfs_set_watch(struct procfs *p, bool on);
 

@@ -2080,6 +2080,20 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+/* Returns the samples that walked /proc in ms milliseconds of samples 10 ms apart. */
+static int walks_in(struct procfs *p, struct procfs_sample *s, int ms)
+{
+	int i, walks = 0;
+
+	for (i = 0; i < ms / 10; i++) {
+		if (procfs_sample(p, s))
+			return -1;
+		walks += !s->light;
+		usleep(10000);
+	}
+	return walks;
+}
+
 #define WATCH_CHECK(cond)                                                                          \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
@@ -2173,6 +2187,17 @@ static int watch_child(void)
 	users = user_processes();
 	WATCH_CHECK(!procfs_sample(p, &s) && !s.light && s.looked >= users * 9 / 10);
 	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.announced);
+
+	/*
+	 * Walks of /proc (samples that are not light) every 6 discovery periods while heard,
+	 * every period when not: over 0.9 s of samples 10 ms apart, periods of 40 ms.
+	 */
+	procfs_set_discovery(p, 40 * 1000000ull);
+	WATCH_CHECK(walks_in(p, &s, 900) <= 5);
+	procfs_set_watch(p, false);
+	WATCH_CHECK(walks_in(p, &s, 900) >= 12);
+	procfs_set_watch(p, true);
+	procfs_set_discovery(p, PROCFS_DISCOVERY_NS);
 
 	/* Off: a birth is listed again. */
 	procfs_set_watch(p, false);
