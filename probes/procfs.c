@@ -1426,13 +1426,15 @@ static int tgid_of(struct procfs *p, int tid)
 }
 
 /*
- * Returns nothing; makes e young again, its fd table read at its next look whatever its
- * size: a uevent said it changed.
+ * Returns nothing; makes e young again. With reread, its fd table is read at its next look
+ * whatever its size: a uevent said it changed (a VM ended and as many fds opened since
+ * would look the same).
  */
-static void seen_renew(const struct procfs *p, struct proc_seen *e)
+static void seen_renew(const struct procfs *p, struct proc_seen *e, bool reread)
 {
 	e->first_seq = p->seq;
-	e->nfds = 0;
+	if (reread)
+		e->nfds = 0;
 }
 
 /*
@@ -1442,7 +1444,7 @@ static void seen_renew(const struct procfs *p, struct proc_seen *e)
  * a newcomer when the last scan did not see it. A process under a known pid that is not
  * the one seen makes this sample a full scan, as in light_newcomers(). A made VM whose task
  * is gone already, or uevents lost, make it a full scan that looks at every process; an
- * ended VM whose task is gone, a look at every VM.
+ * ended VM whose task is gone, young again every VM (their looks trust the fd counts).
  */
 static void watch_read(struct procfs *p, struct procfs_sample *s)
 {
@@ -1464,9 +1466,10 @@ static void watch_read(struct procfs *p, struct procfs_sample *s)
 			continue;
 		}
 		if (pid < 0) {
+			/* Its process gone too, a light sample sees it; else its table shrank. */
 			for (int j = 0; j < p->nseen; j++)
 				if (p->seen[j].kind == SEEN_VM)
-					seen_renew(p, &p->seen[j]);
+					seen_renew(p, &p->seen[j], false);
 			continue;
 		}
 		snprintf(path, sizeof(path), "%d", pid);
@@ -1474,7 +1477,7 @@ static void watch_read(struct procfs *p, struct procfs_sample *s)
 			continue; /* gone since: nothing to look at */
 		e = seen_find(p, pid);
 		if (e && e->ino == (uint64_t)st.st_ino)
-			seen_renew(p, e);
+			seen_renew(p, e, true);
 		else if (e)
 			p->rescan = true;
 		else

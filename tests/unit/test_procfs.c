@@ -2117,7 +2117,7 @@ static int watch_child(void)
 	struct procfs_sample s = { 0 };
 	char msg[512];
 	struct procfs *p;
-	pid_t born;
+	pid_t born, gone;
 	pthread_t th;
 	int tx, i, tid = 0, users;
 	size_t len;
@@ -2163,6 +2163,25 @@ static int watch_child(void)
 	WATCH_CHECK(!uevent_inject(tx, msg, len));
 	WATCH_CHECK(!procfs_sample(p, &s) && s.light && s.announced == 1 && !s.newcomers &&
 		    s.looked == 1);
+	for (i = 0; i < 3; i++)
+		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
+
+	/*
+	 * By a task gone already: a VM's end, its process's going is seen by itself (no VM
+	 * here: nothing looked at); a VM made, it could be any process: all are looked at.
+	 */
+	gone = fork();
+	if (!gone)
+		_exit(0);
+	WATCH_CHECK(gone > 0 && waitpid(gone, NULL, 0) == gone);
+	len = uevent_fill(msg, sizeof(msg), UEVENT_DESTROY, sizeof(UEVENT_DESTROY), gone);
+	WATCH_CHECK(!uevent_inject(tx, msg, len));
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && s.announced == 1 && !s.looked);
+	len = uevent_fill(msg, sizeof(msg), UEVENT_CREATE, sizeof(UEVENT_CREATE), gone);
+	WATCH_CHECK(!uevent_inject(tx, msg, len));
+	users = user_processes();
+	WATCH_CHECK(!procfs_sample(p, &s) && !s.light && s.announced == 1 &&
+		    s.looked >= users * 9 / 10);
 	for (i = 0; i < 3; i++)
 		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
 
