@@ -1350,11 +1350,11 @@ struct pid_pos {
 	long off;
 };
 
-static void pid_pos_learn(struct pid_pos *pp, const struct dirent *de, int pid)
+static void pid_pos_learn(struct pid_pos *pp, long d_off, int pid)
 {
 	if (pp->prev_off && pp->prev_off - pid > pp->off)
 		pp->off = pp->prev_off - pid;
-	pp->prev_off = (long)de->d_off;
+	pp->prev_off = d_off;
 }
 
 static void learned_pid_off(struct procfs *p, const struct pid_pos *pp)
@@ -1490,6 +1490,54 @@ static void watch_read(struct procfs *p, struct procfs_sample *s)
 }
 
 /*
+ * A listing of the root for light_newcomers(): all of it through the kept DIR, or from a
+ * position on in small reads. readdir() asks the kernel for 32 KiB of entries at a time,
+ * and a procfs makes each one it hands out (a dentry lookup per process): from a position
+ * past which only a few are wanted (after the pids wrapped, thousands of older processes
+ * lie above the last pid), that was most of a light sample.
+ */
+struct listing {
+	DIR *dir;
+	bool small; /* from a position on, read by hand; else readdir64() */
+	ssize_t n, pos;
+	union {
+		struct dirent64 align;
+		char bytes[1024];
+	} buf;
+};
+
+/* Returns 0 after starting l at position pos (0: all of it), or -1 with errno set. */
+static int listing_start(struct listing *l, DIR *dir, long pos)
+{
+	l->dir = dir;
+	l->small = pos > 0;
+	l->n = l->pos = 0;
+	if (!l->small) {
+		rewinddir(dir);
+		return 0;
+	}
+	return lseek(dirfd(dir), pos, SEEK_SET) < 0 ? -1 : 0;
+}
+
+/* Returns the listing's next entry, or NULL at its end (or on an error). */
+static struct dirent64 *listing_next(struct listing *l)
+{
+	struct dirent64 *de;
+
+	if (!l->small)
+		return readdir64(l->dir);
+	if (l->pos >= l->n) {
+		l->n = getdents64(dirfd(l->dir), l->buf.bytes, sizeof(l->buf.bytes));
+		l->pos = 0;
+		if (l->n <= 0)
+			return NULL;
+	}
+	de = (struct dirent64 *)(l->buf.bytes + l->pos);
+	l->pos += de->d_reclen;
+	return de;
+}
+
+/*
  * Returns 0 after adding to p->seen, as newcomers (young: looked at in this sample and the
  * next ones), the processes of /proc that the last scan did not see (none, said in the
  * status, when the listing cannot be opened), or 1 when a known pid is another process's
@@ -1503,9 +1551,10 @@ static int light_newcomers(struct procfs *p, struct procfs_sample *s)
 	struct pid_pos pp = { 0, -1 };
 	int pid, known = p->nseen, ret = 0;
 	long lp = last_pid(p);
+	bool from_last;
 	struct proc_seen key, *e;
-	struct dirent *de;
-	DIR *dir;
+	struct listing l;
+	struct dirent64 *de;
 
 	/* KVM's uevents name the processes that make VMs: no other newcomer matters. */
 	if (p->uevents)
@@ -1517,7 +1566,6 @@ static int light_newcomers(struct procfs *p, struct procfs_sample *s)
 	}
 	if (lp >= 0 && lp == p->last_pid)
 		return 0;
-	dir = p->listing;
 	/*
 	 * Pids are given out upwards until they wrap: with the last one higher than at the last
 	 * listing, a process born since (or a known pid given again) is above that one, and a
@@ -1526,15 +1574,22 @@ static int light_newcomers(struct procfs *p, struct procfs_sample *s)
 	 * light sample. (A host that gives out a whole cycle of pids within a tick shows its
 	 * newcomers below the last pid at the next full scan.)
 	 */
-	if (p->pid_off > 0 && p->last_pid >= 0 && lp > p->last_pid)
-		seekdir(dir, p->last_pid + 1 + p->pid_off);
-	else
-		rewinddir(dir);
-	while ((de = readdir(dir))) {
+	from_last = p->pid_off > 0 && p->last_pid >= 0 && lp > p->last_pid;
+	if (listing_start(&l, p->listing, from_last ? p->last_pid + 1 + p->pid_off : 0)) {
+		scan_failed(p, -errno);
+		return 0;
+	}
+	while ((de = listing_next(&l))) {
 		pid = entry_pid(de->d_name);
 		if (pid < 0)
 			continue;
-		pid_pos_learn(&pp, de, pid);
+		/*
+		 * Above lp, only processes older than the pids' last wrap, or born during this
+		 * listing (the next one starts below them): after a wrap, thousands at each tick.
+		 */
+		if (from_last && pid > lp)
+			break;
+		pid_pos_learn(&pp, (long)de->d_off, pid);
 		s->listed++;
 		key.pid = pid;
 		/* Only the sorted part: newcomers are appended after it. */
@@ -1628,7 +1683,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 		pid = entry_pid(de->d_name);
 		if (pid < 0)
 			continue;
-		pid_pos_learn(&pp, de, pid);
+		pid_pos_learn(&pp, (long)de->d_off, pid);
 		s->listed++;
 		pid_scan(p, s, pid, (uint64_t)de->d_ino);
 	}

@@ -1887,7 +1887,7 @@ static int newcomers_init(const char *procdir, int unused)
 {
 	struct procfs_sample s = { 0 };
 	struct procfs *p;
-	pid_t a, b, c, d, e;
+	pid_t a, b, c, d, e, f, g, h;
 
 	(void)unused;
 	if (mount("proc", procdir, "proc", 0, NULL))
@@ -1931,6 +1931,30 @@ static int newcomers_init(const char *procdir, int unused)
 		return 77;
 	if (procfs_sample(p, &s) || s.light || s.newcomers != 1)
 		return 35;
+	/*
+	 * A process high up (f), then the pids wrap below it: listed from the start once (g),
+	 * then from the last pid on up to the last one given out (h), not on to f.
+	 */
+	if (next_pid_is(100))
+		return 77;
+	f = idle_child();
+	if (f != 100)
+		return 77;
+	if (procfs_sample(p, &s) || !s.light || s.listed != 1 || s.newcomers != 1)
+		return 36;
+	if (next_pid_is(50))
+		return 77;
+	g = idle_child();
+	if (procfs_sample(p, &s) || !s.light || s.listed < 6 || s.newcomers != 1)
+		return 37;
+	h = idle_child();
+	if (h != g + 1)
+		return 77;
+	if (procfs_sample(p, &s) || !s.light || s.listed != 1 || s.newcomers != 1)
+		return 38;
+	end_child(f);
+	end_child(g);
+	end_child(h);
 	end_child(a);
 	end_child(d);
 	end_child(e);
