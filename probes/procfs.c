@@ -31,15 +31,16 @@
  * cumulative counter went back): it lists that VM's threads again; a VM whose process is
  * gone or reused makes the sample a full scan. A light sample also lists /proc (on our own
  * procfs only when loadavg's last pid has moved since the last listing, as no process was
- * born otherwise, and only from the pid after that one on: see light_newcomers): a process
- * it has not seen is a newcomer, stat read once, its fds looked at in this sample and the
- * next two as in scans (a VMM makes its VM just after it starts), so a new VM shows at the
- * next tick; a known pid under a new /proc inode (reused) makes the sample a full scan. Kept
- * fds are a budget: at most PROCFS_KEEP_MAX, never numbered in the upper half of
- * RLIMIT_NOFILE's soft limit (counters and the trace, which cannot fall back, need the
- * rest); a thread without them is read by path. On a tree that is not a procfs (a recorded
- * fixture) a file outlives its thread, so every sample is a full scan there unless a test
- * asks otherwise (procfs_set_discovery); such a tree ends a thread by emptying its files.
+ * born otherwise, and only from the pid after that one up to the last given out now: see
+ * light_newcomers): a process it has not seen is a newcomer, stat read once, its fds looked
+ * at in this sample and the next two as in scans (a VMM makes its VM just after it starts),
+ * so a new VM shows at the next tick; a known pid under a new /proc inode (reused) makes
+ * the sample a full scan. Kept fds are a budget: at most PROCFS_KEEP_MAX, never numbered in
+ * the upper half of RLIMIT_NOFILE's soft limit (counters and the trace, which cannot fall
+ * back, need the rest); a thread without them is read by path. On a tree that is not a
+ * procfs (a recorded fixture) a file outlives its thread, so every sample is a full scan
+ * there unless a test asks otherwise (procfs_set_discovery); such a tree ends a thread by
+ * emptying its files.
  *
  * Where KVM's uevents can be heard (see kvmuevent.h: a live procfs of the initial pid
  * namespace, whose ids they give), the kernel names the task that made or ended each VM:
