@@ -51,6 +51,7 @@ struct perf {
 	int *last_err; /* per event: the latest open error, 0 when none; owned */
 	uint64_t *buf; /* a group read: 3 + n values; owned */
 	bool fd_full; /* an open met the fd limit: none is tried until fds are given back */
+	bool inherit; /* counters opened from now on count the threads their thread makes */
 	struct source_status st;
 };
 
@@ -184,6 +185,11 @@ struct perf *perf_open(const struct perf_event_def *defs, int n)
 	return p;
 }
 
+void perf_set_inherit(struct perf *p, bool on)
+{
+	p->inherit = on;
+}
+
 /* Closes t's counters (its arrays stay, for a last read or a free). */
 static void thread_close(struct perf *p, struct perf_thread *t)
 {
@@ -243,7 +249,7 @@ static int sys_perf_event_open(struct perf_event_attr *a, int tid, int cpu, int 
  * limit means the limit is near: it is raised toward the hard limit, and where it cannot
  * be, the counter gives its fd back so that the rest of the program keeps PERF_FD_SPARE.
  */
-static int open_one(const struct perf_event_def *d, int tid, int cpu, int group)
+static int open_one(const struct perf_event_def *d, int tid, int cpu, int group, bool inherit)
 {
 	struct perf_event_attr a = d->attr;
 	struct rlimit rl;
@@ -253,7 +259,7 @@ static int open_one(const struct perf_event_def *d, int tid, int cpu, int group)
 	a.read_format = READ_FMT;
 	/* A group starts counting at once, unless its leader says otherwise (perf_enable()). */
 	a.disabled = group < 0 && d->attr.disabled;
-	a.inherit = 0;
+	a.inherit = inherit;
 	fd = sys_perf_event_open(&a, tid, cpu, group);
 	if (fd < 0 && errno == EMFILE && !perf_raise_nofile(PERF_FD_SPARE))
 		fd = sys_perf_event_open(&a, tid, cpu, group);
@@ -305,12 +311,12 @@ static int thread_open(struct perf *p, struct perf_thread *t)
 			tried = !p->fd_full;
 			if (tried)
 				fd = open_one(&p->defs[i], t->tid, t->cpu,
-					      lead >= 0 ? t->fd[lead] : -1);
+					      lead >= 0 ? t->fd[lead] : -1, p->inherit);
 			else
 				fd = -EMFILE;
 			/* Some events will not share a group: count them on their own. */
 			if (fd == -EINVAL && lead >= 0)
-				fd = open_one(&p->defs[i], t->tid, t->cpu, -1);
+				fd = open_one(&p->defs[i], t->tid, t->cpu, -1, p->inherit);
 			if (fd == -EMFILE)
 				p->fd_full = true;
 			if (fd == -ESRCH) {

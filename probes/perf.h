@@ -62,6 +62,13 @@ struct perf *perf_open(const struct perf_event_def *defs, int n);
 void perf_close(struct perf *p);
 
 /*
+ * Returns nothing; with on, each thread's counters opened from now on also count every
+ * thread it makes from then on (perf's inherit), and read as the sum of them all, those
+ * exited included. For the threads of a process about to start its vCPUs.
+ */
+void perf_set_inherit(struct perf *p, bool on);
+
+/*
  * Returns 0 after opening counters on the threads in tids (of process pids[i]) not yet
  * counted and closing those of threads not in the list; a closed thread's final values are
  * handed to gone(arg, pid, tid, set) first when gone is not NULL. -errno only on allocation.
