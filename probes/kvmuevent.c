@@ -173,6 +173,11 @@ int kvmuevent_parse(const char *buf, size_t len, struct kvmuevent_vm *vm)
 	return 1;
 }
 
+int kvmuevent_fd(const struct kvmuevent *u)
+{
+	return u->fd;
+}
+
 int kvmuevent_read(struct kvmuevent *u, struct kvmuevent_vm *vms, int n, bool *lost)
 {
 	struct kvmuevent_vm vm;

@@ -25,6 +25,9 @@ struct kvmuevent;
 struct kvmuevent *kvmuevent_open(void);
 void kvmuevent_close(struct kvmuevent *u);
 
+/* Returns the listener's socket, readable when a uevent waits: for a loop's poll. */
+int kvmuevent_fd(const struct kvmuevent *u);
+
 /*
  * Returns whether the kernel sends its device uevents where this process listens: a
  * network namespace owned by the initial user namespace, on Linux 4.13 or later.

@@ -49,7 +49,8 @@
  * comes every PROCFS_WALK_HEARD periods (the known VMs' threads listed anew every period
  * between: see sample_light), and a known process is looked at every PROCFS_RECHECK_HEARD
  * samples: a safety net (a VM's fd passed to another process, say). Uevents lost make the
- * next sample a full scan that looks at every process.
+ * next sample a full scan that looks at every process. A loop may read them between samples
+ * (procfs_watch_now) to act at once; the next sample handles them as ever.
  *
  * Anything may vanish between two reads: ENOENT or ESRCH skips the process or thread and
  * counts it; nothing here is an error but an unreadable root (running out of memory ends
@@ -81,6 +82,7 @@
 #define PROCFS_RECHECK	   10		/* samples between two looks at a known process */
 #define PROCFS_RECHECK_HEARD 60 /* ...when KVM's uevents name the processes that make VMs */
 #define PROCFS_WALK_HEARD    6	/* ...then discovery periods between two walks of /proc */
+#define PROCFS_PEND_MAX	     64 /* uevents read between two samples */
 #define PROCFS_YOUNG	   2		/* samples after the first in which a newcomer is re-read */
 #define PROCFS_CMDLINE_MAX (256 * 1024) /* libvirt command lines run to a few KiB */
 /*
@@ -156,6 +158,13 @@ struct proc_seen {
 	struct vm_memo *vm; /* SEEN_VM only; owned */
 };
 
+/* A VM made or ended, as a uevent said, with the process of the task named. */
+struct watch_vm {
+	int pid; /* its thread group; -errno when the task was gone already */
+	int tid; /* the task, as the uevent names it */
+	bool create;
+};
+
 /* The fields of /proc/TID/stat the probe uses. */
 struct pstat {
 	char comm[PROC_COMM_MAX];
@@ -197,6 +206,9 @@ struct procfs {
 	int nkept;	    /* fds kept open, all VMs together */
 	bool fd_counts;	    /* a procfs: an fd directory's size is its number of open fds */
 	struct kvmuevent *uevents; /* KVM's VM uevents, heard: see watch_read(); or NULL */
+	struct watch_vm pend[PROCFS_PEND_MAX]; /* read early (procfs_watch_now), not yet used */
+	int npend;
+	bool pend_lost;		   /* some were lost since the last sample */
 	bool relook;		   /* the next full scan looks at every process: some were lost */
 	int looked;		   /* processes whose fds this sample looked at */
 	int fd_cap;	    /* fds numbered from here on are not kept: half the soft limit */
@@ -1439,6 +1451,26 @@ static void seen_renew(const struct procfs *p, struct proc_seen *e, bool reread)
 }
 
 /*
+ * Returns nothing; reads the KVM uevents waiting into p->pend, each with the process of the
+ * task it names (read now: the task may end soon after). What does not fit is lost.
+ */
+static void watch_take(struct procfs *p)
+{
+	struct kvmuevent_vm vms[PROCFS_PEND_MAX];
+	int i, n;
+	bool lost;
+
+	n = kvmuevent_read(p->uevents, vms, PROCFS_PEND_MAX - p->npend, &lost);
+	if (lost)
+		p->pend_lost = true;
+	for (i = 0; i < n; i++) {
+		p->pend[p->npend].pid = tgid_of(p, vms[i].tid);
+		p->pend[p->npend].tid = vms[i].tid;
+		p->pend[p->npend++].create = vms[i].create;
+	}
+}
+
+/*
  * Returns nothing; reads the KVM uevents heard since the last sample and makes each process
  * they name young again (its fds looked at in this sample and the next ones, as a
  * newcomer's: the uevent of a new VM comes just before its fd, and its vCPUs after it), or
@@ -1449,20 +1481,18 @@ static void seen_renew(const struct procfs *p, struct proc_seen *e, bool reread)
  */
 static void watch_read(struct procfs *p, struct procfs_sample *s)
 {
-	struct kvmuevent_vm vms[64];
-	int i, n, pid, known = p->nseen;
+	int i, pid, known = p->nseen;
 	char path[32];
 	struct stat st;
 	struct proc_seen *e;
-	bool lost;
 
-	n = kvmuevent_read(p->uevents, vms, (int)(sizeof(vms) / sizeof(*vms)), &lost);
-	if (lost)
+	watch_take(p);
+	if (p->pend_lost)
 		p->relook = p->rescan = true;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < p->npend; i++) {
 		s->announced++;
-		pid = tgid_of(p, vms[i].tid);
-		if (pid < 0 && vms[i].create) {
+		pid = p->pend[i].pid;
+		if (pid < 0 && p->pend[i].create) {
 			p->relook = p->rescan = true;
 			continue;
 		}
@@ -1488,6 +1518,58 @@ static void watch_read(struct procfs *p, struct procfs_sample *s)
 			known = p->nseen;
 		}
 	}
+	p->npend = 0;
+	p->pend_lost = false;
+}
+
+int procfs_watch_fd(const struct procfs *p)
+{
+	return p->uevents ? kvmuevent_fd(p->uevents) : -1;
+}
+
+int procfs_watch_now(struct procfs *p, int *pids, int *tids, int n)
+{
+	int i, j, from = p->npend, count = 0;
+
+	if (!p->uevents)
+		return 0;
+	watch_take(p);
+	for (i = from; i < p->npend; i++) {
+		if (!p->pend[i].create || p->pend[i].pid <= 0)
+			continue;
+		for (j = 0; j < count && pids[j] != p->pend[i].pid; j++)
+			;
+		if (j == count && count < n) {
+			pids[count] = p->pend[i].pid;
+			tids[count++] = p->pend[i].tid;
+		}
+	}
+	return count;
+}
+
+int procfs_tids(struct procfs *p, int pid, int *tids, int n)
+{
+	char path[32];
+	struct dirent64 *de;
+	int fd, count = 0, tid;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%d/task", pid);
+	fd = openat(p->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	while (count < n && (de = readdir64(dir)))
+		if ((tid = entry_pid(de->d_name)) > 0)
+			tids[count++] = tid;
+	closedir(dir);
+	return count;
 }
 
 /*
@@ -1769,6 +1851,8 @@ bool procfs_set_watch(struct procfs *p, bool on)
 	if (!on) {
 		kvmuevent_close(p->uevents);
 		p->uevents = NULL;
+		p->npend = 0;
+		p->pend_lost = false;
 	} else if (!p->uevents && p->fd_counts && root_is_initial(p) && kvmuevent_heard()) {
 		p->uevents = kvmuevent_open();
 	}

@@ -54,6 +54,20 @@ void procfs_set_discovery(struct procfs *p, uint64_t period_ns);
  */
 bool procfs_set_watch(struct procfs *p, bool on);
 
+/* Returns the socket KVM's uevents come in on while they are heard, for a poll; else -1. */
+int procfs_watch_fd(const struct procfs *p);
+
+/*
+ * Returns how many processes made a VM by the uevents waiting (at most n, each once: its
+ * pid into pids, the task that made it into tids), reading them now: for a loop that acts
+ * before the next sample, at which they are handled as ever (procfs_set_watch). 0 when
+ * none are heard.
+ */
+int procfs_watch_now(struct procfs *p, int *pids, int *tids, int n);
+
+/* Returns the number of threads of process pid listed into tids (at most n), or -errno. */
+int procfs_tids(struct procfs *p, int pid, int *tids, int n);
+
 /* Returns 0 and fills host facts, or -errno. */
 int procfs_host(struct procfs *p, struct proc_host *host);
 

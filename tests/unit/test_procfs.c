@@ -2191,6 +2191,39 @@ static int watch_child(void)
 		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
 
 	/*
+	 * Read at once, by a loop waiting on the socket: the process that made a VM, once for
+	 * two uevents naming it (a thread's id, its own), not one whose VM ended; its threads
+	 * listed. The next sample still has them, as if it had read them itself.
+	 */
+	WATCH_CHECK(procfs_watch_fd(p) >= 0);
+	{
+		int pids[4] = { 0 }, makers[4] = { 0 }, tids[8] = { 0 }, nt;
+		pid_t dead = fork();
+
+		if (!dead)
+			_exit(0);
+		WATCH_CHECK(dead > 0 && waitpid(dead, NULL, 0) == dead);
+
+		len = uevent_fill(msg, sizeof(msg), UEVENT_CREATE, sizeof(UEVENT_CREATE), tid);
+		WATCH_CHECK(!uevent_inject(tx, msg, len));
+		len = uevent_fill(msg, sizeof(msg), UEVENT_CREATE, sizeof(UEVENT_CREATE), getpid());
+		WATCH_CHECK(!uevent_inject(tx, msg, len));
+		len = uevent_fill(msg, sizeof(msg), UEVENT_DESTROY, sizeof(UEVENT_DESTROY), born);
+		WATCH_CHECK(!uevent_inject(tx, msg, len));
+		WATCH_CHECK(procfs_watch_now(p, pids, makers, 4) == 1 && pids[0] == getpid() &&
+			    makers[0] == tid);
+		WATCH_CHECK(procfs_watch_now(p, pids, makers, 4) == 0);
+		nt = procfs_tids(p, getpid(), tids, 8);
+		WATCH_CHECK(nt == 2 && (tids[0] == tid || tids[1] == tid));
+		WATCH_CHECK(procfs_tids(p, dead, tids, 8) == -ENOENT);
+	}
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && s.announced == 3 && !s.newcomers &&
+		    s.looked == 2);
+	WATCH_CHECK(!procfs_sample(p, &s) && s.light && !s.announced);
+	for (i = 0; i < 3; i++)
+		WATCH_CHECK(!procfs_sample(p, &s) && s.light);
+
+	/*
 	 * By a task gone already: a VM's end, its process's going is seen by itself (no VM
 	 * here: nothing looked at); a VM made, it could be any process: all are looked at.
 	 */
@@ -2244,6 +2277,7 @@ static int watch_child(void)
 
 	/* Off: a birth is listed again. */
 	procfs_set_watch(p, false);
+	WATCH_CHECK(procfs_watch_fd(p) == -1);
 	kill(born, SIGKILL);
 	waitpid(born, NULL, 0);
 	born = fork();
