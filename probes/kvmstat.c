@@ -21,6 +21,8 @@
  *    kvm_pio and kvm_mmio) on vCPU threads only. A per-thread event costs its thread at
  *    every context switch (~0.3-0.5 us per event here), so there are as few as the figures
  *    need, and none on other threads. The VM in focus can have every tracepoint per vCPU.
+ *    A VM just made (KVM's uevent, kvmstat_follow_made()) is counted on its VMM's threads,
+ *    inherited by those they make, until a sync finds its vCPUs: no exit before is lost.
  * Counts of threads and VMs that have gone are kept, so sums never go down.
  */
 #include <ctype.h>
@@ -39,6 +41,8 @@
 #include "util.h"
 
 #define KSTAT_FILE_MAX 4096
+/* Syncs a process that made a VM is followed at most before the VM shows with vCPUs. */
+#define KSTAT_MADE_SYNCS 30
 
 /* The per-vCPU tracepoints when the caller names none. */
 static const char *const vcpu_default[] = { "kvm_exit", "kvm_pio", "kvm_mmio", NULL };
@@ -57,6 +61,17 @@ struct tp_vm {
 	struct ctr_set gone;	  /* final counts of its threads that have exited */
 	int *vcpu_tid, *vcpu_idx; /* live vCPU threads and their indexes */
 	int nvcpu, vcpu_cap;
+};
+
+/*
+ * A process that has just made a VM (kvmstat_follow_made()): its threads' per-vCPU
+ * tracepoints, inherited by every thread they make, until the VM shows with its vCPUs.
+ */
+struct tp_made {
+	int pid;
+	int syncs; /* kvmstat_sync() calls since it was followed */
+	struct perf *perf;
+	struct perf_sample ps;
 };
 
 /*
@@ -106,6 +121,8 @@ struct kvmstat {
 	struct perf_sample ps;
 	struct tp_vm *vms;
 	int nvms, vms_cap;
+	struct tp_made *made; /* processes that made a VM, their vCPUs not yet followed */
+	int nmade, made_cap;
 	/* The VM in focus: every (not dropped) tracepoint per vCPU; none when focus_pid is 0. */
 	int focus_pid;
 	struct perf *focus;
@@ -625,6 +642,12 @@ struct kvmstat *kvmstat_open(const char *dir, const char *mounts, bool tracepoin
 	return k;
 }
 
+static void made_free(struct tp_made *m)
+{
+	perf_close(m->perf);
+	perf_sample_free(&m->ps);
+}
+
 void kvmstat_close(struct kvmstat *k)
 {
 	int i;
@@ -649,6 +672,9 @@ void kvmstat_close(struct kvmstat *k)
 		free(k->vms[i].vcpu_idx);
 	}
 	free(k->vms);
+	for (i = 0; i < k->nmade; i++)
+		made_free(&k->made[i]);
+	free(k->made);
 	free(k);
 }
 
@@ -1055,6 +1081,90 @@ int kvmstat_focus(struct kvmstat *k, int pid)
 	return k->focus || !pid ? 0 : -ENOENT;
 }
 
+bool kvmstat_per_thread(const struct kvmstat *k)
+{
+	return k->perf != NULL;
+}
+
+static struct tp_made *made_find(struct kvmstat *k, int pid)
+{
+	int i;
+
+	for (i = 0; i < k->nmade; i++)
+		if (k->made[i].pid == pid)
+			return &k->made[i];
+	return NULL;
+}
+
+int kvmstat_follow_made(struct kvmstat *k, int pid, const int *tids, int n)
+{
+	const struct tp_vm *vm = tp_vm_find(k, pid);
+	struct tp_made *m;
+	struct perf *p;
+	int *pids, i;
+
+	/*
+	 * Its VMs' vCPUs followed already: a new one is found by the next sample, as ever.
+	 * Followed since it made a VM: threads made since carry counters already.
+	 */
+	if (!k->perf || n < 1 || made_find(k, pid) || (vm && !vm->missing && vm->nvcpu))
+		return 0;
+	p = perf_open(k->defs, k->ndefs);
+	if (!p)
+		return -errno;
+	perf_set_inherit(p, true);
+	pids = xcalloc((size_t)n, sizeof(*pids));
+	for (i = 0; i < n; i++)
+		pids[i] = pid;
+	perf_sync(p, pids, tids, n, NULL, NULL);
+	free(pids);
+	if (perf_status(p)->state == SOURCE_UNAVAILABLE) {
+		perf_close(p);
+		return -ENOENT;
+	}
+	k->made = xgrow(k->made, &k->made_cap, k->nmade + 1, sizeof(*k->made));
+	m = &k->made[k->nmade++];
+	memset(m, 0, sizeof(*m));
+	m->pid = pid;
+	m->perf = p;
+	return 0;
+}
+
+/* Adds what m's threads, and those they made, have counted into set. */
+static void made_add(struct tp_made *m, struct ctr_set *set)
+{
+	int i;
+
+	if (perf_sample(m->perf, &m->ps))
+		return;
+	for (i = 0; i < m->ps.nthreads; i++)
+		set_add(set, &m->ps.threads[i].set);
+}
+
+/*
+ * Hands each process that made a VM over to its vCPUs' own counters once the VM shows with
+ * them (its counts so far become the VM's, as a gone thread's), or stops following it after
+ * KSTAT_MADE_SYNCS syncs without, or once it is gone.
+ */
+static void made_sync(struct kvmstat *k)
+{
+	int i, w;
+
+	for (i = w = 0; i < k->nmade; i++) {
+		struct tp_made *m = &k->made[i];
+		struct tp_vm *vm = tp_vm_find(k, m->pid);
+
+		if (vm && !vm->missing && vm->nvcpu)
+			made_add(m, &vm->gone);
+		else if (++m->syncs < KSTAT_MADE_SYNCS && !(vm && vm->missing)) {
+			k->made[w++] = *m;
+			continue;
+		}
+		made_free(m);
+	}
+	k->nmade = w;
+}
+
 int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 {
 	int *pids, *tids, n = 0, v, t, w, err;
@@ -1090,6 +1200,8 @@ int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps)
 			vm->vcpu_idx[vm->nvcpu++] = pt->index;
 		}
 	}
+	/* Read before the vCPUs' own counters start: the two count no hit twice. */
+	made_sync(k);
 	/* vCPU threads only: an iothread's or worker's counter would cost it at every switch. */
 	pids = xcalloc((size_t)n + 1, sizeof(int));
 	tids = xcalloc((size_t)n + 1, sizeof(int));
@@ -1151,12 +1263,30 @@ static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 	if (k->focus && perf_sample(k->focus, &k->fps))
 		k->fps.nthreads = 0;
 	s->ts_ns = k->ps.ts_ns;
-	s->vms = xcalloc((size_t)k->nvms + 1, sizeof(*s->vms));
-	s->vms_cap = k->nvms + 1;
+	s->vms = xcalloc((size_t)k->nvms + (size_t)k->nmade + 1, sizeof(*s->vms));
+	s->vms_cap = k->nvms + k->nmade + 1;
+	/*
+	 * A process that made a VM whose vCPUs are not followed yet: what its threads counted
+	 * so far, from zero (fresh) for as long as no sync has shown the VM.
+	 */
+	for (v = 0; v < k->nmade; v++) {
+		struct kstat_vm *vm;
+
+		if (tp_vm_find(k, k->made[v].pid))
+			continue;
+		vm = &s->vms[s->nvms++];
+		vm->pid = k->made[v].pid;
+		vm->fd = -1;
+		vm->fresh = true;
+		tp_zero(k, &vm->set);
+		made_add(&k->made[v], &vm->set);
+		vm->set.ts_ns = s->ts_ns;
+	}
 	for (v = 0; v < k->nvms; v++) {
 		const struct tp_vm *tv = &k->vms[v];
 		struct kstat_vm *vm = &s->vms[s->nvms++];
 		bool focus = k->focus && tv->pid == k->focus_pid;
+		struct tp_made *made = made_find(k, tv->pid);
 
 		vm->pid = tv->pid;
 		vm->fd = -1;
@@ -1165,6 +1295,8 @@ static int tp_sample(struct kvmstat *k, struct kvmstat_sample *s)
 		vm->fresh = tv->fresh;
 		tp_zero(k, &vm->set);
 		set_add(&vm->set, &tv->gone);
+		if (made)
+			made_add(made, &vm->set);
 		for (i = 0; i < k->ps.nthreads; i++) {
 			const struct perf_thread_sample *ts = &k->ps.threads[i];
 			const struct ctr_set *fs = focus ? focus_set(k, ts->tid) : NULL;

@@ -47,6 +47,22 @@ void kvmstat_close(struct kvmstat *k);
 /* Returns 0 after following the VM threads of ps (tracepoint counters), or -errno. */
 int kvmstat_sync(struct kvmstat *k, const struct procfs_sample *ps);
 
+/* Returns whether VMs are counted per vCPU thread (tracepoint counters, not debugfs). */
+bool kvmstat_per_thread(const struct kvmstat *k);
+
+/*
+ * Returns 0 after counting the per-vCPU tracepoints on the n threads tids of process pid,
+ * which has just made a VM (KVM's uevent said so), and on every thread they make from now
+ * on: its vCPUs start before a sample can find them. Opened in the order given: the thread
+ * that made the VM first, as it makes the vCPUs. Its counts show as the VM's in each
+ * kvmstat_sample(), from zero, until a kvmstat_sync() shows the VM with vCPUs: then they
+ * are the VM's for good and its vCPUs' own counters go on. 0 and nothing done with debugfs
+ * in use (its counts start with the VM), for a process followed so already (the threads
+ * made since carry counters: one more would count them twice), or whose VMs' vCPUs are
+ * followed; -errno when nothing could be counted.
+ */
+int kvmstat_follow_made(struct kvmstat *k, int pid, const int *tids, int n);
+
 /* Returns 0 after reading every counter into s, or -errno when the source is gone. */
 int kvmstat_sample(struct kvmstat *k, struct kvmstat_sample *s);
 void kvmstat_sample_free(struct kvmstat_sample *s);

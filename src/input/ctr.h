@@ -79,7 +79,8 @@ struct kstat_vm {
 	int fd;	   /* the kvm-vm fd of the <pid>-<fd> directory; -1 for tracepoints */
 	bool gone;  /* tracepoints: the process has gone; these are its final counts */
 	bool focus; /* tracepoints: every KVM tracepoint counted on its vCPUs (the VM in focus) */
-	bool fresh; /* tracepoints: first followed at the last sync, its counts since then */
+	bool fresh; /* tracepoints: counted from zero: first followed at the last sync, or a
+		     * process that made a VM, counted since (kvmstat_follow_made) */
 	struct ctr_set set;
 	struct kstat_vcpu *vcpus;
 	int nvcpus, vcpus_cap;

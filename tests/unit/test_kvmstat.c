@@ -6,14 +6,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "counters.h"
 #include "kvmstat.h"
+#include "proc.h"
 #include "unit.h"
 
 static const struct ctr_raw *get(const struct ctr_set *s, const char *name)
@@ -422,6 +428,192 @@ START_TEST(host_tracepoints_per_cpu)
 }
 END_TEST
 
+/* The VMM of made_vm_counted_early: pipes in (go), out (a thread's tid), on (go on). */
+static int made_in[2], made_out[2], made_on[2];
+
+static void hits(int n)
+{
+	while (n--)
+		syscall(SYS_getppid);
+}
+
+static void *made_worker(void *arg)
+{
+	hits(300);
+	return arg;
+}
+
+/* The "vCPU": hits, says its tid, waits, hits again, says so. */
+static void *made_vcpu(void *arg)
+{
+	int tid = (int)syscall(SYS_gettid);
+	char c;
+
+	hits(1000);
+	if (write(made_out[1], &tid, sizeof(tid)) != sizeof(tid) || read(made_on[0], &c, 1) != 1)
+		_exit(2);
+	hits(100);
+	if (write(made_out[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(2);
+	pause();
+	return arg;
+}
+
+/* A VMM's start: 200 hits of its own, a thread of 300 that ends, then its vCPU's 1000. */
+static void made_vmm(void)
+{
+	pthread_t w, v;
+	char c;
+
+	if (read(made_in[0], &c, 1) != 1)
+		_exit(2);
+	hits(200);
+	if (pthread_create(&w, NULL, made_worker, NULL) || pthread_join(w, NULL) ||
+	    pthread_create(&v, NULL, made_vcpu, NULL))
+		_exit(2);
+	pause();
+	_exit(0);
+}
+
+static const struct kstat_vm *vm_of(const struct kvmstat_sample *s, int pid)
+{
+	int i;
+
+	for (i = 0; i < s->nvms; i++)
+		if (s->vms[i].pid == pid)
+			return &s->vms[i];
+	return NULL;
+}
+
+/* Writes dir/events/kvm/name/id holding the id of tracefs tracepoint sys/real. */
+static void fake_tracepoint(const char *dir, const char *name, const char *real)
+{
+	char path[PATH_MAX], id[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", real);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(id, sizeof(id), f));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/events", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/events/kvm", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/events/kvm/%s", dir, name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/events/kvm/%s/id", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(id, f);
+	fclose(f);
+}
+
+/*
+ * A process that has just made a VM (KVM's uevent) is counted from then on, the threads it
+ * makes since included, those that end too; once a sync shows the VM with its vCPUs, those
+ * counts are the VM's and its vCPUs' own counters go on, nothing counted twice. No KVM
+ * tracepoint fires on demand here, so the test's own tracefs tree gives kvm_pio and kvm_mmio
+ * the ids of the getppid and getpgrp syscalls' tracepoints: a fake of the ids only, the
+ * counting is the kernel's.
+ */
+START_TEST(made_vm_counted_early)
+{
+	char dir[] = "/tmp/kvmstat-made.XXXXXX", mounts[PATH_MAX], c = 'x';
+	struct kvmstat_sample s = { 0 };
+	struct proc_thread th = { 0 };
+	struct proc_vm pv = { 0 };
+	struct procfs_sample ps = { 0 };
+	const struct kstat_vm *vm;
+	struct kvmstat *k;
+	pid_t vmm, idle;
+	int tid = 0, i;
+	FILE *f;
+
+	if (geteuid())
+		unit_skip("needs root: tracepoint counters on another process");
+	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id", R_OK))
+		unit_skip("no syscall tracepoints in /sys/kernel/tracing");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	fake_tracepoint(dir, "kvm_pio", "syscalls/sys_enter_getppid");
+	fake_tracepoint(dir, "kvm_mmio", "syscalls/sys_enter_getpgrp");
+	snprintf(mounts, sizeof(mounts), "%s/mounts", dir);
+	f = fopen(mounts, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "tracefs %s tracefs rw,nosuid 0 0\n", dir);
+	fclose(f);
+	ck_assert_int_eq(pipe(made_in) | pipe(made_out) | pipe(made_on), 0);
+	vmm = fork();
+	ck_assert_int_ge(vmm, 0);
+	if (!vmm)
+		made_vmm();
+	idle = fork();
+	ck_assert_int_ge(idle, 0);
+	if (!idle) {
+		pause();
+		_exit(0);
+	}
+
+	/* No debugfs: per vCPU thread. */
+	k = kvmstat_open(dir, mounts, true, NULL);
+	ck_assert(kvmstat_per_thread(k));
+	ck_assert_int_eq(kvmstat_follow_made(k, vmm, &vmm, 1), 0);
+	/* Told twice (two VMs, or a uevent read late): counted once. */
+	ck_assert_int_eq(kvmstat_follow_made(k, vmm, &vmm, 1), 0);
+	ck_assert_int_eq(kvmstat_follow_made(k, idle, &idle, 1), 0);
+	ck_assert_int_eq(write(made_in[1], &c, 1), 1);
+	ck_assert_int_eq(read(made_out[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
+
+	/* Not shown by a sync yet: the process's counts, from zero. */
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	vm = vm_of(&s, vmm);
+	ck_assert_ptr_nonnull(vm);
+	ck_assert(vm->fresh);
+	ck_assert_uint_eq(get(&vm->set, "kvm_pio")->value, 1500);
+	ck_assert_uint_eq(get(&vm->set, "kvm_mmio")->value, 0);
+	ck_assert_int_eq(vm->nvcpus, 0);
+	ck_assert_ptr_nonnull(vm_of(&s, idle));
+
+	/* Shown with its vCPU: the counts so far are the VM's; the vCPU's own start at 0. */
+	th.tid = tid;
+	th.kind = PROC_VCPU;
+	th.index = 0;
+	pv.pid = vmm;
+	pv.threads = &th;
+	pv.nthreads = 1;
+	ps.vms = &pv;
+	ps.nvms = 1;
+	ck_assert_int_eq(kvmstat_sync(k, &ps), 0);
+	/* Followed already: nothing opened twice. */
+	ck_assert_int_eq(kvmstat_follow_made(k, vmm, &tid, 1), 0);
+	ck_assert_int_eq(write(made_on[1], &c, 1), 1);
+	ck_assert_int_eq(read(made_out[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	vm = vm_of(&s, vmm);
+	ck_assert_ptr_nonnull(vm);
+	ck_assert_uint_eq(get(&vm->set, "kvm_pio")->value, 1600);
+	ck_assert_uint_eq(get(&vcpu(vm, 0)->set, "kvm_pio")->value, 100);
+
+	/* A process that made a VM never shown is let go after a while. */
+	ck_assert_ptr_nonnull(vm_of(&s, idle));
+	for (i = 0; i < 40; i++)
+		ck_assert_int_eq(kvmstat_sync(k, &ps), 0);
+	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
+	ck_assert_ptr_null(vm_of(&s, idle));
+	ck_assert_uint_eq(get(&vm_of(&s, vmm)->set, "kvm_pio")->value, 1600);
+
+	kvmstat_sample_free(&s);
+	kvmstat_close(k);
+	kill(vmm, SIGKILL);
+	kill(idle, SIGKILL);
+	waitpid(vmm, NULL, 0);
+	waitpid(idle, NULL, 0);
+	unlink(mounts);
+	snprintf(mounts, sizeof(mounts), "rm -rf %s", dir);
+	ck_assert_int_eq(system(mounts), 0);
+}
+END_TEST
+
 static Suite *kvmstat_suite(void)
 {
 	Suite *s = suite_create("kvmstat");
@@ -436,6 +628,7 @@ static Suite *kvmstat_suite(void)
 	tcase_add_test(tc, debugfs_by_type);
 	tcase_add_test(tc, tracepoint_fallback_status);
 	tcase_add_test(tc, host_tracepoints_per_cpu);
+	tcase_add_test(tc, made_vm_counted_early);
 	/* Closing every KVM tracepoint's counters costs the kernel a grace period each. */
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
