@@ -78,6 +78,10 @@
 #define TICK_STEADY_SHARE  0.25
 #define TICK_STEADY_BURSTS 1
 
+/* Processes that made a VM followed at once per wakeup, and threads of each at most. */
+#define TICK_MADE_MAX  16
+#define TICK_MADE_TIDS 256
+
 /* Exit reasons of each kind (hardware, to the VMM) counted exactly, by filtered counters. */
 #define TICK_REASONS 8
 
@@ -189,7 +193,7 @@ struct loop {
 	uint64_t exact_e0, exact_t0; /* exact_events at the last tick, and when (0: unknown) */
 };
 
-enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT, EV_BURST, EV_FOCUS, EV_PART };
+enum { EV_TIMER = 1, EV_INPUT, EV_TRACE, EV_OUTPUT, EV_BURST, EV_FOCUS, EV_PART, EV_MADE };
 
 /* Returns 0 after arming the refresh timer for delay seconds, or -errno. */
 static int arm_timer(int tfd, double delay)
@@ -1204,6 +1208,30 @@ static int tick(struct loop *l)
 	return err ? err : l->out->show(l->out->arg, l->shown, &l->ctl);
 }
 
+/*
+ * Counts the per-vCPU tracepoints from now on in each process that KVM's uevents say has
+ * made a VM: on its threads and those they make, so its vCPUs, which start at once, are
+ * counted from their first exit, before the next sample finds them (kvmstat_follow_made).
+ */
+static void made_now(struct loop *l)
+{
+	int pids[TICK_MADE_MAX], maker[TICK_MADE_MAX], tids[TICK_MADE_TIDS], i, j, n, nt;
+
+	n = procfs_watch_now(l->procfs, pids, maker, TICK_MADE_MAX);
+	for (i = 0; i < n; i++) {
+		nt = procfs_tids(l->procfs, pids[i], tids, TICK_MADE_TIDS);
+		/* The thread that made the VM first: it makes the vCPUs, maybe as we speak. */
+		for (j = 0; j < nt && tids[j] != maker[i]; j++)
+			;
+		if (j < nt) {
+			tids[j] = tids[0];
+			tids[0] = maker[i];
+		}
+		if (nt > 0)
+			kvmstat_follow_made(l->kstat, pids[i], tids, nt);
+	}
+}
+
 /* Returns 0 with the trace open and watched, or not tracing and saying why; -errno on epoll. */
 static int setup_trace(struct loop *l)
 {
@@ -1360,6 +1388,12 @@ static int setup(struct loop *l, char *why, size_t whysz)
 		return err;
 	}
 	setup_counters(l);
+	/*
+	 * VMs counted per vCPU thread (no debugfs): a VM made between two samples is counted
+	 * from the uevent that says so, not from the sample that finds its vCPUs (made_now).
+	 */
+	if (kvmstat_per_thread(l->kstat) && procfs_watch_fd(l->procfs) >= 0)
+		watch(l->epfd, procfs_watch_fd(l->procfs), EV_MADE);
 	return 0;
 }
 
@@ -1528,6 +1562,9 @@ int tick_run(const struct options *opt, const struct tick_output *out, char *why
 			case EV_PART:
 				if (read(l.pfd, &expirations, sizeof(expirations)) > 0)
 					on_part(&l);
+				break;
+			case EV_MADE:
+				made_now(&l);
 				break;
 			case EV_OUTPUT:
 				/* Nobody reads the records any more: stop quietly, as on EPIPE. */
