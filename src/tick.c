@@ -1209,16 +1209,17 @@ static int tick(struct loop *l)
 }
 
 /*
- * Counts the per-vCPU tracepoints from now on in each process that KVM's uevents say has
- * made a VM: on its threads and those they make, so its vCPUs, which start at once, are
- * counted from their first exit, before the next sample finds them (kvmstat_follow_made).
+ * Reads KVM's uevents as they come (the next sample handles them). Where VMs are counted per
+ * vCPU thread, counts the per-vCPU tracepoints from now on in each process that has made a
+ * VM: on its threads and those they make, so its vCPUs, which start at once, are counted
+ * from their first exit, before the next sample finds them (kvmstat_follow_made).
  */
 static void made_now(struct loop *l)
 {
 	int pids[TICK_MADE_MAX], maker[TICK_MADE_MAX], tids[TICK_MADE_TIDS], i, j, n, nt;
 
 	n = procfs_watch_now(l->procfs, pids, maker, TICK_MADE_MAX);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && kvmstat_per_thread(l->kstat); i++) {
 		nt = procfs_tids(l->procfs, pids[i], tids, TICK_MADE_TIDS);
 		/* The thread that made the VM first: it makes the vCPUs, maybe as we speak. */
 		for (j = 0; j < nt && tids[j] != maker[i]; j++)
@@ -1389,10 +1390,11 @@ static int setup(struct loop *l, char *why, size_t whysz)
 	}
 	setup_counters(l);
 	/*
-	 * VMs counted per vCPU thread (no debugfs): a VM made between two samples is counted
-	 * from the uevent that says so, not from the sample that finds its vCPUs (made_now).
+	 * KVM's uevents read as they come (made_now): the task each names is looked up while
+	 * it is surely there, and where VMs are counted per vCPU thread (no debugfs), a VM made
+	 * between two samples is counted from then, not from the sample that finds its vCPUs.
 	 */
-	if (kvmstat_per_thread(l->kstat) && procfs_watch_fd(l->procfs) >= 0)
+	if (procfs_watch_fd(l->procfs) >= 0)
 		watch(l->epfd, procfs_watch_fd(l->procfs), EV_MADE);
 	return 0;
 }
