@@ -1143,8 +1143,9 @@ static void made_add(struct tp_made *m, struct ctr_set *set)
 
 /*
  * Hands each process that made a VM over to its vCPUs' own counters once the VM shows with
- * them (its counts so far become the VM's, as a gone thread's), or stops following it after
- * KSTAT_MADE_SYNCS syncs without, or once it is gone.
+ * them, or stops following it once the VM is gone or after KSTAT_MADE_SYNCS syncs without
+ * its vCPUs (counting every thread of a VMM costs each at every switch); either way, its
+ * counts so far become the VM's, as a gone thread's, where the VM has shown.
  */
 static void made_sync(struct kvmstat *k)
 {
@@ -1154,12 +1155,12 @@ static void made_sync(struct kvmstat *k)
 		struct tp_made *m = &k->made[i];
 		struct tp_vm *vm = tp_vm_find(k, m->pid);
 
-		if (vm && !vm->missing && vm->nvcpu)
-			made_add(m, &vm->gone);
-		else if (++m->syncs < KSTAT_MADE_SYNCS && !(vm && vm->missing)) {
+		if (!(vm && (vm->missing || vm->nvcpu)) && ++m->syncs < KSTAT_MADE_SYNCS) {
 			k->made[w++] = *m;
 			continue;
 		}
+		if (vm)
+			made_add(m, &vm->gone);
 		made_free(m);
 	}
 	k->nmade = w;

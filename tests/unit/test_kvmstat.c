@@ -522,11 +522,11 @@ START_TEST(made_vm_counted_early)
 	char dir[] = "/tmp/kvmstat-made.XXXXXX", mounts[PATH_MAX], c = 'x';
 	struct kvmstat_sample s = { 0 };
 	struct proc_thread th = { 0 };
-	struct proc_vm pv = { 0 };
+	struct proc_vm pv[2] = { 0 };
 	struct procfs_sample ps = { 0 };
 	const struct kstat_vm *vm;
 	struct kvmstat *k;
-	pid_t vmm, idle;
+	pid_t vmm, idle, novcpu;
 	int tid = 0, i;
 	FILE *f;
 
@@ -553,6 +553,18 @@ START_TEST(made_vm_counted_early)
 		pause();
 		_exit(0);
 	}
+	/* A VMM whose vCPUs are never found (always running, no thread names): 50 hits. */
+	novcpu = fork();
+	ck_assert_int_ge(novcpu, 0);
+	if (!novcpu) {
+		if (read(made_on[0], &c, 1) != 1)
+			_exit(2);
+		hits(50);
+		if (write(made_out[1], &c, 1) != 1)
+			_exit(2);
+		pause();
+		_exit(0);
+	}
 
 	/* No debugfs: per vCPU thread. */
 	k = kvmstat_open(dir, mounts, true, NULL);
@@ -561,6 +573,9 @@ START_TEST(made_vm_counted_early)
 	/* Told twice (two VMs, or a uevent read late): counted once. */
 	ck_assert_int_eq(kvmstat_follow_made(k, vmm, &vmm, 1), 0);
 	ck_assert_int_eq(kvmstat_follow_made(k, idle, &idle, 1), 0);
+	ck_assert_int_eq(kvmstat_follow_made(k, novcpu, &novcpu, 1), 0);
+	ck_assert_int_eq(write(made_on[1], &c, 1), 1);
+	ck_assert_int_eq(read(made_out[0], &c, 1), 1);
 	ck_assert_int_eq(write(made_in[1], &c, 1), 1);
 	ck_assert_int_eq(read(made_out[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
 
@@ -578,11 +593,12 @@ START_TEST(made_vm_counted_early)
 	th.tid = tid;
 	th.kind = PROC_VCPU;
 	th.index = 0;
-	pv.pid = vmm;
-	pv.threads = &th;
-	pv.nthreads = 1;
-	ps.vms = &pv;
-	ps.nvms = 1;
+	pv[0].pid = vmm;
+	pv[0].threads = &th;
+	pv[0].nthreads = 1;
+	pv[1].pid = novcpu;
+	ps.vms = pv;
+	ps.nvms = 2;
 	ck_assert_int_eq(kvmstat_sync(k, &ps), 0);
 	/* Followed already: nothing opened twice. */
 	ck_assert_int_eq(kvmstat_follow_made(k, vmm, &tid, 1), 0);
@@ -594,20 +610,28 @@ START_TEST(made_vm_counted_early)
 	ck_assert_uint_eq(get(&vm->set, "kvm_pio")->value, 1600);
 	ck_assert_uint_eq(get(&vcpu(vm, 0)->set, "kvm_pio")->value, 100);
 
-	/* A process that made a VM never shown is let go after a while. */
+	ck_assert_uint_eq(get(&vm_of(&s, novcpu)->set, "kvm_pio")->value, 50);
+
+	/*
+	 * Let go after a while: a process that made a VM never shown, and the threads of one
+	 * whose vCPUs are never found (their counts kept as the VM's).
+	 */
 	ck_assert_ptr_nonnull(vm_of(&s, idle));
 	for (i = 0; i < 40; i++)
 		ck_assert_int_eq(kvmstat_sync(k, &ps), 0);
 	ck_assert_int_eq(kvmstat_sample(k, &s), 0);
 	ck_assert_ptr_null(vm_of(&s, idle));
 	ck_assert_uint_eq(get(&vm_of(&s, vmm)->set, "kvm_pio")->value, 1600);
+	ck_assert_uint_eq(get(&vm_of(&s, novcpu)->set, "kvm_pio")->value, 50);
 
 	kvmstat_sample_free(&s);
 	kvmstat_close(k);
 	kill(vmm, SIGKILL);
 	kill(idle, SIGKILL);
+	kill(novcpu, SIGKILL);
 	waitpid(vmm, NULL, 0);
 	waitpid(idle, NULL, 0);
+	waitpid(novcpu, NULL, 0);
 	unlink(mounts);
 	snprintf(mounts, sizeof(mounts), "rm -rf %s", dir);
 	ck_assert_int_eq(system(mounts), 0);
