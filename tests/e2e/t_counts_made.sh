@@ -39,7 +39,10 @@ for d in docs:
 assert final and final['gone'], 'the VM never showed gone'
 want = pio + ctl
 got = final['exits_count']
+# Where kvm_exit fires (VMX, SVM) every exit counts, the host's timer interrupts too: a few
+# hundred a second over the storm's ~1M; emulated (kvm_pvm), only the storm's.
+over = 0.001 if docs[-1]['host']['kvm'] == 'kvm_pvm' else 0.01
 print('  exits %d on screen; the storm: %d (%+.3f%%)' % (got, want, 100.0 * (got - want) / want))
-assert abs(got - want) <= 0.001 * want, (got, want)
+assert got >= want * 0.999 and got <= want * (1 + over), (got, want)
 " || fail "the exits of a VM made late are not counted from its first"
 exit 0
