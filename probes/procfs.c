@@ -485,6 +485,23 @@ static int entry_pid(const char *name)
 	return (int)v;
 }
 
+/* Returns path under dirfd opened for a listing, or NULL with errno set. */
+static DIR *dir_open(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+	DIR *dir;
+
+	if (fd < 0)
+		return NULL;
+	dir = fdopendir(fd);
+	if (!dir) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return dir;
+}
+
 /*
  * Returns 0 after counting kvm-vm and kvm-vcpu fds of pid, or -errno when its fd directory
  * cannot be read (-EACCES: another user's process and we are not root).
@@ -499,15 +516,10 @@ static int fds_count(struct procfs *p, int pid, int *nvm, int *nvcpu)
 
 	*nvm = *nvcpu = 0;
 	snprintf(path, sizeof(path), "%d/fd", pid);
-	fd = openat(p->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = dir_open(p->rootfd, path);
+	if (!dir)
 		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		ret = -errno;
-		close(fd);
-		goto out;
-	}
+	fd = dirfd(dir);
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -527,7 +539,6 @@ static int fds_count(struct procfs *p, int pid, int *nvm, int *nvcpu)
 			(*nvcpu)++;
 	}
 	closedir(dir);
-out:
 	return ret;
 }
 
@@ -1379,17 +1390,11 @@ static void learned_pid_off(struct procfs *p, const struct pid_pos *pp)
 /* Returns 0 after opening the root for the light samples' listing, or -1 with errno set. */
 static int listing_open(struct procfs *p)
 {
-	int fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
+	p->listing = dir_open(p->rootfd, ".");
+	if (!p->listing)
 		return -1;
 	if (p->loadavg_fd < 0 && root_is_ours(p))
 		p->loadavg_fd = openat(p->rootfd, "loadavg", O_RDONLY | O_CLOEXEC);
-	p->listing = fdopendir(fd);
-	if (!p->listing) {
-		close(fd);
-		return -1;
-	}
 	return 0;
 }
 
@@ -1551,20 +1556,13 @@ int procfs_tids(struct procfs *p, int pid, int *tids, int n)
 {
 	char path[32];
 	struct dirent64 *de;
-	int fd, count = 0, tid;
+	int count = 0, tid;
 	DIR *dir;
 
 	snprintf(path, sizeof(path), "%d/task", pid);
-	fd = openat(p->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	dir = dir_open(p->rootfd, path);
+	if (!dir)
 		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
 	while (count < n && (de = readdir64(dir)))
 		if ((tid = entry_pid(de->d_name)) > 0)
 			tids[count++] = tid;
@@ -1742,7 +1740,7 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	struct dirent *de;
 	DIR *dir = NULL;
 	struct pid_pos pp = { 0, -1 };
-	int fd, pid, err;
+	int pid, err;
 
 	p->nnext = 0;
 	p->denied = p->denied_vmms = p->denied_foreign = 0;
@@ -1753,11 +1751,9 @@ static int sample_full(struct procfs *p, struct procfs_sample *s)
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur / 2 < (rlim_t)INT_MAX)
 		p->fd_cap = (int)(rl.rlim_cur / 2);
 
-	fd = openat(p->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
+	dir = dir_open(p->rootfd, ".");
+	if (!dir) {
 		err = -errno;
-		if (fd >= 0)
-			close(fd);
 		source_set(&p->status, SOURCE_UNAVAILABLE, "cannot read the process list: %s",
 			   strerror(-err));
 		return err;
@@ -1915,7 +1911,7 @@ static int kvm_module_rank(const char *name, size_t len)
  */
 static void kvm_module(struct procfs *p, char *out, size_t outsz)
 {
-	int best = -1, rank, dfd;
+	int best = -1, rank;
 	const char *line, *end;
 	struct dirent *de;
 	DIR *dir = NULL;
@@ -1938,12 +1934,9 @@ static void kvm_module(struct procfs *p, char *out, size_t outsz)
 		}
 		return;
 	}
-	dfd = openat(AT_FDCWD, p->sysdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || !(dir = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	dir = dir_open(AT_FDCWD, p->sysdir);
+	if (!dir)
 		return;
-	}
 	while ((de = readdir(dir))) {
 		len = strlen(de->d_name);
 		rank = kvm_module_rank(de->d_name, len);
