@@ -20,9 +20,11 @@ unshare -n true 2>/dev/null || { echo "skipped: cannot make a network namespace 
 tmp=$(mktemp -d /tmp/kvmscope-made.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cat >"$tmp/made.py" <<'EOF'
-import os, socket, struct, subprocess, sys, time
 # made.py KVMSCOPE N OUT: in this network namespace, the time from KVM's create uevent to
 # kvmscope's first new perf fd, for N fresh processes; kvmscope at -d 1, its records to OUT.
+import os, subprocess, sys, time
+sys.path.insert(0, "tests/e2e")
+import kvm_uevent  # KVM's uevent as the kernel words it
 out = sys.argv[3]
 k = subprocess.Popen([sys.argv[1], "-b", "--format", "json", "-d", "1", "-o", out],
                      stderr=subprocess.DEVNULL)
@@ -36,16 +38,14 @@ def perf_fds():
         except OSError:
             pass
     return n
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 15)  # NETLINK_KOBJECT_UEVENT
+s = kvm_uevent.sender()
 lat = []
 for i in range(int(sys.argv[2])):
     p = subprocess.Popen(["sleep", "1000"])
     time.sleep(0.3)
     base = perf_fds()
-    body = (b"change@/devices/virtual/misc/kvm\0ACTION=change\0DEVPATH=/devices/virtual/misc/kvm\0"
-            b"SUBSYSTEM=misc\0EVENT=create\0PID=%d\0" % p.pid)
     t0 = time.monotonic()
-    s.sendto(struct.pack("=IHHII", 16 + len(body), 16, 1, 0, 0) + body, (0, 0))
+    kvm_uevent.send(s, "create", p.pid)
     while perf_fds() == base and time.monotonic() - t0 < 2:
         pass
     t = time.monotonic() - t0

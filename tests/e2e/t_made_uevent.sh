@@ -20,18 +20,10 @@ need_cmd unshare
 	skip "not in the initial user namespace: device uevents are not heard here"
 unshare -n true 2>/dev/null || skip "cannot make a network namespace here"
 
+inject=$(cd "$(dirname "$0")" && pwd)/kvm_uevent.py
 sleep 1000 &
 VMM=$!
 track "$VMM"
-cat >"$E2E_TMP/inject.py" <<'EOF'
-import socket, struct, sys
-# EVENT PID: KVM's VM uevent as the kernel words it, sent into this network namespace.
-body = (b"change@/devices/virtual/misc/kvm\0ACTION=change\0DEVPATH=/devices/virtual/misc/kvm\0"
-        b"SUBSYSTEM=misc\0MAJOR=10\0MINOR=232\0DEVNAME=kvm\0EVENT=%s\0PID=%d\0"
-        % (sys.argv[1].encode(), int(sys.argv[2])))
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 15)  # NETLINK_KOBJECT_UEVENT
-s.sendto(struct.pack("=IHHII", 16 + len(body), 16, 1, 0, 0) + body, (0, 0))
-EOF
 # In the namespace: kvmscope's perf fds before the uevent, just after it (before the next
 # tick's sample could have looked), and once 30 ticks at -d 0.2 have passed.
 cat >"$E2E_TMP/run.sh" <<EOF
@@ -40,7 +32,7 @@ K=\$!
 perf_fds() { ls -l /proc/\$K/fd 2>/dev/null | grep -c perf_event; }
 sleep 2
 echo "before \$(perf_fds)"
-python3 "$E2E_TMP/inject.py" create $VMM || exit 3
+python3 "$inject" create $VMM || exit 3
 sleep 0.1
 echo "uevent \$(perf_fds)"
 sleep 8
