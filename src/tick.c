@@ -1219,7 +1219,9 @@ static void made_now(struct loop *l)
 	int pids[TICK_MADE_MAX], maker[TICK_MADE_MAX], tids[TICK_MADE_TIDS], i, j, n, nt;
 
 	n = procfs_watch_now(l->procfs, pids, maker, TICK_MADE_MAX);
-	for (i = 0; i < n && kvmstat_per_thread(l->kstat); i++) {
+	if (!kvmstat_per_thread(l->kstat))
+		return;
+	for (i = 0; i < n; i++) {
 		nt = procfs_tids(l->procfs, pids[i], tids, TICK_MADE_TIDS);
 		/* The thread that made the VM first: it makes the vCPUs, maybe as we speak. */
 		for (j = 0; j < nt && tids[j] != maker[i]; j++)
